@@ -1,0 +1,59 @@
+//! The command line: `kafkalab <command>`, parsed with clap.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::lang::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kafkalab",
+    version,
+    about = "Learn Kafka by building it: labs, a lab runner and Kafka-style tools"
+)]
+pub struct Cli {
+    /// The kafkalab workspace (the repository or a workbook); default: the one around the current folder.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Language of the output; default from KAFKALAB_LANG, LC_ALL, LC_MESSAGES or LANG.
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The course table: every lab, the slide topic it teaches, and your status.
+    Labs,
+    /// Run a lab's tests (every lab without LAB), show each step's result and record progress.
+    Check {
+        /// Lab number, e.g. 2 or 02.
+        lab: Option<String>,
+    },
+    /// Show the next hint for a lab: a nudge, then the design, then a sketch.
+    Hint {
+        lab: String,
+        /// Show this tier (1 nudge, 2 design, 3 sketch) instead of the next one.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        level: Option<u8>,
+    },
+    /// Write your own copy of the workspace with the labs from LAB on left for you to write.
+    Workbook {
+        /// A new or empty folder.
+        dir: PathBuf,
+        /// The first lab to leave as a skeleton; earlier labs stay solved.
+        #[arg(long, default_value = "1")]
+        from: String,
+    },
+    /// Tools for course authors.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Check every lab: the reference passes, the workbook builds, every test fails on its skeleton.
+    Verify,
+}

@@ -1,0 +1,7 @@
+//! One file per `kafkalab` subcommand; each takes parsed arguments and prints for a person.
+
+pub mod check;
+pub mod hint;
+pub mod labs;
+pub mod verify;
+pub mod workbook;

@@ -1,0 +1,41 @@
+//! The `kafkalab` binary: parse the command line, run the command, turn errors into a message.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use kafkalab::cli::{Cli, Command, DevCommand};
+use kafkalab::commands;
+use kafkalab::lang::Lang;
+use kafkalab::workspace;
+
+fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    let root = workspace::resolve(cli.workspace.as_deref())?;
+    match cli.command {
+        Command::Labs => commands::labs::run(&root, lang).map(|()| true),
+        Command::Check { lab } => commands::check::run(&root, lab.as_deref(), lang),
+        Command::Hint { lab, level } => {
+            commands::hint::run(&root, &lab, level.map(usize::from), lang).map(|()| true)
+        }
+        Command::Workbook { dir, from } => {
+            commands::workbook::run(&root, &dir, &from, lang).map(|()| true)
+        }
+        Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
