@@ -12,9 +12,14 @@ fn repo() -> PathBuf {
 
 fn kafkalab(workspace: &Path) -> Command {
     let mut cmd = Command::cargo_bin("kafkalab").unwrap();
-    cmd.arg("--workspace").arg(workspace).env("KAFKALAB_LANG", "en");
+    cmd.arg("--workspace")
+        .arg(workspace)
+        .env("KAFKALAB_LANG", "en");
     // Workbooks share one build folder so that each test does not compile the labs afresh.
-    cmd.env("CARGO_TARGET_DIR", repo().join("target").join("kafkalab-cli-test"));
+    cmd.env(
+        "CARGO_TARGET_DIR",
+        repo().join("target").join("kafkalab-cli-test"),
+    );
     cmd
 }
 
@@ -53,7 +58,12 @@ fn labs_prints_the_course_table_in_both_languages() {
 #[test]
 fn hints_come_one_tier_at_a_time() {
     let (_dir, wb) = workbook("1");
-    for tier in ["1/3 (nudge)", "2/3 (design)", "3/3 (sketch)", "3/3 (sketch)"] {
+    for tier in [
+        "1/3 (nudge)",
+        "2/3 (design)",
+        "3/3 (sketch)",
+        "3/3 (sketch)",
+    ] {
         kafkalab(&wb)
             .args(["hint", "2"])
             .assert()
@@ -87,7 +97,10 @@ fn workbook_refuses_a_folder_with_files_in_it() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("not empty"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]

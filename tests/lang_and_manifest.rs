@@ -6,17 +6,34 @@ use kafkalab::lang::Lang;
 use kafkalab::manifest::Manifest;
 
 fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-    move |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
+    move |k| {
+        pairs
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.to_string())
+    }
 }
 
 #[test]
 fn language_follows_the_locale_variables_in_posix_order() {
     assert_eq!(Lang::from_vars(env(&[])), Lang::En);
     assert_eq!(Lang::from_vars(env(&[("LANG", "ko_KR.UTF-8")])), Lang::Ko);
-    assert_eq!(Lang::from_vars(env(&[("LANG", "ko_KR.UTF-8"), ("LC_ALL", "C")])), Lang::En);
-    assert_eq!(Lang::from_vars(env(&[("LANG", "C"), ("LC_MESSAGES", "ko_KR")])), Lang::Ko);
-    assert_eq!(Lang::from_vars(env(&[("LC_ALL", ""), ("LANG", "ko")])), Lang::Ko);
-    assert_eq!(Lang::from_vars(env(&[("KAFKALAB_LANG", "en"), ("LANG", "ko_KR")])), Lang::En);
+    assert_eq!(
+        Lang::from_vars(env(&[("LANG", "ko_KR.UTF-8"), ("LC_ALL", "C")])),
+        Lang::En
+    );
+    assert_eq!(
+        Lang::from_vars(env(&[("LANG", "C"), ("LC_MESSAGES", "ko_KR")])),
+        Lang::Ko
+    );
+    assert_eq!(
+        Lang::from_vars(env(&[("LC_ALL", ""), ("LANG", "ko")])),
+        Lang::Ko
+    );
+    assert_eq!(
+        Lang::from_vars(env(&[("KAFKALAB_LANG", "en"), ("LANG", "ko_KR")])),
+        Lang::En
+    );
 }
 
 #[test]
@@ -31,14 +48,18 @@ fn the_repository_manifest_is_valid_and_finds_labs_by_any_spelling() {
     assert!(manifest.find("x").is_err());
     for lab in manifest.available() {
         let (_, path) = lab.available().unwrap();
-        assert!(root.join("labs").join(path).join("Cargo.toml").is_file(), "{path}");
+        assert!(
+            root.join("labs").join(path).join("Cargo.toml").is_file(),
+            "{path}"
+        );
     }
 }
 
 const PART: &str = "parts:\n  - part: 1\n    title: { en: a, ko: 가 }\n";
 
 fn parse(labs: &str) -> Result<Manifest, String> {
-    Manifest::parse(&format!("{PART}labs:\n{labs}"), PathBuf::from("labs.yaml")).map_err(|e| e.to_string())
+    Manifest::parse(&format!("{PART}labs:\n{labs}"), PathBuf::from("labs.yaml"))
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -64,7 +85,10 @@ fn manifest_mistakes_are_named() {
     .unwrap_err();
     assert!(e.contains("exactly three tiers"), "{e}");
 
-    let e = parse("  - number: 1\n    part: 9\n    title: { en: t, ko: t }\n    topic: { en: t, ko: t }\n").unwrap_err();
+    let e = parse(
+        "  - number: 1\n    part: 9\n    title: { en: t, ko: t }\n    topic: { en: t, ko: t }\n",
+    )
+    .unwrap_err();
     assert!(e.contains("part 9"), "{e}");
 
     let e = parse("  - number: 1\n    colour: red\n").unwrap_err();

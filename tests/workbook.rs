@@ -41,16 +41,28 @@ fn put(root: &Path, path: &str, text: &str) {
 fn source() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    put(root, "Cargo.toml", "[workspace]\nmembers = []\n\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n");
+    put(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = []\n\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n",
+    );
     put(root, "labs/labs.yaml", MANIFEST);
     put(root, "labs/01-a/src/lib.rs", LIB);
     put(root, "labs/01-a/tests/t.rs", "#[test]\nfn step1_x() {}\n");
     put(root, "labs/02-b/src/lib.rs", LIB);
     put(root, "labs/02-b/src/deep/more.rs", LIB);
-    put(root, "labs/02-b/README.md", "// BEGIN SOLUTION step 1: not code\n");
+    put(
+        root,
+        "labs/02-b/README.md",
+        "// BEGIN SOLUTION step 1: not code\n",
+    );
     put(root, "target/debug/junk", "x");
     put(root, ".git/HEAD", "x");
-    put(root, ".kafkalab/progress.yaml", "labs: {1: {status: passed}}\n");
+    put(
+        root,
+        ".kafkalab/progress.yaml",
+        "labs: {1: {status: passed}}\n",
+    );
     dir
 }
 
@@ -64,12 +76,23 @@ fn labs_from_the_start_lab_become_skeletons_and_earlier_ones_stay_solved() {
 
     assert_eq!(written.skeleton_labs, vec![2]);
     assert_eq!(written.regions, 2);
-    assert_eq!(fs::read_to_string(dest.join("labs/01-a/src/lib.rs")).unwrap(), LIB);
+    assert_eq!(
+        fs::read_to_string(dest.join("labs/01-a/src/lib.rs")).unwrap(),
+        LIB
+    );
     let skeleton = "pub fn f() -> u32 {\n    todo!(\"lab 02 step 1: return one\")\n}\n";
-    assert_eq!(fs::read_to_string(dest.join("labs/02-b/src/lib.rs")).unwrap(), skeleton);
-    assert_eq!(fs::read_to_string(dest.join("labs/02-b/src/deep/more.rs")).unwrap(), skeleton);
+    assert_eq!(
+        fs::read_to_string(dest.join("labs/02-b/src/lib.rs")).unwrap(),
+        skeleton
+    );
+    assert_eq!(
+        fs::read_to_string(dest.join("labs/02-b/src/deep/more.rs")).unwrap(),
+        skeleton
+    );
     // Only Rust sources under src/ are rewritten.
-    assert!(fs::read_to_string(dest.join("labs/02-b/README.md")).unwrap().contains("BEGIN SOLUTION"));
+    assert!(fs::read_to_string(dest.join("labs/02-b/README.md"))
+        .unwrap()
+        .contains("BEGIN SOLUTION"));
     assert!(dest.join("labs/01-a/tests/t.rs").is_file());
 
     // Build output, history and the author's own progress are not copied.
@@ -80,7 +103,9 @@ fn labs_from_the_start_lab_become_skeletons_and_earlier_ones_stay_solved() {
     assert!(progress.labs.is_empty());
 
     let cargo = fs::read_to_string(dest.join("Cargo.toml")).unwrap();
-    assert!(cargo.contains("[workspace.lints.rust]\nunused = { level = \"allow\", priority = -1 }\nunsafe_code"));
+    assert!(cargo.contains(
+        "[workspace.lints.rust]\nunused = { level = \"allow\", priority = -1 }\nunsafe_code"
+    ));
 }
 
 #[test]
@@ -91,7 +116,10 @@ fn a_non_empty_folder_is_refused_and_left_alone() {
     put(out.path(), "mine.rs", "my work");
     let e = write(src.path(), out.path(), 1, &manifest).unwrap_err();
     assert!(e.to_string().contains("not empty"), "{e}");
-    assert_eq!(fs::read_to_string(out.path().join("mine.rs")).unwrap(), "my work");
+    assert_eq!(
+        fs::read_to_string(out.path().join("mine.rs")).unwrap(),
+        "my work"
+    );
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
 }
 
@@ -102,16 +130,24 @@ fn an_empty_existing_folder_is_fine() {
     let out = tempfile::tempdir().unwrap();
     let written = write(src.path(), out.path(), 1, &manifest).unwrap();
     assert_eq!(written.skeleton_labs, vec![1, 2]);
-    assert!(fs::read_to_string(out.path().join("labs/01-a/src/lib.rs")).unwrap().contains("todo!(\"lab 01 step 1"));
+    assert!(fs::read_to_string(out.path().join("labs/01-a/src/lib.rs"))
+        .unwrap()
+        .contains("todo!(\"lab 01 step 1"));
 }
 
 #[test]
 fn a_broken_region_names_its_file_and_line() {
     let src = source();
-    put(src.path(), "labs/02-b/src/lib.rs", "fn f() {\n    // BEGIN SOLUTION step 1: x\n}\n");
+    put(
+        src.path(),
+        "labs/02-b/src/lib.rs",
+        "fn f() {\n    // BEGIN SOLUTION step 1: x\n}\n",
+    );
     let manifest = Manifest::load(src.path()).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let e = write(src.path(), &out.path().join("wb"), 1, &manifest).unwrap_err().to_string();
+    let e = write(src.path(), &out.path().join("wb"), 1, &manifest)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("02-b/src/lib.rs:2"), "{e}");
     assert!(e.contains("never closed"), "{e}");
 }
@@ -119,7 +155,9 @@ fn a_broken_region_names_its_file_and_line() {
 #[test]
 fn lints_are_relaxed_even_without_a_lints_table() {
     let text = relax_lints("[workspace]\nmembers = []\n");
-    assert!(text.ends_with("[workspace.lints.rust]\nunused = { level = \"allow\", priority = -1 }\n"));
+    assert!(
+        text.ends_with("[workspace.lints.rust]\nunused = { level = \"allow\", priority = -1 }\n")
+    );
     // A comment naming the table is not the table.
     let text = relax_lints("# see [workspace.lints.rust] below\n[workspace.lints.rust]\nx = 1\n");
     assert_eq!(text.matches("unused =").count(), 1);

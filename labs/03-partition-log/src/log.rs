@@ -1,0 +1,358 @@
+//! The partition log (Kafka's `UnifiedLog`): a directory of segments that behaves as one
+//! append-only sequence of offsets.
+//!
+//! ```text
+//! my-topic-0/
+//!   00000000000000000000.log  .index  .timeindex     oldest segment: log start offset 0
+//!   00000000000000004096.log  .index  .timeindex
+//!   00000000000000008191.log  .index  .timeindex     active segment: appends go here
+//! ```
+//!
+//! Only the newest, *active* segment takes appends. When it is full or old enough the log rolls
+//! a new one; retention deletes the oldest whole segments. Offsets are assigned here, by the
+//! log, at append time: the producer sends its batch with base offset 0 and the log rewrites it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use lab01_record_batch::{set_base_offset, verify_crc, BatchHeader};
+use lab02_log_segment::{parse_base_offset, LogSegment, RecoveryReport, SegmentConfig, LOG_SUFFIX};
+
+use crate::config::LogConfig;
+use crate::error::{Error, Result};
+use crate::retention::{expired_by_age, expired_by_size, SegmentInfo};
+use crate::rules::{flush_due, roll_reason, ActiveSegment, IncomingBatch, RollReason};
+
+/// Where an appended batch landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub first_offset: i64,
+    pub last_offset: i64,
+    /// Why a new segment was rolled for this batch, if one was.
+    pub rolled: Option<RollReason>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    segment: LogSegment,
+    /// When this process created or opened the segment: the fallback clock for rolling by age.
+    created_ms: i64,
+}
+
+#[derive(Debug)]
+pub struct Log {
+    dir: PathBuf,
+    config: LogConfig,
+    /// Segments by base offset; never empty: the last one is the active segment.
+    segments: BTreeMap<i64, Entry>,
+    log_start_offset: i64,
+    /// Every offset below this is fsynced (Kafka's recovery point).
+    recovery_point: i64,
+}
+
+/// Base offsets of the `.log` files in `dir`, in offset order.
+pub fn segment_base_offsets(dir: &Path) -> Result<Vec<i64>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+    let mut bases = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if let Some(base) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| parse_base_offset(n, LOG_SUFFIX))
+        {
+            bases.push(base);
+        }
+    }
+    bases.sort_unstable();
+    Ok(bases)
+}
+
+impl Log {
+    /// Opens the log in `dir` (created if missing). A new log gets one empty segment at offset
+    /// 0; an existing one is loaded and recovered. Returns the recovery report of each segment.
+    pub fn open(
+        dir: &Path,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> Result<(Log, Vec<(i64, RecoveryReport)>)> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+        let mut log = Log {
+            dir: dir.to_path_buf(),
+            config,
+            segments: BTreeMap::new(),
+            log_start_offset: 0,
+            recovery_point: 0,
+        };
+        let bases = segment_base_offsets(dir)?;
+        if bases.is_empty() {
+            log.add_segment(0, now_ms)?;
+            return Ok((log, Vec::new()));
+        }
+        let reports = log.load(&bases, now_ms)?;
+        Ok((log, reports))
+    }
+
+    fn segment_config(&self) -> SegmentConfig {
+        SegmentConfig {
+            index_interval_bytes: self.config.index_interval_bytes,
+        }
+    }
+
+    fn add_segment(&mut self, base_offset: i64, now_ms: i64) -> Result<()> {
+        let segment = LogSegment::create(&self.dir, base_offset, &self.segment_config())?;
+        self.segments.insert(
+            base_offset,
+            Entry {
+                segment,
+                created_ms: now_ms,
+            },
+        );
+        Ok(())
+    }
+
+    /// Opens the segments whose base offsets are `bases` (sorted), oldest first, recovering
+    /// each. Segments must not overlap. If recovery cut a segment short, the segments after it
+    /// would leave a hole in the offsets: delete them, as Kafka does. Then set the log start
+    /// offset and the recovery point from what is there.
+    fn load(&mut self, bases: &[i64], now_ms: i64) -> Result<Vec<(i64, RecoveryReport)>> {
+        // BEGIN SOLUTION step 3: open each segment in order, check they follow each other, drop the ones after a cut, then set the start offset and recovery point
+        let config = self.segment_config();
+        let mut reports = Vec::new();
+        let mut previous_end: Option<i64> = None;
+        for (i, &base) in bases.iter().enumerate() {
+            let (segment, report) = LogSegment::open(&self.dir, base, &config)?;
+            if let Some(end) = previous_end {
+                if base < end {
+                    return Err(Error::OverlappingSegments {
+                        base_offset: base,
+                        previous_end: end,
+                    });
+                }
+            }
+            previous_end = Some(segment.next_offset());
+            let cut = report.truncated_bytes > 0;
+            reports.push((base, report));
+            self.segments.insert(
+                base,
+                Entry {
+                    segment,
+                    created_ms: now_ms,
+                },
+            );
+            if cut {
+                for &later in &bases[i + 1..] {
+                    let (segment, _) = LogSegment::open(&self.dir, later, &config)?;
+                    segment.delete()?;
+                }
+                break;
+            }
+        }
+        self.log_start_offset = bases[0];
+        self.recovery_point = self.log_end_offset();
+        Ok(reports)
+        // END SOLUTION
+    }
+
+    fn active(&self) -> &Entry {
+        self.segments
+            .values()
+            .next_back()
+            .expect("a log always has an active segment")
+    }
+
+    fn active_mut(&mut self) -> &mut Entry {
+        self.segments
+            .values_mut()
+            .next_back()
+            .expect("a log always has an active segment")
+    }
+
+    /// Starts a new active segment at the log end offset. The old one is fsynced first, so a
+    /// rolled segment is always durable (Kafka schedules that flush in the background).
+    pub fn roll(&mut self, now_ms: i64) -> Result<()> {
+        let end = self.log_end_offset();
+        if self.active().segment.base_offset() == end {
+            return Ok(()); // the active segment is empty: nothing to roll
+        }
+        self.active().segment.flush()?;
+        self.recovery_point = self.recovery_point.max(end);
+        self.add_segment(end, now_ms)
+    }
+
+    /// Appends one batch as a producer sent it. The log checks its CRC, gives it the next
+    /// offsets by rewriting its base offset in place, rolls a new segment first if the rules say
+    /// so, and fsyncs when `log.flush.interval.messages` is reached.
+    pub fn append(&mut self, batch: &mut [u8], now_ms: i64) -> Result<AppendInfo> {
+        // BEGIN SOLUTION step 2: check the batch, assign offsets from the log end, roll if due, append, flush if due
+        let header = BatchHeader::parse(batch)?;
+        verify_crc(batch)?;
+        if batch.len() as u64 > self.config.segment_bytes {
+            return Err(Error::RecordBatchTooLarge {
+                size: batch.len(),
+                segment_bytes: self.config.segment_bytes,
+            });
+        }
+        let first_offset = self.log_end_offset();
+        set_base_offset(batch, first_offset);
+        let incoming = IncomingBatch {
+            size: batch.len() as u64,
+            max_timestamp: header.max_timestamp,
+            last_offset: first_offset + i64::from(header.last_offset_delta),
+        };
+        let active = self.active();
+        let state = ActiveSegment {
+            base_offset: active.segment.base_offset(),
+            size: active.segment.size(),
+            first_batch_timestamp: active.segment.first_batch_timestamp(),
+            created_ms: active.created_ms,
+        };
+        let rolled = roll_reason(&state, &incoming, now_ms, &self.config);
+        if rolled.is_some() {
+            self.roll(now_ms)?;
+        }
+        self.active_mut().segment.append(batch)?;
+        if flush_due(self.unflushed_messages(), &self.config) {
+            self.flush()?;
+        }
+        Ok(AppendInfo {
+            first_offset,
+            last_offset: incoming.last_offset,
+            rolled,
+        })
+        // END SOLUTION
+    }
+
+    /// Whole batches from the one holding `offset`, up to `max_bytes` (at least one batch).
+    /// `None` at the log end offset (nothing new yet); an error outside the log's range.
+    pub fn read(&self, offset: i64, max_bytes: usize) -> Result<Option<Vec<u8>>> {
+        // BEGIN SOLUTION step 2: check the range, then read from the segment holding the offset, or the next ones
+        let end = self.log_end_offset();
+        if offset < self.log_start_offset || offset > end {
+            return Err(Error::OffsetOutOfRange {
+                offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset: end,
+            });
+        }
+        let from = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(self.log_start_offset, |(base, _)| *base);
+        for entry in self.segments.range(from..).map(|(_, e)| e) {
+            if let Some(bytes) = entry.segment.read(offset, max_bytes)? {
+                return Ok(Some(bytes));
+            }
+        }
+        Ok(None)
+        // END SOLUTION
+    }
+
+    /// The first offset whose timestamp is at or after `timestamp`, or `None` if all are older.
+    pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<i64>> {
+        for entry in self.segments.values() {
+            if entry.segment.max_timestamp() >= timestamp {
+                return Ok(entry.segment.find_offset_by_timestamp(timestamp)?);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Deletes the oldest segments that retention allows: first by age (`log.retention.hours`),
+    /// then by size (`log.retention.bytes`), never the active segment. Moves the log start
+    /// offset to the first segment left. Returns how many segments were deleted.
+    pub fn apply_retention(&mut self, now_ms: i64) -> Result<usize> {
+        // BEGIN SOLUTION step 4: count expired segments by age, then by size among the rest, delete them, move the start offset
+        let infos = self.segments();
+        let by_age = expired_by_age(&infos, self.config.retention_ms, now_ms);
+        let by_size = expired_by_size(&infos[by_age..], self.config.retention_bytes);
+        let doomed: Vec<i64> = infos[..by_age + by_size]
+            .iter()
+            .map(|s| s.base_offset)
+            .collect();
+        for base in &doomed {
+            if let Some(entry) = self.segments.remove(base) {
+                entry.segment.delete()?;
+            }
+        }
+        let first = *self
+            .segments
+            .keys()
+            .next()
+            .expect("the active segment is never deleted");
+        self.log_start_offset = self.log_start_offset.max(first);
+        Ok(doomed.len())
+        // END SOLUTION
+    }
+
+    /// fsyncs every segment holding offsets at or above the recovery point, then moves the
+    /// recovery point to the log end offset: everything appended so far survives a crash.
+    pub fn flush(&mut self) -> Result<()> {
+        // BEGIN SOLUTION step 5: fsync the segments from the one holding the recovery point on, then advance it
+        let end = self.log_end_offset();
+        let from = self
+            .segments
+            .range(..=self.recovery_point)
+            .next_back()
+            .map_or(self.log_start_offset, |(base, _)| *base);
+        for entry in self.segments.range(from..).map(|(_, e)| e) {
+            entry.segment.flush()?;
+        }
+        self.recovery_point = end;
+        Ok(())
+        // END SOLUTION
+    }
+
+    /// Deletes every segment and the directory, as when a topic is deleted.
+    pub fn delete(self) -> Result<()> {
+        for (_, entry) in self.segments {
+            entry.segment.delete()?;
+        }
+        std::fs::remove_dir_all(&self.dir).map_err(|e| Error::io("delete", &self.dir, e))
+    }
+
+    /// Every segment, oldest first.
+    pub fn segments(&self) -> Vec<SegmentInfo> {
+        self.segments
+            .values()
+            .map(|e| SegmentInfo {
+                base_offset: e.segment.base_offset(),
+                size: e.segment.size(),
+                max_timestamp: e.segment.max_timestamp(),
+            })
+            .collect()
+    }
+
+    /// The first offset still in the log.
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next record will get.
+    pub fn log_end_offset(&self) -> i64 {
+        self.active().segment.next_offset()
+    }
+
+    pub fn recovery_point(&self) -> i64 {
+        self.recovery_point
+    }
+
+    /// Messages appended since the last fsync (Kafka: log end offset − recovery point).
+    pub fn unflushed_messages(&self) -> u64 {
+        (self.log_end_offset() - self.recovery_point).max(0) as u64
+    }
+
+    /// Total bytes in all segments.
+    pub fn size(&self) -> u64 {
+        self.segments.values().map(|e| e.segment.size()).sum()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+}
