@@ -7,6 +7,8 @@ use crate::error::Error;
 use crate::lang::Lang;
 use crate::manifest::{Lab, Manifest};
 use crate::progress::{Progress, Status};
+use unicode_width::UnicodeWidthStr;
+
 use crate::test_run::{self, Outcome, TestRun};
 
 /// The first failure message of a step, without libtest's `not yet implemented: ` prefix.
@@ -43,7 +45,7 @@ fn print_summary(lab: &Lab, run: &TestRun, lang: Lang) -> Vec<(u32, bool)> {
             .count();
         let done = !tests.is_empty() && passed == tests.len();
         let title = title.get(lang);
-        let pad = " ".repeat(width.saturating_sub(title.chars().count()));
+        let pad = " ".repeat(width.saturating_sub(title.width()));
         let mark = if done { "✓" } else { "✗" };
         print!(
             "  {} {step}  {title}{pad}  {passed}/{}  {mark}",
@@ -116,10 +118,10 @@ fn check_lab(
     );
     if let Some((step, _)) = steps.iter().find(|(_, done)| !done) {
         println!(
-            "  {} {step}: {}   ({}: kafkalab hint {})",
+            "  {} {step}: {}   ({} kafkalab hint {})",
             lang.pick("Next: step", "다음: 단계"),
             lab.steps[step].get(lang),
-            lang.pick("stuck? ", "막히면"),
+            lang.pick("stuck?", "막히면:"),
             lab.number
         );
     }
