@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(long, default_value = "1")]
         from: String,
     },
+    /// The install layouts (study: 3 VMs; book: 3 ZooKeeper + 3 Kafka) and each host's configs.
+    #[command(subcommand)]
+    Topology(crate::commands::topology::TopologyCommand),
     /// Tools for course authors.
     #[command(subcommand)]
     Dev(DevCommand),

@@ -38,4 +38,6 @@ pub enum Error {
     Progress { path: PathBuf, reason: String },
     #[error("{0}")]
     Verify(String),
+    #[error(transparent)]
+    Topology(#[from] crate::topology::TopologyError),
 }

@@ -21,6 +21,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         Command::Workbook { dir, from } => {
             commands::workbook::run(&root, &dir, &from, lang).map(|()| true)
         }
+        Command::Topology(command) => commands::topology::run(&root, &command).map(|()| true),
         Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
     }
 }

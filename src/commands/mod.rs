@@ -3,5 +3,6 @@
 pub mod check;
 pub mod hint;
 pub mod labs;
+pub mod topology;
 pub mod verify;
 pub mod workbook;

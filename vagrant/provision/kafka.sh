@@ -1,0 +1,88 @@
+#!/bin/sh
+# Install and configure a Kafka broker on one host: the lesson of the slides' "Kafka 설치".
+#
+#   sh kafka.sh install     the Apache Kafka release, a service user, folders, launcher, unit
+#   sh kafka.sh configure   server.properties for this host
+#   sh kafka.sh start       enable and start the kafka-server unit (VMs)
+#
+# Kafka comes from the Apache release tarball kafka_SCALA-VERSION.tgz, SHA-512 checked, taken
+# from KL_CACHE_DIR when it is there. With KL_OPTIONAL_KAFKA=1 (the Docker images), a release
+# that cannot be had is skipped with a message instead of failing: ZooKeeper still works.
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+. "$here/fetch.sh"
+
+need KL_KAFKA_INSTALL_DIR KL_KAFKA_LOG_DIRS KL_KAFKA_USER
+config="$KL_KAFKA_INSTALL_DIR/config/server.properties"
+
+installed() { [ -x "$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh" ]; }
+
+install() {
+  need KL_KAFKA_VERSION KL_KAFKA_SCALA
+  step "Kafka 1/4: a system user '$KL_KAFKA_USER' to run the broker"
+  id "$KL_KAFKA_USER" >/dev/null 2>&1 ||
+    useradd --system --home-dir "$KL_KAFKA_INSTALL_DIR" --shell /usr/sbin/nologin "$KL_KAFKA_USER"
+
+  step "Kafka 2/4: the Apache Kafka $KL_KAFKA_VERSION (Scala $KL_KAFKA_SCALA) release into $KL_KAFKA_INSTALL_DIR"
+  file="kafka_$KL_KAFKA_SCALA-$KL_KAFKA_VERSION.tgz"
+  if ! tarball="$(fetch_release "kafka/$KL_KAFKA_VERSION" "$file")"; then
+    if [ "${KL_OPTIONAL_KAFKA:-0}" = 1 ]; then
+      note "SKIPPED: $file is not in $KL_CACHE_DIR and cannot be downloaded here."
+      note "This image has ZooKeeper but no Kafka. Put $file and $file.sha512 in the cache to add it."
+      return 0
+    fi
+    die "cannot get $file: put it and $file.sha512 in $KL_CACHE_DIR, or allow downloads"
+  fi
+  mkdir -p "$KL_KAFKA_INSTALL_DIR"
+  tar -xzf "$tarball" -C "$KL_KAFKA_INSTALL_DIR" --strip-components=1
+
+  step "Kafka 3/4: the install folder, owned by $KL_KAFKA_USER (it writes logs/ there)"
+  mkdir -p "$KL_KAFKA_INSTALL_DIR/logs"
+  chown -R "$KL_KAFKA_USER:$KL_KAFKA_USER" "$KL_KAFKA_INSTALL_DIR"
+
+  step "Kafka 4/4: a launcher and the systemd unit kafka-server"
+  write_file /usr/local/bin/kafka-server-run <<RUN
+#!/bin/sh
+# 1 GiB of heap, as in the book; the page cache gets the rest of the memory.
+export KAFKA_HEAP_OPTS="\${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
+exec '$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh' '$config'
+RUN
+  chmod 755 /usr/local/bin/kafka-server-run
+  render_unit kafka-server "Kafka broker" "$KL_KAFKA_USER" /usr/local/bin/kafka-server-run |
+    write_file /etc/systemd/system/kafka-server.service
+}
+
+configure() {
+  if for_real && ! installed; then
+    note "SKIPPED: Kafka is not installed on $KL_HOST, so there is no server.properties to write"
+    return 0
+  fi
+  step "Kafka: server.properties ($config) with broker.id $KL_KAFKA_BROKER_ID"
+  render_server_properties | write_file "$config"
+  if for_real; then
+    step "Kafka: the log folder $KL_KAFKA_LOG_DIRS, where the partitions' segments go"
+    mkdir -p "$KL_KAFKA_LOG_DIRS"
+    chown -R "$KL_KAFKA_USER:$KL_KAFKA_USER" "$config" "$KL_KAFKA_LOG_DIRS"
+  fi
+}
+
+start() {
+  if ! installed; then
+    note "SKIPPED: Kafka is not installed on $KL_HOST"
+  elif has_systemd; then
+    step "Kafka: systemctl enable --now kafka-server"
+    systemctl daemon-reload
+    systemctl enable --now kafka-server
+    note "check: systemctl status kafka-server; ls /brokers/ids in the ZooKeeper shell"
+  else
+    note "no systemd here: the container entrypoint starts kafka-server-run"
+  fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  configure) configure ;;
+  start) start ;;
+  *) die "usage: kafka.sh install|configure|start" ;;
+esac

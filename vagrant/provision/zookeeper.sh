@@ -1,0 +1,102 @@
+#!/bin/sh
+# Install and configure ZooKeeper on one host: the lesson of the slides' "ZooKeeper 설치".
+#
+#   sh zookeeper.sh install     the software, a service user, folders, a launcher and a unit
+#   sh zookeeper.sh configure   zoo.cfg and myid for this host
+#   sh zookeeper.sh start       enable and start the zookeeper-server unit (VMs)
+#
+# KL_FLAVOR chooses where ZooKeeper comes from:
+#   apache  the Apache release tarball of KL_ZK_VERSION (the book's way), SHA-512 checked
+#   debian  Debian's zookeeper package (offline, used for the Docker images on this machine)
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+. "$here/fetch.sh"
+
+KL_FLAVOR="${KL_FLAVOR:-apache}"
+need KL_ZK_INSTALL_DIR KL_ZK_DATA_DIR KL_ZK_USER
+conf="$KL_ZK_INSTALL_DIR/conf"
+
+install() {
+  step "ZooKeeper 1/4: a system user '$KL_ZK_USER' to run the server (never root)"
+  id "$KL_ZK_USER" >/dev/null 2>&1 ||
+    useradd --system --home-dir "$KL_ZK_INSTALL_DIR" --shell /usr/sbin/nologin "$KL_ZK_USER"
+
+  case "$KL_FLAVOR" in
+    apache)
+      need KL_ZK_VERSION
+      step "ZooKeeper 2/4: the Apache ZooKeeper $KL_ZK_VERSION release into $KL_ZK_INSTALL_DIR"
+      file="apache-zookeeper-$KL_ZK_VERSION-bin.tar.gz"
+      tarball="$(fetch_release "zookeeper/zookeeper-$KL_ZK_VERSION" "$file")" ||
+        die "cannot get $file: put it and $file.sha512 in $KL_CACHE_DIR, or allow downloads"
+      mkdir -p "$KL_ZK_INSTALL_DIR"
+      tar -xzf "$tarball" -C "$KL_ZK_INSTALL_DIR" --strip-components=1
+      classpath="$KL_ZK_INSTALL_DIR/lib/*:$conf"
+      bin="$KL_ZK_INSTALL_DIR/bin"
+      ;;
+    debian)
+      step "ZooKeeper 2/4: Debian's zookeeper package (offline flavor; version $(apt-cache policy zookeeper 2>/dev/null | sed -n 's/ *Candidate: //p'))"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
+      mkdir -p "$KL_ZK_INSTALL_DIR"
+      # Debian's zookeeper.jar names the jars it needs in its manifest, as Debian's own
+      # /etc/zookeeper/conf/environment does; /etc/zookeeper/conf holds log4j.properties.
+      classpath="/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+      bin=/usr/share/zookeeper/bin
+      ;;
+    *) die "KL_FLAVOR=$KL_FLAVOR: use apache or debian" ;;
+  esac
+
+  step "ZooKeeper 3/4: folders for the config and the logs, owned by $KL_ZK_USER"
+  mkdir -p "$conf" /var/log/zookeeper
+  chown -R "$KL_ZK_USER:$KL_ZK_USER" "$conf" /var/log/zookeeper
+
+  step "ZooKeeper 4/4: a launcher and the systemd unit zookeeper-server"
+  # One launcher for VMs (run by systemd) and containers (run by the entrypoint). It runs the
+  # server in the foreground, so systemd or Docker sees it exit.
+  write_file /usr/local/bin/zookeeper-server-run <<RUN
+#!/bin/sh
+exec java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE \\
+  -cp '$classpath' org.apache.zookeeper.server.quorum.QuorumPeerMain '$conf/zoo.cfg'
+RUN
+  # zkServer.sh and zkCli.sh on the PATH, pointed at our zoo.cfg, as in the slides.
+  write_file /usr/local/bin/zkServer.sh <<RUN
+#!/bin/sh
+ZOOCFGDIR='$conf' exec '$bin/zkServer.sh' "\$@"
+RUN
+  write_file /usr/local/bin/zkCli.sh <<RUN
+#!/bin/sh
+exec '$bin/zkCli.sh' "\$@"
+RUN
+  chmod 755 /usr/local/bin/zookeeper-server-run /usr/local/bin/zkServer.sh /usr/local/bin/zkCli.sh
+  render_unit zookeeper-server "ZooKeeper server" "$KL_ZK_USER" /usr/local/bin/zookeeper-server-run |
+    write_file /etc/systemd/system/zookeeper-server.service
+}
+
+configure() {
+  step "ZooKeeper: zoo.cfg ($conf/zoo.cfg) — the same on every server of the ensemble"
+  render_zoo_cfg | write_file "$conf/zoo.cfg"
+  step "ZooKeeper: myid $KL_ZK_ID in $KL_ZK_DATA_DIR — which server.N line is this host"
+  render_myid | write_file "$KL_ZK_DATA_DIR/myid"
+  if for_real; then
+    # The data folder belongs to the server: it writes snapshots and its transaction log there.
+    chown -R "$KL_ZK_USER:$KL_ZK_USER" "$conf" "$KL_ZK_DATA_DIR"
+  fi
+}
+
+start() {
+  if has_systemd; then
+    step "ZooKeeper: systemctl enable --now zookeeper-server"
+    systemctl daemon-reload
+    systemctl enable --now zookeeper-server
+    note "check: systemctl status zookeeper-server; zkServer.sh status"
+  else
+    note "no systemd here: the container entrypoint starts zookeeper-server-run"
+  fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  configure) configure ;;
+  start) start ;;
+  *) die "usage: zookeeper.sh install|configure|start" ;;
+esac
