@@ -4,6 +4,7 @@
 # when any of them stops, so Docker and the tests see it.
 set -eu
 p=/opt/kafkalab/provision
+# shellcheck source=vagrant/provision/lib.sh
 . "$p/lib.sh"
 need KL_HOST KL_ROLES
 

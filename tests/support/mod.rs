@@ -23,3 +23,50 @@ pub fn python_module(module: &str, install: &str) -> bool {
     }
     ok
 }
+
+/// The repository root.
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether the command `name` runs (`name --version`). When it does not: under CI this fails
+/// the test with the way to install it; elsewhere the test says so and is skipped.
+pub fn tool(name: &str, install: &str) -> bool {
+    let ok = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        let message = format!("`{name}` is not installed; install it with: {install}");
+        assert!(!require_all(), "{message}");
+        eprintln!("SKIPPED: {message}");
+    }
+    ok
+}
+
+/// Runs a command to completion; panics with its output if it fails.
+pub fn run_ok(command: &mut Command) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The KL_* settings of one host, as the Vagrantfile and the Compose files get them.
+pub fn topology_env(topology: &str, host: &str, target: &str) -> Vec<(String, String)> {
+    let out = run_ok(
+        Command::new("ruby")
+            .arg(repo().join("vagrant/topology.rb"))
+            .args(["env", topology, host, target]),
+    );
+    out.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect()
+}

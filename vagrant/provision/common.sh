@@ -2,6 +2,7 @@
 # What every host needs before ZooKeeper or Kafka: names, Java, the clock, open ports.
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=vagrant/provision/lib.sh
 . "$here/lib.sh"
 need KL_HOST KL_HOSTS KL_JAVA_PACKAGE
 

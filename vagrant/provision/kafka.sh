@@ -4,13 +4,16 @@
 #   sh kafka.sh install     the Apache Kafka release, a service user, folders, launcher, unit
 #   sh kafka.sh configure   server.properties for this host
 #   sh kafka.sh start       enable and start the kafka-server unit (VMs)
+#   sh kafka.sh unit        print the systemd unit
 #
 # Kafka comes from the Apache release tarball kafka_SCALA-VERSION.tgz, SHA-512 checked, taken
 # from KL_CACHE_DIR when it is there. With KL_OPTIONAL_KAFKA=1 (the Docker images), a release
 # that cannot be had is skipped with a message instead of failing: ZooKeeper still works.
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=vagrant/provision/lib.sh
 . "$here/lib.sh"
+# shellcheck source=vagrant/provision/fetch.sh
 . "$here/fetch.sh"
 
 need KL_KAFKA_INSTALL_DIR KL_KAFKA_LOG_DIRS KL_KAFKA_USER
@@ -49,8 +52,7 @@ export KAFKA_HEAP_OPTS="\${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
 exec '$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh' '$config'
 RUN
   chmod 755 /usr/local/bin/kafka-server-run
-  render_unit kafka-server "Kafka broker" "$KL_KAFKA_USER" /usr/local/bin/kafka-server-run |
-    write_file /etc/systemd/system/kafka-server.service
+  unit | write_file /etc/systemd/system/kafka-server.service
 }
 
 configure() {
@@ -80,9 +82,15 @@ start() {
   fi
 }
 
+# The systemd unit, like the book's kafka-server.
+unit() {
+  render_unit kafka-server "Kafka broker" "$KL_KAFKA_USER" /usr/local/bin/kafka-server-run
+}
+
 case "${1:-}" in
   install) install ;;
+  unit) unit ;;
   configure) configure ;;
   start) start ;;
-  *) die "usage: kafka.sh install|configure|start" ;;
+  *) die "usage: kafka.sh install|configure|start|unit" ;;
 esac

@@ -6,6 +6,7 @@
 #   sh provision.sh install    only install (what a Docker image build does)
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=vagrant/provision/lib.sh
 . "$here/lib.sh"
 phase="${1:-all}"
 

@@ -3,6 +3,7 @@
 # read it back. Runs on the last Kafka host once every broker is up.
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=vagrant/provision/lib.sh
 . "$here/lib.sh"
 need KL_HOST KL_KAFKA_INSTALL_DIR KL_KAFKA_PORT KL_KAFKA_ZK_CONNECT
 bin="$KL_KAFKA_INSTALL_DIR/bin"

@@ -4,13 +4,16 @@
 #   sh zookeeper.sh install     the software, a service user, folders, a launcher and a unit
 #   sh zookeeper.sh configure   zoo.cfg and myid for this host
 #   sh zookeeper.sh start       enable and start the zookeeper-server unit (VMs)
+#   sh zookeeper.sh unit        print the systemd unit
 #
 # KL_FLAVOR chooses where ZooKeeper comes from:
 #   apache  the Apache release tarball of KL_ZK_VERSION (the book's way), SHA-512 checked
 #   debian  Debian's zookeeper package (offline, used for the Docker images on this machine)
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=vagrant/provision/lib.sh
 . "$here/lib.sh"
+# shellcheck source=vagrant/provision/fetch.sh
 . "$here/fetch.sh"
 
 KL_FLAVOR="${KL_FLAVOR:-apache}"
@@ -68,8 +71,7 @@ RUN
 exec '$bin/zkCli.sh' "\$@"
 RUN
   chmod 755 /usr/local/bin/zookeeper-server-run /usr/local/bin/zkServer.sh /usr/local/bin/zkCli.sh
-  render_unit zookeeper-server "ZooKeeper server" "$KL_ZK_USER" /usr/local/bin/zookeeper-server-run |
-    write_file /etc/systemd/system/zookeeper-server.service
+  unit | write_file /etc/systemd/system/zookeeper-server.service
 }
 
 configure() {
@@ -94,9 +96,15 @@ start() {
   fi
 }
 
+# The systemd unit, like the book's zookeeper-server.
+unit() {
+  render_unit zookeeper-server "ZooKeeper server" "$KL_ZK_USER" /usr/local/bin/zookeeper-server-run
+}
+
 case "${1:-}" in
   install) install ;;
+  unit) unit ;;
   configure) configure ;;
   start) start ;;
-  *) die "usage: zookeeper.sh install|configure|start" ;;
+  *) die "usage: zookeeper.sh install|configure|start|unit" ;;
 esac
