@@ -70,3 +70,24 @@ pub fn topology_env(topology: &str, host: &str, target: &str) -> Vec<(String, St
         .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
         .collect()
 }
+
+/// `docker-compose` (v1) or `docker compose` (v2), whichever this machine has.
+pub fn compose_command() -> Option<Vec<String>> {
+    let works = |args: &[&str]| {
+        Command::new(args[0])
+            .args(&args[1..])
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if works(&["docker-compose"]) {
+        return Some(vec!["docker-compose".into()]);
+    }
+    if works(&["docker", "compose"]) {
+        return Some(vec!["docker".into(), "compose".into()]);
+    }
+    let message = "neither `docker compose` nor `docker-compose` runs; install Docker's compose plugin or apt-get install docker-compose";
+    assert!(!require_all(), "{message}");
+    eprintln!("SKIPPED: {message}");
+    None
+}

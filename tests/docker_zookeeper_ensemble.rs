@@ -1,0 +1,250 @@
+//! The study topology's ZooKeeper ensemble, for real: three containers built offline from
+//! Debian's packages by the same provisioning scripts as the VMs, started from
+//! docker/compose.study.yml. One leader and two followers form; a write through one server is
+//! read through another; the ensemble keeps its quorum when one server stops, loses it when two
+//! stop, and recovers with every write when they come back.
+//!
+//! All traffic stays on this machine: the checks run inside the containers with `docker exec`.
+//! Every wait is bounded and says what it waited for when it gives up.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PROJECT: &str = "kafkalab-test-study";
+const HOSTS: [&str; 3] = ["kafka01", "kafka02", "kafka03"];
+
+fn container(host: &str) -> String {
+    format!("kafkalab-study-{host}")
+}
+
+struct Cluster {
+    compose: Vec<String>,
+    image: String,
+}
+
+impl Cluster {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.compose[0]);
+        cmd.args(&self.compose[1..])
+            .arg("-f")
+            .arg(support::repo().join("docker/compose.study.yml"))
+            .args(["-p", PROJECT])
+            .env("KAFKALAB_IMAGE", &self.image);
+        cmd
+    }
+
+    fn compose(&self, args: &[&str]) {
+        support::run_ok(self.command().args(args));
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // Always clean up, also when an assertion failed half way.
+        let _ = self
+            .command()
+            .args(["down", "-v", "--remove-orphans"])
+            .output();
+    }
+}
+
+/// What `srvr` says on `host`'s client port, asked from inside its container.
+fn srvr(host: &str) -> String {
+    let out = Command::new("docker")
+        .args([
+            "exec",
+            &container(host),
+            "sh",
+            "-c",
+            "printf srvr | nc -w 2 127.0.0.1 2181",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn mode(host: &str) -> Option<String> {
+    srvr(host)
+        .lines()
+        .find_map(|l| l.strip_prefix("Mode: ").map(str::to_string))
+}
+
+/// The modes of `hosts`, sorted, e.g. ["follower", "follower", "leader"].
+fn modes(hosts: &[&str]) -> Vec<String> {
+    let mut m: Vec<String> = hosts
+        .iter()
+        .map(|h| mode(h).unwrap_or_else(|| "none".into()))
+        .collect();
+    m.sort();
+    m
+}
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> Option<String>) {
+    let start = Instant::now();
+    loop {
+        if let Some(detail) = done() {
+            eprintln!(
+                "ok after {:.1}s: {what}: {detail}",
+                start.elapsed().as_secs_f64()
+            );
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "gave up after {}s waiting for: {what}",
+            limit.as_secs()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn wait_for_modes(hosts: &[&str], expected: &[&str], limit: Duration) {
+    wait_for(&format!("{hosts:?} to be {expected:?}"), limit, || {
+        let now = modes(hosts);
+        (now == expected).then(|| format!("{now:?}"))
+    });
+}
+
+/// Runs one zkCli.sh command against the server in `host`'s container; its stdout and stderr
+/// (zkCli.sh writes "Created /path" to stderr).
+fn zk_cli(host: &str, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args([
+            "exec",
+            &container(host),
+            "zkCli.sh",
+            "-server",
+            "127.0.0.1:2181",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "zkCli.sh {args:?} on {host} failed:\n{text}"
+    );
+    text
+}
+
+fn leader(hosts: &[&str]) -> String {
+    hosts
+        .iter()
+        .find(|h| mode(h).as_deref() == Some("leader"))
+        .expect("a leader")
+        .to_string()
+}
+
+#[test]
+fn the_study_ensemble_forms_keeps_quorum_with_one_down_and_loses_it_with_two() {
+    if !support::tool("docker", "install Docker Engine")
+        || !support::tool("ruby", "apt-get install ruby")
+    {
+        return;
+    }
+    let Some(compose) = support::compose_command() else {
+        return;
+    };
+    if !support::tool("debootstrap", "apt-get install debootstrap") {
+        return;
+    }
+    let built = support::run_ok(
+        Command::new("sh")
+            .arg(support::repo().join("docker/build-images.sh"))
+            .arg("study"),
+    );
+    let image = built.lines().last().unwrap().trim().to_string();
+    let cluster = Cluster { compose, image };
+    let _ = cluster
+        .command()
+        .args(["down", "-v", "--remove-orphans"])
+        .output();
+    cluster.compose(&["up", "-d"]);
+
+    let has_kafka = Command::new("docker")
+        .args([
+            "exec",
+            &container("kafka01"),
+            "test",
+            "-x",
+            "/usr/local/kafka/bin/kafka-server-start.sh",
+        ])
+        .status()
+        .unwrap()
+        .success();
+    if !has_kafka {
+        eprintln!(
+            "NOTE: Apache Kafka cannot be fetched on this machine, so the images hold ZooKeeper \
+             (Debian's package) and no Kafka; this test checks the ensemble. With \
+             vagrant/.cache/kafka_2.12-2.6.0.tgz present the same scripts install Kafka too."
+        );
+    }
+
+    // 1. Three servers elect one leader.
+    wait_for_modes(
+        &HOSTS,
+        &["follower", "follower", "leader"],
+        Duration::from_secs(120),
+    );
+    let first_leader = leader(&HOSTS);
+
+    // 2. A write through one server is read through another: they share one replicated tree.
+    assert!(zk_cli(
+        "kafka01",
+        &["create", "/kafkalab-test", "written-via-kafka01"]
+    )
+    .contains("Created /kafkalab-test"));
+    assert!(zk_cli("kafka03", &["get", "/kafkalab-test"]).contains("written-via-kafka01"));
+
+    // 3. Stop the leader: the other two (2 of 3, a majority) elect a new one and keep serving.
+    cluster.compose(&["stop", &first_leader]);
+    let survivors: Vec<&str> = HOSTS
+        .iter()
+        .copied()
+        .filter(|h| *h != first_leader)
+        .collect();
+    wait_for_modes(&survivors, &["follower", "leader"], Duration::from_secs(90));
+    assert!(zk_cli(
+        survivors[0],
+        &["create", "/kafkalab-quorum", "two-of-three"]
+    )
+    .contains("Created"));
+    assert!(zk_cli(survivors[1], &["get", "/kafkalab-quorum"]).contains("two-of-three"));
+
+    // 4. Stop one more: 1 of 3 is no majority, and the last server stops serving.
+    cluster.compose(&["stop", survivors[0]]);
+    let last = survivors[1];
+    wait_for(
+        &format!("{last} to lose the quorum"),
+        Duration::from_secs(90),
+        || {
+            let s = srvr(last);
+            s.contains("not currently serving requests")
+                .then(|| s.trim().to_string())
+        },
+    );
+
+    // 5. Start both again: the ensemble recovers with every write.
+    cluster.compose(&["start", &first_leader, survivors[0]]);
+    wait_for_modes(
+        &HOSTS,
+        &["follower", "follower", "leader"],
+        Duration::from_secs(120),
+    );
+    for host in HOSTS {
+        assert!(
+            zk_cli(host, &["get", "/kafkalab-test"]).contains("written-via-kafka01"),
+            "{host}"
+        );
+        assert!(
+            zk_cli(host, &["get", "/kafkalab-quorum"]).contains("two-of-three"),
+            "{host}"
+        );
+    }
+}
