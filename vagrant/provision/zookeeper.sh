@@ -45,6 +45,8 @@ install() {
       # /etc/zookeeper/conf/environment does; /etc/zookeeper/conf holds log4j.properties.
       classpath="/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
       bin=/usr/share/zookeeper/bin
+      # Debian's zkServer.sh always reads /etc/zookeeper/conf/zoo.cfg: point it at ours.
+      ln -sf "$conf/zoo.cfg" /etc/zookeeper/conf/zoo.cfg
       ;;
     *) die "KL_FLAVOR=$KL_FLAVOR: use apache or debian" ;;
   esac
