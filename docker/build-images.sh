@@ -37,11 +37,13 @@ if [ -d "$repo/vagrant/.cache" ]; then
   find "$repo/vagrant/.cache" -maxdepth 1 -type f -name '*.t*gz*' -exec cp {} "$context/cache/" \;
 fi
 # The install-time settings of the topology: versions, install folders, users, Java, zone.
+# Data folders are made when a container starts, so topologies with the same versions and
+# install folders share one image.
 first_host="$(ruby "$repo/vagrant/topology.rb" hosts "$topology" | head -n 1)"
 ruby "$repo/vagrant/topology.rb" env "$topology" "$first_host" docker |
-  grep -E '^KL_(TOPOLOGY|JAVA_PACKAGE|TIMEZONE|ZK_VERSION|ZK_INSTALL_DIR|ZK_USER|ZK_DATA_DIR|KAFKA_VERSION|KAFKA_SCALA|KAFKA_INSTALL_DIR|KAFKA_USER|KAFKA_LOG_DIRS)=' \
+  grep -E '^KL_(JAVA_PACKAGE|TIMEZONE|ZK_VERSION|ZK_INSTALL_DIR|ZK_USER|KAFKA_VERSION|KAFKA_SCALA|KAFKA_INSTALL_DIR|KAFKA_USER)=' \
   > "$context/install.env"
-printf "KL_HOST='image'\nKL_HOSTS='none'\n" >> "$context/install.env"
+printf "KL_TOPOLOGY='image'\nKL_HOST='image'\nKL_HOSTS='none'\n" >> "$context/install.env"
 
 hash="$( (cd "$context" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "$flavor") | sha256sum | cut -c1-12)"
 image="kafkalab/node:$hash"

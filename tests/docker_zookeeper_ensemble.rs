@@ -12,16 +12,27 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const PROJECT: &str = "kafkalab-test-study";
 const HOSTS: [&str; 3] = ["kafka01", "kafka02", "kafka03"];
 
+/// The container of a host: Compose names them `kafkalab-<topology>-<host>`.
 fn container(host: &str) -> String {
-    format!("kafkalab-study-{host}")
+    let topology = if host.starts_with("peter-") {
+        "book"
+    } else {
+        "study"
+    };
+    format!("kafkalab-{topology}-{host}")
 }
+
+/// Both layouts publish ZooKeeper on 127.0.0.1:2181-2183 and share the image build, so the
+/// tests (threads of one process) take turns.
+static ONE_CLUSTER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 struct Cluster {
     compose: Vec<String>,
     image: String,
+    topology: &'static str,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Cluster {
@@ -29,8 +40,8 @@ impl Cluster {
         let mut cmd = Command::new(&self.compose[0]);
         cmd.args(&self.compose[1..])
             .arg("-f")
-            .arg(support::repo().join("docker/compose.study.yml"))
-            .args(["-p", PROJECT])
+            .arg(support::repo().join(format!("docker/compose.{}.yml", self.topology)))
+            .args(["-p", &format!("kafkalab-test-{}", self.topology)])
             .env("KAFKALAB_IMAGE", &self.image);
         cmd
     }
@@ -141,30 +152,45 @@ fn leader(hosts: &[&str]) -> String {
         .to_string()
 }
 
-#[test]
-fn the_study_ensemble_forms_keeps_quorum_with_one_down_and_loses_it_with_two() {
+/// Builds the image and returns a cluster handle for `topology`, or `None` if a tool is missing
+/// outside CI.
+fn cluster(topology: &'static str) -> Option<Cluster> {
     if !support::tool("docker", "install Docker Engine")
         || !support::tool("ruby", "apt-get install ruby")
     {
-        return;
+        return None;
     }
-    let Some(compose) = support::compose_command() else {
-        return;
-    };
+    let compose = support::compose_command()?;
     if !support::tool("debootstrap", "apt-get install debootstrap") {
-        return;
+        return None;
     }
+    let turn = ONE_CLUSTER_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let built = support::run_ok(
         Command::new("sh")
             .arg(support::repo().join("docker/build-images.sh"))
-            .arg("study"),
+            .arg(topology),
     );
     let image = built.lines().last().unwrap().trim().to_string();
-    let cluster = Cluster { compose, image };
+    let cluster = Cluster {
+        compose,
+        image,
+        topology,
+        _turn: turn,
+    };
     let _ = cluster
         .command()
         .args(["down", "-v", "--remove-orphans"])
         .output();
+    Some(cluster)
+}
+
+#[test]
+fn the_study_ensemble_forms_keeps_quorum_with_one_down_and_loses_it_with_two() {
+    let Some(cluster) = cluster("study") else {
+        return;
+    };
     cluster.compose(&["up", "-d"]);
 
     let has_kafka = Command::new("docker")
@@ -247,4 +273,28 @@ fn the_study_ensemble_forms_keeps_quorum_with_one_down_and_loses_it_with_two() {
             "{host}"
         );
     }
+}
+
+#[test]
+fn the_books_three_zookeeper_hosts_form_an_ensemble_of_their_own() {
+    let Some(cluster) = cluster("book") else {
+        return;
+    };
+    // Only the ZooKeeper hosts: the broker hosts need the Kafka release.
+    let zk = ["peter-zk01", "peter-zk02", "peter-zk03"];
+    cluster.compose(&["up", "-d", zk[0], zk[1], zk[2]]);
+    wait_for_modes(
+        &zk,
+        &["follower", "follower", "leader"],
+        Duration::from_secs(120),
+    );
+    assert!(zk_cli(zk[0], &["create", "/kafka3", "chroot"]).contains("Created /kafka3"));
+    assert!(zk_cli(zk[2], &["get", "/kafka3"]).contains("chroot"));
+    let myid = support::run_ok(Command::new("docker").args([
+        "exec",
+        &container(zk[1]),
+        "cat",
+        "/data/zk/myid",
+    ]));
+    assert_eq!(myid, "2\n", "the book keeps ZooKeeper's data in /data/zk");
 }

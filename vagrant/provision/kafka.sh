@@ -16,7 +16,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=vagrant/provision/fetch.sh
 . "$here/fetch.sh"
 
-need KL_KAFKA_INSTALL_DIR KL_KAFKA_LOG_DIRS KL_KAFKA_USER
+need KL_KAFKA_INSTALL_DIR KL_KAFKA_USER
 config="$KL_KAFKA_INSTALL_DIR/config/server.properties"
 
 installed() { [ -x "$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh" ]; }

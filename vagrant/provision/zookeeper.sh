@@ -17,7 +17,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/fetch.sh"
 
 KL_FLAVOR="${KL_FLAVOR:-apache}"
-need KL_ZK_INSTALL_DIR KL_ZK_DATA_DIR KL_ZK_USER
+need KL_ZK_INSTALL_DIR KL_ZK_USER
 conf="$KL_ZK_INSTALL_DIR/conf"
 
 install() {
@@ -77,6 +77,7 @@ RUN
 }
 
 configure() {
+  need KL_ZK_DATA_DIR
   step "ZooKeeper: zoo.cfg ($conf/zoo.cfg) — the same on every server of the ensemble"
   render_zoo_cfg | write_file "$conf/zoo.cfg"
   step "ZooKeeper: myid $KL_ZK_ID in $KL_ZK_DATA_DIR — which server.N line is this host"
