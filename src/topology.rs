@@ -107,12 +107,8 @@ pub struct Topology {
     pub kafka: KafkaSettings,
 }
 
-/// A config file as ordered `key=value` pairs (comments are the scripts' business).
+/// A config file as ordered `key=value` pairs, as `parse_properties` reads it.
 pub type Properties = Vec<(String, String)>;
-
-fn kv(key: &str, value: impl ToString) -> (String, String) {
-    (key.to_string(), value.to_string())
-}
 
 impl Topology {
     /// `vagrant/topologies/NAME.yaml` under the workspace `root`.
@@ -238,84 +234,112 @@ impl Topology {
         format!("{}{}", servers.join(","), self.kafka.chroot)
     }
 
-    /// The settings of `zoo.cfg` on `host`: the same on every server of the ensemble.
-    pub fn zoo_cfg(&self, host: &str) -> Result<Properties, TopologyError> {
-        self.require(host, Role::Zookeeper)?;
+    /// `zoo.cfg` of `host`, byte for byte as `render_zoo_cfg` in vagrant/provision/lib.sh writes
+    /// it. Only the first comment line names the host: the settings are the same on every
+    /// server of the ensemble.
+    pub fn zoo_cfg(&self, host: &str) -> Result<String, TopologyError> {
+        let h = self.require(host, Role::Zookeeper)?;
         let zk = &self.zookeeper;
-        let mut p = vec![
-            kv("tickTime", zk.tick_time),
-            kv("initLimit", zk.init_limit),
-            kv("syncLimit", zk.sync_limit),
-            kv("dataDir", &zk.data_dir),
-            kv("clientPort", zk.client_port),
-            kv("maxClientCnxns", 60),
-            kv("autopurge.snapRetainCount", 3),
-            kv("autopurge.purgeInterval", 1),
-            kv("4lw.commands.whitelist", "ruok,srvr,stat,mntr,conf"),
-            kv("admin.enableServer", "false"),
-        ];
-        for h in self.zookeepers() {
-            let id = h.zookeeper_id.unwrap_or_default();
-            p.push(kv(
-                &format!("server.{id}"),
-                format!("{}:{}:{}", h.name, zk.quorum_port, zk.election_port),
+        let mut text = format!(
+            "# zoo.cfg of {host} (topology {topology}), written by kafkalab's zookeeper.sh
+# The basic time unit in ms; initLimit and syncLimit count these ticks.
+tickTime={tick}
+# Ticks a follower may take to connect to the leader and catch up.
+initLimit={init}
+# Ticks a follower may fall behind the leader before it is dropped.
+syncLimit={sync}
+# Snapshots, the transaction log and the myid file live here.
+dataDir={data_dir}
+# Clients (Kafka brokers, zkCli.sh) connect here.
+clientPort={port}
+maxClientCnxns=60
+# Keep 3 snapshots and purge older ones every hour, or the disk fills up.
+autopurge.snapRetainCount=3
+autopurge.purgeInterval=1
+# Four-letter words for checks: echo ruok | nc HOST {port} answers imok.
+4lw.commands.whitelist=ruok,srvr,stat,mntr,conf
+# ZooKeeper 3.5+ also starts an admin web server on port 8080; Kafka does not need it.
+admin.enableServer=false
+# The ensemble: server.N=host:quorumPort:electionPort. N is the myid of that host.
+",
+            host = h.name,
+            topology = self.name,
+            tick = zk.tick_time,
+            init = zk.init_limit,
+            sync = zk.sync_limit,
+            data_dir = zk.data_dir,
+            port = zk.client_port,
+        );
+        for server in self.zookeepers() {
+            text.push_str(&format!(
+                "server.{}={}:{}:{}\n",
+                server.zookeeper_id.unwrap_or_default(),
+                server.name,
+                zk.quorum_port,
+                zk.election_port
             ));
         }
-        Ok(p)
+        Ok(text)
     }
 
-    /// The content of `dataDir/myid`: which `server.N` line is this host.
+    /// The content of `dataDir/myid`: which `server.N` line of zoo.cfg is this host.
     pub fn myid(&self, host: &str) -> Result<String, TopologyError> {
         let h = self.require(host, Role::Zookeeper)?;
         Ok(format!("{}\n", h.zookeeper_id.unwrap_or_default()))
     }
 
-    /// The settings of a broker's `server.properties`.
-    pub fn server_properties(
-        &self,
-        host: &str,
-        target: Target,
-    ) -> Result<Properties, TopologyError> {
-        let h = self.require(host, Role::Kafka)?;
-        let k = &self.kafka;
-        let id = h.broker_id.unwrap_or_default();
-        let external_port = u32::from(k.external_port_base) + id;
-        let external_host = match target {
-            Target::Vm => h.ip.to_string(),
+    /// Where a broker's EXTERNAL listener is reached from your own machine: the VM's private
+    /// address, or 127.0.0.1 where Compose publishes the port. The port is
+    /// `external_port_base + broker_id`, different on every broker, because on 127.0.0.1 all
+    /// brokers share one address.
+    pub fn external_listener(&self, host: &Host, target: Target) -> (String, u32) {
+        let port = u32::from(self.kafka.external_port_base) + host.broker_id.unwrap_or_default();
+        let address = match target {
+            Target::Vm => host.ip.to_string(),
             Target::Docker => "127.0.0.1".to_string(),
         };
-        Ok(vec![
-            kv("broker.id", id),
-            kv(
-                "listeners",
-                format!(
-                    "INTERNAL://0.0.0.0:{},EXTERNAL://0.0.0.0:{external_port}",
-                    k.port
-                ),
-            ),
-            kv(
-                "advertised.listeners",
-                format!(
-                    "INTERNAL://{}:{},EXTERNAL://{external_host}:{external_port}",
-                    h.name, k.port
-                ),
-            ),
-            kv(
-                "listener.security.protocol.map",
-                "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT",
-            ),
-            kv("inter.broker.listener.name", "INTERNAL"),
-            kv("log.dirs", &k.log_dirs),
-            kv("num.partitions", 1),
-            kv("offsets.topic.replication.factor", 3),
-            kv("transaction.state.log.replication.factor", 3),
-            kv("transaction.state.log.min.isr", 2),
-            kv("min.insync.replicas", 2),
-            kv("log.retention.hours", 168),
-            kv("log.segment.bytes", 1_073_741_824),
-            kv("zookeeper.connect", self.zookeeper_connect()),
-            kv("zookeeper.connection.timeout.ms", 18_000),
-        ])
+        (address, port)
+    }
+
+    /// A broker's `server.properties`, byte for byte as `render_server_properties` in
+    /// vagrant/provision/lib.sh writes it. `target` decides the external listener.
+    pub fn server_properties(&self, host: &str, target: Target) -> Result<String, TopologyError> {
+        let h = self.require(host, Role::Kafka)?;
+        let k = &self.kafka;
+        let (ext_host, ext_port) = self.external_listener(h, target);
+        Ok(format!(
+            "# server.properties of {host} (topology {topology}), written by kafkalab's kafka.sh
+# Unique in the cluster; the broker registers under /brokers/ids/{id} in ZooKeeper.
+broker.id={id}
+# Two listeners. INTERNAL: brokers and clients inside the cluster network reach {host} by
+# name. EXTERNAL: clients on your own machine reach {ext_host}:{ext_port}.
+# A client connects to whatever address it is *advertised*, so each listener advertises an
+# address that works from where its clients are.
+listeners=INTERNAL://0.0.0.0:{port},EXTERNAL://0.0.0.0:{ext_port}
+advertised.listeners=INTERNAL://{host}:{port},EXTERNAL://{ext_host}:{ext_port}
+listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT
+inter.broker.listener.name=INTERNAL
+# Where the partition logs (segments, indexes) are stored.
+log.dirs={log_dirs}
+num.partitions=1
+# Three brokers: replicate the internal topics three times, and require two in-sync copies.
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+min.insync.replicas=2
+log.retention.hours=168
+log.segment.bytes=1073741824
+# The ZooKeeper ensemble, with a chroot path so several clusters can share it.
+zookeeper.connect={zk_connect}
+zookeeper.connection.timeout.ms=18000
+",
+            host = h.name,
+            topology = self.name,
+            id = h.broker_id.unwrap_or_default(),
+            port = k.port,
+            log_dirs = k.log_dirs,
+            zk_connect = self.zookeeper_connect(),
+        ))
     }
 
     fn require(&self, host: &str, role: Role) -> Result<&Host, TopologyError> {

@@ -6,6 +6,10 @@
 //!
 //! All traffic stays on this machine: the checks run inside the containers with `docker exec`.
 //! Every wait is bounded and says what it waited for when it gives up.
+//!
+//! The test runs a copy of the Compose file that differs in names and ports only: container and
+//! network names get this process's id, and ports are published on free ports of 127.0.0.1, so
+//! a learner's running cluster, or another `cargo test` on the same machine, is left alone.
 
 mod support;
 
@@ -14,24 +18,70 @@ use std::time::{Duration, Instant};
 
 const HOSTS: [&str; 3] = ["kafka01", "kafka02", "kafka03"];
 
-/// The container of a host: Compose names them `kafkalab-<topology>-<host>`.
+/// What this test run puts before the Compose file's names: `kafkalab-` becomes
+/// `kafkalab-test-<pid>-`.
+fn prefix() -> String {
+    format!("kafkalab-test-{}-", std::process::id())
+}
+
+/// The container of a host: the Compose files name them `kafkalab-<topology>-<host>`.
 fn container(host: &str) -> String {
     let topology = if host.starts_with("peter-") {
         "book"
     } else {
         "study"
     };
-    format!("kafkalab-{topology}-{host}")
+    format!("{}{topology}-{host}", prefix())
 }
 
-/// Both layouts publish ZooKeeper on 127.0.0.1:2181-2183 and share the image build, so the
-/// tests (threads of one process) take turns.
+/// The Compose file of `topology` as this test runs it: the same services, image, settings and
+/// health checks; container and network names made unique, and each `127.0.0.1:PORT:PORT`
+/// published on a free port instead (`127.0.0.1::PORT`).
+fn compose_file_for_test(topology: &str, dir: &std::path::Path) -> std::path::PathBuf {
+    let original = support::repo().join(format!("docker/compose.{topology}.yml"));
+    let text = std::fs::read_to_string(&original).unwrap();
+    let mut changed = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            let indent = &line[..line.len() - trimmed.len()];
+            if let Some(name) = trimmed
+                .strip_prefix("container_name: kafkalab-")
+                .or_else(|| trimmed.strip_prefix("name: kafkalab-"))
+            {
+                changed += 1;
+                let key = trimmed.split(':').next().unwrap();
+                format!("{indent}{key}: {}{name}", prefix())
+            } else if let Some(ports) = trimmed.strip_prefix("- \"127.0.0.1:") {
+                changed += 1;
+                let container_port = ports.trim_end_matches('"').rsplit(':').next().unwrap();
+                format!("{indent}- \"127.0.0.1::{container_port}\"")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert!(
+        changed >= 7,
+        "{}: expected container names, a network name and published ports to rename",
+        original.display()
+    );
+    let path = dir.join(format!("compose.{topology}.yml"));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The two layouts share the image build and a 2-core machine, so the tests (threads of one
+/// process) take turns.
 static ONE_CLUSTER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 struct Cluster {
     compose: Vec<String>,
     image: String,
     topology: &'static str,
+    file: std::path::PathBuf,
+    _dir: tempfile::TempDir,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -40,8 +90,8 @@ impl Cluster {
         let mut cmd = Command::new(&self.compose[0]);
         cmd.args(&self.compose[1..])
             .arg("-f")
-            .arg(support::repo().join(format!("docker/compose.{}.yml", self.topology)))
-            .args(["-p", &format!("kafkalab-test-{}", self.topology)])
+            .arg(&self.file)
+            .args(["-p", &format!("{}{}", prefix(), self.topology)])
             .env("KAFKALAB_IMAGE", &self.image);
         cmd
     }
@@ -173,10 +223,13 @@ fn cluster(topology: &'static str) -> Option<Cluster> {
             .arg(topology),
     );
     let image = built.lines().last().unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
     let cluster = Cluster {
         compose,
         image,
         topology,
+        file: compose_file_for_test(topology, dir.path()),
+        _dir: dir,
         _turn: turn,
     };
     let _ = cluster

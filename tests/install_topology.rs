@@ -1,6 +1,7 @@
 //! The install scripts write, for every host of both topologies, the zoo.cfg, myid and
-//! server.properties that the topology file calls for — checked against `kafkalab::topology`,
-//! which reads the same YAML with serde and derives each setting on its own.
+//! server.properties that the topology file calls for — byte for byte what `kafkalab::topology`
+//! renders from the same YAML read with serde. The scripts run in render-only mode: `KL_ROOT`
+//! stands for `/`, so `configure` writes under a temporary folder and changes nothing else.
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use kafkalab::topology::{parse_properties, Target, Topology, TopologyError};
+use kafkalab::topology::{parse_properties, Role, Target, Topology, TopologyError};
 
 /// Runs a provisioning script in render-only mode: files land under `root`, nothing else changes.
 fn render(script: &str, arg: &str, env: &[(String, String)], root: &Path) {
@@ -25,6 +26,13 @@ fn as_map(p: Vec<(String, String)>) -> BTreeMap<String, String> {
     p.into_iter().collect()
 }
 
+/// Reads `path` (absolute, as on the host) from under the render root.
+fn read_rendered(root: &Path, path: &str) -> String {
+    let file = root.join(path.trim_start_matches('/'));
+    std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("the script did not write {}: {e}", file.display()))
+}
+
 #[test]
 fn scripts_write_the_configs_the_topology_calls_for() {
     if !support::tool("ruby", "apt-get install ruby (it comes with vagrant)") {
@@ -34,48 +42,36 @@ fn scripts_write_the_configs_the_topology_calls_for() {
     let mut checked = 0;
     for name in ["study", "book"] {
         let topology = Topology::load(&Topology::path(&repo, name)).unwrap();
+        let zk_conf = format!("{}/conf/zoo.cfg", topology.zookeeper.install_dir);
+        let myid = format!("{}/myid", topology.zookeeper.data_dir);
+        let kafka_conf = format!("{}/config/server.properties", topology.kafka.install_dir);
         for host in &topology.hosts {
             for (target, target_name) in [(Target::Vm, "vm"), (Target::Docker, "docker")] {
+                // The scripts get the topology through Ruby (vagrant/topology.rb), the Rust side
+                // through serde: two readings of one YAML file, which must agree byte for byte.
                 let env = support::topology_env(name, &host.name, target_name);
                 let root = tempfile::tempdir().unwrap();
-                let get = |k: &str| {
-                    env.iter()
-                        .find(|(key, _)| key == k)
-                        .map(|(_, v)| v.clone())
-                        .unwrap()
-                };
-                if host.roles.contains(&kafkalab::topology::Role::Zookeeper) {
+                let at = format!("{name}/{} ({target_name})", host.name);
+                if host.has(Role::Zookeeper) {
                     render("zookeeper.sh", "configure", &env, root.path());
-                    let conf = Path::new(&get("KL_ZK_INSTALL_DIR")).join("conf/zoo.cfg");
-                    let zoo_cfg =
-                        std::fs::read_to_string(root.path().join(conf.strip_prefix("/").unwrap()))
-                            .unwrap();
                     assert_eq!(
-                        parse_properties(&zoo_cfg),
+                        read_rendered(root.path(), &zk_conf),
                         topology.zoo_cfg(&host.name).unwrap(),
-                        "{name}/{}",
-                        host.name
+                        "zoo.cfg of {at}"
                     );
-                    let myid_path = Path::new(&topology.zookeeper.data_dir).join("myid");
-                    let myid = std::fs::read_to_string(
-                        root.path().join(myid_path.strip_prefix("/").unwrap()),
-                    )
-                    .unwrap();
-                    assert_eq!(myid, topology.myid(&host.name).unwrap());
+                    assert_eq!(
+                        read_rendered(root.path(), &myid),
+                        topology.myid(&host.name).unwrap(),
+                        "myid of {at}"
+                    );
                     checked += 1;
                 }
-                if host.roles.contains(&kafkalab::topology::Role::Kafka) {
+                if host.has(Role::Kafka) {
                     render("kafka.sh", "configure", &env, root.path());
-                    let path =
-                        Path::new(&topology.kafka.install_dir).join("config/server.properties");
-                    let props =
-                        std::fs::read_to_string(root.path().join(path.strip_prefix("/").unwrap()))
-                            .unwrap();
                     assert_eq!(
-                        as_map(parse_properties(&props)),
-                        as_map(topology.server_properties(&host.name, target).unwrap()),
-                        "{name}/{} ({target_name})",
-                        host.name
+                        read_rendered(root.path(), &kafka_conf),
+                        topology.server_properties(&host.name, target).unwrap(),
+                        "server.properties of {at}"
                     );
                     checked += 1;
                 }
@@ -92,12 +88,14 @@ fn scripts_write_the_configs_the_topology_calls_for() {
 #[test]
 fn the_study_configs_are_the_slides_configs() {
     let topology = Topology::load(&Topology::path(&support::repo(), "study")).unwrap();
-    let zoo = as_map(topology.zoo_cfg("kafka02").unwrap());
+    let zoo = as_map(parse_properties(&topology.zoo_cfg("kafka02").unwrap()));
     assert_eq!(zoo["server.1"], "kafka01:2888:3888");
     assert_eq!(zoo["server.3"], "kafka03:2888:3888");
     assert_eq!(zoo["dataDir"], "/usr/local/zookeeper/data");
     assert_eq!(topology.myid("kafka02").unwrap(), "2\n");
-    let kafka = as_map(topology.server_properties("kafka02", Target::Vm).unwrap());
+    let kafka = as_map(parse_properties(
+        &topology.server_properties("kafka02", Target::Vm).unwrap(),
+    ));
     assert_eq!(kafka["broker.id"], "2");
     assert_eq!(
         kafka["zookeeper.connect"],
@@ -107,11 +105,11 @@ fn the_study_configs_are_the_slides_configs() {
         kafka["advertised.listeners"],
         "INTERNAL://kafka02:9092,EXTERNAL://192.168.56.12:19092"
     );
-    let docker = as_map(
-        topology
+    let docker = as_map(parse_properties(
+        &topology
             .server_properties("kafka02", Target::Docker)
             .unwrap(),
-    );
+    ));
     assert_eq!(
         docker["advertised.listeners"],
         "INTERNAL://kafka02:9092,EXTERNAL://127.0.0.1:19092"
@@ -127,7 +125,17 @@ fn etc_hosts_lists_every_host_and_never_maps_its_own_name_to_loopback() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     let hosts = root.path().join("etc/hosts");
-    std::fs::write(&hosts, "127.0.0.1\tlocalhost kafka02\n127.0.1.1\tkafka02.example kafka02\n::1 localhost\n10.0.0.9 kafka01\n").unwrap();
+    std::fs::write(
+        &hosts,
+        concat!(
+            "127.0.0.1\tlocalhost kafka02\n",
+            "127.0.1.1\tkafka02.example kafka02\n", // Debian's installer
+            "127.0.2.1 kafka02 kafka02\n",          // Vagrant without hostname: true
+            "::1 localhost\n",
+            "10.0.0.9 kafka01\n", // a stale address
+        ),
+    )
+    .unwrap();
     render("common.sh", "", &env, root.path());
     render("common.sh", "", &env, root.path()); // running twice changes nothing more
     let text = std::fs::read_to_string(&hosts).unwrap();

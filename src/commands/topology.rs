@@ -14,7 +14,7 @@ pub enum TopologyCommand {
     List,
     /// The hosts of a topology: names, addresses, roles, ids.
     Show { name: String },
-    /// What a host's zoo.cfg, myid or server.properties must hold.
+    /// A host's zoo.cfg, myid or server.properties, exactly as the provisioning scripts write it.
     Render {
         name: String,
         host: String,
@@ -84,17 +84,13 @@ pub fn run(root: &Path, command: &TopologyCommand) -> Result<(), Error> {
             target,
         } => {
             let t = load(name)?;
-            let properties = match file.as_str() {
+            // Exactly what the provisioning scripts write on that host.
+            let text = match file.as_str() {
                 "zoo.cfg" => t.zoo_cfg(host)?,
                 "server.properties" => t.server_properties(host, *target)?,
-                _ => {
-                    print!("{}", t.myid(host)?);
-                    return Ok(());
-                }
+                _ => t.myid(host)?,
             };
-            for (k, v) in properties {
-                println!("{k}={v}");
-            }
+            print!("{text}");
         }
     }
     Ok(())

@@ -10,10 +10,12 @@ step "common 1/5: /etc/hosts lists every host of topology $KL_TOPOLOGY"
 if [ "${KL_TARGET:-vm}" = docker ]; then
   note "in Docker the network's DNS resolves container names: /etc/hosts is left alone"
 else
-  # Many images map their own name to 127.0.1.1 (or 127.0.0.1). ZooKeeper would then bind its
-  # quorum ports to loopback, the other servers could not reach it, and the ensemble would
-  # never form. Remove that line; then add every host with its private-network address.
-  sed -i -e '/^127\.0\.1\.1[[:space:]]/d' \
+  # Debian maps a machine's own name to 127.0.1.1, Vagrant (without hostname: true) to
+  # 127.0.X.1, some images add it to the 127.0.0.1 line. ZooKeeper would then bind its quorum
+  # ports to loopback, the other servers could not reach it, and the ensemble would never
+  # form. Delete the 127.0.X.1 lines and take the name off the 127.0.0.1 line; then add every
+  # host with its private-network address.
+  sed -i -e '/^127\.0\.[1-9][0-9]*\.1[[:space:]]/d' \
     -e "/^127\.0\.0\.1[[:space:]]/s/[[:space:]]$KL_HOST\([[:space:]]\|\$\)/\1/g" "$KL_ROOT/etc/hosts"
   for pair in $KL_HOSTS; do
     ip="${pair%%=*}"
@@ -25,8 +27,9 @@ fi
 
 if for_real; then
   step "common 2/5: packages — Java ($KL_JAVA_PACKAGE), curl, netcat for four-letter words"
-  # The book used OpenJDK 8. Debian 12 ships OpenJDK 17, which runs ZooKeeper 3.5.9 and
-  # Kafka 2.6.0; Java 8 or 11 would need a vendor's package.
+  # The book used OpenJDK 8, which Debian 12 does not ship; it has OpenJDK 17. ZooKeeper 3.5.9
+  # and Kafka 2.6.0 were released for Java 8 and 11 (Kafka supports 17 from 3.1): if one does
+  # not start, set java_package in the topology to a vendor's Java 11 (e.g. temurin-11-jre).
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "$KL_JAVA_PACKAGE" curl ca-certificates \

@@ -4,6 +4,12 @@
 
 APACHE_ARCHIVE="${KL_APACHE_ARCHIVE:-https://archive.apache.org/dist}"
 KL_CACHE_DIR="${KL_CACHE_DIR:-/vagrant/.cache}"
+# Offline mode (KL_OFFLINE=1): releases only from the cache folder, never downloaded. The
+# debian flavor is offline unless told otherwise.
+if [ "${KL_FLAVOR:-apache}" = debian ]; then
+  KL_OFFLINE="${KL_OFFLINE:-1}"
+fi
+KL_OFFLINE="${KL_OFFLINE:-0}"
 
 # The hex digest in a .sha512 file. Apache projects write two formats: sha512sum's
 # "HEX  FILE", and gpg's "FILE: HEX HEX ..." over several lines in upper case.
@@ -21,7 +27,7 @@ fetch_release() {
   mkdir -p "$KL_CACHE_DIR"
   for name in "$file" "$file.sha512"; do
     if [ ! -s "$KL_CACHE_DIR/$name" ]; then
-      if [ "${KL_OFFLINE:-0}" = 1 ]; then
+      if [ "$KL_OFFLINE" = 1 ]; then
         return 1
       fi
       note "downloading $APACHE_ARCHIVE/$dir_in_archive/$name"

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Docker health check of one host: ZooKeeper answers ruok, and a Kafka broker (if this image
-# has Kafka) answers a request for its API versions.
+# Docker health check of one host: ZooKeeper answers ruok and srvr, and a Kafka broker (if this
+# image has one) answers a metadata request.
 set -eu
 case " ${KL_ROLES:-} " in
   *" zookeeper "*)
@@ -13,7 +13,11 @@ case " ${KL_ROLES:-} " in
   *" kafka "*)
     bin="${KL_KAFKA_INSTALL_DIR:-/usr/local/kafka}/bin"
     if [ -x "$bin/kafka-broker-api-versions.sh" ]; then
+      # Asks the cluster's metadata (which brokers there are), then each broker's API versions.
       "$bin/kafka-broker-api-versions.sh" --bootstrap-server "127.0.0.1:${KL_KAFKA_PORT:-9092}" >/dev/null 2>&1 || exit 1
+    elif [ -x /usr/local/bin/kafka-server-run ]; then
+      # The lab flavor's broker: no Apache tools in the image, so check that it listens.
+      nc -z -w 2 127.0.0.1 "${KL_KAFKA_PORT:-9092}" || exit 1
     fi
     ;;
 esac

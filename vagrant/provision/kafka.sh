@@ -1,14 +1,19 @@
 #!/bin/sh
 # Install and configure a Kafka broker on one host: the lesson of the slides' "Kafka 설치".
 #
-#   sh kafka.sh install     the Apache Kafka release, a service user, folders, launcher, unit
+#   sh kafka.sh install     the broker (see KL_FLAVOR), a service user, folders, launcher, unit
 #   sh kafka.sh configure   server.properties for this host
 #   sh kafka.sh start       enable and start the kafka-server unit (VMs)
 #   sh kafka.sh unit        print the systemd unit
 #
-# Kafka comes from the Apache release tarball kafka_SCALA-VERSION.tgz, SHA-512 checked, taken
-# from KL_CACHE_DIR when it is there. With KL_OPTIONAL_KAFKA=1 (the Docker images), a release
-# that cannot be had is skipped with a message instead of failing: ZooKeeper still works.
+# KL_FLAVOR chooses which broker runs; server.properties, the user, the unit and the checks are
+# the same, so a flavor is a switch, not a copy:
+#   apache, debian  the Apache release kafka_SCALA-VERSION.tgz, SHA-512 checked, taken from
+#                   KL_CACHE_DIR when it is there (debian is the offline mode: only from there)
+#   lab             your own broker from the labs (parts II and IV), started with the path of
+#                   server.properties as kafka-server-start.sh is: KL_LAB_BIN_DIR/kafkalab-broker
+# With KL_OPTIONAL_KAFKA=1 (the Docker images), a release that cannot be had is skipped with a
+# message instead of failing: ZooKeeper still works.
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=vagrant/provision/lib.sh
@@ -16,10 +21,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=vagrant/provision/fetch.sh
 . "$here/fetch.sh"
 
+KL_FLAVOR="${KL_FLAVOR:-apache}"
+KL_LAB_BIN_DIR="${KL_LAB_BIN_DIR:-/opt/kafkalab/bin}"
 need KL_KAFKA_INSTALL_DIR KL_KAFKA_USER
 config="$KL_KAFKA_INSTALL_DIR/config/server.properties"
 
-installed() { [ -x "$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh" ]; }
+# A broker is installed once its launcher is written (step 4).
+installed() { [ -x /usr/local/bin/kafka-server-run ]; }
 
 install() {
   need KL_KAFKA_VERSION KL_KAFKA_SCALA
@@ -27,29 +35,42 @@ install() {
   id "$KL_KAFKA_USER" >/dev/null 2>&1 ||
     useradd --system --home-dir "$KL_KAFKA_INSTALL_DIR" --shell /usr/sbin/nologin "$KL_KAFKA_USER"
 
-  step "Kafka 2/4: the Apache Kafka $KL_KAFKA_VERSION (Scala $KL_KAFKA_SCALA) release into $KL_KAFKA_INSTALL_DIR"
-  file="kafka_$KL_KAFKA_SCALA-$KL_KAFKA_VERSION.tgz"
-  if ! tarball="$(fetch_release "kafka/$KL_KAFKA_VERSION" "$file")"; then
-    if [ "${KL_OPTIONAL_KAFKA:-0}" = 1 ]; then
-      note "SKIPPED: $file is not in $KL_CACHE_DIR and cannot be downloaded here."
-      note "This image has ZooKeeper but no Kafka. Put $file and $file.sha512 in the cache to add it."
-      return 0
-    fi
-    die "cannot get $file: put it and $file.sha512 in $KL_CACHE_DIR, or allow downloads"
-  fi
-  mkdir -p "$KL_KAFKA_INSTALL_DIR"
-  tar -xzf "$tarball" -C "$KL_KAFKA_INSTALL_DIR" --strip-components=1
+  case "$KL_FLAVOR" in
+    lab)
+      step "Kafka 2/4: kafkalab's own broker ($KL_LAB_BIN_DIR/kafkalab-broker) in place of Apache Kafka"
+      [ -x "$KL_LAB_BIN_DIR/kafkalab-broker" ] ||
+        note "$KL_LAB_BIN_DIR/kafkalab-broker is not there yet: the broker starts once it is"
+      server="'$KL_LAB_BIN_DIR/kafkalab-broker' '$config'"
+      ;;
+    apache | debian)
+      step "Kafka 2/4: the Apache Kafka $KL_KAFKA_VERSION (Scala $KL_KAFKA_SCALA) release into $KL_KAFKA_INSTALL_DIR"
+      file="kafka_$KL_KAFKA_SCALA-$KL_KAFKA_VERSION.tgz"
+      if ! tarball="$(fetch_release "kafka/$KL_KAFKA_VERSION" "$file")"; then
+        if [ "${KL_OPTIONAL_KAFKA:-0}" = 1 ]; then
+          note "SKIPPED: $file is not in $KL_CACHE_DIR and cannot be downloaded here (KL_OFFLINE=$KL_OFFLINE)."
+          note "This image has ZooKeeper but no Kafka. Put $file and $file.sha512 in the cache to add it."
+          return 0
+        fi
+        die "cannot get $file: put it and $file.sha512 in $KL_CACHE_DIR, or allow downloads"
+      fi
+      mkdir -p "$KL_KAFKA_INSTALL_DIR"
+      tar -xzf "$tarball" -C "$KL_KAFKA_INSTALL_DIR" --strip-components=1
+      server="'$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh' '$config'"
+      ;;
+    *) die "KL_FLAVOR=$KL_FLAVOR: use apache, debian or lab" ;;
+  esac
 
   step "Kafka 3/4: the install folder, owned by $KL_KAFKA_USER (it writes logs/ there)"
-  mkdir -p "$KL_KAFKA_INSTALL_DIR/logs"
+  mkdir -p "$KL_KAFKA_INSTALL_DIR/config" "$KL_KAFKA_INSTALL_DIR/logs"
   chown -R "$KL_KAFKA_USER:$KL_KAFKA_USER" "$KL_KAFKA_INSTALL_DIR"
 
   step "Kafka 4/4: a launcher and the systemd unit kafka-server"
   write_file /usr/local/bin/kafka-server-run <<RUN
 #!/bin/sh
+# Kafka broker of flavor $KL_FLAVOR, written by kafkalab's kafka.sh
 # 1 GiB of heap, as in the book; the page cache gets the rest of the memory.
 export KAFKA_HEAP_OPTS="\${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
-exec '$KL_KAFKA_INSTALL_DIR/bin/kafka-server-start.sh' '$config'
+exec $server
 RUN
   chmod 755 /usr/local/bin/kafka-server-run
   unit | write_file /etc/systemd/system/kafka-server.service

@@ -6,9 +6,13 @@
 #   sh zookeeper.sh start       enable and start the zookeeper-server unit (VMs)
 #   sh zookeeper.sh unit        print the systemd unit
 #
-# KL_FLAVOR chooses where ZooKeeper comes from:
+# KL_FLAVOR chooses which server runs; zoo.cfg, myid, the user, the unit and the checks are
+# the same for all three, so a flavor is a switch, not a copy:
 #   apache  the Apache release tarball of KL_ZK_VERSION (the book's way), SHA-512 checked
 #   debian  Debian's zookeeper package (offline, used for the Docker images on this machine)
+#   lab     your own coordinator from the labs (part III), KL_LAB_BIN_DIR/kafkalab-coordinator,
+#           started with the path of zoo.cfg as QuorumPeerMain is; zkCli.sh and zkServer.sh
+#           still come from Debian's package, because real clients must work against it
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=vagrant/provision/lib.sh
@@ -17,6 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/fetch.sh"
 
 KL_FLAVOR="${KL_FLAVOR:-apache}"
+KL_LAB_BIN_DIR="${KL_LAB_BIN_DIR:-/opt/kafkalab/bin}"
 need KL_ZK_INSTALL_DIR KL_ZK_USER
 conf="$KL_ZK_INSTALL_DIR/conf"
 
@@ -39,16 +44,23 @@ install() {
       ;;
     debian)
       step "ZooKeeper 2/4: Debian's zookeeper package (offline flavor; version $(apt-cache policy zookeeper 2>/dev/null | sed -n 's/ *Candidate: //p'))"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
-      mkdir -p "$KL_ZK_INSTALL_DIR"
+      install_debian_package
       # Debian's zookeeper.jar names the jars it needs in its manifest, as Debian's own
       # /etc/zookeeper/conf/environment does; /etc/zookeeper/conf holds log4j.properties.
       classpath="/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
-      bin=/usr/share/zookeeper/bin
-      # Debian's zkServer.sh always reads /etc/zookeeper/conf/zoo.cfg: point it at ours.
-      ln -sf "$conf/zoo.cfg" /etc/zookeeper/conf/zoo.cfg
       ;;
-    *) die "KL_FLAVOR=$KL_FLAVOR: use apache or debian" ;;
+    lab)
+      step "ZooKeeper 2/4: kafkalab's own coordinator ($KL_LAB_BIN_DIR/kafkalab-coordinator) as the server; Debian's package for the client tools"
+      install_debian_package
+      [ -x "$KL_LAB_BIN_DIR/kafkalab-coordinator" ] ||
+        note "$KL_LAB_BIN_DIR/kafkalab-coordinator is not there yet: the server starts once it is"
+      ;;
+    *) die "KL_FLAVOR=$KL_FLAVOR: use apache, debian or lab" ;;
+  esac
+  case "$KL_FLAVOR" in
+    lab) server="'$KL_LAB_BIN_DIR/kafkalab-coordinator' '$conf/zoo.cfg'" ;;
+    *) server="java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE \\
+  -cp '$classpath' org.apache.zookeeper.server.quorum.QuorumPeerMain '$conf/zoo.cfg'" ;;
   esac
 
   step "ZooKeeper 3/4: folders for the config and the logs, owned by $KL_ZK_USER"
@@ -60,8 +72,8 @@ install() {
   # server in the foreground, so systemd or Docker sees it exit.
   write_file /usr/local/bin/zookeeper-server-run <<RUN
 #!/bin/sh
-exec java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE \\
-  -cp '$classpath' org.apache.zookeeper.server.quorum.QuorumPeerMain '$conf/zoo.cfg'
+# ZooKeeper server of flavor $KL_FLAVOR, written by kafkalab's zookeeper.sh
+exec $server
 RUN
   # zkServer.sh and zkCli.sh on the PATH, pointed at our zoo.cfg, as in the slides.
   write_file /usr/local/bin/zkServer.sh <<RUN
@@ -74,6 +86,15 @@ exec '$bin/zkCli.sh' "\$@"
 RUN
   chmod 755 /usr/local/bin/zookeeper-server-run /usr/local/bin/zkServer.sh /usr/local/bin/zkCli.sh
   unit | write_file /etc/systemd/system/zookeeper-server.service
+}
+
+# Debian's zookeeper package: the server (debian flavor) or only its client tools (lab).
+install_debian_package() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
+  mkdir -p "$KL_ZK_INSTALL_DIR"
+  bin=/usr/share/zookeeper/bin
+  # Debian's zkServer.sh always reads /etc/zookeeper/conf/zoo.cfg: point it at ours.
+  ln -sf "$conf/zoo.cfg" /etc/zookeeper/conf/zoo.cfg
 }
 
 configure() {
