@@ -1,0 +1,75 @@
+//! Which requests the broker understands, at which versions, and which versions are
+//! "flexible" (compact types and tagged fields, KIP-482) — from each message's JSON spec in
+//! Kafka's `clients/src/main/resources/common/message/`.
+//!
+//! Every request names its API and version. Old and new clients coexist because a client first
+//! asks `ApiVersions` and then uses, per API, the highest version both sides support.
+//!
+//! The ranges are chosen for the clients the labs must serve. librdkafka (kcat 2.0.2,
+//! confluent-kafka 2.16) and the Java clients take the highest common version. kafka-python
+//! guesses the broker's release from the ranges it sees and sends record batch v2 (magic 2)
+//! once it sees Produce ≥ 3 and Fetch ≥ 4. Kafka 4.0 clients need Produce ≥ 3, Fetch ≥ 4,
+//! ListOffsets ≥ 1 (KIP-896). Metadata stops at 9 and Fetch at 12: later versions identify
+//! topics by id, which this course does not have.
+
+/// The APIs of the broker labs. Later labs add their keys here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiKey {
+    Produce,
+    Fetch,
+    ListOffsets,
+    Metadata,
+    ApiVersions,
+}
+
+/// A version range the broker supports for one API, as ApiVersions reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionRange {
+    pub api_key: i16,
+    pub min: i16,
+    pub max: i16,
+}
+
+/// (API, numeric key, lowest and highest supported version, first flexible version).
+const TABLE: [(ApiKey, i16, i16, i16, i16); 5] = [
+    (ApiKey::Produce, 0, 3, 9, 9),
+    (ApiKey::Fetch, 1, 4, 12, 12),
+    (ApiKey::ListOffsets, 2, 1, 7, 6),
+    (ApiKey::Metadata, 3, 0, 9, 9),
+    (ApiKey::ApiVersions, 18, 0, 3, 3),
+];
+
+impl ApiKey {
+    pub fn from_code(code: i16) -> Option<ApiKey> {
+        TABLE.iter().find(|row| row.1 == code).map(|row| row.0)
+    }
+
+    fn row(self) -> (ApiKey, i16, i16, i16, i16) {
+        *TABLE
+            .iter()
+            .find(|row| row.0 == self)
+            .expect("every ApiKey has a row")
+    }
+
+    pub fn code(self) -> i16 {
+        self.row().1
+    }
+
+    pub fn supports(self, version: i16) -> bool {
+        let (_, _, min, max, _) = self.row();
+        (min..=max).contains(&version)
+    }
+
+    /// Whether `version` of this API uses compact types and tagged fields.
+    pub fn is_flexible(self, version: i16) -> bool {
+        version >= self.row().4
+    }
+}
+
+/// What the broker reports in ApiVersions.
+pub fn supported_versions() -> Vec<VersionRange> {
+    TABLE
+        .iter()
+        .map(|&(_, api_key, min, max, _)| VersionRange { api_key, min, max })
+        .collect()
+}

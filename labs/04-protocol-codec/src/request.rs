@@ -1,0 +1,80 @@
+//! Reading a whole request frame: the header says which API and version, and that picks the
+//! body decoder. One `match`, like a broker's request dispatcher.
+
+use crate::api_key::ApiKey;
+use crate::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+use crate::error::Result;
+use crate::frame::frame;
+use crate::header::RequestHeader;
+use crate::metadata::MetadataRequest;
+use crate::types::{Decoder, Encoder};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    ApiVersions(ApiVersionsRequest),
+    Metadata(MetadataRequest),
+    /// A key this broker does not know, or a version outside its range. The broker answers an
+    /// ApiVersions with [`ApiVersionsResponse::unsupported_version`]; for any other API it
+    /// cannot even parse the body, so it closes the connection, as Kafka does.
+    Unsupported,
+    /// A supported API whose body this lab does not decode (Produce, Fetch, ListOffsets: the
+    /// broker labs add them); the raw body bytes.
+    Other(Vec<u8>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub header: RequestHeader,
+    pub body: RequestBody,
+}
+
+/// Decodes one request from a frame's bytes (without the 4-byte size).
+pub fn decode_request(bytes: &[u8]) -> Result<Request> {
+    let mut d = Decoder::new(bytes);
+    let header = RequestHeader::decode(&mut d)?;
+    let version = header.api_version;
+    let body = match ApiKey::from_code(header.api_key) {
+        Some(key) if key.supports(version) => match key {
+            ApiKey::ApiVersions => {
+                RequestBody::ApiVersions(ApiVersionsRequest::decode(&mut d, version)?)
+            }
+            ApiKey::Metadata => RequestBody::Metadata(MetadataRequest::decode(&mut d, version)?),
+            _ => {
+                return Ok(Request {
+                    header,
+                    body: RequestBody::Other(d.take(d.remaining(), "body")?.to_vec()),
+                })
+            }
+        },
+        _ => {
+            return Ok(Request {
+                header,
+                body: RequestBody::Unsupported,
+            })
+        }
+    };
+    d.finish()?;
+    Ok(Request { header, body })
+}
+
+/// A whole response frame: size, the response header for `request`, then the body that
+/// `write_body` writes.
+pub fn encode_response(request: &RequestHeader, write_body: impl FnOnce(&mut Encoder)) -> Vec<u8> {
+    let mut e = Encoder::new();
+    request.encode_response_header(&mut e);
+    write_body(&mut e);
+    frame(&e.into_bytes())
+}
+
+/// What to send back for a request with [`RequestBody::Unsupported`]: for ApiVersions a v0
+/// response with UNSUPPORTED_VERSION and our ranges; `None` (close the connection) otherwise.
+pub fn unsupported_response(request: &RequestHeader) -> Option<Vec<u8>> {
+    if request.api_key != ApiKey::ApiVersions.code() {
+        return None;
+    }
+    // Header v0 and body v0, whatever version was asked: the one form every client can read.
+    let mut e = Encoder::new();
+    e.i32(request.correlation_id);
+    ApiVersionsResponse::unsupported_version().encode(&mut e, 0);
+    Some(frame(&e.into_bytes()))
+}
