@@ -6,10 +6,13 @@ mod support;
 
 use std::process::Command;
 
+use lab01_record_batch::RecordBatchBuilder;
 use lab04_protocol_codec::metadata::AUTHORIZED_OPERATIONS_OMITTED;
 use lab04_protocol_codec::{
-    encode_response, unsupported_response, ApiVersionsResponse, ErrorCode, MetadataBroker,
-    MetadataPartition, MetadataResponse, MetadataTopic, RequestHeader,
+    encode_response, unsupported_response, ApiVersionsResponse, ErrorCode, FetchPartitionResponse,
+    FetchResponse, FetchTopicResponse, ListOffsetsPartitionResponse, ListOffsetsResponse,
+    ListOffsetsTopicResponse, MetadataBroker, MetadataPartition, MetadataResponse, MetadataTopic,
+    ProducePartitionResponse, ProduceResponse, ProduceTopicResponse, RequestHeader,
 };
 use serde_json::{json, Value};
 
@@ -17,19 +20,32 @@ const READER: &str = r#"
 import io, json, sys
 from kafka.protocol.metadata.metadata import MetadataResponse
 from kafka.protocol.metadata.api_versions import ApiVersionsResponse
+from kafka.protocol.producer.produce import ProduceResponse
+from kafka.protocol.consumer.fetch import FetchResponse
+from kafka.protocol.consumer.offsets import ListOffsetsResponse
+CLASSES = {"api_versions": ApiVersionsResponse, "metadata": MetadataResponse, "produce": ProduceResponse,
+           "fetch": FetchResponse, "list_offsets": ListOffsetsResponse}
 out = []
 for arg in sys.argv[1:]:
     kind, version, path = arg.split(":")
     data = open(path, "rb").read()
     stream = io.BytesIO(data)
-    cls = ApiVersionsResponse if kind == "api_versions" else MetadataResponse
-    r = cls.decode(stream, version=int(version), header=True, framed=True)
+    r = CLASSES[kind].decode(stream, version=int(version), header=True, framed=True)
+    v = int(version)
     item = {"correlation_id": r._header.correlation_id, "consumed_all": stream.tell() == len(data)}
     if kind == "api_versions":
         item["error_code"] = r.error_code
         item["api_keys"] = [[k.api_key, k.min_version, k.max_version] for k in r.api_keys]
+    elif kind == "produce":
+        item["partitions"] = [[t.name, p.index, p.error_code, p.base_offset] + ([p.log_start_offset] if v >= 5 else [])
+                              for t in r.responses for p in t.partition_responses]
+    elif kind == "fetch":
+        item["partitions"] = [[t.topic, p.partition_index, p.error_code, p.high_watermark, bytes(p.records).hex()]
+                              for t in r.responses for p in t.partitions]
+    elif kind == "list_offsets":
+        item["partitions"] = [[t.name, p.partition_index, p.error_code, p.offset] + ([p.leader_epoch] if v >= 4 else [])
+                              for t in r.topics for p in t.partitions]
     else:
-        v = int(version)
         item["brokers"] = [[b.node_id, b.host, b.port] + ([b.rack] if v >= 1 else []) for b in r.brokers]
         if v >= 1: item["controller_id"] = r.controller_id
         if v >= 2: item["cluster_id"] = r.cluster_id
@@ -150,7 +166,7 @@ fn expected_metadata(v: i16) -> Value {
 }
 
 #[test]
-fn kafka_python_reads_our_api_versions_and_metadata_responses() {
+fn kafka_python_reads_every_response_the_codec_writes() {
     if !support::python_module("kafka", "pip install kafka-python") {
         return;
     }
@@ -184,6 +200,102 @@ fn kafka_python_reads_our_api_versions_and_metadata_responses() {
         std::fs::write(&path, frame).unwrap();
         args.push(format!("metadata:{v}:{}", path.display()));
         expected.push(expected_metadata(v));
+    }
+
+    let mut add = |kind: &str,
+                   key: i16,
+                   v: i16,
+                   write: &dyn Fn(&mut lab04_protocol_codec::Encoder),
+                   want: Value| {
+        let frame = encode_response(&header(key, v), |e| write(e));
+        let path = dir.path().join(format!("{kind}_v{v}.bin"));
+        std::fs::write(&path, frame).unwrap();
+        args.push(format!("{kind}:{v}:{}", path.display()));
+        expected.push(want);
+    };
+    let produce = ProduceResponse {
+        responses: vec![ProduceTopicResponse {
+            name: "orders".into(),
+            partitions: vec![ProducePartitionResponse {
+                index: 2,
+                error_code: ErrorCode::None,
+                base_offset: 41,
+                log_append_time_ms: -1,
+                log_start_offset: 7,
+                error_message: None,
+            }],
+        }],
+        throttle_time_ms: 0,
+    };
+    for v in 3..=8 {
+        let mut row = vec![json!("orders"), json!(2), json!(0), json!(41)];
+        if v >= 5 {
+            row.push(json!(7));
+        }
+        add(
+            "produce",
+            0,
+            v,
+            &|e| produce.encode(e, v),
+            json!({"correlation_id": 4242, "consumed_all": true, "partitions": [row]}),
+        );
+    }
+    let batch = RecordBatchBuilder::new(0)
+        .append(1, Some(b"k"), Some(b"v"), vec![])
+        .build()
+        .encode();
+    let hex: String = batch.iter().map(|b| format!("{b:02x}")).collect();
+    let fetch = FetchResponse {
+        throttle_time_ms: 0,
+        error_code: ErrorCode::None,
+        session_id: 0,
+        responses: vec![FetchTopicResponse {
+            topic: "orders".into(),
+            partitions: vec![FetchPartitionResponse {
+                partition: 0,
+                error_code: ErrorCode::None,
+                high_watermark: 1,
+                last_stable_offset: 1,
+                log_start_offset: 0,
+                records: Some(batch.clone()),
+            }],
+        }],
+    };
+    for v in 4..=11 {
+        let row = json!(["orders", 0, 0, 1, hex]);
+        add(
+            "fetch",
+            1,
+            v,
+            &|e| fetch.encode(e, v),
+            json!({"correlation_id": 4242, "consumed_all": true, "partitions": [row]}),
+        );
+    }
+    let list = ListOffsetsResponse {
+        throttle_time_ms: 0,
+        topics: vec![ListOffsetsTopicResponse {
+            name: "orders".into(),
+            partitions: vec![ListOffsetsPartitionResponse {
+                partition: 0,
+                error_code: ErrorCode::None,
+                timestamp: -1,
+                offset: 42,
+                leader_epoch: 3,
+            }],
+        }],
+    };
+    for v in 1..=5 {
+        let mut row = vec![json!("orders"), json!(0), json!(0), json!(42)];
+        if v >= 4 {
+            row.push(json!(3));
+        }
+        add(
+            "list_offsets",
+            2,
+            v,
+            &|e| list.encode(e, v),
+            json!({"correlation_id": 4242, "consumed_all": true, "partitions": [row]}),
+        );
     }
 
     let output = Command::new("python3")

@@ -9,8 +9,10 @@
 //! confluent-kafka 2.16) and the Java clients take the highest common version. kafka-python
 //! guesses the broker's release from the ranges it sees and sends record batch v2 (magic 2)
 //! once it sees Produce ≥ 3 and Fetch ≥ 4. Kafka 4.0 clients need Produce ≥ 3, Fetch ≥ 4,
-//! ListOffsets ≥ 1 (KIP-896). Metadata stops at 9 and Fetch at 12: later versions identify
-//! topics by id, which this course does not have.
+//! ListOffsets ≥ 1 (KIP-896). Metadata stops at 9 and Fetch at 11: later versions identify
+//! topics by id, which this course does not have. Produce stops at 8 and ListOffsets at 5, the
+//! last versions before they became flexible: every client here accepts them, and the data
+//! path stays in the classic encoding (ApiVersions v3 and Metadata v9 teach the flexible one).
 
 /// The APIs of the broker labs. Later labs add their keys here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,9 +34,9 @@ pub struct VersionRange {
 
 /// (API, numeric key, lowest and highest supported version, first flexible version).
 const TABLE: [(ApiKey, i16, i16, i16, i16); 5] = [
-    (ApiKey::Produce, 0, 3, 9, 9),
-    (ApiKey::Fetch, 1, 4, 12, 12),
-    (ApiKey::ListOffsets, 2, 1, 7, 6),
+    (ApiKey::Produce, 0, 3, 8, 9),
+    (ApiKey::Fetch, 1, 4, 11, 12),
+    (ApiKey::ListOffsets, 2, 1, 5, 6),
     (ApiKey::Metadata, 3, 0, 9, 9),
     (ApiKey::ApiVersions, 18, 0, 3, 3),
 ];

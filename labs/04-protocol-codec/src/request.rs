@@ -4,9 +4,12 @@
 use crate::api_key::ApiKey;
 use crate::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use crate::error::Result;
+use crate::fetch::FetchRequest;
 use crate::frame::frame;
 use crate::header::RequestHeader;
+use crate::list_offsets::ListOffsetsRequest;
 use crate::metadata::MetadataRequest;
+use crate::produce::ProduceRequest;
 use crate::types::{Decoder, Encoder};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,9 +20,9 @@ pub enum RequestBody {
     /// ApiVersions with [`ApiVersionsResponse::unsupported_version`]; for any other API it
     /// cannot even parse the body, so it closes the connection, as Kafka does.
     Unsupported,
-    /// A supported API whose body this lab does not decode (Produce, Fetch, ListOffsets: the
-    /// broker labs add them); the raw body bytes.
-    Other(Vec<u8>),
+    Produce(ProduceRequest),
+    Fetch(FetchRequest),
+    ListOffsets(ListOffsetsRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +42,10 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request> {
                 RequestBody::ApiVersions(ApiVersionsRequest::decode(&mut d, version)?)
             }
             ApiKey::Metadata => RequestBody::Metadata(MetadataRequest::decode(&mut d, version)?),
-            _ => {
-                return Ok(Request {
-                    header,
-                    body: RequestBody::Other(d.take(d.remaining(), "body")?.to_vec()),
-                })
+            ApiKey::Produce => RequestBody::Produce(ProduceRequest::decode(&mut d, version)?),
+            ApiKey::Fetch => RequestBody::Fetch(FetchRequest::decode(&mut d, version)?),
+            ApiKey::ListOffsets => {
+                RequestBody::ListOffsets(ListOffsetsRequest::decode(&mut d, version)?)
             }
         },
         _ => {

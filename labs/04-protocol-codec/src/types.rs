@@ -204,6 +204,16 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// Reads a classic (non-flexible) array: its count, then each element with `read`. A null
+/// array reads as empty.
+pub fn read_array<T>(
+    d: &mut Decoder<'_>,
+    mut read: impl FnMut(&mut Decoder<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let n = d.array_len(false)?.unwrap_or(0);
+    (0..n).map(|_| read(d)).collect()
+}
+
 /// Writes primitive values at the end of a buffer.
 #[derive(Debug, Default, Clone)]
 pub struct Encoder {

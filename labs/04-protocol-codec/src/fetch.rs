@@ -1,0 +1,171 @@
+//! Fetch (key 1), versions 4 to 11: "give me record batches from these offsets". Consumers and,
+//! in the replication lab, follower brokers send it.
+//!
+//! ```text
+//! request:  replica_id int32 | max_wait_ms int32 | min_bytes int32 | max_bytes int32
+//!           | isolation_level int8 | session_id int32 (v7+) | session_epoch int32 (v7+)
+//!           | topics [name string, partitions [partition int32, current_leader_epoch int32 (v9+),
+//!                     fetch_offset int64, log_start_offset int64 (v5+), partition_max_bytes int32]]
+//!           | forgotten_topics [name string, partitions [int32]] (v7+) | rack_id string (v11+)
+//! response: throttle_time_ms int32 | error_code int16 (v7+) | session_id int32 (v7+)
+//!           | responses [topic string, partitions [partition int32, error_code int16,
+//!                        high_watermark int64, last_stable_offset int64, log_start_offset int64 (v5+),
+//!                        aborted_transactions nullable [producer_id int64, first_offset int64],
+//!                        preferred_read_replica int32 (v11+), records nullable bytes]]
+//! ```
+//!
+//! `max_wait_ms` and `min_bytes` make a fetch a *long poll*: the broker holds the request until
+//! `min_bytes` are there or `max_wait_ms` passed, so an idle consumer costs no busy loop.
+
+use crate::error::Result;
+use crate::error_code::ErrorCode;
+use crate::types::{read_array, Decoder, Encoder};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchPartition {
+    pub partition: i32,
+    pub current_leader_epoch: i32,
+    pub fetch_offset: i64,
+    pub log_start_offset: i64,
+    pub partition_max_bytes: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchTopic {
+    pub name: String,
+    pub partitions: Vec<FetchPartition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRequest {
+    pub replica_id: i32,
+    pub max_wait_ms: i32,
+    pub min_bytes: i32,
+    pub max_bytes: i32,
+    pub isolation_level: i8,
+    pub session_id: i32,
+    pub session_epoch: i32,
+    pub topics: Vec<FetchTopic>,
+    pub rack_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchPartitionResponse {
+    pub partition: i32,
+    pub error_code: ErrorCode,
+    pub high_watermark: i64,
+    pub last_stable_offset: i64,
+    pub log_start_offset: i64,
+    /// Whole record batches, as stored.
+    pub records: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchTopicResponse {
+    pub topic: String,
+    pub partitions: Vec<FetchPartitionResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchResponse {
+    pub throttle_time_ms: i32,
+    pub error_code: ErrorCode,
+    pub session_id: i32,
+    pub responses: Vec<FetchTopicResponse>,
+}
+
+impl FetchRequest {
+    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<FetchRequest> {
+        // BEGIN SOLUTION step 7: the fixed fields, the session fields from v7, topics of partitions, forgotten topics from v7, rack id from v11
+        let replica_id = d.i32()?;
+        let max_wait_ms = d.i32()?;
+        let min_bytes = d.i32()?;
+        let max_bytes = d.i32()?;
+        let isolation_level = d.i8()?;
+        let (session_id, session_epoch) = if version >= 7 {
+            (d.i32()?, d.i32()?)
+        } else {
+            (0, -1)
+        };
+        let topics = read_array(d, |d| {
+            let name = d.string(false)?;
+            let partitions = read_array(d, |d| {
+                let partition = d.i32()?;
+                let current_leader_epoch = if version >= 9 { d.i32()? } else { -1 };
+                let fetch_offset = d.i64()?;
+                let log_start_offset = if version >= 5 { d.i64()? } else { -1 };
+                let partition_max_bytes = d.i32()?;
+                Ok(FetchPartition {
+                    partition,
+                    current_leader_epoch,
+                    fetch_offset,
+                    log_start_offset,
+                    partition_max_bytes,
+                })
+            })?;
+            Ok(FetchTopic { name, partitions })
+        })?;
+        if version >= 7 {
+            // Incremental fetch sessions (KIP-227) are not kept by this broker: it answers with
+            // session id 0, which tells the client to send full requests.
+            read_array(d, |d| {
+                d.string(false)?;
+                read_array(d, |d| d.i32())
+            })?;
+        }
+        let rack_id = if version >= 11 {
+            d.string(false)?
+        } else {
+            String::new()
+        };
+        Ok(FetchRequest {
+            replica_id,
+            max_wait_ms,
+            min_bytes,
+            max_bytes,
+            isolation_level,
+            session_id,
+            session_epoch,
+            topics,
+            rack_id,
+        })
+        // END SOLUTION
+    }
+}
+
+impl FetchResponse {
+    pub fn encode(&self, e: &mut Encoder, version: i16) {
+        // BEGIN SOLUTION step 7: throttle time, error and session from v7, then topics of partitions with offsets and records
+        e.i32(self.throttle_time_ms);
+        if version >= 7 {
+            e.i16(self.error_code.code());
+            e.i32(self.session_id);
+        }
+        e.array_len(Some(self.responses.len()), false);
+        for topic in &self.responses {
+            e.string(&topic.topic, false);
+            e.array_len(Some(topic.partitions.len()), false);
+            for p in &topic.partitions {
+                e.i32(p.partition);
+                e.i16(p.error_code.code());
+                e.i64(p.high_watermark);
+                e.i64(p.last_stable_offset);
+                if version >= 5 {
+                    e.i64(p.log_start_offset);
+                }
+                e.array_len(None, false); // no aborted transactions: this broker has none
+                if version >= 11 {
+                    e.i32(-1); // no preferred read replica
+                }
+                match &p.records {
+                    Some(bytes) => {
+                        e.i32(bytes.len() as i32);
+                        e.buf.extend_from_slice(bytes);
+                    }
+                    None => e.i32(-1),
+                }
+            }
+        }
+        // END SOLUTION
+    }
+}

@@ -1,0 +1,98 @@
+//! Step 7: Fetch — kcat's long-poll request, and the response that carries stored batches.
+
+use lab04_protocol_codec::{
+    decode_request, Encoder, ErrorCode, FetchPartition, FetchPartitionResponse, FetchResponse,
+    FetchTopicResponse, RequestBody,
+};
+
+const KCAT: &[u8] = include_bytes!("data/kcat_fetch_v11.bin");
+
+#[test]
+fn step7_kcats_fetch_request() {
+    let request = decode_request(&KCAT[4..]).unwrap();
+    assert_eq!(
+        (request.header.api_key, request.header.api_version),
+        (1, 11)
+    );
+    let RequestBody::Fetch(fetch) = request.body else {
+        panic!("not Fetch")
+    };
+    assert_eq!(fetch.replica_id, -1, "a consumer, not a follower broker");
+    assert_eq!(
+        (fetch.max_wait_ms, fetch.min_bytes),
+        (500, 1),
+        "a long poll: wait up to 500 ms for 1 byte"
+    );
+    assert_eq!(fetch.max_bytes, 52_428_800);
+    assert_eq!(
+        (fetch.session_id, fetch.session_epoch),
+        (0, -1),
+        "no fetch session"
+    );
+    assert_eq!(fetch.rack_id, "");
+    assert_eq!(fetch.topics.len(), 1);
+    assert_eq!(fetch.topics[0].name, "orders");
+    assert_eq!(
+        fetch.topics[0].partitions,
+        vec![FetchPartition {
+            partition: 0,
+            current_leader_epoch: -1,
+            fetch_offset: 0,
+            log_start_offset: -1,
+            partition_max_bytes: 1_048_576,
+        }]
+    );
+}
+
+fn response(records: Option<Vec<u8>>) -> FetchResponse {
+    FetchResponse {
+        throttle_time_ms: 0,
+        error_code: ErrorCode::None,
+        session_id: 0,
+        responses: vec![FetchTopicResponse {
+            topic: "orders".into(),
+            partitions: vec![FetchPartitionResponse {
+                partition: 0,
+                error_code: ErrorCode::None,
+                high_watermark: 10,
+                last_stable_offset: 10,
+                log_start_offset: 0,
+                records,
+            }],
+        }],
+    }
+}
+
+fn encode(r: &FetchResponse, version: i16) -> Vec<u8> {
+    let mut e = Encoder::new();
+    r.encode(&mut e, version);
+    e.into_bytes()
+}
+
+#[test]
+fn step7_the_response_carries_the_stored_bytes() {
+    let stored = vec![0xab; 5];
+    #[rustfmt::skip]
+    let v11: Vec<u8> = [
+        &[0, 0, 0, 0][..], &[0, 0], &[0, 0, 0, 0], // throttle, error, session id (v7+)
+        &[0, 0, 0, 1], b"\x00\x06orders", &[0, 0, 0, 1],
+        &[0, 0, 0, 0], &[0, 0],                    // partition 0, no error
+        &10i64.to_be_bytes(), &10i64.to_be_bytes(), &0i64.to_be_bytes(), // hw, lso, log start
+        &[0xff, 0xff, 0xff, 0xff],                 // no aborted transactions
+        &[0xff, 0xff, 0xff, 0xff],                 // preferred read replica −1 (v11+)
+        &[0, 0, 0, 5], &stored,                    // the record batches, unchanged
+    ].concat();
+    assert_eq!(encode(&response(Some(stored.clone())), 11), v11);
+    let v4_len = v11.len() - 2 - 4 - 8 - 4;
+    assert_eq!(
+        encode(&response(Some(stored)), 4).len(),
+        v4_len,
+        "v4: no error/session, log start, replica"
+    );
+    let empty = encode(&response(None), 11);
+    assert_eq!(
+        &empty[empty.len() - 4..],
+        &[0xff, 0xff, 0xff, 0xff],
+        "no records: null"
+    );
+}
