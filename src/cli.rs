@@ -47,6 +47,12 @@ pub enum Command {
         #[arg(long, default_value = "1")]
         from: String,
     },
+    /// Start a broker (the labs' reference broker) from a Kafka server.properties file.
+    #[command(name = "kafka-server-start")]
+    KafkaServerStart {
+        /// server.properties, with Kafka's keys (broker.id, listeners, log.dirs, ...).
+        config: PathBuf,
+    },
     /// The install layouts (study: 3 VMs; book: 3 ZooKeeper + 3 Kafka) and each host's configs.
     #[command(subcommand)]
     Topology(crate::commands::topology::TopologyCommand),

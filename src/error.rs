@@ -40,4 +40,6 @@ pub enum Error {
     Verify(String),
     #[error(transparent)]
     Topology(#[from] crate::topology::TopologyError),
+    #[error(transparent)]
+    Broker(#[from] lab05_broker::Error),
 }

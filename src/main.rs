@@ -11,6 +11,10 @@ use kafkalab::workspace;
 
 fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    if let Command::KafkaServerStart { config } = &cli.command {
+        // The broker needs no kafkalab workspace: it runs wherever server.properties is.
+        return commands::kafka_server::run(config).map(|()| true);
+    }
     let root = workspace::resolve(cli.workspace.as_deref())?;
     match cli.command {
         Command::Labs => commands::labs::run(&root, lang).map(|()| true),
@@ -22,6 +26,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
             commands::workbook::run(&root, &dir, &from, lang).map(|()| true)
         }
         Command::Topology(command) => commands::topology::run(&root, &command).map(|()| true),
+        Command::KafkaServerStart { .. } => unreachable!("handled above"),
         Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod hint;
+pub mod kafka_server;
 pub mod labs;
 pub mod topology;
 pub mod verify;

@@ -32,8 +32,10 @@ pub fn repo() -> std::path::PathBuf {
 /// Whether the command `name` runs (`name --version`). When it does not: under CI this fails
 /// the test with the way to install it; elsewhere the test says so and is skipped.
 pub fn tool(name: &str, install: &str) -> bool {
+    // Most tools answer --version; kcat answers -V.
+    let flag = if name == "kcat" { "-V" } else { "--version" };
     let ok = Command::new(name)
-        .arg("--version")
+        .arg(flag)
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {

@@ -22,6 +22,7 @@ pub enum ApiKey {
     ListOffsets,
     Metadata,
     ApiVersions,
+    InitProducerId,
 }
 
 /// A version range the broker supports for one API, as ApiVersions reports it.
@@ -33,12 +34,13 @@ pub struct VersionRange {
 }
 
 /// (API, numeric key, lowest and highest supported version, first flexible version).
-const TABLE: [(ApiKey, i16, i16, i16, i16); 5] = [
+const TABLE: [(ApiKey, i16, i16, i16, i16); 6] = [
     (ApiKey::Produce, 0, 3, 8, 9),
     (ApiKey::Fetch, 1, 4, 11, 12),
     (ApiKey::ListOffsets, 2, 1, 5, 6),
     (ApiKey::Metadata, 3, 0, 9, 9),
     (ApiKey::ApiVersions, 18, 0, 3, 3),
+    (ApiKey::InitProducerId, 22, 0, 1, 2),
 ];
 
 impl ApiKey {

@@ -12,7 +12,8 @@
 //! - `api_key` — given: the APIs and versions the broker supports, and which are flexible.
 //! - `api_versions` — step 4: ApiVersions, and the UNSUPPORTED_VERSION answer.
 //! - `metadata` — step 5: Metadata, versions 0 to 9.
-//! - `produce` — step 6: Produce, versions 3 to 8.
+//! - `produce` — step 6: Produce, versions 3 to 8; `init_producer_id` — the id an idempotent
+//!   producer asks for first.
 //! - `fetch` — step 7: Fetch, versions 4 to 11.
 //! - `list_offsets` — step 8: ListOffsets, versions 1 to 5.
 //! - `request` — given: decoding a whole request and framing a response.
@@ -25,6 +26,7 @@ pub mod error_code;
 pub mod fetch;
 pub mod frame;
 pub mod header;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
@@ -40,6 +42,7 @@ pub use fetch::{
     FetchTopicResponse,
 };
 pub use header::RequestHeader;
+pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 pub use list_offsets::{
     ListOffsetsPartition, ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse,
     ListOffsetsTopic, ListOffsetsTopicResponse, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP,

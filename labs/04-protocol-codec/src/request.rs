@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::fetch::FetchRequest;
 use crate::frame::frame;
 use crate::header::RequestHeader;
+use crate::init_producer_id::InitProducerIdRequest;
 use crate::list_offsets::ListOffsetsRequest;
 use crate::metadata::MetadataRequest;
 use crate::produce::ProduceRequest;
@@ -23,6 +24,7 @@ pub enum RequestBody {
     Produce(ProduceRequest),
     Fetch(FetchRequest),
     ListOffsets(ListOffsetsRequest),
+    InitProducerId(InitProducerIdRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,9 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request> {
             ApiKey::Metadata => RequestBody::Metadata(MetadataRequest::decode(&mut d, version)?),
             ApiKey::Produce => RequestBody::Produce(ProduceRequest::decode(&mut d, version)?),
             ApiKey::Fetch => RequestBody::Fetch(FetchRequest::decode(&mut d, version)?),
+            ApiKey::InitProducerId => {
+                RequestBody::InitProducerId(InitProducerIdRequest::decode(&mut d, version)?)
+            }
             ApiKey::ListOffsets => {
                 RequestBody::ListOffsets(ListOffsetsRequest::decode(&mut d, version)?)
             }

@@ -92,3 +92,38 @@ fn step6_truncated_produce_requests_are_errors() {
         assert!(decode_request(&KCAT[4..cut]).is_err(), "cut at {cut}");
     }
 }
+
+#[test]
+fn step6_an_idempotent_producer_gets_its_id() {
+    use lab04_protocol_codec::{InitProducerIdRequest, InitProducerIdResponse, RequestHeader};
+    // InitProducerId v1 as kafka-python 3 sends it: header v1, null transactional id, timeout 0.
+    let mut body = lab04_protocol_codec::Encoder::new();
+    RequestHeader {
+        api_key: 22,
+        api_version: 1,
+        correlation_id: 9,
+        client_id: Some("p".into()),
+    }
+    .encode(&mut body);
+    body.buf.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+    let request = decode_request(&body.into_bytes()).unwrap();
+    assert_eq!(
+        request.body,
+        RequestBody::InitProducerId(InitProducerIdRequest {
+            transactional_id: None,
+            transaction_timeout_ms: 0
+        })
+    );
+    let mut e = Encoder::new();
+    InitProducerIdResponse {
+        throttle_time_ms: 0,
+        error_code: ErrorCode::None,
+        producer_id: 7,
+        producer_epoch: 0,
+    }
+    .encode(&mut e, 1);
+    assert_eq!(
+        e.into_bytes(),
+        [&[0u8; 6][..], &7i64.to_be_bytes(), &[0, 0]].concat()
+    );
+}

@@ -1,0 +1,40 @@
+//! What every connection task shares: the broker behind a lock, and a signal that fires on
+//! every append so that waiting fetches (long polls) wake up.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+
+use crate::broker::Broker;
+
+pub struct Shared {
+    /// A `std::sync::Mutex`, not tokio's: nothing async happens while it is held, and each
+    /// request holds it only for its own log work.
+    broker: Mutex<Broker>,
+    /// Notified after each produce, so fetches waiting for `min_bytes` look again.
+    pub appended: Notify,
+}
+
+impl Shared {
+    pub fn new(broker: Broker) -> Arc<Shared> {
+        Arc::new(Shared {
+            broker: Mutex::new(broker),
+            appended: Notify::new(),
+        })
+    }
+
+    /// The broker. A panic while it was held poisons the lock; the state is still usable
+    /// (every change is a whole append), so carry on rather than stop serving everyone.
+    pub fn broker(&self) -> MutexGuard<'_, Broker> {
+        self.broker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The wall clock in milliseconds: the broker's shell reads the time, the logic takes it as
+/// an argument.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,91 @@
+//! Step 1: server.properties, and topics that live in `<log.dirs>/<topic>-<partition>`.
+
+mod common;
+
+use lab04_protocol_codec::ErrorCode;
+use lab05_broker::{Broker, BrokerConfig, Error};
+
+#[test]
+fn step1_topics_are_folders_and_come_back_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = common::broker(dir.path());
+    assert!(broker.topic_names().is_empty());
+    assert_eq!(
+        broker.create_topic("orders", 3, 1_000).unwrap(),
+        ErrorCode::None
+    );
+    assert_eq!(
+        broker.create_topic("my-events.v2", 1, 1_000).unwrap(),
+        ErrorCode::None
+    );
+    for p in 0..3 {
+        assert!(dir.path().join(format!("orders-{p}")).is_dir());
+    }
+    assert_eq!(
+        broker.create_topic("orders", 3, 1_000).unwrap(),
+        ErrorCode::TopicAlreadyExists
+    );
+    assert_eq!(
+        broker.create_topic("bad/name", 1, 1_000).unwrap(),
+        ErrorCode::InvalidTopicException
+    );
+    assert_eq!(
+        broker.create_topic("zero", 0, 1_000).unwrap(),
+        ErrorCode::InvalidPartitions
+    );
+    drop(broker);
+
+    // Folders that are not partitions are left alone; a topic's partitions must not have gaps.
+    std::fs::create_dir(dir.path().join("lost+found")).unwrap();
+    std::fs::create_dir(dir.path().join("gappy-0")).unwrap();
+    std::fs::create_dir(dir.path().join("gappy-2")).unwrap();
+    let broker = common::broker(dir.path());
+    assert_eq!(broker.topic_names(), ["gappy", "my-events.v2", "orders"]);
+    assert!(broker.partition("orders", 2).is_some());
+    assert!(broker.partition("orders", 3).is_none());
+    assert!(broker.partition("gappy", 0).is_some() && broker.partition("gappy", 2).is_none());
+}
+
+#[test]
+fn step1_server_properties_speak_kafkas_keys() {
+    let text = "# the slides' broker\nbroker.id=2\nlisteners=PLAINTEXT://:9092\n\
+                advertised.listeners=PLAINTEXT://kafka02:9092\nlog.dirs=/data/kafka-logs,/other\n\
+                num.partitions=3\nzookeeper.connect=kafka01:2181/my-kafka-cluster\n";
+    let (c, warnings) = BrokerConfig::parse(text).unwrap();
+    assert_eq!(c.broker_id, 2);
+    assert_eq!(
+        (c.listener_host.as_str(), c.listener_port),
+        ("0.0.0.0", 9092)
+    );
+    assert_eq!(
+        (c.advertised_host.as_str(), c.advertised_port),
+        ("kafka02", 9092)
+    );
+    assert_eq!(c.log_dir, std::path::PathBuf::from("/data/kafka-logs"));
+    assert_eq!(c.num_partitions, 3);
+    assert_eq!(
+        warnings.len(),
+        1,
+        "zookeeper.connect is not used by a single broker: {warnings:?}"
+    );
+    let e = BrokerConfig::parse("broker.id=1\nnum.partitions=many\n").unwrap_err();
+    assert!(
+        matches!(e, Error::Config { line: 2, ref key, .. } if key == "num.partitions"),
+        "{e}"
+    );
+    assert!(BrokerConfig::parse("listeners=9092\n").is_err());
+
+    // A broker opens its log.dirs, creating it if needed.
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a/b");
+    let broker = Broker::open(
+        BrokerConfig {
+            log_dir: nested.clone(),
+            ..c
+        },
+        0,
+    )
+    .unwrap();
+    assert!(nested.is_dir());
+    assert_eq!(broker.log_dir(), nested);
+}

@@ -1,0 +1,78 @@
+//! Step 3: Produce appends whole batches and answers with their base offset.
+
+mod common;
+
+use lab01_record_batch::BatchHeader;
+use lab04_protocol_codec::ErrorCode;
+use lab05_broker::{Broker, BrokerConfig};
+
+#[test]
+fn step3_batches_get_offsets_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = common::broker(dir.path());
+    broker.create_topic("orders", 2, 0).unwrap();
+    let r = broker.produce(&common::produce("orders", 1, common::batch(3, "a")), 5);
+    let p = &r.responses[0].partitions[0];
+    assert_eq!(
+        (p.index, p.error_code, p.base_offset, p.log_start_offset),
+        (1, ErrorCode::None, 0, 0)
+    );
+    // Two batches in one request: both appended, the response names the first offset.
+    let two = [common::batch(2, "b"), common::batch(4, "c")].concat();
+    let r = broker.produce(&common::produce("orders", 1, two), 5);
+    assert_eq!(r.responses[0].partitions[0].base_offset, 3);
+    let log = broker.partition("orders", 1).unwrap();
+    assert_eq!(log.log_end_offset(), 9);
+    let stored = log.read(3, usize::MAX).unwrap().unwrap();
+    assert_eq!(BatchHeader::parse(&stored).unwrap().base_offset, 3);
+}
+
+#[test]
+fn step3_bad_produce_requests_get_kafkas_error_codes_and_append_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::open(
+        BrokerConfig {
+            message_max_bytes: 200,
+            ..common::config(dir.path())
+        },
+        0,
+    )
+    .unwrap();
+    broker.create_topic("orders", 1, 0).unwrap();
+    let code = |b: &mut Broker, topic: &str, partition: i32, records: Vec<u8>| {
+        b.produce(&common::produce(topic, partition, records), 0)
+            .responses[0]
+            .partitions[0]
+            .error_code
+    };
+    assert_eq!(
+        code(&mut broker, "nope", 0, common::batch(1, "x")),
+        ErrorCode::UnknownTopicOrPartition
+    );
+    assert_eq!(
+        code(&mut broker, "orders", 5, common::batch(1, "x")),
+        ErrorCode::UnknownTopicOrPartition
+    );
+    assert_eq!(
+        code(&mut broker, "orders", 0, common::batch(20, "big")),
+        ErrorCode::MessageTooLarge
+    );
+    let mut corrupt = common::batch(1, "x");
+    let last = corrupt.len() - 1;
+    corrupt[last] ^= 1;
+    // A good batch followed by a corrupt one: the request is refused whole.
+    assert_eq!(
+        code(
+            &mut broker,
+            "orders",
+            0,
+            [common::batch(1, "ok"), corrupt].concat()
+        ),
+        ErrorCode::CorruptMessage
+    );
+    assert_eq!(
+        code(&mut broker, "orders", 0, vec![1, 2, 3]),
+        ErrorCode::CorruptMessage
+    );
+    assert_eq!(broker.partition("orders", 0).unwrap().log_end_offset(), 0);
+}
