@@ -58,6 +58,13 @@ impl Broker {
         self.terminate();
     }
 
+    /// `kill -9`: no shutdown, no flush. Appended records are in the OS page cache already, so
+    /// they survive a process crash (an OS crash is what the fsync policy is for).
+    fn crash(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     fn terminate(&mut self) {
         let _ = Command::new("kill")
             .arg("-TERM")
@@ -371,4 +378,44 @@ fn confluent_kafka_produces_and_consumes_through_our_broker() {
 #[test]
 fn kafka_python_produces_and_consumes_through_our_broker() {
     python_round_trip("kafka-python", "kafka", "pip install kafka-python");
+}
+
+#[test]
+fn acknowledged_records_survive_kill_9_of_the_broker() {
+    if !support::tool("kcat", "apt-get install kcat") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let broker = Broker::start(dir.path(), port);
+    let mut input = String::new();
+    for i in 0..RECORDS {
+        input.push_str(&format!("k{}:v{i}\n", i % 101));
+    }
+    let path = dir.path().join("input.txt");
+    std::fs::write(&path, input).unwrap();
+    // kcat exits only after every record is acknowledged (acks=-1, its default).
+    run_ok(
+        Command::new("timeout")
+            .args([
+                "60",
+                "kcat",
+                "-b",
+                &broker.address(),
+                "-P",
+                "-t",
+                "crash",
+                "-K:",
+                "-l",
+            ])
+            .arg(&path),
+    );
+    broker.crash();
+    let broker = Broker::start(dir.path(), port);
+    let consumed = kcat_consume(&broker.address(), "crash");
+    assert_eq!(
+        consumed.values().map(Vec::len).sum::<usize>(),
+        RECORDS,
+        "every acknowledged record"
+    );
 }
