@@ -145,7 +145,27 @@ impl LogSegment {
         index.reset(Vec::new())?;
         let (mut time_index, _) = TimeIndex::open(&time_index_path, base_offset)?;
         time_index.reset(Vec::new())?;
-        Ok(LogSegment {
+        Ok(LogSegment::empty(
+            base_offset,
+            log_path,
+            log,
+            index,
+            time_index,
+            config,
+        ))
+    }
+
+    /// A segment over these files with nothing counted yet: a new one as it is, an opened one
+    /// before recovery fills it in.
+    fn empty(
+        base_offset: i64,
+        log_path: PathBuf,
+        log: File,
+        index: OffsetIndex,
+        time_index: TimeIndex,
+        config: &SegmentConfig,
+    ) -> LogSegment {
+        LogSegment {
             base_offset,
             log_path,
             log,
@@ -155,7 +175,7 @@ impl LogSegment {
             size: 0,
             next_offset: base_offset,
             first_batch_timestamp: None,
-        })
+        }
     }
 
     /// Opens an existing segment and recovers it: checks every batch, cuts a torn or corrupt
@@ -173,17 +193,7 @@ impl LogSegment {
             .map_err(Error::io("open", &log_path))?;
         let (index, index_valid) = OffsetIndex::open(&index_path, base_offset)?;
         let (time_index, time_valid) = TimeIndex::open(&time_index_path, base_offset)?;
-        let mut segment = LogSegment {
-            base_offset,
-            log_path,
-            log,
-            index,
-            time_index,
-            indexer: Indexer::new(config.index_interval_bytes),
-            size: 0,
-            next_offset: base_offset,
-            first_batch_timestamp: None,
-        };
+        let mut segment = LogSegment::empty(base_offset, log_path, log, index, time_index, config);
         let mut report = segment.recover()?;
         report.rebuilt_index |= !index_valid;
         report.rebuilt_time_index |= !time_valid;

@@ -103,29 +103,32 @@ impl<'a> Decoder<'a> {
         String::from_utf8(bytes.to_vec()).map_err(|_| Error::NotUtf8)
     }
 
-    /// A string, or null: int16 length (−1 null) in classic versions; varint length + 1 (0 null)
-    /// in flexible ones.
-    pub fn nullable_string(&mut self, flexible: bool) -> Result<Option<String>> {
-        // BEGIN SOLUTION step 2: read the length in the right form, map the null marker to None, then the UTF-8 bytes
-        let len = if flexible {
-            match self.uvarint()? {
-                0 => return Ok(None),
-                n => (n - 1) as usize,
-            }
+    /// The length (or count) in front of a string, bytes or an array; `None` for null. Classic
+    /// versions write an int16 (strings) or int32 (bytes, arrays) with −1 for null; flexible
+    /// versions an unsigned varint of length + 1, with 0 for null.
+    fn length(&mut self, flexible: bool, int32: bool, what: &'static str) -> Result<Option<usize>> {
+        // BEGIN SOLUTION step 2: read the length in the form the version uses and map the null marker to None
+        let n = if flexible {
+            i64::from(self.uvarint()?) - 1
+        } else if int32 {
+            i64::from(self.i32()?)
         } else {
-            match self.i16()? {
-                -1 => return Ok(None),
-                n if n < 0 => {
-                    return Err(Error::NegativeLength {
-                        what: "string length",
-                        value: i64::from(n),
-                    })
-                }
-                n => n as usize,
-            }
+            i64::from(self.i16()?)
         };
-        self.utf8(len).map(Some)
+        match n {
+            -1 => Ok(None),
+            n if n < 0 => Err(Error::NegativeLength { what, value: n }),
+            n => Ok(Some(n as usize)),
+        }
         // END SOLUTION
+    }
+
+    /// A string, or null.
+    pub fn nullable_string(&mut self, flexible: bool) -> Result<Option<String>> {
+        match self.length(flexible, false, "string length")? {
+            Some(len) => self.utf8(len).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// A string that may not be null.
@@ -134,58 +137,28 @@ impl<'a> Decoder<'a> {
             .ok_or(Error::UnexpectedNull { what: "string" })
     }
 
-    /// Bytes, or null: int32 length (−1 null), or varint length + 1 (0 null) when flexible.
+    /// Bytes, or null.
     pub fn nullable_bytes(&mut self, flexible: bool) -> Result<Option<&'a [u8]>> {
-        let len = if flexible {
-            match self.uvarint()? {
-                0 => return Ok(None),
-                n => (n - 1) as usize,
-            }
-        } else {
-            match self.i32()? {
-                -1 => return Ok(None),
-                n if n < 0 => {
-                    return Err(Error::NegativeLength {
-                        what: "bytes length",
-                        value: i64::from(n),
-                    })
-                }
-                n => n as usize,
-            }
-        };
-        self.take(len, "bytes").map(Some)
+        match self.length(flexible, true, "bytes length")? {
+            Some(len) => self.take(len, "bytes").map(Some),
+            None => Ok(None),
+        }
     }
 
     /// An array's element count, `None` for a null array. Refuses a count larger than the bytes
     /// left (every element takes at least one byte), so a lying count cannot make us reserve
     /// gigabytes.
     pub fn array_len(&mut self, flexible: bool) -> Result<Option<usize>> {
-        // BEGIN SOLUTION step 2: read the count in the right form, map null, and refuse counts the bytes cannot hold
-        let len = if flexible {
-            match self.uvarint()? {
-                0 => return Ok(None),
-                n => (n - 1) as usize,
-            }
-        } else {
-            match self.i32()? {
-                -1 => return Ok(None),
-                n if n < 0 => {
-                    return Err(Error::NegativeLength {
-                        what: "array length",
-                        value: i64::from(n),
-                    })
-                }
-                n => n as usize,
-            }
-        };
-        if len > self.buf.len() {
+        // BEGIN SOLUTION step 2: read the count, and refuse a count the remaining bytes cannot hold
+        let len = self.length(flexible, true, "array length")?;
+        if let Some(n) = len.filter(|n| *n > self.buf.len()) {
             return Err(Error::Truncated {
                 what: "array elements",
-                needed: len,
+                needed: n,
                 available: self.buf.len(),
             });
         }
-        Ok(Some(len))
+        Ok(len)
         // END SOLUTION
     }
 
