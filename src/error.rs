@@ -42,4 +42,6 @@ pub enum Error {
     Topology(#[from] crate::topology::TopologyError),
     #[error(transparent)]
     Broker(#[from] lab05_broker::Error),
+    #[error(transparent)]
+    Kafka(#[from] lab06_topics::Error),
 }

@@ -186,7 +186,7 @@ fn kafka_python_reads_every_response_the_codec_writes() {
         expected.push(json!({"correlation_id": 4242, "consumed_all": true, "error_code": 0, "api_keys": ranges}));
     }
     // kafka-python asks ApiVersions v4 first; our v0 answer must make sense to it.
-    let frame = unsupported_response(&header(18, 4)).unwrap();
+    let frame = unsupported_response(&header(18, 4), &lab04_protocol_codec::ApiKey::CORE).unwrap();
     let path = dir.path().join("api_versions_unsupported.bin");
     std::fs::write(&path, frame).unwrap();
     args.push(format!("api_versions:4:{}", path.display()));

@@ -64,7 +64,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
-        server::run(listener, Shared::new(broker), shutdown_signal()).await;
+        let shared = Shared::new(broker);
+        // Lab 06's topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs) on top.
+        let topics = lab06_topics::TopicsExtension::open(&shared)?;
+        server::run(listener, shared, std::sync::Arc::new(topics), shutdown_signal()).await;
         Ok(())
     })
 }

@@ -14,7 +14,8 @@
 //! last versions before they became flexible: every client here accepts them, and the data
 //! path stays in the classic encoding (ApiVersions v3 and Metadata v9 teach the flexible one).
 
-/// The APIs of the broker labs. Later labs add their keys here.
+/// The APIs of the broker labs. Later labs add their keys here; their bodies are decoded by
+/// the lab that answers them (lab 06: CreateTopics, DeleteTopics, DescribeConfigs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiKey {
     Produce,
@@ -23,6 +24,9 @@ pub enum ApiKey {
     Metadata,
     ApiVersions,
     InitProducerId,
+    CreateTopics,
+    DeleteTopics,
+    DescribeConfigs,
 }
 
 /// A version range the broker supports for one API, as ApiVersions reports it.
@@ -34,16 +38,32 @@ pub struct VersionRange {
 }
 
 /// (API, numeric key, lowest and highest supported version, first flexible version).
-const TABLE: [(ApiKey, i16, i16, i16, i16); 6] = [
+///
+/// The lab 06 rows start where Kafka 4.0 does (KIP-896 removed CreateTopics v0–1 and
+/// DeleteTopics/DescribeConfigs v0) and stop before topic ids (CreateTopics v7, DeleteTopics v6).
+const TABLE: [(ApiKey, i16, i16, i16, i16); 9] = [
     (ApiKey::Produce, 0, 3, 8, 9),
     (ApiKey::Fetch, 1, 4, 11, 12),
     (ApiKey::ListOffsets, 2, 1, 5, 6),
     (ApiKey::Metadata, 3, 0, 9, 9),
     (ApiKey::ApiVersions, 18, 0, 3, 3),
     (ApiKey::InitProducerId, 22, 0, 1, 2),
+    (ApiKey::CreateTopics, 19, 2, 5, 5),
+    (ApiKey::DeleteTopics, 20, 1, 5, 4),
+    (ApiKey::DescribeConfigs, 32, 1, 4, 4),
 ];
 
 impl ApiKey {
+    /// The APIs whose bodies this crate decodes, and lab 05's broker answers.
+    pub const CORE: [ApiKey; 6] = [
+        ApiKey::Produce,
+        ApiKey::Fetch,
+        ApiKey::ListOffsets,
+        ApiKey::Metadata,
+        ApiKey::ApiVersions,
+        ApiKey::InitProducerId,
+    ];
+
     pub fn from_code(code: i16) -> Option<ApiKey> {
         TABLE.iter().find(|row| row.1 == code).map(|row| row.0)
     }
@@ -70,10 +90,19 @@ impl ApiKey {
     }
 }
 
-/// What the broker reports in ApiVersions.
+impl ApiKey {
+    pub fn range(self) -> VersionRange {
+        let (_, api_key, min, max, _) = self.row();
+        VersionRange { api_key, min, max }
+    }
+}
+
+/// What a broker answering `apis` reports in ApiVersions.
+pub fn version_ranges(apis: &[ApiKey]) -> Vec<VersionRange> {
+    apis.iter().map(|api| api.range()).collect()
+}
+
+/// What lab 05's broker reports in ApiVersions: the [`ApiKey::CORE`] APIs.
 pub fn supported_versions() -> Vec<VersionRange> {
-    TABLE
-        .iter()
-        .map(|&(_, api_key, min, max, _)| VersionRange { api_key, min, max })
-        .collect()
+    version_ranges(&ApiKey::CORE)
 }

@@ -12,7 +12,7 @@
 //! The broker then answers in **v0** with UNSUPPORTED_VERSION *and* its ranges (KIP-511), so
 //! the client can retry at the highest version both know instead of hanging.
 
-use crate::api_key::{supported_versions, VersionRange};
+use crate::api_key::{supported_versions, version_ranges, ApiKey, VersionRange};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{Decoder, Encoder};
@@ -53,6 +53,14 @@ impl ApiVersionsResponse {
             error_code: ErrorCode::None,
             api_keys: supported_versions(),
             throttle_time_ms: 0,
+        }
+    }
+
+    /// The answer of a broker that answers `apis` (a later lab's broker adds its own).
+    pub fn for_apis(apis: &[ApiKey]) -> ApiVersionsResponse {
+        ApiVersionsResponse {
+            api_keys: version_ranges(apis),
+            ..ApiVersionsResponse::supported()
         }
     }
 

@@ -28,7 +28,10 @@ pub enum ErrorCode {
     TopicAlreadyExists = 36,
     InvalidPartitions = 37,
     InvalidReplicationFactor = 38,
+    InvalidReplicaAssignment = 39,
+    InvalidConfig = 40,
     InvalidRequest = 42,
+    PolicyViolation = 44,
     InvalidRecord = 87,
     UnknownServerError = -1,
 }

@@ -33,7 +33,7 @@ pub mod produce;
 pub mod request;
 pub mod types;
 
-pub use api_key::{supported_versions, ApiKey, VersionRange};
+pub use api_key::{supported_versions, version_ranges, ApiKey, VersionRange};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use error::{Error, Result};
 pub use error_code::ErrorCode;

@@ -25,6 +25,9 @@ pub enum RequestBody {
     Fetch(FetchRequest),
     ListOffsets(ListOffsetsRequest),
     InitProducerId(InitProducerIdRequest),
+    /// An API of a later lab (see [`ApiKey::CORE`]): the header is read, the body bytes are
+    /// left for the lab that answers it.
+    Later(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,10 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request> {
             ApiKey::ListOffsets => {
                 RequestBody::ListOffsets(ListOffsetsRequest::decode(&mut d, version)?)
             }
+            ApiKey::CreateTopics | ApiKey::DeleteTopics | ApiKey::DescribeConfigs => {
+                let body = d.take(d.remaining(), "the request body")?.to_vec();
+                RequestBody::Later(body)
+            }
         },
         _ => {
             return Ok(Request {
@@ -74,14 +81,19 @@ pub fn encode_response(request: &RequestHeader, write_body: impl FnOnce(&mut Enc
 }
 
 /// What to send back for a request with [`RequestBody::Unsupported`]: for ApiVersions a v0
-/// response with UNSUPPORTED_VERSION and our ranges; `None` (close the connection) otherwise.
-pub fn unsupported_response(request: &RequestHeader) -> Option<Vec<u8>> {
+/// response with UNSUPPORTED_VERSION and the ranges of `apis`, the APIs this broker answers;
+/// `None` (close the connection) otherwise.
+pub fn unsupported_response(request: &RequestHeader, apis: &[ApiKey]) -> Option<Vec<u8>> {
     if request.api_key != ApiKey::ApiVersions.code() {
         return None;
     }
     // Header v0 and body v0, whatever version was asked: the one form every client can read.
     let mut e = Encoder::new();
     e.i32(request.correlation_id);
-    ApiVersionsResponse::unsupported_version().encode(&mut e, 0);
+    let answer = ApiVersionsResponse {
+        error_code: crate::ErrorCode::UnsupportedVersion,
+        ..ApiVersionsResponse::for_apis(apis)
+    };
+    answer.encode(&mut e, 0);
     Some(frame(&e.into_bytes()))
 }

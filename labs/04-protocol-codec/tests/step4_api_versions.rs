@@ -1,7 +1,7 @@
 //! Step 4: ApiVersions from three real clients, our answer, and the UNSUPPORTED_VERSION path.
 
 use lab04_protocol_codec::{
-    decode_request, encode_response, supported_versions, unsupported_response, ApiVersionsRequest,
+    decode_request, encode_response, supported_versions, unsupported_response, ApiKey, ApiVersionsRequest,
     ApiVersionsResponse, Decoder, Encoder, ErrorCode, RequestBody,
 };
 
@@ -99,7 +99,7 @@ fn step4_a_version_we_do_not_know_gets_unsupported_version_in_v0() {
         (request.header.api_version, &request.body),
         (4, &RequestBody::Unsupported)
     );
-    let answer = unsupported_response(&request.header).expect("ApiVersions is always answered");
+    let answer = unsupported_response(&request.header, &ApiKey::CORE).expect("ApiVersions is always answered");
     let expected_body = body(&ApiVersionsResponse::unsupported_version(), 0);
     assert_eq!(&answer[4..8], &request.header.correlation_id.to_be_bytes());
     assert_eq!(&answer[8..], &expected_body[..]);
@@ -114,5 +114,5 @@ fn step4_a_version_we_do_not_know_gets_unsupported_version_in_v0() {
     bogus[2..4].copy_from_slice(&99i16.to_be_bytes());
     let request = decode_request(&bogus).unwrap();
     assert_eq!(request.body, RequestBody::Unsupported);
-    assert_eq!(unsupported_response(&request.header), None);
+    assert_eq!(unsupported_response(&request.header, &ApiKey::CORE), None);
 }

@@ -158,6 +158,23 @@ impl Broker {
         Ok(ErrorCode::None)
     }
 
+    /// Adds a topic whose partition logs the caller opened (lab 06 opens them with the topic's
+    /// own settings). Replaces a topic of the same name.
+    pub fn insert_topic(&mut self, name: &str, logs: Vec<Log>) {
+        self.topics.insert(name.to_string(), logs);
+    }
+
+    /// Takes a topic out of the broker: from now on requests see it as unknown. The caller
+    /// decides what happens to its files (lab 06 deletes them).
+    pub fn remove_topic(&mut self, name: &str) -> Option<Vec<Log>> {
+        self.topics.remove(name)
+    }
+
+    /// How many partitions `topic` has, if it exists.
+    pub fn partition_count(&self, topic: &str) -> Option<usize> {
+        self.topics.get(topic).map(Vec::len)
+    }
+
     pub fn topic_names(&self) -> Vec<String> {
         self.topics.keys().cloned().collect()
     }

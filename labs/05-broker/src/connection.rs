@@ -17,17 +17,30 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::error::Result;
+use crate::extension::{all_apis, Extension};
 use crate::shared::{now_ms, Shared};
 
 /// Answers one request; `None` when no answer is due (acks 0) or possible (a version we cannot
 /// parse: the connection is closed).
-pub async fn handle(shared: &Shared, request: Request) -> Option<Vec<u8>> {
+pub async fn handle(shared: &Shared, ext: &impl Extension, request: Request) -> Option<Vec<u8>> {
     let header = request.header;
     let version = header.api_version;
     match request.body {
         RequestBody::ApiVersions(_) => Some(encode_response(&header, |e| {
-            ApiVersionsResponse::supported().encode(e, version)
+            ApiVersionsResponse::for_apis(&all_apis(ext)).encode(e, version)
         })),
+        RequestBody::Later(body) => {
+            let answered = ext.apis().iter().any(|a| a.code() == header.api_key);
+            if !answered {
+                tracing::warn!(
+                    api_key = header.api_key,
+                    version,
+                    "an API this broker does not answer; closing the connection"
+                );
+                return None;
+            }
+            ext.handle(shared, &header, &body).await
+        }
         RequestBody::Metadata(m) => {
             let response = shared.broker().metadata(&m, now_ms());
             match response {
@@ -72,7 +85,7 @@ pub async fn handle(shared: &Shared, request: Request) -> Option<Vec<u8>> {
             Some(encode_response(&header, |e| response.encode(e, version)))
         }
         RequestBody::Unsupported => {
-            let answer = unsupported_response(&header);
+            let answer = unsupported_response(&header, &all_apis(ext));
             if answer.is_none() {
                 tracing::warn!(
                     api_key = header.api_key,
@@ -86,7 +99,7 @@ pub async fn handle(shared: &Shared, request: Request) -> Option<Vec<u8>> {
 }
 
 /// Serves one connection until the client closes it or sends something unreadable.
-pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, ext: Arc<impl Extension>) -> Result<()> {
     let peer = stream
         .peer_addr()
         .map(|a| a.to_string())
@@ -111,8 +124,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
                     return Ok(());
                 }
             };
-            let unsupported = request.body == RequestBody::Unsupported;
-            match handle(&shared, request).await {
+            // Requests with no answer: acks 0 (carry on), or one we could not read (close).
+            let must_answer = !matches!(&request.body, RequestBody::Produce(p) if p.acks == 0);
+            match handle(&shared, ext.as_ref(), request).await {
                 Some(response) => {
                     stream
                         .write_all(&response)
@@ -123,7 +137,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
                             source,
                         })?
                 }
-                None if unsupported => return Ok(()),
+                None if must_answer => return Ok(()),
                 None => {}
             }
         }

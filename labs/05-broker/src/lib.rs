@@ -10,16 +10,19 @@
 //! - `connection` — step 6: one client connection; answers in order; the long poll.
 //! - `shared` — given: the broker behind a lock, and the "something was appended" signal.
 //! - `server` — given: the accept loop, retention on a timer, graceful shutdown.
+//! - `extension` — given: how lab 06 and later add their APIs to this broker.
 //! - `error` — the one error type.
 
 pub mod broker;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod extension;
 pub mod server;
 pub mod shared;
 
 pub use broker::Broker;
 pub use config::BrokerConfig;
 pub use error::{Error, Result};
+pub use extension::Extension;
 pub use shared::Shared;

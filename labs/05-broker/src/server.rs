@@ -7,13 +7,20 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::extension::Extension;
 use crate::shared::{now_ms, Shared};
 
 /// Kafka's `log.retention.check.interval.ms` default: five minutes.
 pub const RETENTION_CHECK_INTERVAL: Duration = Duration::from_secs(300);
 
-/// Serves `listener` until `shutdown` completes, then flushes every partition.
-pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
+/// Serves `listener` until `shutdown` completes, then flushes every partition. `ext` answers
+/// the APIs of later labs; lab 05 alone passes `Arc::new(())`.
+pub async fn run(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    ext: Arc<impl Extension>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     let mut retention = tokio::time::interval(RETENTION_CHECK_INTERVAL);
     loop {
@@ -21,9 +28,9 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let shared = shared.clone();
+                    let (shared, ext) = (shared.clone(), ext.clone());
                     tokio::spawn(async move {
-                        if let Err(e) = crate::connection::serve(stream, shared).await {
+                        if let Err(e) = crate::connection::serve(stream, shared, ext).await {
                             tracing::info!(%peer, "connection ended: {e}");
                         }
                     });

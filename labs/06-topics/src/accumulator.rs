@@ -1,0 +1,150 @@
+//! The producer's record accumulator: records wait in one open batch per partition until the
+//! batch is full (`batch.size`) or has waited `linger.ms`, then go out together in one Produce
+//! request. Batching is where Kafka's throughput comes from: one request, one append and one
+//! disk write carry hundreds of records. Plain state, time passed in: no sockets here.
+
+use std::collections::{BTreeMap, VecDeque};
+
+/// A record waiting to be sent. `seq` numbers the producer's records so the caller can match
+/// acknowledgements to what it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecord {
+    pub seq: u64,
+    pub timestamp_ms: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// Batch overhead: the record batch header (61 bytes) — what an empty batch costs.
+pub const BATCH_OVERHEAD: usize = 61;
+
+impl PendingRecord {
+    /// An upper bound of the record's size inside a batch (Kafka's
+    /// `DefaultRecord.sizeInUpperBound`): its bytes plus at most 5 bytes per varint.
+    pub fn size_estimate(&self) -> usize {
+        let len = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, Vec::len);
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(k, v)| 10 + k.len() + len(v))
+            .sum();
+        // length, attributes, timestamp delta, offset delta, key and value lengths, header count
+        21 + len(&self.key) + len(&self.value) + headers
+    }
+}
+
+/// One partition's batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProducerBatch {
+    pub topic: String,
+    pub partition: i32,
+    pub records: Vec<PendingRecord>,
+    /// Estimated encoded size, [`BATCH_OVERHEAD`] included.
+    pub size: usize,
+    /// When its first record arrived.
+    pub created_ms: i64,
+}
+
+/// What [`RecordAccumulator::append`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The record did not fit: the partition's previous batch was closed and is ready to send.
+    pub closed_previous: bool,
+    /// The batch the record went into is now full (no other record of this size fits).
+    pub full: bool,
+}
+
+#[derive(Debug)]
+pub struct RecordAccumulator {
+    batch_size: usize,
+    linger_ms: i64,
+    open: BTreeMap<(String, i32), ProducerBatch>,
+    closed: VecDeque<ProducerBatch>,
+}
+
+impl RecordAccumulator {
+    /// `batch_size` is `batch.size` (Kafka's default 16384), `linger_ms` is `linger.ms`
+    /// (default 5 since Kafka 4.0, 0 before).
+    pub fn new(batch_size: usize, linger_ms: i64) -> RecordAccumulator {
+        RecordAccumulator {
+            batch_size,
+            linger_ms,
+            open: BTreeMap::new(),
+            closed: VecDeque::new(),
+        }
+    }
+
+    /// Adds a record to the open batch of (`topic`, `partition`). If it would push that batch
+    /// past `batch.size`, the batch is closed first and a new one opened. A record bigger than
+    /// `batch.size` on its own still goes, alone in its batch, as Kafka does.
+    pub fn append(&mut self, topic: &str, partition: i32, record: PendingRecord, now_ms: i64) -> Appended {
+        // BEGIN SOLUTION step 7: close the open batch if the record does not fit, open one if needed, add the record, and say whether the batch is now full
+        let size = record.size_estimate();
+        let key = (topic.to_string(), partition);
+        let mut closed_previous = false;
+        if let Some(batch) = self.open.get(&key) {
+            if batch.size + size > self.batch_size && !batch.records.is_empty() {
+                let batch = self.open.remove(&key).expect("just looked");
+                self.closed.push_back(batch);
+                closed_previous = true;
+            }
+        }
+        let batch = self.open.entry(key).or_insert_with(|| ProducerBatch {
+            topic: topic.to_string(),
+            partition,
+            records: Vec::new(),
+            size: BATCH_OVERHEAD,
+            created_ms: now_ms,
+        });
+        batch.size += size;
+        batch.records.push(record);
+        Appended {
+            closed_previous,
+            full: batch.size + size > self.batch_size,
+        }
+        // END SOLUTION
+    }
+
+    /// Takes every batch that should be sent now: all closed ones, then each open batch that
+    /// is full or has lingered `linger.ms` since its first record.
+    pub fn ready(&mut self, now_ms: i64) -> Vec<ProducerBatch> {
+        // BEGIN SOLUTION step 7: the closed batches in order, then the open ones that are full or old enough
+        let mut ready: Vec<ProducerBatch> = self.closed.drain(..).collect();
+        let due: Vec<(String, i32)> = self
+            .open
+            .iter()
+            .filter(|(_, b)| b.size >= self.batch_size || now_ms - b.created_ms >= self.linger_ms)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            ready.extend(self.open.remove(&key));
+        }
+        ready
+        // END SOLUTION
+    }
+
+    /// When the next open batch's linger ends, if any batch is waiting (for the sender's timer).
+    pub fn next_deadline_ms(&self) -> Option<i64> {
+        if !self.closed.is_empty() {
+            return Some(i64::MIN);
+        }
+        self.open.values().map(|b| b.created_ms + self.linger_ms).min()
+    }
+
+    /// Every waiting batch, ready or not: `flush()` and `close()` send them all.
+    pub fn drain_all(&mut self) -> Vec<ProducerBatch> {
+        let mut all: Vec<ProducerBatch> = self.closed.drain(..).collect();
+        all.extend(std::mem::take(&mut self.open).into_values());
+        all
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.closed.is_empty() && self.open.is_empty()
+    }
+
+    /// Records waiting, over all batches.
+    pub fn pending_records(&self) -> usize {
+        self.closed.iter().chain(self.open.values()).map(|b| b.records.len()).sum()
+    }
+}

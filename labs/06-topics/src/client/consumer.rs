@@ -1,0 +1,264 @@
+//! Our consumer: it is *assigned* partitions and a start position for each, then fetches from
+//! each partition's leader, long-polling (`fetch.max.wait.ms`, `fetch.min.bytes`), and hands
+//! back records in offset order per partition. The consumer keeps the position itself: the
+//! broker only answers "what is stored from offset N" — consumers and producers never meet,
+//! which is what decouples them. (Lab 07 adds consumer groups and committed offsets.)
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::{BrokerId, FetchRequest, ListOffsetsRequest, TopicName};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::records::RecordBatchDecoder;
+
+use crate::client::cluster::Cluster;
+use crate::client::connection::check;
+use crate::error::{Error, Result};
+use crate::fetch_position::{next_position, Position};
+
+/// Where to start reading a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    Earliest,
+    Latest,
+    Offset(i64),
+    /// The first record with a timestamp at or after this (ms since the epoch).
+    Timestamp(i64),
+}
+
+/// `auto.offset.reset`: what to do when the position is outside the log (deleted by retention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+    /// Fail with OFFSET_OUT_OF_RANGE.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub bootstrap_servers: String,
+    pub client_id: String,
+    /// `fetch.min.bytes`.
+    pub fetch_min_bytes: i32,
+    /// `fetch.max.wait.ms`.
+    pub fetch_max_wait_ms: i32,
+    /// `fetch.max.bytes`.
+    pub fetch_max_bytes: i32,
+    /// `max.partition.fetch.bytes`.
+    pub max_partition_fetch_bytes: i32,
+    pub auto_offset_reset: OffsetReset,
+    pub request_timeout: Duration,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            bootstrap_servers: "localhost:9092".into(),
+            client_id: "kafkalab-consumer".into(),
+            fetch_min_bytes: 1,
+            fetch_max_wait_ms: 500,
+            fetch_max_bytes: 52_428_800,
+            max_partition_fetch_bytes: 1_048_576,
+            auto_offset_reset: OffsetReset::Latest,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One record as the consumer hands it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerRecord {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    pub headers: Vec<(String, Option<Bytes>)>,
+}
+
+pub struct Consumer {
+    config: ConsumerConfig,
+    cluster: Cluster,
+    /// (topic, partition) → the offset of the next record to hand out.
+    positions: BTreeMap<(String, i32), i64>,
+    /// The high watermark each partition reported in its last fetch (for lag).
+    pub high_watermarks: BTreeMap<(String, i32), i64>,
+}
+
+impl Consumer {
+    pub async fn connect(config: ConsumerConfig) -> Result<Consumer> {
+        let cluster =
+            Cluster::connect(&config.bootstrap_servers, &config.client_id, config.request_timeout).await?;
+        Ok(Consumer {
+            config,
+            cluster,
+            positions: BTreeMap::new(),
+            high_watermarks: BTreeMap::new(),
+        })
+    }
+
+    /// The partitions of `topic` (none: the topic does not exist).
+    pub async fn partitions(&mut self, topic: &str) -> Result<Vec<i32>> {
+        self.cluster.refresh(Some(&[topic.to_string()]), false).await?;
+        Ok(self
+            .cluster
+            .topics
+            .get(topic)
+            .map(|p| p.iter().map(|p| p.partition).collect())
+            .unwrap_or_default())
+    }
+
+    /// Reads `topic`/`partition` from `start` on.
+    pub async fn assign(&mut self, topic: &str, partition: i32, start: StartAt) -> Result<()> {
+        let offset = match start {
+            StartAt::Offset(o) => o,
+            StartAt::Earliest => self.list_offset(topic, partition, -2).await?,
+            StartAt::Latest => self.list_offset(topic, partition, -1).await?,
+            StartAt::Timestamp(ts) => match self.list_offset(topic, partition, ts).await? {
+                -1 => self.list_offset(topic, partition, -1).await?,
+                o => o,
+            },
+        };
+        self.positions.insert((topic.to_string(), partition), offset);
+        Ok(())
+    }
+
+    /// The offset of the next record of a partition.
+    pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.positions.get(&(topic.to_string(), partition)).copied()
+    }
+
+    /// ListOffsets for one partition: −2 earliest, −1 latest, else the first offset at or
+    /// after that timestamp (−1 if none).
+    pub async fn list_offset(&mut self, topic: &str, partition: i32, timestamp: i64) -> Result<i64> {
+        let addr = self.cluster.leader_addr(topic, partition).await?;
+        let request = ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![ListOffsetsTopic::default()
+                .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+                .with_partitions(vec![ListOffsetsPartition::default()
+                    .with_partition_index(partition)
+                    .with_current_leader_epoch(-1)
+                    .with_timestamp(timestamp)])]);
+        let response = self.cluster.connection(&addr).await?.call(&request).await?;
+        let p = response
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .find(|p| p.partition_index == partition)
+            .ok_or_else(|| Error::Client(format!("ListOffsets left out {topic}-{partition}")))?;
+        check(format!("list offsets of {topic}-{partition}"), p.error_code, None)?;
+        Ok(p.offset)
+    }
+
+    /// One fetch round: asks each leader for every assigned partition it leads, waits up to
+    /// `fetch.max.wait.ms` for `fetch.min.bytes`, and returns the records from each position
+    /// on. Empty when nothing new arrived in time.
+    pub async fn poll(&mut self) -> Result<Vec<ConsumerRecord>> {
+        let mut by_leader: BTreeMap<String, Vec<(String, i32, i64)>> = BTreeMap::new();
+        for ((topic, partition), offset) in &self.positions {
+            let addr = self.cluster.leader_addr(topic, *partition).await?;
+            by_leader.entry(addr).or_default().push((topic.clone(), *partition, *offset));
+        }
+        let mut out = Vec::new();
+        for (addr, partitions) in by_leader {
+            let mut topics: Vec<FetchTopic> = Vec::new();
+            for (topic, partition, offset) in &partitions {
+                let p = FetchPartition::default()
+                    .with_partition(*partition)
+                    .with_current_leader_epoch(-1)
+                    .with_fetch_offset(*offset)
+                    .with_last_fetched_epoch(-1)
+                    .with_log_start_offset(-1)
+                    .with_partition_max_bytes(self.config.max_partition_fetch_bytes);
+                match topics.iter_mut().find(|t| t.topic.0.as_str() == topic) {
+                    Some(t) => t.partitions.push(p),
+                    None => topics.push(
+                        FetchTopic::default()
+                            .with_topic(TopicName(StrBytes::from_string(topic.clone())))
+                            .with_partitions(vec![p]),
+                    ),
+                }
+            }
+            let request = FetchRequest::default()
+                .with_replica_id(BrokerId(-1))
+                .with_max_wait_ms(self.config.fetch_max_wait_ms)
+                .with_min_bytes(self.config.fetch_min_bytes)
+                .with_max_bytes(self.config.fetch_max_bytes)
+                .with_session_epoch(-1)
+                .with_topics(topics);
+            let response = self.cluster.connection(&addr).await?.call(&request).await?;
+            check("fetch", response.error_code, None)?;
+            for t in &response.responses {
+                let topic = t.topic.0.to_string();
+                for p in &t.partitions {
+                    let key = (topic.clone(), p.partition_index);
+                    let Some(&position) = self.positions.get(&key) else { continue };
+                    if p.error_code == 1 {
+                        // OFFSET_OUT_OF_RANGE: retention removed what we were reading.
+                        let reset = match self.config.auto_offset_reset {
+                            OffsetReset::Earliest => -2,
+                            OffsetReset::Latest => -1,
+                            OffsetReset::None => {
+                                return check(format!("fetch {topic}-{} at {position}", p.partition_index), 1, None)
+                                    .map(|()| Vec::new())
+                            }
+                        };
+                        let offset = self.list_offset(&topic, p.partition_index, reset).await?;
+                        tracing::info!(%topic, partition = p.partition_index, from = position, to = offset, "offset out of range; reset");
+                        self.positions.insert(key, offset);
+                        continue;
+                    }
+                    check(format!("fetch {topic}-{}", p.partition_index), p.error_code, None)?;
+                    self.high_watermarks.insert(key.clone(), p.high_watermark);
+                    let Some(records) = p.records.clone() else { continue };
+                    let mut buf = records;
+                    let mut batches = Vec::new();
+                    while !buf.is_empty() {
+                        let mut probe = buf.clone();
+                        match RecordBatchDecoder::decode(&mut probe) {
+                            Ok(set) => {
+                                batches.push(set.records);
+                                buf = probe;
+                            }
+                            // A fetch may end in a partial batch (the byte limit cut it): the
+                            // next fetch starts from it again.
+                            Err(_) if !batches.is_empty() => break,
+                            Err(e) => {
+                                return Err(Error::Client(format!(
+                                    "cannot read the records of {topic}-{} at {position}: {e}",
+                                    p.partition_index
+                                )))
+                            }
+                        }
+                    }
+                    let mut position = Position { next: position };
+                    for record in batches.into_iter().flatten() {
+                        if next_position(&mut position, record.offset, record.control) {
+                            out.push(ConsumerRecord {
+                                topic: topic.clone(),
+                                partition: p.partition_index,
+                                offset: record.offset,
+                                timestamp_ms: record.timestamp,
+                                key: record.key,
+                                value: record.value,
+                                headers: record
+                                    .headers
+                                    .into_iter()
+                                    .map(|(k, v)| (k.to_string(), v))
+                                    .collect(),
+                            });
+                        }
+                    }
+                    self.positions.insert(key, position.next);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,470 @@
+//! Our producer: records go into the accumulator (batched per partition), a sender task
+//! writes Produce requests to each partition's leader — up to `max.in.flight` per connection
+//! without waiting — and reports each batch's outcome as a [`Delivery`].
+//!
+//! Like Kafka's `KafkaProducer`: `send` only queues (the caller's thread never waits for the
+//! network), a background sender (Kafka's `Sender` thread; here a tokio task) does the I/O.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use indexmap::IndexMap;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::accumulator::{PendingRecord, ProducerBatch, RecordAccumulator};
+use crate::client::cluster::Cluster;
+use crate::client::connection::{error_name, BrokerConnection};
+use crate::error::{Error, Result};
+use crate::partitioner::{self, StickyPartitioner};
+
+/// The producer settings, with Kafka's names and defaults.
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    /// `bootstrap.servers`.
+    pub bootstrap_servers: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// `acks`: 0 (no answer), 1 (the leader wrote it), −1 / `all` (every in-sync replica did).
+    pub acks: i16,
+    /// `batch.size` in bytes.
+    pub batch_size: usize,
+    /// `linger.ms`.
+    pub linger_ms: i64,
+    /// `compression.type`.
+    pub compression: Compression,
+    /// `max.in.flight.requests.per.connection`.
+    pub max_in_flight: usize,
+    /// `request.timeout.ms`.
+    pub request_timeout: Duration,
+    /// `retries` for errors that a metadata refresh can fix (a new leader, a new topic).
+    pub retries: u32,
+    /// Seed of the sticky partitioner's choices, so a run can be replayed.
+    pub seed: u64,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            bootstrap_servers: "localhost:9092".into(),
+            client_id: "kafkalab-producer".into(),
+            acks: -1,
+            batch_size: 16_384,
+            linger_ms: 5,
+            compression: Compression::None,
+            max_in_flight: 5,
+            request_timeout: Duration::from_secs(30),
+            retries: 5,
+            seed: 0x5eed,
+        }
+    }
+}
+
+/// `compression.type` by its Kafka name.
+pub fn compression_by_name(name: &str) -> Result<Compression> {
+    Ok(match name {
+        "none" => Compression::None,
+        "gzip" => Compression::Gzip,
+        "snappy" => Compression::Snappy,
+        "lz4" => Compression::Lz4,
+        "zstd" => Compression::Zstd,
+        other => {
+            return Err(Error::Client(format!(
+                "compression.type `{other}`: use none, gzip, snappy, lz4 or zstd"
+            )))
+        }
+    })
+}
+
+/// A record to send. `partition: None` lets the partitioner choose.
+#[derive(Debug, Clone, Default)]
+pub struct ProducerRecord {
+    pub topic: String,
+    pub partition: Option<i32>,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub timestamp_ms: Option<i64>,
+}
+
+/// The outcome of one batch: which records (`seqs`, as `send` returned them) and where they
+/// went, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub topic: String,
+    pub partition: i32,
+    pub seqs: Vec<u64>,
+    /// The offset of the first record (−1 with acks 0), or the error.
+    pub result: std::result::Result<i64, String>,
+}
+
+enum Command {
+    Send(ProducerRecord, u64),
+    Flush(oneshot::Sender<()>),
+}
+
+pub struct Producer {
+    commands: mpsc::Sender<Command>,
+    deliveries: mpsc::UnboundedReceiver<Delivery>,
+    next_seq: u64,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Producer {
+    pub async fn connect(config: ProducerConfig) -> Result<Producer> {
+        if ![-1, 0, 1].contains(&config.acks) {
+            return Err(Error::Client(format!("acks={}: use 0, 1 or -1 (all)", config.acks)));
+        }
+        let cluster =
+            Cluster::connect(&config.bootstrap_servers, &config.client_id, config.request_timeout).await?;
+        let (commands, commands_rx) = mpsc::channel(4096);
+        let (deliveries_tx, deliveries) = mpsc::unbounded_channel();
+        let (frames_tx, frames_rx) = mpsc::unbounded_channel();
+        let sender = Sender {
+            accumulator: RecordAccumulator::new(config.batch_size, config.linger_ms),
+            sticky: StickyPartitioner::new(config.seed),
+            config,
+            cluster,
+            connections: HashMap::new(),
+            frames_tx,
+            deliveries: deliveries_tx,
+            started: Instant::now(),
+            retry: VecDeque::new(),
+        };
+        let task = tokio::spawn(sender.run(commands_rx, frames_rx));
+        Ok(Producer {
+            commands,
+            deliveries,
+            next_seq: 0,
+            task,
+        })
+    }
+
+    /// Queues a record; returns its sequence number, which its [`Delivery`] will list. Waits
+    /// only when thousands of records are queued ahead of it (back-pressure).
+    pub async fn send(&mut self, record: ProducerRecord) -> Result<u64> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if self.commands.send(Command::Send(record, seq)).await.is_err() {
+            return Err(self.stopped().await);
+        }
+        Ok(seq)
+    }
+
+    /// Deliveries that have arrived, without waiting.
+    pub fn deliveries(&mut self) -> Vec<Delivery> {
+        let mut out = Vec::new();
+        while let Ok(d) = self.deliveries.try_recv() {
+            out.push(d);
+        }
+        out
+    }
+
+    /// Waits for the next delivery.
+    pub async fn next_delivery(&mut self) -> Option<Delivery> {
+        self.deliveries.recv().await
+    }
+
+    /// Sends everything queued and waits until every request has its answer.
+    pub async fn flush(&mut self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Flush(tx)).await.is_err() || rx.await.is_err() {
+            return Err(self.stopped().await);
+        }
+        Ok(())
+    }
+
+    /// Flushes and stops; returns the deliveries not yet taken.
+    pub async fn close(mut self) -> Result<Vec<Delivery>> {
+        self.flush().await?;
+        drop(self.commands);
+        let mut rest = Vec::new();
+        while let Some(d) = self.deliveries.recv().await {
+            rest.push(d);
+        }
+        match self.task.await {
+            Ok(result) => result.map(|()| rest),
+            Err(e) => Err(Error::Client(format!("the producer's sender task failed: {e}"))),
+        }
+    }
+
+    async fn stopped(&mut self) -> Error {
+        match (&mut self.task).await {
+            Ok(Err(e)) => e,
+            Ok(Ok(())) => Error::Client("the producer is closed".into()),
+            Err(e) => Error::Client(format!("the producer's sender task failed: {e}")),
+        }
+    }
+}
+
+/// A batch on its way: what to report when its answer comes.
+struct Sent {
+    batch: ProducerBatch,
+    attempts: u32,
+}
+
+struct Connection {
+    connection: BrokerConnection,
+    /// One entry per Produce request in flight: the batches it carries.
+    in_flight: VecDeque<Vec<Sent>>,
+}
+
+struct Sender {
+    config: ProducerConfig,
+    cluster: Cluster,
+    accumulator: RecordAccumulator,
+    sticky: StickyPartitioner,
+    connections: HashMap<String, Connection>,
+    frames_tx: mpsc::UnboundedSender<(String, std::io::Result<Bytes>)>,
+    deliveries: mpsc::UnboundedSender<Delivery>,
+    started: Instant,
+    /// Batches to send again after a metadata refresh.
+    retry: VecDeque<Sent>,
+}
+
+impl Sender {
+    fn now_ms(&self) -> i64 {
+        self.started.elapsed().as_millis() as i64
+    }
+
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut frames: mpsc::UnboundedReceiver<(String, std::io::Result<Bytes>)>,
+    ) -> Result<()> {
+        let mut flush_waiters: Vec<oneshot::Sender<()>> = Vec::new();
+        let mut open = true;
+        loop {
+            let flushing = !flush_waiters.is_empty() || !open;
+            self.send_ready(flushing).await?;
+            let in_flight: usize = self.connections.values().map(|c| c.in_flight.len()).sum();
+            if flushing && in_flight == 0 && self.accumulator.is_empty() && self.retry.is_empty() {
+                for w in flush_waiters.drain(..) {
+                    let _ = w.send(());
+                }
+                if !open {
+                    return Ok(());
+                }
+            }
+            let deadline = self.accumulator.next_deadline_ms().map(|ms| {
+                self.started + Duration::from_millis(ms.max(0) as u64)
+            });
+            let can_send = self.connections.values().all(|c| c.in_flight.len() < self.config.max_in_flight);
+            tokio::select! {
+                command = commands.recv(), if open && can_send => match command {
+                    Some(Command::Send(record, seq)) => self.append(record, seq).await,
+                    Some(Command::Flush(done)) => flush_waiters.push(done),
+                    None => open = false,
+                },
+                Some((addr, frame)) = frames.recv(), if in_flight > 0 => {
+                    self.on_answer(&addr, frame).await?;
+                }
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !flushing => {}
+            }
+        }
+    }
+
+    fn fail(&self, batch: ProducerBatch, reason: String) {
+        let _ = self.deliveries.send(Delivery {
+            topic: batch.topic,
+            partition: batch.partition,
+            seqs: batch.records.iter().map(|r| r.seq).collect(),
+            result: Err(reason),
+        });
+    }
+
+    /// Chooses the record's partition and adds it to the accumulator.
+    async fn append(&mut self, record: ProducerRecord, seq: u64) {
+        let now = self.now_ms();
+        let count = match self.cluster.partitions(&record.topic, true).await {
+            Ok(p) => p.len() as i32,
+            Err(e) => {
+                let _ = self.deliveries.send(Delivery {
+                    topic: record.topic,
+                    partition: record.partition.unwrap_or(-1),
+                    seqs: vec![seq],
+                    result: Err(e.to_string()),
+                });
+                return;
+            }
+        };
+        let partition = match record.partition {
+            Some(p) => p,
+            None => partitioner::choose(&mut self.sticky, &record.topic, record.key.as_deref(), count),
+        };
+        let pending = PendingRecord {
+            seq,
+            timestamp_ms: record.timestamp_ms.unwrap_or_else(crate::client::wall_clock_ms),
+            key: record.key,
+            value: record.value,
+            headers: record.headers,
+        };
+        let keyless = pending.key.is_none() && record.partition.is_none();
+        let appended = self.accumulator.append(&record.topic, partition, pending, now);
+        // KIP-480: a keyless record filled its partition's batch; the next ones go elsewhere.
+        if keyless && (appended.full || appended.closed_previous) {
+            self.sticky.on_new_batch(&record.topic, partition, count);
+        }
+    }
+
+    /// Sends ready batches (all of them when flushing), one Produce request per leader.
+    async fn send_ready(&mut self, flushing: bool) -> Result<()> {
+        let now = self.now_ms();
+        let busy = self.connections.values().any(|c| c.in_flight.len() >= self.config.max_in_flight);
+        if busy && !flushing {
+            // Wait for an answer first: at most max.in.flight requests per connection.
+            return Ok(());
+        }
+        let mut batches: Vec<Sent> = self.retry.drain(..).collect();
+        let ready = if flushing { self.accumulator.drain_all() } else { self.accumulator.ready(now) };
+        batches.extend(ready.into_iter().map(|batch| Sent { batch, attempts: 0 }));
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let mut by_leader: HashMap<String, Vec<Sent>> = HashMap::new();
+        for sent in batches {
+            match self.cluster.leader_addr(&sent.batch.topic, sent.batch.partition).await {
+                Ok(addr) => by_leader.entry(addr).or_default().push(sent),
+                Err(e) => self.fail(sent.batch, e.to_string()),
+            }
+        }
+        for (addr, batches) in by_leader {
+            self.send_to(&addr, batches).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_to(&mut self, addr: &str, batches: Vec<Sent>) -> Result<()> {
+        if !self.connections.contains_key(addr) {
+            let mut connection = self.cluster.take_connection(addr).await?;
+            connection.spawn_reader(addr.to_string(), self.frames_tx.clone());
+            self.connections.insert(addr.to_string(), Connection { connection, in_flight: VecDeque::new() });
+        }
+        let options = RecordEncodeOptions { version: 2, compression: self.config.compression };
+        let mut topics: Vec<TopicProduceData> = Vec::new();
+        for sent in &batches {
+            let records: Vec<Record> = sent
+                .batch
+                .records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| to_record(i as i64, r))
+                .collect();
+            let mut buf = BytesMut::new();
+            RecordBatchEncoder::encode(&mut buf, records.iter(), &options)
+                .map_err(|e| Error::Client(format!("cannot encode a record batch: {e}")))?;
+            let data = PartitionProduceData::default()
+                .with_index(sent.batch.partition)
+                .with_records(Some(buf.freeze()));
+            match topics.iter_mut().find(|t| t.name.0.as_str() == sent.batch.topic) {
+                Some(t) => t.partition_data.push(data),
+                None => topics.push(
+                    TopicProduceData::default()
+                        .with_name(TopicName(StrBytes::from_string(sent.batch.topic.clone())))
+                        .with_partition_data(vec![data]),
+                ),
+            }
+        }
+        let request = ProduceRequest::default()
+            .with_acks(self.config.acks)
+            .with_timeout_ms(self.config.request_timeout.as_millis() as i32)
+            .with_topic_data(topics);
+        let connection = self.connections.get_mut(addr).expect("opened above");
+        if self.config.acks == 0 {
+            connection.connection.send_no_answer(&request).await?;
+            for sent in batches {
+                let _ = self.deliveries.send(Delivery {
+                    topic: sent.batch.topic,
+                    partition: sent.batch.partition,
+                    seqs: sent.batch.records.iter().map(|r| r.seq).collect(),
+                    result: Ok(-1),
+                });
+            }
+        } else {
+            connection.connection.send(&request).await?;
+            connection.in_flight.push_back(batches);
+        }
+        Ok(())
+    }
+
+    /// A Produce answer from `addr`: report each batch, or queue it again if the error is one a
+    /// metadata refresh can fix.
+    async fn on_answer(&mut self, addr: &str, frame: std::io::Result<Bytes>) -> Result<()> {
+        let Some(connection) = self.connections.get_mut(addr) else {
+            return Ok(());
+        };
+        let frame = frame.map_err(|e| Error::Wire { addr: addr.to_string(), reason: e.to_string() })?;
+        let (_, response) = connection.connection.decode::<ProduceResponse>(frame)?;
+        let batches = connection.in_flight.pop_front().unwrap_or_default();
+        let mut refresh = false;
+        for mut sent in batches {
+            let answer = response
+                .responses
+                .iter()
+                .filter(|t| t.name.0.as_str() == sent.batch.topic)
+                .flat_map(|t| t.partition_responses.iter())
+                .find(|p| p.index == sent.batch.partition);
+            let Some(answer) = answer else {
+                self.fail(sent.batch, "the broker's answer left this partition out".into());
+                continue;
+            };
+            let code = answer.error_code;
+            // Retriable: UNKNOWN_TOPIC_OR_PARTITION (a topic being created), LEADER_NOT_AVAILABLE,
+            // NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT.
+            if [3, 5, 6, 7].contains(&code) && sent.attempts < self.config.retries {
+                sent.attempts += 1;
+                refresh = true;
+                self.retry.push_back(sent);
+                continue;
+            }
+            let result = if code == 0 {
+                Ok(answer.base_offset)
+            } else {
+                let message = answer.error_message.as_ref().map(|m| format!(": {m}")).unwrap_or_default();
+                Err(format!("{} ({code}){message}", error_name(code)))
+            };
+            let _ = self.deliveries.send(Delivery {
+                topic: sent.batch.topic,
+                partition: sent.batch.partition,
+                seqs: sent.batch.records.iter().map(|r| r.seq).collect(),
+                result,
+            });
+        }
+        if refresh {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let topics: Vec<String> = self.retry.iter().map(|s| s.batch.topic.clone()).collect();
+            self.cluster.refresh(Some(&topics), true).await?;
+        }
+        Ok(())
+    }
+}
+
+fn to_record(offset_delta: i64, r: &PendingRecord) -> Record {
+    let headers: IndexMap<StrBytes, Option<Bytes>> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (StrBytes::from_string(k.clone()), v.clone().map(Bytes::from)))
+        .collect();
+    Record {
+        transactional: false,
+        control: false,
+        delete_horizon: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: TimestampType::Creation,
+        offset: offset_delta,
+        sequence: -1,
+        timestamp: r.timestamp_ms,
+        key: r.key.clone().map(Bytes::from),
+        value: r.value.clone().map(Bytes::from),
+        headers,
+    }
+}

@@ -1,0 +1,39 @@
+//! # Lab 06 — topics and partitions
+//!
+//! A topic is split into partitions so that it can grow past one disk and one consumer: the
+//! slides' "scalability". This lab adds the requests that manage topics (CreateTopics,
+//! DeleteTopics, DescribeConfigs) to lab 05's broker, and writes the client side that decides
+//! where each record goes (the partitioner and the producer's batches) and reads them back.
+//!
+//! # Layout
+//! - `topic_config` — step 1: a topic's own settings (`retention.ms`, `segment.bytes`, …),
+//!   checked and applied over the broker's. Start here.
+//! - `admin` — steps 2–4: CreateTopics, DeleteTopics, DescribeConfigs against lab 05's broker.
+//! - `partitioner` — steps 5–6: Kafka's murmur2 for keys, the sticky partitioner for no key.
+//! - `accumulator` — step 7: the producer's per-partition batches, `batch.size` and `linger.ms`.
+//! - `fetch_position` — step 8: the consumer's position, record by record.
+//! - step 9 puts it all together: our producer and consumer against the broker over TCP.
+//! - `create_topics`, `delete_topics`, `describe_configs`, `wire` — given: the three
+//!   messages' codecs, the same shape as lab 04's.
+//! - `broker_configs` — given: DescribeConfigs for the broker's own keys.
+//! - `extension` — given: the three APIs plugged into lab 05's connection loop.
+//! - `client` — given: our producer, consumer and admin client over the `kafka-protocol` crate.
+//! - `error` — the one error type.
+
+pub mod accumulator;
+pub mod admin;
+pub mod broker_configs;
+pub mod client;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_configs;
+pub mod error;
+pub mod extension;
+pub mod fetch_position;
+pub mod partitioner;
+pub mod topic_config;
+pub mod wire;
+
+pub use admin::TopicAdmin;
+pub use error::{Error, Result};
+pub use extension::TopicsExtension;

@@ -1,0 +1,84 @@
+//! Step 1: a topic's own settings, checked like Kafka checks `--config`, applied over the
+//! broker's.
+
+use lab03_partition_log::LogConfig;
+use lab06_topics::topic_config::TopicConfig;
+use lab06_topics::Error;
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
+    p.iter().map(|(k, v)| (k.to_string(), Some(v.to_string()))).collect()
+}
+
+#[test]
+fn step1_known_settings_are_kept() {
+    let c = TopicConfig::from_request(&pairs(&[
+        ("retention.ms", "60000"),
+        ("segment.bytes", "1048576"),
+        ("cleanup.policy", "delete"),
+        ("retention.bytes", "-1"),
+    ]))
+    .unwrap();
+    assert_eq!(c.overrides.len(), 4);
+    assert_eq!(c.overrides["retention.ms"], "60000");
+    // A null value means "no override".
+    let c = TopicConfig::from_request(&[("retention.ms".into(), None)]).unwrap();
+    assert!(c.overrides.is_empty());
+}
+
+#[test]
+fn step1_bad_settings_are_refused_naming_the_key() {
+    for (key, value, why) in [
+        ("retention.msec", "1", "not a topic setting"),
+        ("retention.ms", "soon", "not a whole number"),
+        ("retention.ms", "-5", "between"),
+        ("segment.bytes", "10", "between 14"),
+        ("segment.bytes", "4294967296", "between"),
+        ("flush.messages", "0", "between 1"),
+        ("cleanup.policy", "compact", "does not compact"),
+        ("max.message.bytes", "2000000", "message.max.bytes"),
+    ] {
+        match TopicConfig::from_request(&pairs(&[(key, value)])) {
+            Err(e @ Error::InvalidTopicConfig { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains(key) && text.contains(why), "{key}={value}: {text}");
+            }
+            other => panic!("{key}={value} must be refused, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn step1_overrides_replace_the_brokers_values() {
+    let broker = LogConfig {
+        segment_bytes: 1 << 20,
+        retention_ms: 1_000_000,
+        ..LogConfig::default()
+    };
+    let c = TopicConfig::from_request(&pairs(&[
+        ("retention.ms", "60000"),
+        ("retention.bytes", "5000"),
+        ("segment.ms", "3600000"),
+        ("flush.messages", "1"),
+    ]))
+    .unwrap();
+    let log = c.log_config(&broker);
+    assert_eq!(log.retention_ms, 60_000);
+    assert_eq!(log.retention_bytes, 5_000);
+    assert_eq!(log.segment_ms, 3_600_000);
+    assert_eq!(log.flush_interval_messages, 1);
+    assert_eq!(log.segment_bytes, 1 << 20, "not overridden: the broker's value");
+    assert_eq!(TopicConfig::default().log_config(&broker), broker);
+}
+
+#[test]
+fn step1_settings_survive_a_restart_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = TopicConfig::from_request(&pairs(&[("retention.ms", "60000"), ("segment.bytes", "4096")])).unwrap();
+    c.store(dir.path(), "orders").unwrap();
+    assert_eq!(TopicConfig::load(dir.path(), "orders").unwrap(), c);
+    assert_eq!(TopicConfig::load(dir.path(), "other").unwrap(), TopicConfig::default());
+    // A hand-edited file with a bad value is reported with its path, not silently ignored.
+    std::fs::write(TopicConfig::path(dir.path(), "orders"), "retention.ms=never\n").unwrap();
+    let e = TopicConfig::load(dir.path(), "orders").unwrap_err().to_string();
+    assert!(e.contains("orders.properties") && e.contains("retention.ms"), "{e}");
+}
