@@ -53,6 +53,21 @@ pub enum Command {
         /// server.properties, with Kafka's keys (broker.id, listeners, log.dirs, ...).
         config: PathBuf,
     },
+    /// Create, list, describe and delete topics (kafka-topics.sh).
+    #[command(name = "kafka-topics")]
+    KafkaTopics(crate::kafka_cli::TopicsArgs),
+    /// Send each line of standard input as a record (kafka-console-producer.sh).
+    #[command(name = "kafka-console-producer")]
+    KafkaConsoleProducer(crate::kafka_cli::ConsoleProducerArgs),
+    /// Print a topic's records (kafka-console-consumer.sh).
+    #[command(name = "kafka-console-consumer")]
+    KafkaConsoleConsumer(crate::kafka_cli::ConsoleConsumerArgs),
+    /// Measure producing: records/s, MB/s, latency percentiles (kafka-producer-perf-test.sh).
+    #[command(name = "kafka-producer-perf-test")]
+    KafkaProducerPerfTest(crate::kafka_cli::ProducerPerfArgs),
+    /// Measure consuming: records/s and MB/s (kafka-consumer-perf-test.sh).
+    #[command(name = "kafka-consumer-perf-test")]
+    KafkaConsumerPerfTest(crate::kafka_cli::ConsumerPerfArgs),
     /// The install layouts (study: 3 VMs; book: 3 ZooKeeper + 3 Kafka) and each host's configs.
     #[command(subcommand)]
     Topology(crate::commands::topology::TopologyCommand),

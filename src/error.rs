@@ -44,4 +44,6 @@ pub enum Error {
     Broker(#[from] lab05_broker::Error),
     #[error(transparent)]
     Kafka(#[from] lab06_topics::Error),
+    #[error("{0}")]
+    Tool(String),
 }

@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod kafka_cli;
 pub mod lang;
 pub mod manifest;
 pub mod progress;

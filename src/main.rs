@@ -15,6 +15,16 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         // The broker needs no kafkalab workspace: it runs wherever server.properties is.
         return commands::kafka_server::run(config).map(|()| true);
     }
+    // The Kafka tools need no workspace either: they talk to a broker.
+    use commands::kafka_tools as tools;
+    match &cli.command {
+        Command::KafkaTopics(args) => return tools::topics::run(args),
+        Command::KafkaConsoleProducer(args) => return tools::console_producer::run(args),
+        Command::KafkaConsoleConsumer(args) => return tools::console_consumer::run(args),
+        Command::KafkaProducerPerfTest(args) => return tools::producer_perf::run(args),
+        Command::KafkaConsumerPerfTest(args) => return tools::consumer_perf::run(args),
+        _ => {}
+    }
     let root = workspace::resolve(cli.workspace.as_deref())?;
     match cli.command {
         Command::Labs => commands::labs::run(&root, lang).map(|()| true),
@@ -26,7 +36,12 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
             commands::workbook::run(&root, &dir, &from, lang).map(|()| true)
         }
         Command::Topology(command) => commands::topology::run(&root, &command).map(|()| true),
-        Command::KafkaServerStart { .. } => unreachable!("handled above"),
+        Command::KafkaServerStart { .. }
+        | Command::KafkaTopics(_)
+        | Command::KafkaConsoleProducer(_)
+        | Command::KafkaConsoleConsumer(_)
+        | Command::KafkaProducerPerfTest(_)
+        | Command::KafkaConsumerPerfTest(_) => unreachable!("handled above"),
         Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
     }
 }

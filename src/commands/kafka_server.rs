@@ -67,7 +67,13 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         let shared = Shared::new(broker);
         // Lab 06's topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs) on top.
         let topics = lab06_topics::TopicsExtension::open(&shared)?;
-        server::run(listener, shared, std::sync::Arc::new(topics), shutdown_signal()).await;
+        server::run(
+            listener,
+            shared,
+            std::sync::Arc::new(topics),
+            shutdown_signal(),
+        )
+        .await;
         Ok(())
     })
 }

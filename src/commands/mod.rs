@@ -3,6 +3,7 @@
 pub mod check;
 pub mod hint;
 pub mod kafka_server;
+pub mod kafka_tools;
 pub mod labs;
 pub mod topology;
 pub mod verify;

@@ -78,7 +78,13 @@ impl RecordAccumulator {
     /// Adds a record to the open batch of (`topic`, `partition`). If it would push that batch
     /// past `batch.size`, the batch is closed first and a new one opened. A record bigger than
     /// `batch.size` on its own still goes, alone in its batch, as Kafka does.
-    pub fn append(&mut self, topic: &str, partition: i32, record: PendingRecord, now_ms: i64) -> Appended {
+    pub fn append(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        record: PendingRecord,
+        now_ms: i64,
+    ) -> Appended {
         // BEGIN SOLUTION step 7: close the open batch if the record does not fit, open one if needed, add the record, and say whether the batch is now full
         let size = record.size_estimate();
         let key = (topic.to_string(), partition);
@@ -129,7 +135,10 @@ impl RecordAccumulator {
         if !self.closed.is_empty() {
             return Some(i64::MIN);
         }
-        self.open.values().map(|b| b.created_ms + self.linger_ms).min()
+        self.open
+            .values()
+            .map(|b| b.created_ms + self.linger_ms)
+            .min()
     }
 
     /// Every waiting batch, ready or not: `flush()` and `close()` send them all.
@@ -145,6 +154,10 @@ impl RecordAccumulator {
 
     /// Records waiting, over all batches.
     pub fn pending_records(&self) -> usize {
-        self.closed.iter().chain(self.open.values()).map(|b| b.records.len()).sum()
+        self.closed
+            .iter()
+            .chain(self.open.values())
+            .map(|b| b.records.len())
+            .sum()
     }
 }

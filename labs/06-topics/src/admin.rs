@@ -132,7 +132,10 @@ impl TopicAdmin {
             if seen != (0..n).collect() {
                 return Err((
                     ErrorCode::InvalidReplicaAssignment,
-                    format!("the assignment must cover partitions 0 to {} once each", n - 1),
+                    format!(
+                        "the assignment must cover partitions 0 to {} once each",
+                        n - 1
+                    ),
                 ));
             }
             n
@@ -197,7 +200,13 @@ impl TopicAdmin {
             .map(|topic| {
                 let name = &topic.name;
                 if duplicates.contains(name.as_str()) {
-                    return error_result(name, ErrorCode::InvalidRequest, format!("Create topics request from client contains a duplicate topic: {name}"));
+                    return error_result(
+                        name,
+                        ErrorCode::InvalidRequest,
+                        format!(
+                            "Create topics request from client contains a duplicate topic: {name}"
+                        ),
+                    );
                 }
                 // BEGIN SOLUTION step 2: check the topic, create it unless validate_only (logs with its LogConfig, then store the settings), and answer with its effective settings
                 let (partitions, config) = match self.check_new_topic(broker, topic) {
@@ -275,7 +284,11 @@ impl TopicAdmin {
 
     /// DeleteTopics: take each topic out of the broker, delete its partition folders and its
     /// stored settings. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION.
-    pub fn delete_topics(&mut self, broker: &mut Broker, request: &DeleteTopicsRequest) -> DeleteTopicsResponse {
+    pub fn delete_topics(
+        &mut self,
+        broker: &mut Broker,
+        request: &DeleteTopicsRequest,
+    ) -> DeleteTopicsResponse {
         let responses = request
             .topic_names
             .iter()
@@ -288,7 +301,8 @@ impl TopicAdmin {
                 // BEGIN SOLUTION step 3: remove the topic from the broker (unknown: error), delete each partition log's files, then its stored settings
                 let Some(logs) = broker.remove_topic(name) else {
                     result.error_code = ErrorCode::UnknownTopicOrPartition;
-                    result.error_message = Some("This server does not host this topic-partition.".into());
+                    result.error_message =
+                        Some("This server does not host this topic-partition.".into());
                     return result;
                 };
                 // Kafka renames the folders to `<topic>-<p>.<id>-delete` and removes them later in
@@ -298,7 +312,9 @@ impl TopicAdmin {
                     if let Err(e) = log.delete() {
                         tracing::error!(topic = %name, "deleting {path}: {e}");
                         result.error_code = ErrorCode::UnknownServerError;
-                        result.error_message = Some(format!("the topic is gone but {path} could not be removed: {e}"));
+                        result.error_message = Some(format!(
+                            "the topic is gone but {path} could not be removed: {e}"
+                        ));
                     }
                 }
                 self.configs.remove(name);
@@ -318,7 +334,11 @@ impl TopicAdmin {
 
     /// DescribeConfigs for topics (each topic's effective settings) and for this broker (its
     /// `server.properties` keys, read-only: this broker has no dynamic configs).
-    pub fn describe_configs(&self, broker: &Broker, request: &DescribeConfigsRequest) -> DescribeConfigsResponse {
+    pub fn describe_configs(
+        &self,
+        broker: &Broker,
+        request: &DescribeConfigsRequest,
+    ) -> DescribeConfigsResponse {
         let results = request
             .resources
             .iter()
@@ -394,12 +414,24 @@ pub fn describe_topic(
             let mut list = vec![];
             if synonyms {
                 if let Some(v) = &own {
-                    list.push(ConfigSynonym { name: k.name.into(), value: Some(v.clone()), source: source::TOPIC_CONFIG });
+                    list.push(ConfigSynonym {
+                        name: k.name.into(),
+                        value: Some(v.clone()),
+                        source: source::TOPIC_CONFIG,
+                    });
                 }
                 if broker_source == source::STATIC_BROKER_CONFIG {
-                    list.push(ConfigSynonym { name: k.broker_key.into(), value: Some(broker_value), source: source::STATIC_BROKER_CONFIG });
+                    list.push(ConfigSynonym {
+                        name: k.broker_key.into(),
+                        value: Some(broker_value),
+                        source: source::STATIC_BROKER_CONFIG,
+                    });
                 }
-                list.push(ConfigSynonym { name: k.broker_key.into(), value: Some(default), source: source::DEFAULT_CONFIG });
+                list.push(ConfigSynonym {
+                    name: k.broker_key.into(),
+                    value: Some(default),
+                    source: source::DEFAULT_CONFIG,
+                });
             }
             DescribedConfig {
                 name: k.name.to_string(),

@@ -11,17 +11,72 @@ fn broker_keys(c: &BrokerConfig) -> Vec<(&'static str, String, String, i8)> {
     let d = BrokerConfig::default();
     let listener = |h: &str, p: u16| format!("PLAINTEXT://{h}:{p}");
     vec![
-        ("advertised.listeners", listener(&c.advertised_host, c.advertised_port), String::new(), config_type::STRING),
-        ("auto.create.topics.enable", c.auto_create_topics.to_string(), d.auto_create_topics.to_string(), config_type::BOOLEAN),
-        ("broker.id", c.broker_id.to_string(), "-1".into(), config_type::INT),
-        ("listeners", listener(&c.listener_host, c.listener_port), "PLAINTEXT://:9092".into(), config_type::LIST),
-        ("log.dirs", c.log_dir.display().to_string(), d.log_dir.display().to_string(), config_type::STRING),
-        ("log.retention.bytes", c.retention_bytes.to_string(), d.retention_bytes.to_string(), config_type::LONG),
-        ("log.retention.hours", c.retention_hours.to_string(), d.retention_hours.to_string(), config_type::INT),
-        ("log.segment.bytes", c.segment_bytes.to_string(), d.segment_bytes.to_string(), config_type::INT),
-        ("message.max.bytes", c.message_max_bytes.to_string(), d.message_max_bytes.to_string(), config_type::INT),
-        ("num.partitions", c.num_partitions.to_string(), d.num_partitions.to_string(), config_type::INT),
-        ("socket.request.max.bytes", c.socket_request_max_bytes.to_string(), d.socket_request_max_bytes.to_string(), config_type::INT),
+        (
+            "advertised.listeners",
+            listener(&c.advertised_host, c.advertised_port),
+            String::new(),
+            config_type::STRING,
+        ),
+        (
+            "auto.create.topics.enable",
+            c.auto_create_topics.to_string(),
+            d.auto_create_topics.to_string(),
+            config_type::BOOLEAN,
+        ),
+        (
+            "broker.id",
+            c.broker_id.to_string(),
+            "-1".into(),
+            config_type::INT,
+        ),
+        (
+            "listeners",
+            listener(&c.listener_host, c.listener_port),
+            "PLAINTEXT://:9092".into(),
+            config_type::LIST,
+        ),
+        (
+            "log.dirs",
+            c.log_dir.display().to_string(),
+            d.log_dir.display().to_string(),
+            config_type::STRING,
+        ),
+        (
+            "log.retention.bytes",
+            c.retention_bytes.to_string(),
+            d.retention_bytes.to_string(),
+            config_type::LONG,
+        ),
+        (
+            "log.retention.hours",
+            c.retention_hours.to_string(),
+            d.retention_hours.to_string(),
+            config_type::INT,
+        ),
+        (
+            "log.segment.bytes",
+            c.segment_bytes.to_string(),
+            d.segment_bytes.to_string(),
+            config_type::INT,
+        ),
+        (
+            "message.max.bytes",
+            c.message_max_bytes.to_string(),
+            d.message_max_bytes.to_string(),
+            config_type::INT,
+        ),
+        (
+            "num.partitions",
+            c.num_partitions.to_string(),
+            d.num_partitions.to_string(),
+            config_type::INT,
+        ),
+        (
+            "socket.request.max.bytes",
+            c.socket_request_max_bytes.to_string(),
+            d.socket_request_max_bytes.to_string(),
+            config_type::INT,
+        ),
     ]
 }
 

@@ -23,7 +23,11 @@ pub struct TopicsExtension {
     admin: Mutex<TopicAdmin>,
 }
 
-const APIS: [ApiKey; 3] = [ApiKey::CreateTopics, ApiKey::DeleteTopics, ApiKey::DescribeConfigs];
+const APIS: [ApiKey; 3] = [
+    ApiKey::CreateTopics,
+    ApiKey::DeleteTopics,
+    ApiKey::DescribeConfigs,
+];
 
 impl TopicsExtension {
     /// Loads each topic's settings from the broker's `log.dirs` (see [`TopicAdmin::open`]).
@@ -44,14 +48,23 @@ impl Extension for TopicsExtension {
         &APIS
     }
 
-    async fn handle(&self, shared: &Shared, header: &RequestHeader, body: &[u8]) -> Option<Vec<u8>> {
+    async fn handle(
+        &self,
+        shared: &Shared,
+        header: &RequestHeader,
+        body: &[u8],
+    ) -> Option<Vec<u8>> {
         let version = header.api_version;
         // Read the whole body first: a request with bytes left over was read at the wrong
         // version, and must not change anything.
         let mut d = Decoder::new(body);
         let request = match ApiKey::from_code(header.api_key) {
-            Some(ApiKey::CreateTopics) => CreateTopicsRequest::decode(&mut d, version).map(Admin::Create),
-            Some(ApiKey::DeleteTopics) => DeleteTopicsRequest::decode(&mut d, version).map(Admin::Delete),
+            Some(ApiKey::CreateTopics) => {
+                CreateTopicsRequest::decode(&mut d, version).map(Admin::Create)
+            }
+            Some(ApiKey::DeleteTopics) => {
+                DeleteTopicsRequest::decode(&mut d, version).map(Admin::Delete)
+            }
             Some(ApiKey::DescribeConfigs) => {
                 DescribeConfigsRequest::decode(&mut d, version).map(Admin::Describe)
             }

@@ -103,7 +103,12 @@ impl StickyPartitioner {
 }
 
 /// Chooses the partition of one record: by key if it has one, else sticky.
-pub fn choose(sticky: &mut StickyPartitioner, topic: &str, key: Option<&[u8]>, partitions: i32) -> i32 {
+pub fn choose(
+    sticky: &mut StickyPartitioner,
+    topic: &str,
+    key: Option<&[u8]>,
+    partitions: i32,
+) -> i32 {
     match key {
         Some(key) => partition_for_key(key, partitions),
         None => sticky.partition(topic, partitions),

@@ -28,13 +28,48 @@ pub struct TopicKey {
 
 /// Every topic key DescribeConfigs reports, in Kafka's alphabetical order.
 pub const TOPIC_KEYS: [TopicKey; 7] = [
-    TopicKey { name: "cleanup.policy", broker_key: "log.cleanup.policy", config_type: config_type::LIST, settable: true },
-    TopicKey { name: "flush.messages", broker_key: "log.flush.interval.messages", config_type: config_type::LONG, settable: true },
-    TopicKey { name: "max.message.bytes", broker_key: "message.max.bytes", config_type: config_type::INT, settable: false },
-    TopicKey { name: "retention.bytes", broker_key: "log.retention.bytes", config_type: config_type::LONG, settable: true },
-    TopicKey { name: "retention.ms", broker_key: "log.retention.ms", config_type: config_type::LONG, settable: true },
-    TopicKey { name: "segment.bytes", broker_key: "log.segment.bytes", config_type: config_type::INT, settable: true },
-    TopicKey { name: "segment.ms", broker_key: "log.roll.ms", config_type: config_type::LONG, settable: true },
+    TopicKey {
+        name: "cleanup.policy",
+        broker_key: "log.cleanup.policy",
+        config_type: config_type::LIST,
+        settable: true,
+    },
+    TopicKey {
+        name: "flush.messages",
+        broker_key: "log.flush.interval.messages",
+        config_type: config_type::LONG,
+        settable: true,
+    },
+    TopicKey {
+        name: "max.message.bytes",
+        broker_key: "message.max.bytes",
+        config_type: config_type::INT,
+        settable: false,
+    },
+    TopicKey {
+        name: "retention.bytes",
+        broker_key: "log.retention.bytes",
+        config_type: config_type::LONG,
+        settable: true,
+    },
+    TopicKey {
+        name: "retention.ms",
+        broker_key: "log.retention.ms",
+        config_type: config_type::LONG,
+        settable: true,
+    },
+    TopicKey {
+        name: "segment.bytes",
+        broker_key: "log.segment.bytes",
+        config_type: config_type::INT,
+        settable: true,
+    },
+    TopicKey {
+        name: "segment.ms",
+        broker_key: "log.roll.ms",
+        config_type: config_type::LONG,
+        settable: true,
+    },
 ];
 
 pub fn topic_key(name: &str) -> Option<&'static TopicKey> {
@@ -79,11 +114,22 @@ impl TopicConfig {
                 return Err(bad(key, value, "not a topic setting this broker knows"));
             };
             if !k.settable {
-                return Err(bad(key, value, format!("cannot be set per topic on this broker; use {} in server.properties", k.broker_key)));
+                return Err(bad(
+                    key,
+                    value,
+                    format!(
+                        "cannot be set per topic on this broker; use {} in server.properties",
+                        k.broker_key
+                    ),
+                ));
             }
             match key.as_str() {
                 "cleanup.policy" if value.trim() != "delete" => {
-                    return Err(bad(key, value, "only `delete` is supported: this broker does not compact logs"));
+                    return Err(bad(
+                        key,
+                        value,
+                        "only `delete` is supported: this broker does not compact logs",
+                    ));
                 }
                 "cleanup.policy" => {}
                 "retention.ms" | "retention.bytes" => {
@@ -129,7 +175,9 @@ impl TopicConfig {
 
     /// Where the overrides of `topic` are stored under `log_dir`.
     pub fn path(log_dir: &Path, topic: &str) -> PathBuf {
-        log_dir.join("__topic_configs").join(format!("{topic}.properties"))
+        log_dir
+            .join("__topic_configs")
+            .join(format!("{topic}.properties"))
     }
 
     /// Writes the overrides (`key=value` lines) atomically: a temporary file, fsync, rename.
@@ -137,7 +185,11 @@ impl TopicConfig {
         let path = TopicConfig::path(log_dir, topic);
         let io = |op: &'static str, p: &Path| {
             let p = p.display().to_string();
-            move |source| Error::Io { op, path: p, source }
+            move |source| Error::Io {
+                op,
+                path: p,
+                source,
+            }
         };
         let dir = path.parent().expect("a file under __topic_configs");
         std::fs::create_dir_all(dir).map_err(io("create", dir))?;

@@ -31,7 +31,10 @@ pub fn read_array_of<T>(
 ) -> Result<Option<Vec<T>>> {
     match d.array_len(flexible)? {
         None => Ok(None),
-        Some(n) => (0..n).map(|_| read(d)).collect::<Result<Vec<T>>>().map(Some),
+        Some(n) => (0..n)
+            .map(|_| read(d))
+            .collect::<Result<Vec<T>>>()
+            .map(Some),
     }
 }
 

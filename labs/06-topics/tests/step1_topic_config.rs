@@ -6,7 +6,9 @@ use lab06_topics::topic_config::TopicConfig;
 use lab06_topics::Error;
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
-    p.iter().map(|(k, v)| (k.to_string(), Some(v.to_string()))).collect()
+    p.iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect()
 }
 
 #[test]
@@ -40,7 +42,10 @@ fn step1_bad_settings_are_refused_naming_the_key() {
         match TopicConfig::from_request(&pairs(&[(key, value)])) {
             Err(e @ Error::InvalidTopicConfig { .. }) => {
                 let text = e.to_string();
-                assert!(text.contains(key) && text.contains(why), "{key}={value}: {text}");
+                assert!(
+                    text.contains(key) && text.contains(why),
+                    "{key}={value}: {text}"
+                );
             }
             other => panic!("{key}={value} must be refused, got {other:?}"),
         }
@@ -66,19 +71,39 @@ fn step1_overrides_replace_the_brokers_values() {
     assert_eq!(log.retention_bytes, 5_000);
     assert_eq!(log.segment_ms, 3_600_000);
     assert_eq!(log.flush_interval_messages, 1);
-    assert_eq!(log.segment_bytes, 1 << 20, "not overridden: the broker's value");
+    assert_eq!(
+        log.segment_bytes,
+        1 << 20,
+        "not overridden: the broker's value"
+    );
     assert_eq!(TopicConfig::default().log_config(&broker), broker);
 }
 
 #[test]
 fn step1_settings_survive_a_restart_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let c = TopicConfig::from_request(&pairs(&[("retention.ms", "60000"), ("segment.bytes", "4096")])).unwrap();
+    let c = TopicConfig::from_request(&pairs(&[
+        ("retention.ms", "60000"),
+        ("segment.bytes", "4096"),
+    ]))
+    .unwrap();
     c.store(dir.path(), "orders").unwrap();
     assert_eq!(TopicConfig::load(dir.path(), "orders").unwrap(), c);
-    assert_eq!(TopicConfig::load(dir.path(), "other").unwrap(), TopicConfig::default());
+    assert_eq!(
+        TopicConfig::load(dir.path(), "other").unwrap(),
+        TopicConfig::default()
+    );
     // A hand-edited file with a bad value is reported with its path, not silently ignored.
-    std::fs::write(TopicConfig::path(dir.path(), "orders"), "retention.ms=never\n").unwrap();
-    let e = TopicConfig::load(dir.path(), "orders").unwrap_err().to_string();
-    assert!(e.contains("orders.properties") && e.contains("retention.ms"), "{e}");
+    std::fs::write(
+        TopicConfig::path(dir.path(), "orders"),
+        "retention.ms=never\n",
+    )
+    .unwrap();
+    let e = TopicConfig::load(dir.path(), "orders")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("orders.properties") && e.contains("retention.ms"),
+        "{e}"
+    );
 }

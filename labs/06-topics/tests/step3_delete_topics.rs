@@ -18,18 +18,31 @@ fn delete(names: &[&str]) -> DeleteTopicsRequest {
 fn step3_delete_removes_the_folders_and_settings() {
     let dir = tempfile::tempdir().unwrap();
     let (mut broker, mut admin) = open(dir.path());
-    admin.create_topics(&mut broker, &create(vec![topic("gone", 3, 1, &[("retention.ms", "1000")])]), 2_000);
+    admin.create_topics(
+        &mut broker,
+        &create(vec![topic("gone", 3, 1, &[("retention.ms", "1000")])]),
+        2_000,
+    );
     admin.create_topics(&mut broker, &create(vec![topic("stays", 1, 1, &[])]), 2_000);
     assert!(TopicConfig::path(dir.path(), "gone").exists());
     let r = admin.delete_topics(&mut broker, &delete(&["gone"]));
-    assert_eq!((r.responses[0].name.as_str(), r.responses[0].error_code), ("gone", ErrorCode::None));
+    assert_eq!(
+        (r.responses[0].name.as_str(), r.responses[0].error_code),
+        ("gone", ErrorCode::None)
+    );
     assert_eq!(broker.partition_count("gone"), None);
     for p in 0..3 {
-        assert!(!dir.path().join(format!("gone-{p}")).exists(), "gone-{p} is still on disk");
+        assert!(
+            !dir.path().join(format!("gone-{p}")).exists(),
+            "gone-{p} is still on disk"
+        );
     }
     assert!(!TopicConfig::path(dir.path(), "gone").exists());
     assert!(admin.topic_config("gone").overrides.is_empty());
-    assert!(dir.path().join("stays-0").is_dir(), "other topics are untouched");
+    assert!(
+        dir.path().join("stays-0").is_dir(),
+        "other topics are untouched"
+    );
 }
 
 #[test]
@@ -46,7 +59,11 @@ fn step3_an_unknown_topic_gets_unknown_topic_or_partition() {
 fn step3_a_topic_made_again_after_delete_starts_empty() {
     let dir = tempfile::tempdir().unwrap();
     let (mut broker, mut admin) = open(dir.path());
-    admin.create_topics(&mut broker, &create(vec![topic("again", 1, 1, &[("segment.bytes", "4096")])]), 2_000);
+    admin.create_topics(
+        &mut broker,
+        &create(vec![topic("again", 1, 1, &[("segment.bytes", "4096")])]),
+        2_000,
+    );
     let produce = lab04_protocol_codec::ProduceRequest {
         transactional_id: None,
         acks: 1,
@@ -70,9 +87,16 @@ fn step3_a_topic_made_again_after_delete_starts_empty() {
     assert_eq!(r.topics[0].error_code, ErrorCode::None);
     let log = broker.partition("again", 0).unwrap();
     assert_eq!(log.log_end_offset(), 0, "no old records come back");
-    assert_eq!(log.config().segment_bytes, 1 << 30, "no old settings come back");
+    assert_eq!(
+        log.config().segment_bytes,
+        1 << 30,
+        "no old settings come back"
+    );
     // And after a restart too.
     drop((broker, admin));
     let (broker, _) = open(dir.path());
-    assert_eq!(broker.partition("again", 0).unwrap().config().segment_bytes, 1 << 30);
+    assert_eq!(
+        broker.partition("again", 0).unwrap().config().segment_bytes,
+        1 << 30
+    );
 }

@@ -12,7 +12,10 @@ fn step6_keyless_records_stick_to_one_partition_until_its_batch_is_full() {
     }
     s.on_new_batch("t", first, 6);
     let second = s.partition("t", 6);
-    assert_ne!(second, first, "a full batch moves keyless records elsewhere");
+    assert_ne!(
+        second, first,
+        "a full batch moves keyless records elsewhere"
+    );
     // A stale notice (about a partition the topic already left) changes nothing.
     s.on_new_batch("t", first, 6);
     assert_eq!(s.partition("t", 6), second);

@@ -6,7 +6,9 @@ use lab06_topics::fetch_position::{next_position, Position};
 fn step8_records_before_the_position_are_skipped() {
     // A fetch from 50 answers with the batch 40..=59.
     let mut p = Position { next: 50 };
-    let handed: Vec<i64> = (40..60).filter(|&o| next_position(&mut p, o, false)).collect();
+    let handed: Vec<i64> = (40..60)
+        .filter(|&o| next_position(&mut p, o, false))
+        .collect();
     assert_eq!(handed, (50..60).collect::<Vec<_>>());
     assert_eq!(p.next, 60);
 }
@@ -21,5 +23,8 @@ fn step8_control_records_move_the_position_but_are_not_handed_out() {
     // Gaps (compaction, aborted data) are fine: the position follows the offsets.
     assert!(next_position(&mut p, 10, false));
     assert_eq!(p.next, 11);
-    assert!(!next_position(&mut p, 10, false), "the same record twice is handed out once");
+    assert!(
+        !next_position(&mut p, 10, false),
+        "the same record twice is handed out once"
+    );
 }

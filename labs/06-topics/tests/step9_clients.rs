@@ -45,11 +45,21 @@ async fn step9_our_producer_and_consumer_through_our_broker() {
         configs: vec![("retention.ms".into(), "86400000".into())],
     };
     admin.create_topic(&topic, false).await.unwrap();
-    let err = admin.create_topic(&topic, false).await.unwrap_err().to_string();
+    let err = admin
+        .create_topic(&topic, false)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("TOPIC_ALREADY_EXISTS"), "{err}");
     let described = admin.describe_topic("orders").await.unwrap();
     assert_eq!(described.partitions.len(), 3);
-    assert!(described.configs.contains(&("retention.ms".into(), "86400000".into())), "{:?}", described.configs);
+    assert!(
+        described
+            .configs
+            .contains(&("retention.ms".into(), "86400000".into())),
+        "{:?}",
+        described.configs
+    );
 
     let mut producer = Producer::connect(ProducerConfig {
         bootstrap_servers: addr.clone(),
@@ -88,7 +98,11 @@ async fn step9_our_producer_and_consumer_through_our_broker() {
         assert!(d.result.is_ok(), "{d:?}");
         delivered += d.seqs.len();
     }
-    assert_eq!(delivered as u64, n + 300, "every record is acknowledged once");
+    assert_eq!(
+        delivered as u64,
+        n + 300,
+        "every record is acknowledged once"
+    );
 
     let mut consumer = Consumer::connect(ConsumerConfig {
         bootstrap_servers: addr.clone(),
@@ -98,7 +112,10 @@ async fn step9_our_producer_and_consumer_through_our_broker() {
     .await
     .unwrap();
     for p in consumer.partitions("orders").await.unwrap() {
-        consumer.assign("orders", p, StartAt::Earliest).await.unwrap();
+        consumer
+            .assign("orders", p, StartAt::Earliest)
+            .await
+            .unwrap();
     }
     let mut got = Vec::new();
     for _ in 0..200 {
@@ -107,28 +124,54 @@ async fn step9_our_producer_and_consumer_through_our_broker() {
             break;
         }
     }
-    assert_eq!(got.len() as u64, n + 300, "everything comes back, nothing twice");
+    assert_eq!(
+        got.len() as u64,
+        n + 300,
+        "everything comes back, nothing twice"
+    );
     let mut last: BTreeMap<i32, i64> = BTreeMap::new();
     let mut per_key: BTreeMap<Vec<u8>, Vec<u64>> = BTreeMap::new();
     for r in &got {
         let prev = last.insert(r.partition, r.offset);
-        assert!(prev.is_none_or(|p| p < r.offset), "offsets grow within a partition");
+        assert!(
+            prev.is_none_or(|p| p < r.offset),
+            "offsets grow within a partition"
+        );
         if let Some(key) = &r.key {
-            assert_eq!(r.partition, partition_for_key(key, 3), "keys go where murmur2 says");
-            assert_eq!(r.headers, vec![("source".to_string(), Some(bytes::Bytes::from_static(b"step9")))]);
+            assert_eq!(
+                r.partition,
+                partition_for_key(key, 3),
+                "keys go where murmur2 says"
+            );
+            assert_eq!(
+                r.headers,
+                vec![(
+                    "source".to_string(),
+                    Some(bytes::Bytes::from_static(b"step9"))
+                )]
+            );
             let value = String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap();
             let i: u64 = value.trim_start_matches("order-").parse().unwrap();
             per_key.entry(key.to_vec()).or_default().push(i);
         }
     }
     for (key, sent) in per_key {
-        assert!(sent.windows(2).all(|w| w[0] < w[1]), "{key:?}: one key's records stay in order");
+        assert!(
+            sent.windows(2).all(|w| w[0] < w[1]),
+            "{key:?}: one key's records stay in order"
+        );
     }
     // Read again from the middle of partition 0, as a consumer of old data would.
-    let mut again = Consumer::connect(ConsumerConfig { bootstrap_servers: addr.clone(), ..ConsumerConfig::default() })
+    let mut again = Consumer::connect(ConsumerConfig {
+        bootstrap_servers: addr.clone(),
+        ..ConsumerConfig::default()
+    })
+    .await
+    .unwrap();
+    again
+        .assign("orders", 0, StartAt::Offset(10))
         .await
         .unwrap();
-    again.assign("orders", 0, StartAt::Offset(10)).await.unwrap();
     let first = again.poll().await.unwrap();
     assert_eq!(first.first().map(|r| r.offset), Some(10));
 

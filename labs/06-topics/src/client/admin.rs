@@ -72,7 +72,11 @@ impl AdminClient {
             .with_validate_only(validate_only);
         let response = self.cluster.any_connection().await?.call(&request).await?;
         for t in &response.topics {
-            check(format!("create topic {}", t.name.0), t.error_code, t.error_message.as_ref())?;
+            check(
+                format!("create topic {}", t.name.0),
+                t.error_code,
+                t.error_message.as_ref(),
+            )?;
         }
         Ok(())
     }
@@ -83,7 +87,11 @@ impl AdminClient {
             .with_timeout_ms(self.timeout.as_millis() as i32);
         let response = self.cluster.any_connection().await?.call(&request).await?;
         for r in &response.responses {
-            check(format!("delete topic {topic}"), r.error_code, r.error_message.as_ref())?;
+            check(
+                format!("delete topic {topic}"),
+                r.error_code,
+                r.error_message.as_ref(),
+            )?;
         }
         Ok(())
     }
@@ -98,7 +106,9 @@ impl AdminClient {
 
     /// Partitions and non-default settings of `topic`.
     pub async fn describe_topic(&mut self, topic: &str) -> Result<TopicDescription> {
-        self.cluster.refresh(Some(&[topic.to_string()]), false).await?;
+        self.cluster
+            .refresh(Some(&[topic.to_string()]), false)
+            .await?;
         let partitions = self.cluster.partitions(topic, false).await?.to_vec();
         let request = DescribeConfigsRequest::default().with_resources(vec![
             DescribeConfigsResource::default()
@@ -109,7 +119,11 @@ impl AdminClient {
         let response = self.cluster.any_connection().await?.call(&request).await?;
         let mut configs = Vec::new();
         for r in &response.results {
-            check(format!("describe configs of {topic}"), r.error_code, r.error_message.as_ref())?;
+            check(
+                format!("describe configs of {topic}"),
+                r.error_code,
+                r.error_message.as_ref(),
+            )?;
             for c in &r.configs {
                 if c.config_source != source::DEFAULT_CONFIG {
                     let value = c.value.as_ref().map(|v| v.to_string()).unwrap_or_default();

@@ -44,7 +44,9 @@ impl Cluster {
             .map(str::to_string)
             .collect();
         if bootstrap.is_empty() {
-            return Err(Error::Client("bootstrap.servers is empty: give host:port".into()));
+            return Err(Error::Client(
+                "bootstrap.servers is empty: give host:port".into(),
+            ));
         }
         let mut cluster = Cluster {
             bootstrap,
@@ -147,7 +149,8 @@ impl Cluster {
     /// The partitions of `topic`, asking the broker if not known yet.
     pub async fn partitions(&mut self, topic: &str, auto_create: bool) -> Result<&[PartitionInfo]> {
         if !self.topics.contains_key(topic) {
-            self.refresh(Some(&[topic.to_string()]), auto_create).await?;
+            self.refresh(Some(&[topic.to_string()]), auto_create)
+                .await?;
         }
         match self.topics.get(topic) {
             Some(p) if !p.is_empty() => Ok(p),
@@ -164,9 +167,10 @@ impl Cluster {
             .find(|p| p.partition == partition)
             .map(|p| p.leader)
             .ok_or_else(|| Error::Client(format!("topic {topic} has no partition {partition}")))?;
-        self.brokers
-            .get(&leader)
-            .cloned()
-            .ok_or_else(|| Error::Client(format!("partition {topic}-{partition} has no live leader (broker {leader})")))
+        self.brokers.get(&leader).cloned().ok_or_else(|| {
+            Error::Client(format!(
+                "partition {topic}-{partition} has no live leader (broker {leader})"
+            ))
+        })
     }
 }

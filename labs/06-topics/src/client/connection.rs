@@ -76,11 +76,23 @@ pub struct BrokerConnection {
 
 impl BrokerConnection {
     /// Connects to `addr` (`host:port`) and learns which versions the broker speaks.
-    pub async fn connect(addr: &str, client_id: &str, timeout: Duration) -> Result<BrokerConnection> {
-        let connect_error = |source| Error::Connect { addr: addr.to_string(), source };
+    pub async fn connect(
+        addr: &str,
+        client_id: &str,
+        timeout: Duration,
+    ) -> Result<BrokerConnection> {
+        let connect_error = |source| Error::Connect {
+            addr: addr.to_string(),
+            source,
+        };
         let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
             .await
-            .map_err(|_| connect_error(std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out")))?
+            .map_err(|_| {
+                connect_error(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "timed out",
+                ))
+            })?
             .map_err(connect_error)?;
         let _ = stream.set_nodelay(true);
         let (reader, writer) = stream.into_split();
@@ -107,7 +119,10 @@ impl BrokerConnection {
             .receive::<kafka_protocol::messages::ApiVersionsResponse>(id)
             .await?;
         if response.error_code != 0 {
-            return Err(connection.wire(format!("ApiVersions failed with error {}", response.error_code)));
+            return Err(connection.wire(format!(
+                "ApiVersions failed with error {}",
+                response.error_code
+            )));
         }
         connection.versions = response
             .api_keys
@@ -122,7 +137,10 @@ impl BrokerConnection {
     }
 
     fn wire(&self, reason: String) -> Error {
-        Error::Wire { addr: self.addr.clone(), reason }
+        Error::Wire {
+            addr: self.addr.clone(),
+            reason,
+        }
     }
 
     /// The version to use for `R`: the highest both this client and the broker know.
@@ -137,7 +155,9 @@ impl BrokerConnection {
         if version < min.max(ours.min) {
             return Err(self.wire(format!(
                 "no common version for API {}: broker {min}–{max}, client {}–{}",
-                R::KEY, ours.min, ours.max
+                R::KEY,
+                ours.min,
+                ours.max
             )));
         }
         Ok(version)
@@ -189,13 +209,15 @@ impl BrokerConnection {
         let Some(reader) = self.reader.as_mut() else {
             return Err(self.wire("this connection's answers go to a reader task".into()));
         };
-        let frame = reader
-            .next_frame()
-            .await
-            .map_err(|e| Error::Wire { addr: self.addr.clone(), reason: e.to_string() })?;
+        let frame = reader.next_frame().await.map_err(|e| Error::Wire {
+            addr: self.addr.clone(),
+            reason: e.to_string(),
+        })?;
         let (got, body) = self.decode::<T>(frame)?;
         if got != id {
-            return Err(self.wire(format!("answers come in request order: got {got}, expected {id}")));
+            return Err(self.wire(format!(
+                "answers come in request order: got {got}, expected {id}"
+            )));
         }
         Ok(body)
     }
@@ -217,7 +239,10 @@ impl BrokerConnection {
         let body = T::decode(&mut bytes, version)
             .map_err(|e| self.wire(format!("bad response body for API {key} v{version}: {e}")))?;
         if bytes.has_remaining() {
-            return Err(self.wire(format!("{} bytes left after API {key} v{version} response", bytes.remaining())));
+            return Err(self.wire(format!(
+                "{} bytes left after API {key} v{version} response",
+                bytes.remaining()
+            )));
         }
         Ok((id, body))
     }

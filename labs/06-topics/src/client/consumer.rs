@@ -92,8 +92,12 @@ pub struct Consumer {
 
 impl Consumer {
     pub async fn connect(config: ConsumerConfig) -> Result<Consumer> {
-        let cluster =
-            Cluster::connect(&config.bootstrap_servers, &config.client_id, config.request_timeout).await?;
+        let cluster = Cluster::connect(
+            &config.bootstrap_servers,
+            &config.client_id,
+            config.request_timeout,
+        )
+        .await?;
         Ok(Consumer {
             config,
             cluster,
@@ -104,7 +108,9 @@ impl Consumer {
 
     /// The partitions of `topic` (none: the topic does not exist).
     pub async fn partitions(&mut self, topic: &str) -> Result<Vec<i32>> {
-        self.cluster.refresh(Some(&[topic.to_string()]), false).await?;
+        self.cluster
+            .refresh(Some(&[topic.to_string()]), false)
+            .await?;
         Ok(self
             .cluster
             .topics
@@ -124,7 +130,8 @@ impl Consumer {
                 o => o,
             },
         };
-        self.positions.insert((topic.to_string(), partition), offset);
+        self.positions
+            .insert((topic.to_string(), partition), offset);
         Ok(())
     }
 
@@ -135,7 +142,12 @@ impl Consumer {
 
     /// ListOffsets for one partition: −2 earliest, −1 latest, else the first offset at or
     /// after that timestamp (−1 if none).
-    pub async fn list_offset(&mut self, topic: &str, partition: i32, timestamp: i64) -> Result<i64> {
+    pub async fn list_offset(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        timestamp: i64,
+    ) -> Result<i64> {
         let addr = self.cluster.leader_addr(topic, partition).await?;
         let request = ListOffsetsRequest::default()
             .with_replica_id(BrokerId(-1))
@@ -152,7 +164,11 @@ impl Consumer {
             .flat_map(|t| t.partitions.iter())
             .find(|p| p.partition_index == partition)
             .ok_or_else(|| Error::Client(format!("ListOffsets left out {topic}-{partition}")))?;
-        check(format!("list offsets of {topic}-{partition}"), p.error_code, None)?;
+        check(
+            format!("list offsets of {topic}-{partition}"),
+            p.error_code,
+            None,
+        )?;
         Ok(p.offset)
     }
 
@@ -163,7 +179,10 @@ impl Consumer {
         let mut by_leader: BTreeMap<String, Vec<(String, i32, i64)>> = BTreeMap::new();
         for ((topic, partition), offset) in &self.positions {
             let addr = self.cluster.leader_addr(topic, *partition).await?;
-            by_leader.entry(addr).or_default().push((topic.clone(), *partition, *offset));
+            by_leader
+                .entry(addr)
+                .or_default()
+                .push((topic.clone(), *partition, *offset));
         }
         let mut out = Vec::new();
         for (addr, partitions) in by_leader {
@@ -198,15 +217,21 @@ impl Consumer {
                 let topic = t.topic.0.to_string();
                 for p in &t.partitions {
                     let key = (topic.clone(), p.partition_index);
-                    let Some(&position) = self.positions.get(&key) else { continue };
+                    let Some(&position) = self.positions.get(&key) else {
+                        continue;
+                    };
                     if p.error_code == 1 {
                         // OFFSET_OUT_OF_RANGE: retention removed what we were reading.
                         let reset = match self.config.auto_offset_reset {
                             OffsetReset::Earliest => -2,
                             OffsetReset::Latest => -1,
                             OffsetReset::None => {
-                                return check(format!("fetch {topic}-{} at {position}", p.partition_index), 1, None)
-                                    .map(|()| Vec::new())
+                                return check(
+                                    format!("fetch {topic}-{} at {position}", p.partition_index),
+                                    1,
+                                    None,
+                                )
+                                .map(|()| Vec::new())
                             }
                         };
                         let offset = self.list_offset(&topic, p.partition_index, reset).await?;
@@ -214,9 +239,15 @@ impl Consumer {
                         self.positions.insert(key, offset);
                         continue;
                     }
-                    check(format!("fetch {topic}-{}", p.partition_index), p.error_code, None)?;
+                    check(
+                        format!("fetch {topic}-{}", p.partition_index),
+                        p.error_code,
+                        None,
+                    )?;
                     self.high_watermarks.insert(key.clone(), p.high_watermark);
-                    let Some(records) = p.records.clone() else { continue };
+                    let Some(records) = p.records.clone() else {
+                        continue;
+                    };
                     let mut buf = records;
                     let mut batches = Vec::new();
                     while !buf.is_empty() {

@@ -13,9 +13,8 @@ use indexmap::IndexMap;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
+pub use kafka_protocol::records::Compression;
+use kafka_protocol::records::{Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -120,10 +119,17 @@ pub struct Producer {
 impl Producer {
     pub async fn connect(config: ProducerConfig) -> Result<Producer> {
         if ![-1, 0, 1].contains(&config.acks) {
-            return Err(Error::Client(format!("acks={}: use 0, 1 or -1 (all)", config.acks)));
+            return Err(Error::Client(format!(
+                "acks={}: use 0, 1 or -1 (all)",
+                config.acks
+            )));
         }
-        let cluster =
-            Cluster::connect(&config.bootstrap_servers, &config.client_id, config.request_timeout).await?;
+        let cluster = Cluster::connect(
+            &config.bootstrap_servers,
+            &config.client_id,
+            config.request_timeout,
+        )
+        .await?;
         let (commands, commands_rx) = mpsc::channel(4096);
         let (deliveries_tx, deliveries) = mpsc::unbounded_channel();
         let (frames_tx, frames_rx) = mpsc::unbounded_channel();
@@ -152,7 +158,12 @@ impl Producer {
     pub async fn send(&mut self, record: ProducerRecord) -> Result<u64> {
         let seq = self.next_seq;
         self.next_seq += 1;
-        if self.commands.send(Command::Send(record, seq)).await.is_err() {
+        if self
+            .commands
+            .send(Command::Send(record, seq))
+            .await
+            .is_err()
+        {
             return Err(self.stopped().await);
         }
         Ok(seq)
@@ -191,7 +202,9 @@ impl Producer {
         }
         match self.task.await {
             Ok(result) => result.map(|()| rest),
-            Err(e) => Err(Error::Client(format!("the producer's sender task failed: {e}"))),
+            Err(e) => Err(Error::Client(format!(
+                "the producer's sender task failed: {e}"
+            ))),
         }
     }
 
@@ -253,10 +266,14 @@ impl Sender {
                     return Ok(());
                 }
             }
-            let deadline = self.accumulator.next_deadline_ms().map(|ms| {
-                self.started + Duration::from_millis(ms.max(0) as u64)
-            });
-            let can_send = self.connections.values().all(|c| c.in_flight.len() < self.config.max_in_flight);
+            let deadline = self
+                .accumulator
+                .next_deadline_ms()
+                .map(|ms| self.started + Duration::from_millis(ms.max(0) as u64));
+            let can_send = self
+                .connections
+                .values()
+                .all(|c| c.in_flight.len() < self.config.max_in_flight);
             tokio::select! {
                 command = commands.recv(), if open && can_send => match command {
                     Some(Command::Send(record, seq)) => self.append(record, seq).await,
@@ -297,17 +314,26 @@ impl Sender {
         };
         let partition = match record.partition {
             Some(p) => p,
-            None => partitioner::choose(&mut self.sticky, &record.topic, record.key.as_deref(), count),
+            None => partitioner::choose(
+                &mut self.sticky,
+                &record.topic,
+                record.key.as_deref(),
+                count,
+            ),
         };
         let pending = PendingRecord {
             seq,
-            timestamp_ms: record.timestamp_ms.unwrap_or_else(crate::client::wall_clock_ms),
+            timestamp_ms: record
+                .timestamp_ms
+                .unwrap_or_else(crate::client::wall_clock_ms),
             key: record.key,
             value: record.value,
             headers: record.headers,
         };
         let keyless = pending.key.is_none() && record.partition.is_none();
-        let appended = self.accumulator.append(&record.topic, partition, pending, now);
+        let appended = self
+            .accumulator
+            .append(&record.topic, partition, pending, now);
         // KIP-480: a keyless record filled its partition's batch; the next ones go elsewhere.
         if keyless && (appended.full || appended.closed_previous) {
             self.sticky.on_new_batch(&record.topic, partition, count);
@@ -317,20 +343,31 @@ impl Sender {
     /// Sends ready batches (all of them when flushing), one Produce request per leader.
     async fn send_ready(&mut self, flushing: bool) -> Result<()> {
         let now = self.now_ms();
-        let busy = self.connections.values().any(|c| c.in_flight.len() >= self.config.max_in_flight);
+        let busy = self
+            .connections
+            .values()
+            .any(|c| c.in_flight.len() >= self.config.max_in_flight);
         if busy && !flushing {
             // Wait for an answer first: at most max.in.flight requests per connection.
             return Ok(());
         }
         let mut batches: Vec<Sent> = self.retry.drain(..).collect();
-        let ready = if flushing { self.accumulator.drain_all() } else { self.accumulator.ready(now) };
+        let ready = if flushing {
+            self.accumulator.drain_all()
+        } else {
+            self.accumulator.ready(now)
+        };
         batches.extend(ready.into_iter().map(|batch| Sent { batch, attempts: 0 }));
         if batches.is_empty() {
             return Ok(());
         }
         let mut by_leader: HashMap<String, Vec<Sent>> = HashMap::new();
         for sent in batches {
-            match self.cluster.leader_addr(&sent.batch.topic, sent.batch.partition).await {
+            match self
+                .cluster
+                .leader_addr(&sent.batch.topic, sent.batch.partition)
+                .await
+            {
                 Ok(addr) => by_leader.entry(addr).or_default().push(sent),
                 Err(e) => self.fail(sent.batch, e.to_string()),
             }
@@ -345,9 +382,18 @@ impl Sender {
         if !self.connections.contains_key(addr) {
             let mut connection = self.cluster.take_connection(addr).await?;
             connection.spawn_reader(addr.to_string(), self.frames_tx.clone());
-            self.connections.insert(addr.to_string(), Connection { connection, in_flight: VecDeque::new() });
+            self.connections.insert(
+                addr.to_string(),
+                Connection {
+                    connection,
+                    in_flight: VecDeque::new(),
+                },
+            );
         }
-        let options = RecordEncodeOptions { version: 2, compression: self.config.compression };
+        let options = RecordEncodeOptions {
+            version: 2,
+            compression: self.config.compression,
+        };
         let mut topics: Vec<TopicProduceData> = Vec::new();
         for sent in &batches {
             let records: Vec<Record> = sent
@@ -363,7 +409,10 @@ impl Sender {
             let data = PartitionProduceData::default()
                 .with_index(sent.batch.partition)
                 .with_records(Some(buf.freeze()));
-            match topics.iter_mut().find(|t| t.name.0.as_str() == sent.batch.topic) {
+            match topics
+                .iter_mut()
+                .find(|t| t.name.0.as_str() == sent.batch.topic)
+            {
                 Some(t) => t.partition_data.push(data),
                 None => topics.push(
                     TopicProduceData::default()
@@ -400,7 +449,10 @@ impl Sender {
         let Some(connection) = self.connections.get_mut(addr) else {
             return Ok(());
         };
-        let frame = frame.map_err(|e| Error::Wire { addr: addr.to_string(), reason: e.to_string() })?;
+        let frame = frame.map_err(|e| Error::Wire {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
         let (_, response) = connection.connection.decode::<ProduceResponse>(frame)?;
         let batches = connection.in_flight.pop_front().unwrap_or_default();
         let mut refresh = false;
@@ -412,7 +464,10 @@ impl Sender {
                 .flat_map(|t| t.partition_responses.iter())
                 .find(|p| p.index == sent.batch.partition);
             let Some(answer) = answer else {
-                self.fail(sent.batch, "the broker's answer left this partition out".into());
+                self.fail(
+                    sent.batch,
+                    "the broker's answer left this partition out".into(),
+                );
                 continue;
             };
             let code = answer.error_code;
@@ -427,7 +482,11 @@ impl Sender {
             let result = if code == 0 {
                 Ok(answer.base_offset)
             } else {
-                let message = answer.error_message.as_ref().map(|m| format!(": {m}")).unwrap_or_default();
+                let message = answer
+                    .error_message
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
                 Err(format!("{} ({code}){message}", error_name(code)))
             };
             let _ = self.deliveries.send(Delivery {

@@ -1,0 +1,164 @@
+//! The command lines of the Kafka-style tools, with the flag names of Kafka's own scripts so
+//! that the commands of the slides and the book carry over: `kafka-topics.sh --create …`
+//! becomes `kafkalab kafka-topics --create …`.
+
+use clap::Args;
+
+/// `key=value`, as `--property`, `--config` and `--producer-props` take them.
+pub fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{s}` is not key=value"))
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// The broker(s) to talk to: host:port[,host:port...].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bootstrap_server: Option<String>,
+    /// Kafka 2.x also accepted ZooKeeper here; these tools talk to brokers only.
+    #[arg(long, hide = true)]
+    pub zookeeper: Option<String>,
+    /// Create a topic.
+    #[arg(long, group = "action")]
+    pub create: bool,
+    /// List all topics.
+    #[arg(long, group = "action")]
+    pub list: bool,
+    /// Describe a topic (all topics without --topic).
+    #[arg(long, group = "action")]
+    pub describe: bool,
+    /// Delete a topic.
+    #[arg(long, group = "action")]
+    pub delete: bool,
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Partitions of a new topic (default: the broker's num.partitions).
+    #[arg(long)]
+    pub partitions: Option<i32>,
+    /// Replicas per partition (default: the broker's default.replication.factor).
+    #[arg(long)]
+    pub replication_factor: Option<i16>,
+    /// A topic setting, e.g. --config retention.ms=60000; repeat for more.
+    #[arg(long = "config", value_parser = key_value)]
+    pub configs: Vec<(String, String)>,
+    /// With --create: no error if the topic exists.
+    #[arg(long)]
+    pub if_not_exists: bool,
+    /// With --delete: no error if the topic does not exist.
+    #[arg(long)]
+    pub if_exists: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleProducerArgs {
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "broker_list"
+    )]
+    pub bootstrap_server: Option<String>,
+    /// The Kafka 2.x name of --bootstrap-server.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub broker_list: Option<String>,
+    #[arg(long)]
+    pub topic: String,
+    /// Reader settings: parse.key=true, key.separator=: (default a tab), ignore.error=true.
+    #[arg(long = "property", value_parser = key_value)]
+    pub properties: Vec<(String, String)>,
+    /// A producer setting: acks, batch.size, linger.ms, compression.type, client.id.
+    #[arg(long = "producer-property", value_parser = key_value)]
+    pub producer_properties: Vec<(String, String)>,
+    /// acks (Kafka's console producer defaults to 1).
+    #[arg(long, default_value = "1", allow_hyphen_values = true)]
+    pub request_required_acks: String,
+    /// compression.type: none, gzip, snappy, lz4, zstd.
+    #[arg(long)]
+    pub compression_codec: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleConsumerArgs {
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bootstrap_server: String,
+    #[arg(long)]
+    pub topic: String,
+    /// Start from the oldest record instead of only new ones.
+    #[arg(long)]
+    pub from_beginning: bool,
+    /// Exit after this many records.
+    #[arg(long)]
+    pub max_messages: Option<u64>,
+    /// Read only this partition.
+    #[arg(long)]
+    pub partition: Option<i32>,
+    /// With --partition: earliest, latest or an offset.
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<String>,
+    /// Exit when no record arrives for this long.
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// Formatter settings: print.key, print.partition, print.offset, print.timestamp,
+    /// print.headers (true/false), key.separator, line.separator.
+    #[arg(long = "property", value_parser = key_value)]
+    pub properties: Vec<(String, String)>,
+    /// Consumer settings: fetch.min.bytes, fetch.max.wait.ms, max.partition.fetch.bytes, client.id.
+    #[arg(long = "consumer-property", value_parser = key_value)]
+    pub consumer_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProducerPerfArgs {
+    #[arg(long)]
+    pub topic: String,
+    #[arg(long)]
+    pub num_records: u64,
+    /// Bytes per record (random uppercase letters, as Kafka's tool sends).
+    #[arg(long)]
+    pub record_size: usize,
+    /// Records per second at most; -1 for no limit.
+    #[arg(long, allow_hyphen_values = true)]
+    pub throughput: f64,
+    /// Producer settings, bootstrap.servers among them: --producer-props bootstrap.servers=H:P acks=1.
+    #[arg(long, num_args = 1.., value_parser = key_value)]
+    pub producer_props: Vec<(String, String)>,
+    /// Seed of the payload and the partitioner, printed so a run can be repeated.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumerPerfArgs {
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "broker_list"
+    )]
+    pub bootstrap_server: Option<String>,
+    /// The Kafka 2.x name of --bootstrap-server.
+    #[arg(long)]
+    pub broker_list: Option<String>,
+    #[arg(long)]
+    pub topic: String,
+    /// How many records to read.
+    #[arg(long)]
+    pub messages: u64,
+    /// Give up when no record arrives for this long.
+    #[arg(long, default_value = "10000")]
+    pub timeout: u64,
+    /// max.partition.fetch.bytes.
+    #[arg(long, default_value = "1048576")]
+    pub fetch_size: i32,
+    /// Print a line per interval instead of only the total.
+    #[arg(long)]
+    pub show_detailed_stats: bool,
+    #[arg(long, default_value = "5000")]
+    pub reporting_interval: u64,
+    /// Start at the end of each partition instead of the beginning.
+    #[arg(long)]
+    pub from_latest: bool,
+    /// Leave out the header line.
+    #[arg(long)]
+    pub hide_header: bool,
+}
