@@ -7,96 +7,12 @@
 
 mod support;
 
+use support::broker::{free_port, Broker};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 const RECORDS: usize = 10_000;
-
-/// A running broker process; stopped with SIGTERM (a graceful, flushing shutdown) on drop.
-struct Broker {
-    child: Child,
-    port: u16,
-}
-
-impl Broker {
-    fn start(dir: &Path, port: u16) -> Broker {
-        let config = dir.join("server.properties");
-        std::fs::write(
-            &config,
-            format!(
-                "broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\nnum.partitions=3\n",
-                dir.join("logs").display()
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
-            .arg("kafka-server-start")
-            .arg(&config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for the line the command prints once it listens.
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        assert!(
-            line.contains("kafkalab broker started"),
-            "broker did not start: {line:?}"
-        );
-        Broker { child, port }
-    }
-
-    fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn stop(mut self) {
-        self.terminate();
-    }
-
-    /// `kill -9`: no shutdown, no flush. Appended records are in the OS page cache already, so
-    /// they survive a process crash (an OS crash is what the fsync policy is for).
-    fn crash(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn terminate(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.terminate();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Records read back, as `partition → [(offset, key, value, header)]`.
 type Consumed = BTreeMap<i32, Vec<(i64, String, String, String)>>;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod broker;
+
 use std::process::Command;
 
 /// Whether CI asked for every real tool to be present (`KAFKALAB_REQUIRE_ALL=1`).

@@ -67,7 +67,11 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request> {
             })
         }
     };
-    d.finish()?;
+    // Like Kafka, ignore bytes after the last field instead of refusing the request. Kafka's
+    // generated readers never check for leftovers, and real clients rely on it: librdkafka
+    // 2.x sends its Metadata v9+ "all topics" request with a 4-byte count where a 1-byte
+    // compact count belongs, which Kafka reads as null topics plus an empty tag and one
+    // ignored byte. The message decoders themselves stay exact (see `Decoder::finish`).
     Ok(Request { header, body })
 }
 

@@ -1,8 +1,8 @@
 //! Step 4: ApiVersions from three real clients, our answer, and the UNSUPPORTED_VERSION path.
 
 use lab04_protocol_codec::{
-    decode_request, encode_response, supported_versions, unsupported_response, ApiKey, ApiVersionsRequest,
-    ApiVersionsResponse, Decoder, Encoder, ErrorCode, RequestBody,
+    decode_request, encode_response, supported_versions, unsupported_response, ApiKey,
+    ApiVersionsRequest, ApiVersionsResponse, Decoder, Encoder, ErrorCode, RequestBody,
 };
 
 const KCAT: &[u8] = include_bytes!("data/kcat_api_versions_v3.bin");
@@ -99,7 +99,8 @@ fn step4_a_version_we_do_not_know_gets_unsupported_version_in_v0() {
         (request.header.api_version, &request.body),
         (4, &RequestBody::Unsupported)
     );
-    let answer = unsupported_response(&request.header, &ApiKey::CORE).expect("ApiVersions is always answered");
+    let answer = unsupported_response(&request.header, &ApiKey::CORE)
+        .expect("ApiVersions is always answered");
     let expected_body = body(&ApiVersionsResponse::unsupported_version(), 0);
     assert_eq!(&answer[4..8], &request.header.correlation_id.to_be_bytes());
     assert_eq!(&answer[8..], &expected_body[..]);

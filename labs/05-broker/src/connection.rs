@@ -99,7 +99,11 @@ pub async fn handle(shared: &Shared, ext: &impl Extension, request: Request) -> 
 }
 
 /// Serves one connection until the client closes it or sends something unreadable.
-pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, ext: Arc<impl Extension>) -> Result<()> {
+pub async fn serve(
+    mut stream: TcpStream,
+    shared: Arc<Shared>,
+    ext: Arc<impl Extension>,
+) -> Result<()> {
     let peer = stream
         .peer_addr()
         .map(|a| a.to_string())
@@ -116,11 +120,15 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, ext: Arc<impl Ext
             }
         } {
             let request = decode_request(&buf[4..n]);
+            let frame_prefix: Option<[u8; 4]> = buf.get(4..8).and_then(|p| p.try_into().ok());
             buf.drain(..n);
             let request = match request {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::warn!(%peer, "closing the connection: unreadable request: {e}");
+                    // Name the API and version (the frame's first bytes) to help find the bug.
+                    let key = frame_prefix.map(|p| i16::from_be_bytes([p[0], p[1]]));
+                    let version = frame_prefix.map(|p| i16::from_be_bytes([p[2], p[3]]));
+                    tracing::warn!(%peer, ?key, ?version, "closing the connection: unreadable request: {e}");
                     return Ok(());
                 }
             };

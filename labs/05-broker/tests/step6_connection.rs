@@ -49,9 +49,14 @@ async fn start() -> (
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::run(listener, Shared::new(broker), std::sync::Arc::new(()), async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(server::run(
+        listener,
+        Shared::new(broker),
+        std::sync::Arc::new(()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     (addr, stop, dir)
 }
 

@@ -55,8 +55,8 @@ impl Extension for TopicsExtension {
         body: &[u8],
     ) -> Option<Vec<u8>> {
         let version = header.api_version;
-        // Read the whole body first: a request with bytes left over was read at the wrong
-        // version, and must not change anything.
+        // Read the whole body before changing anything. Bytes after the last field are
+        // ignored, as Kafka ignores them (see lab 04's `decode_request`).
         let mut d = Decoder::new(body);
         let request = match ApiKey::from_code(header.api_key) {
             Some(ApiKey::CreateTopics) => {
@@ -70,7 +70,7 @@ impl Extension for TopicsExtension {
             }
             _ => return None,
         };
-        let request = match request.and_then(|r| d.finish().map(|()| r)) {
+        let request = match request {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(api_key = header.api_key, version, "unreadable request: {e}");
