@@ -12,12 +12,14 @@
 //! - `partitioner` — steps 5–6: Kafka's murmur2 for keys, the sticky partitioner for no key.
 //! - `accumulator` — step 7: the producer's per-partition batches, `batch.size` and `linger.ms`.
 //! - `fetch_position` — step 8: the consumer's position, record by record.
-//! - step 9 puts it all together: our producer and consumer against the broker over TCP.
+//! - `client::producer` — step 9: `Sender::append`, where the partitioner meets the accumulator;
+//!   then our producer and consumer run against the broker over TCP.
 //! - `create_topics`, `delete_topics`, `describe_configs`, `wire` — given: the three
 //!   messages' codecs, the same shape as lab 04's.
 //! - `broker_configs` — given: DescribeConfigs for the broker's own keys.
 //! - `extension` — given: the three APIs plugged into lab 05's connection loop.
-//! - `client` — given: our producer, consumer and admin client over the `kafka-protocol` crate.
+//! - `client` — given (but for step 9): our producer, consumer and admin client over the
+//!   `kafka-protocol` crate.
 //! - `error` — the one error type.
 
 pub mod accumulator;

@@ -38,12 +38,9 @@ fn step7_records_wait_for_linger_ms() {
 fn step7_a_full_batch_is_closed_and_sent_without_waiting() {
     let size = record(0, 1000).size_estimate();
     let mut acc = RecordAccumulator::new(BATCH_OVERHEAD + 3 * size, 1_000_000);
-    let mut seq = 0;
-    let mut appended = vec![];
-    for _ in 0..7 {
-        appended.push(acc.append("t", 0, record(seq, 1000), 0));
-        seq += 1;
-    }
+    let appended: Vec<_> = (0..7)
+        .map(|seq| acc.append("t", 0, record(seq, 1000), 0))
+        .collect();
     // Records 0-2 fill the first batch: the third append says so, the fourth closes it.
     assert!(appended[2].full && !appended[2].closed_previous);
     assert!(appended[3].closed_previous);

@@ -312,6 +312,7 @@ impl Sender {
                 return;
             }
         };
+        // BEGIN SOLUTION step 9: choose the partition (the record's own, else by key or sticky), append to the accumulator, and move the sticky partition on when a keyless record filled its batch
         let partition = match record.partition {
             Some(p) => p,
             None => partitioner::choose(
@@ -338,6 +339,7 @@ impl Sender {
         if keyless && (appended.full || appended.closed_previous) {
             self.sticky.on_new_batch(&record.topic, partition, count);
         }
+        // END SOLUTION
     }
 
     /// Sends ready batches (all of them when flushing), one Produce request per leader.
