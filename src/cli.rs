@@ -80,4 +80,13 @@ pub enum Command {
 pub enum DevCommand {
     /// Check every lab: the reference passes, the workbook builds, every test fails on its skeleton.
     Verify,
+    /// Raw TCP throughput over 127.0.0.1: the ceiling to compare the perf tests' MB/s with.
+    LoopbackThroughput {
+        /// How many MiB to send.
+        #[arg(long, default_value = "2048")]
+        mib: u64,
+        /// Bytes per write.
+        #[arg(long, default_value = "65536")]
+        chunk: usize,
+    },
 }

@@ -25,6 +25,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         Command::KafkaConsumerPerfTest(args) => return tools::consumer_perf::run(args),
         _ => {}
     }
+    if let Command::Dev(DevCommand::LoopbackThroughput { mib, chunk }) = &cli.command {
+        return commands::loopback::run(*mib, *chunk).map(|()| true);
+    }
     let root = workspace::resolve(cli.workspace.as_deref())?;
     match cli.command {
         Command::Labs => commands::labs::run(&root, lang).map(|()| true),
@@ -43,6 +46,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         | Command::KafkaProducerPerfTest(_)
         | Command::KafkaConsumerPerfTest(_) => unreachable!("handled above"),
         Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
+        Command::Dev(DevCommand::LoopbackThroughput { .. }) => unreachable!("handled above"),
     }
 }
 

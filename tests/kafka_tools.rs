@@ -500,3 +500,107 @@ fn librdkafka_java_compatible_partitioner_agrees_with_ours() {
         assert_eq!(partition, partition_for_key(&key, 7), "{key}");
     }
 }
+
+const COMPRESSED_SCRIPT: &str = r#"
+import sys
+from confluent_kafka import Producer
+for codec in ["gzip", "snappy", "zstd"]:
+    p = Producer({"bootstrap.servers": sys.argv[1], "compression.type": codec, "linger.ms": 50})
+    for i in range(200):
+        p.produce("packed", value=("%s-%d-" % (codec, i) + "z" * 80).encode(), partition=0)
+    if p.flush(30) != 0:
+        sys.exit("not all records were delivered")
+"#;
+
+/// Compression codec (attributes & 7) of every batch in a partition's first segment.
+fn stored_codecs(partition_dir: &std::path::Path) -> Vec<i16> {
+    let log = partition_dir.join("00000000000000000000.log");
+    let bytes = std::fs::read(&log).unwrap();
+    let mut rest = &bytes[..];
+    let mut codecs = Vec::new();
+    while !rest.is_empty() {
+        let header = lab01_record_batch::BatchHeader::parse(rest).unwrap();
+        codecs.push(i16::from_be_bytes([rest[21], rest[22]]) & 7);
+        rest = &rest[header.total_size()..];
+    }
+    codecs
+}
+
+#[test]
+fn compressed_batches_are_stored_and_served_unchanged() {
+    if !support::tool("kcat", "apt-get install kcat")
+        || !support::python_module("confluent_kafka", "pip install confluent-kafka")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path(), free_port());
+    let b = broker.address();
+    let (ok, _, err) = tool(
+        &[
+            "kafka-topics",
+            "--bootstrap-server",
+            &b,
+            "--create",
+            "--topic",
+            "packed",
+            "--partitions",
+            "1",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    // librdkafka compresses with gzip, snappy and zstd here; it enables lz4 only for brokers
+    // with consumer groups (lab 07), so our own producer sends the lz4 batches.
+    run_ok(Command::new("timeout").args(["60", "python3", "-c", COMPRESSED_SCRIPT, &b]));
+    let lines: String = (0..200)
+        .map(|i| format!("lz4-{i}-{}\n", "z".repeat(80)))
+        .collect();
+    let (ok, _, err) = tool(
+        &[
+            "kafka-console-producer",
+            "--bootstrap-server",
+            &b,
+            "--topic",
+            "packed",
+            "--compression-codec",
+            "lz4",
+        ],
+        &lines,
+    );
+    assert!(ok, "{err}");
+
+    let mut codecs = stored_codecs(&dir.path().join("logs/packed-0"));
+    codecs.dedup();
+    assert_eq!(
+        codecs,
+        [1, 2, 4, 3],
+        "gzip, snappy, zstd, lz4 batches are stored as sent"
+    );
+
+    let expected: std::collections::BTreeSet<String> = ["gzip", "snappy", "zstd", "lz4"]
+        .iter()
+        .flat_map(|c| (0..200).map(move |i| format!("{c}-{i}-{}", "z".repeat(80))))
+        .collect();
+    let out = run_ok(
+        Command::new("timeout").args(["30", "kcat", "-b", &b, "-C", "-t", "packed", "-e", "-q"]),
+    );
+    let by_kcat: std::collections::BTreeSet<String> = out.lines().map(str::to_string).collect();
+    assert_eq!(by_kcat, expected, "kcat decompresses every batch");
+    let (ok, out, _) = tool(
+        &[
+            "kafka-console-consumer",
+            "--bootstrap-server",
+            &b,
+            "--topic",
+            "packed",
+            "--from-beginning",
+            "--max-messages",
+            "800",
+        ],
+        "",
+    );
+    assert!(ok);
+    let by_us: std::collections::BTreeSet<String> = out.lines().map(str::to_string).collect();
+    assert_eq!(by_us, expected, "our consumer decompresses every batch");
+}

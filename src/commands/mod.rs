@@ -5,6 +5,7 @@ pub mod hint;
 pub mod kafka_server;
 pub mod kafka_tools;
 pub mod labs;
+pub mod loopback;
 pub mod topology;
 pub mod verify;
 pub mod workbook;
