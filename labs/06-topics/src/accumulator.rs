@@ -59,7 +59,9 @@ pub struct Appended {
 pub struct RecordAccumulator {
     batch_size: usize,
     linger_ms: i64,
-    open: BTreeMap<(String, i32), ProducerBatch>,
+    /// Topic → partition → its open batch. Looked up by `&str`, so appending a record to an
+    /// existing batch allocates nothing.
+    open: BTreeMap<String, BTreeMap<i32, ProducerBatch>>,
     closed: VecDeque<ProducerBatch>,
 }
 
@@ -87,16 +89,19 @@ impl RecordAccumulator {
     ) -> Appended {
         // BEGIN SOLUTION step 7: close the open batch if the record does not fit, open one if needed, add the record, and say whether the batch is now full
         let size = record.size_estimate();
-        let key = (topic.to_string(), partition);
+        if !self.open.contains_key(topic) {
+            self.open.insert(topic.to_string(), BTreeMap::new());
+        }
+        let partitions = self.open.get_mut(topic).expect("inserted above");
         let mut closed_previous = false;
-        if let Some(batch) = self.open.get(&key) {
+        if let Some(batch) = partitions.get(&partition) {
             if batch.size + size > self.batch_size && !batch.records.is_empty() {
-                let batch = self.open.remove(&key).expect("just looked");
+                let batch = partitions.remove(&partition).expect("just looked");
                 self.closed.push_back(batch);
                 closed_previous = true;
             }
         }
-        let batch = self.open.entry(key).or_insert_with(|| ProducerBatch {
+        let batch = partitions.entry(partition).or_insert_with(|| ProducerBatch {
             topic: topic.to_string(),
             partition,
             records: Vec::new(),
@@ -117,14 +122,15 @@ impl RecordAccumulator {
     pub fn ready(&mut self, now_ms: i64) -> Vec<ProducerBatch> {
         // BEGIN SOLUTION step 7: the closed batches in order, then the open ones that are full or old enough
         let mut ready: Vec<ProducerBatch> = self.closed.drain(..).collect();
-        let due: Vec<(String, i32)> = self
-            .open
-            .iter()
-            .filter(|(_, b)| b.size >= self.batch_size || now_ms - b.created_ms >= self.linger_ms)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in due {
-            ready.extend(self.open.remove(&key));
+        for partitions in self.open.values_mut() {
+            let due: Vec<i32> = partitions
+                .iter()
+                .filter(|(_, b)| b.size >= self.batch_size || now_ms - b.created_ms >= self.linger_ms)
+                .map(|(p, _)| *p)
+                .collect();
+            for p in due {
+                ready.extend(partitions.remove(&p));
+            }
         }
         ready
         // END SOLUTION
@@ -137,6 +143,7 @@ impl RecordAccumulator {
         }
         self.open
             .values()
+            .flat_map(|p| p.values())
             .map(|b| b.created_ms + self.linger_ms)
             .min()
     }
@@ -144,19 +151,21 @@ impl RecordAccumulator {
     /// Every waiting batch, ready or not: `flush()` and `close()` send them all.
     pub fn drain_all(&mut self) -> Vec<ProducerBatch> {
         let mut all: Vec<ProducerBatch> = self.closed.drain(..).collect();
-        all.extend(std::mem::take(&mut self.open).into_values());
+        for partitions in self.open.values_mut() {
+            all.extend(std::mem::take(partitions).into_values());
+        }
         all
     }
 
     pub fn is_empty(&self) -> bool {
-        self.closed.is_empty() && self.open.is_empty()
+        self.closed.is_empty() && self.open.values().all(BTreeMap::is_empty)
     }
 
     /// Records waiting, over all batches.
     pub fn pending_records(&self) -> usize {
         self.closed
             .iter()
-            .chain(self.open.values())
+            .chain(self.open.values().flat_map(|p| p.values()))
             .map(|b| b.records.len())
             .sum()
     }
