@@ -72,7 +72,8 @@ impl Default for ConsumerConfig {
 /// One record as the consumer hands it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerRecord {
-    pub topic: String,
+    /// Shared by every record of the topic: no allocation per record.
+    pub topic: std::sync::Arc<str>,
     pub partition: i32,
     pub offset: i64,
     pub timestamp_ms: i64,
@@ -215,6 +216,7 @@ impl Consumer {
             check("fetch", response.error_code, None)?;
             for t in &response.responses {
                 let topic = t.topic.0.to_string();
+                let shared_topic: std::sync::Arc<str> = std::sync::Arc::from(topic.as_str());
                 for p in &t.partitions {
                     let key = (topic.clone(), p.partition_index);
                     let Some(&position) = self.positions.get(&key) else {
@@ -272,7 +274,7 @@ impl Consumer {
                     for record in batches.into_iter().flatten() {
                         if next_position(&mut position, record.offset, record.control) {
                             out.push(ConsumerRecord {
-                                topic: topic.clone(),
+                                topic: shared_topic.clone(),
                                 partition: p.partition_index,
                                 offset: record.offset,
                                 timestamp_ms: record.timestamp,

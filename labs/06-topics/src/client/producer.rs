@@ -217,10 +217,37 @@ impl Producer {
     }
 }
 
-/// A batch on its way: what to report when its answer comes.
+/// A batch on its way, encoded once (a retry sends the same bytes): what to report when its
+/// answer comes.
 struct Sent {
-    batch: ProducerBatch,
+    topic: String,
+    partition: i32,
+    seqs: Vec<u64>,
+    records: Bytes,
     attempts: u32,
+}
+
+/// Encodes a batch as a record batch (v2, compressed as configured), moving the keys and
+/// values into it rather than copying them.
+fn encode(batch: ProducerBatch, compression: Compression) -> Result<Sent> {
+    let seqs = batch.records.iter().map(|r| r.seq).collect();
+    let records: Vec<Record> = batch
+        .records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| to_record(i as i64, r))
+        .collect();
+    let mut buf = BytesMut::new();
+    let options = RecordEncodeOptions { version: 2, compression };
+    RecordBatchEncoder::encode(&mut buf, records.iter(), &options)
+        .map_err(|e| Error::Client(format!("cannot encode a record batch: {e}")))?;
+    Ok(Sent {
+        topic: batch.topic,
+        partition: batch.partition,
+        seqs,
+        records: buf.freeze(),
+        attempts: 0,
+    })
 }
 
 struct Connection {
@@ -288,11 +315,11 @@ impl Sender {
         }
     }
 
-    fn fail(&self, batch: ProducerBatch, reason: String) {
+    fn fail(&self, sent: Sent, reason: String) {
         let _ = self.deliveries.send(Delivery {
-            topic: batch.topic,
-            partition: batch.partition,
-            seqs: batch.records.iter().map(|r| r.seq).collect(),
+            topic: sent.topic,
+            partition: sent.partition,
+            seqs: sent.seqs,
             result: Err(reason),
         });
     }
@@ -359,7 +386,9 @@ impl Sender {
         } else {
             self.accumulator.ready(now)
         };
-        batches.extend(ready.into_iter().map(|batch| Sent { batch, attempts: 0 }));
+        for batch in ready {
+            batches.push(encode(batch, self.config.compression)?);
+        }
         if batches.is_empty() {
             return Ok(());
         }
@@ -367,11 +396,11 @@ impl Sender {
         for sent in batches {
             match self
                 .cluster
-                .leader_addr(&sent.batch.topic, sent.batch.partition)
+                .leader_addr(&sent.topic, sent.partition)
                 .await
             {
                 Ok(addr) => by_leader.entry(addr).or_default().push(sent),
-                Err(e) => self.fail(sent.batch, e.to_string()),
+                Err(e) => self.fail(sent, e.to_string()),
             }
         }
         for (addr, batches) in by_leader {
@@ -392,33 +421,16 @@ impl Sender {
                 },
             );
         }
-        let options = RecordEncodeOptions {
-            version: 2,
-            compression: self.config.compression,
-        };
         let mut topics: Vec<TopicProduceData> = Vec::new();
         for sent in &batches {
-            let records: Vec<Record> = sent
-                .batch
-                .records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| to_record(i as i64, r))
-                .collect();
-            let mut buf = BytesMut::new();
-            RecordBatchEncoder::encode(&mut buf, records.iter(), &options)
-                .map_err(|e| Error::Client(format!("cannot encode a record batch: {e}")))?;
             let data = PartitionProduceData::default()
-                .with_index(sent.batch.partition)
-                .with_records(Some(buf.freeze()));
-            match topics
-                .iter_mut()
-                .find(|t| t.name.0.as_str() == sent.batch.topic)
-            {
+                .with_index(sent.partition)
+                .with_records(Some(sent.records.clone()));
+            match topics.iter_mut().find(|t| t.name.0.as_str() == sent.topic) {
                 Some(t) => t.partition_data.push(data),
                 None => topics.push(
                     TopicProduceData::default()
-                        .with_name(TopicName(StrBytes::from_string(sent.batch.topic.clone())))
+                        .with_name(TopicName(StrBytes::from_string(sent.topic.clone())))
                         .with_partition_data(vec![data]),
                 ),
             }
@@ -432,9 +444,9 @@ impl Sender {
             connection.connection.send_no_answer(&request).await?;
             for sent in batches {
                 let _ = self.deliveries.send(Delivery {
-                    topic: sent.batch.topic,
-                    partition: sent.batch.partition,
-                    seqs: sent.batch.records.iter().map(|r| r.seq).collect(),
+                    topic: sent.topic,
+                    partition: sent.partition,
+                    seqs: sent.seqs,
                     result: Ok(-1),
                 });
             }
@@ -462,12 +474,12 @@ impl Sender {
             let answer = response
                 .responses
                 .iter()
-                .filter(|t| t.name.0.as_str() == sent.batch.topic)
+                .filter(|t| t.name.0.as_str() == sent.topic)
                 .flat_map(|t| t.partition_responses.iter())
-                .find(|p| p.index == sent.batch.partition);
+                .find(|p| p.index == sent.partition);
             let Some(answer) = answer else {
                 self.fail(
-                    sent.batch,
+                    sent,
                     "the broker's answer left this partition out".into(),
                 );
                 continue;
@@ -492,26 +504,26 @@ impl Sender {
                 Err(format!("{} ({code}){message}", error_name(code)))
             };
             let _ = self.deliveries.send(Delivery {
-                topic: sent.batch.topic,
-                partition: sent.batch.partition,
-                seqs: sent.batch.records.iter().map(|r| r.seq).collect(),
+                topic: sent.topic,
+                partition: sent.partition,
+                seqs: sent.seqs,
                 result,
             });
         }
         if refresh {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let topics: Vec<String> = self.retry.iter().map(|s| s.batch.topic.clone()).collect();
+            let topics: Vec<String> = self.retry.iter().map(|s| s.topic.clone()).collect();
             self.cluster.refresh(Some(&topics), true).await?;
         }
         Ok(())
     }
 }
 
-fn to_record(offset_delta: i64, r: &PendingRecord) -> Record {
+fn to_record(offset_delta: i64, r: PendingRecord) -> Record {
     let headers: IndexMap<StrBytes, Option<Bytes>> = r
         .headers
-        .iter()
-        .map(|(k, v)| (StrBytes::from_string(k.clone()), v.clone().map(Bytes::from)))
+        .into_iter()
+        .map(|(k, v)| (StrBytes::from_string(k), v.map(Bytes::from)))
         .collect();
     Record {
         transactional: false,
@@ -524,8 +536,8 @@ fn to_record(offset_delta: i64, r: &PendingRecord) -> Record {
         offset: offset_delta,
         sequence: -1,
         timestamp: r.timestamp_ms,
-        key: r.key.clone().map(Bytes::from),
-        value: r.value.clone().map(Bytes::from),
+        key: r.key.map(Bytes::from),
+        value: r.value.map(Bytes::from),
         headers,
     }
 }
