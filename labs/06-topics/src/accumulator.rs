@@ -101,13 +101,15 @@ impl RecordAccumulator {
                 closed_previous = true;
             }
         }
-        let batch = partitions.entry(partition).or_insert_with(|| ProducerBatch {
-            topic: topic.to_string(),
-            partition,
-            records: Vec::new(),
-            size: BATCH_OVERHEAD,
-            created_ms: now_ms,
-        });
+        let batch = partitions
+            .entry(partition)
+            .or_insert_with(|| ProducerBatch {
+                topic: topic.to_string(),
+                partition,
+                records: Vec::new(),
+                size: BATCH_OVERHEAD,
+                created_ms: now_ms,
+            });
         batch.size += size;
         batch.records.push(record);
         Appended {
@@ -125,7 +127,9 @@ impl RecordAccumulator {
         for partitions in self.open.values_mut() {
             let due: Vec<i32> = partitions
                 .iter()
-                .filter(|(_, b)| b.size >= self.batch_size || now_ms - b.created_ms >= self.linger_ms)
+                .filter(|(_, b)| {
+                    b.size >= self.batch_size || now_ms - b.created_ms >= self.linger_ms
+                })
                 .map(|(p, _)| *p)
                 .collect();
             for p in due {

@@ -238,7 +238,10 @@ fn encode(batch: ProducerBatch, compression: Compression) -> Result<Sent> {
         .map(|(i, r)| to_record(i as i64, r))
         .collect();
     let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions { version: 2, compression };
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression,
+    };
     RecordBatchEncoder::encode(&mut buf, records.iter(), &options)
         .map_err(|e| Error::Client(format!("cannot encode a record batch: {e}")))?;
     Ok(Sent {
@@ -394,11 +397,7 @@ impl Sender {
         }
         let mut by_leader: HashMap<String, Vec<Sent>> = HashMap::new();
         for sent in batches {
-            match self
-                .cluster
-                .leader_addr(&sent.topic, sent.partition)
-                .await
-            {
+            match self.cluster.leader_addr(&sent.topic, sent.partition).await {
                 Ok(addr) => by_leader.entry(addr).or_default().push(sent),
                 Err(e) => self.fail(sent, e.to_string()),
             }
@@ -478,10 +477,7 @@ impl Sender {
                 .flat_map(|t| t.partition_responses.iter())
                 .find(|p| p.index == sent.partition);
             let Some(answer) = answer else {
-                self.fail(
-                    sent,
-                    "the broker's answer left this partition out".into(),
-                );
+                self.fail(sent, "the broker's answer left this partition out".into());
                 continue;
             };
             let code = answer.error_code;
