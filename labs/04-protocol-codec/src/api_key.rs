@@ -27,6 +27,16 @@ pub enum ApiKey {
     CreateTopics,
     DeleteTopics,
     DescribeConfigs,
+    OffsetCommit,
+    OffsetFetch,
+    FindCoordinator,
+    JoinGroup,
+    Heartbeat,
+    LeaveGroup,
+    SyncGroup,
+    DescribeGroups,
+    ListGroups,
+    DeleteGroups,
 }
 
 /// A version range the broker supports for one API, as ApiVersions reports it.
@@ -41,7 +51,10 @@ pub struct VersionRange {
 ///
 /// The lab 06 rows start where Kafka 4.0 does (KIP-896 removed CreateTopics v0–1 and
 /// DeleteTopics/DescribeConfigs v0) and stop before topic ids (CreateTopics v7, DeleteTopics v6).
-const TABLE: [(ApiKey, i16, i16, i16, i16); 9] = [
+///
+/// The lab 07 rows (consumer groups) stop at the last version before each became flexible;
+/// every client here negotiates down to them.
+const TABLE: [(ApiKey, i16, i16, i16, i16); 19] = [
     (ApiKey::Produce, 0, 3, 8, 9),
     (ApiKey::Fetch, 1, 4, 11, 12),
     (ApiKey::ListOffsets, 2, 1, 5, 6),
@@ -51,6 +64,16 @@ const TABLE: [(ApiKey, i16, i16, i16, i16); 9] = [
     (ApiKey::CreateTopics, 19, 2, 5, 5),
     (ApiKey::DeleteTopics, 20, 1, 5, 4),
     (ApiKey::DescribeConfigs, 32, 1, 4, 4),
+    (ApiKey::OffsetCommit, 8, 2, 7, 8),
+    (ApiKey::OffsetFetch, 9, 1, 5, 6),
+    (ApiKey::FindCoordinator, 10, 0, 2, 3),
+    (ApiKey::JoinGroup, 11, 0, 5, 6),
+    (ApiKey::Heartbeat, 12, 0, 3, 4),
+    (ApiKey::LeaveGroup, 13, 0, 3, 4),
+    (ApiKey::SyncGroup, 14, 0, 3, 4),
+    (ApiKey::DescribeGroups, 15, 0, 4, 5),
+    (ApiKey::ListGroups, 16, 0, 2, 3),
+    (ApiKey::DeleteGroups, 42, 0, 1, 2),
 ];
 
 impl ApiKey {

@@ -55,7 +55,19 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request> {
             ApiKey::ListOffsets => {
                 RequestBody::ListOffsets(ListOffsetsRequest::decode(&mut d, version)?)
             }
-            ApiKey::CreateTopics | ApiKey::DeleteTopics | ApiKey::DescribeConfigs => {
+            ApiKey::CreateTopics
+            | ApiKey::DeleteTopics
+            | ApiKey::DescribeConfigs
+            | ApiKey::OffsetCommit
+            | ApiKey::OffsetFetch
+            | ApiKey::FindCoordinator
+            | ApiKey::JoinGroup
+            | ApiKey::Heartbeat
+            | ApiKey::LeaveGroup
+            | ApiKey::SyncGroup
+            | ApiKey::DescribeGroups
+            | ApiKey::ListGroups
+            | ApiKey::DeleteGroups => {
                 let body = d.take(d.remaining(), "the request body")?.to_vec();
                 RequestBody::Later(body)
             }

@@ -1,0 +1,602 @@
+//! The group coordinator: a pure state machine over every group on this broker. Requests come
+//! in as method calls with the time (`now_ms`); answers that must wait for a rebalance come out
+//! later as [`Reply`]s, from this call or from a later one (another member's join, or
+//! [`GroupCoordinator::tick`] when a timeout passes). No sockets, no clocks, no threads: the
+//! tokio shell in `extension.rs` holds the waiting requests, and tests drive it with a
+//! simulated clock.
+
+use std::collections::BTreeMap;
+
+use lab04_protocol_codec::ErrorCode;
+
+use crate::group::{Group, GroupState, Member, Ticket};
+
+/// The coordinator's settings, with Kafka's broker keys and defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoordinatorConfig {
+    /// `group.min.session.timeout.ms`.
+    pub min_session_timeout_ms: i32,
+    /// `group.max.session.timeout.ms`.
+    pub max_session_timeout_ms: i32,
+    /// `group.initial.rebalance.delay.ms`: a new group waits this long for more members before
+    /// its first rebalance completes, so three consumers started together rebalance once.
+    pub initial_rebalance_delay_ms: i64,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        CoordinatorConfig {
+            min_session_timeout_ms: 6_000,
+            max_session_timeout_ms: 1_800_000,
+            initial_rebalance_delay_ms: 3_000,
+        }
+    }
+}
+
+/// A JoinGroup, as the coordinator needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub group_id: String,
+    /// Empty for a new member.
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    pub session_timeout_ms: i32,
+    pub rebalance_timeout_ms: i32,
+    pub protocol_type: String,
+    pub protocols: Vec<(String, Vec<u8>)>,
+    /// JoinGroup v4+ (KIP-394): a new member first gets its id with MEMBER_ID_REQUIRED and
+    /// joins again with it, so a member that times out mid-join is not left behind unnamed.
+    pub require_known_member_id: bool,
+}
+
+/// The answer to a JoinGroup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinResult {
+    pub error_code: ErrorCode,
+    pub generation_id: i32,
+    pub protocol_name: String,
+    pub leader_id: String,
+    pub member_id: String,
+    /// Only for the leader: every member with its metadata for the chosen protocol.
+    pub members: Vec<(String, Option<String>, Vec<u8>)>,
+}
+
+impl JoinResult {
+    pub fn error(code: ErrorCode, member_id: &str) -> JoinResult {
+        JoinResult {
+            error_code: code,
+            generation_id: -1,
+            protocol_name: String::new(),
+            leader_id: String::new(),
+            member_id: member_id.to_string(),
+            members: vec![],
+        }
+    }
+}
+
+/// An answer for a request the shell is holding open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Join(Ticket, JoinResult),
+    /// A SyncGroup answer: error code and the member's assignment.
+    Sync(Ticket, ErrorCode, Vec<u8>),
+}
+
+#[derive(Debug, Default)]
+pub struct GroupCoordinator {
+    pub config: CoordinatorConfig,
+    groups: BTreeMap<String, Group>,
+    /// Makes member ids unique on this broker.
+    next_member: u64,
+}
+
+impl GroupCoordinator {
+    pub fn new(config: CoordinatorConfig) -> GroupCoordinator {
+        GroupCoordinator {
+            config,
+            groups: BTreeMap::new(),
+            next_member: 0,
+        }
+    }
+
+    pub fn group(&self, group_id: &str) -> Option<&Group> {
+        self.groups
+            .get(group_id)
+            .filter(|g| g.state != GroupState::Dead)
+    }
+
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values().filter(|g| g.state != GroupState::Dead)
+    }
+
+    /// A new member id: the client id and a unique suffix, as Kafka makes them.
+    fn new_member_id(&mut self, client_id: &str) -> String {
+        self.next_member += 1;
+        let client = if client_id.is_empty() {
+            "member"
+        } else {
+            client_id
+        };
+        format!("{client}-{:016x}", self.next_member)
+    }
+
+    /// JoinGroup. Answers at once with an error or, when the group is stable and nothing
+    /// changed, with the current generation; otherwise holds `ticket` until the rebalance
+    /// completes (every member rejoined, or the rebalance timeout passed).
+    pub fn join(&mut self, ticket: Ticket, request: JoinRequest, now_ms: i64) -> Vec<Reply> {
+        let reply = |code| {
+            vec![Reply::Join(
+                ticket,
+                JoinResult::error(code, &request.member_id),
+            )]
+        };
+        if request.group_id.is_empty() {
+            return reply(ErrorCode::InvalidGroupId);
+        }
+        if request.session_timeout_ms < self.config.min_session_timeout_ms
+            || request.session_timeout_ms > self.config.max_session_timeout_ms
+        {
+            return reply(ErrorCode::InvalidSessionTimeout);
+        }
+        // BEGIN SOLUTION step 1: check the protocol and the member, give new members an id (MEMBER_ID_REQUIRED from v4), add or update the member and start or join a rebalance
+        let new_member = request.member_id.is_empty();
+        let member_id_if_required = (new_member && request.require_known_member_id)
+            .then(|| self.new_member_id(&request.client_id));
+        let group = self
+            .groups
+            .entry(request.group_id.clone())
+            .or_insert_with(|| Group::new(&request.group_id));
+        if group.state == GroupState::Dead {
+            *group = Group::new(&request.group_id);
+        }
+        if let Some(member_id) = member_id_if_required {
+            group.pending_members.insert(member_id.clone(), now_ms);
+            return vec![Reply::Join(
+                ticket,
+                JoinResult::error(ErrorCode::MemberIdRequired, &member_id),
+            )];
+        }
+        // Every member must speak the same protocol type and share at least one assignor.
+        let type_differs = group
+            .protocol_type
+            .as_ref()
+            .is_some_and(|t| *t != request.protocol_type)
+            && !group.members.is_empty();
+        let shares_assignor = group.members.is_empty()
+            || group
+                .members
+                .values()
+                .filter(|m| m.member_id != request.member_id)
+                .all(|m| request.protocols.iter().any(|(name, _)| m.supports(name)));
+        if request.protocols.is_empty() || type_differs || !shares_assignor {
+            return reply(ErrorCode::InconsistentGroupProtocol);
+        }
+        let known = group.members.contains_key(&request.member_id)
+            || group.pending_members.remove(&request.member_id).is_some();
+        if !new_member && !known {
+            return reply(ErrorCode::UnknownMemberId);
+        }
+        let member_id = if new_member {
+            self.next_member += 1;
+            let client = if request.client_id.is_empty() {
+                "member"
+            } else {
+                &request.client_id
+            };
+            format!("{client}-{:016x}", self.next_member)
+        } else {
+            request.member_id.clone()
+        };
+        let group = self.groups.get_mut(&request.group_id).expect("made above");
+        let unchanged = group
+            .members
+            .get(&member_id)
+            .is_some_and(|m| m.protocols == request.protocols);
+        // A known member rejoining a settled group with the same subscription: nothing to
+        // rebalance, answer with the current generation (the leader gets the members again).
+        if unchanged
+            && matches!(
+                group.state,
+                GroupState::Stable | GroupState::CompletingRebalance
+            )
+        {
+            let member = group.members.get_mut(&member_id).expect("known");
+            member.last_seen_ms = now_ms;
+            let result = join_result(group, &member_id);
+            return vec![Reply::Join(ticket, result)];
+        }
+        let previous_waiting = group.members.get(&member_id).and_then(|m| m.join_waiting);
+        let previous_sync = group.members.get(&member_id).and_then(|m| m.sync_waiting);
+        let assignment = group
+            .members
+            .get(&member_id)
+            .map(|m| m.assignment.clone())
+            .unwrap_or_default();
+        group.members.insert(
+            member_id.clone(),
+            Member {
+                member_id: member_id.clone(),
+                group_instance_id: request.group_instance_id.clone(),
+                client_id: request.client_id.clone(),
+                client_host: request.client_host.clone(),
+                session_timeout_ms: request.session_timeout_ms,
+                rebalance_timeout_ms: request.rebalance_timeout_ms,
+                protocols: request.protocols.clone(),
+                assignment,
+                last_seen_ms: now_ms,
+                join_waiting: Some(ticket),
+                sync_waiting: None,
+            },
+        );
+        group.protocol_type = Some(request.protocol_type.clone());
+        let mut replies = Vec::new();
+        if let Some(old) = previous_waiting {
+            // The same member joined twice; the older request gets its answer as an error.
+            replies.push(Reply::Join(
+                old,
+                JoinResult::error(ErrorCode::RebalanceInProgress, &member_id),
+            ));
+        }
+        if let Some(old) = previous_sync {
+            replies.push(Reply::Sync(old, ErrorCode::RebalanceInProgress, vec![]));
+        }
+        replies.extend(prepare_rebalance(group, &self.config, now_ms));
+        replies.extend(try_complete_join(group, now_ms));
+        replies
+        // END SOLUTION
+    }
+
+    /// SyncGroup. The leader brings the assignment: every waiting member gets its part.
+    /// Followers that arrive first wait for the leader.
+    pub fn sync(
+        &mut self,
+        ticket: Ticket,
+        group_id: &str,
+        generation_id: i32,
+        member_id: &str,
+        assignments: Vec<(String, Vec<u8>)>,
+        now_ms: i64,
+    ) -> Vec<Reply> {
+        let reply = |code| vec![Reply::Sync(ticket, code, vec![])];
+        let Some(group) = self
+            .groups
+            .get_mut(group_id)
+            .filter(|g| g.state != GroupState::Dead)
+        else {
+            return reply(ErrorCode::UnknownMemberId);
+        };
+        // BEGIN SOLUTION step 3: check member and generation; while completing the rebalance, hold the request until the leader's assignment arrives, then answer every waiting member
+        let Some(member) = group.members.get_mut(member_id) else {
+            return reply(ErrorCode::UnknownMemberId);
+        };
+        member.last_seen_ms = now_ms;
+        if generation_id != group.generation_id {
+            return reply(ErrorCode::IllegalGeneration);
+        }
+        match group.state {
+            GroupState::Empty | GroupState::Dead => reply(ErrorCode::UnknownMemberId),
+            GroupState::PreparingRebalance => reply(ErrorCode::RebalanceInProgress),
+            GroupState::Stable => vec![Reply::Sync(
+                ticket,
+                ErrorCode::None,
+                member.assignment.clone(),
+            )],
+            GroupState::CompletingRebalance => {
+                let mut replies = Vec::new();
+                // The same member syncing twice: the older request is answered, not dropped.
+                if let Some(old) = member.sync_waiting.replace(ticket) {
+                    replies.push(Reply::Sync(old, ErrorCode::RebalanceInProgress, vec![]));
+                }
+                if group.leader_id.as_deref() != Some(member_id) {
+                    return replies;
+                }
+                let mut given: BTreeMap<String, Vec<u8>> = assignments.into_iter().collect();
+                for m in group.members.values_mut() {
+                    m.assignment = given.remove(&m.member_id).unwrap_or_default();
+                    if let Some(t) = m.sync_waiting.take() {
+                        replies.push(Reply::Sync(t, ErrorCode::None, m.assignment.clone()));
+                    }
+                }
+                group.state = GroupState::Stable;
+                replies
+            }
+        }
+        // END SOLUTION
+    }
+
+    /// Heartbeat: "I am alive, and still in generation N". REBALANCE_IN_PROGRESS tells the
+    /// member to rejoin.
+    pub fn heartbeat(
+        &mut self,
+        group_id: &str,
+        generation_id: i32,
+        member_id: &str,
+        now_ms: i64,
+    ) -> ErrorCode {
+        let Some(group) = self
+            .groups
+            .get_mut(group_id)
+            .filter(|g| g.state != GroupState::Dead)
+        else {
+            return ErrorCode::UnknownMemberId;
+        };
+        // BEGIN SOLUTION step 4: unknown member, stale generation, then note that it is alive and say whether it must rejoin
+        let Some(member) = group.members.get_mut(member_id) else {
+            return ErrorCode::UnknownMemberId;
+        };
+        member.last_seen_ms = now_ms;
+        if generation_id != group.generation_id {
+            return ErrorCode::IllegalGeneration;
+        }
+        match group.state {
+            GroupState::PreparingRebalance => ErrorCode::RebalanceInProgress,
+            _ => ErrorCode::None,
+        }
+        // END SOLUTION
+    }
+
+    /// LeaveGroup: the member goes at once (no waiting for its session to time out), and the
+    /// others rebalance to take over its partitions.
+    pub fn leave(
+        &mut self,
+        group_id: &str,
+        member_id: &str,
+        now_ms: i64,
+    ) -> (ErrorCode, Vec<Reply>) {
+        let Some(group) = self
+            .groups
+            .get_mut(group_id)
+            .filter(|g| g.state != GroupState::Dead)
+        else {
+            return (ErrorCode::UnknownMemberId, vec![]);
+        };
+        if !group.members.contains_key(member_id) {
+            return (ErrorCode::UnknownMemberId, vec![]);
+        }
+        let replies = remove_member(group, member_id, &self.config, now_ms);
+        (ErrorCode::None, replies)
+    }
+
+    /// Time passes: members whose session timed out are removed, and a rebalance whose
+    /// deadline passed completes without the members that did not rejoin.
+    pub fn tick(&mut self, now_ms: i64) -> Vec<Reply> {
+        let mut replies = Vec::new();
+        let config = self.config.clone();
+        for group in self.groups.values_mut() {
+            // BEGIN SOLUTION step 4: expire silent members (not those waiting in a join or sync), then complete a rebalance that is ready or overdue
+            let expired: Vec<String> = group
+                .members
+                .values()
+                .filter(|m| m.join_waiting.is_none() && m.sync_waiting.is_none())
+                .filter(|m| now_ms - m.last_seen_ms >= i64::from(m.session_timeout_ms))
+                .map(|m| m.member_id.clone())
+                .collect();
+            group
+                .pending_members
+                .retain(|_, since| now_ms - *since < i64::from(config.max_session_timeout_ms));
+            for member_id in expired {
+                tracing::info!(group = %group.group_id, member = %member_id, "session timed out; removing the member");
+                replies.extend(remove_member(group, &member_id, &config, now_ms));
+            }
+            if group.state == GroupState::PreparingRebalance {
+                if group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d) {
+                    let late: Vec<String> = group
+                        .members
+                        .values()
+                        .filter(|m| m.join_waiting.is_none())
+                        .map(|m| m.member_id.clone())
+                        .collect();
+                    for member_id in late {
+                        group.members.remove(&member_id);
+                    }
+                }
+                replies.extend(try_complete_join(group, now_ms));
+            }
+            // END SOLUTION
+        }
+        replies
+    }
+
+    /// Whether an OffsetCommit from this member may be stored: Kafka's checks. A commit with
+    /// generation −1 and no member id is a "simple" commit from a consumer that assigns its
+    /// partitions itself; it is allowed while the group has no members.
+    pub fn check_commit(
+        &mut self,
+        group_id: &str,
+        generation_id: i32,
+        member_id: &str,
+        now_ms: i64,
+    ) -> ErrorCode {
+        if group_id.is_empty() {
+            return ErrorCode::InvalidGroupId;
+        }
+        let group = self
+            .groups
+            .get(group_id)
+            .filter(|g| g.state != GroupState::Dead);
+        // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; otherwise the member must be known and in the current generation, and not in the middle of a rebalance
+        match group {
+            None if generation_id < 0 && member_id.is_empty() => {
+                self.groups
+                    .insert(group_id.to_string(), Group::new(group_id));
+                ErrorCode::None
+            }
+            None => ErrorCode::IllegalGeneration,
+            Some(g) if generation_id < 0 && member_id.is_empty() => {
+                if g.members.is_empty() {
+                    ErrorCode::None
+                } else {
+                    ErrorCode::IllegalGeneration
+                }
+            }
+            Some(g) => {
+                if !g.members.contains_key(member_id) {
+                    ErrorCode::UnknownMemberId
+                } else if generation_id != g.generation_id {
+                    ErrorCode::IllegalGeneration
+                } else if g.state == GroupState::PreparingRebalance {
+                    ErrorCode::RebalanceInProgress
+                } else {
+                    let g = self.groups.get_mut(group_id).expect("found above");
+                    if let Some(m) = g.members.get_mut(member_id) {
+                        m.last_seen_ms = now_ms;
+                    }
+                    ErrorCode::None
+                }
+            }
+        }
+        // END SOLUTION
+    }
+
+    /// Makes sure a group exists (an OffsetFetch or a commit names it) without members.
+    pub fn ensure_group(&mut self, group_id: &str) {
+        self.groups
+            .entry(group_id.to_string())
+            .or_insert_with(|| Group::new(group_id));
+    }
+
+    /// DeleteGroups: only a group without members (NON_EMPTY_GROUP otherwise).
+    pub fn delete(&mut self, group_id: &str) -> ErrorCode {
+        match self
+            .groups
+            .get(group_id)
+            .filter(|g| g.state != GroupState::Dead)
+        {
+            None => ErrorCode::GroupIdNotFound,
+            Some(g) if !g.members.is_empty() => ErrorCode::NonEmptyGroup,
+            Some(_) => {
+                self.groups.remove(group_id);
+                ErrorCode::None
+            }
+        }
+    }
+}
+
+/// The JoinGroup answer for `member_id` in the group's current generation: the leader gets
+/// every member's metadata for the chosen protocol, followers get none.
+pub fn join_result(group: &Group, member_id: &str) -> JoinResult {
+    let protocol = group.protocol_name.clone().unwrap_or_default();
+    let leader = group.leader_id.clone().unwrap_or_default();
+    let members = if leader == member_id {
+        group
+            .members
+            .values()
+            .map(|m| {
+                (
+                    m.member_id.clone(),
+                    m.group_instance_id.clone(),
+                    m.metadata(&protocol),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    JoinResult {
+        error_code: ErrorCode::None,
+        generation_id: group.generation_id,
+        protocol_name: protocol,
+        leader_id: leader,
+        member_id: member_id.to_string(),
+        members,
+    }
+}
+
+/// Starts a rebalance (or keeps the one in progress): waiting syncs are told to rejoin, and
+/// the deadline is set from the members' rebalance timeouts.
+fn prepare_rebalance(group: &mut Group, config: &CoordinatorConfig, now_ms: i64) -> Vec<Reply> {
+    let mut replies = Vec::new();
+    for m in group.members.values_mut() {
+        if let Some(t) = m.sync_waiting.take() {
+            replies.push(Reply::Sync(t, ErrorCode::RebalanceInProgress, vec![]));
+        }
+    }
+    if group.state != GroupState::PreparingRebalance {
+        if group.state == GroupState::Empty {
+            group.initial_delay_until_ms = Some(now_ms + config.initial_rebalance_delay_ms);
+        }
+        group.state = GroupState::PreparingRebalance;
+        group.rebalance_deadline_ms = Some(now_ms + group.rebalance_timeout_ms());
+    } else if let Some(until) = group.initial_delay_until_ms {
+        // A member joined a starting group during the initial delay: wait a little longer for
+        // more, but never past the rebalance deadline (Kafka's `InitialDelayedJoin`).
+        let extended = (now_ms + config.initial_rebalance_delay_ms).max(until);
+        let cap = group.rebalance_deadline_ms.unwrap_or(extended);
+        group.initial_delay_until_ms = Some(extended.min(cap));
+    }
+    replies
+}
+
+/// Completes the rebalance if every member has rejoined (and a starting group's initial delay
+/// is over): a new generation, a protocol, a leader, and an answer to every waiting join.
+fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
+    if group.state != GroupState::PreparingRebalance {
+        return vec![];
+    }
+    // BEGIN SOLUTION step 2: wait for every member and the initial delay; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
+    let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
+    let overdue = group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d);
+    let delayed = group.initial_delay_until_ms.is_some_and(|d| now_ms < d);
+    if !all_joined || (delayed && !overdue) {
+        return vec![];
+    }
+    group.generation_id += 1;
+    group.rebalance_deadline_ms = None;
+    group.initial_delay_until_ms = None;
+    if group.members.is_empty() {
+        group.state = GroupState::Empty;
+        group.leader_id = None;
+        group.protocol_name = None;
+        return vec![];
+    }
+    group.protocol_name = group.select_protocol();
+    if !group
+        .leader_id
+        .as_ref()
+        .is_some_and(|l| group.members.contains_key(l))
+    {
+        group.leader_id = group.members.keys().next().cloned();
+    }
+    group.state = GroupState::CompletingRebalance;
+    let waiting: Vec<(String, Ticket)> = group
+        .members
+        .values_mut()
+        .filter_map(|m| m.join_waiting.take().map(|t| (m.member_id.clone(), t)))
+        .collect();
+    waiting
+        .into_iter()
+        .map(|(member_id, ticket)| Reply::Join(ticket, join_result(group, &member_id)))
+        .collect()
+    // END SOLUTION
+}
+
+/// Removes a member (it left, or its session timed out) and rebalances the rest.
+fn remove_member(
+    group: &mut Group,
+    member_id: &str,
+    config: &CoordinatorConfig,
+    now_ms: i64,
+) -> Vec<Reply> {
+    let mut replies = Vec::new();
+    if let Some(m) = group.members.remove(member_id) {
+        if let Some(t) = m.join_waiting {
+            replies.push(Reply::Join(
+                t,
+                JoinResult::error(ErrorCode::UnknownMemberId, member_id),
+            ));
+        }
+        if let Some(t) = m.sync_waiting {
+            replies.push(Reply::Sync(t, ErrorCode::UnknownMemberId, vec![]));
+        }
+    }
+    match group.state {
+        GroupState::Stable | GroupState::CompletingRebalance | GroupState::PreparingRebalance => {
+            replies.extend(prepare_rebalance(group, config, now_ms));
+            replies.extend(try_complete_join(group, now_ms));
+        }
+        GroupState::Empty | GroupState::Dead => {}
+    }
+    replies
+}
