@@ -258,6 +258,27 @@ impl Encoder {
         // END SOLUTION
     }
 
+    /// Nullable bytes: an int32 length (−1 for null) or, compact, a uvarint length + 1 (0 for
+    /// null), then the bytes.
+    pub fn nullable_bytes(&mut self, v: Option<&[u8]>, flexible: bool) {
+        match (v, flexible) {
+            (None, true) => self.uvarint(0),
+            (None, false) => self.i32(-1),
+            (Some(b), true) => {
+                self.uvarint(b.len() as u32 + 1);
+                self.buf.extend_from_slice(b);
+            }
+            (Some(b), false) => {
+                self.i32(b.len() as i32);
+                self.buf.extend_from_slice(b);
+            }
+        }
+    }
+
+    pub fn bytes(&mut self, v: &[u8], flexible: bool) {
+        self.nullable_bytes(Some(v), flexible);
+    }
+
     /// An empty tagged-field section, in flexible versions only.
     pub fn no_tagged_fields(&mut self, flexible: bool) {
         if flexible {

@@ -1,0 +1,174 @@
+//! Committed offsets, kept where Kafka keeps them: as records of the internal topic
+//! `__consumer_offsets`, on this broker's own log. A commit appends a record; on start the
+//! broker reads the topic from the beginning and the last record per key wins. A record with
+//! a null value (a tombstone) deletes the key — how a deleted group's offsets disappear.
+//!
+//! ```text
+//! key   (OffsetCommitKey, version 1):   version int16 | group string | topic string | partition int32
+//! value (OffsetCommitValue, version 3): version int16 | offset int64 | leader_epoch int32
+//!                                       | metadata string | commit_timestamp int64
+//! ```
+//! (Key versions 0 and 1 are offsets; version 2 is a group's metadata, which this broker does
+//! not store: members rejoin after a restart.) Strings are int16-length, like the protocol's.
+
+use std::collections::BTreeMap;
+
+use lab04_protocol_codec::{Decoder, Encoder};
+
+use crate::error::{Error, Result};
+
+/// The internal topic's name.
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// `offsets.topic.num.partitions`: Kafka's default.
+pub const OFFSETS_PARTITIONS: i32 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OffsetKey {
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetValue {
+    pub offset: i64,
+    pub leader_epoch: i32,
+    pub metadata: String,
+    pub commit_timestamp: i64,
+}
+
+/// The `__consumer_offsets` partition that holds `group`'s offsets — and whose leader is the
+/// group's coordinator: `abs(groupId.hashCode()) % partitions`, with Java's `String.hashCode`
+/// (over UTF-16 code units) so that a Kafka broker would pick the same partition.
+pub fn partition_for_group(group: &str, partitions: i32) -> i32 {
+    let hash = group
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+    // Kafka's `Utils.abs`: Integer.MIN_VALUE maps to 0, not to itself.
+    let positive = if hash == i32::MIN { 0 } else { hash.abs() };
+    positive % partitions
+}
+
+/// The record key of a committed offset.
+pub fn encode_key(key: &OffsetKey) -> Vec<u8> {
+    // BEGIN SOLUTION step 6: version 1, then group, topic and partition
+    let mut e = Encoder::new();
+    e.i16(1);
+    e.string(&key.group, false);
+    e.string(&key.topic, false);
+    e.i32(key.partition);
+    e.into_bytes()
+    // END SOLUTION
+}
+
+/// The record value of a committed offset.
+pub fn encode_value(value: &OffsetValue) -> Vec<u8> {
+    // BEGIN SOLUTION step 6: version 3, then offset, leader epoch, metadata and commit time
+    let mut e = Encoder::new();
+    e.i16(3);
+    e.i64(value.offset);
+    e.i32(value.leader_epoch);
+    e.string(&value.metadata, false);
+    e.i64(value.commit_timestamp);
+    e.into_bytes()
+    // END SOLUTION
+}
+
+/// Reads a record key: `Some` for an offset key (versions 0 and 1), `None` for a group
+/// metadata key (version 2), an error for anything else.
+pub fn decode_key(bytes: &[u8], at: i64) -> Result<Option<OffsetKey>> {
+    let bad = |reason: String| Error::OffsetRecord { offset: at, reason };
+    // BEGIN SOLUTION step 6: read the version; 0 and 1 are offset keys, 2 is group metadata
+    let mut d = Decoder::new(bytes);
+    let version = d.i16().map_err(|e| bad(e.to_string()))?;
+    match version {
+        0 | 1 => {
+            let key = (|| {
+                Ok::<_, lab04_protocol_codec::Error>(OffsetKey {
+                    group: d.string(false)?,
+                    topic: d.string(false)?,
+                    partition: d.i32()?,
+                })
+            })()
+            .map_err(|e| bad(e.to_string()))?;
+            Ok(Some(key))
+        }
+        2 => Ok(None),
+        v => Err(bad(format!("unknown key version {v}"))),
+    }
+    // END SOLUTION
+}
+
+/// Reads a record value of versions 0 to 3 (v1 adds an expire time, v3 a leader epoch and
+/// drops the expire time).
+pub fn decode_value(bytes: &[u8], at: i64) -> Result<OffsetValue> {
+    let bad = |reason: String| Error::OffsetRecord { offset: at, reason };
+    // BEGIN SOLUTION step 6: read each version's fields in order
+    let mut d = Decoder::new(bytes);
+    let read =
+        |d: &mut Decoder<'_>| -> std::result::Result<OffsetValue, lab04_protocol_codec::Error> {
+            let version = d.i16()?;
+            let offset = d.i64()?;
+            let leader_epoch = if version >= 3 { d.i32()? } else { -1 };
+            let metadata = d.string(false)?;
+            let commit_timestamp = d.i64()?;
+            if version == 1 {
+                let _expire_timestamp = d.i64()?;
+            }
+            Ok(OffsetValue {
+                offset,
+                leader_epoch,
+                metadata,
+                commit_timestamp,
+            })
+        };
+    read(&mut d).map_err(|e| bad(e.to_string()))
+    // END SOLUTION
+}
+
+/// Every group's committed offsets, as replayed from `__consumer_offsets` and kept up to date
+/// by commits.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OffsetStore {
+    offsets: BTreeMap<OffsetKey, OffsetValue>,
+}
+
+impl OffsetStore {
+    /// Applies one record of the topic: a value sets the key, a tombstone (no value) deletes it.
+    pub fn apply(&mut self, key: OffsetKey, value: Option<OffsetValue>) {
+        // BEGIN SOLUTION step 6: the last record per key wins; a tombstone removes the key
+        match value {
+            Some(v) => {
+                self.offsets.insert(key, v);
+            }
+            None => {
+                self.offsets.remove(&key);
+            }
+        }
+        // END SOLUTION
+    }
+
+    pub fn get(&self, group: &str, topic: &str, partition: i32) -> Option<&OffsetValue> {
+        self.offsets.get(&OffsetKey {
+            group: group.into(),
+            topic: topic.into(),
+            partition,
+        })
+    }
+
+    /// The committed offsets of one group, by topic and partition.
+    pub fn group(&self, group: &str) -> Vec<(&OffsetKey, &OffsetValue)> {
+        self.offsets
+            .iter()
+            .filter(|(k, _)| k.group == group)
+            .collect()
+    }
+
+    /// The names of the groups with committed offsets.
+    pub fn groups(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.offsets.keys().map(|k| k.group.clone()).collect();
+        names.dedup();
+        names
+    }
+}
