@@ -399,7 +399,10 @@ impl GroupCoordinator {
         replies
     }
 
-    /// Whether an OffsetCommit from this member may be stored: Kafka's checks. A commit with
+    /// Whether an OffsetCommit from this member may be stored: Kafka's checks. While the group
+    /// prepares a rebalance a member of the current generation may still commit (consumers
+    /// commit what they processed before they rejoin); once the new generation is announced,
+    /// not until it has its assignment. A commit with
     /// generation −1 and no member id is a "simple" commit from a consumer that assigns its
     /// partitions itself; it is allowed while the group has no members.
     pub fn check_commit(
@@ -416,7 +419,7 @@ impl GroupCoordinator {
             .groups
             .get(group_id)
             .filter(|g| g.state != GroupState::Dead);
-        // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; otherwise the member must be known and in the current generation, and not in the middle of a rebalance
+        // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; otherwise the member must be known and in the current generation, and the group not waiting for its assignment
         match group {
             None if generation_id < 0 && member_id.is_empty() => {
                 self.groups
@@ -436,7 +439,8 @@ impl GroupCoordinator {
                     ErrorCode::UnknownMemberId
                 } else if generation_id != g.generation_id {
                     ErrorCode::IllegalGeneration
-                } else if g.state == GroupState::PreparingRebalance {
+                } else if g.state == GroupState::CompletingRebalance {
+                    // The member has its new generation but not yet its partitions.
                     ErrorCode::RebalanceInProgress
                 } else {
                     let g = self.groups.get_mut(group_id).expect("found above");

@@ -13,17 +13,18 @@
 //! - `offsets` — step 6: committed offsets as `__consumer_offsets` records.
 //! - `assignor` — step 7: the range assignor the group leader runs.
 //! - `consumer_protocol` — given: what consumers put in the group's opaque bytes.
-//! - `protocol` — given: the ten group APIs' codecs.
+//! - `messages` — given: the ten group APIs' codecs.
 //! - `extension` — given: the coordinator plugged into the broker (waiting requests, the
 //!   timer, the offsets topic).
 //! - `error` — the one error type.
 
 pub mod assignor;
+pub mod client;
 pub mod consumer_protocol;
 pub mod coordinator;
 pub mod error;
 pub mod group;
+pub mod messages;
 pub mod offsets;
-// pub mod protocol; (being written)
 
 pub use error::{Error, Result};

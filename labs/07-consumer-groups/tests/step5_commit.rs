@@ -23,11 +23,19 @@ fn step5_only_current_members_commit() {
         c.check_commit("", 1, &a.member_id, 4_000),
         ErrorCode::InvalidGroupId
     );
-    // While the group rebalances, commits wait for the new generation.
+    // While the group prepares a rebalance, a member of generation 1 may still commit what it
+    // processed; once generation 2 is announced, not before it has its assignment.
     c.join(3, join_request("g", "", &["range"]), 5_000);
+    assert_eq!(c.check_commit("g", 1, &a.member_id, 5_000), ErrorCode::None);
+    let replies = c.join(4, join_request("g", &a.member_id, &["range"]), 5_100);
+    assert_eq!(join_reply(&replies, 4).unwrap().generation_id, 2);
     assert_eq!(
-        c.check_commit("g", 1, &a.member_id, 5_000),
+        c.check_commit("g", 2, &a.member_id, 5_200),
         ErrorCode::RebalanceInProgress
+    );
+    assert_eq!(
+        c.check_commit("g", 1, &a.member_id, 5_200),
+        ErrorCode::IllegalGeneration
     );
     // A "simple" commit (generation -1, no member) is for groups without members.
     assert_eq!(

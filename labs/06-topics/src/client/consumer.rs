@@ -136,6 +136,24 @@ impl Consumer {
         Ok(())
     }
 
+    /// Stops reading every partition (a group consumer's rebalance).
+    pub fn clear_assignment(&mut self) {
+        self.positions.clear();
+    }
+
+    /// Every assigned partition with the offset of its next record.
+    pub fn positions(&self) -> Vec<(String, i32, i64)> {
+        self.positions
+            .iter()
+            .map(|((t, p), o)| (t.clone(), *p, *o))
+            .collect()
+    }
+
+    /// The cluster view this consumer uses (a group consumer asks it for metadata).
+    pub fn cluster(&mut self) -> &mut Cluster {
+        &mut self.cluster
+    }
+
     /// The offset of the next record of a partition.
     pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
         self.positions.get(&(topic.to_string(), partition)).copied()

@@ -1,0 +1,46 @@
+//! Heartbeat (key 12), v0–3.
+//!
+//! ```text
+//! request:  group_id string | generation_id int32 | member_id string
+//!           | group_instance_id nullable string (v3+)
+//! response: throttle_time_ms int32 (v1+) | error_code int16
+//! ```
+
+use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatRequest {
+    pub group_id: String,
+    pub generation_id: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatResponse {
+    pub error_code: ErrorCode,
+}
+
+impl HeartbeatRequest {
+    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+        Ok(HeartbeatRequest {
+            group_id: d.string(false)?,
+            generation_id: d.i32()?,
+            member_id: d.string(false)?,
+            group_instance_id: if version >= 3 {
+                d.nullable_string(false)?
+            } else {
+                None
+            },
+        })
+    }
+}
+
+impl HeartbeatResponse {
+    pub fn encode(&self, e: &mut Encoder, version: i16) {
+        if version >= 1 {
+            e.i32(0);
+        }
+        e.i16(self.error_code.code());
+    }
+}
