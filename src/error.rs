@@ -44,6 +44,8 @@ pub enum Error {
     Broker(#[from] lab05_broker::Error),
     #[error(transparent)]
     Kafka(#[from] lab06_topics::Error),
+    #[error(transparent)]
+    Groups(#[from] lab07_consumer_groups::Error),
     #[error("{0}")]
     Tool(String),
 }

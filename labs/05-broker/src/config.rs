@@ -32,6 +32,12 @@ pub struct BrokerConfig {
     pub socket_request_max_bytes: usize,
     /// `auto.create.topics.enable`.
     pub auto_create_topics: bool,
+    /// `group.initial.rebalance.delay.ms` (lab 07): how long a new consumer group waits for
+    /// more members before its first rebalance.
+    pub group_initial_rebalance_delay_ms: i64,
+    /// `group.min.session.timeout.ms` and `group.max.session.timeout.ms` (lab 07).
+    pub group_min_session_timeout_ms: i32,
+    pub group_max_session_timeout_ms: i32,
 }
 
 impl Default for BrokerConfig {
@@ -50,6 +56,9 @@ impl Default for BrokerConfig {
             message_max_bytes: 1_048_588,
             socket_request_max_bytes: 104_857_600,
             auto_create_topics: true,
+            group_initial_rebalance_delay_ms: 3_000,
+            group_min_session_timeout_ms: 6_000,
+            group_max_session_timeout_ms: 1_800_000,
         }
     }
 }
@@ -143,6 +152,18 @@ impl BrokerConfig {
                         "false" => false,
                         _ => return Err(bad(format!("`{value}` is not true or false"))),
                     }
+                }
+                "group.initial.rebalance.delay.ms" => {
+                    c.group_initial_rebalance_delay_ms = number("a time in ms")?
+                        .max(0)
+                }
+                "group.min.session.timeout.ms" => {
+                    c.group_min_session_timeout_ms = i32::try_from(number("a time in ms")?)
+                        .map_err(|_| bad("out of range".into()))?
+                }
+                "group.max.session.timeout.ms" => {
+                    c.group_max_session_timeout_ms = i32::try_from(number("a time in ms")?)
+                        .map_err(|_| bad("out of range".into()))?
                 }
                 _ => warnings.push(format!(
                     "server.properties line {}: `{key}` is not used by this broker",

@@ -22,7 +22,12 @@ use crate::shared::{now_ms, Shared};
 
 /// Answers one request; `None` when no answer is due (acks 0) or possible (a version we cannot
 /// parse: the connection is closed).
-pub async fn handle(shared: &Shared, ext: &impl Extension, request: Request) -> Option<Vec<u8>> {
+pub async fn handle(
+    shared: &Shared,
+    ext: &impl Extension,
+    request: Request,
+    peer: &str,
+) -> Option<Vec<u8>> {
     let header = request.header;
     let version = header.api_version;
     match request.body {
@@ -39,7 +44,7 @@ pub async fn handle(shared: &Shared, ext: &impl Extension, request: Request) -> 
                 );
                 return None;
             }
-            ext.handle(shared, &header, &body).await
+            ext.handle(shared, &header, &body, peer).await
         }
         RequestBody::Metadata(m) => {
             let response = shared.broker().metadata(&m, now_ms());
@@ -134,7 +139,7 @@ pub async fn serve(
             };
             // Requests with no answer: acks 0 (carry on), or one we could not read (close).
             let must_answer = !matches!(&request.body, RequestBody::Produce(p) if p.acks == 0);
-            match handle(&shared, ext.as_ref(), request).await {
+            match handle(&shared, ext.as_ref(), request, &peer).await {
                 Some(response) => {
                     stream
                         .write_all(&response)

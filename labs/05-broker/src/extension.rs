@@ -17,12 +17,14 @@ pub trait Extension: Send + Sync + 'static {
     fn apis(&self) -> &[ApiKey];
 
     /// Answers one request of one of [`Extension::apis`]: `body` is the request body after the
-    /// header. `None` closes the connection (the body could not be read).
+    /// header, `peer` the client's address. `None` closes the connection (the body could not
+    /// be read).
     fn handle(
         &self,
         shared: &Shared,
         header: &RequestHeader,
         body: &[u8],
+        peer: &str,
     ) -> impl Future<Output = Option<Vec<u8>>> + Send;
 }
 
@@ -32,7 +34,7 @@ impl Extension for () {
         &[]
     }
 
-    async fn handle(&self, _: &Shared, _: &RequestHeader, _: &[u8]) -> Option<Vec<u8>> {
+    async fn handle(&self, _: &Shared, _: &RequestHeader, _: &[u8], _: &str) -> Option<Vec<u8>> {
         None
     }
 }

@@ -53,6 +53,7 @@ impl Extension for TopicsExtension {
         shared: &Shared,
         header: &RequestHeader,
         body: &[u8],
+        _peer: &str,
     ) -> Option<Vec<u8>> {
         let version = header.api_version;
         // Read the whole body before changing anything. Bytes after the last field are

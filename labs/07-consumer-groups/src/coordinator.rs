@@ -23,6 +23,17 @@ pub struct CoordinatorConfig {
     pub initial_rebalance_delay_ms: i64,
 }
 
+impl CoordinatorConfig {
+    /// The group settings of a broker's `server.properties`.
+    pub fn from_broker(c: &lab05_broker::BrokerConfig) -> CoordinatorConfig {
+        CoordinatorConfig {
+            min_session_timeout_ms: c.group_min_session_timeout_ms,
+            max_session_timeout_ms: c.group_max_session_timeout_ms,
+            initial_rebalance_delay_ms: c.group_initial_rebalance_delay_ms,
+        }
+    }
+}
+
 impl Default for CoordinatorConfig {
     fn default() -> Self {
         CoordinatorConfig {
@@ -196,12 +207,12 @@ impl GroupCoordinator {
             .is_some_and(|m| m.protocols == request.protocols);
         // A known member rejoining a settled group with the same subscription: nothing to
         // rebalance, answer with the current generation (the leader gets the members again).
-        if unchanged
-            && matches!(
-                group.state,
-                GroupState::Stable | GroupState::CompletingRebalance
-            )
-        {
+        // Except the leader of a stable group: its rejoin asks for a new assignment (it saw
+        // topic metadata change), as Kafka's coordinator allows.
+        let is_leader = group.leader_id.as_deref() == Some(member_id.as_str());
+        let settled = group.state == GroupState::CompletingRebalance
+            || (group.state == GroupState::Stable && !is_leader);
+        if unchanged && settled {
             let member = group.members.get_mut(&member_id).expect("known");
             member.last_seen_ms = now_ms;
             let result = join_result(group, &member_id);

@@ -23,6 +23,7 @@ pub mod client;
 pub mod consumer_protocol;
 pub mod coordinator;
 pub mod error;
+pub mod extension;
 pub mod group;
 pub mod messages;
 pub mod offsets;
