@@ -62,6 +62,9 @@ pub enum Command {
     /// Print a topic's records (kafka-console-consumer.sh).
     #[command(name = "kafka-console-consumer")]
     KafkaConsoleConsumer(crate::kafka_cli::ConsoleConsumerArgs),
+    /// List, describe, reset and delete consumer groups (kafka-consumer-groups.sh).
+    #[command(name = "kafka-consumer-groups")]
+    KafkaConsumerGroups(crate::kafka_cli::ConsumerGroupsArgs),
     /// Measure producing: records/s, MB/s, latency percentiles (kafka-producer-perf-test.sh).
     #[command(name = "kafka-producer-perf-test")]
     KafkaProducerPerfTest(crate::kafka_cli::ProducerPerfArgs),

@@ -162,3 +162,37 @@ pub struct ConsumerPerfArgs {
     #[arg(long)]
     pub hide_header: bool,
 }
+
+#[derive(Debug, Args)]
+pub struct ConsumerGroupsArgs {
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bootstrap_server: String,
+    /// List every group.
+    #[arg(long, group = "action")]
+    pub list: bool,
+    /// Members, committed offsets, log end offsets and lag of --group.
+    #[arg(long, group = "action")]
+    pub describe: bool,
+    /// Delete --group (it must have no members) and its committed offsets.
+    #[arg(long, group = "action")]
+    pub delete: bool,
+    /// Move --group's committed offsets of --topic (the group must be inactive).
+    #[arg(long, group = "action")]
+    pub reset_offsets: bool,
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long)]
+    pub topic: Option<String>,
+    #[arg(long, group = "target")]
+    pub to_earliest: bool,
+    #[arg(long, group = "target")]
+    pub to_latest: bool,
+    #[arg(long, group = "target")]
+    pub to_offset: Option<i64>,
+    /// Commit the new offsets (without it, --reset-offsets only shows them).
+    #[arg(long)]
+    pub execute: bool,
+    /// Only show the new offsets (the default).
+    #[arg(long)]
+    pub dry_run: bool,
+}

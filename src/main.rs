@@ -22,6 +22,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         Command::KafkaConsoleProducer(args) => return tools::console_producer::run(args),
         Command::KafkaConsoleConsumer(args) => return tools::console_consumer::run(args),
         Command::KafkaProducerPerfTest(args) => return tools::producer_perf::run(args),
+        Command::KafkaConsumerGroups(args) => return tools::consumer_groups::run(args),
         Command::KafkaConsumerPerfTest(args) => return tools::consumer_perf::run(args),
         _ => {}
     }
@@ -44,6 +45,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         | Command::KafkaConsoleProducer(_)
         | Command::KafkaConsoleConsumer(_)
         | Command::KafkaProducerPerfTest(_)
+        | Command::KafkaConsumerGroups(_)
         | Command::KafkaConsumerPerfTest(_) => unreachable!("handled above"),
         Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
         Command::Dev(DevCommand::LoopbackThroughput { .. }) => unreachable!("handled above"),

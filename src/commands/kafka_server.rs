@@ -64,7 +64,8 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
-        let groups = lab07_consumer_groups::coordinator::CoordinatorConfig::from_broker(broker.config());
+        let groups =
+            lab07_consumer_groups::coordinator::CoordinatorConfig::from_broker(broker.config());
         let shared = Shared::new(broker);
         // Lab 06's topic APIs and lab 07's consumer groups on top of lab 05's broker.
         let extension = lab07_consumer_groups::extension::GroupsExtension::open(&shared, groups)?;

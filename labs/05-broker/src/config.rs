@@ -154,8 +154,7 @@ impl BrokerConfig {
                     }
                 }
                 "group.initial.rebalance.delay.ms" => {
-                    c.group_initial_rebalance_delay_ms = number("a time in ms")?
-                        .max(0)
+                    c.group_initial_rebalance_delay_ms = number("a time in ms")?.max(0)
                 }
                 "group.min.session.timeout.ms" => {
                     c.group_min_session_timeout_ms = i32::try_from(number("a time in ms")?)

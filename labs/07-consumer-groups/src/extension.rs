@@ -10,7 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use lab01_record_batch::RecordBatchBuilder;
-use lab04_protocol_codec::{encode_response, ApiKey, Decoder, ErrorCode, ProducePartition, ProduceRequest, ProduceTopic, RequestHeader};
+use lab04_protocol_codec::{
+    encode_response, ApiKey, Decoder, ErrorCode, ProducePartition, ProduceRequest, ProduceTopic,
+    RequestHeader,
+};
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Broker, Extension, Shared};
 use lab06_topics::TopicsExtension;
@@ -20,18 +23,22 @@ use crate::consumer_protocol::Assignment;
 use crate::coordinator::{CoordinatorConfig, GroupCoordinator, JoinRequest, Reply};
 use crate::group::{GroupState, Ticket};
 use crate::messages::delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
-use crate::messages::describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse, DescribedGroup, DescribedMember};
+use crate::messages::describe_groups::{
+    DescribeGroupsRequest, DescribeGroupsResponse, DescribedGroup, DescribedMember,
+};
 use crate::messages::find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 use crate::messages::heartbeat::{HeartbeatRequest, HeartbeatResponse};
 use crate::messages::join_group::{JoinGroupRequest, JoinGroupResponse};
 use crate::messages::leave_group::{LeaveGroupRequest, LeaveGroupResponse};
 use crate::messages::list_groups::ListGroupsResponse;
 use crate::messages::offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
-use crate::messages::offset_fetch::{OffsetFetchPartition, OffsetFetchRequest, OffsetFetchResponse};
+use crate::messages::offset_fetch::{
+    OffsetFetchPartition, OffsetFetchRequest, OffsetFetchResponse,
+};
 use crate::messages::sync_group::{SyncGroupRequest, SyncGroupResponse};
 use crate::offsets::{
-    decode_key, decode_value, encode_key, encode_value, partition_for_group, OffsetKey, OffsetStore, OffsetValue,
-    OFFSETS_PARTITIONS, OFFSETS_TOPIC,
+    decode_key, decode_value, encode_key, encode_value, partition_for_group, OffsetKey,
+    OffsetStore, OffsetValue, OFFSETS_PARTITIONS, OFFSETS_TOPIC,
 };
 
 /// `offset.metadata.max.bytes`: the longest metadata string a commit may carry.
@@ -83,7 +90,10 @@ impl Inner {
     fn ticket(&self) -> (Ticket, oneshot::Receiver<Reply>) {
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).insert(ticket, tx);
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ticket, tx);
         (ticket, rx)
     }
 }
@@ -106,27 +116,34 @@ fn replay(broker: &Broker, store: &mut OffsetStore) -> crate::Result<usize> {
         let log = broker.partition(OFFSETS_TOPIC, p).expect("counted above");
         let mut offset = log.log_start_offset();
         while offset < log.log_end_offset() {
-            let Some(bytes) = log.read(offset, 1 << 20)? else { break };
+            let Some(bytes) = log.read(offset, 1 << 20)? else {
+                break;
+            };
             let mut rest = &bytes[..];
             let before = offset;
             while !rest.is_empty() {
-                let Ok(header) = lab01_record_batch::BatchHeader::parse(rest) else { break };
+                let Ok(header) = lab01_record_batch::BatchHeader::parse(rest) else {
+                    break;
+                };
                 let size = header.total_size().min(rest.len());
                 match lab01_record_batch::RecordBatch::decode(&rest[..size]) {
                     Ok(batch) => {
                         for r in &batch.records {
                             let at = batch.base_offset + i64::from(r.offset_delta);
-                            let Some(key) = r.key.as_deref() else { continue };
+                            let Some(key) = r.key.as_deref() else {
+                                continue;
+                            };
                             match decode_key(key, at) {
                                 Ok(Some(key)) => {
-                                    let value = match r.value.as_deref().map(|v| decode_value(v, at)) {
-                                        None => None,
-                                        Some(Ok(v)) => Some(v),
-                                        Some(Err(e)) => {
-                                            tracing::warn!("{e}; skipped");
-                                            continue;
-                                        }
-                                    };
+                                    let value =
+                                        match r.value.as_deref().map(|v| decode_value(v, at)) {
+                                            None => None,
+                                            Some(Ok(v)) => Some(v),
+                                            Some(Err(e)) => {
+                                                tracing::warn!("{e}; skipped");
+                                                continue;
+                                            }
+                                        };
                                     store.apply(key, value);
                                     records += 1;
                                 }
@@ -135,7 +152,11 @@ fn replay(broker: &Broker, store: &mut OffsetStore) -> crate::Result<usize> {
                             }
                         }
                     }
-                    Err(e) => tracing::warn!(partition = p, "a __consumer_offsets batch at {}: {e}; skipped", header.base_offset),
+                    Err(e) => tracing::warn!(
+                        partition = p,
+                        "a __consumer_offsets batch at {}: {e}; skipped",
+                        header.base_offset
+                    ),
                 }
                 offset = header.last_offset() + 1;
                 rest = &rest[size..];
@@ -159,7 +180,11 @@ impl GroupsExtension {
             let broker = shared.broker();
             let n = replay(&broker, &mut offsets)?;
             if n > 0 {
-                tracing::info!(records = n, groups = offsets.groups().len(), "loaded committed offsets from {OFFSETS_TOPIC}");
+                tracing::info!(
+                    records = n,
+                    groups = offsets.groups().len(),
+                    "loaded committed offsets from {OFFSETS_TOPIC}"
+                );
             }
         }
         // Groups known only by their offsets are listed, Empty, as Kafka lists them.
@@ -167,7 +192,10 @@ impl GroupsExtension {
             coordinator.ensure_group(&group);
         }
         let inner = Arc::new(Inner {
-            state: Mutex::new(State { coordinator, offsets }),
+            state: Mutex::new(State {
+                coordinator,
+                offsets,
+            }),
             waiting: Mutex::new(HashMap::new()),
             next_ticket: AtomicU64::new(1),
         });
@@ -183,16 +211,29 @@ impl GroupsExtension {
         });
         let mut apis: Vec<ApiKey> = topics.apis().to_vec();
         apis.extend(APIS);
-        Ok(GroupsExtension { topics, inner, apis })
+        Ok(GroupsExtension {
+            topics,
+            inner,
+            apis,
+        })
     }
 
     /// Waits for the reply to `ticket`, or gives up after `limit` (the broker answers
     /// REBALANCE_IN_PROGRESS and the client rejoins).
-    async fn wait(&self, ticket: Ticket, rx: oneshot::Receiver<Reply>, limit: Duration) -> Option<Reply> {
+    async fn wait(
+        &self,
+        ticket: Ticket,
+        rx: oneshot::Receiver<Reply>,
+        limit: Duration,
+    ) -> Option<Reply> {
         match tokio::time::timeout(limit, rx).await {
             Ok(Ok(reply)) => Some(reply),
             _ => {
-                self.inner.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&ticket);
+                self.inner
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&ticket);
                 None
             }
         }
@@ -203,7 +244,9 @@ impl GroupsExtension {
 fn ensure_offsets_topic(broker: &mut Broker) -> Result<(), String> {
     if broker.partition_count(OFFSETS_TOPIC).is_none() {
         match broker.create_topic(OFFSETS_TOPIC, OFFSETS_PARTITIONS, now_ms()) {
-            Ok(ErrorCode::None) => tracing::info!("created {OFFSETS_TOPIC} with {OFFSETS_PARTITIONS} partitions"),
+            Ok(ErrorCode::None) => {
+                tracing::info!("created {OFFSETS_TOPIC} with {OFFSETS_PARTITIONS} partitions")
+            }
             Ok(code) => return Err(format!("cannot create {OFFSETS_TOPIC}: {code:?}")),
             Err(e) => return Err(format!("cannot create {OFFSETS_TOPIC}: {e}")),
         }
@@ -213,7 +256,11 @@ fn ensure_offsets_topic(broker: &mut Broker) -> Result<(), String> {
 
 /// Appends offset records (value `None`: a tombstone) for one group to its
 /// `__consumer_offsets` partition. Returns the error code for all of them.
-fn append_offsets(broker: &mut Broker, group: &str, records: &[(OffsetKey, Option<OffsetValue>)]) -> ErrorCode {
+fn append_offsets(
+    broker: &mut Broker,
+    group: &str,
+    records: &[(OffsetKey, Option<OffsetValue>)],
+) -> ErrorCode {
     if records.is_empty() {
         return ErrorCode::None;
     }
@@ -253,13 +300,21 @@ impl Extension for GroupsExtension {
         &self.apis
     }
 
-    async fn handle(&self, shared: &Shared, header: &RequestHeader, body: &[u8], peer: &str) -> Option<Vec<u8>> {
+    async fn handle(
+        &self,
+        shared: &Shared,
+        header: &RequestHeader,
+        body: &[u8],
+        peer: &str,
+    ) -> Option<Vec<u8>> {
         let Some(key) = ApiKey::from_code(header.api_key).filter(|k| APIS.contains(k)) else {
             return self.topics.handle(shared, header, body, peer).await;
         };
         let version = header.api_version;
         let mut d = Decoder::new(body);
-        let answer = |write: &dyn Fn(&mut lab04_protocol_codec::Encoder)| Some(encode_response(header, |e| write(e)));
+        let answer = |write: &dyn Fn(&mut lab04_protocol_codec::Encoder)| {
+            Some(encode_response(header, |e| write(e)))
+        };
         let unreadable = |e: lab04_protocol_codec::Error| {
             tracing::warn!(api_key = header.api_key, version, "unreadable request: {e}");
             None
@@ -322,7 +377,11 @@ impl Extension for GroupsExtension {
                     protocols: r.protocols.clone(),
                     require_known_member_id: version >= 4,
                 };
-                let replies = self.inner.state().coordinator.join(ticket, request, now_ms());
+                let replies = self
+                    .inner
+                    .state()
+                    .coordinator
+                    .join(ticket, request, now_ms());
                 self.inner.deliver(replies);
                 let response = match self.wait(ticket, rx, limit).await {
                     Some(Reply::Join(_, j)) => JoinGroupResponse {
@@ -358,12 +417,24 @@ impl Extension for GroupsExtension {
                         .map_or(0, |g| g.rebalance_timeout_ms());
                     Duration::from_millis(timeout.max(0) as u64 + 5_000)
                 };
-                let replies =
-                    self.inner.state().coordinator.sync(ticket, &r.group_id, r.generation_id, &r.member_id, r.assignments, now_ms());
+                let replies = self.inner.state().coordinator.sync(
+                    ticket,
+                    &r.group_id,
+                    r.generation_id,
+                    &r.member_id,
+                    r.assignments,
+                    now_ms(),
+                );
                 self.inner.deliver(replies);
                 let response = match self.wait(ticket, rx, limit).await {
-                    Some(Reply::Sync(_, code, assignment)) => SyncGroupResponse { error_code: code, assignment },
-                    _ => SyncGroupResponse { error_code: ErrorCode::RebalanceInProgress, assignment: vec![] },
+                    Some(Reply::Sync(_, code, assignment)) => SyncGroupResponse {
+                        error_code: code,
+                        assignment,
+                    },
+                    _ => SyncGroupResponse {
+                        error_code: ErrorCode::RebalanceInProgress,
+                        assignment: vec![],
+                    },
                 };
                 answer(&|e| response.encode(e, version))
             }
@@ -372,7 +443,12 @@ impl Extension for GroupsExtension {
                     Ok(r) => r,
                     Err(e) => return unreadable(e),
                 };
-                let code = self.inner.state().coordinator.heartbeat(&r.group_id, r.generation_id, &r.member_id, now_ms());
+                let code = self.inner.state().coordinator.heartbeat(
+                    &r.group_id,
+                    r.generation_id,
+                    &r.member_id,
+                    now_ms(),
+                );
                 let response = HeartbeatResponse { error_code: code };
                 answer(&|e| response.encode(e, version))
             }
@@ -383,13 +459,24 @@ impl Extension for GroupsExtension {
                 };
                 let mut members = Vec::new();
                 for (member_id, instance) in &r.members {
-                    let (code, replies) = self.inner.state().coordinator.leave(&r.group_id, member_id, now_ms());
+                    let (code, replies) =
+                        self.inner
+                            .state()
+                            .coordinator
+                            .leave(&r.group_id, member_id, now_ms());
                     self.inner.deliver(replies);
                     members.push((member_id.clone(), instance.clone(), code));
                 }
                 // Before v3 the one member's error is the response's error.
-                let error_code = if version < 3 { members.first().map_or(ErrorCode::None, |m| m.2) } else { ErrorCode::None };
-                let response = LeaveGroupResponse { error_code, members };
+                let error_code = if version < 3 {
+                    members.first().map_or(ErrorCode::None, |m| m.2)
+                } else {
+                    ErrorCode::None
+                };
+                let response = LeaveGroupResponse {
+                    error_code,
+                    members,
+                };
                 answer(&|e| response.encode(e, version))
             }
             ApiKey::OffsetCommit => {
@@ -422,14 +509,23 @@ impl Extension for GroupsExtension {
                         .map(|(t, ps)| (t.clone(), ps.iter().map(|p| partition(t, *p)).collect()))
                         .collect(),
                     None => {
-                        let mut by_topic: std::collections::BTreeMap<String, Vec<OffsetFetchPartition>> = Default::default();
+                        let mut by_topic: std::collections::BTreeMap<
+                            String,
+                            Vec<OffsetFetchPartition>,
+                        > = Default::default();
                         for (k, _) in state.offsets.group(&r.group_id) {
-                            by_topic.entry(k.topic.clone()).or_default().push(partition(&k.topic, k.partition));
+                            by_topic
+                                .entry(k.topic.clone())
+                                .or_default()
+                                .push(partition(&k.topic, k.partition));
                         }
                         by_topic.into_iter().collect()
                     }
                 };
-                let response = OffsetFetchResponse { topics, error_code: ErrorCode::None };
+                let response = OffsetFetchResponse {
+                    topics,
+                    error_code: ErrorCode::None,
+                };
                 answer(&|e| response.encode(e, version))
             }
             ApiKey::DescribeGroups => {
@@ -449,7 +545,13 @@ impl Extension for GroupsExtension {
                                 group_id: id.clone(),
                                 group_state: g.state.name().into(),
                                 protocol_type: g.protocol_type.clone().unwrap_or_default(),
-                                protocol_data: if g.state == GroupState::Stable || g.state == GroupState::CompletingRebalance { protocol.clone() } else { String::new() },
+                                protocol_data: if g.state == GroupState::Stable
+                                    || g.state == GroupState::CompletingRebalance
+                                {
+                                    protocol.clone()
+                                } else {
+                                    String::new()
+                                },
                                 members: g
                                     .members
                                     .values()
@@ -483,9 +585,17 @@ impl Extension for GroupsExtension {
                 let groups = state
                     .coordinator
                     .groups()
-                    .map(|g| (g.group_id.clone(), g.protocol_type.clone().unwrap_or_else(|| "consumer".into())))
+                    .map(|g| {
+                        (
+                            g.group_id.clone(),
+                            g.protocol_type.clone().unwrap_or_else(|| "consumer".into()),
+                        )
+                    })
                     .collect();
-                let response = ListGroupsResponse { error_code: ErrorCode::None, groups };
+                let response = ListGroupsResponse {
+                    error_code: ErrorCode::None,
+                    groups,
+                };
                 answer(&|e| response.encode(e, version))
             }
             ApiKey::DeleteGroups => {
@@ -500,8 +610,12 @@ impl Extension for GroupsExtension {
                     let mut code = state.coordinator.delete(group);
                     if code == ErrorCode::None {
                         // Tombstones for every committed offset: gone after a restart too.
-                        let keys: Vec<(OffsetKey, Option<OffsetValue>)> =
-                            state.offsets.group(group).into_iter().map(|(k, _)| (k.clone(), None)).collect();
+                        let keys: Vec<(OffsetKey, Option<OffsetValue>)> = state
+                            .offsets
+                            .group(group)
+                            .into_iter()
+                            .map(|(k, _)| (k.clone(), None))
+                            .collect();
                         code = append_offsets(&mut broker, group, &keys);
                         if code == ErrorCode::None {
                             for (k, _) in keys {
@@ -525,7 +639,10 @@ impl GroupsExtension {
     fn commit(&self, shared: &Shared, r: &OffsetCommitRequest) -> OffsetCommitResponse {
         let mut broker = shared.broker();
         let mut state = self.inner.state();
-        let check = state.coordinator.check_commit(&r.group_id, r.generation_id, &r.member_id, now_ms());
+        let check =
+            state
+                .coordinator
+                .check_commit(&r.group_id, r.generation_id, &r.member_id, now_ms());
         let now = now_ms();
         let mut to_store = Vec::new();
         let mut topics = Vec::new();
@@ -536,11 +653,19 @@ impl GroupsExtension {
                     check
                 } else if broker.partition(topic, p.partition_index).is_none() {
                     ErrorCode::UnknownTopicOrPartition
-                } else if p.committed_metadata.as_ref().is_some_and(|m| m.len() > OFFSET_METADATA_MAX_BYTES) {
+                } else if p
+                    .committed_metadata
+                    .as_ref()
+                    .is_some_and(|m| m.len() > OFFSET_METADATA_MAX_BYTES)
+                {
                     ErrorCode::OffsetMetadataTooLarge
                 } else {
                     to_store.push((
-                        OffsetKey { group: r.group_id.clone(), topic: topic.clone(), partition: p.partition_index },
+                        OffsetKey {
+                            group: r.group_id.clone(),
+                            topic: topic.clone(),
+                            partition: p.partition_index,
+                        },
                         Some(OffsetValue {
                             offset: p.committed_offset,
                             leader_epoch: p.committed_leader_epoch,
@@ -572,5 +697,7 @@ impl GroupsExtension {
 
 /// Decodes a member's assignment for `kafka-consumer-groups --describe`.
 pub fn assigned_partitions(assignment: &[u8]) -> Vec<(String, Vec<i32>)> {
-    Assignment::decode(assignment).map(|a| a.partitions).unwrap_or_default()
+    Assignment::decode(assignment)
+        .map(|a| a.partitions)
+        .unwrap_or_default()
 }

@@ -4,6 +4,7 @@
 
 pub mod console_consumer;
 pub mod console_producer;
+pub mod consumer_groups;
 pub mod consumer_perf;
 pub mod producer_perf;
 pub mod topics;

@@ -1,0 +1,282 @@
+//! Consumer groups with real clients against our broker (labs 05–07 behind
+//! `kafkalab kafka-server-start`): kafka-python and confluent-kafka (librdkafka) consumers with
+//! a `group.id` share a 6-partition topic, take over when a member leaves, and resume from
+//! committed offsets after the broker restarts — with manual commits after processing, no
+//! record is lost or read twice. `kafkalab kafka-consumer-groups --describe` shows the lag.
+//! All traffic stays on 127.0.0.1.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use serde_json::Value;
+use support::broker::{free_port, Broker};
+use support::run_ok;
+
+const RECORDS: usize = 600;
+
+/// Runs `script` with python3 for `client`, with the broker address and arguments; returns its
+/// JSON output.
+fn python(script: &str, args: &[&str]) -> Value {
+    let out = run_ok(
+        Command::new("timeout")
+            .args(["120", "python3", "-c", script])
+            .args(args),
+    );
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn kafkalab(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A topic of 6 partitions with RECORDS keyed records "v0".."v599".
+fn topic_with_records(b: &str, topic: &str) {
+    let (ok, _, err) = kafkalab(&[
+        "kafka-topics",
+        "--bootstrap-server",
+        b,
+        "--create",
+        "--topic",
+        topic,
+        "--partitions",
+        "6",
+    ]);
+    assert!(ok, "{err}");
+    let input: String = (0..RECORDS).map(|i| format!("k{i}:v{i}\n")).collect();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .args([
+            "kafka-console-producer",
+            "--bootstrap-server",
+            b,
+            "--topic",
+            topic,
+            "--property",
+            "parse.key=true",
+            "--property",
+            "key.separator=:",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// Two members share the topic, then one leaves and the other takes every partition. Each
+/// member processes one record at a time and commits it before the next (at-least-once with
+/// nothing left uncommitted), consuming `limit` records in all.
+const TWO_MEMBERS: &str = r#"
+import json, sys, time
+client, bootstrap, topic, group, limit = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+out = {"values": []}
+if client == "confluent-kafka":
+    from confluent_kafka import Consumer
+    def make():
+        c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                      "enable.auto.commit": False, "partition.assignment.strategy": "range"})
+        c.subscribe([topic])
+        return c
+    def poll(c):
+        m = c.poll(0.2)
+        if m is None or m.error():
+            return None
+        c.commit(message=m, asynchronous=False)
+        return m.value().decode()
+    def assigned(c):
+        return sorted(p.partition for p in c.assignment())
+else:
+    from kafka import KafkaConsumer, TopicPartition, OffsetAndMetadata
+    def make():
+        return KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+                             enable_auto_commit=False, max_poll_records=1)
+    def poll(c):
+        for tp, records in c.poll(timeout_ms=200, max_records=1).items():
+            for r in records:
+                c.commit({tp: OffsetAndMetadata(r.offset + 1, "", -1)})
+                return r.value.decode()
+        return None
+    def assigned(c):
+        return sorted(p.partition for p in c.assignment())
+a, b = make(), make()
+deadline = time.time() + 60
+# Share: both members end up with disjoint parts covering all 6 partitions.
+while time.time() < deadline:
+    for c in (a, b):
+        v = poll(c)
+        if v is not None and len(out["values"]) < limit // 2:
+            out["values"].append(v)
+    if len(assigned(a)) + len(assigned(b)) == 6 and assigned(a) and assigned(b) and len(out["values"]) >= limit // 2:
+        break
+out["shared"] = [assigned(a), assigned(b)]
+b.close()
+# Take over: a alone gets every partition.
+while time.time() < deadline and len(assigned(a)) < 6:
+    v = poll(a)
+    if v is not None:
+        out["values"].append(v)
+out["alone"] = assigned(a)
+while time.time() < deadline and len(out["values"]) < limit:
+    v = poll(a)
+    if v is not None:
+        out["values"].append(v)
+a.close()
+print(json.dumps(out))
+"#;
+
+/// Reads the rest of the topic for the group after a restart (one member), committing each.
+const RESUME: &str = r#"
+import json, sys, time
+client, bootstrap, topic, group, limit = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+values = []
+deadline = time.time() + 60
+if client == "confluent-kafka":
+    from confluent_kafka import Consumer
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.subscribe([topic])
+    while time.time() < deadline and len(values) < limit:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            values.append(m.value().decode())
+            c.commit(message=m, asynchronous=False)
+    # Nothing more arrives: the group has read everything.
+    end = time.time() + 2
+    while time.time() < end:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            values.append(m.value().decode())
+    c.close()
+else:
+    from kafka import KafkaConsumer
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False)
+    while time.time() < deadline and len(values) < limit:
+        for tp, records in c.poll(timeout_ms=200).items():
+            values.extend(r.value.decode() for r in records)
+        c.commit()
+    end = time.time() + 2
+    while time.time() < end:
+        for tp, records in c.poll(timeout_ms=200).items():
+            values.extend(r.value.decode() for r in records)
+    c.close()
+print(json.dumps({"values": values}))
+"#;
+
+fn group_test(client: &str, module: &str) {
+    if !support::python_module(module, &format!("pip install {client}")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let broker = Broker::start(dir.path(), port);
+    let b = broker.address();
+    let topic = "shared";
+    topic_with_records(&b, topic);
+
+    let first = python(TWO_MEMBERS, &[client, &b, topic, "g1", "400"]);
+    let shared: Vec<Vec<i64>> = serde_json::from_value(first["shared"].clone()).unwrap();
+    let (x, y): (BTreeSet<i64>, BTreeSet<i64>) = (
+        shared[0].iter().copied().collect(),
+        shared[1].iter().copied().collect(),
+    );
+    assert!(
+        !x.is_empty() && !y.is_empty() && x.is_disjoint(&y),
+        "{client}: {shared:?}"
+    );
+    assert_eq!(
+        x.union(&y).count(),
+        6,
+        "{client}: every partition owned once: {shared:?}"
+    );
+    assert_eq!(
+        first["alone"],
+        serde_json::json!([0, 1, 2, 3, 4, 5]),
+        "{client}: the survivor takes over"
+    );
+    let phase1: Vec<String> = serde_json::from_value(first["values"].clone()).unwrap();
+    assert_eq!(phase1.len(), 400, "{client}");
+
+    // What the tool reports: 600 records, 400 committed. A partition without a commit shows "-"
+    // (as Kafka's tool does); the others' lag is their log end minus their committed offset.
+    let (ok, out, err) = kafkalab(&[
+        "kafka-consumer-groups",
+        "--bootstrap-server",
+        &b,
+        "--describe",
+        "--group",
+        "g1",
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("GROUP"))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // The members have left: the group is empty, and its committed partitions are listed.
+    assert!(
+        out.contains("Consumer group 'g1' has no active members."),
+        "{client}:\n{out}"
+    );
+    assert!(!rows.is_empty() && rows.len() <= 6, "{client}:\n{out}");
+    let (mut committed, mut log_end) = (0i64, 0i64);
+    for r in &rows {
+        let end: i64 = r[4].parse().unwrap();
+        log_end += end;
+        if r[3] != "-" {
+            let current: i64 = r[3].parse().unwrap();
+            committed += current;
+            assert_eq!(
+                r[5].parse::<i64>().unwrap(),
+                end - current,
+                "{client}: lag column:\n{out}"
+            );
+        }
+    }
+    assert_eq!(committed, 400, "{client}:\n{out}");
+    assert!(
+        log_end <= RECORDS as i64 && log_end >= committed,
+        "{client}:\n{out}"
+    );
+
+    // Restart the broker: the committed offsets come back from __consumer_offsets.
+    broker.stop();
+    let broker = Broker::start(dir.path(), port);
+    let second = python(RESUME, &[client, &broker.address(), topic, "g1", "200"]);
+    let phase2: Vec<String> = serde_json::from_value(second["values"].clone()).unwrap();
+    let mut all: Vec<String> = phase1.iter().chain(&phase2).cloned().collect();
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        total,
+        RECORDS,
+        "{client}: nothing read twice ({} after restart)",
+        phase2.len()
+    );
+    assert_eq!(all.len(), RECORDS, "{client}: nothing lost");
+}
+
+#[test]
+fn confluent_kafka_group_shares_takes_over_and_resumes_after_restart() {
+    group_test("confluent-kafka", "confluent_kafka");
+}
+
+#[test]
+fn kafka_python_group_shares_takes_over_and_resumes_after_restart() {
+    group_test("kafka-python", "kafka");
+}
