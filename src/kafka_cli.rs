@@ -90,6 +90,10 @@ pub struct ConsoleConsumerArgs {
     /// Exit after this many records.
     #[arg(long)]
     pub max_messages: Option<u64>,
+    /// Read as a member of this consumer group: share the partitions with its other members
+    /// and commit progress, so a restart goes on where the group left off.
+    #[arg(long, conflicts_with_all = ["partition", "offset"])]
+    pub group: Option<String>,
     /// Read only this partition.
     #[arg(long)]
     pub partition: Option<i32>,

@@ -280,3 +280,181 @@ fn confluent_kafka_group_shares_takes_over_and_resumes_after_restart() {
 fn kafka_python_group_shares_takes_over_and_resumes_after_restart() {
     group_test("kafka-python", "kafka");
 }
+
+fn console_group(b: &str, group: &str, max: usize) -> Vec<String> {
+    let (ok, out, err) = kafkalab(&[
+        "kafka-console-consumer",
+        "--bootstrap-server",
+        b,
+        "--topic",
+        "shared",
+        "--group",
+        group,
+        "--from-beginning",
+        "--max-messages",
+        &max.to_string(),
+        "--timeout-ms",
+        "20000",
+    ]);
+    assert!(ok, "{err}");
+    out.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn our_tools_consume_as_a_group_describe_lag_reset_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path(), free_port());
+    let b = broker.address();
+    topic_with_records(&b, "shared");
+
+    // The console consumer as a group member reads 250 and commits exactly those.
+    let mut seen = console_group(&b, "cg", 250);
+    assert_eq!(seen.len(), 250);
+
+    // Our group consumer joins the same group, goes on from the commits, reads 100 more.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (member_id, more) = rt.block_on(async {
+        use lab06_topics::client::consumer::ConsumerConfig;
+        use lab07_consumer_groups::client::{GroupConsumer, GroupConsumerConfig};
+        let mut member = GroupConsumer::connect(GroupConsumerConfig {
+            consumer: ConsumerConfig {
+                bootstrap_servers: b.clone(),
+                fetch_max_wait_ms: 100,
+                auto_offset_reset: lab06_topics::client::consumer::OffsetReset::Earliest,
+                ..ConsumerConfig::default()
+            },
+            group_id: "cg".into(),
+            enable_auto_commit: false,
+            ..GroupConsumerConfig::default()
+        })
+        .await
+        .unwrap();
+        member.subscribe(&["shared"]);
+        let mut got = Vec::new();
+        let mut done = std::collections::BTreeMap::new();
+        for _ in 0..200 {
+            for r in member.poll().await.unwrap() {
+                if got.len() < 100 {
+                    got.push(String::from_utf8(r.value.unwrap().to_vec()).unwrap());
+                    done.insert((r.topic.to_string(), r.partition), r.offset + 1);
+                }
+            }
+            if got.len() >= 100 {
+                break;
+            }
+        }
+        let offsets: Vec<(String, i32, i64)> =
+            done.into_iter().map(|((t, p), o)| (t, p, o)).collect();
+        member.commit_offsets(&offsets).await.unwrap();
+        // Describe while the member is in the group: it owns every partition.
+        let id = member.member_id().to_string();
+        let (ok, out, err) = kafkalab(&[
+            "kafka-consumer-groups",
+            "--bootstrap-server",
+            &b,
+            "--describe",
+            "--group",
+            "cg",
+        ]);
+        assert!(ok, "{err}");
+        let rows: Vec<Vec<String>> = out
+            .lines()
+            .skip_while(|l| !l.starts_with("GROUP"))
+            .skip(1)
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .collect();
+        assert_eq!(rows.len(), 6, "{out}");
+        let committed: i64 = rows
+            .iter()
+            .filter(|r| r[3] != "-")
+            .map(|r| r[3].parse::<i64>().unwrap())
+            .sum();
+        let lag: i64 = rows
+            .iter()
+            .filter(|r| r[5] != "-")
+            .map(|r| r[5].parse::<i64>().unwrap())
+            .sum();
+        let unread: i64 = rows
+            .iter()
+            .filter(|r| r[3] == "-")
+            .map(|r| r[4].parse::<i64>().unwrap())
+            .sum();
+        assert_eq!(committed, 350, "{out}");
+        assert_eq!(lag + unread, 250, "{out}");
+        assert!(
+            rows.iter().all(|r| r[6] == id),
+            "every partition owned by {id}:\n{out}"
+        );
+        member.leave().await.unwrap();
+        (id, got)
+    });
+    assert!(!member_id.is_empty());
+    seen.extend(more);
+    seen.extend(console_group(&b, "cg", 250));
+    let distinct: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(
+        (seen.len(), distinct.len()),
+        (600, 600),
+        "the group read everything once"
+    );
+
+    // An inactive group's offsets can be reset; then it can be deleted.
+    let (ok, out, err) = kafkalab(&[
+        "kafka-consumer-groups",
+        "--bootstrap-server",
+        &b,
+        "--reset-offsets",
+        "--group",
+        "cg",
+        "--topic",
+        "shared",
+        "--to-earliest",
+        "--execute",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("cg ")).count(),
+        6,
+        "{out}"
+    );
+    assert_eq!(
+        console_group(&b, "cg", 10).len(),
+        10,
+        "after the reset the group reads from the start"
+    );
+    let (ok, _, err) = kafkalab(&["kafka-consumer-groups", "--bootstrap-server", &b, "--list"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = kafkalab(&[
+        "kafka-consumer-groups",
+        "--bootstrap-server",
+        &b,
+        "--delete",
+        "--group",
+        "cg",
+    ]);
+    assert!(
+        ok && out.contains("Deletion of requested consumer groups ('cg') was successful."),
+        "{out}{err}"
+    );
+    let (_, out, _) = kafkalab(&["kafka-consumer-groups", "--bootstrap-server", &b, "--list"]);
+    assert!(!out.lines().any(|l| l == "cg"), "{out}");
+    // Unknown group and bad requests get Kafka's answers, not a crash.
+    let (ok, _, err) = kafkalab(&[
+        "kafka-consumer-groups",
+        "--bootstrap-server",
+        &b,
+        "--describe",
+        "--group",
+        "nobody",
+    ]);
+    assert!(!ok && err.contains("does not exist"), "{err}");
+    let (ok, _, err) = kafkalab(&[
+        "kafka-consumer-groups",
+        "--bootstrap-server",
+        &b,
+        "--delete",
+        "--group",
+        "nobody",
+    ]);
+    assert!(!ok && err.contains("GROUP_ID_NOT_FOUND"), "{err}");
+}

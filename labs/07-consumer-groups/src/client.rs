@@ -301,11 +301,18 @@ impl GroupConsumer {
 
     /// Commits the position of every assigned partition: "everything before it is processed".
     pub async fn commit(&mut self) -> Result<()> {
+        let positions = self.fetcher.positions();
+        self.commit_offsets(&positions).await
+    }
+
+    /// Commits the given (topic, partition, next offset) — for a caller that processed fewer
+    /// records than `poll` handed it.
+    pub async fn commit_offsets(&mut self, offsets: &[(String, i32, i64)]) -> Result<()> {
         if !self.joined {
             return Ok(());
         }
         let mut by_topic: BTreeMap<String, Vec<OffsetCommitRequestPartition>> = BTreeMap::new();
-        for (topic, partition, offset) in self.fetcher.positions() {
+        for (topic, partition, offset) in offsets.iter().cloned() {
             by_topic.entry(topic).or_default().push(
                 OffsetCommitRequestPartition::default()
                     .with_partition_index(partition)
@@ -415,14 +422,26 @@ impl GroupConsumer {
         if self.joined && self.config.enable_auto_commit {
             self.commit().await?;
         }
+        self.leave().await
+    }
+
+    /// Leaves the group without committing.
+    pub async fn leave(mut self) -> Result<()> {
         if !self.member_id.is_empty() {
-            let request = LeaveGroupRequest::default()
-                .with_group_id(GroupId(s(&self.config.group_id)))
-                .with_member_id(s(&self.member_id))
-                .with_members(vec![
-                    MemberIdentity::default().with_member_id(s(&self.member_id))
-                ]);
-            let response = self.coordinator().await?.call(&request).await?;
+            let member_id = s(&self.member_id);
+            let group_id = GroupId(s(&self.config.group_id));
+            let c = self.coordinator().await?;
+            // v3 names the leaving members in a list (KIP-345); older versions name one.
+            let request = if c.version::<LeaveGroupRequest>()? >= 3 {
+                LeaveGroupRequest::default()
+                    .with_group_id(group_id)
+                    .with_members(vec![MemberIdentity::default().with_member_id(member_id)])
+            } else {
+                LeaveGroupRequest::default()
+                    .with_group_id(group_id)
+                    .with_member_id(member_id)
+            };
+            let response = c.call(&request).await?;
             check("leave the group", response.error_code, None)?;
         }
         Ok(())

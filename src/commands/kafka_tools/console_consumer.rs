@@ -9,7 +9,12 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use lab06_topics::client::consumer::{Consumer, ConsumerConfig, ConsumerRecord, StartAt};
+use std::collections::BTreeMap;
+
+use lab06_topics::client::consumer::{
+    Consumer, ConsumerConfig, ConsumerRecord, OffsetReset, StartAt,
+};
+use lab07_consumer_groups::client::{GroupConsumer, GroupConsumerConfig};
 
 use crate::commands::kafka_tools::{block_on, flag, number, properties};
 use crate::error::Error;
@@ -139,17 +144,41 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
         (None, _) => StartAt::Latest,
     };
     block_on(async {
-        let mut consumer = Consumer::connect(config).await?;
-        let partitions = match args.partition {
-            Some(p) => vec![p],
-            None => consumer.partitions(&args.topic).await?,
+        let mut source = match &args.group {
+            Some(group) => {
+                let mut member = GroupConsumer::connect(GroupConsumerConfig {
+                    consumer: ConsumerConfig {
+                        auto_offset_reset: if args.from_beginning {
+                            OffsetReset::Earliest
+                        } else {
+                            OffsetReset::Latest
+                        },
+                        ..config
+                    },
+                    group_id: group.clone(),
+                    // Commits go out when the tool stops, for exactly the records it printed.
+                    enable_auto_commit: false,
+                    ..GroupConsumerConfig::default()
+                })
+                .await?;
+                member.subscribe(&[args.topic.as_str()]);
+                Source::Group(member, BTreeMap::new())
+            }
+            None => {
+                let mut consumer = Consumer::connect(config).await?;
+                let partitions = match args.partition {
+                    Some(p) => vec![p],
+                    None => consumer.partitions(&args.topic).await?,
+                };
+                if partitions.is_empty() {
+                    return Err(Error::Tool(format!("topic {} does not exist", args.topic)));
+                }
+                for p in partitions {
+                    consumer.assign(&args.topic, p, start).await?;
+                }
+                Source::Plain(consumer)
+            }
         };
-        if partitions.is_empty() {
-            return Err(Error::Tool(format!("topic {} does not exist", args.topic)));
-        }
-        for p in partitions {
-            consumer.assign(&args.topic, p, start).await?;
-        }
         let mut out = std::io::stdout().lock();
         let mut printed = 0u64;
         let mut last_record = Instant::now();
@@ -158,7 +187,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
             if args.max_messages.is_some_and(|max| printed >= max) {
                 break;
             }
-            let records = consumer.poll().await?;
+            let records = source.poll().await?;
             if records.is_empty() {
                 if timeout.is_some_and(|t| last_record.elapsed() >= t) {
                     eprintln!(
@@ -175,6 +204,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
                     break 'reading; // stdout closed (`| head`): stop quietly, as Kafka's tool does
                 }
                 printed += 1;
+                source.printed(r);
                 if args.max_messages.is_some_and(|max| printed >= max) {
                     break 'reading;
                 }
@@ -182,7 +212,41 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
             let _ = out.flush();
         }
         let _ = out.flush();
+        source.close().await?;
         eprintln!("Processed a total of {printed} messages");
         Ok(true)
     })
+}
+
+/// Where the records come from: partitions read directly, or a consumer group's share.
+enum Source {
+    Plain(Consumer),
+    /// The member and, per partition, the offset after the last record printed.
+    Group(GroupConsumer, BTreeMap<(String, i32), i64>),
+}
+
+impl Source {
+    async fn poll(&mut self) -> Result<Vec<ConsumerRecord>, Error> {
+        Ok(match self {
+            Source::Plain(c) => c.poll().await?,
+            Source::Group(g, _) => g.poll().await?,
+        })
+    }
+
+    fn printed(&mut self, r: &ConsumerRecord) {
+        if let Source::Group(_, done) = self {
+            done.insert((r.topic.to_string(), r.partition), r.offset + 1);
+        }
+    }
+
+    /// A group member commits what it printed, then leaves so the others take over at once.
+    async fn close(self) -> Result<(), Error> {
+        if let Source::Group(mut g, done) = self {
+            let offsets: Vec<(String, i32, i64)> =
+                done.into_iter().map(|((t, p), o)| (t, p, o)).collect();
+            g.commit_offsets(&offsets).await?;
+            g.leave().await?;
+        }
+        Ok(())
+    }
 }
