@@ -162,7 +162,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
                 })
                 .await?;
                 member.subscribe(&[args.topic.as_str()]);
-                Source::Group(member, BTreeMap::new())
+                Source::Group(Box::new(member), BTreeMap::new())
             }
             None => {
                 let mut consumer = Consumer::connect(config).await?;
@@ -222,7 +222,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
 enum Source {
     Plain(Consumer),
     /// The member and, per partition, the offset after the last record printed.
-    Group(GroupConsumer, BTreeMap<(String, i32), i64>),
+    Group(Box<GroupConsumer>, BTreeMap<(String, i32), i64>),
 }
 
 impl Source {
@@ -241,7 +241,8 @@ impl Source {
 
     /// A group member commits what it printed, then leaves so the others take over at once.
     async fn close(self) -> Result<(), Error> {
-        if let Source::Group(mut g, done) = self {
+        if let Source::Group(g, done) = self {
+            let mut g = *g;
             let offsets: Vec<(String, i32, i64)> =
                 done.into_iter().map(|((t, p), o)| (t, p, o)).collect();
             g.commit_offsets(&offsets).await?;
