@@ -176,7 +176,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
                 for p in partitions {
                     consumer.assign(&args.topic, p, start).await?;
                 }
-                Source::Plain(consumer)
+                Source::Plain(Box::new(consumer))
             }
         };
         let mut out = std::io::stdout().lock();
@@ -220,7 +220,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
 
 /// Where the records come from: partitions read directly, or a consumer group's share.
 enum Source {
-    Plain(Consumer),
+    Plain(Box<Consumer>),
     /// The member and, per partition, the offset after the last record printed.
     Group(Box<GroupConsumer>, BTreeMap<(String, i32), i64>),
 }
