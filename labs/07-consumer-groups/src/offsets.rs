@@ -42,12 +42,14 @@ pub struct OffsetValue {
 /// group's coordinator: `abs(groupId.hashCode()) % partitions`, with Java's `String.hashCode`
 /// (over UTF-16 code units) so that a Kafka broker would pick the same partition.
 pub fn partition_for_group(group: &str, partitions: i32) -> i32 {
+    // BEGIN SOLUTION step 6: Java's hashCode (h = 31 * h + c over UTF-16 units, wrapping), Kafka's abs, then modulo
     let hash = group
         .encode_utf16()
         .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
     // Kafka's `Utils.abs`: Integer.MIN_VALUE maps to 0, not to itself.
     let positive = if hash == i32::MIN { 0 } else { hash.abs() };
     positive % partitions
+    // END SOLUTION
 }
 
 /// The record key of a committed offset.
