@@ -84,12 +84,13 @@ fn topic_with_records(b: &str, topic: &str) {
 const TWO_MEMBERS: &str = r#"
 import json, sys, time
 client, bootstrap, topic, group, limit = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+strategy = sys.argv[6]
 out = {"values": []}
 if client == "confluent-kafka":
     from confluent_kafka import Consumer
     def make():
         c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-                      "enable.auto.commit": False, "partition.assignment.strategy": "range"})
+                      "enable.auto.commit": False, "partition.assignment.strategy": strategy})
         c.subscribe([topic])
         return c
     def poll(c):
@@ -119,7 +120,8 @@ deadline = time.time() + 60
 while time.time() < deadline:
     for c in (a, b):
         v = poll(c)
-        if v is not None and len(out["values"]) < limit // 2:
+        # Every record polled was committed: keep it, whatever the count.
+        if v is not None:
             out["values"].append(v)
     if len(assigned(a)) + len(assigned(b)) == 6 and assigned(a) and assigned(b) and len(out["values"]) >= limit // 2:
         break
@@ -176,7 +178,7 @@ else:
 print(json.dumps({"values": values}))
 "#;
 
-fn group_test(client: &str, module: &str) {
+fn group_test(client: &str, module: &str, strategy: &str) {
     if !support::python_module(module, &format!("pip install {client}")) {
         return;
     }
@@ -187,7 +189,7 @@ fn group_test(client: &str, module: &str) {
     let topic = "shared";
     topic_with_records(&b, topic);
 
-    let first = python(TWO_MEMBERS, &[client, &b, topic, "g1", "400"]);
+    let first = python(TWO_MEMBERS, &[client, &b, topic, "g1", "400", strategy]);
     let shared: Vec<Vec<i64>> = serde_json::from_value(first["shared"].clone()).unwrap();
     let (x, y): (BTreeSet<i64>, BTreeSet<i64>) = (
         shared[0].iter().copied().collect(),
@@ -208,9 +210,14 @@ fn group_test(client: &str, module: &str) {
         "{client}: the survivor takes over"
     );
     let phase1: Vec<String> = serde_json::from_value(first["values"].clone()).unwrap();
-    assert_eq!(phase1.len(), 400, "{client}");
+    // At least 400: records that arrive while the survivor takes over are processed too.
+    assert!(
+        phase1.len() >= 400 && phase1.len() < RECORDS,
+        "{client}: {}",
+        phase1.len()
+    );
 
-    // What the tool reports: 600 records, 400 committed. A partition without a commit shows "-"
+    // What the tool reports: 600 records, as many committed as were processed. A partition without a commit shows "-"
     // (as Kafka's tool does); the others' lag is their log end minus their committed offset.
     let (ok, out, err) = kafkalab(&[
         "kafka-consumer-groups",
@@ -247,7 +254,7 @@ fn group_test(client: &str, module: &str) {
             );
         }
     }
-    assert_eq!(committed, 400, "{client}:\n{out}");
+    assert_eq!(committed, phase1.len() as i64, "{client}:\n{out}");
     assert!(
         log_end <= RECORDS as i64 && log_end >= committed,
         "{client}:\n{out}"
@@ -256,7 +263,8 @@ fn group_test(client: &str, module: &str) {
     // Restart the broker: the committed offsets come back from __consumer_offsets.
     broker.stop();
     let broker = Broker::start(dir.path(), port);
-    let second = python(RESUME, &[client, &broker.address(), topic, "g1", "200"]);
+    let rest = (RECORDS - phase1.len()).to_string();
+    let second = python(RESUME, &[client, &broker.address(), topic, "g1", &rest]);
     let phase2: Vec<String> = serde_json::from_value(second["values"].clone()).unwrap();
     let mut all: Vec<String> = phase1.iter().chain(&phase2).cloned().collect();
     let total = all.len();
@@ -273,12 +281,19 @@ fn group_test(client: &str, module: &str) {
 
 #[test]
 fn confluent_kafka_group_shares_takes_over_and_resumes_after_restart() {
-    group_test("confluent-kafka", "confluent_kafka");
+    group_test("confluent-kafka", "confluent_kafka", "range");
+}
+
+/// librdkafka's incremental protocol runs over the same classic group APIs: the coordinator
+/// treats the assignor's name and data as opaque, so it must not break it.
+#[test]
+fn confluent_kafka_cooperative_sticky_group_works_too() {
+    group_test("confluent-kafka", "confluent_kafka", "cooperative-sticky");
 }
 
 #[test]
 fn kafka_python_group_shares_takes_over_and_resumes_after_restart() {
-    group_test("kafka-python", "kafka");
+    group_test("kafka-python", "kafka", "range");
 }
 
 fn console_group(b: &str, group: &str, max: usize) -> Vec<String> {
