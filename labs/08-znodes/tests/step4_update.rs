@@ -1,0 +1,45 @@
+//! Step 4: delete and setData with versions — the conditional writes clients build on.
+
+use lab08_znodes::stat::Acl;
+use lab08_znodes::{Code, CreateMode, DataTree};
+
+fn tree() -> DataTree {
+    let mut t = DataTree::new();
+    let m = CreateMode::from_flags(0).unwrap();
+    t.create("/a", b"1", &[Acl::open()], m, 0, 1, 100).unwrap();
+    t.create("/a/b", b"", &[Acl::open()], m, 0, 2, 100).unwrap();
+    t
+}
+
+#[test]
+fn step4_set_data_checks_and_bumps_the_version() {
+    let mut t = tree();
+    let s = t.set_data("/a", b"22", 0, 3, 200).unwrap();
+    assert_eq!(
+        (s.version, s.mzxid, s.mtime, s.data_length, s.czxid, s.ctime),
+        (1, 3, 200, 2, 1, 100)
+    );
+    assert_eq!(t.set_data("/a", b"x", 0, 4, 300), Err(Code::BadVersion));
+    assert_eq!(
+        t.set_data("/a", b"x", -1, 4, 300).unwrap().version,
+        2,
+        "-1 matches any version"
+    );
+    assert_eq!(t.set_data("/nope", b"x", -1, 5, 300), Err(Code::NoNode));
+    assert_eq!(t.get_data("/a").unwrap().0, b"x");
+}
+
+#[test]
+fn step4_delete_checks_version_and_children() {
+    let mut t = tree();
+    assert_eq!(t.delete("/a", -1, 3), Err(Code::NotEmpty));
+    assert_eq!(t.delete("/a/b", 7, 3), Err(Code::BadVersion));
+    assert_eq!(t.delete("/a/c", -1, 3), Err(Code::NoNode));
+    t.delete("/a/b", 0, 3).unwrap();
+    let a = t.stat("/a").unwrap();
+    assert_eq!((a.num_children, a.cversion, a.pzxid), (0, 2, 3));
+    t.delete("/a", -1, 4).unwrap();
+    assert_eq!(t.stat("/a"), Err(Code::NoNode));
+    assert_eq!(t.delete("/", -1, 5), Err(Code::BadArguments));
+    assert_eq!(t.delete("/zookeeper", -1, 5), Err(Code::BadArguments));
+}
