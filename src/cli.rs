@@ -53,6 +53,12 @@ pub enum Command {
         /// server.properties, with Kafka's keys (broker.id, listeners, log.dirs, ...).
         config: PathBuf,
     },
+    /// Start the coordinator of lab 08 from a ZooKeeper zoo.cfg (zookeeper-server-start.sh).
+    #[command(name = "zookeeper-server-start")]
+    ZookeeperServerStart {
+        /// zoo.cfg, with ZooKeeper's keys (tickTime, dataDir, clientPort, ...).
+        config: std::path::PathBuf,
+    },
     /// Create, list, describe and delete topics (kafka-topics.sh).
     #[command(name = "kafka-topics")]
     KafkaTopics(crate::kafka_cli::TopicsArgs),

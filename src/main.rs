@@ -15,6 +15,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         // The broker needs no kafkalab workspace: it runs wherever server.properties is.
         return commands::kafka_server::run(config).map(|()| true);
     }
+    if let Command::ZookeeperServerStart { config } = &cli.command {
+        return commands::zookeeper_server::run(config).map(|()| true);
+    }
     // The Kafka tools need no workspace either: they talk to a broker.
     use commands::kafka_tools as tools;
     match &cli.command {
@@ -41,6 +44,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         }
         Command::Topology(command) => commands::topology::run(&root, &command).map(|()| true),
         Command::KafkaServerStart { .. }
+        | Command::ZookeeperServerStart { .. }
         | Command::KafkaTopics(_)
         | Command::KafkaConsoleProducer(_)
         | Command::KafkaConsoleConsumer(_)

@@ -7,7 +7,7 @@ use lab05_broker::{server, Broker, BrokerConfig, Shared};
 
 use crate::error::Error;
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -9,3 +9,4 @@ pub mod loopback;
 pub mod topology;
 pub mod verify;
 pub mod workbook;
+pub mod zookeeper_server;

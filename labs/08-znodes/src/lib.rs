@@ -8,14 +8,22 @@
 //! - `jute` — step 1: ZooKeeper's serialization. Start here.
 //! - `data_tree` — steps 2–5: paths, create (ephemeral, sequential), delete, setData, sessions
 //!   ending.
+//! - `config` — given: `zoo.cfg` with ZooKeeper's keys.
+//! - `connection` — given: the tokio shell, sessions' expiry timer, four-letter words.
+//! - `proto` — given: the request and response records and operation codes.
+//! - `server` — given: sessions, zxids and multi around the tree.
 //! - `stat` — given: `Stat` and `ACL`, field by field.
 //! - `code` — given: ZooKeeper's error codes.
 //! - `error` — the one error type.
 
 pub mod code;
+pub mod config;
+pub mod connection;
 pub mod data_tree;
 pub mod error;
 pub mod jute;
+pub mod proto;
+pub mod server;
 pub mod stat;
 
 pub use code::Code;

@@ -1,0 +1,137 @@
+//! `zoo.cfg`, read with ZooKeeper's own keys, and `dataDir/myid`. Unknown keys are reported,
+//! bad values stop the server at start with the line named.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZooConfig {
+    /// `tickTime` (ms): the unit of the session-timeout bounds.
+    pub tick_time: i32,
+    pub init_limit: i32,
+    pub sync_limit: i32,
+    pub data_dir: PathBuf,
+    /// `dataLogDir`: where the transaction log goes (default: `dataDir`).
+    pub data_log_dir: Option<PathBuf>,
+    pub client_port: u16,
+    pub client_port_address: String,
+    /// `maxClientCnxns`: connections per client IP (0: no limit).
+    pub max_client_cnxns: usize,
+    pub min_session_timeout: Option<i32>,
+    pub max_session_timeout: Option<i32>,
+    /// `server.N=host:quorumPort:electionPort[;clientPort]` (the ensemble lab uses them).
+    pub servers: Vec<(i64, String)>,
+    /// `4lw.commands.whitelist`: which four-letter words answer (ZooKeeper's default: `srvr`).
+    pub four_letter_words: Vec<String>,
+    /// `myid`, from `dataDir/myid` (0 when standalone without one).
+    pub myid: i64,
+}
+
+impl Default for ZooConfig {
+    fn default() -> Self {
+        ZooConfig {
+            tick_time: 2_000,
+            init_limit: 10,
+            sync_limit: 5,
+            data_dir: PathBuf::from("/tmp/zookeeper"),
+            data_log_dir: None,
+            client_port: 2181,
+            client_port_address: "0.0.0.0".into(),
+            max_client_cnxns: 60,
+            min_session_timeout: None,
+            max_session_timeout: None,
+            servers: vec![],
+            four_letter_words: vec!["srvr".into()],
+            myid: 0,
+        }
+    }
+}
+
+impl ZooConfig {
+    pub fn min_session_timeout_ms(&self) -> i32 {
+        self.min_session_timeout.unwrap_or(2 * self.tick_time)
+    }
+
+    pub fn max_session_timeout_ms(&self) -> i32 {
+        self.max_session_timeout.unwrap_or(20 * self.tick_time)
+    }
+
+    /// Parses `zoo.cfg`; returns the config and a warning per unknown key. Errors name the line.
+    pub fn parse(text: &str) -> Result<(ZooConfig, Vec<String>), String> {
+        let mut c = ZooConfig::default();
+        let mut warnings = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line
+                .split_once('=')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .ok_or_else(|| format!("zoo.cfg line {}: `{line}` is not key=value", index + 1))?;
+            let bad = |reason: String| format!("zoo.cfg line {}: {key}: {reason}", index + 1);
+            let int = || {
+                value
+                    .parse::<i32>()
+                    .map_err(|_| bad(format!("`{value}` is not a number")))
+            };
+            match key {
+                "tickTime" => c.tick_time = int()?.max(1),
+                "initLimit" => c.init_limit = int()?,
+                "syncLimit" => c.sync_limit = int()?,
+                "dataDir" => c.data_dir = PathBuf::from(value),
+                "dataLogDir" => c.data_log_dir = Some(PathBuf::from(value)),
+                "clientPort" => {
+                    c.client_port = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a port")))?
+                }
+                "clientPortAddress" => c.client_port_address = value.to_string(),
+                "maxClientCnxns" => {
+                    c.max_client_cnxns = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a count")))?
+                }
+                "minSessionTimeout" => c.min_session_timeout = Some(int()?),
+                "maxSessionTimeout" => c.max_session_timeout = Some(int()?),
+                "4lw.commands.whitelist" => {
+                    c.four_letter_words = value
+                        .split(',')
+                        .map(|w| w.trim().to_string())
+                        .filter(|w| !w.is_empty())
+                        .collect()
+                }
+                "autopurge.snapRetainCount"
+                | "autopurge.purgeInterval"
+                | "admin.enableServer"
+                | "admin.serverPort"
+                | "standaloneEnabled"
+                | "reconfigEnabled"
+                | "preAllocSize"
+                | "snapCount" => {}
+                k if k.starts_with("server.") => {
+                    let id: i64 = k["server.".len()..]
+                        .parse()
+                        .map_err(|_| bad("the server number is not a number".into()))?;
+                    if value.split(':').count() < 3 {
+                        return Err(bad(format!(
+                            "`{value}` is not host:quorumPort:electionPort"
+                        )));
+                    }
+                    c.servers.push((id, value.to_string()));
+                }
+                _ => warnings.push(format!(
+                    "zoo.cfg line {}: `{key}` is not used by this server",
+                    index + 1
+                )),
+            }
+        }
+        if c.min_session_timeout_ms() > c.max_session_timeout_ms() {
+            return Err(format!(
+                "zoo.cfg: minSessionTimeout ({}) is larger than maxSessionTimeout ({})",
+                c.min_session_timeout_ms(),
+                c.max_session_timeout_ms()
+            ));
+        }
+        Ok((c, warnings))
+    }
+}

@@ -1,0 +1,305 @@
+//! The tokio shell: the accept loop, one task per client connection, the session-expiry
+//! timer, and ZooKeeper's four-letter words (`ruok`, `srvr`, `stat`, `mntr`, `conf`), which
+//! arrive on the client port in place of a length prefix.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::config::ZooConfig;
+use crate::jute::{InputArchive, OutputArchive};
+use crate::proto::{op, ConnectRequest, Op};
+use crate::server::{SessionLimits, ZkServer};
+
+/// `jute.maxbuffer`: ZooKeeper's default limit for one packet (1 MiB − 1).
+pub const MAX_PACKET: usize = 0xfffff;
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+pub struct Shared {
+    server: Mutex<ZkServer>,
+    pub config: ZooConfig,
+    received: AtomicU64,
+    sent: AtomicU64,
+    /// Open connections per client IP (`maxClientCnxns`).
+    connections: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl Shared {
+    pub fn new(config: ZooConfig) -> Arc<Shared> {
+        let limits = SessionLimits {
+            min_ms: config.min_session_timeout_ms(),
+            max_ms: config.max_session_timeout_ms(),
+        };
+        Arc::new(Shared {
+            server: Mutex::new(ZkServer::new(limits, config.myid, now_ms())),
+            config,
+            received: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            connections: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn server(&self) -> MutexGuard<'_, ZkServer> {
+        self.server.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The answer to a four-letter word, or `None` if `word` is not one.
+fn four_letter_word(word: &str, shared: &Shared) -> Option<String> {
+    if ![
+        "ruok", "srvr", "stat", "mntr", "conf", "envi", "cons", "dump", "wchs", "isro",
+    ]
+    .contains(&word)
+    {
+        return None;
+    }
+    if !shared
+        .config
+        .four_letter_words
+        .iter()
+        .any(|w| w == word || w == "*")
+    {
+        return Some(format!(
+            "{word} is not executed because it is not in the whitelist.\n"
+        ));
+    }
+    let server = shared.server();
+    let connections: usize = shared
+        .connections
+        .lock()
+        .map(|c| c.values().sum())
+        .unwrap_or(0);
+    let received = shared.received.load(Ordering::Relaxed);
+    let sent = shared.sent.load(Ordering::Relaxed);
+    let version = concat!(
+        "kafkalab-",
+        env!("CARGO_PKG_VERSION"),
+        " (a teaching ZooKeeper)"
+    );
+    Some(match word {
+        "ruok" => "imok".into(),
+        "isro" => "rw".into(),
+        "srvr" | "stat" => format!(
+            "Zookeeper version: {version}\n{}Latency min/avg/max: 0/0.0/0\nReceived: {received}\nSent: {sent}\nConnections: {connections}\nOutstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
+            if word == "stat" { "Clients:\n\n" } else { "" },
+            server.zxid,
+            server.tree.node_count()
+        ),
+        "mntr" => format!(
+            "zk_version\t{version}\nzk_server_state\tstandalone\nzk_znode_count\t{}\nzk_ephemerals_count\t{}\nzk_num_alive_connections\t{connections}\nzk_packets_received\t{received}\nzk_packets_sent\t{sent}\nzk_outstanding_requests\t0\n",
+            server.tree.node_count(),
+            server.sessions.keys().map(|s| server.tree.ephemerals(*s).len()).sum::<usize>()
+        ),
+        "conf" => {
+            let c = &shared.config;
+            format!(
+                "clientPort={}\ndataDir={}\ndataLogDir={}\ntickTime={}\nmaxClientCnxns={}\nminSessionTimeout={}\nmaxSessionTimeout={}\nserverId={}\n",
+                c.client_port,
+                c.data_dir.display(),
+                c.data_log_dir.as_ref().unwrap_or(&c.data_dir).display(),
+                c.tick_time,
+                c.max_client_cnxns,
+                c.min_session_timeout_ms(),
+                c.max_session_timeout_ms(),
+                c.myid
+            )
+        }
+        _ => String::new(),
+    })
+}
+
+/// Reads one length-prefixed packet; `Ok(None)` when the client closed.
+async fn read_packet(stream: &mut TcpStream) -> std::io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    match stream.read_exact(&mut len).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let n = i32::from_be_bytes(len);
+    if n < 0 || n as usize > MAX_PACKET {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("packet length {n} is outside 0..{MAX_PACKET} (jute.maxbuffer)"),
+        ));
+    }
+    let mut body = vec![0u8; n as usize];
+    stream.read_exact(&mut body).await?;
+    Ok(Some(body))
+}
+
+/// Serves one client until it closes, closes its session, or sends something unreadable.
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    // A four-letter word arrives where the first length prefix would.
+    let mut first = [0u8; 4];
+    if stream.peek(&mut first).await.is_ok_and(|n| n == 4) {
+        if let Some(answer) = std::str::from_utf8(&first)
+            .ok()
+            .and_then(|w| four_letter_word(w, &shared))
+        {
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            return;
+        }
+    }
+    let connect = match read_packet(&mut stream).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(%peer, "closing the connection: {e}");
+            return;
+        }
+    };
+    let request = match ConnectRequest::read(&mut InputArchive::new(&connect)) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(%peer, "closing the connection: not a ZooKeeper connect request: {e}");
+            return;
+        }
+    };
+    let response = shared.server().connect(&request, now_ms());
+    let mut o = OutputArchive::new();
+    response.write(&mut o);
+    if stream
+        .write_all(&OutputArchive::frame(&o.into_bytes()))
+        .await
+        .is_err()
+        || response.time_out == 0
+    {
+        if response.time_out == 0 {
+            tracing::info!(%peer, session = format!("0x{:x}", request.session_id), "session expired or unknown; told the client");
+        }
+        return;
+    }
+    let session = response.session_id;
+    tracing::debug!(%peer, session = format!("0x{session:x}"), timeout = response.time_out, "session established");
+    loop {
+        let packet = match read_packet(&mut stream).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(%peer, "closing the connection: {e}");
+                return;
+            }
+        };
+        shared.received.fetch_add(1, Ordering::Relaxed);
+        let mut i = InputArchive::new(&packet);
+        let (xid, kind) = match (i.read_int(), i.read_int()) {
+            (Ok(x), Ok(k)) => (x, k),
+            _ => {
+                tracing::warn!(%peer, "closing the connection: a request without a header");
+                return;
+            }
+        };
+        let op = match Op::read(kind, &mut i) {
+            Ok(op) => op,
+            Err(e) => {
+                tracing::warn!(%peer, xid, kind, "closing the connection: unreadable request: {e}");
+                return;
+            }
+        };
+        let now = now_ms();
+        let alive = shared.server().touch(session, now);
+        if !alive {
+            // The session expired while this client was away.
+            let mut o = OutputArchive::new();
+            o.write_int(xid);
+            o.write_long(0);
+            o.write_int(crate::Code::SessionExpired.code());
+            let _ = stream
+                .write_all(&OutputArchive::frame(&o.into_bytes()))
+                .await;
+            return;
+        }
+        let (zxid, result) = {
+            let mut server = shared.server();
+            if matches!(op, Op::Ping) {
+                (server.zxid, Ok(crate::proto::OpResult::Empty))
+            } else {
+                server.apply(session, &op, now)
+            }
+        };
+        let mut o = OutputArchive::new();
+        o.write_int(if kind == op::PING { -2 } else { xid });
+        o.write_long(zxid);
+        match &result {
+            Ok(r) => {
+                o.write_int(0);
+                r.write(&mut o);
+            }
+            Err(code) => o.write_int(code.code()),
+        }
+        if stream
+            .write_all(&OutputArchive::frame(&o.into_bytes()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        shared.sent.fetch_add(1, Ordering::Relaxed);
+        if matches!(op, Op::CloseSession) {
+            let _ = stream.shutdown().await;
+            return;
+        }
+    }
+}
+
+/// Serves `listener` until `shutdown` completes; expires silent sessions every tick.
+pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(Duration::from_millis(
+        shared.config.tick_time.clamp(50, 2_000) as u64 / 2,
+    ));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    let ip = addr.ip();
+                    let limit = shared.config.max_client_cnxns;
+                    let allowed = {
+                        let mut c = shared.connections.lock().unwrap_or_else(|e| e.into_inner());
+                        let n = c.entry(ip).or_default();
+                        if limit != 0 && *n >= limit { false } else { *n += 1; true }
+                    };
+                    if !allowed {
+                        tracing::warn!(%ip, limit, "too many connections from one address (maxClientCnxns); closing");
+                        drop(stream);
+                        continue;
+                    }
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    tokio::spawn(async move {
+                        serve(stream, shared.clone()).await;
+                        let mut c = shared.connections.lock().unwrap_or_else(|e| e.into_inner());
+                        if let Some(n) = c.get_mut(&ip) {
+                            *n = n.saturating_sub(1);
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}; retrying in 100 ms");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = tick.tick() => {
+                shared.server().expire(now_ms());
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+}

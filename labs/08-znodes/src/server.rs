@@ -1,0 +1,261 @@
+//! The server's state: the data tree, the zxid counter and the sessions — a plain struct the
+//! tokio shell (`connection.rs`) drives with decoded requests and the time.
+//!
+//! Every write gets the next **zxid** (ZooKeeper transaction id), even one that fails (ZooKeeper
+//! logs an error transaction for it); reads answer with the last zxid, so a client always knows
+//! how recent the state it saw is.
+
+use std::collections::BTreeMap;
+
+use crate::code::Code;
+use crate::data_tree::{CreateMode, DataTree};
+use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub passwd: Vec<u8>,
+    pub timeout_ms: i32,
+    pub last_seen_ms: i64,
+}
+
+/// The session-timeout bounds (`minSessionTimeout`, `maxSessionTimeout`; default 2 and 20
+/// ticks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub min_ms: i32,
+    pub max_ms: i32,
+}
+
+#[derive(Debug)]
+pub struct ZkServer {
+    pub tree: DataTree,
+    /// The zxid of the last write.
+    pub zxid: i64,
+    pub sessions: BTreeMap<i64, Session>,
+    limits: SessionLimits,
+    next_session: i64,
+}
+
+impl ZkServer {
+    /// `myid` goes into the top byte of session ids, so two servers never hand out the same.
+    pub fn new(limits: SessionLimits, myid: i64, now_ms: i64) -> ZkServer {
+        ZkServer {
+            tree: DataTree::new(),
+            zxid: 0,
+            sessions: BTreeMap::new(),
+            limits,
+            // ZooKeeper's SessionTrackerImpl.initializeNextSessionId.
+            next_session: (((now_ms << 24) as u64 >> 8) as i64) | (myid << 56),
+        }
+    }
+
+    /// The connect handshake: a new session (session id 0), or the same session again after a
+    /// reconnect if its password matches and it has not expired. An answer with timeout 0
+    /// tells the client its session is gone (expired).
+    pub fn connect(&mut self, request: &ConnectRequest, now_ms: i64) -> ConnectResponse {
+        let expired = ConnectResponse {
+            protocol_version: 0,
+            time_out: 0,
+            session_id: 0,
+            passwd: vec![0; 16],
+        };
+        if request.session_id != 0 {
+            return match self.sessions.get_mut(&request.session_id) {
+                Some(s) if s.passwd == request.passwd => {
+                    s.last_seen_ms = now_ms;
+                    ConnectResponse {
+                        protocol_version: 0,
+                        time_out: s.timeout_ms,
+                        session_id: s.id,
+                        passwd: s.passwd.clone(),
+                    }
+                }
+                _ => expired,
+            };
+        }
+        let timeout = request
+            .time_out
+            .clamp(self.limits.min_ms, self.limits.max_ms);
+        self.next_session += 1;
+        let id = self.next_session;
+        // The password proves a reconnecting client owns the session: unguessable bytes.
+        let passwd: Vec<u8> = (0..16)
+            .map(|i| {
+                ((id.wrapping_mul(0x9e37_79b9_7f4a_7c15_u64 as i64) >> (i * 4)) as u8)
+                    ^ (now_ms as u8).rotate_left(i)
+            })
+            .collect();
+        self.sessions.insert(
+            id,
+            Session {
+                id,
+                passwd: passwd.clone(),
+                timeout_ms: timeout,
+                last_seen_ms: now_ms,
+            },
+        );
+        ConnectResponse {
+            protocol_version: 0,
+            time_out: timeout,
+            session_id: id,
+            passwd,
+        }
+    }
+
+    /// Notes that a session's client is alive (any request, a ping).
+    pub fn touch(&mut self, session: i64, now_ms: i64) -> bool {
+        match self.sessions.get_mut(&session) {
+            Some(s) => {
+                s.last_seen_ms = now_ms;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends a session: its ephemeral nodes go, in one transaction.
+    pub fn close_session(&mut self, session: i64) -> Vec<String> {
+        if self.sessions.remove(&session).is_none() {
+            return vec![];
+        }
+        self.zxid += 1;
+        self.tree.kill_session(session, self.zxid)
+    }
+
+    /// Sessions silent for longer than their timeout: closed. Returns their ids.
+    pub fn expire(&mut self, now_ms: i64) -> Vec<i64> {
+        let expired: Vec<i64> = self
+            .sessions
+            .values()
+            .filter(|s| now_ms - s.last_seen_ms > i64::from(s.timeout_ms))
+            .map(|s| s.id)
+            .collect();
+        for id in &expired {
+            tracing::info!(session = format!("0x{id:x}"), "session expired");
+            self.close_session(*id);
+        }
+        expired
+    }
+
+    /// Applies one operation for `session` at `now_ms`: the zxid to put in the reply header and
+    /// the result or ZooKeeper's error code.
+    pub fn apply(&mut self, session: i64, op: &Op, now_ms: i64) -> (i64, Result<OpResult, Code>) {
+        if op.is_write() {
+            self.zxid += 1;
+        }
+        let zxid = self.zxid;
+        let result = match op {
+            Op::Multi(ops) => Ok(self.multi(session, ops, zxid, now_ms)),
+            Op::CloseSession => {
+                self.zxid -= 1; // close_session takes its own zxid
+                self.close_session(session);
+                Ok(OpResult::Empty)
+            }
+            other => apply_one(&mut self.tree, session, other, zxid, now_ms),
+        };
+        (self.zxid, result)
+    }
+
+    /// A multi is all or nothing: the ops run on a copy of the tree, which replaces the tree
+    /// only if every op succeeded. On failure, ops before the failing one report OK (0), the
+    /// failing one its error, the ones after RUNTIMEINCONSISTENCY — as ZooKeeper reports.
+    fn multi(&mut self, session: i64, ops: &[Op], zxid: i64, now_ms: i64) -> OpResult {
+        let mut copy = self.tree.clone();
+        let mut results = Vec::with_capacity(ops.len());
+        let mut failed = None;
+        for (index, op) in ops.iter().enumerate() {
+            match apply_one(&mut copy, session, op, zxid, now_ms) {
+                Ok(r) => results.push((op.code(), Ok(r))),
+                Err(code) => {
+                    failed = Some((index, code));
+                    break;
+                }
+            }
+        }
+        match failed {
+            None => {
+                self.tree = copy;
+                OpResult::Multi(results)
+            }
+            Some((at, code)) => OpResult::Multi(
+                (0..ops.len())
+                    .map(|i| {
+                        let err = match i.cmp(&at) {
+                            std::cmp::Ordering::Less => Code::Ok,
+                            std::cmp::Ordering::Equal => code,
+                            std::cmp::Ordering::Greater => Code::RuntimeInconsistency,
+                        };
+                        (crate::proto::op::ERROR, Err(err.code()))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// One (non-multi) operation on `tree`.
+fn apply_one(
+    tree: &mut DataTree,
+    session: i64,
+    op: &Op,
+    zxid: i64,
+    now_ms: i64,
+) -> Result<OpResult, Code> {
+    match op {
+        Op::Create {
+            path,
+            data,
+            acl,
+            flags,
+            with_stat,
+        } => {
+            let mode = CreateMode::from_flags(*flags).ok_or(Code::BadArguments)?;
+            let created = tree.create(path, data, acl, mode, session, zxid, now_ms)?;
+            Ok(if *with_stat {
+                let stat = tree.stat(&created)?;
+                OpResult::PathStat(created, stat)
+            } else {
+                OpResult::Path(created)
+            })
+        }
+        Op::Delete { path, version } => tree.delete(path, *version, zxid).map(|()| OpResult::Empty),
+        Op::Exists { path, .. } => tree.stat(path).map(OpResult::Stat),
+        Op::GetData { path, .. } => tree.get_data(path).map(|(d, s)| OpResult::Data(d, s)),
+        Op::SetData {
+            path,
+            data,
+            version,
+        } => tree
+            .set_data(path, data, *version, zxid, now_ms)
+            .map(OpResult::Stat),
+        Op::GetAcl { path } => tree.get_acl(path).map(|(a, s)| OpResult::Acl(a, s)),
+        Op::SetAcl { path, acl, version } => tree.set_acl(path, acl, *version).map(OpResult::Stat),
+        Op::GetChildren {
+            path, with_stat, ..
+        } => tree.get_children(path).map(|(c, s)| {
+            if *with_stat {
+                OpResult::ChildrenStat(c, s)
+            } else {
+                OpResult::Children(c)
+            }
+        }),
+        Op::Sync { path } => Ok(OpResult::Path(path.clone())),
+        Op::Check { path, version } => tree.check_version(path, *version).map(|()| OpResult::Empty),
+        Op::GetAllChildrenNumber { path } => {
+            tree.stat(path)?;
+            let prefix = if path == "/" {
+                "/".to_string()
+            } else {
+                format!("{path}/")
+            };
+            Ok(OpResult::Number(
+                tree.nodes()
+                    .filter(|(p, _)| p.starts_with(&prefix) && *p != path)
+                    .count() as i32,
+            ))
+        }
+        Op::SetWatches | Op::Ping => Ok(OpResult::Empty),
+        Op::Multi(_) | Op::CloseSession => Err(Code::BadArguments),
+    }
+}

@@ -1,0 +1,56 @@
+//! `kafkalab zookeeper-server-start zoo.cfg`: the coordinator of lab 08, started the way Kafka's
+//! `zookeeper-server-start.sh` starts ZooKeeper. Stops on Ctrl-C or SIGTERM.
+
+use std::path::Path;
+
+use lab08_znodes::config::ZooConfig;
+use lab08_znodes::connection::{run as serve, Shared};
+
+use crate::commands::kafka_server::shutdown_signal;
+use crate::error::Error;
+
+pub fn run(config_path: &Path) -> Result<(), Error> {
+    let text = std::fs::read_to_string(config_path).map_err(|source| Error::Io {
+        path: config_path.to_path_buf(),
+        source,
+    })?;
+    let (mut config, warnings) = ZooConfig::parse(&text).map_err(Error::Tool)?;
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    let myid_path = config.data_dir.join("myid");
+    if let Ok(myid) = std::fs::read_to_string(&myid_path) {
+        config.myid = myid.trim().parse().map_err(|_| {
+            Error::Tool(format!(
+                "{}: `{}` is not a server number",
+                myid_path.display(),
+                myid.trim()
+            ))
+        })?;
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
+        path: config_path.to_path_buf(),
+        source,
+    })?;
+    runtime.block_on(async {
+        let address = format!("{}:{}", config.client_port_address, config.client_port);
+        let listener = tokio::net::TcpListener::bind(&address)
+            .await
+            .map_err(|source| Error::Io {
+                path: address.clone().into(),
+                source,
+            })?;
+        let local = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or(address);
+        tracing::info!(
+            "zookeeper (kafkalab lab 08) listening on {local}, myid {}",
+            config.myid
+        );
+        // A line a script or test can wait for, whatever the log level.
+        println!("kafkalab zookeeper started on {local}");
+        serve(listener, Shared::new(config), shutdown_signal()).await;
+        Ok(())
+    })
+}

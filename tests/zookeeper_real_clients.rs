@@ -1,0 +1,207 @@
+//! Lab 08's coordinator, started as `kafkalab zookeeper-server-start zoo.cfg`, used by real
+//! ZooKeeper clients with no special settings: kazoo (paths, ephemeral and sequential nodes,
+//! versions, ZooKeeper's errors, transactions, session close) and the four-letter words. All
+//! traffic stays on 127.0.0.1.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use support::broker::free_port;
+use support::run_ok;
+
+struct Coordinator {
+    child: Child,
+    port: u16,
+}
+
+impl Coordinator {
+    fn start(dir: &Path, extra: &str) -> Coordinator {
+        let port = free_port();
+        let config = dir.join("zoo.cfg");
+        std::fs::write(
+            &config,
+            format!(
+                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n{extra}",
+                dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+            .arg("zookeeper-server-start")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("kafkalab zookeeper started"), "{line:?}");
+        Coordinator { child, port }
+    }
+
+    fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Coordinator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn four_letter(port: u16, word: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(word.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+const KAZOO: &str = r#"
+import json, sys
+from kazoo.client import KazooClient
+from kazoo.exceptions import NoNodeError, NodeExistsError, BadVersionError, NotEmptyError, NoChildrenForEphemeralsError, BadArgumentsError
+out = {}
+zk = KazooClient(hosts=sys.argv[1]); zk.start(timeout=10)
+zk.ensure_path("/brokers/ids")
+out["ephemeral"] = zk.create("/brokers/ids/1", b"host1", ephemeral=True)
+out["seq"] = [zk.create("/q/item-", b"", sequence=True, makepath=True) for _ in range(3)]
+data, stat = zk.get("/brokers/ids/1")
+out["get"] = [data.decode(), stat.version, stat.ephemeralOwner == zk.client_id[0], stat.dataLength]
+out["set"] = zk.set("/brokers/ids/1", b"h2", version=0).version
+def error(f):
+    try:
+        f()
+        return "none"
+    except Exception as e:
+        return type(e).__name__
+out["errors"] = [
+    error(lambda: zk.set("/brokers/ids/1", b"h3", version=0)),
+    error(lambda: zk.create("/brokers/ids/1", b"")),
+    error(lambda: zk.delete("/brokers")),
+    error(lambda: zk.get("/nope")),
+    error(lambda: zk.create("/brokers/ids/1/child", b"")),
+    error(lambda: zk.delete("/zookeeper")),
+]
+out["children"] = sorted(zk.get_children("/"))
+t = zk.transaction(); t.create("/t1", b"a"); t.create("/t2", b"b"); t.check("/t1", 0)
+out["txn_ok"] = [str(r) for r in t.commit()]
+t = zk.transaction(); t.create("/t3"); t.create("/t1")
+out["txn_fail"] = [type(r).__name__ for r in t.commit()]
+out["t3"] = zk.exists("/t3") is None
+zk.delete("/q", recursive=True)
+out["q"] = zk.exists("/q") is None
+# A second client sees the first one's ephemeral node until that session closes.
+other = KazooClient(hosts=sys.argv[1]); other.start(timeout=10)
+out["seen_before"] = other.exists("/brokers/ids/1") is not None
+zk.stop(); zk.close()
+out["seen_after"] = other.exists("/brokers/ids/1") is not None
+out["parent"] = other.get_children("/brokers/ids")
+other.stop(); other.close()
+print(json.dumps(out))
+"#;
+
+#[test]
+fn kazoo_uses_our_coordinator() {
+    if !support::python_module("kazoo", "pip install kazoo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    let out = run_ok(Command::new("timeout").args(["60", "python3", "-c", KAZOO, &zk.address()]));
+    let v: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["ephemeral"], "/brokers/ids/1");
+    assert_eq!(
+        v["seq"],
+        serde_json::json!([
+            "/q/item-0000000000",
+            "/q/item-0000000001",
+            "/q/item-0000000002"
+        ])
+    );
+    assert_eq!(v["get"], serde_json::json!(["host1", 0, true, 5]));
+    assert_eq!(v["set"], 1);
+    assert_eq!(
+        v["errors"],
+        serde_json::json!([
+            "BadVersionError",
+            "NodeExistsError",
+            "NotEmptyError",
+            "NoNodeError",
+            "NoChildrenForEphemeralsError",
+            "BadArgumentsError"
+        ])
+    );
+    assert_eq!(
+        v["children"],
+        serde_json::json!(["brokers", "q", "zookeeper"])
+    );
+    assert_eq!(v["txn_ok"], serde_json::json!(["/t1", "/t2", "True"]));
+    assert_eq!(
+        v["txn_fail"],
+        serde_json::json!(["RolledBackError", "NodeExistsError"])
+    );
+    assert_eq!(
+        (v["t3"].as_bool(), v["q"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(
+        (v["seen_before"].as_bool(), v["seen_after"].as_bool()),
+        (Some(true), Some(false)),
+        "closing a session deletes its ephemeral nodes"
+    );
+    assert_eq!(v["parent"], serde_json::json!([]));
+}
+
+#[test]
+fn four_letter_words_follow_the_whitelist() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "4lw.commands.whitelist=ruok,srvr,mntr,conf\n");
+    assert_eq!(four_letter(zk.port, "ruok"), "imok");
+    let srvr = four_letter(zk.port, "srvr");
+    assert!(
+        srvr.contains("Mode: standalone") && srvr.contains("Node count: 4"),
+        "{srvr}"
+    );
+    assert!(four_letter(zk.port, "mntr").contains("zk_znode_count\t4"));
+    assert!(four_letter(zk.port, "conf").contains(&format!("clientPort={}", zk.port)));
+    assert_eq!(
+        four_letter(zk.port, "stat"),
+        "stat is not executed because it is not in the whitelist.\n"
+    );
+    drop(zk);
+    // ZooKeeper's default whitelist is srvr alone.
+    let zk = Coordinator::start(dir.path(), "");
+    assert!(four_letter(zk.port, "ruok").contains("not in the whitelist"));
+    assert!(four_letter(zk.port, "srvr").starts_with("Zookeeper version:"));
+}
+
+#[test]
+fn bad_input_closes_only_that_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    // A 2 GiB length prefix, garbage, a request before connecting: each connection is closed.
+    for bytes in [
+        &[0x7f, 0xff, 0xff, 0xff][..],
+        b"\x00\x00\x00\x05hello",
+        b"\x00\x00\x00\x08\x00\x00\x00\x01\x00\x00\x00\x04",
+    ] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", zk.port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        s.write_all(bytes).unwrap();
+        let mut buf = Vec::new();
+        let n = s.read_to_end(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "closed without an answer for {bytes:?}");
+    }
+    // And the server still answers everyone else.
+    assert!(four_letter(zk.port, "srvr").starts_with("Zookeeper version:"));
+}
