@@ -168,10 +168,10 @@ fn four_letter_words_follow_the_whitelist() {
     assert_eq!(four_letter(zk.port, "ruok"), "imok");
     let srvr = four_letter(zk.port, "srvr");
     assert!(
-        srvr.contains("Mode: standalone") && srvr.contains("Node count: 4"),
+        srvr.contains("Mode: standalone") && srvr.contains("Node count: 5"),
         "{srvr}"
     );
-    assert!(four_letter(zk.port, "mntr").contains("zk_znode_count\t4"));
+    assert!(four_letter(zk.port, "mntr").contains("zk_znode_count\t5"));
     assert!(four_letter(zk.port, "conf").contains(&format!("clientPort={}", zk.port)));
     assert_eq!(
         four_letter(zk.port, "stat"),

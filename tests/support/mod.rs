@@ -95,3 +95,14 @@ pub fn compose_command() -> Option<Vec<String>> {
     eprintln!("SKIPPED: {message}");
     None
 }
+
+/// Whether the program at `path` exists; prints how to get it (or fails under
+/// `KAFKALAB_REQUIRE_ALL=1`) when it does not.
+pub fn tool_path(path: &str, install: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    assert!(!require_all(), "{path} is missing: {install}");
+    eprintln!("SKIPPED: {path} is missing; install it with `{install}`");
+    false
+}

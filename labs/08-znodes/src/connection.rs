@@ -94,11 +94,12 @@ fn four_letter_word(word: &str, shared: &Shared) -> Option<String> {
             "Zookeeper version: {version}\n{}Latency min/avg/max: 0/0.0/0\nReceived: {received}\nSent: {sent}\nConnections: {connections}\nOutstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
             if word == "stat" { "Clients:\n\n" } else { "" },
             server.zxid,
-            server.tree.node_count()
+            // ZooKeeper's count includes the root twice (stored as "" and "/").
+            server.tree.node_count() + 1
         ),
         "mntr" => format!(
             "zk_version\t{version}\nzk_server_state\tstandalone\nzk_znode_count\t{}\nzk_ephemerals_count\t{}\nzk_num_alive_connections\t{connections}\nzk_packets_received\t{received}\nzk_packets_sent\t{sent}\nzk_outstanding_requests\t0\n",
-            server.tree.node_count(),
+            server.tree.node_count() + 1,
             server.sessions.keys().map(|s| server.tree.ephemerals(*s).len()).sum::<usize>()
         ),
         "conf" => {

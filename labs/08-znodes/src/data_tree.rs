@@ -113,7 +113,7 @@ impl Default for DataTree {
 
 impl DataTree {
     /// The tree a new server starts with: `/`, `/zookeeper`, `/zookeeper/config`,
-    /// `/zookeeper/quota`, all with zeroed stats as ZooKeeper 3.5+ shows them.
+    /// `/zookeeper/quota`, with the stats ZooKeeper 3.5+ shows for them.
     pub fn new() -> DataTree {
         let mut tree = DataTree {
             nodes: BTreeMap::new(),
@@ -128,9 +128,15 @@ impl DataTree {
             },
             children: children.iter().map(|c| c.to_string()).collect(),
         };
-        tree.nodes.insert("/".into(), empty(&["zookeeper"]));
-        tree.nodes
-            .insert("/zookeeper".into(), empty(&["config", "quota"]));
+        // ZooKeeper adds /zookeeper and its children without counting them as child changes,
+        // and then lowers the counters: a fresh server shows cversion −1 on the root and −2
+        // on /zookeeper. Copied, so that Stats match a real ZooKeeper's field for field.
+        let mut root = empty(&["zookeeper"]);
+        root.stat.cversion = -1;
+        let mut zookeeper = empty(&["config", "quota"]);
+        zookeeper.stat.cversion = -2;
+        tree.nodes.insert("/".into(), root);
+        tree.nodes.insert("/zookeeper".into(), zookeeper);
         tree.nodes.insert("/zookeeper/config".into(), empty(&[]));
         tree.nodes.insert("/zookeeper/quota".into(), empty(&[]));
         tree

@@ -77,6 +77,8 @@ impl ZkServer {
         let timeout = request
             .time_out
             .clamp(self.limits.min_ms, self.limits.max_ms);
+        // Creating a session is a transaction in ZooKeeper: it takes a zxid.
+        self.zxid += 1;
         self.next_session += 1;
         let id = self.next_session;
         // The password proves a reconnecting client owns the session: unguessable bytes.
