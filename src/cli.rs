@@ -59,6 +59,16 @@ pub enum Command {
         /// zoo.cfg, with ZooKeeper's keys (tickTime, dataDir, clientPort, ...).
         config: std::path::PathBuf,
     },
+    /// Browse and change a ZooKeeper's znodes: ls, get, stat, create, set, delete, deleteall
+    /// (zookeeper-shell.sh); one command and exit, or interactive without one.
+    #[command(name = "zookeeper-shell")]
+    ZookeeperShell {
+        /// The server, HOST:PORT.
+        server: String,
+        /// A command and its arguments, e.g. `ls /`; none for the interactive shell.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
     /// Create, list, describe and delete topics (kafka-topics.sh).
     #[command(name = "kafka-topics")]
     KafkaTopics(crate::kafka_cli::TopicsArgs),

@@ -15,6 +15,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         // The broker needs no kafkalab workspace: it runs wherever server.properties is.
         return commands::kafka_server::run(config).map(|()| true);
     }
+    if let Command::ZookeeperShell { server, command } = &cli.command {
+        return commands::zookeeper_shell::run(server, command);
+    }
     if let Command::ZookeeperServerStart { config } = &cli.command {
         return commands::zookeeper_server::run(config).map(|()| true);
     }
@@ -45,6 +48,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         Command::Topology(command) => commands::topology::run(&root, &command).map(|()| true),
         Command::KafkaServerStart { .. }
         | Command::ZookeeperServerStart { .. }
+        | Command::ZookeeperShell { .. }
         | Command::KafkaTopics(_)
         | Command::KafkaConsoleProducer(_)
         | Command::KafkaConsoleConsumer(_)

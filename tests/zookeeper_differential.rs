@@ -196,6 +196,18 @@ fn our_coordinator_answers_like_zookeeper_3_8() {
         "differences from ZooKeeper 3.8:\n{}",
         differences.join("\n")
     );
+
+    // kafkalab zookeeper-shell speaks to the real one too.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .args([
+            "zookeeper-shell",
+            &format!("127.0.0.1:{}", real.port),
+            "ls",
+            "/zookeeper",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[config, quota]\n");
 }
 
 #[test]

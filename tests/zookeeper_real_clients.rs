@@ -205,3 +205,66 @@ fn bad_input_closes_only_that_connection() {
     // And the server still answers everyone else.
     assert!(four_letter(zk.port, "srvr").starts_with("Zookeeper version:"));
 }
+
+fn shell(server: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .arg("zookeeper-shell")
+        .arg(server)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn zookeeper_shell_one_shot_and_interactive() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    let a = zk.address();
+    assert_eq!(
+        shell(&a, &["create", "/brokers", "b"]).1,
+        "Created /brokers\n"
+    );
+    assert_eq!(
+        shell(&a, &["create", "-s", "/brokers/id-", "x"]).1,
+        "Created /brokers/id-0000000000\n"
+    );
+    assert_eq!(shell(&a, &["ls", "/"]).1, "[brokers, zookeeper]\n");
+    assert_eq!(
+        shell(&a, &["ls", "-R", "/brokers"]).1,
+        "/brokers\n/brokers/id-0000000000\n"
+    );
+    assert_eq!(shell(&a, &["get", "/brokers"]).1, "b\n");
+    let stat = shell(&a, &["stat", "/brokers"]).1;
+    assert!(
+        stat.contains("cversion = 1\n")
+            && stat.contains("numChildren = 1\n")
+            && stat.contains("dataLength = 1\n"),
+        "{stat}"
+    );
+    let (ok, _, err) = shell(&a, &["delete", "/brokers"]);
+    assert!(!ok && err.trim() == "Node not empty: /brokers", "{err}");
+    let (ok, _, err) = shell(&a, &["set", "/brokers", "c", "7"]);
+    assert!(!ok && err.contains("version No is not valid"), "{err}");
+    // Interactive: commands from standard input, a prompt for each.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .args(["zookeeper-shell", &a])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"deleteall /brokers\nls /\nquit\n")
+        .unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert!(out.contains("(CONNECTED) 1] [zookeeper]"), "{out}");
+    let (ok, _, err) = shell("127.0.0.1:1", &["ls", "/"]);
+    assert!(!ok && err.contains("cannot reach ZooKeeper"), "{err}");
+}

@@ -10,3 +10,4 @@ pub mod topology;
 pub mod verify;
 pub mod workbook;
 pub mod zookeeper_server;
+pub mod zookeeper_shell;

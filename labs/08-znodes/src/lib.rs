@@ -8,6 +8,7 @@
 //! - `jute` — step 1: ZooKeeper's serialization. Start here.
 //! - `data_tree` — steps 2–5: paths, create (ephemeral, sequential), delete, setData, sessions
 //!   ending.
+//! - `client` — given: a small client, for the shell and the tests.
 //! - `config` — given: `zoo.cfg` with ZooKeeper's keys.
 //! - `connection` — given: the tokio shell, sessions' expiry timer, four-letter words.
 //! - `proto` — given: the request and response records and operation codes.
@@ -16,6 +17,7 @@
 //! - `code` — given: ZooKeeper's error codes.
 //! - `error` — the one error type.
 
+pub mod client;
 pub mod code;
 pub mod config;
 pub mod connection;
