@@ -268,3 +268,46 @@ fn zookeeper_shell_one_shot_and_interactive() {
     let (ok, _, err) = shell("127.0.0.1:1", &["ls", "/"]);
     assert!(!ok && err.contains("cannot reach ZooKeeper"), "{err}");
 }
+
+const WRITES: &str = r#"
+import json, sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start(timeout=10)
+created = [zk.create("/acked/n-", str(i).encode(), sequence=True, makepath=True) for i in range(300)]
+zk.set("/acked", b"last write")
+print(json.dumps(created))
+"#;
+
+const READ_BACK: &str = r#"
+import json, sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start(timeout=10)
+kids = sorted(zk.get_children("/acked"))
+print(json.dumps({"kids": ["/acked/" + k for k in kids], "data": zk.get("/acked")[0].decode(),
+                  "values": [zk.get("/acked/" + k)[0].decode() for k in kids[:5]]}))
+zk.stop()
+"#;
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    if !support::python_module("kazoo", "pip install kazoo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    let out = run_ok(Command::new("timeout").args(["60", "python3", "-c", WRITES, &zk.address()]));
+    let created: Vec<String> = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(created.len(), 300);
+    drop(zk); // SIGKILL: no shutdown, no flush
+    let zk = Coordinator::start(dir.path(), "");
+    let out =
+        run_ok(Command::new("timeout").args(["60", "python3", "-c", READ_BACK, &zk.address()]));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let kids: Vec<String> = serde_json::from_value(v["kids"].clone()).unwrap();
+    assert_eq!(kids, created, "every acknowledged create is back");
+    assert_eq!(v["data"], "last write");
+    assert_eq!(v["values"], serde_json::json!(["0", "1", "2", "3", "4"]));
+    // New sequential names go on after the old ones.
+    let (_, out, _) = shell(&zk.address(), &["create", "-s", "/acked/n-", "x"]);
+    assert_eq!(out, "Created /acked/n-0000000300\n");
+}

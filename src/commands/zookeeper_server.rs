@@ -1,4 +1,4 @@
-//! `kafkalab zookeeper-server-start zoo.cfg`: the coordinator of lab 08, started the way Kafka's
+//! `kafkalab zookeeper-server-start zoo.cfg`: the coordinator of labs 08 and 09, started the way Kafka's
 //! `zookeeper-server-start.sh` starts ZooKeeper. Stops on Ctrl-C or SIGTERM.
 
 use std::path::Path;
@@ -45,12 +45,26 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             .map(|a| a.to_string())
             .unwrap_or(address);
         tracing::info!(
-            "zookeeper (kafkalab lab 08) listening on {local}, myid {}",
+            "zookeeper (kafkalab labs 08-09) listening on {local}, myid {}",
             config.myid
         );
+        // Lab 09: recover every acknowledged write from dataDir, and log new ones before
+        // answering them.
+        let (server, journal) = lab09_persistence::store::recover(
+            &config,
+            lab08_znodes::connection::now_ms(),
+            lab09_persistence::store::SNAP_COUNT,
+        )
+        .map_err(|e| Error::Tool(e.to_string()))?;
+        let shared = Shared::with_server(config, server, Some(Box::new(journal)));
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab zookeeper started on {local}");
-        serve(listener, Shared::new(config), shutdown_signal()).await;
+        serve(listener, shared.clone(), shutdown_signal()).await;
+        if shared.failed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Tool(
+                "stopped: the transaction log could not be written (see the log above)".into(),
+            ));
+        }
         Ok(())
     })
 }

@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::config::ZooConfig;
 use crate::jute::{InputArchive, OutputArchive};
 use crate::proto::{op, ConnectRequest, Op};
-use crate::server::{SessionLimits, ZkServer};
+use crate::server::{LoggedTxn, SessionLimits, ZkServer};
 
 /// `jute.maxbuffer`: ZooKeeper's default limit for one packet (1 MiB − 1).
 pub const MAX_PACKET: usize = 0xfffff;
@@ -26,8 +26,19 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Where transactions are made durable before the server answers (lab 09's transaction log).
+pub trait Journal: Send {
+    /// Writes and fsyncs `txns` (in zxid order). `server` is the state after them, for a
+    /// snapshot.
+    fn write(&mut self, server: &ZkServer, txns: &[LoggedTxn]) -> std::io::Result<()>;
+}
+
 pub struct Shared {
     server: Mutex<ZkServer>,
+    journal: Mutex<Option<Box<dyn Journal>>>,
+    /// Set when the journal failed: the server stops rather than answer from state that is
+    /// not on disk (ZooKeeper exits on a failed log write too).
+    pub failed: std::sync::atomic::AtomicBool,
     pub config: ZooConfig,
     received: AtomicU64,
     sent: AtomicU64,
@@ -37,12 +48,20 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(config: ZooConfig) -> Arc<Shared> {
-        let limits = SessionLimits {
-            min_ms: config.min_session_timeout_ms(),
-            max_ms: config.max_session_timeout_ms(),
-        };
+        let server = ZkServer::new(limits(&config), config.myid, now_ms());
+        Shared::with_server(config, server, None)
+    }
+
+    /// A server restored from disk, with the journal its writes go to.
+    pub fn with_server(
+        config: ZooConfig,
+        server: ZkServer,
+        journal: Option<Box<dyn Journal>>,
+    ) -> Arc<Shared> {
         Arc::new(Shared {
-            server: Mutex::new(ZkServer::new(limits, config.myid, now_ms())),
+            server: Mutex::new(server),
+            journal: Mutex::new(journal),
+            failed: std::sync::atomic::AtomicBool::new(false),
             config,
             received: AtomicU64::new(0),
             sent: AtomicU64::new(0),
@@ -52,6 +71,34 @@ impl Shared {
 
     pub fn server(&self) -> MutexGuard<'_, ZkServer> {
         self.server.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes the server's pending transactions durable. `false` if the journal failed: then
+    /// nothing may be answered.
+    fn persist(&self, server: &mut ZkServer) -> bool {
+        let txns = server.take_pending();
+        if txns.is_empty() {
+            return !self.failed.load(Ordering::Relaxed);
+        }
+        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(j) = journal.as_mut() {
+            if let Err(e) = j.write(server, &txns) {
+                tracing::error!(
+                    "cannot write the transaction log: {e}; stopping, as ZooKeeper does"
+                );
+                self.failed.store(true, Ordering::Relaxed);
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The session-timeout bounds of a `zoo.cfg`.
+pub fn limits(config: &ZooConfig) -> SessionLimits {
+    SessionLimits {
+        min_ms: config.min_session_timeout_ms(),
+        max_ms: config.max_session_timeout_ms(),
     }
 }
 
@@ -173,7 +220,14 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             return;
         }
     };
-    let response = shared.server().connect(&request, now_ms());
+    let response = {
+        let mut server = shared.server();
+        let response = server.connect(&request, now_ms());
+        if !shared.persist(&mut server) {
+            return;
+        }
+        response
+    };
     let mut o = OutputArchive::new();
     response.write(&mut o);
     if stream
@@ -229,11 +283,16 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
         }
         let (zxid, result) = {
             let mut server = shared.server();
-            if matches!(op, Op::Ping) {
+            let answer = if matches!(op, Op::Ping) {
                 (server.zxid, Ok(crate::proto::OpResult::Empty))
             } else {
                 server.apply(session, &op, now)
+            };
+            // Durable before it is answered: the transaction log is fsynced first.
+            if !shared.persist(&mut server) {
+                return;
             }
+            answer
         };
         let mut o = OutputArchive::new();
         o.write_int(if kind == op::PING { -2 } else { xid });
@@ -298,7 +357,12 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
                 }
             },
             _ = tick.tick() => {
-                shared.server().expire(now_ms());
+                let mut server = shared.server();
+                server.expire(now_ms());
+                shared.persist(&mut server);
+                if shared.failed.load(Ordering::Relaxed) {
+                    break;
+                }
             }
             _ = &mut shutdown => break,
         }

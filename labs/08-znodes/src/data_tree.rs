@@ -142,6 +142,33 @@ impl DataTree {
         tree
     }
 
+    /// A tree from its nodes (a snapshot): children and ephemeral owners are rebuilt from the
+    /// paths and stats.
+    pub fn from_nodes(nodes: Vec<(String, DataNode)>) -> DataTree {
+        let mut tree = DataTree {
+            nodes: BTreeMap::new(),
+            ephemerals: BTreeMap::new(),
+        };
+        for (path, mut node) in nodes {
+            node.children.clear();
+            if node.stat.ephemeral_owner != 0 {
+                tree.ephemerals
+                    .entry(node.stat.ephemeral_owner)
+                    .or_default()
+                    .insert(path.clone());
+            }
+            tree.nodes.insert(path, node);
+        }
+        let paths: Vec<String> = tree.nodes.keys().filter(|p| *p != "/").cloned().collect();
+        for path in paths {
+            let name = name_of(&path).to_string();
+            if let Some(parent) = tree.nodes.get_mut(parent_of(&path)) {
+                parent.children.insert(name);
+            }
+        }
+        tree
+    }
+
     pub fn node(&self, path: &str) -> Option<&DataNode> {
         self.nodes.get(path)
     }

@@ -265,6 +265,99 @@ impl Op {
         }
     }
 
+    /// Writes the op's request record (the inverse of [`Op::read`]), for the transaction log.
+    pub fn write(&self, o: &mut OutputArchive) {
+        match self {
+            Op::Create {
+                path,
+                data,
+                acl,
+                flags,
+                ..
+            } => {
+                o.write_string(Some(path));
+                o.write_buffer(Some(data));
+                write_acls(o, acl);
+                o.write_int(*flags);
+            }
+            Op::Delete { path, version } | Op::Check { path, version } => {
+                o.write_string(Some(path));
+                o.write_int(*version);
+            }
+            Op::Exists { path, watch } | Op::GetData { path, watch } => {
+                o.write_string(Some(path));
+                o.write_bool(*watch);
+            }
+            Op::GetChildren { path, watch, .. } => {
+                o.write_string(Some(path));
+                o.write_bool(*watch);
+            }
+            Op::SetData {
+                path,
+                data,
+                version,
+            } => {
+                o.write_string(Some(path));
+                o.write_buffer(Some(data));
+                o.write_int(*version);
+            }
+            Op::GetAcl { path } | Op::Sync { path } | Op::GetAllChildrenNumber { path } => {
+                o.write_string(Some(path))
+            }
+            Op::SetAcl { path, acl, version } => {
+                o.write_string(Some(path));
+                write_acls(o, acl);
+                o.write_int(*version);
+            }
+            Op::Multi(ops) => {
+                for op in ops {
+                    o.write_int(op.kind());
+                    o.write_bool(false);
+                    o.write_int(-1);
+                    op.write(o);
+                }
+                o.write_int(-1);
+                o.write_bool(true);
+                o.write_int(-1);
+            }
+            Op::SetWatches => {
+                o.write_long(0);
+                for _ in 0..3 {
+                    o.write_int(0);
+                }
+            }
+            Op::Ping | Op::CloseSession => {}
+        }
+    }
+
+    /// The op code of the request this op was read from.
+    pub fn kind(&self) -> i32 {
+        match self {
+            Op::Create {
+                with_stat: false, ..
+            } => op::CREATE,
+            Op::Create { flags, .. } if *flags == 4 => op::CREATE_CONTAINER,
+            Op::Create { .. } => op::CREATE2,
+            Op::Delete { .. } => op::DELETE,
+            Op::Exists { .. } => op::EXISTS,
+            Op::GetData { .. } => op::GET_DATA,
+            Op::SetData { .. } => op::SET_DATA,
+            Op::GetAcl { .. } => op::GET_ACL,
+            Op::SetAcl { .. } => op::SET_ACL,
+            Op::GetChildren {
+                with_stat: false, ..
+            } => op::GET_CHILDREN,
+            Op::GetChildren { .. } => op::GET_CHILDREN2,
+            Op::Sync { .. } => op::SYNC,
+            Op::Check { .. } => op::CHECK,
+            Op::Multi(_) => op::MULTI,
+            Op::GetAllChildrenNumber { .. } => op::GET_ALL_CHILDREN_NUMBER,
+            Op::SetWatches => op::SET_WATCHES,
+            Op::Ping => op::PING,
+            Op::CloseSession => op::CLOSE_SESSION,
+        }
+    }
+
     pub fn is_write(&self) -> bool {
         matches!(
             self,

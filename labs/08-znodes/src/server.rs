@@ -27,6 +27,33 @@ pub struct SessionLimits {
     pub max_ms: i32,
 }
 
+/// A transaction the server must make durable before it answers (lab 09 writes them to the
+/// transaction log and replays them after a restart). Replaying the same transactions, with
+/// their zxids and times, rebuilds exactly the same tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Txn {
+    CreateSession {
+        session: i64,
+        passwd: Vec<u8>,
+        timeout_ms: i32,
+    },
+    CloseSession {
+        session: i64,
+    },
+    /// A write request, replayed as it was applied.
+    Request {
+        session: i64,
+        op: Op,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedTxn {
+    pub zxid: i64,
+    pub time_ms: i64,
+    pub txn: Txn,
+}
+
 #[derive(Debug)]
 pub struct ZkServer {
     pub tree: DataTree,
@@ -35,6 +62,8 @@ pub struct ZkServer {
     pub sessions: BTreeMap<i64, Session>,
     limits: SessionLimits,
     next_session: i64,
+    /// Transactions applied since the shell last took them, oldest first.
+    pending: Vec<LoggedTxn>,
 }
 
 impl ZkServer {
@@ -45,6 +74,7 @@ impl ZkServer {
             zxid: 0,
             sessions: BTreeMap::new(),
             limits,
+            pending: Vec::new(),
             // ZooKeeper's SessionTrackerImpl.initializeNextSessionId.
             next_session: (((now_ms << 24) as u64 >> 8) as i64) | (myid << 56),
         }
@@ -97,6 +127,15 @@ impl ZkServer {
                 last_seen_ms: now_ms,
             },
         );
+        self.pending.push(LoggedTxn {
+            zxid: self.zxid,
+            time_ms: now_ms,
+            txn: Txn::CreateSession {
+                session: id,
+                passwd: passwd.clone(),
+                timeout_ms: timeout,
+            },
+        });
         ConnectResponse {
             protocol_version: 0,
             time_out: timeout,
@@ -118,10 +157,19 @@ impl ZkServer {
 
     /// Ends a session: its ephemeral nodes go, in one transaction.
     pub fn close_session(&mut self, session: i64) -> Vec<String> {
+        self.close_session_at(session, 0)
+    }
+
+    fn close_session_at(&mut self, session: i64, now_ms: i64) -> Vec<String> {
         if self.sessions.remove(&session).is_none() {
             return vec![];
         }
         self.zxid += 1;
+        self.pending.push(LoggedTxn {
+            zxid: self.zxid,
+            time_ms: now_ms,
+            txn: Txn::CloseSession { session },
+        });
         self.tree.kill_session(session, self.zxid)
     }
 
@@ -135,9 +183,65 @@ impl ZkServer {
             .collect();
         for id in &expired {
             tracing::info!(session = format!("0x{id:x}"), "session expired");
-            self.close_session(*id);
+            self.close_session_at(*id, now_ms);
         }
         expired
+    }
+
+    /// The transactions applied since the last call: what must be made durable before any
+    /// answer that depends on them goes out.
+    pub fn take_pending(&mut self) -> Vec<LoggedTxn> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Applies a transaction from the log again, after a restart (see [`Txn`]).
+    pub fn replay(&mut self, logged: &LoggedTxn) {
+        match &logged.txn {
+            Txn::CreateSession {
+                session,
+                passwd,
+                timeout_ms,
+            } => {
+                self.zxid = logged.zxid;
+                self.next_session = self.next_session.max(*session);
+                self.sessions.insert(
+                    *session,
+                    Session {
+                        id: *session,
+                        passwd: passwd.clone(),
+                        timeout_ms: *timeout_ms,
+                        last_seen_ms: logged.time_ms,
+                    },
+                );
+            }
+            Txn::CloseSession { session } => {
+                self.zxid = logged.zxid - 1;
+                self.close_session_at(*session, logged.time_ms);
+            }
+            Txn::Request { session, op } => {
+                self.zxid = logged.zxid - 1;
+                let _ = self.apply(*session, op, logged.time_ms);
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// Every restored session gets a fresh timeout from `now_ms`: its client has that long to
+    /// reconnect after the server's restart (as ZooKeeper does).
+    pub fn restart_session_clocks(&mut self, now_ms: i64) {
+        for s in self.sessions.values_mut() {
+            s.last_seen_ms = now_ms;
+        }
+    }
+
+    /// The server rebuilt from a snapshot: tree, sessions and the zxid it was taken at.
+    pub fn restore(&mut self, tree: DataTree, sessions: Vec<Session>, zxid: i64) {
+        self.tree = tree;
+        self.zxid = zxid;
+        for s in sessions {
+            self.next_session = self.next_session.max(s.id);
+            self.sessions.insert(s.id, s);
+        }
     }
 
     /// Applies one operation for `session` at `now_ms`: the zxid to put in the reply header and
@@ -151,11 +255,21 @@ impl ZkServer {
             Op::Multi(ops) => Ok(self.multi(session, ops, zxid, now_ms)),
             Op::CloseSession => {
                 self.zxid -= 1; // close_session takes its own zxid
-                self.close_session(session);
-                Ok(OpResult::Empty)
+                self.close_session_at(session, now_ms);
+                return (self.zxid, Ok(OpResult::Empty));
             }
             other => apply_one(&mut self.tree, session, other, zxid, now_ms),
         };
+        if op.is_write() {
+            self.pending.push(LoggedTxn {
+                zxid,
+                time_ms: now_ms,
+                txn: Txn::Request {
+                    session,
+                    op: op.clone(),
+                },
+            });
+        }
         (self.zxid, result)
     }
 
