@@ -69,6 +69,10 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+    /// Load a ZooKeeper with creates, setData, getData and deletes from many sessions; print
+    /// ops/s and latency percentiles (ours or a real one alike).
+    #[command(name = "zk-bench")]
+    ZkBench(crate::commands::zk_bench::ZkBenchArgs),
     /// Create, list, describe and delete topics (kafka-topics.sh).
     #[command(name = "kafka-topics")]
     KafkaTopics(crate::kafka_cli::TopicsArgs),

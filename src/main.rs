@@ -15,6 +15,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         // The broker needs no kafkalab workspace: it runs wherever server.properties is.
         return commands::kafka_server::run(config).map(|()| true);
     }
+    if let Command::ZkBench(args) = &cli.command {
+        return commands::zk_bench::run(args);
+    }
     if let Command::ZookeeperShell { server, command } = &cli.command {
         return commands::zookeeper_shell::run(server, command);
     }
@@ -49,6 +52,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         Command::KafkaServerStart { .. }
         | Command::ZookeeperServerStart { .. }
         | Command::ZookeeperShell { .. }
+        | Command::ZkBench(_)
         | Command::KafkaTopics(_)
         | Command::KafkaConsoleProducer(_)
         | Command::KafkaConsoleConsumer(_)

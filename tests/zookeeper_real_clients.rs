@@ -311,3 +311,38 @@ fn acknowledged_writes_survive_kill_9() {
     let (_, out, _) = shell(&zk.address(), &["create", "-s", "/acked/n-", "x"]);
     assert_eq!(out, "Created /acked/n-0000000300\n");
 }
+
+#[test]
+fn zk_bench_prints_a_line_per_phase_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    let out = run_ok(
+        Command::new(assert_cmd::cargo::cargo_bin("kafkalab")).args([
+            "zk-bench",
+            "--server",
+            &zk.address(),
+            "--clients",
+            "3",
+            "--ops",
+            "50",
+        ]),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[1].starts_with("phase") && lines[1].contains("p99 ms"),
+        "{out}"
+    );
+    for (line, phase) in lines[2..]
+        .iter()
+        .zip(["create", "setData", "getData", "delete"])
+    {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((fields[0], fields[1]), (phase, "150"), "{out}");
+        assert!(fields[2].parse::<f64>().unwrap() > 0.0);
+    }
+    assert_eq!(
+        shell(&zk.address(), &["ls", "/"]).1,
+        "[zookeeper]\n",
+        "the benchmark removed its nodes"
+    );
+}

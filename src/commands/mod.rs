@@ -9,5 +9,6 @@ pub mod loopback;
 pub mod topology;
 pub mod verify;
 pub mod workbook;
+pub mod zk_bench;
 pub mod zookeeper_server;
 pub mod zookeeper_shell;

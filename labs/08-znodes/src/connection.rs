@@ -11,10 +11,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config::ZooConfig;
 use crate::jute::{InputArchive, OutputArchive};
-use crate::proto::{op, ConnectRequest, Op};
+use crate::proto::{op, ConnectRequest, Op, OpResult};
 use crate::server::{LoggedTxn, SessionLimits, ZkServer};
 
 /// `jute.maxbuffer`: ZooKeeper's default limit for one packet (1 MiB − 1).
@@ -33,8 +34,20 @@ pub trait Journal: Send {
     fn write(&mut self, server: &ZkServer, txns: &[LoggedTxn]) -> std::io::Result<()>;
 }
 
+/// A request waiting for the processor.
+struct Pending {
+    session: i64,
+    op: Op,
+    now_ms: i64,
+    /// The answer, or `None` if the journal failed.
+    reply: oneshot::Sender<Option<(i64, Result<OpResult, crate::Code>)>>,
+}
+
 pub struct Shared {
     server: Mutex<ZkServer>,
+    submit: mpsc::UnboundedSender<Pending>,
+    /// Taken by `run`, which starts the processor.
+    requests: Mutex<Option<mpsc::UnboundedReceiver<Pending>>>,
     journal: Mutex<Option<Box<dyn Journal>>>,
     /// Set when the journal failed: the server stops rather than answer from state that is
     /// not on disk (ZooKeeper exits on a failed log write too).
@@ -58,8 +71,11 @@ impl Shared {
         server: ZkServer,
         journal: Option<Box<dyn Journal>>,
     ) -> Arc<Shared> {
+        let (submit, requests) = mpsc::unbounded_channel();
         Arc::new(Shared {
             server: Mutex::new(server),
+            submit,
+            requests: Mutex::new(Some(requests)),
             journal: Mutex::new(journal),
             failed: std::sync::atomic::AtomicBool::new(false),
             config,
@@ -268,9 +284,24 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 return;
             }
         };
-        let now = now_ms();
-        let alive = shared.server().touch(session, now);
-        if !alive {
+        // The request goes to the processor, which answers after its batch is on disk.
+        let (reply, answer) = oneshot::channel();
+        if shared
+            .submit
+            .send(Pending {
+                session,
+                op: op.clone(),
+                now_ms: now_ms(),
+                reply,
+            })
+            .is_err()
+        {
+            return;
+        }
+        let Ok(Some((zxid, result))) = answer.await else {
+            return; // the journal failed: nothing more is answered
+        };
+        if result == Err(crate::Code::SessionExpired) {
             // The session expired while this client was away.
             let mut o = OutputArchive::new();
             o.write_int(xid);
@@ -281,19 +312,6 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 .await;
             return;
         }
-        let (zxid, result) = {
-            let mut server = shared.server();
-            let answer = if matches!(op, Op::Ping) {
-                (server.zxid, Ok(crate::proto::OpResult::Empty))
-            } else {
-                server.apply(session, &op, now)
-            };
-            // Durable before it is answered: the transaction log is fsynced first.
-            if !shared.persist(&mut server) {
-                return;
-            }
-            answer
-        };
         let mut o = OutputArchive::new();
         o.write_int(if kind == op::PING { -2 } else { xid });
         o.write_long(zxid);
@@ -319,9 +337,53 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     }
 }
 
+/// The request processor: every request of every connection passes here, in arrival order.
+/// It takes all that are waiting (a batch), applies them, writes their transactions with one
+/// fsync, and only then answers them — ZooKeeper's group commit: no client sees a write that
+/// is not on disk, and concurrent writers share an fsync.
+async fn process(shared: Arc<Shared>, mut requests: mpsc::UnboundedReceiver<Pending>) {
+    while let Some(first) = requests.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 1_000 {
+            match requests.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let (answers, durable) = {
+            let mut server = shared.server();
+            let answers: Vec<(i64, Result<OpResult, crate::Code>)> = batch
+                .iter()
+                .map(|p| {
+                    if !server.touch(p.session, p.now_ms) {
+                        (server.zxid, Err(crate::Code::SessionExpired))
+                    } else if matches!(p.op, Op::Ping) {
+                        (server.zxid, Ok(OpResult::Empty))
+                    } else {
+                        server.apply(p.session, &p.op, p.now_ms)
+                    }
+                })
+                .collect();
+            let durable = shared.persist(&mut server);
+            (answers, durable)
+        };
+        for (p, answer) in batch.into_iter().zip(answers) {
+            let _ = p.reply.send(durable.then_some(answer));
+        }
+    }
+}
+
 /// Serves `listener` until `shutdown` completes; expires silent sessions every tick.
 pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let requests = shared
+        .requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    if let Some(requests) = requests {
+        tokio::spawn(process(shared.clone(), requests));
+    }
     let mut tick = tokio::time::interval(Duration::from_millis(
         shared.config.tick_time.clamp(50, 2_000) as u64 / 2,
     ));

@@ -9,11 +9,11 @@
 //!          2 closeSession:  session long
 //!          3 request:       session long | op type int | the request record
 //! ```
-//! A crash can leave the last record half written. On start the log is read up to the first
+//! A file is preallocated with zeros (ZooKeeper's `preAllocSize`); the records end where the
+//! zeros begin. A crash can leave the last record half written. On start the log is read up to the first
 //! record whose length or checksum is wrong, and cut there: nothing before it is lost, and that
 //! record was never acknowledged (the fsync had not returned).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lab08_znodes::jute::{InputArchive, OutputArchive};
@@ -115,6 +115,9 @@ pub fn read_records(bytes: &[u8]) -> ReadLog {
         }
         let len = u32::from_be_bytes(rest[0..4].try_into().expect("4 bytes")) as usize;
         let crc = u32::from_be_bytes(rest[4..8].try_into().expect("4 bytes"));
+        if len == 0 && rest.iter().all(|b| *b == 0) {
+            break None; // the preallocated zeros after the last record: the log's end
+        }
         if rest.len() < 8 + len {
             break Some(format!(
                 "a record of {len} bytes with {} there",
@@ -163,10 +166,16 @@ pub(crate) fn files_named(dir: &Path, prefix: &str) -> Result<Vec<(i64, PathBuf)
     Ok(out)
 }
 
+/// How much a new log file is grown to before use (ZooKeeper's `preAllocSize`, 64 MiB): with
+/// the blocks already there, each fsync only has to write data, not the file's new size.
+pub const PREALLOCATE: u64 = 64 << 20;
+
 /// An open log file taking appends.
 pub struct LogWriter {
     path: PathBuf,
     file: std::fs::File,
+    /// Where the next record goes (the file is longer: preallocated zeros).
+    position: u64,
 }
 
 impl LogWriter {
@@ -176,19 +185,37 @@ impl LogWriter {
         let path = dir.join(format!("log.{first_zxid:x}"));
         let file = std::fs::OpenOptions::new()
             .create(true)
-            .append(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
             .open(&path)
             .map_err(io("open", &path))?;
-        Ok(LogWriter { path, file })
+        file.set_len(PREALLOCATE)
+            .map_err(io("preallocate", &path))?;
+        file.sync_all().map_err(io("fsync", &path))?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(LogWriter {
+            path,
+            file,
+            position: 0,
+        })
     }
 
     /// Appends and fsyncs: when this returns, the transactions survive a crash.
     pub fn append(&mut self, txns: &[LoggedTxn]) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
         let mut bytes = Vec::new();
         for t in txns {
             bytes.extend_from_slice(&frame(&encode(t)));
         }
-        self.file.write_all(&bytes)?;
+        if self.position + bytes.len() as u64 > self.file.metadata()?.len() {
+            self.file
+                .set_len(self.position + bytes.len() as u64 + PREALLOCATE)?;
+        }
+        self.file.write_all_at(&bytes, self.position)?;
+        self.position += bytes.len() as u64;
         self.file.sync_data()
     }
 

@@ -109,19 +109,19 @@ fn step4_a_torn_tail_is_cut_and_the_rest_kept() {
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("log."))
         .collect();
     logs.sort();
+    // The log with the records (the newest one is empty: it waits for the next write).
     let last = logs
         .iter()
-        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .max_by_key(|p| {
+            lab09_persistence::txn_log::read_records(&std::fs::read(p).unwrap()).valid_len
+        })
         .unwrap()
         .clone();
-    // A crash in the middle of the last append: half a record at the end.
-    let len = std::fs::metadata(&last).unwrap().len();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&last)
-        .unwrap()
-        .set_len(len - 7)
-        .unwrap();
+    // A crash in the middle of the last append: half a record, then the preallocated zeros.
+    let end = lab09_persistence::txn_log::read_records(&std::fs::read(&last).unwrap()).valid_len;
+    let f = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    f.set_len(end - 7).unwrap();
+    f.set_len(end + 4096).unwrap();
     let (server, _) = recover(&config(dir.path()), 9_000, 1_000_000).unwrap();
     assert!(server.tree.stat("/eph").is_err(), "the torn write is gone");
     assert_eq!(
