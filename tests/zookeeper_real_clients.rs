@@ -24,7 +24,7 @@ impl Coordinator {
         std::fs::write(
             &config,
             format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n{extra}",
+                "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n{extra}",
                 dir.join("data").display()
             ),
         )
@@ -344,5 +344,80 @@ fn zk_bench_prints_a_line_per_phase_and_cleans_up() {
         shell(&zk.address(), &["ls", "/"]).1,
         "[zookeeper]\n",
         "the benchmark removed its nodes"
+    );
+}
+
+const WATCHES: &str = r#"
+import json, subprocess, sys, time
+from kazoo.client import KazooClient
+server = sys.argv[1]
+events = []
+a = KazooClient(hosts=server); a.start(timeout=10)
+a.ensure_path("/brokers/ids")
+@a.ChildrenWatch("/brokers/ids")
+def kids(children):
+    events.append(["kids", sorted(children)])
+@a.DataWatch("/controller")
+def controller(data, stat):
+    events.append(["controller", data.decode() if data else None])
+# Another process registers a "broker" and becomes "controller", then dies without closing its
+# session: its ephemeral nodes go when the session times out.
+subprocess.run([sys.executable, "-c", f'''
+import os
+from kazoo.client import KazooClient
+b = KazooClient(hosts="{server}", timeout=1.5); b.start(timeout=10)
+b.create("/brokers/ids/1", b"h1", ephemeral=True)
+b.create("/controller", b"1", ephemeral=True)
+b.set("/controller", b"2")
+os._exit(0)
+'''], check=True)
+deadline = time.time() + 15
+while time.time() < deadline and events[-2:] != [["kids", []], ["controller", None]] and events[-2:] != [["controller", None], ["kids", []]]:
+    time.sleep(0.1)
+a.stop()
+print(json.dumps(events))
+"#;
+
+#[test]
+fn kazoo_watches_see_creates_changes_and_a_dead_sessions_nodes_going() {
+    if !support::python_module("kazoo", "pip install kazoo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "tickTime=500\n");
+    let out = run_ok(Command::new("timeout").args(["60", "python3", "-c", WATCHES, &zk.address()]));
+    let events: Vec<serde_json::Value> = serde_json::from_str(out.trim()).unwrap();
+    let kids: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e[0] == "kids")
+        .map(|e| &e[1])
+        .collect();
+    let controller: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e[0] == "controller")
+        .map(|e| &e[1])
+        .collect();
+    assert_eq!(
+        kids,
+        [
+            &serde_json::json!([]),
+            &serde_json::json!(["1"]),
+            &serde_json::json!([])
+        ],
+        "{events:?}"
+    );
+    assert_eq!(
+        controller.first(),
+        Some(&&serde_json::Value::Null),
+        "{events:?}"
+    );
+    assert_eq!(
+        controller.last(),
+        Some(&&serde_json::Value::Null),
+        "the node went with the session: {events:?}"
+    );
+    assert!(
+        controller.iter().any(|c| **c == "1" || **c == "2"),
+        "the creation was seen: {events:?}"
     );
 }

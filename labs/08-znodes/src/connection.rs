@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::config::ZooConfig;
 use crate::jute::{InputArchive, OutputArchive};
-use crate::proto::{op, ConnectRequest, Op, OpResult};
+use crate::proto::{ConnectRequest, Op, OpResult};
 use crate::server::{LoggedTxn, SessionLimits, ZkServer};
 
 /// `jute.maxbuffer`: ZooKeeper's default limit for one packet (1 MiB − 1).
@@ -34,13 +34,17 @@ pub trait Journal: Send {
     fn write(&mut self, server: &ZkServer, txns: &[LoggedTxn]) -> std::io::Result<()>;
 }
 
-/// A request waiting for the processor.
+/// A connection's outgoing frames.
+type Outbox = mpsc::UnboundedSender<Vec<u8>>;
+
+/// A request waiting for the processor, with where its answer goes.
 struct Pending {
     session: i64,
+    xid: i32,
     op: Op,
     now_ms: i64,
-    /// The answer, or `None` if the journal failed.
-    reply: oneshot::Sender<Option<(i64, Result<OpResult, crate::Code>)>>,
+    /// The connection's outgoing frames: answers and watch events, in order.
+    out: mpsc::UnboundedSender<Vec<u8>>,
 }
 
 pub struct Shared {
@@ -48,6 +52,8 @@ pub struct Shared {
     submit: mpsc::UnboundedSender<Pending>,
     /// Taken by `run`, which starts the processor.
     requests: Mutex<Option<mpsc::UnboundedReceiver<Pending>>>,
+    /// Session → its current connection's outgoing frames (where its watch events go).
+    outboxes: Mutex<HashMap<i64, mpsc::UnboundedSender<Vec<u8>>>>,
     journal: Mutex<Option<Box<dyn Journal>>>,
     /// Set when the journal failed: the server stops rather than answer from state that is
     /// not on disk (ZooKeeper exits on a failed log write too).
@@ -76,6 +82,7 @@ impl Shared {
             server: Mutex::new(server),
             submit,
             requests: Mutex::new(Some(requests)),
+            outboxes: Mutex::new(HashMap::new()),
             journal: Mutex::new(journal),
             failed: std::sync::atomic::AtomicBool::new(false),
             config,
@@ -184,7 +191,7 @@ fn four_letter_word(word: &str, shared: &Shared) -> Option<String> {
 }
 
 /// Reads one length-prefixed packet; `Ok(None)` when the client closed.
-async fn read_packet(stream: &mut TcpStream) -> std::io::Result<Option<Vec<u8>>> {
+async fn read_packet(stream: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result<Option<Vec<u8>>> {
     let mut len = [0u8; 4];
     match stream.read_exact(&mut len).await {
         Ok(_) => {}
@@ -259,13 +266,32 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     }
     let session = response.session_id;
     tracing::debug!(%peer, session = format!("0x{session:x}"), timeout = response.time_out, "session established");
+    // Answers and watch events leave through one queue, written by one task, so a client
+    // always sees a watch event before any answer that shows the change.
+    let (out, mut outbox) = mpsc::unbounded_channel::<Vec<u8>>();
+    shared
+        .outboxes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(session, out.clone());
+    let (mut reader, mut writer) = stream.into_split();
+    let shared_w = shared.clone();
+    let writing = tokio::spawn(async move {
+        while let Some(frame) = outbox.recv().await {
+            if writer.write_all(&frame).await.is_err() {
+                break;
+            }
+            shared_w.sent.fetch_add(1, Ordering::Relaxed);
+        }
+        let _ = writer.shutdown().await;
+    });
     loop {
-        let packet = match read_packet(&mut stream).await {
+        let packet = match read_packet(&mut reader).await {
             Ok(Some(p)) => p,
-            Ok(None) => return,
+            Ok(None) => break,
             Err(e) => {
                 tracing::warn!(%peer, "closing the connection: {e}");
-                return;
+                break;
             }
         };
         shared.received.fetch_add(1, Ordering::Relaxed);
@@ -274,73 +300,71 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             (Ok(x), Ok(k)) => (x, k),
             _ => {
                 tracing::warn!(%peer, "closing the connection: a request without a header");
-                return;
+                break;
             }
         };
         let op = match Op::read(kind, &mut i) {
             Ok(op) => op,
             Err(e) => {
                 tracing::warn!(%peer, xid, kind, "closing the connection: unreadable request: {e}");
-                return;
+                break;
             }
         };
-        // The request goes to the processor, which answers after its batch is on disk.
-        let (reply, answer) = oneshot::channel();
-        if shared
-            .submit
-            .send(Pending {
-                session,
-                op: op.clone(),
-                now_ms: now_ms(),
-                reply,
-            })
-            .is_err()
-        {
-            return;
-        }
-        let Ok(Some((zxid, result))) = answer.await else {
-            return; // the journal failed: nothing more is answered
+        let closing = matches!(op, Op::CloseSession);
+        let pending = Pending {
+            session,
+            xid,
+            op,
+            now_ms: now_ms(),
+            out: out.clone(),
         };
-        if result == Err(crate::Code::SessionExpired) {
-            // The session expired while this client was away.
-            let mut o = OutputArchive::new();
-            o.write_int(xid);
-            o.write_long(0);
-            o.write_int(crate::Code::SessionExpired.code());
-            let _ = stream
-                .write_all(&OutputArchive::frame(&o.into_bytes()))
-                .await;
-            return;
-        }
-        let mut o = OutputArchive::new();
-        o.write_int(if kind == op::PING { -2 } else { xid });
-        o.write_long(zxid);
-        match &result {
-            Ok(r) => {
-                o.write_int(0);
-                r.write(&mut o);
-            }
-            Err(code) => o.write_int(code.code()),
-        }
-        if stream
-            .write_all(&OutputArchive::frame(&o.into_bytes()))
-            .await
-            .is_err()
-        {
-            return;
-        }
-        shared.sent.fetch_add(1, Ordering::Relaxed);
-        if matches!(op, Op::CloseSession) {
-            let _ = stream.shutdown().await;
-            return;
+        if shared.submit.send(pending).is_err() || closing {
+            break;
         }
     }
+    // This connection is done: stop routing the session's events here (a reconnect may have
+    // replaced it already), and let the writer finish what is queued.
+    {
+        let mut outboxes = shared.outboxes.lock().unwrap_or_else(|e| e.into_inner());
+        if outboxes.get(&session).is_some_and(|o| o.same_channel(&out)) {
+            outboxes.remove(&session);
+        }
+    }
+    drop(out);
+    let _ = writing.await;
+}
+
+/// A reply header and, for success, the result record, framed.
+fn reply_frame(xid: i32, zxid: i64, result: &Result<OpResult, crate::Code>) -> Vec<u8> {
+    let mut o = OutputArchive::new();
+    o.write_int(xid);
+    o.write_long(zxid);
+    match result {
+        Ok(r) => {
+            o.write_int(0);
+            r.write(&mut o);
+        }
+        Err(code) => o.write_int(code.code()),
+    }
+    OutputArchive::frame(&o.into_bytes())
+}
+
+/// A watch event: reply header with xid −1, then type, state (3: SyncConnected) and path.
+fn event_frame(kind: crate::watch::EventType, path: &str) -> Vec<u8> {
+    let mut o = OutputArchive::new();
+    o.write_int(-1);
+    o.write_long(-1);
+    o.write_int(0);
+    o.write_int(kind as i32);
+    o.write_int(3);
+    o.write_string(Some(path));
+    OutputArchive::frame(&o.into_bytes())
 }
 
 /// The request processor: every request of every connection passes here, in arrival order.
 /// It takes all that are waiting (a batch), applies them, writes their transactions with one
-/// fsync, and only then answers them — ZooKeeper's group commit: no client sees a write that
-/// is not on disk, and concurrent writers share an fsync.
+/// fsync, and only then sends the answers and watch events — ZooKeeper's group commit: no
+/// client sees a write that is not on disk, and concurrent writers share an fsync.
 async fn process(shared: Arc<Shared>, mut requests: mpsc::UnboundedReceiver<Pending>) {
     while let Some(first) = requests.recv().await {
         let mut batch = vec![first];
@@ -350,25 +374,40 @@ async fn process(shared: Arc<Shared>, mut requests: mpsc::UnboundedReceiver<Pend
                 Err(_) => break,
             }
         }
-        let (answers, durable) = {
+        // Frames in the order they must reach each client: a request's watch events first,
+        // then its answer.
+        let mut frames: Vec<(i64, Option<Outbox>, Vec<u8>)> = Vec::new();
+        let durable = {
             let mut server = shared.server();
-            let answers: Vec<(i64, Result<OpResult, crate::Code>)> = batch
-                .iter()
-                .map(|p| {
-                    if !server.touch(p.session, p.now_ms) {
-                        (server.zxid, Err(crate::Code::SessionExpired))
-                    } else if matches!(p.op, Op::Ping) {
-                        (server.zxid, Ok(OpResult::Empty))
-                    } else {
-                        server.apply(p.session, &p.op, p.now_ms)
-                    }
-                })
-                .collect();
-            let durable = shared.persist(&mut server);
-            (answers, durable)
+            for p in &batch {
+                let (zxid, result) = if !server.touch(p.session, p.now_ms) {
+                    (0, Err(crate::Code::SessionExpired))
+                } else if matches!(p.op, Op::Ping) {
+                    (server.zxid, Ok(OpResult::Empty))
+                } else {
+                    server.apply(p.session, &p.op, p.now_ms)
+                };
+                for (session, kind, path) in server.take_notifications() {
+                    frames.push((session, None, event_frame(kind, &path)));
+                }
+                let xid = if matches!(p.op, Op::Ping) { -2 } else { p.xid };
+                frames.push((
+                    p.session,
+                    Some(p.out.clone()),
+                    reply_frame(xid, zxid, &result),
+                ));
+            }
+            shared.persist(&mut server)
         };
-        for (p, answer) in batch.into_iter().zip(answers) {
-            let _ = p.reply.send(durable.then_some(answer));
+        if !durable {
+            continue; // nothing is answered; `run` stops the server
+        }
+        let outboxes = shared.outboxes.lock().unwrap_or_else(|e| e.into_inner());
+        for (session, out, frame) in frames {
+            let target = out.as_ref().or_else(|| outboxes.get(&session));
+            if let Some(out) = target {
+                let _ = out.send(frame);
+            }
         }
     }
 }
@@ -421,9 +460,18 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
             _ = tick.tick() => {
                 let mut server = shared.server();
                 server.expire(now_ms());
-                shared.persist(&mut server);
-                if shared.failed.load(Ordering::Relaxed) {
+                let events = server.take_notifications();
+                let durable = shared.persist(&mut server);
+                drop(server);
+                if !durable {
                     break;
+                }
+                // Watchers of an expired session's ephemeral nodes hear they are gone.
+                let outboxes = shared.outboxes.lock().unwrap_or_else(|e| e.into_inner());
+                for (session, kind, path) in events {
+                    if let Some(out) = outboxes.get(&session) {
+                        let _ = out.send(event_frame(kind, &path));
+                    }
                 }
             }
             _ = &mut shutdown => break,

@@ -13,6 +13,7 @@
 //! - `connection` — given: the tokio shell, sessions' expiry timer, four-letter words.
 //! - `proto` — given: the request and response records and operation codes.
 //! - `server` — given: sessions, zxids and multi around the tree.
+//! - `watch` — step 6: one-shot watches and the events a change fires.
 //! - `stat` — given: `Stat` and `ACL`, field by field.
 //! - `code` — given: ZooKeeper's error codes.
 //! - `error` — the one error type.
@@ -27,6 +28,7 @@ pub mod jute;
 pub mod proto;
 pub mod server;
 pub mod stat;
+pub mod watch;
 
 pub use code::Code;
 pub use data_tree::{CreateMode, DataTree};

@@ -145,8 +145,13 @@ pub enum Op {
     GetAllChildrenNumber {
         path: String,
     },
-    /// setWatches after a reconnect: watches are lab 09's; read and acknowledged here.
-    SetWatches,
+    /// setWatches after a reconnect: the client's watches again, with the last zxid it saw.
+    SetWatches {
+        relative_zxid: i64,
+        data: Vec<String>,
+        exist: Vec<String>,
+        child: Vec<String>,
+    },
     Ping,
     CloseSession,
 }
@@ -234,14 +239,25 @@ impl Op {
                 path: i.read_path()?,
             },
             op::SET_WATCHES => {
-                let _relative_zxid = i.read_long()?;
+                let relative_zxid = i.read_long()?;
+                let mut lists = Vec::new();
                 for _ in 0..3 {
                     let n = i.read_count()?.unwrap_or(0);
-                    for _ in 0..n {
-                        i.read_path()?;
-                    }
+                    lists.push(
+                        (0..n)
+                            .map(|_| i.read_path())
+                            .collect::<Result<Vec<String>>>()?,
+                    );
                 }
-                Op::SetWatches
+                let child = lists.pop().unwrap_or_default();
+                let exist = lists.pop().unwrap_or_default();
+                let data = lists.pop().unwrap_or_default();
+                Op::SetWatches {
+                    relative_zxid,
+                    data,
+                    exist,
+                    child,
+                }
             }
             op::PING => Op::Ping,
             op::CLOSE_SESSION => Op::CloseSession,
@@ -320,10 +336,18 @@ impl Op {
                 o.write_bool(true);
                 o.write_int(-1);
             }
-            Op::SetWatches => {
-                o.write_long(0);
-                for _ in 0..3 {
-                    o.write_int(0);
+            Op::SetWatches {
+                relative_zxid,
+                data,
+                exist,
+                child,
+            } => {
+                o.write_long(*relative_zxid);
+                for list in [data, exist, child] {
+                    o.write_int(list.len() as i32);
+                    for p in list {
+                        o.write_string(Some(p));
+                    }
                 }
             }
             Op::Ping | Op::CloseSession => {}
@@ -352,7 +376,7 @@ impl Op {
             Op::Check { .. } => op::CHECK,
             Op::Multi(_) => op::MULTI,
             Op::GetAllChildrenNumber { .. } => op::GET_ALL_CHILDREN_NUMBER,
-            Op::SetWatches => op::SET_WATCHES,
+            Op::SetWatches { .. } => op::SET_WATCHES,
             Op::Ping => op::PING,
             Op::CloseSession => op::CLOSE_SESSION,
         }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use crate::code::Code;
 use crate::data_tree::{CreateMode, DataTree};
 use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
+use crate::watch::{Change, EventType, WatchManager};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -64,6 +65,9 @@ pub struct ZkServer {
     next_session: i64,
     /// Transactions applied since the shell last took them, oldest first.
     pending: Vec<LoggedTxn>,
+    pub watches: WatchManager,
+    /// Watch events to send, in the order the changes happened: (session, type, path).
+    notifications: Vec<(i64, EventType, String)>,
 }
 
 impl ZkServer {
@@ -75,6 +79,8 @@ impl ZkServer {
             sessions: BTreeMap::new(),
             limits,
             pending: Vec::new(),
+            watches: WatchManager::default(),
+            notifications: Vec::new(),
             // ZooKeeper's SessionTrackerImpl.initializeNextSessionId.
             next_session: (((now_ms << 24) as u64 >> 8) as i64) | (myid << 56),
         }
@@ -170,7 +176,19 @@ impl ZkServer {
             time_ms: now_ms,
             txn: Txn::CloseSession { session },
         });
-        self.tree.kill_session(session, self.zxid)
+        self.watches.remove_session(session);
+        let deleted = self.tree.kill_session(session, self.zxid);
+        // Other sessions watching the ephemeral nodes hear that they are gone.
+        for path in &deleted {
+            let events = self.watches.trigger(&Change::Deleted(path.clone()));
+            self.notifications.extend(events);
+        }
+        deleted
+    }
+
+    /// The watch events since the last call, in order.
+    pub fn take_notifications(&mut self) -> Vec<(i64, EventType, String)> {
+        std::mem::take(&mut self.notifications)
     }
 
     /// Sessions silent for longer than their timeout: closed. Returns their ids.
@@ -251,15 +269,46 @@ impl ZkServer {
             self.zxid += 1;
         }
         let zxid = self.zxid;
+        let mut changes = Vec::new();
         let result = match op {
-            Op::Multi(ops) => Ok(self.multi(session, ops, zxid, now_ms)),
+            Op::Multi(ops) => Ok(self.multi(session, ops, zxid, now_ms, &mut changes)),
             Op::CloseSession => {
                 self.zxid -= 1; // close_session takes its own zxid
                 self.close_session_at(session, now_ms);
                 return (self.zxid, Ok(OpResult::Empty));
             }
-            other => apply_one(&mut self.tree, session, other, zxid, now_ms),
+            Op::SetWatches {
+                relative_zxid,
+                data,
+                exist,
+                child,
+            } => {
+                self.set_watches(session, *relative_zxid, data, exist, child);
+                Ok(OpResult::Empty)
+            }
+            other => apply_one(&mut self.tree, session, other, zxid, now_ms, &mut changes),
         };
+        // Reads with watch = true leave a watch; existing one even on a missing node.
+        match (op, &result) {
+            (Op::GetData { path, watch: true }, Ok(_))
+            | (Op::Exists { path, watch: true }, Ok(_)) => {
+                self.watches.add_data_watch(path, session)
+            }
+            (Op::Exists { path, watch: true }, Err(Code::NoNode)) => {
+                self.watches.add_data_watch(path, session)
+            }
+            (
+                Op::GetChildren {
+                    path, watch: true, ..
+                },
+                Ok(_),
+            ) => self.watches.add_child_watch(path, session),
+            _ => {}
+        }
+        for change in &changes {
+            let events = self.watches.trigger(change);
+            self.notifications.extend(events);
+        }
         if op.is_write() {
             self.pending.push(LoggedTxn {
                 zxid,
@@ -273,15 +322,67 @@ impl ZkServer {
         (self.zxid, result)
     }
 
+    /// setWatches after a reconnect: what changed since `relative_zxid` fires at once, the
+    /// rest is watched again (ZooKeeper's `DataTree.setWatches`).
+    fn set_watches(
+        &mut self,
+        session: i64,
+        relative_zxid: i64,
+        data: &[String],
+        exist: &[String],
+        child: &[String],
+    ) {
+        for path in data {
+            match self.tree.stat(path) {
+                Err(_) => self
+                    .notifications
+                    .push((session, EventType::NodeDeleted, path.clone())),
+                Ok(s) if s.mzxid > relative_zxid => {
+                    self.notifications
+                        .push((session, EventType::NodeDataChanged, path.clone()))
+                }
+                Ok(_) => self.watches.add_data_watch(path, session),
+            }
+        }
+        for path in exist {
+            match self.tree.stat(path) {
+                Ok(_) => self
+                    .notifications
+                    .push((session, EventType::NodeCreated, path.clone())),
+                Err(_) => self.watches.add_data_watch(path, session),
+            }
+        }
+        for path in child {
+            match self.tree.stat(path) {
+                Err(_) => self
+                    .notifications
+                    .push((session, EventType::NodeDeleted, path.clone())),
+                Ok(s) if s.pzxid > relative_zxid => {
+                    self.notifications
+                        .push((session, EventType::NodeChildrenChanged, path.clone()))
+                }
+                Ok(_) => self.watches.add_child_watch(path, session),
+            }
+        }
+    }
+
     /// A multi is all or nothing: the ops run on a copy of the tree, which replaces the tree
     /// only if every op succeeded. On failure, ops before the failing one report OK (0), the
     /// failing one its error, the ones after RUNTIMEINCONSISTENCY — as ZooKeeper reports.
-    fn multi(&mut self, session: i64, ops: &[Op], zxid: i64, now_ms: i64) -> OpResult {
+    fn multi(
+        &mut self,
+        session: i64,
+        ops: &[Op],
+        zxid: i64,
+        now_ms: i64,
+        changes: &mut Vec<Change>,
+    ) -> OpResult {
         let mut copy = self.tree.clone();
         let mut results = Vec::with_capacity(ops.len());
         let mut failed = None;
+        let mut multi_changes = Vec::new();
         for (index, op) in ops.iter().enumerate() {
-            match apply_one(&mut copy, session, op, zxid, now_ms) {
+            match apply_one(&mut copy, session, op, zxid, now_ms, &mut multi_changes) {
                 Ok(r) => results.push((op.code(), Ok(r))),
                 Err(code) => {
                     failed = Some((index, code));
@@ -292,6 +393,7 @@ impl ZkServer {
         match failed {
             None => {
                 self.tree = copy;
+                changes.extend(multi_changes);
                 OpResult::Multi(results)
             }
             Some((at, code)) => OpResult::Multi(
@@ -317,6 +419,7 @@ fn apply_one(
     op: &Op,
     zxid: i64,
     now_ms: i64,
+    changes: &mut Vec<Change>,
 ) -> Result<OpResult, Code> {
     match op {
         Op::Create {
@@ -328,6 +431,7 @@ fn apply_one(
         } => {
             let mode = CreateMode::from_flags(*flags).ok_or(Code::BadArguments)?;
             let created = tree.create(path, data, acl, mode, session, zxid, now_ms)?;
+            changes.push(Change::Created(created.clone()));
             Ok(if *with_stat {
                 let stat = tree.stat(&created)?;
                 OpResult::PathStat(created, stat)
@@ -335,16 +439,22 @@ fn apply_one(
                 OpResult::Path(created)
             })
         }
-        Op::Delete { path, version } => tree.delete(path, *version, zxid).map(|()| OpResult::Empty),
+        Op::Delete { path, version } => {
+            tree.delete(path, *version, zxid)?;
+            changes.push(Change::Deleted(path.clone()));
+            Ok(OpResult::Empty)
+        }
         Op::Exists { path, .. } => tree.stat(path).map(OpResult::Stat),
         Op::GetData { path, .. } => tree.get_data(path).map(|(d, s)| OpResult::Data(d, s)),
         Op::SetData {
             path,
             data,
             version,
-        } => tree
-            .set_data(path, data, *version, zxid, now_ms)
-            .map(OpResult::Stat),
+        } => {
+            let stat = tree.set_data(path, data, *version, zxid, now_ms)?;
+            changes.push(Change::DataChanged(path.clone()));
+            Ok(OpResult::Stat(stat))
+        }
         Op::GetAcl { path } => tree.get_acl(path).map(|(a, s)| OpResult::Acl(a, s)),
         Op::SetAcl { path, acl, version } => tree.set_acl(path, acl, *version).map(OpResult::Stat),
         Op::GetChildren {
@@ -371,7 +481,7 @@ fn apply_one(
                     .count() as i32,
             ))
         }
-        Op::SetWatches | Op::Ping => Ok(OpResult::Empty),
+        Op::SetWatches { .. } | Op::Ping => Ok(OpResult::Empty),
         Op::Multi(_) | Op::CloseSession => Err(Code::BadArguments),
     }
 }
