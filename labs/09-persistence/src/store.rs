@@ -45,22 +45,25 @@ pub fn recover(
 ) -> Result<(ZkServer, FileJournal)> {
     let (snap_dir, log_dir) = dirs(config);
     let mut server = ZkServer::new(limits(config), config.myid, now_ms);
-    // BEGIN SOLUTION step 4: restore the newest valid snapshot, replay the logged transactions after its zxid, restart the session clocks
-    let mut from = 0;
-    if let Some(snap) = snapshot::newest_valid(&snap_dir)? {
-        from = snap.zxid;
-        server.restore(snap.tree, snap.sessions, snap.zxid);
-    }
-    let txns = txn_log::read_logs(&log_dir, from)?;
-    for t in &txns {
-        server.replay(t);
-    }
-    server.restart_session_clocks(now_ms);
-    // END SOLUTION
+    let replayed: usize = {
+        // BEGIN SOLUTION step 4: restore the newest valid snapshot, replay the logged transactions after its zxid, restart the session clocks; count the replayed ones
+        let mut from = 0;
+        if let Some(snap) = snapshot::newest_valid(&snap_dir)? {
+            from = snap.zxid;
+            server.restore(snap.tree, snap.sessions, snap.zxid);
+        }
+        let txns = txn_log::read_logs(&log_dir, from)?;
+        for t in &txns {
+            server.replay(t);
+        }
+        server.restart_session_clocks(now_ms);
+        txns.len()
+        // END SOLUTION
+    };
     if server.zxid > 0 {
         tracing::info!(
             zxid = format!("0x{:x}", server.zxid),
-            replayed = txns.len(),
+            replayed,
             nodes = server.tree.node_count(),
             sessions = server.sessions.len(),
             "recovered"
@@ -74,7 +77,7 @@ pub fn recover(
             log_dir,
             snap_dir,
             writer,
-            since_snapshot: txns.len() as u64,
+            since_snapshot: replayed as u64,
             snap_count: snap_count.max(1),
         },
     ))

@@ -66,8 +66,13 @@ fn step1_a_record_is_length_crc_payload() {
 }
 
 #[test]
-fn step1_every_transaction_round_trips() {
+fn step1_every_transaction_round_trips_through_a_record() {
     for t in txns() {
-        assert_eq!(decode(&encode(&t)).unwrap(), t);
+        let record = frame(&encode(&t));
+        assert_eq!(
+            decode(&record[8..]).unwrap(),
+            t,
+            "the payload after the 8-byte frame header"
+        );
     }
 }
