@@ -421,3 +421,115 @@ fn kazoo_watches_see_creates_changes_and_a_dead_sessions_nodes_going() {
         "the creation was seen: {events:?}"
     );
 }
+
+const RECIPES: &str = r#"
+import json, sys, threading, time
+from kazoo.client import KazooClient
+server = sys.argv[1]
+a = KazooClient(hosts=server); a.start(timeout=10)
+b = KazooClient(hosts=server); b.start(timeout=10)
+out = {}
+# Lock: b waits while a holds it, and gets it when a lets go.
+la, lb = a.Lock("/locks/res", "a"), b.Lock("/locks/res", "b")
+la.acquire(timeout=10)
+out["contenders"] = la.contenders()
+from kazoo.exceptions import LockTimeout
+try:
+    out["b_while_a_holds"] = lb.acquire(timeout=1)
+except LockTimeout:
+    out["b_while_a_holds"] = False
+order = []
+def b_takes():
+    lb.acquire(timeout=10); order.append("b"); lb.release()
+t = threading.Thread(target=b_takes); t.start()
+time.sleep(0.5); order.append("a releases"); la.release(); t.join(15)
+out["lock_order"] = order
+out["contenders_after"] = la.contenders()
+# Election: a leads first; when a's leadership ends, b leads.
+leaders = []
+stop_a = threading.Event()
+def lead(name, until):
+    leaders.append(name); until.wait(15)
+ea, eb = a.Election("/election", "a"), b.Election("/election", "b")
+ta = threading.Thread(target=lambda: ea.run(lead, "a", stop_a)); ta.start()
+time.sleep(1)
+stop_b = threading.Event()
+tb = threading.Thread(target=lambda: eb.run(lead, "b", stop_b)); tb.start()
+time.sleep(1)
+out["contenders_election"] = ea.contenders()
+stop_a.set(); ta.join(15)
+deadline = time.time() + 10
+while time.time() < deadline and len(leaders) < 2:
+    time.sleep(0.1)
+stop_b.set(); tb.join(15)
+out["leaders"] = leaders
+a.stop(); b.stop()
+print(json.dumps(out))
+"#;
+
+#[test]
+fn kazoo_lock_and_election_recipes_work_between_two_clients() {
+    if !support::python_module("kazoo", "pip install kazoo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    let out = run_ok(Command::new("timeout").args(["90", "python3", "-c", RECIPES, &zk.address()]));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["b_while_a_holds"], false, "{v}");
+    assert_eq!(
+        v["lock_order"],
+        serde_json::json!(["a releases", "b"]),
+        "{v}"
+    );
+    assert_eq!(v["contenders"], serde_json::json!(["a"]), "{v}");
+    assert_eq!(v["contenders_after"], serde_json::json!([]), "{v}");
+    assert_eq!(
+        v["contenders_election"],
+        serde_json::json!(["a", "b"]),
+        "{v}"
+    );
+    assert_eq!(v["leaders"], serde_json::json!(["a", "b"]), "{v}");
+}
+
+#[test]
+fn bad_config_names_the_line_and_max_client_cnxns_is_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("zoo.cfg");
+    std::fs::write(&config, "tickTime=2000\nclientPort=not-a-port\n").unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .arg("zookeeper-server-start")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("zoo.cfg line 2: clientPort"),
+        "{err}"
+    );
+    // Two connections from one address at most: the third is closed at once.
+    let zk = Coordinator::start(dir.path(), "maxClientCnxns=2\n");
+    let first = std::net::TcpStream::connect(("127.0.0.1", zk.port)).unwrap();
+    let second = std::net::TcpStream::connect(("127.0.0.1", zk.port)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut third = std::net::TcpStream::connect(("127.0.0.1", zk.port)).unwrap();
+    third
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 1];
+    assert_eq!(
+        third.read(&mut buf).unwrap_or(0),
+        0,
+        "the third connection is closed"
+    );
+    drop((first, second));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        four_letter(zk.port, "srvr")
+            .lines()
+            .next()
+            .map(|l| l.starts_with("Zookeeper version")),
+        Some(true),
+        "room again once they close"
+    );
+}
