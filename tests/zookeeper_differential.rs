@@ -5,12 +5,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::broker::free_port;
+use support::coordinator::Coordinator;
 use support::run_ok;
 
 const SCENARIO: &str = r#"
@@ -114,46 +115,6 @@ impl Drop for RealZooKeeper {
     }
 }
 
-struct Ours {
-    child: Child,
-    port: u16,
-}
-
-impl Ours {
-    fn start(dir: &Path) -> Ours {
-        let port = free_port();
-        let config = dir.join("zoo.cfg");
-        std::fs::write(
-            &config,
-            format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n",
-                dir.join("data").display()
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
-            .arg("zookeeper-server-start")
-            .arg(&config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("kafkalab zookeeper started"), "{line:?}");
-        Ours { child, port }
-    }
-}
-
-impl Drop for Ours {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn our_coordinator_answers_like_zookeeper_3_8() {
     if !support::python_module("kazoo", "pip install kazoo")
@@ -166,7 +127,7 @@ fn our_coordinator_answers_like_zookeeper_3_8() {
     }
     let (real_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let real = RealZooKeeper::start(real_dir.path());
-    let ours = Ours::start(our_dir.path());
+    let ours = Coordinator::start(our_dir.path(), "");
     let run = |port: u16| -> serde_json::Value {
         let out = run_ok(Command::new("timeout").args([
             "60",
@@ -219,7 +180,7 @@ fn zkcli_one_shot_commands_work_against_our_coordinator() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let ours = Ours::start(dir.path());
+    let ours = Coordinator::start(dir.path(), "");
     let server = format!("127.0.0.1:{}", ours.port);
     // zkCli.sh prints some answers on stdout and some (errors, "Created") on stderr: read both.
     let cli = |args: &[&str]| {

@@ -5,56 +5,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
 
-use support::broker::free_port;
+use support::coordinator::Coordinator;
 use support::run_ok;
-
-struct Coordinator {
-    child: Child,
-    port: u16,
-}
-
-impl Coordinator {
-    fn start(dir: &Path, extra: &str) -> Coordinator {
-        let port = free_port();
-        let config = dir.join("zoo.cfg");
-        std::fs::write(
-            &config,
-            format!(
-                "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n{extra}",
-                dir.join("data").display()
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
-            .arg("zookeeper-server-start")
-            .arg(&config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("kafkalab zookeeper started"), "{line:?}");
-        Coordinator { child, port }
-    }
-
-    fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Coordinator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn four_letter(port: u16, word: &str) -> String {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();

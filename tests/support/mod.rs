@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod coordinator;
 
 use std::process::Command;
 

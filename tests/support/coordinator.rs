@@ -1,0 +1,53 @@
+//! Our coordinator as a process: `kafkalab zookeeper-server-start zoo.cfg` on a loopback port.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::support::broker::free_port;
+
+/// A running coordinator; killed with SIGKILL (no shutdown at all) on drop.
+pub struct Coordinator {
+    child: Child,
+    pub port: u16,
+}
+
+impl Coordinator {
+    /// `kafkalab zookeeper-server-start` with a zoo.cfg in `dir` (plus `extra` lines).
+    pub fn start(dir: &Path, extra: &str) -> Coordinator {
+        let port = free_port();
+        let config = dir.join("zoo.cfg");
+        std::fs::write(
+            &config,
+            format!(
+                "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n{extra}",
+                dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+            .arg("zookeeper-server-start")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("kafkalab zookeeper started"), "{line:?}");
+        Coordinator { child, port }
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Coordinator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
