@@ -488,3 +488,72 @@ fn bad_config_names_the_line_and_max_client_cnxns_is_enforced() {
         "room again once they close"
     );
 }
+
+const RECONNECT: &str = r#"
+import json, sys, time
+from kazoo.client import KazooClient
+from kazoo.protocol.states import KazooState
+server, phase = sys.argv[1], sys.argv[2]
+out = {}
+a = KazooClient(hosts=server, timeout=20)
+a.start(timeout=10)
+a.create("/mine", b"", ephemeral=True)
+seen = []
+@a.DataWatch("/w")
+def w(data, stat):
+    seen.append(data.decode() if data else None)
+session = a.client_id[0]
+print("ready", flush=True)
+sys.stdin.readline()          # the server restarts here
+deadline = time.time() + 20
+while time.time() < deadline and a.state != KazooState.CONNECTED:
+    time.sleep(0.1)
+time.sleep(0.5)
+b = KazooClient(hosts=server); b.start(timeout=10)
+b.create("/w", b"after restart")
+deadline = time.time() + 10
+while time.time() < deadline and "after restart" not in seen:
+    time.sleep(0.1)
+out["same_session"] = a.client_id[0] == session
+out["mine_kept"] = b.exists("/mine") is not None
+out["seen"] = seen
+b.stop(); a.stop()
+print(json.dumps(out), flush=True)
+"#;
+
+/// A client keeps its session and its watches across a coordinator restart: the session comes
+/// back from the log, the client reconnects with it and sends setWatches, and the next change
+/// still reaches it.
+#[test]
+fn a_session_and_its_watches_survive_a_coordinator_restart() {
+    if !support::python_module("kazoo", "pip install kazoo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::broker::free_port();
+    let zk = Coordinator::start_on(dir.path(), port, "");
+    let mut client = Command::new("timeout")
+        .args(["60", "python3", "-c", RECONNECT, &zk.address(), "x"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(client.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    drop(zk); // kill -9
+    let _zk = Coordinator::start_on(dir.path(), port, "");
+    client.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(client.wait().unwrap().success(), "{rest}");
+    let v: serde_json::Value =
+        serde_json::from_str(rest.trim()).unwrap_or_else(|e| panic!("{e}: {rest}"));
+    assert_eq!(v["same_session"], true, "{v}");
+    assert_eq!(
+        v["mine_kept"], true,
+        "the session's ephemeral node is still there: {v}"
+    );
+    assert_eq!(v["seen"], serde_json::json!([null, "after restart"]), "{v}");
+}

@@ -15,7 +15,11 @@ pub struct Coordinator {
 impl Coordinator {
     /// `kafkalab zookeeper-server-start` with a zoo.cfg in `dir` (plus `extra` lines).
     pub fn start(dir: &Path, extra: &str) -> Coordinator {
-        let port = free_port();
+        Coordinator::start_on(dir, free_port(), extra)
+    }
+
+    /// The same on a given port (a restart where clients expect it).
+    pub fn start_on(dir: &Path, port: u16, extra: &str) -> Coordinator {
         let config = dir.join("zoo.cfg");
         std::fs::write(
             &config,
