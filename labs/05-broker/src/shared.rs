@@ -2,7 +2,6 @@
 //! every append so that waiting fetches (long polls) wake up.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
 
@@ -31,10 +30,5 @@ impl Shared {
     }
 }
 
-/// The wall clock in milliseconds: the broker's shell reads the time, the logic takes it as
-/// an argument.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+/// The wall clock in milliseconds, defined once for every lab (lab-common).
+pub use lab_common::now_ms;
