@@ -1,5 +1,6 @@
 //! The command line: `kafkalab <command>`, parsed with clap.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -10,7 +11,8 @@ use crate::lang::Lang;
 #[command(
     name = "kafkalab",
     version,
-    about = "Learn Kafka by building it: labs, a lab runner and Kafka-style tools"
+    about = "Learn Kafka by building it: labs, a lab runner and Kafka-style tools",
+    after_help = crate::commands::tools::AFTER_HELP
 )]
 pub struct Cli {
     /// The kafkalab workspace (the repository or a workbook); default: the one around the current folder.
@@ -47,56 +49,16 @@ pub enum Command {
         #[arg(long, default_value = "1")]
         from: String,
     },
-    /// Start a broker (the labs' reference broker) from a Kafka server.properties file.
-    #[command(name = "kafka-server-start")]
-    KafkaServerStart {
-        /// server.properties, with Kafka's keys (broker.id, listeners, log.dirs, ...).
-        config: PathBuf,
-    },
-    /// Start the coordinator of lab 08 from a ZooKeeper zoo.cfg (zookeeper-server-start.sh).
-    #[command(name = "zookeeper-server-start")]
-    ZookeeperServerStart {
-        /// zoo.cfg, with ZooKeeper's keys (tickTime, dataDir, clientPort, ...).
-        config: std::path::PathBuf,
-    },
-    /// Browse and change a ZooKeeper's znodes: ls, get, stat, create, set, delete, deleteall
-    /// (zookeeper-shell.sh); one command and exit, or interactive without one.
-    #[command(name = "zookeeper-shell")]
-    ZookeeperShell {
-        /// The server, HOST:PORT.
-        server: String,
-        /// A command and its arguments, e.g. `ls /`; none for the interactive shell.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        command: Vec<String>,
-    },
-    /// Load a ZooKeeper with creates, setData, getData and deletes from many sessions; print
-    /// ops/s and latency percentiles (ours or a real one alike).
-    #[command(name = "zk-bench")]
-    ZkBench(crate::commands::zk_bench::ZkBenchArgs),
-    /// Create, list, describe and delete topics (kafka-topics.sh).
-    #[command(name = "kafka-topics")]
-    KafkaTopics(crate::kafka_cli::TopicsArgs),
-    /// Send each line of standard input as a record (kafka-console-producer.sh).
-    #[command(name = "kafka-console-producer")]
-    KafkaConsoleProducer(crate::kafka_cli::ConsoleProducerArgs),
-    /// Print a topic's records (kafka-console-consumer.sh).
-    #[command(name = "kafka-console-consumer")]
-    KafkaConsoleConsumer(crate::kafka_cli::ConsoleConsumerArgs),
-    /// List, describe, reset and delete consumer groups (kafka-consumer-groups.sh).
-    #[command(name = "kafka-consumer-groups")]
-    KafkaConsumerGroups(crate::kafka_cli::ConsumerGroupsArgs),
-    /// Measure producing: records/s, MB/s, latency percentiles (kafka-producer-perf-test.sh).
-    #[command(name = "kafka-producer-perf-test")]
-    KafkaProducerPerfTest(crate::kafka_cli::ProducerPerfArgs),
-    /// Measure consuming: records/s and MB/s (kafka-consumer-perf-test.sh).
-    #[command(name = "kafka-consumer-perf-test")]
-    KafkaConsumerPerfTest(crate::kafka_cli::ConsumerPerfArgs),
     /// The install layouts (study: 3 VMs; book: 3 ZooKeeper + 3 Kafka) and each host's configs.
     #[command(subcommand)]
     Topology(crate::commands::topology::TopologyCommand),
     /// Tools for course authors.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// `kafka-…`, `zookeeper-…`, `zk-bench`: run by kafkalab-tools with the arguments untouched
+    /// (see `commands::tools` and the list after `--help`).
+    #[command(external_subcommand)]
+    Tool(Vec<OsString>),
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,12 +40,11 @@ pub enum Error {
     Verify(String),
     #[error(transparent)]
     Topology(#[from] crate::topology::TopologyError),
-    #[error(transparent)]
-    Broker(#[from] lab05_broker::Error),
-    #[error(transparent)]
-    Kafka(#[from] lab06_topics::Error),
-    #[error(transparent)]
-    Groups(#[from] lab07_consumer_groups::Error),
     #[error("{0}")]
     Tool(String),
+    #[error("`kafkalab {command}` is run by kafkalab-tools, which was not found: {tried}.\n\
+             Run it inside the kafkalab repository or your workbook (kafkalab then builds it with cargo), \
+             build it with `cargo build --release -p kafkalab-tools` and put it next to kafkalab, \
+             or set KAFKALAB_TOOLS to its path")]
+    ToolsNotFound { command: String, tried: String },
 }

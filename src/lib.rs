@@ -1,15 +1,19 @@
 //! # kafkalab
 //!
-//! The library behind the `kafkalab` command: the lab runner and, in later parts, the tools a
-//! Kafka user expects.
+//! The library behind the `kafkalab` command: the course runner. It depends on no lab, so a
+//! learner's half-written lab never stops `labs`, `hint` or `check`. The servers and Kafka tools,
+//! which are built from the labs, are the `kafkalab-tools` crate (`tools/`); `kafkalab kafka-…`
+//! passes them through to it (`commands/tools`).
 //!
 //! # Layout
 //! - `cli` — the command line (clap). Start here to see every command.
-//! - `commands/` — one file per subcommand: `labs`, `check`, `hint`, `workbook`, `verify`, `topology`.
+//! - `commands/` — one file per subcommand: `labs`, `check`, `hint`, `workbook`, `verify`,
+//!   `topology`, `loopback`, and `tools` (finding and running kafkalab-tools).
 //! - `manifest` — `labs/labs.yaml`, the course map: labs, steps, hints.
 //! - `regions` — solution regions in lab sources and their `todo!()` skeletons (pure text).
 //! - `workbook` — writes a learner's copy of the workspace from the reference.
-//! - `test_run` — runs `cargo test` for one lab and reads libtest's output.
+//! - `test_run` — runs `cargo test` for one lab and reads libtest's output and cargo's
+//!   compiler messages.
 //! - `verify` — the author check: reference passes, every test fails on its skeleton.
 //! - `topology` — the install layouts of vagrant/ and docker/ and each host's config files.
 //! - `progress` — the learner's record in `.kafkalab/progress.yaml`.
@@ -18,7 +22,6 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
-pub mod kafka_cli;
 pub mod lang;
 pub mod manifest;
 pub mod progress;

@@ -11,7 +11,7 @@
 //! network names get this process's id, and ports are published on free ports of 127.0.0.1, so
 //! a learner's running cluster, or another `cargo test` on the same machine, is left alone.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! Vagrantfile for both topologies, `systemd-analyze verify` on the units, and the Compose
 //! files as docker-compose reads them.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! renders from the same YAML read with serde. The scripts run in render-only mode: `KL_ROOT`
 //! stands for `/`, so `configure` writes under a temporary folder and changes nothing else.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

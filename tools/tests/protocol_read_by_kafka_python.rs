@@ -2,7 +2,7 @@
 //! responses with codecs generated from Kafka's own message JSON, so a response it reads back
 //! field for field — and to its last byte — has the layout every client expects.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::process::Command;
 

@@ -5,7 +5,7 @@
 //! doubled), lists offsets, reads from the middle, and reads everything again after the broker
 //! restarts. All traffic stays on 127.0.0.1.
 
-mod support;
+use kafkalab_testkit as support;
 
 use support::broker::{free_port, Broker};
 

@@ -8,7 +8,7 @@ fn start_with(config: &str) -> assert_cmd::assert::Assert {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.properties");
     std::fs::write(&path, config).unwrap();
-    Command::cargo_bin("kafkalab")
+    Command::cargo_bin("kafkalab-tools")
         .unwrap()
         .arg("kafka-server-start")
         .arg(&path)
@@ -33,7 +33,7 @@ fn a_bad_value_names_its_line_and_key() {
 
 #[test]
 fn a_missing_file_is_a_clear_error() {
-    Command::cargo_bin("kafkalab")
+    Command::cargo_bin("kafkalab-tools")
         .unwrap()
         .args(["kafka-server-start", "/nonexistent/server.properties"])
         .assert()

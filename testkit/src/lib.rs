@@ -1,11 +1,42 @@
-//! Helpers for the root integration tests: finding the real tools they run.
-
-#![allow(dead_code)]
+//! # kafkalab-testkit
+//!
+//! Helpers for kafkalab's tests (the runner's, the tools' and the labs'): whether a real tool is
+//! there (or the test is skipped, or fails under CI), free ports, our servers as processes, and
+//! waits with a bound that name what they waited for.
+//!
+//! # Layout
+//! - this file — real tools and Python modules present or skipped (`tool`, `python_module`,
+//!   `require_all`), `run_ok`, `compose_command`, `topology_env`, `free_port`, `repo`.
+//! - `broker` — our broker as a process (`kafkalab-tools kafka-server-start`).
+//! - `coordinator` — our coordinator as a process (`kafkalab-tools zookeeper-server-start`).
+//! - `wait` — `within`: a future with a time limit that says what it was waiting for.
+//!
+//! This crate depends on no lab, so the runner's tests can use it and the runner still builds
+//! without labs.
 
 pub mod broker;
 pub mod coordinator;
+pub mod wait;
 
 use std::process::Command;
+
+pub use wait::within;
+
+/// The `kafkalab-tools` binary of this workspace's build (`target/<profile>/kafkalab-tools`).
+/// Cargo builds it before it runs the tests of the tools crate, and `cargo test` at the root
+/// builds it too because the tools crate is a default member.
+pub fn tools_bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("kafkalab-tools")
+}
+
+/// A free port on 127.0.0.1 (bound, read, released: free unless another process takes it first).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 /// Whether CI asked for every real tool to be present (`KAFKALAB_REQUIRE_ALL=1`).
 pub fn require_all() -> bool {
@@ -27,9 +58,10 @@ pub fn python_module(module: &str, install: &str) -> bool {
     ok
 }
 
-/// The repository root.
+/// The repository root (the workspace this crate is a member of).
 pub fn repo() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let testkit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    testkit.parent().unwrap_or(testkit).to_path_buf()
 }
 
 /// Whether the command `name` runs (`name --version`). When it does not: under CI this fails

@@ -1,4 +1,5 @@
-//! Our broker as a process: `kafkalab kafka-server-start server.properties` on a loopback port.
+//! Our broker as a process: `kafkalab-tools kafka-server-start server.properties` on a loopback
+//! port.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -22,7 +23,7 @@ impl Broker {
             ),
         )
         .unwrap();
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        let mut child = Command::new(crate::tools_bin())
             .arg("kafka-server-start")
             .arg(&config)
             .stdout(Stdio::piped())
@@ -80,10 +81,4 @@ impl Drop for Broker {
     }
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::free_port;

@@ -3,7 +3,7 @@
 //! versions, ZooKeeper's errors, transactions, session close) and the four-letter words. All
 //! traffic stays on 127.0.0.1.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -162,7 +162,7 @@ fn bad_input_closes_only_that_connection() {
 }
 
 fn shell(server: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
         .arg("zookeeper-shell")
         .arg(server)
         .args(args)
@@ -206,7 +206,7 @@ fn zookeeper_shell_one_shot_and_interactive() {
     let (ok, _, err) = shell(&a, &["set", "/brokers", "c", "7"]);
     assert!(!ok && err.contains("version No is not valid"), "{err}");
     // Interactive: commands from standard input, a prompt for each.
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
         .args(["zookeeper-shell", &a])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -272,7 +272,7 @@ fn zk_bench_prints_a_line_per_phase_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     let zk = Coordinator::start(dir.path(), "");
     let out = run_ok(
-        Command::new(assert_cmd::cargo::cargo_bin("kafkalab")).args([
+        Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools")).args([
             "zk-bench",
             "--server",
             &zk.address(),
@@ -452,7 +452,7 @@ fn bad_config_names_the_line_and_max_client_cnxns_is_enforced() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("zoo.cfg");
     std::fs::write(&config, "tickTime=2000\nclientPort=not-a-port\n").unwrap();
-    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
         .arg("zookeeper-server-start")
         .arg(&config)
         .output()

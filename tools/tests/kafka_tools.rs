@@ -4,7 +4,7 @@
 //! on our broker; and librdkafka's Java-compatible partitioner (`murmur2_random`) putting each
 //! key where ours does. All traffic stays on 127.0.0.1.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -13,7 +13,7 @@ use support::broker::{free_port, Broker};
 use support::run_ok;
 
 fn kafkalab(args: &[&str]) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"));
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"));
     c.args(args);
     c
 }

@@ -4,7 +4,7 @@
 //! response, which are exactly the bytes of a `.log` file. If it reads our `.log` files back
 //! record for record, they have Kafka's layout; our own decoder is not involved.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::process::Command;
 

@@ -7,17 +7,17 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 
 const CAPTURES: [&[u8]; 11] = [
-    include_bytes!("../labs/04-protocol-codec/tests/data/kcat_api_versions_v3.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kcat_metadata_v4_orders.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kcat_metadata_v4_brokers_only.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/confluent_kafka_api_versions_v3.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/confluent_kafka_metadata_v9_orders.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kafka_python_api_versions_v3.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kafka_python_api_versions_v4.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kafka_python_metadata_v9.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kcat_produce_v7.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kcat_fetch_v11.bin"),
-    include_bytes!("../labs/04-protocol-codec/tests/data/kcat_list_offsets_v2.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_api_versions_v3.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_metadata_v4_orders.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_metadata_v4_brokers_only.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/confluent_kafka_api_versions_v3.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/confluent_kafka_metadata_v9_orders.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kafka_python_api_versions_v3.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kafka_python_api_versions_v4.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kafka_python_metadata_v9.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_produce_v7.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_fetch_v11.bin"),
+    include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_list_offsets_v2.bin"),
 ];
 
 fn runner(cases: u32) -> TestRunner {

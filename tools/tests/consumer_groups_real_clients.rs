@@ -5,7 +5,7 @@
 //! record is lost or read twice. `kafkalab kafka-consumer-groups --describe` shows the lag.
 //! All traffic stays on 127.0.0.1.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -28,7 +28,7 @@ fn python(script: &str, args: &[&str]) -> Value {
 }
 
 fn kafkalab(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
         .args(args)
         .output()
         .unwrap();
@@ -53,7 +53,7 @@ fn topic_with_records(b: &str, topic: &str) {
     ]);
     assert!(ok, "{err}");
     let input: String = (0..RECORDS).map(|i| format!("k{i}:v{i}\n")).collect();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
         .args([
             "kafka-console-producer",
             "--bootstrap-server",

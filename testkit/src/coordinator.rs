@@ -1,10 +1,11 @@
-//! Our coordinator as a process: `kafkalab zookeeper-server-start zoo.cfg` on a loopback port.
+//! Our coordinator as a process: `kafkalab-tools zookeeper-server-start zoo.cfg` on a loopback
+//! port.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use crate::support::broker::free_port;
+use crate::free_port;
 
 /// A running coordinator; killed with SIGKILL (no shutdown at all) on drop.
 pub struct Coordinator {
@@ -13,7 +14,7 @@ pub struct Coordinator {
 }
 
 impl Coordinator {
-    /// `kafkalab zookeeper-server-start` with a zoo.cfg in `dir` (plus `extra` lines).
+    /// `kafkalab-tools zookeeper-server-start` with a zoo.cfg in `dir` (plus `extra` lines).
     pub fn start(dir: &Path, extra: &str) -> Coordinator {
         Coordinator::start_on(dir, free_port(), extra)
     }
@@ -29,7 +30,7 @@ impl Coordinator {
             ),
         )
         .unwrap();
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        let mut child = Command::new(crate::tools_bin())
             .arg("zookeeper-server-start")
             .arg(&config)
             .stdout(Stdio::piped())

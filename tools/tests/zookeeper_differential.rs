@@ -3,7 +3,7 @@
 //! (zxids included: both start empty and count the same transactions). All traffic stays on
 //! 127.0.0.1.
 
-mod support;
+use kafkalab_testkit as support;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -159,7 +159,7 @@ fn our_coordinator_answers_like_zookeeper_3_8() {
     );
 
     // kafkalab zookeeper-shell speaks to the real one too.
-    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
         .args([
             "zookeeper-shell",
             &format!("127.0.0.1:{}", real.port),

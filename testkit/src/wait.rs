@@ -1,0 +1,40 @@
+//! Bounded waits for async tests. A test that awaits a reply that never comes hangs until the
+//! harness is killed, and nobody learns which wait it was. `within` turns that into a failure
+//! that names the wait: "timed out after 5s waiting for the JoinGroup response".
+
+use std::future::Future;
+use std::time::Duration;
+
+/// Awaits `fut` for at most `secs` seconds; panics with
+/// `timed out after {secs}s waiting for {what}` when it takes longer.
+///
+/// The limit is in tokio's time. Under `#[tokio::test(start_paused = true)]` that time jumps
+/// ahead whenever every task is idle, also when they wait for a real socket: there, `within`
+/// bounds simulated waits (timers, channels), and tests with real sockets run unpaused.
+pub async fn within<T>(what: &str, secs: u64, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(secs), fut).await {
+        Ok(value) => value,
+        Err(_) => panic!("timed out after {secs}s waiting for {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ready_future_passes_its_value_through() {
+        assert_eq!(within("a ready value", 1, async { 7 }).await, 7);
+    }
+
+    #[tokio::test(start_paused = true)]
+    #[should_panic(expected = "timed out after 2s waiting for a reply that never comes")]
+    async fn a_hanging_future_fails_with_what_it_waited_for() {
+        within(
+            "a reply that never comes",
+            2,
+            std::future::pending::<()>(),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,7 @@
+//! One file per `kafkalab-tools` command; each takes parsed arguments and prints for a person.
+
+pub mod kafka_server;
+pub mod kafka_tools;
+pub mod zk_bench;
+pub mod zookeeper_server;
+pub mod zookeeper_shell;

@@ -1,0 +1,43 @@
+//! The `kafkalab-tools` binary: parse the command line, run the server or tool, turn errors into
+//! a message.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use kafkalab_tools::cli::{Cli, Command};
+use kafkalab_tools::commands::{self, kafka_tools as tools};
+
+fn run(cli: Cli) -> Result<bool, kafkalab_tools::Error> {
+    match &cli.command {
+        Command::KafkaServerStart { config } => commands::kafka_server::run(config).map(|()| true),
+        Command::ZookeeperServerStart { config } => {
+            commands::zookeeper_server::run(config).map(|()| true)
+        }
+        Command::ZookeeperShell { server, command } => {
+            commands::zookeeper_shell::run(server, command)
+        }
+        Command::ZkBench(args) => commands::zk_bench::run(args),
+        Command::KafkaTopics(args) => tools::topics::run(args),
+        Command::KafkaConsoleProducer(args) => tools::console_producer::run(args),
+        Command::KafkaConsoleConsumer(args) => tools::console_consumer::run(args),
+        Command::KafkaProducerPerfTest(args) => tools::producer_perf::run(args),
+        Command::KafkaConsumerGroups(args) => tools::consumer_groups::run(args),
+        Command::KafkaConsumerPerfTest(args) => tools::consumer_perf::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
