@@ -16,9 +16,11 @@
 //!   compiler messages.
 //! - `verify` — the author check: reference passes, every test fails on its skeleton.
 //! - `topology` — the install layouts of vagrant/ and docker/ and each host's config files.
+//! - `cargo_messages` — cargo's JSON messages: the compiler's errors with file and line.
 //! - `progress` — the learner's record in `.kafkalab/progress.yaml`.
 //! - `workspace`, `lang`, `error` — finding the workspace, the learner's language, the error type.
 
+pub mod cargo_messages;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -3,12 +3,16 @@
 //! libtest prints `test NAME ... ok` (or `FAILED`, `ignored`) as each test ends, then a
 //! `---- NAME stdout ----` section per failure holding its panic message. On a skeleton that
 //! message is the `todo!("lab NN step K: ...")` text, which tells the learner what to write.
+//!
+//! Cargo runs with `--message-format json`, so when the lab does not compile, its compiler
+//! errors arrive as JSON on the same stream (see `cargo_messages`) with their file and line.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::cargo_messages::{self, CompileError};
 use crate::error::Error;
 use crate::workspace::cargo;
 
@@ -51,7 +55,9 @@ pub struct TestRun {
     /// Whether any test binary ran at all; false means the build failed.
     pub ran: bool,
     pub success: bool,
-    /// The end of cargo's error output, shown when the build fails.
+    /// The compiler's errors, in the order rustc reported them, each once.
+    pub compile_errors: Vec<CompileError>,
+    /// The end of cargo's error output (a broken Cargo.toml, a missing crate, ...).
     pub stderr_tail: String,
 }
 
@@ -64,6 +70,24 @@ impl TestRun {
     }
     fn count(&self, outcome: Outcome) -> usize {
         self.results.iter().filter(|r| r.outcome == outcome).count()
+    }
+
+    /// Why the build failed, for a person: the compiler's first error as `file:line:col:
+    /// message` and as rustc prints it, and how many more there are; without a compiler error
+    /// (cargo itself failed), the end of cargo's output.
+    pub fn build_failure(&self) -> String {
+        let Some(first) = self.compile_errors.first() else {
+            return self.stderr_tail.clone();
+        };
+        let mut text = format!("{}\n\n{}", first.location_line(), first.rendered);
+        let more = self.compile_errors.len() - 1;
+        if more > 0 {
+            text.push_str(&format!(
+                "\n\n(and {more} more error{}; fix this one first, the others often follow from it)",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        text
     }
 }
 
@@ -140,6 +164,8 @@ pub fn run(
             "--tests",
             "--color",
             "never",
+            "--message-format",
+            "json",
             "-p",
             crate_name,
         ])
@@ -174,6 +200,13 @@ pub fn run(
         })?;
         if line.starts_with("running ") {
             run.ran = true;
+        }
+        if let Some(error) = cargo_messages::parse_line(&line) {
+            cargo_messages::push_unique(&mut run.compile_errors, error);
+            continue;
+        }
+        if line.starts_with('{') {
+            continue; // cargo's other messages: artifacts, build scripts, build-finished
         }
         if let Some(result) = parse_result_line(&line) {
             on_result(&result);

@@ -115,7 +115,7 @@ fn check_reference(lab: &Lab, run: &TestRun) -> Vec<String> {
     if !run.ran {
         problems.push(format!(
             "lab {n}: the reference does not build:\n{}",
-            run.stderr_tail
+            run.build_failure()
         ));
         return problems;
     }
@@ -157,7 +157,7 @@ fn check_skeleton(lab: &Lab, reference: &TestRun, skeleton: &TestRun) -> Vec<Str
     if !skeleton.ran {
         return vec![format!(
             "lab {n}: the workbook made --from {n} does not build:\n{}",
-            skeleton.stderr_tail
+            skeleton.build_failure()
         )];
     }
     let mut problems: Vec<String> = skeleton

@@ -94,14 +94,16 @@ fn check_lab(
 
     let mut progress = Progress::load(root)?;
     if !run.ran {
+        // A lab that does not compile is that lab's failure, not the end of `check`: say where
+        // the compiler stopped, record it, and let the caller go on to the next lab.
         println!(
             "{}",
             lang.pick(
-                "The lab does not compile yet:",
-                "랩이 아직 컴파일되지 않습니다:"
+                "The lab does not compile yet; the compiler's first error:",
+                "랩이 아직 컴파일되지 않습니다. 컴파일러의 첫 오류:"
             )
         );
-        println!("{}", run.stderr_tail);
+        println!("{}", run.build_failure());
         let entry = progress.lab_mut(lab.number);
         entry.status = Some(Status::Failing);
         progress.save(root)?;

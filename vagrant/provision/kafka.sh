@@ -11,7 +11,9 @@
 #   apache, debian  the Apache release kafka_SCALA-VERSION.tgz, SHA-512 checked, taken from
 #                   KL_CACHE_DIR when it is there (debian is the offline mode: only from there)
 #   lab             your own broker from the labs (parts II and IV), started with the path of
-#                   server.properties as kafka-server-start.sh is: KL_LAB_BIN_DIR/kafkalab kafka-server-start
+#                   server.properties as kafka-server-start.sh is:
+#                   KL_LAB_BIN_DIR/kafkalab-tools kafka-server-start (the binary of the labs'
+#                   servers and tools; build it with `cargo build --release -p kafkalab-tools`)
 # With KL_OPTIONAL_KAFKA=1 (the Docker images), a release that cannot be had is skipped with a
 # message instead of failing: ZooKeeper still works.
 set -eu
@@ -37,10 +39,10 @@ install() {
 
   case "$KL_FLAVOR" in
     lab)
-      step "Kafka 2/4: kafkalab's own broker ($KL_LAB_BIN_DIR/kafkalab kafka-server-start) in place of Apache Kafka"
-      [ -x "$KL_LAB_BIN_DIR/kafkalab" ] ||
-        note "$KL_LAB_BIN_DIR/kafkalab is not there yet: the broker starts once it is"
-      server="'$KL_LAB_BIN_DIR/kafkalab' kafka-server-start '$config'"
+      step "Kafka 2/4: kafkalab's own broker ($KL_LAB_BIN_DIR/kafkalab-tools kafka-server-start) in place of Apache Kafka"
+      [ -x "$KL_LAB_BIN_DIR/kafkalab-tools" ] ||
+        note "$KL_LAB_BIN_DIR/kafkalab-tools is not there yet: the broker starts once it is (cargo build --release -p kafkalab-tools)"
+      server="'$KL_LAB_BIN_DIR/kafkalab-tools' kafka-server-start '$config'"
       ;;
     apache | debian)
       step "Kafka 2/4: the Apache Kafka $KL_KAFKA_VERSION (Scala $KL_KAFKA_SCALA) release into $KL_KAFKA_INSTALL_DIR"

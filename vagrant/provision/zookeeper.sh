@@ -10,7 +10,7 @@
 # the same for all three, so a flavor is a switch, not a copy:
 #   apache  the Apache release tarball of KL_ZK_VERSION (the book's way), SHA-512 checked
 #   debian  Debian's zookeeper package (offline, used for the Docker images on this machine)
-#   lab     your own coordinator from the labs (part III), `KL_LAB_BIN_DIR/kafkalab zookeeper-server-start`,
+#   lab     your own coordinator from the labs (part III), `KL_LAB_BIN_DIR/kafkalab-tools zookeeper-server-start`,
 #           started with the path of zoo.cfg as QuorumPeerMain is; zkCli.sh and zkServer.sh
 #           still come from Debian's package, because real clients must work against it
 set -eu
@@ -50,15 +50,15 @@ install() {
       classpath="/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
       ;;
     lab)
-      step "ZooKeeper 2/4: kafkalab's own coordinator ($KL_LAB_BIN_DIR/kafkalab zookeeper-server-start) as the server; Debian's package for the client tools"
+      step "ZooKeeper 2/4: kafkalab's own coordinator ($KL_LAB_BIN_DIR/kafkalab-tools zookeeper-server-start) as the server; Debian's package for the client tools"
       install_debian_package
-      [ -x "$KL_LAB_BIN_DIR/kafkalab" ] ||
-        note "$KL_LAB_BIN_DIR/kafkalab is not there yet: the server starts once it is (labs 08-09 run it standalone; the ensemble is lab 10)"
+      [ -x "$KL_LAB_BIN_DIR/kafkalab-tools" ] ||
+        note "$KL_LAB_BIN_DIR/kafkalab-tools is not there yet: the server starts once it is (labs 08-09 run it standalone; the ensemble is lab 10)"
       ;;
     *) die "KL_FLAVOR=$KL_FLAVOR: use apache, debian or lab" ;;
   esac
   case "$KL_FLAVOR" in
-    lab) server="'$KL_LAB_BIN_DIR/kafkalab' zookeeper-server-start '$conf/zoo.cfg'" ;;
+    lab) server="'$KL_LAB_BIN_DIR/kafkalab-tools' zookeeper-server-start '$conf/zoo.cfg'" ;;
     *) server="java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE \\
   -cp '$classpath' org.apache.zookeeper.server.quorum.QuorumPeerMain '$conf/zoo.cfg'" ;;
   esac
