@@ -116,7 +116,10 @@ mod tests {
         let warning = ERROR.replace(r#""level":"error""#, r#""level":"warning""#);
         assert_eq!(parse_line(&warning), None);
         assert_eq!(parse_line("test step1_x ... ok"), None);
-        assert_eq!(parse_line(r#"{"reason":"build-finished","success":false}"#), None);
+        assert_eq!(
+            parse_line(r#"{"reason":"build-finished","success":false}"#),
+            None
+        );
         assert_eq!(parse_line("{ not json"), None);
     }
 

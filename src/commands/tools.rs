@@ -176,7 +176,12 @@ mod tests {
 
     #[test]
     fn tool_families_pass_and_runner_typos_do_not() {
-        for name in ["kafka-topics", "kafka-server-start", "zookeeper-shell", "zk-bench"] {
+        for name in [
+            "kafka-topics",
+            "kafka-server-start",
+            "zookeeper-shell",
+            "zk-bench",
+        ] {
             assert!(is_tool_command(OsStr::new(name)), "{name}");
         }
         for name in ["chek", "labs", "zk", "kafka"] {
@@ -203,7 +208,10 @@ mod tests {
         let err = locate("kafka-topics", None, Some(dir.path()), Some(runner.clone()))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("cargo build --release -p kafkalab-tools"), "{err}");
+        assert!(
+            err.contains("cargo build --release -p kafkalab-tools"),
+            "{err}"
+        );
         assert!(err.contains("KAFKALAB_TOOLS"), "{err}");
         std::fs::write(dir.path().join(tools_file_name()), "").unwrap();
         let found = locate("kafka-topics", None, Some(dir.path()), Some(runner)).unwrap();

@@ -30,11 +30,6 @@ mod tests {
     #[tokio::test(start_paused = true)]
     #[should_panic(expected = "timed out after 2s waiting for a reply that never comes")]
     async fn a_hanging_future_fails_with_what_it_waited_for() {
-        within(
-            "a reply that never comes",
-            2,
-            std::future::pending::<()>(),
-        )
-        .await;
+        within("a reply that never comes", 2, std::future::pending::<()>()).await;
     }
 }

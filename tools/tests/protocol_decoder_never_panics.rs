@@ -11,7 +11,9 @@ const CAPTURES: [&[u8]; 11] = [
     include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_metadata_v4_orders.bin"),
     include_bytes!("../../labs/04-protocol-codec/tests/data/kcat_metadata_v4_brokers_only.bin"),
     include_bytes!("../../labs/04-protocol-codec/tests/data/confluent_kafka_api_versions_v3.bin"),
-    include_bytes!("../../labs/04-protocol-codec/tests/data/confluent_kafka_metadata_v9_orders.bin"),
+    include_bytes!(
+        "../../labs/04-protocol-codec/tests/data/confluent_kafka_metadata_v9_orders.bin"
+    ),
     include_bytes!("../../labs/04-protocol-codec/tests/data/kafka_python_api_versions_v3.bin"),
     include_bytes!("../../labs/04-protocol-codec/tests/data/kafka_python_api_versions_v4.bin"),
     include_bytes!("../../labs/04-protocol-codec/tests/data/kafka_python_metadata_v9.bin"),
