@@ -1,22 +1,43 @@
 //! `kafkalab kafka-…`, `kafkalab zookeeper-…`, `kafkalab zk-bench` run kafkalab-tools with the
 //! arguments untouched and give back its exit code. `KAFKALAB_TOOLS` names the built tools
-//! binary, so no nested cargo runs here; `commands::tools`' unit tests cover the other ways of
-//! finding it.
+//! binary, so kafkalab does not start cargo here; `commands::tools`' unit tests cover the other
+//! ways of finding it.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-/// The tools binary that `cargo test` at the root builds (the tools crate is a default member).
+/// The tools binary of this build. `cargo test` at the root has built it already (the tools
+/// crate is a default member); `cargo test -p kafkalab` has not, so it is built here, once per
+/// run. Cargo holds its build lock only while it compiles, not while tests run, so this nested
+/// build does not wait for the outer one; when the binary is fresh it takes a fraction of a
+/// second.
 fn tools() -> PathBuf {
-    let path = kafkalab_testkit::tools_bin();
-    assert!(
-        path.is_file(),
-        "{} is not built: run `cargo test` at the root, or `cargo build -p kafkalab-tools` first",
-        path.display()
-    );
-    path
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let mut build = std::process::Command::new(cargo);
+            build
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "kafkalab-tools",
+                    "--manifest-path",
+                ])
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+            if !cfg!(debug_assertions) {
+                build.arg("--release");
+            }
+            kafkalab_testkit::run_ok(&mut build);
+            let path = kafkalab_testkit::tools_bin();
+            assert!(path.is_file(), "{} was not built", path.display());
+            path
+        })
+        .clone()
 }
 
 fn kafkalab(tools: &Path) -> Command {
