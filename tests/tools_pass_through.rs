@@ -10,14 +10,20 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 /// The tools binary of this build. `cargo test` at the root has built it already (the tools
-/// crate is a default member); `cargo test -p kafkalab` has not, so it is built here, once per
-/// run. Cargo holds its build lock only while it compiles, not while tests run, so this nested
-/// build does not wait for the outer one; when the binary is fresh it takes a fraction of a
-/// second.
+/// crate is a default member); after `cargo test -p kafkalab` alone it may be missing, and is
+/// then built here, once per run. Cargo holds its build lock only while it compiles, not while
+/// tests run, so this nested build does not wait for the outer one. It is not rebuilt when it
+/// is there: `cargo test` builds it with the whole workspace's features, a lone
+/// `cargo build -p kafkalab-tools` with fewer, and would recompile labs 05-09 (over a minute)
+/// only to print the same help.
 fn tools() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            let path = kafkalab_testkit::tools_bin();
+            if path.is_file() {
+                return path;
+            }
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let mut build = std::process::Command::new(cargo);
             build
