@@ -21,9 +21,14 @@ fn step3_batches_get_offsets_in_order() {
     let two = [common::batch(2, "b"), common::batch(4, "c")].concat();
     let r = broker.produce(&common::produce("orders", 1, two), 5);
     assert_eq!(r.responses[0].partitions[0].base_offset, 3);
-    let log = broker.partition("orders", 1).unwrap();
-    assert_eq!(log.log_end_offset(), 9);
-    let stored = log.read(3, usize::MAX).unwrap().unwrap();
+    let partition = broker.partition("orders", 1).unwrap();
+    assert_eq!(partition.log_end_offset(), 9);
+    assert_eq!(
+        partition.high_watermark(),
+        9,
+        "one replica: every append is committed"
+    );
+    let stored = partition.log().read(3, usize::MAX).unwrap().unwrap();
     assert_eq!(BatchHeader::parse(&stored).unwrap().base_offset, 3);
 }
 
