@@ -395,7 +395,10 @@ fn confluent_kafka_resets_an_out_of_range_offset_to_earliest() {
     }
     let got = reset_from_out_of_range("earliest");
     let want: Vec<(i64, String)> = (0..5).map(|i| (i, format!("old{i}"))).collect();
-    assert_eq!(got, want, "auto.offset.reset=earliest starts at the log start");
+    assert_eq!(
+        got, want,
+        "auto.offset.reset=earliest starts at the log start"
+    );
 }
 
 #[test]
@@ -406,7 +409,8 @@ fn confluent_kafka_resets_an_out_of_range_offset_to_latest() {
     let got = reset_from_out_of_range("latest");
     assert!(!got.is_empty(), "no record after the reset");
     assert!(
-        got.iter().all(|(offset, value)| *offset >= 5 && value.starts_with("new")),
+        got.iter()
+            .all(|(offset, value)| *offset >= 5 && value.starts_with("new")),
         "auto.offset.reset=latest skips the records before the reset: {got:?}"
     );
 }

@@ -10,10 +10,10 @@ use lab01_record_batch::RecordBatchBuilder;
 use lab04_protocol_codec::metadata::AUTHORIZED_OPERATIONS_OMITTED;
 use lab04_protocol_codec::{
     encode_response, unsupported_response, ApiRegistry, ApiResponse, ApiVersionsResponse,
-    ErrorCode, FetchPartitionResponse,
-    FetchResponse, FetchTopicResponse, ListOffsetsPartitionResponse, ListOffsetsResponse,
-    ListOffsetsTopicResponse, MetadataBroker, MetadataPartition, MetadataResponse, MetadataTopic,
-    ProducePartitionResponse, ProduceResponse, ProduceTopicResponse, RequestHeader,
+    ErrorCode, FetchPartitionResponse, FetchResponse, FetchTopicResponse,
+    ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse, MetadataBroker,
+    MetadataPartition, MetadataResponse, MetadataTopic, ProducePartitionResponse, ProduceResponse,
+    ProduceTopicResponse, RequestHeader,
 };
 use serde_json::{json, Value};
 

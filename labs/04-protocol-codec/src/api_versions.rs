@@ -80,7 +80,6 @@ impl ApiVersionsResponse {
             ..ApiVersionsResponse::supported()
         }
     }
-
 }
 
 impl ApiResponse for ApiVersionsResponse {

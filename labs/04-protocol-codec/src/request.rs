@@ -28,9 +28,7 @@ pub struct Request<'a> {
 pub fn decode_request<'a>(bytes: &'a [u8], apis: &ApiRegistry) -> Result<Request<'a>> {
     let mut body = Decoder::new(bytes);
     let header = RequestHeader::decode(&mut body, apis)?;
-    let spec = apis
-        .supported(header.api_key, header.api_version)
-        .copied();
+    let spec = apis.supported(header.api_key, header.api_version).copied();
     Ok(Request { header, spec, body })
 }
 

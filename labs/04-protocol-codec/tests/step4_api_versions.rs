@@ -2,8 +2,7 @@
 
 use lab04_protocol_codec::{
     decode_request, encode_response, supported_versions, unsupported_response, ApiRegistry,
-    ApiRequest, ApiResponse, ApiVersionsRequest, ApiVersionsResponse, Decoder, Encoder,
-    ErrorCode,
+    ApiRequest, ApiResponse, ApiVersionsRequest, ApiVersionsResponse, Decoder, Encoder, ErrorCode,
 };
 
 const KCAT: &[u8] = include_bytes!("data/kcat_api_versions_v3.bin");

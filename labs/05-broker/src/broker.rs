@@ -141,5 +141,3 @@ impl Broker {
         self.logs.apply_retention(now_ms)
     }
 }
-
-

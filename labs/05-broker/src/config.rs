@@ -131,12 +131,18 @@ impl BrokerConfig {
                     .filter(|n| *n > 0)
                     .ok_or("must be at least 1")
             })?,
-            segment_bytes: read(p, "log.segment.bytes", "a size in bytes", d.segment_bytes, |n| {
-                u64::try_from(n)
-                    .ok()
-                    .filter(|n| *n >= 14)
-                    .ok_or("must be at least 14 bytes")
-            })?,
+            segment_bytes: read(
+                p,
+                "log.segment.bytes",
+                "a size in bytes",
+                d.segment_bytes,
+                |n| {
+                    u64::try_from(n)
+                        .ok()
+                        .filter(|n| *n >= 14)
+                        .ok_or("must be at least 14 bytes")
+                },
+            )?,
             retention_hours: read(p, "log.retention.hours", "a number of hours", 168, Ok)?,
             retention_bytes: read(p, "log.retention.bytes", "a size in bytes", -1, Ok)?,
             retention_check_interval_ms: read(
@@ -144,7 +150,12 @@ impl BrokerConfig {
                 "log.retention.check.interval.ms",
                 "a time in ms",
                 d.retention_check_interval_ms,
-                |n| u64::try_from(n).ok().filter(|n| *n > 0).ok_or("must be positive"),
+                |n| {
+                    u64::try_from(n)
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or("must be positive")
+                },
             )?,
             flush_interval_ms: read(p, "log.flush.interval.ms", "a time in ms", None, |n| {
                 u64::try_from(n)
@@ -153,9 +164,13 @@ impl BrokerConfig {
                     .map(Some)
                     .ok_or("must be positive")
             })?,
-            message_max_bytes: read(p, "message.max.bytes", "a size in bytes", d.message_max_bytes, |n| {
-                usize::try_from(n).map_err(|_| "must not be negative")
-            })?,
+            message_max_bytes: read(
+                p,
+                "message.max.bytes",
+                "a size in bytes",
+                d.message_max_bytes,
+                |n| usize::try_from(n).map_err(|_| "must not be negative"),
+            )?,
             socket_request_max_bytes: read(
                 p,
                 "socket.request.max.bytes",

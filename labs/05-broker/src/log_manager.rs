@@ -212,7 +212,8 @@ pub async fn run_background(shared: Arc<Shared>, stop: CancellationToken) {
         tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
     // Without `log.flush.interval.ms` the flush timer never fires: a year is "never" here.
     let flush_every = Duration::from_millis(config.flush_interval_ms.unwrap_or(365 * 86_400_000));
-    let mut flush = tokio::time::interval_at(tokio::time::Instant::now() + flush_every, flush_every);
+    let mut flush =
+        tokio::time::interval_at(tokio::time::Instant::now() + flush_every, flush_every);
     loop {
         tokio::select! {
             _ = retention.tick() => match shared.broker().logs_mut().apply_retention(now_ms()) {

@@ -212,7 +212,12 @@ impl Partition {
     }
 
     /// A follower's fetch from `fetch_offset`: its progress, for the replica rules.
-    pub fn record_follower_fetch(&mut self, replica_id: i32, fetch_offset: i64, now_ms: i64) -> ErrorCode {
+    pub fn record_follower_fetch(
+        &mut self,
+        replica_id: i32,
+        fetch_offset: i64,
+        now_ms: i64,
+    ) -> ErrorCode {
         let leo = self.log.log_end_offset();
         self.replication
             .on_follower_fetch(&mut self.state, replica_id, fetch_offset, leo, now_ms)

@@ -19,8 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use lab04_protocol_codec::{
-    decode_request, respond, unsupported_response, ApiRegistry, ApiRequest, Request,
-    RequestHeader,
+    decode_request, respond, unsupported_response, ApiRegistry, ApiRequest, Request, RequestHeader,
 };
 
 use crate::error::Result;
@@ -148,9 +147,7 @@ impl Router {
                 return Reply::Close;
             }
         };
-        let route = request
-            .spec
-            .and_then(|spec| self.routes.get(&spec.key));
+        let route = request.spec.and_then(|spec| self.routes.get(&spec.key));
         let Some(route) = route else {
             let header = &request.header;
             return match unsupported_response(header, &self.apis) {

@@ -33,7 +33,10 @@ pub async fn run(
 ) {
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
-    tasks.spawn(crate::log_manager::run_background(shared.clone(), stop.clone()));
+    tasks.spawn(crate::log_manager::run_background(
+        shared.clone(),
+        stop.clone(),
+    ));
     let max_frame = shared.broker().config().socket_request_max_bytes;
     tokio::pin!(shutdown);
     loop {

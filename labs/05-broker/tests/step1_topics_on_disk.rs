@@ -83,7 +83,9 @@ fn step1_server_properties_speak_kafkas_keys() {
     let properties = ServerProperties::parse(text);
     BrokerConfig::from_properties(&properties).unwrap();
     assert_eq!(
-        properties.number("group.initial.rebalance.delay.ms", "a time in ms").unwrap(),
+        properties
+            .number("group.initial.rebalance.delay.ms", "a time in ms")
+            .unwrap(),
         Some(0),
         "lab 07 reads its own key"
     );

@@ -27,10 +27,7 @@ fn step4_fetch_returns_what_produce_stored() {
     assert_eq!(&records[8..first.len()], &first[8..]);
 
     let (r, _) = broker.fetch(&common::fetch("orders", 0, 4, 0, 1));
-    assert_eq!(
-        r.responses[0].partitions[0].records.len(),
-        second.len()
-    );
+    assert_eq!(r.responses[0].partitions[0].records.len(), second.len());
     let (r, bytes) = broker.fetch(&common::fetch("orders", 0, 5, 0, 1));
     assert_eq!(
         (bytes, r.responses[0].partitions[0].records.clone()),
@@ -89,6 +86,14 @@ fn step4_a_partition_with_an_error_answers_an_empty_record_set() {
         ]
         .concat()
     };
-    assert_eq!(encode("orders", 9), kafka(b"orders", 1, 2, 0), "OFFSET_OUT_OF_RANGE");
-    assert_eq!(encode("nope", 0), kafka(b"nope", 3, -1, -1), "UNKNOWN_TOPIC_OR_PARTITION");
+    assert_eq!(
+        encode("orders", 9),
+        kafka(b"orders", 1, 2, 0),
+        "OFFSET_OUT_OF_RANGE"
+    );
+    assert_eq!(
+        encode("nope", 0),
+        kafka(b"nope", 3, -1, -1),
+        "UNKNOWN_TOPIC_OR_PARTITION"
+    );
 }

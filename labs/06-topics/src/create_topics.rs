@@ -18,9 +18,7 @@
 
 use std::sync::Arc;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext};
 
@@ -150,6 +148,8 @@ pub async fn handle(
     request: CreateTopicsRequest,
 ) -> Handled<CreateTopicsResponse> {
     let mut broker = service.shared().broker();
-    let response = service.admin().create_topics(&mut broker, &request, now_ms());
+    let response = service
+        .admin()
+        .create_topics(&mut broker, &request, now_ms());
     Ok(Some(response))
 }

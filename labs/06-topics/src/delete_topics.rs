@@ -9,9 +9,7 @@
 
 use std::sync::Arc;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::{Handled, RequestContext};
 
 use crate::service::TopicsService;

@@ -96,7 +96,12 @@ fn step3_a_topic_made_again_after_delete_starts_empty() {
     drop((broker, admin));
     let (broker, _) = open(dir.path());
     assert_eq!(
-        broker.partition("again", 0).unwrap().log().config().segment_bytes,
+        broker
+            .partition("again", 0)
+            .unwrap()
+            .log()
+            .config()
+            .segment_bytes,
         1 << 30
     );
 }

@@ -36,8 +36,14 @@ impl CoordinatorConfig {
             }
         };
         Ok(CoordinatorConfig {
-            min_session_timeout_ms: timeout("group.min.session.timeout.ms", d.min_session_timeout_ms)?,
-            max_session_timeout_ms: timeout("group.max.session.timeout.ms", d.max_session_timeout_ms)?,
+            min_session_timeout_ms: timeout(
+                "group.min.session.timeout.ms",
+                d.min_session_timeout_ms,
+            )?,
+            max_session_timeout_ms: timeout(
+                "group.max.session.timeout.ms",
+                d.max_session_timeout_ms,
+            )?,
             initial_rebalance_delay_ms: p
                 .number("group.initial.rebalance.delay.ms", "a time in ms")?
                 .map_or(d.initial_rebalance_delay_ms, |n| n.max(0)),

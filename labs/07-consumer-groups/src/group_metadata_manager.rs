@@ -113,7 +113,12 @@ impl GroupMetadataManager {
 
     /// Appends `records` for `group` to its `__consumer_offsets` partition, then applies them.
     /// Returns the error code for all of them; nothing is applied unless the append worked.
-    pub fn store(&mut self, broker: &mut Broker, group: &str, records: Vec<OffsetRecord>) -> ErrorCode {
+    pub fn store(
+        &mut self,
+        broker: &mut Broker,
+        group: &str,
+        records: Vec<OffsetRecord>,
+    ) -> ErrorCode {
         let code = append_offsets(broker, group, &records);
         if code == ErrorCode::None {
             for (key, value) in records {

@@ -34,7 +34,10 @@ pub struct GroupService {
 impl GroupService {
     /// The coordinator with the committed offsets replayed from `__consumer_offsets`, and its
     /// clock. Call inside a tokio runtime.
-    pub fn open(shared: Arc<Shared>, config: CoordinatorConfig) -> crate::Result<Arc<GroupService>> {
+    pub fn open(
+        shared: Arc<Shared>,
+        config: CoordinatorConfig,
+    ) -> crate::Result<Arc<GroupService>> {
         let groups = GroupMetadataManager::load(&shared.broker())?;
         let mut coordinator = GroupCoordinator::new(config);
         // Groups known only by their offsets are listed, Empty, as Kafka lists them.
@@ -43,7 +46,10 @@ impl GroupService {
         }
         let service = Arc::new(GroupService {
             shared,
-            state: Mutex::new(State { coordinator, groups }),
+            state: Mutex::new(State {
+                coordinator,
+                groups,
+            }),
             waiting: Mutex::new(HashMap::new()),
             next_ticket: AtomicU64::new(1),
         });
@@ -53,7 +59,9 @@ impl GroupService {
             let mut interval = tokio::time::interval(Duration::from_millis(100));
             loop {
                 interval.tick().await;
-                let Some(service) = weak.upgrade() else { return };
+                let Some(service) = weak.upgrade() else {
+                    return;
+                };
                 let replies = service.state().coordinator.tick(now_ms());
                 service.deliver(replies);
             }

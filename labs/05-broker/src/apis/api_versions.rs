@@ -6,6 +6,9 @@ use lab04_protocol_codec::{ApiVersionsRequest, ApiVersionsResponse};
 
 use crate::router::{Handled, RequestContext};
 
-pub async fn handle(ctx: RequestContext, _request: ApiVersionsRequest) -> Handled<ApiVersionsResponse> {
+pub async fn handle(
+    ctx: RequestContext,
+    _request: ApiVersionsRequest,
+) -> Handled<ApiVersionsResponse> {
     Ok(Some(ApiVersionsResponse::for_apis(&ctx.apis)))
 }

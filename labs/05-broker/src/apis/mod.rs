@@ -20,8 +20,7 @@ pub mod produce;
 use std::sync::Arc;
 
 use lab04_protocol_codec::{
-    FetchRequest, InitProducerIdRequest, ListOffsetsRequest, MetadataRequest,
-    ProduceRequest,
+    FetchRequest, InitProducerIdRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
 };
 
 use crate::router::{Router, Service};
@@ -51,6 +50,8 @@ impl Service for CoreService {
         router.route(move |ctx, r: MetadataRequest| metadata::handle(s.clone(), ctx, r));
         router.route(api_versions::handle);
         let s = self.shared.clone();
-        router.route(move |ctx, r: InitProducerIdRequest| init_producer_id::handle(s.clone(), ctx, r));
+        router.route(move |ctx, r: InitProducerIdRequest| {
+            init_producer_id::handle(s.clone(), ctx, r)
+        });
     }
 }

@@ -111,7 +111,11 @@ impl Broker {
     fn appended(&self, response: &ProduceResponse) -> Vec<(String, i32, i64)> {
         let mut ends = Vec::new();
         for t in &response.responses {
-            for p in t.partitions.iter().filter(|p| p.error_code == ErrorCode::None) {
+            for p in t
+                .partitions
+                .iter()
+                .filter(|p| p.error_code == ErrorCode::None)
+            {
                 if let Some(partition) = self.partition(&t.name, p.index) {
                     ends.push((t.name.clone(), p.index, partition.log_end_offset()));
                 }
@@ -166,7 +170,11 @@ pub async fn handle(
             _ = tokio::time::sleep_until(deadline) => {}
         }
     }
-    for p in response.responses.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+    for p in response
+        .responses
+        .iter_mut()
+        .flat_map(|t| t.partitions.iter_mut())
+    {
         if p.error_code == ErrorCode::None {
             p.error_code = ErrorCode::RequestTimedOut;
         }

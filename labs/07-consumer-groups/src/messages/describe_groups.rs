@@ -11,9 +11,7 @@
 
 use std::sync::Arc;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::{Handled, RequestContext};
 
 use crate::group::{Group, GroupState};
@@ -121,7 +119,10 @@ fn describe(id: &str, group: Option<&Group>) -> DescribedGroup {
         };
     };
     let protocol = g.protocol_name.clone().unwrap_or_default();
-    let settled = matches!(g.state, GroupState::Stable | GroupState::CompletingRebalance);
+    let settled = matches!(
+        g.state,
+        GroupState::Stable | GroupState::CompletingRebalance
+    );
     DescribedGroup {
         error_code: ErrorCode::None,
         group_id: id.to_string(),

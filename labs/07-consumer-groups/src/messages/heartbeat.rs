@@ -8,9 +8,7 @@
 
 use std::sync::Arc;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext};
 
@@ -70,11 +68,10 @@ pub async fn handle(
     _ctx: RequestContext,
     r: HeartbeatRequest,
 ) -> Handled<HeartbeatResponse> {
-    let code = service.state().coordinator.heartbeat(
-        &r.group_id,
-        r.generation_id,
-        &r.member_id,
-        now_ms(),
-    );
+    let code =
+        service
+            .state()
+            .coordinator
+            .heartbeat(&r.group_id, r.generation_id, &r.member_id, now_ms());
     Ok(Some(HeartbeatResponse { error_code: code }))
 }

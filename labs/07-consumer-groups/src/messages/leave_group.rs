@@ -10,9 +10,7 @@
 
 use std::sync::Arc;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext};
 

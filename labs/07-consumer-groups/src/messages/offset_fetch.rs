@@ -11,9 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::{Handled, RequestContext};
 
 use crate::offsets::OffsetStore;
@@ -127,10 +125,12 @@ pub async fn handle(
         None => {
             let mut by_topic: BTreeMap<String, Vec<OffsetFetchPartition>> = BTreeMap::new();
             for (k, _) in offsets.group(group) {
-                by_topic
-                    .entry(k.topic.clone())
-                    .or_default()
-                    .push(fetched(offsets, group, &k.topic, k.partition));
+                by_topic.entry(k.topic.clone()).or_default().push(fetched(
+                    offsets,
+                    group,
+                    &k.topic,
+                    k.partition,
+                ));
             }
             by_topic.into_iter().collect()
         }

@@ -9,9 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lab04_protocol_codec::{
-    ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result,
-};
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext};
 
@@ -101,7 +99,10 @@ pub async fn handle(
             r.assignments,
             now_ms(),
         );
-        (replies, Duration::from_millis(timeout.max(0) as u64 + 5_000))
+        (
+            replies,
+            Duration::from_millis(timeout.max(0) as u64 + 5_000),
+        )
     };
     service.deliver(replies);
     let response = match service.wait(ticket, rx, limit).await {
