@@ -93,38 +93,60 @@ fn read<T>(
     }
 }
 
+/// `listeners` and `advertised.listeners`: (listen host, port, advertised host, port). Without
+/// `advertised.listeners` clients are told the listener's address (`localhost` for every
+/// interface).
+fn listeners(p: &ServerProperties, d: &BrokerConfig) -> Result<(String, u16, String, u16)> {
+    let (host, port) = match p.get("listeners") {
+        Some(v) => parse_listener(v).map_err(|r| p.invalid("listeners", r))?,
+        None => (d.listener_host.clone(), d.listener_port),
+    };
+    let advertised = match p.get("advertised.listeners") {
+        Some(v) => parse_listener(v).map_err(|r| p.invalid("advertised.listeners", r))?,
+        None => match host.as_str() {
+            "" | "0.0.0.0" => ("localhost".to_string(), port),
+            h => (h.to_string(), port),
+        },
+    };
+    let host = if host.is_empty() {
+        "0.0.0.0".into()
+    } else {
+        host
+    };
+    Ok((host, port, advertised.0, advertised.1))
+}
+
+/// `log.dirs` (or the older `log.dir`): the first directory listed.
+fn log_dir(p: &ServerProperties, d: &BrokerConfig) -> Result<PathBuf> {
+    let key = if p.get("log.dirs").is_some() {
+        "log.dirs"
+    } else {
+        "log.dir"
+    };
+    match p.get(key) {
+        None => Ok(d.log_dir.clone()),
+        Some(v) => match v.split(',').next().unwrap_or_default().trim() {
+            "" => Err(p.invalid(key, "empty")),
+            first => Ok(PathBuf::from(first)),
+        },
+    }
+}
+
 impl BrokerConfig {
     /// Lab 05's keys from `p`; the keys it does not know are left for other labs.
     pub fn from_properties(p: &ServerProperties) -> Result<BrokerConfig> {
         let d = BrokerConfig::default();
-        let listener = match p.get("listeners") {
-            Some(v) => parse_listener(v).map_err(|r| p.invalid("listeners", r))?,
-            None => (d.listener_host.clone(), d.listener_port),
-        };
-        let advertised = p
-            .get("advertised.listeners")
-            .map(|v| parse_listener(v).map_err(|r| p.invalid("advertised.listeners", r)))
-            .transpose()?;
-        let dir_key = if p.get("log.dirs").is_some() {
-            "log.dirs"
-        } else {
-            "log.dir"
-        };
-        let log_dir = match p.get(dir_key) {
-            None => d.log_dir.clone(),
-            Some(v) => match v.split(',').next().unwrap_or_default().trim() {
-                "" => return Err(p.invalid(dir_key, "empty")),
-                first => PathBuf::from(first),
-            },
-        };
-        let positive = |n: i64| usize::try_from(n).ok().filter(|n| *n > 0);
-        let mut c = BrokerConfig {
+        let (listener_host, listener_port, advertised_host, advertised_port) = listeners(p, &d)?;
+        let positive = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
+        Ok(BrokerConfig {
             broker_id: read(p, "broker.id", "a broker id", d.broker_id, |n| {
                 i32::try_from(n).map_err(|_| "out of range")
             })?,
-            listener_host: listener.0,
-            listener_port: listener.1,
-            log_dir,
+            listener_host,
+            listener_port,
+            advertised_host,
+            advertised_port,
+            log_dir: log_dir(p, &d)?,
             num_partitions: read(p, "num.partitions", "a number of partitions", 1, |n| {
                 u32::try_from(n)
                     .ok()
@@ -150,19 +172,10 @@ impl BrokerConfig {
                 "log.retention.check.interval.ms",
                 "a time in ms",
                 d.retention_check_interval_ms,
-                |n| {
-                    u64::try_from(n)
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or("must be positive")
-                },
+                |n| positive(n).ok_or("must be positive"),
             )?,
             flush_interval_ms: read(p, "log.flush.interval.ms", "a time in ms", None, |n| {
-                u64::try_from(n)
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .map(Some)
-                    .ok_or("must be positive")
+                positive(n).map(Some).ok_or("must be positive")
             })?,
             message_max_bytes: read(
                 p,
@@ -176,25 +189,12 @@ impl BrokerConfig {
                 "socket.request.max.bytes",
                 "a size in bytes",
                 d.socket_request_max_bytes,
-                |n| positive(n).ok_or("must be positive"),
+                |n| positive(n).map(|n| n as usize).ok_or("must be positive"),
             )?,
             auto_create_topics: p
                 .flag("auto.create.topics.enable")?
                 .unwrap_or(d.auto_create_topics),
-            ..d
-        };
-        let (host, port) = advertised.unwrap_or_else(|| {
-            let host = match c.listener_host.as_str() {
-                "" | "0.0.0.0" => "localhost".to_string(),
-                h => h.to_string(),
-            };
-            (host, c.listener_port)
-        });
-        (c.advertised_host, c.advertised_port) = (host, port);
-        if c.listener_host.is_empty() {
-            c.listener_host = "0.0.0.0".into();
-        }
-        Ok(c)
+        })
     }
 
     /// Parses the text of a server.properties file for lab 05 alone. Returns the config and one

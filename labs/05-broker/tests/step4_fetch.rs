@@ -97,3 +97,35 @@ fn step4_a_partition_with_an_error_answers_an_empty_record_set() {
         "UNKNOWN_TOPIC_OR_PARTITION"
     );
 }
+
+/// The seam lab 12 plugs into: with a follower, a consumer reads only what the high watermark
+/// covers; the follower reads to the log end, and its fetch moves the high watermark.
+#[test]
+fn step4_consumers_read_below_the_high_watermark_and_followers_move_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = common::broker_with_follower(dir.path());
+    broker.create_topic("orders", 1, 0).unwrap();
+    let first = common::batch(3, "a");
+    broker.produce(&common::produce("orders", 0, first), 0);
+    let hw = |b: &lab05_broker::Broker| b.partition("orders", 0).unwrap().high_watermark();
+    assert_eq!(hw(&broker), 0, "the follower has nothing yet");
+    let (r, bytes) = broker.fetch(&common::fetch("orders", 0, 0, 0, 1));
+    assert_eq!((bytes, r.responses[0].partitions[0].high_watermark), (0, 0));
+
+    let mut follower = common::fetch("orders", 0, 0, 0, 1);
+    follower.replica_id = 8;
+    let (_, bytes) = broker.fetch(&follower);
+    assert!(bytes > 0, "a follower reads past the high watermark");
+    follower.topics[0].partitions[0].fetch_offset = 3;
+    assert!(broker.record_follower_fetch(&follower, 5).is_empty());
+    assert_eq!(hw(&broker), 3, "the follower has 0..3: committed");
+    let (_, bytes) = broker.fetch(&common::fetch("orders", 0, 0, 0, 1));
+    assert!(bytes > 0, "now the consumer sees them");
+
+    follower.replica_id = 9;
+    assert_eq!(
+        broker.record_follower_fetch(&follower, 6),
+        [("orders".to_string(), 0, ErrorCode::NotLeaderOrFollower)],
+        "not a replica of this partition"
+    );
+}
