@@ -193,6 +193,13 @@ impl LogManager {
         Ok(())
     }
 
+    /// Lets every partition's replica rules see the time (ISR shrinking in lab 12).
+    pub fn tick_replicas(&mut self, now_ms: i64) {
+        for partition in self.all_mut() {
+            partition.tick(now_ms);
+        }
+    }
+
     /// Applies retention to every partition; returns how many segments were deleted.
     pub fn apply_retention(&mut self, now_ms: i64) -> Result<usize> {
         let mut deleted = 0;
@@ -204,8 +211,9 @@ impl LogManager {
 }
 
 /// The log manager's timers, until `stop`: retention every `log.retention.check.interval.ms`,
-/// a flush of every log every `log.flush.interval.ms` if set. Kafka runs the same two jobs on
-/// its scheduler (`kafka-log-retention`, `kafka-log-flusher`).
+/// a flush of every log every `log.flush.interval.ms` if set — Kafka runs the same two jobs on
+/// its scheduler (`kafka-log-retention`, `kafka-log-flusher`) — and the replica rules' clock
+/// every second (Kafka's `isr-expiration`).
 pub async fn run_background(shared: Arc<Shared>, stop: CancellationToken) {
     let config = shared.broker().config().clone();
     let mut retention =
@@ -214,8 +222,10 @@ pub async fn run_background(shared: Arc<Shared>, stop: CancellationToken) {
     let flush_every = Duration::from_millis(config.flush_interval_ms.unwrap_or(365 * 86_400_000));
     let mut flush =
         tokio::time::interval_at(tokio::time::Instant::now() + flush_every, flush_every);
+    let mut replicas = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
+            _ = replicas.tick() => shared.broker().logs_mut().tick_replicas(now_ms()),
             _ = retention.tick() => match shared.broker().logs_mut().apply_retention(now_ms()) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("retention deleted {n} segments"),

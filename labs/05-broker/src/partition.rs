@@ -21,12 +21,13 @@
 //! 2. **The HW advances as the minimum LEO over the ISR** — lab 12's `on_follower_fetch` and
 //!    `on_leader_append` store each follower's LEO in [`ReplicaState::followers`], set
 //!    `high_watermark` to the smallest LEO of the leader and every ISR member, and move a
-//!    follower in or out of `isr` by how long ago it caught up (`replica.lag.time.max.ms`, on
-//!    [`Replication::tick`]). Kafka: `Partition.maybeIncrementLeaderHW`, `maybeShrinkIsr`.
+//!    follower in or out of `isr` by how long ago it caught up (`replica.lag.time.max.ms`, in
+//!    [`Replication::tick`], which the log manager's timer calls every second). Kafka:
+//!    `Partition.maybeIncrementLeaderHW`, `maybeShrinkIsr`.
 //! 3. **acks=−1 waits for the ISR** — the Produce handler appends, then waits until
 //!    [`Partition::is_committed`] says the HW has passed the batch's last offset, waking on
-//!    every change signal (`Shared::appended`, which lab 12 also fires when a follower's fetch
-//!    moves the HW) until the request's `timeout_ms` runs out (REQUEST_TIMED_OUT). With
+//!    every change signal (`Shared::appended`, which the Fetch handler also fires after a
+//!    follower's fetch) until the request's `timeout_ms` runs out (REQUEST_TIMED_OUT). With
 //!    [`SingleReplica`] the wait ends at once, because the append itself committed the batch.
 //!    Kafka: `DelayedProduce`, completed when `Partition.checkEnoughReplicasReachOffset` holds.
 //!
