@@ -335,3 +335,82 @@ fn acknowledged_records_survive_kill_9_of_the_broker() {
         "every acknowledged record"
     );
 }
+
+/// A consumer that starts past the log end: the broker answers its Fetch with
+/// OFFSET_OUT_OF_RANGE and an empty record set (as Kafka does), librdkafka applies
+/// `auto.offset.reset`, and records arrive. With a null record set librdkafka reports
+/// "Protocol parse failure for Fetch … invalid MessageSetSize -1", never sees the error and
+/// never resets: nothing arrives.
+const RESET_CLIENT: &str = r#"
+import sys, time
+from confluent_kafka import Producer, Consumer, TopicPartition, KafkaError
+broker, topic, reset = sys.argv[1], sys.argv[2], sys.argv[3]
+p = Producer({"bootstrap.servers": broker})
+for i in range(5):
+    p.produce(topic, value=f"old{i}", partition=0)
+assert p.flush(30) == 0, "unflushed records"
+c = Consumer({"bootstrap.servers": broker, "group.id": f"reset-{reset}",
+              "enable.auto.commit": False, "auto.offset.reset": reset})
+c.assign([TopicPartition(topic, 0, 1000)])  # the log ends at 5
+got, deadline, sent, last_send = [], time.time() + 60, 0, 0.0
+while time.time() < deadline and (len(got) < 5 if reset == "earliest" else not got):
+    if reset == "latest" and time.time() - last_send > 1:
+        # Keep producing until one arrives: a record sent before the reset happened is
+        # (rightly) skipped by "latest".
+        p.produce(topic, value=f"new{sent}", partition=0); p.flush(10); sent += 1
+        last_send = time.time()
+    m = c.poll(0.2)
+    if m is None: continue
+    if m.error():
+        if m.error().code() == KafkaError._PARTITION_EOF: continue
+        raise SystemExit(f"consumer error: {m.error()}")
+    got.append((m.offset(), m.value().decode()))
+c.close()
+for offset, value in got:
+    print(f"{offset}|{value}")
+"#;
+
+fn reset_from_out_of_range(reset: &str) -> Vec<(i64, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path(), free_port());
+    let out = run_ok(Command::new("timeout").args([
+        "90",
+        "python3",
+        "-c",
+        RESET_CLIENT,
+        &broker.address(),
+        &format!("reset-{reset}"),
+        reset,
+    ]));
+    out.lines()
+        .filter_map(|l| l.split_once('|'))
+        .map(|(o, v)| (o.parse().unwrap(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn confluent_kafka_resets_an_out_of_range_offset_to_earliest() {
+    if !support::python_module("confluent_kafka", "pip install confluent-kafka") {
+        return;
+    }
+    let got = reset_from_out_of_range("earliest");
+    let want: Vec<(i64, String)> = (0..5).map(|i| (i, format!("old{i}"))).collect();
+    assert_eq!(
+        got, want,
+        "auto.offset.reset=earliest starts at the log start"
+    );
+}
+
+#[test]
+fn confluent_kafka_resets_an_out_of_range_offset_to_latest() {
+    if !support::python_module("confluent_kafka", "pip install confluent-kafka") {
+        return;
+    }
+    let got = reset_from_out_of_range("latest");
+    assert!(!got.is_empty(), "no record after the reset");
+    assert!(
+        got.iter()
+            .all(|(offset, value)| *offset >= 5 && value.starts_with("new")),
+        "auto.offset.reset=latest skips the records before the reset: {got:?}"
+    );
+}

@@ -9,10 +9,11 @@ use std::process::Command;
 use lab01_record_batch::RecordBatchBuilder;
 use lab04_protocol_codec::metadata::AUTHORIZED_OPERATIONS_OMITTED;
 use lab04_protocol_codec::{
-    encode_response, unsupported_response, ApiVersionsResponse, ErrorCode, FetchPartitionResponse,
-    FetchResponse, FetchTopicResponse, ListOffsetsPartitionResponse, ListOffsetsResponse,
-    ListOffsetsTopicResponse, MetadataBroker, MetadataPartition, MetadataResponse, MetadataTopic,
-    ProducePartitionResponse, ProduceResponse, ProduceTopicResponse, RequestHeader,
+    encode_response, unsupported_response, ApiRegistry, ApiResponse, ApiVersionsResponse,
+    ErrorCode, FetchPartitionResponse, FetchResponse, FetchTopicResponse,
+    ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse, MetadataBroker,
+    MetadataPartition, MetadataResponse, MetadataTopic, ProducePartitionResponse, ProduceResponse,
+    ProduceTopicResponse, RequestHeader,
 };
 use serde_json::{json, Value};
 
@@ -177,7 +178,7 @@ fn kafka_python_reads_every_response_the_codec_writes() {
         .map(|r| json!([r.api_key, r.min, r.max]))
         .collect();
     for v in 0..=3 {
-        let frame = encode_response(&header(18, v), |e| {
+        let frame = encode_response(&header(18, v), &ApiRegistry::core(), |e| {
             ApiVersionsResponse::supported().encode(e, v)
         });
         let path = dir.path().join(format!("api_versions_v{v}.bin"));
@@ -186,7 +187,7 @@ fn kafka_python_reads_every_response_the_codec_writes() {
         expected.push(json!({"correlation_id": 4242, "consumed_all": true, "error_code": 0, "api_keys": ranges}));
     }
     // kafka-python asks ApiVersions v4 first; our v0 answer must make sense to it.
-    let frame = unsupported_response(&header(18, 4), &lab04_protocol_codec::ApiKey::CORE).unwrap();
+    let frame = unsupported_response(&header(18, 4), &ApiRegistry::core()).unwrap();
     let path = dir.path().join("api_versions_unsupported.bin");
     std::fs::write(&path, frame).unwrap();
     args.push(format!("api_versions:4:{}", path.display()));
@@ -195,7 +196,9 @@ fn kafka_python_reads_every_response_the_codec_writes() {
     );
 
     for v in 0..=9 {
-        let frame = encode_response(&header(3, v), |e| metadata().encode(e, v));
+        let frame = encode_response(&header(3, v), &ApiRegistry::core(), |e| {
+            metadata().encode(e, v)
+        });
         let path = dir.path().join(format!("metadata_v{v}.bin"));
         std::fs::write(&path, frame).unwrap();
         args.push(format!("metadata:{v}:{}", path.display()));
@@ -207,7 +210,7 @@ fn kafka_python_reads_every_response_the_codec_writes() {
                    v: i16,
                    write: &dyn Fn(&mut lab04_protocol_codec::Encoder),
                    want: Value| {
-        let frame = encode_response(&header(key, v), |e| write(e));
+        let frame = encode_response(&header(key, v), &ApiRegistry::core(), |e| write(e));
         let path = dir.path().join(format!("{kind}_v{v}.bin"));
         std::fs::write(&path, frame).unwrap();
         args.push(format!("{kind}:{v}:{}", path.display()));
@@ -257,7 +260,7 @@ fn kafka_python_reads_every_response_the_codec_writes() {
                 high_watermark: 1,
                 last_stable_offset: 1,
                 log_start_offset: 0,
-                records: Some(batch.clone()),
+                records: batch.clone(),
             }],
         }],
     };

@@ -12,10 +12,19 @@
 //! The broker then answers in **v0** with UNSUPPORTED_VERSION *and* its ranges (KIP-511), so
 //! the client can retry at the highest version both know instead of hanging.
 
-use crate::api_key::{supported_versions, version_ranges, ApiKey, VersionRange};
+use crate::api::{ApiRegistry, ApiRequest, ApiResponse, ApiSpec, VersionRange};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{Decoder, Encoder};
+
+/// v3 is the first flexible version, and the last this broker speaks.
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 18,
+    name: "ApiVersions",
+    min: 0,
+    max: 3,
+    flexible_from: 3,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ApiVersionsRequest {
@@ -32,8 +41,11 @@ pub struct ApiVersionsResponse {
     pub throttle_time_ms: i32,
 }
 
-impl ApiVersionsRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<ApiVersionsRequest> {
+impl ApiRequest for ApiVersionsRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = ApiVersionsResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<ApiVersionsRequest> {
         // BEGIN SOLUTION step 4: from v3 on, read the two compact strings and the tagged fields
         let mut request = ApiVersionsRequest::default();
         if version >= 3 {
@@ -47,21 +59,18 @@ impl ApiVersionsRequest {
 }
 
 impl ApiVersionsResponse {
-    /// The broker's answer: no error, every supported range.
-    pub fn supported() -> ApiVersionsResponse {
+    /// The answer of a broker that answers `apis`: no error, every registered range.
+    pub fn for_apis(apis: &ApiRegistry) -> ApiVersionsResponse {
         ApiVersionsResponse {
             error_code: ErrorCode::None,
-            api_keys: supported_versions(),
+            api_keys: apis.ranges(),
             throttle_time_ms: 0,
         }
     }
 
-    /// The answer of a broker that answers `apis` (a later lab's broker adds its own).
-    pub fn for_apis(apis: &[ApiKey]) -> ApiVersionsResponse {
-        ApiVersionsResponse {
-            api_keys: version_ranges(apis),
-            ..ApiVersionsResponse::supported()
-        }
+    /// The answer of a broker with lab 04's APIs only ([`ApiRegistry::core`]).
+    pub fn supported() -> ApiVersionsResponse {
+        ApiVersionsResponse::for_apis(&ApiRegistry::core())
     }
 
     /// The answer to an ApiVersions version the broker does not know: send it as v0.
@@ -71,8 +80,10 @@ impl ApiVersionsResponse {
             ..ApiVersionsResponse::supported()
         }
     }
+}
 
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for ApiVersionsResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 4: error code, the ranges (compact with tags from v3), throttle time from v1, tags from v3
         let flexible = version >= 3;
         e.i16(self.error_code.code());

@@ -20,6 +20,8 @@ pub enum Error {
     UnexpectedNull { what: &'static str },
     #[error("a varint: {0}")]
     Varint(#[from] lab01_record_batch::Error),
+    #[error("a request with API key {key} is not a {expected} request")]
+    OtherApi { expected: &'static str, key: i16 },
     #[error("{extra} bytes are left after the request body: the version or the message is wrong")]
     TrailingBytes { extra: usize },
 }

@@ -17,9 +17,21 @@
 //! `max_wait_ms` and `min_bytes` make a fetch a *long poll*: the broker holds the request until
 //! `min_bytes` are there or `max_wait_ms` passed, so an idle consumer costs no busy loop.
 
+use crate::api::{ApiRequest, ApiResponse, ApiSpec};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{read_array, Decoder, Encoder};
+
+/// Fetch stops at v11: v12 is flexible and v13 identifies topics by id, which this course does
+/// not have. Kafka 4.0 clients need v4 or later (KIP-896), and kafka-python reads v4+ as a
+/// broker of 0.11 or later.
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 1,
+    name: "Fetch",
+    min: 4,
+    max: 11,
+    flexible_from: 12,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchPartition {
@@ -56,8 +68,15 @@ pub struct FetchPartitionResponse {
     pub high_watermark: i64,
     pub last_stable_offset: i64,
     pub log_start_offset: i64,
-    /// Whole record batches, as stored.
-    pub records: Option<Vec<u8>>,
+    /// Whole record batches, as stored; empty for a partition with an error or nothing new.
+    ///
+    /// The field is nullable on the wire (`"nullableVersions": "0+"` in Kafka's
+    /// FetchResponse.json), but Kafka's broker never sends null: a partition that failed gets
+    /// `MemoryRecords.EMPTY`, a record set of length 0. librdkafka relies on it — a length of
+    /// −1 is a "Protocol parse failure … invalid MessageSetSize -1" that hides the partition's
+    /// error, so the consumer never learns to reset its offset. Hence a plain `Vec`, which
+    /// cannot be null.
+    pub records: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +93,11 @@ pub struct FetchResponse {
     pub responses: Vec<FetchTopicResponse>,
 }
 
-impl FetchRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<FetchRequest> {
+impl ApiRequest for FetchRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = FetchResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<FetchRequest> {
         // BEGIN SOLUTION step 7: the fixed fields, the session fields from v7, topics of partitions, forgotten topics from v7, rack id from v11
         let replica_id = d.i32()?;
         let max_wait_ms = d.i32()?;
@@ -133,8 +155,8 @@ impl FetchRequest {
     }
 }
 
-impl FetchResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for FetchResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 7: throttle time, error and session from v7, then topics of partitions with offsets and records
         e.i32(self.throttle_time_ms);
         if version >= 7 {
@@ -157,13 +179,8 @@ impl FetchResponse {
                 if version >= 11 {
                     e.i32(-1); // no preferred read replica
                 }
-                match &p.records {
-                    Some(bytes) => {
-                        e.i32(bytes.len() as i32);
-                        e.buf.extend_from_slice(bytes);
-                    }
-                    None => e.i32(-1),
-                }
+                e.i32(p.records.len() as i32);
+                e.buf.extend_from_slice(&p.records);
             }
         }
         // END SOLUTION

@@ -11,7 +11,7 @@
 //! string even in header v2; and an ApiVersions response always uses header v0, because a
 //! client must be able to read it before it knows which versions the broker speaks.
 
-use crate::api_key::ApiKey;
+use crate::api::ApiRegistry;
 use crate::error::Result;
 use crate::types::{Decoder, Encoder};
 
@@ -24,21 +24,15 @@ pub struct RequestHeader {
     pub client_id: Option<String>,
 }
 
-/// Whether a request (or its response) of this key and version is flexible. Unknown keys are
-/// read with the classic header: that is enough to answer with an error.
-pub fn is_flexible(api_key: i16, api_version: i16) -> bool {
-    ApiKey::from_code(api_key).is_some_and(|k| k.is_flexible(api_version))
-}
-
 impl RequestHeader {
-    /// Reads a request header: v2 if this key and version are flexible, else v1.
-    pub fn decode(d: &mut Decoder<'_>) -> Result<RequestHeader> {
+    /// Reads a request header: v2 if `apis` says this key and version are flexible, else v1.
+    pub fn decode(d: &mut Decoder<'_>, apis: &ApiRegistry) -> Result<RequestHeader> {
         // BEGIN SOLUTION step 3: read key, version and correlation id, the classic client id, then tagged fields if flexible
         let api_key = d.i16()?;
         let api_version = d.i16()?;
         let correlation_id = d.i32()?;
         let client_id = d.nullable_string(false)?;
-        if is_flexible(api_key, api_version) {
+        if apis.is_flexible(api_key, api_version) {
             d.skip_tagged_fields()?;
         }
         Ok(RequestHeader {
@@ -51,21 +45,21 @@ impl RequestHeader {
     }
 
     /// Writes this header, for a client sending the request.
-    pub fn encode(&self, e: &mut Encoder) {
+    pub fn encode(&self, e: &mut Encoder, apis: &ApiRegistry) {
         e.i16(self.api_key);
         e.i16(self.api_version);
         e.i32(self.correlation_id);
         e.nullable_string(self.client_id.as_deref(), false);
-        e.no_tagged_fields(is_flexible(self.api_key, self.api_version));
+        e.no_tagged_fields(apis.is_flexible(self.api_key, self.api_version));
     }
 
     /// The response header for this request: v1 for flexible versions, v0 otherwise, and
     /// always v0 for ApiVersions.
-    pub fn encode_response_header(&self, e: &mut Encoder) {
+    pub fn encode_response_header(&self, e: &mut Encoder, apis: &ApiRegistry) {
         // BEGIN SOLUTION step 3: write the correlation id, then empty tagged fields unless v0 applies
         e.i32(self.correlation_id);
-        let api_versions = self.api_key == ApiKey::ApiVersions.code();
-        if !api_versions && is_flexible(self.api_key, self.api_version) {
+        let api_versions = self.api_key == crate::api_versions::SPEC.key;
+        if !api_versions && apis.is_flexible(self.api_key, self.api_version) {
             e.uvarint(0);
         }
         // END SOLUTION

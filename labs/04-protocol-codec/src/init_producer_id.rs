@@ -7,9 +7,19 @@
 //! response: throttle_time_ms int32 | error_code int16 | producer_id int64 | producer_epoch int16
 //! ```
 
+use crate::api::{ApiRequest, ApiResponse, ApiSpec};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{Decoder, Encoder};
+
+/// v0 and v1, before InitProducerId became flexible (v2).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 22,
+    name: "InitProducerId",
+    min: 0,
+    max: 1,
+    flexible_from: 2,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitProducerIdRequest {
@@ -25,8 +35,11 @@ pub struct InitProducerIdResponse {
     pub producer_epoch: i16,
 }
 
-impl InitProducerIdRequest {
-    pub fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<InitProducerIdRequest> {
+impl ApiRequest for InitProducerIdRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = InitProducerIdResponse;
+
+    fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<InitProducerIdRequest> {
         // BEGIN SOLUTION step 6: the transactional id and the transaction timeout
         Ok(InitProducerIdRequest {
             transactional_id: d.nullable_string(false)?,
@@ -36,8 +49,8 @@ impl InitProducerIdRequest {
     }
 }
 
-impl InitProducerIdResponse {
-    pub fn encode(&self, e: &mut Encoder, _version: i16) {
+impl ApiResponse for InitProducerIdResponse {
+    fn encode(&self, e: &mut Encoder, _version: i16) {
         // BEGIN SOLUTION step 6: throttle time, error code, producer id and epoch
         e.i32(self.throttle_time_ms);
         e.i16(self.error_code.code());

@@ -11,6 +11,7 @@
 //!                                              timestamp int64, offset int64, leader_epoch int32 (v4+)]]
 //! ```
 
+use crate::api::{ApiRequest, ApiResponse, ApiSpec};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{read_array, Decoder, Encoder};
@@ -19,6 +20,16 @@ use crate::types::{read_array, Decoder, Encoder};
 pub const LATEST_TIMESTAMP: i64 = -1;
 /// `timestamp = -2`: the earliest offset (the log start offset).
 pub const EARLIEST_TIMESTAMP: i64 = -2;
+
+/// ListOffsets stops at v5, the last version before it became flexible; Kafka 4.0 clients need
+/// v1 or later (KIP-896).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 2,
+    name: "ListOffsets",
+    min: 1,
+    max: 5,
+    flexible_from: 6,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListOffsetsPartition {
@@ -61,8 +72,11 @@ pub struct ListOffsetsResponse {
     pub topics: Vec<ListOffsetsTopicResponse>,
 }
 
-impl ListOffsetsRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<ListOffsetsRequest> {
+impl ApiRequest for ListOffsetsRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = ListOffsetsResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<ListOffsetsRequest> {
         // BEGIN SOLUTION step 8: replica id, isolation level from v2, topics of partitions with the epoch from v4 and the timestamp
         let replica_id = d.i32()?;
         let isolation_level = if version >= 2 { d.i8()? } else { 0 };
@@ -89,8 +103,8 @@ impl ListOffsetsRequest {
     }
 }
 
-impl ListOffsetsResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for ListOffsetsResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 8: throttle time from v2, then topics of partitions with timestamp, offset and the epoch from v4
         if version >= 2 {
             e.i32(self.throttle_time_ms);

@@ -18,12 +18,23 @@
 //! ```
 //! From v9 on every string and array is compact and every structure ends with tagged fields.
 
+use crate::api::{ApiRequest, ApiResponse, ApiSpec};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{Decoder, Encoder};
 
 /// "Not requested" for the authorized-operations fields (Kafka's `Integer.MIN_VALUE`).
 pub const AUTHORIZED_OPERATIONS_OMITTED: i32 = i32::MIN;
+
+/// Metadata stops at v9, its first flexible version: v10 adds topic ids, which this course does
+/// not have.
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 3,
+    name: "Metadata",
+    min: 0,
+    max: 9,
+    flexible_from: 9,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataRequest {
@@ -72,8 +83,11 @@ pub struct MetadataResponse {
     pub cluster_authorized_operations: i32,
 }
 
-impl MetadataRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<MetadataRequest> {
+impl ApiRequest for MetadataRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = MetadataResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<MetadataRequest> {
         // BEGIN SOLUTION step 5: read the topic names (v0 empty and v1+ null both mean all), then the version-gated flags and tags
         let flexible = version >= 9;
         let topics = match d.array_len(flexible)? {
@@ -117,8 +131,8 @@ fn int32_array(e: &mut Encoder, values: &[i32], flexible: bool) {
     }
 }
 
-impl MetadataResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for MetadataResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 5: write every field the version has, in order, compact with tags from v9
         let flexible = version >= 9;
         if version >= 3 {

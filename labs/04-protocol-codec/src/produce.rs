@@ -14,9 +14,21 @@
 //! compressed or not. The broker stores them unchanged, which is much of why Kafka is fast.
 //! `acks`: 0 = no response at all, 1 = after the leader's append, −1 = after all in-sync replicas.
 
+use crate::api::{ApiRequest, ApiResponse, ApiSpec};
 use crate::error::Result;
 use crate::error_code::ErrorCode;
 use crate::types::{read_array, Decoder, Encoder};
+
+/// Produce stops at v8, the last version before it became flexible: every client here accepts
+/// it, and the data path stays in the classic encoding. Kafka 4.0 clients need v3 or later
+/// (KIP-896); kafka-python sends record batch v2 once it sees Produce ≥ 3.
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 0,
+    name: "Produce",
+    min: 3,
+    max: 8,
+    flexible_from: 9,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProducePartition {
@@ -62,8 +74,11 @@ pub struct ProduceResponse {
     pub throttle_time_ms: i32,
 }
 
-impl ProduceRequest {
-    pub fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<ProduceRequest> {
+impl ApiRequest for ProduceRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = ProduceResponse;
+
+    fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<ProduceRequest> {
         // BEGIN SOLUTION step 6: transactional id, acks, timeout, then topics of partitions of raw records
         let transactional_id = d.nullable_string(false)?;
         let acks = d.i16()?;
@@ -87,8 +102,8 @@ impl ProduceRequest {
     }
 }
 
-impl ProduceResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for ProduceResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 6: topics of partitions with their offsets and the version-gated fields, then the throttle time
         e.array_len(Some(self.responses.len()), false);
         for topic in &self.responses {

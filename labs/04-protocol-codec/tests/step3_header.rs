@@ -1,6 +1,6 @@
 //! Step 3: request headers v1/v2 from real clients, and response headers v0/v1.
 
-use lab04_protocol_codec::{Decoder, Encoder, RequestHeader};
+use lab04_protocol_codec::{ApiRegistry, Decoder, Encoder, RequestHeader};
 
 const KCAT_API_VERSIONS: &[u8] = include_bytes!("data/kcat_api_versions_v3.bin");
 const KCAT_METADATA: &[u8] = include_bytes!("data/kcat_metadata_v4_orders.bin");
@@ -8,7 +8,7 @@ const CK_METADATA: &[u8] = include_bytes!("data/confluent_kafka_metadata_v9_orde
 
 fn header(frame: &[u8]) -> (RequestHeader, usize) {
     let mut d = Decoder::new(&frame[4..]);
-    let h = RequestHeader::decode(&mut d).unwrap();
+    let h = RequestHeader::decode(&mut d, &ApiRegistry::core()).unwrap();
     (h, frame.len() - 4 - d.remaining())
 }
 
@@ -52,7 +52,7 @@ fn step3_response_headers_v0_v1_and_the_api_versions_exception() {
             client_id: None,
         };
         let mut e = Encoder::new();
-        h.encode_response_header(&mut e);
+        h.encode_response_header(&mut e, &ApiRegistry::core());
         e.into_bytes()
     };
     assert_eq!(bytes(3, 4), [1, 2, 3, 4], "Metadata v4: header v0");
@@ -78,6 +78,9 @@ fn step3_truncated_headers_are_errors() {
     // The header is the first 18 bytes after the size: any cut before its end is an error.
     for cut in 4..4 + 18 {
         let mut d = Decoder::new(&KCAT_API_VERSIONS[4..cut]);
-        assert!(RequestHeader::decode(&mut d).is_err(), "cut at {cut}");
+        assert!(
+            RequestHeader::decode(&mut d, &ApiRegistry::core()).is_err(),
+            "cut at {cut}"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! Step 4: ApiVersions from three real clients, our answer, and the UNSUPPORTED_VERSION path.
 
 use lab04_protocol_codec::{
-    decode_request, encode_response, supported_versions, unsupported_response, ApiKey,
-    ApiVersionsRequest, ApiVersionsResponse, Decoder, Encoder, ErrorCode, RequestBody,
+    decode_request, encode_response, supported_versions, unsupported_response, ApiRegistry,
+    ApiRequest, ApiResponse, ApiVersionsRequest, ApiVersionsResponse, Decoder, Encoder, ErrorCode,
 };
 
 const KCAT: &[u8] = include_bytes!("data/kcat_api_versions_v3.bin");
@@ -11,13 +11,12 @@ const KAFKA_PYTHON_V3: &[u8] = include_bytes!("data/kafka_python_api_versions_v3
 const KAFKA_PYTHON_V4: &[u8] = include_bytes!("data/kafka_python_api_versions_v4.bin");
 
 fn software(frame: &[u8]) -> (Option<String>, Option<String>) {
-    match decode_request(&frame[4..]).unwrap().body {
-        RequestBody::ApiVersions(ApiVersionsRequest {
-            client_software_name,
-            client_software_version,
-        }) => (client_software_name, client_software_version),
-        other => panic!("not ApiVersions: {other:?}"),
-    }
+    let request = decode_request(&frame[4..], &ApiRegistry::core()).unwrap();
+    let ApiVersionsRequest {
+        client_software_name,
+        client_software_version,
+    } = request.body().unwrap();
+    (client_software_name, client_software_version)
 }
 
 #[test]
@@ -78,8 +77,10 @@ fn step4_the_answer_lists_every_supported_range() {
     assert_eq!(body(&response, 3), v3);
 
     // The whole frame for kcat's request: size, correlation id (header v0), body v3.
-    let request = decode_request(&KCAT[4..]).unwrap();
-    let frame = encode_response(&request.header, |e| response.encode(e, 3));
+    let request = decode_request(&KCAT[4..], &ApiRegistry::core()).unwrap();
+    let frame = encode_response(&request.header, &ApiRegistry::core(), |e| {
+        response.encode(e, 3)
+    });
     assert_eq!(
         frame,
         [
@@ -94,12 +95,9 @@ fn step4_the_answer_lists_every_supported_range() {
 #[test]
 fn step4_a_version_we_do_not_know_gets_unsupported_version_in_v0() {
     // kafka-python 3 opens with ApiVersions v4; the broker speaks 0-3.
-    let request = decode_request(&KAFKA_PYTHON_V4[4..]).unwrap();
-    assert_eq!(
-        (request.header.api_version, &request.body),
-        (4, &RequestBody::Unsupported)
-    );
-    let answer = unsupported_response(&request.header, &ApiKey::CORE)
+    let request = decode_request(&KAFKA_PYTHON_V4[4..], &ApiRegistry::core()).unwrap();
+    assert_eq!((request.header.api_version, request.spec), (4, None));
+    let answer = unsupported_response(&request.header, &ApiRegistry::core())
         .expect("ApiVersions is always answered");
     let expected_body = body(&ApiVersionsResponse::unsupported_version(), 0);
     assert_eq!(&answer[4..8], &request.header.correlation_id.to_be_bytes());
@@ -113,7 +111,10 @@ fn step4_a_version_we_do_not_know_gets_unsupported_version_in_v0() {
     let mut bogus = KAFKA_PYTHON_V4[4..].to_vec();
     bogus[0..2].copy_from_slice(&3i16.to_be_bytes());
     bogus[2..4].copy_from_slice(&99i16.to_be_bytes());
-    let request = decode_request(&bogus).unwrap();
-    assert_eq!(request.body, RequestBody::Unsupported);
-    assert_eq!(unsupported_response(&request.header, &ApiKey::CORE), None);
+    let request = decode_request(&bogus, &ApiRegistry::core()).unwrap();
+    assert_eq!(request.spec, None);
+    assert_eq!(
+        unsupported_response(&request.header, &ApiRegistry::core()),
+        None
+    );
 }

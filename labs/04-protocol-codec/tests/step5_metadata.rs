@@ -2,8 +2,8 @@
 
 use lab04_protocol_codec::metadata::AUTHORIZED_OPERATIONS_OMITTED;
 use lab04_protocol_codec::{
-    decode_request, Decoder, Encoder, ErrorCode, MetadataBroker, MetadataPartition,
-    MetadataRequest, MetadataResponse, MetadataTopic, RequestBody,
+    decode_request, ApiRegistry, ApiRequest, ApiResponse, Decoder, Encoder, ErrorCode,
+    MetadataBroker, MetadataPartition, MetadataRequest, MetadataResponse, MetadataTopic,
 };
 
 const KCAT_BROKERS: &[u8] = include_bytes!("data/kcat_metadata_v4_brokers_only.bin");
@@ -12,10 +12,8 @@ const CONFLUENT_ORDERS: &[u8] = include_bytes!("data/confluent_kafka_metadata_v9
 const KAFKA_PYTHON: &[u8] = include_bytes!("data/kafka_python_metadata_v9.bin");
 
 fn metadata(frame: &[u8]) -> MetadataRequest {
-    match decode_request(&frame[4..]).unwrap().body {
-        RequestBody::Metadata(m) => m,
-        other => panic!("not Metadata: {other:?}"),
-    }
+    let request = decode_request(&frame[4..], &ApiRegistry::core()).unwrap();
+    request.body().unwrap()
 }
 
 #[test]
@@ -156,7 +154,11 @@ fn step5_responses_have_each_versions_fields() {
 fn step5_truncated_requests_are_errors() {
     for frame in [KCAT_ORDERS, CONFLUENT_ORDERS] {
         for cut in 4 + 12..frame.len() {
-            assert!(decode_request(&frame[4..cut]).is_err(), "cut at {cut}");
+            let request = decode_request(&frame[4..cut], &ApiRegistry::core());
+            assert!(
+                request.and_then(|r| r.body::<MetadataRequest>()).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 }

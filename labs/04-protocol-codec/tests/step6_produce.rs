@@ -2,19 +2,17 @@
 
 use lab01_record_batch::{Header, RecordBatch};
 use lab04_protocol_codec::{
-    decode_request, Encoder, ErrorCode, ProducePartitionResponse, ProduceResponse,
-    ProduceTopicResponse, RequestBody,
+    decode_request, ApiRegistry, ApiResponse, Encoder, ErrorCode, ProducePartitionResponse,
+    ProduceRequest, ProduceResponse, ProduceTopicResponse,
 };
 
 const KCAT: &[u8] = include_bytes!("data/kcat_produce_v7.bin");
 
 #[test]
 fn step6_kcats_produce_request_carries_its_batch_unchanged() {
-    let request = decode_request(&KCAT[4..]).unwrap();
+    let request = decode_request(&KCAT[4..], &ApiRegistry::core()).unwrap();
     assert_eq!((request.header.api_key, request.header.api_version), (0, 7));
-    let RequestBody::Produce(produce) = request.body else {
-        panic!("not Produce")
-    };
+    let produce: ProduceRequest = request.body().unwrap();
     assert_eq!(produce.transactional_id, None);
     assert_eq!(
         produce.acks, -1,
@@ -89,7 +87,11 @@ fn step6_the_response_has_each_versions_fields() {
 #[test]
 fn step6_truncated_produce_requests_are_errors() {
     for cut in 4 + 17..KCAT.len() {
-        assert!(decode_request(&KCAT[4..cut]).is_err(), "cut at {cut}");
+        let request = decode_request(&KCAT[4..cut], &ApiRegistry::core());
+        assert!(
+            request.and_then(|r| r.body::<ProduceRequest>()).is_err(),
+            "cut at {cut}"
+        );
     }
 }
 
@@ -104,12 +106,13 @@ fn step6_an_idempotent_producer_gets_its_id() {
         correlation_id: 9,
         client_id: Some("p".into()),
     }
-    .encode(&mut body);
+    .encode(&mut body, &ApiRegistry::core());
     body.buf.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
-    let request = decode_request(&body.into_bytes()).unwrap();
+    let bytes = body.into_bytes();
+    let request = decode_request(&bytes, &ApiRegistry::core()).unwrap();
     assert_eq!(
-        request.body,
-        RequestBody::InitProducerId(InitProducerIdRequest {
+        request.body::<InitProducerIdRequest>(),
+        Ok(InitProducerIdRequest {
             transactional_id: None,
             transaction_timeout_ms: 0
         })

@@ -1,19 +1,18 @@
 //! Step 8: ListOffsets — where does the log begin, end, or reach a time?
 
 use lab04_protocol_codec::{
-    decode_request, Encoder, ErrorCode, ListOffsetsPartition, ListOffsetsPartitionResponse,
-    ListOffsetsResponse, ListOffsetsTopicResponse, RequestBody, EARLIEST_TIMESTAMP,
+    decode_request, ApiRegistry, ApiResponse, Encoder, ErrorCode, ListOffsetsPartition,
+    ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse,
+    ListOffsetsTopicResponse, EARLIEST_TIMESTAMP,
 };
 
 const KCAT: &[u8] = include_bytes!("data/kcat_list_offsets_v2.bin");
 
 #[test]
 fn step8_kcat_asks_for_the_earliest_offset() {
-    let request = decode_request(&KCAT[4..]).unwrap();
+    let request = decode_request(&KCAT[4..], &ApiRegistry::core()).unwrap();
     assert_eq!((request.header.api_key, request.header.api_version), (2, 2));
-    let RequestBody::ListOffsets(list) = request.body else {
-        panic!("not ListOffsets")
-    };
+    let list: ListOffsetsRequest = request.body().unwrap();
     assert_eq!(list.replica_id, -1);
     assert_eq!(
         list.isolation_level, 1,

@@ -1,10 +1,12 @@
-//! `server.properties`, read with Kafka's own keys and defaults, so the slides' and the book's
-//! files work unchanged. Unknown keys are reported (Kafka has hundreds; this broker uses a
-//! few), bad values stop the broker at start with the line and key named.
+//! Lab 05's settings, read from `server.properties` with Kafka's own keys and defaults, so the
+//! slides' and the book's files work unchanged. Bad values stop the broker at start with the
+//! line and key named. Only the keys of this lab are here: later labs read theirs from the same
+//! [`ServerProperties`].
 
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::properties::ServerProperties;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerConfig {
@@ -26,18 +28,17 @@ pub struct BrokerConfig {
     pub retention_hours: i64,
     /// `log.retention.bytes`, −1 for no limit.
     pub retention_bytes: i64,
+    /// `log.retention.check.interval.ms`: how often the log manager applies retention.
+    pub retention_check_interval_ms: u64,
+    /// `log.flush.interval.ms`: how often the log manager fsyncs every log; `None` (Kafka's
+    /// default) leaves flushing to the OS and to shutdown.
+    pub flush_interval_ms: Option<u64>,
     /// `message.max.bytes`: the largest record batch the broker accepts.
     pub message_max_bytes: usize,
     /// `socket.request.max.bytes`: the largest request frame.
     pub socket_request_max_bytes: usize,
     /// `auto.create.topics.enable`.
     pub auto_create_topics: bool,
-    /// `group.initial.rebalance.delay.ms` (lab 07): how long a new consumer group waits for
-    /// more members before its first rebalance.
-    pub group_initial_rebalance_delay_ms: i64,
-    /// `group.min.session.timeout.ms` and `group.max.session.timeout.ms` (lab 07).
-    pub group_min_session_timeout_ms: i32,
-    pub group_max_session_timeout_ms: i32,
 }
 
 impl Default for BrokerConfig {
@@ -53,12 +54,11 @@ impl Default for BrokerConfig {
             segment_bytes: 1 << 30,
             retention_hours: 168,
             retention_bytes: -1,
+            retention_check_interval_ms: 300_000,
+            flush_interval_ms: None,
             message_max_bytes: 1_048_588,
             socket_request_max_bytes: 104_857_600,
             auto_create_topics: true,
-            group_initial_rebalance_delay_ms: 3_000,
-            group_min_session_timeout_ms: 6_000,
-            group_max_session_timeout_ms: 1_800_000,
         }
     }
 }
@@ -79,108 +79,129 @@ fn parse_listener(value: &str) -> std::result::Result<(String, u16), String> {
     Ok((host.to_string(), port))
 }
 
+/// Reads `key` as a number that `convert` accepts, or keeps `default`.
+fn read<T>(
+    p: &ServerProperties,
+    key: &str,
+    what: &str,
+    default: T,
+    convert: impl Fn(i64) -> std::result::Result<T, &'static str>,
+) -> Result<T> {
+    match p.number(key, what)? {
+        None => Ok(default),
+        Some(n) => convert(n).map_err(|reason| p.invalid(key, reason)),
+    }
+}
+
+/// `listeners` and `advertised.listeners`: (listen host, port, advertised host, port). Without
+/// `advertised.listeners` clients are told the listener's address (`localhost` for every
+/// interface).
+fn listeners(p: &ServerProperties, d: &BrokerConfig) -> Result<(String, u16, String, u16)> {
+    let (host, port) = match p.get("listeners") {
+        Some(v) => parse_listener(v).map_err(|r| p.invalid("listeners", r))?,
+        None => (d.listener_host.clone(), d.listener_port),
+    };
+    let advertised = match p.get("advertised.listeners") {
+        Some(v) => parse_listener(v).map_err(|r| p.invalid("advertised.listeners", r))?,
+        None => match host.as_str() {
+            "" | "0.0.0.0" => ("localhost".to_string(), port),
+            h => (h.to_string(), port),
+        },
+    };
+    let host = if host.is_empty() {
+        "0.0.0.0".into()
+    } else {
+        host
+    };
+    Ok((host, port, advertised.0, advertised.1))
+}
+
+/// `log.dirs` (or the older `log.dir`): the first directory listed.
+fn log_dir(p: &ServerProperties, d: &BrokerConfig) -> Result<PathBuf> {
+    let key = if p.get("log.dirs").is_some() {
+        "log.dirs"
+    } else {
+        "log.dir"
+    };
+    match p.get(key) {
+        None => Ok(d.log_dir.clone()),
+        Some(v) => match v.split(',').next().unwrap_or_default().trim() {
+            "" => Err(p.invalid(key, "empty")),
+            first => Ok(PathBuf::from(first)),
+        },
+    }
+}
+
 impl BrokerConfig {
-    /// Parses the text of a server.properties file. Returns the config and one warning per
-    /// key this broker does not use.
-    pub fn parse(text: &str) -> Result<(BrokerConfig, Vec<String>)> {
-        let mut c = BrokerConfig::default();
-        let mut warnings = Vec::new();
-        let mut advertised = None;
-        for (index, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-                continue;
-            }
-            let (key, value) = line
-                .split_once('=')
-                .or_else(|| line.split_once(':'))
-                .map(|(k, v)| (k.trim(), v.trim()))
-                .unwrap_or((line, ""));
-            let bad = |reason: String| Error::Config {
-                line: index + 1,
-                key: key.to_string(),
-                reason,
-            };
-            let number = |what: &str| -> Result<i64> {
-                value
-                    .parse::<i64>()
-                    .map_err(|_| bad(format!("`{value}` is not {what}")))
-            };
-            match key {
-                "broker.id" => {
-                    c.broker_id = i32::try_from(number("a broker id")?)
-                        .map_err(|_| bad("out of range".into()))?
-                }
-                "listeners" => {
-                    (c.listener_host, c.listener_port) = parse_listener(value).map_err(bad)?
-                }
-                "advertised.listeners" => advertised = Some(parse_listener(value).map_err(bad)?),
-                "log.dirs" | "log.dir" => {
-                    let first = value.split(',').next().unwrap_or_default().trim();
-                    if first.is_empty() {
-                        return Err(bad("empty".into()));
-                    }
-                    c.log_dir = PathBuf::from(first);
-                }
-                "num.partitions" => {
-                    c.num_partitions = u32::try_from(number("a number of partitions")?)
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| bad("must be at least 1".into()))?
-                }
-                "log.segment.bytes" => {
-                    c.segment_bytes = u64::try_from(number("a size in bytes")?)
+    /// Lab 05's keys from `p`; the keys it does not know are left for other labs.
+    pub fn from_properties(p: &ServerProperties) -> Result<BrokerConfig> {
+        let d = BrokerConfig::default();
+        let (listener_host, listener_port, advertised_host, advertised_port) = listeners(p, &d)?;
+        let positive = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
+        Ok(BrokerConfig {
+            broker_id: read(p, "broker.id", "a broker id", d.broker_id, |n| {
+                i32::try_from(n).map_err(|_| "out of range")
+            })?,
+            listener_host,
+            listener_port,
+            advertised_host,
+            advertised_port,
+            log_dir: log_dir(p, &d)?,
+            num_partitions: read(p, "num.partitions", "a number of partitions", 1, |n| {
+                u32::try_from(n)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("must be at least 1")
+            })?,
+            segment_bytes: read(
+                p,
+                "log.segment.bytes",
+                "a size in bytes",
+                d.segment_bytes,
+                |n| {
+                    u64::try_from(n)
                         .ok()
                         .filter(|n| *n >= 14)
-                        .ok_or_else(|| bad("must be at least 14 bytes".into()))?
-                }
-                "log.retention.hours" => c.retention_hours = number("a number of hours")?,
-                "log.retention.bytes" => c.retention_bytes = number("a size in bytes")?,
-                "message.max.bytes" => {
-                    c.message_max_bytes = usize::try_from(number("a size in bytes")?)
-                        .map_err(|_| bad("must not be negative".into()))?
-                }
-                "socket.request.max.bytes" => {
-                    c.socket_request_max_bytes = usize::try_from(number("a size in bytes")?)
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| bad("must be positive".into()))?
-                }
-                "auto.create.topics.enable" => {
-                    c.auto_create_topics = match value {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(bad(format!("`{value}` is not true or false"))),
-                    }
-                }
-                "group.initial.rebalance.delay.ms" => {
-                    c.group_initial_rebalance_delay_ms = number("a time in ms")?.max(0)
-                }
-                "group.min.session.timeout.ms" => {
-                    c.group_min_session_timeout_ms = i32::try_from(number("a time in ms")?)
-                        .map_err(|_| bad("out of range".into()))?
-                }
-                "group.max.session.timeout.ms" => {
-                    c.group_max_session_timeout_ms = i32::try_from(number("a time in ms")?)
-                        .map_err(|_| bad("out of range".into()))?
-                }
-                _ => warnings.push(format!(
-                    "server.properties line {}: `{key}` is not used by this broker",
-                    index + 1
-                )),
-            }
-        }
-        let (host, port) = advertised.unwrap_or_else(|| {
-            let host = match c.listener_host.as_str() {
-                "" | "0.0.0.0" => "localhost".to_string(),
-                h => h.to_string(),
-            };
-            (host, c.listener_port)
-        });
-        (c.advertised_host, c.advertised_port) = (host, port);
-        if c.listener_host.is_empty() {
-            c.listener_host = "0.0.0.0".into();
-        }
-        Ok((c, warnings))
+                        .ok_or("must be at least 14 bytes")
+                },
+            )?,
+            retention_hours: read(p, "log.retention.hours", "a number of hours", 168, Ok)?,
+            retention_bytes: read(p, "log.retention.bytes", "a size in bytes", -1, Ok)?,
+            retention_check_interval_ms: read(
+                p,
+                "log.retention.check.interval.ms",
+                "a time in ms",
+                d.retention_check_interval_ms,
+                |n| positive(n).ok_or("must be positive"),
+            )?,
+            flush_interval_ms: read(p, "log.flush.interval.ms", "a time in ms", None, |n| {
+                positive(n).map(Some).ok_or("must be positive")
+            })?,
+            message_max_bytes: read(
+                p,
+                "message.max.bytes",
+                "a size in bytes",
+                d.message_max_bytes,
+                |n| usize::try_from(n).map_err(|_| "must not be negative"),
+            )?,
+            socket_request_max_bytes: read(
+                p,
+                "socket.request.max.bytes",
+                "a size in bytes",
+                d.socket_request_max_bytes,
+                |n| positive(n).map(|n| n as usize).ok_or("must be positive"),
+            )?,
+            auto_create_topics: p
+                .flag("auto.create.topics.enable")?
+                .unwrap_or(d.auto_create_topics),
+        })
+    }
+
+    /// Parses the text of a server.properties file for lab 05 alone. Returns the config and one
+    /// warning per key this broker does not use.
+    pub fn parse(text: &str) -> Result<(BrokerConfig, Vec<String>)> {
+        let properties = ServerProperties::parse(text);
+        let config = BrokerConfig::from_properties(&properties)?;
+        Ok((config, properties.unused()))
     }
 }

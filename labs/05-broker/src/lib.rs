@@ -5,24 +5,41 @@
 //! and ListOffsets, on top of lab 03's partition logs and lab 04's codec.
 //!
 //! # Layout
-//! - `config` — `server.properties` with Kafka's keys. Read first.
-//! - `broker` — steps 1–5: topics on disk and one handler per request, plain synchronous code.
-//! - `connection` — step 6: one client connection; answers in order; the long poll.
+//! - `properties`, `config` — `server.properties`: the raw key/value map every lab reads its
+//!   own keys from, and lab 05's keys with Kafka's defaults. Read first.
+//! - `log_manager` — step 1: the partition logs in `log.dirs` (open, create, remove), and
+//!   retention and flush on a timer.
+//! - `partition` — one partition: its log and its replica state (leader epoch, replicas, ISR,
+//!   high watermark); the [`Replication`] seam where lab 12 adds followers.
+//! - `broker` — given: the broker's state (settings, log manager, producer ids).
+//! - `apis` — steps 2–6: one file per API, each the `Broker` method that decides the answer and
+//!   the async `handle` around it; `CoreService` registers them.
+//! - `router` — given: [`Service`], [`Router`]; how lab 06 and later add their APIs.
+//! - `connection` — step 6: a socket and its buffer, one whole frame at a time (lab 04's
+//!   framing).
+//! - `server` — step 6: the accept loop, one task per connection, the designed shutdown.
 //! - `shared` — given: the broker behind a lock, and the "something was appended" signal.
-//! - `server` — given: the accept loop, retention on a timer, graceful shutdown.
-//! - `extension` — given: how lab 06 and later add their APIs to this broker.
 //! - `error` — the one error type.
 
+pub mod apis;
 pub mod broker;
 pub mod config;
 pub mod connection;
 pub mod error;
-pub mod extension;
+pub mod log_manager;
+pub mod partition;
+pub mod properties;
+pub mod router;
 pub mod server;
 pub mod shared;
 
+pub use apis::CoreService;
 pub use broker::Broker;
 pub use config::BrokerConfig;
+pub use connection::Connection;
 pub use error::{Error, Result};
-pub use extension::Extension;
+pub use log_manager::LogManager;
+pub use partition::{Partition, Replication, SingleReplica};
+pub use properties::ServerProperties;
+pub use router::{Handled, Reply, RequestContext, Router, Service};
 pub use shared::Shared;

@@ -1,36 +1,53 @@
-//! The accept loop: one tokio task per connection, retention on a timer, and a designed
-//! shutdown that stops accepting, lets no append half-finish, and fsyncs every log.
+//! The accept loop and a designed shutdown (tokio's graceful-shutdown guide, mini-redis'
+//! `server.rs`): one task per connection, the log manager's timers beside them, and on
+//! shutdown
+//!
+//! 1. stop accepting (the listener is dropped),
+//! 2. tell every connection task and timer (a [`CancellationToken`]),
+//! 3. wait for all of them to finish (a [`TaskTracker`]),
+//! 4. then flush every log, when nothing can append any more.
+//!
+//! A connection task stops between requests or while it waits (a long poll, a read). An append
+//! never stops half-way: it runs under the broker's lock with no `.await` inside.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::extension::Extension;
-use crate::shared::{now_ms, Shared};
+use crate::connection::Connection;
+use crate::error::Result;
+use crate::router::{Reply, Router};
+use crate::shared::Shared;
 
-/// Kafka's `log.retention.check.interval.ms` default: five minutes.
-pub const RETENTION_CHECK_INTERVAL: Duration = Duration::from_secs(300);
-
-/// Serves `listener` until `shutdown` completes, then flushes every partition. `ext` answers
-/// the APIs of later labs; lab 05 alone passes `Arc::new(())`.
+/// Serves `listener` with `router` until `shutdown` completes, then stops every task and
+/// flushes every partition of `shared`'s broker.
 pub async fn run(
     listener: TcpListener,
     shared: Arc<Shared>,
-    ext: Arc<impl Extension>,
+    router: Arc<Router>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let stop = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    tasks.spawn(crate::log_manager::run_background(
+        shared.clone(),
+        stop.clone(),
+    ));
+    let max_frame = shared.broker().config().socket_request_max_bytes;
     tokio::pin!(shutdown);
-    let mut retention = tokio::time::interval(RETENTION_CHECK_INTERVAL);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let (shared, ext) = (shared.clone(), ext.clone());
-                    tokio::spawn(async move {
-                        if let Err(e) = crate::connection::serve(stream, shared, ext).await {
+                    let connection = Connection::new(stream, max_frame, peer.to_string());
+                    let (router, stop) = (router.clone(), stop.clone());
+                    tasks.spawn(async move {
+                        if let Err(e) = serve(connection, router, stop).await {
                             tracing::info!(%peer, "connection ended: {e}");
                         }
                     });
@@ -41,18 +58,46 @@ pub async fn run(
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
-            _ = retention.tick() => {
-                match shared.broker().apply_retention(now_ms()) {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("retention deleted {n} segments"),
-                    Err(e) => tracing::error!("retention: {e}"),
-                }
-            }
             _ = &mut shutdown => break,
         }
     }
+    drop(listener);
+    stop.cancel();
+    tasks.close();
+    tasks.wait().await;
     match shared.broker().flush_all() {
         Ok(()) => tracing::info!("shut down: every partition flushed"),
         Err(e) => tracing::error!("flush at shutdown: {e}"),
+    }
+}
+
+/// Serves one connection until the client closes it, sends something unreadable, or the
+/// broker shuts down. Requests are answered one at a time, so answers go out in request order
+/// (clients pipeline, and match answers by correlation id).
+pub async fn serve(
+    mut connection: Connection<TcpStream>,
+    router: Arc<Router>,
+    stop: CancellationToken,
+) -> Result<()> {
+    loop {
+        // BEGIN SOLUTION step 6: answer every whole frame in the buffer in order, then read more; stop on a bad frame or when the client closes
+        let frame = tokio::select! {
+            frame = connection.read_frame() => frame,
+            _ = stop.cancelled() => return Ok(()),
+        };
+        let Some(frame) = frame? else {
+            return Ok(());
+        };
+        let peer = connection.peer().to_string();
+        let reply = tokio::select! {
+            reply = router.dispatch(&frame, &peer) => reply,
+            _ = stop.cancelled() => return Ok(()),
+        };
+        match reply {
+            Reply::Frame(bytes) => connection.write_frame(&bytes).await?,
+            Reply::Nothing => {}
+            Reply::Close => return Ok(()),
+        }
+        // END SOLUTION
     }
 }

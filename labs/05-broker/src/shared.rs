@@ -1,5 +1,5 @@
 //! What every connection task shares: the broker behind a lock, and a signal that fires on
-//! every append so that waiting fetches (long polls) wake up.
+//! every change a waiting request may wait for.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -11,7 +11,8 @@ pub struct Shared {
     /// A `std::sync::Mutex`, not tokio's: nothing async happens while it is held, and each
     /// request holds it only for its own log work.
     broker: Mutex<Broker>,
-    /// Notified after each produce, so fetches waiting for `min_bytes` look again.
+    /// Notified after each append (and, in lab 12, whenever a high watermark moves), so
+    /// fetches waiting for `min_bytes` and acks=−1 produces waiting for the ISR look again.
     pub appended: Notify,
 }
 

@@ -3,7 +3,7 @@
 mod common;
 
 use lab04_protocol_codec::ErrorCode;
-use lab05_broker::{Broker, BrokerConfig, Error};
+use lab05_broker::{Broker, BrokerConfig, Error, ServerProperties};
 
 #[test]
 fn step1_topics_are_folders_and_come_back_after_a_restart() {
@@ -74,6 +74,27 @@ fn step1_server_properties_speak_kafkas_keys() {
         "{e}"
     );
     assert!(BrokerConfig::parse("listeners=9092\n").is_err());
+
+    // Lab 05 reads only its own keys: a later lab's key is left in the properties for that lab
+    // to read, and reported only if no lab reads it.
+    let text = "broker.id=1\ngroup.initial.rebalance.delay.ms=0\nno.such.key=1\n";
+    let (_, warnings) = BrokerConfig::parse(text).unwrap();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    let properties = ServerProperties::parse(text);
+    BrokerConfig::from_properties(&properties).unwrap();
+    assert_eq!(
+        properties
+            .number("group.initial.rebalance.delay.ms", "a time in ms")
+            .unwrap(),
+        Some(0),
+        "lab 07 reads its own key"
+    );
+    let warnings = properties.unused();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("line 3") && warnings[0].contains("`no.such.key`"),
+        "the warning names the key: {warnings:?}"
+    );
 
     // A broker opens its log.dirs, creating it if needed.
     let dir = tempfile::tempdir().unwrap();

@@ -21,9 +21,14 @@ fn step3_batches_get_offsets_in_order() {
     let two = [common::batch(2, "b"), common::batch(4, "c")].concat();
     let r = broker.produce(&common::produce("orders", 1, two), 5);
     assert_eq!(r.responses[0].partitions[0].base_offset, 3);
-    let log = broker.partition("orders", 1).unwrap();
-    assert_eq!(log.log_end_offset(), 9);
-    let stored = log.read(3, usize::MAX).unwrap().unwrap();
+    let partition = broker.partition("orders", 1).unwrap();
+    assert_eq!(partition.log_end_offset(), 9);
+    assert_eq!(
+        partition.high_watermark(),
+        9,
+        "one replica: every append is committed"
+    );
+    let stored = partition.log().read(3, usize::MAX).unwrap().unwrap();
     assert_eq!(BatchHeader::parse(&stored).unwrap().base_offset, 3);
 }
 
@@ -75,4 +80,50 @@ fn step3_bad_produce_requests_get_kafkas_error_codes_and_append_nothing() {
         ErrorCode::CorruptMessage
     );
     assert_eq!(broker.partition("orders", 0).unwrap().log_end_offset(), 0);
+}
+
+fn context() -> lab05_broker::RequestContext {
+    lab05_broker::RequestContext {
+        header: lab04_protocol_codec::RequestHeader {
+            api_key: 0,
+            api_version: 7,
+            correlation_id: 1,
+            client_id: None,
+        },
+        peer: "127.0.0.1:1".into(),
+        apis: std::sync::Arc::new(lab04_protocol_codec::ApiRegistry::core()),
+    }
+}
+
+/// acks=−1 waits until every in-sync replica has the batch (the high watermark passed it), up
+/// to the request's timeout: the seam lab 12 plugs followers into.
+#[tokio::test(start_paused = true)]
+async fn step3_acks_all_waits_for_the_in_sync_replicas() {
+    use lab05_broker::apis::produce::handle;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = lab05_broker::Shared::new(common::broker_with_follower(dir.path()));
+    shared.broker().create_topic("orders", 1, 0).unwrap();
+    let mut request = common::produce("orders", 0, common::batch(2, "a"));
+    request.acks = -1;
+
+    // No follower fetch: the request times out.
+    let r = handle(shared.clone(), context(), request.clone())
+        .await
+        .unwrap();
+    let p = &r.unwrap().responses[0].partitions[0];
+    assert_eq!(p.error_code, ErrorCode::RequestTimedOut);
+
+    // The follower fetches up to the end while the produce waits: answered without error.
+    let waiting = tokio::spawn(handle(shared.clone(), context(), request));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut follower = common::fetch("orders", 0, 4, 0, 1);
+    follower.replica_id = 8;
+    assert!(shared
+        .broker()
+        .record_follower_fetch(&follower, 0)
+        .is_empty());
+    shared.appended.notify_waiters();
+    let r = waiting.await.unwrap().unwrap().unwrap();
+    let p = &r.responses[0].partitions[0];
+    assert_eq!((p.error_code, p.base_offset), (ErrorCode::None, 2));
 }

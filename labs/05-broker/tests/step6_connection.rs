@@ -3,8 +3,8 @@
 mod common;
 
 use lab04_protocol_codec::frame::frame;
-use lab04_protocol_codec::{decode_request, Decoder, Encoder, RequestHeader};
-use lab05_broker::{server, Shared};
+use lab04_protocol_codec::{decode_request, ApiRegistry, Decoder, Encoder, RequestHeader};
+use lab05_broker::{server, CoreService, Router, Shared};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -22,10 +22,10 @@ fn request(
         correlation_id,
         client_id: Some("test".into()),
     }
-    .encode(&mut e);
+    .encode(&mut e, &ApiRegistry::core());
     body(&mut e);
-    // Sanity: our own request decodes.
-    decode_request(&e.buf).unwrap();
+    // Sanity: our own request's header decodes.
+    decode_request(&e.buf, &ApiRegistry::core()).unwrap();
     frame(&e.into_bytes())
 }
 
@@ -49,10 +49,12 @@ async fn start() -> (
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shared = Shared::new(broker);
+    let router = Router::new().with(CoreService::new(shared.clone()));
     tokio::spawn(server::run(
         listener,
-        Shared::new(broker),
-        std::sync::Arc::new(()),
+        shared,
+        std::sync::Arc::new(router),
         async {
             let _ = stopped.await;
         },

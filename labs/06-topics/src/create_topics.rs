@@ -16,9 +16,23 @@
 //! `num_partitions` and `replication_factor` may be −1 (v4+): "use the broker's default", so
 //! an operator can leave them out. `validate_only` asks "would this work?" without creating.
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
 
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Handled, RequestContext};
+
+use crate::service::TopicsService;
 use crate::wire::{read_array, read_array_of, write_array};
+
+/// From v2, where Kafka 4.0 starts (KIP-896), to v5, before topic ids (v7).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 19,
+    name: "CreateTopics",
+    min: 2,
+    max: 5,
+    flexible_from: 5,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatableTopic {
@@ -64,8 +78,11 @@ pub struct CreateTopicsResponse {
     pub topics: Vec<CreatableTopicResult>,
 }
 
-impl CreateTopicsRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<CreateTopicsRequest> {
+impl ApiRequest for CreateTopicsRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = CreateTopicsResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<CreateTopicsRequest> {
         let flexible = version >= 5;
         let topics = read_array(d, flexible, |d| {
             let name = d.string(flexible)?;
@@ -100,8 +117,8 @@ impl CreateTopicsRequest {
     }
 }
 
-impl CreateTopicsResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for CreateTopicsResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         let flexible = version >= 5;
         e.i32(self.throttle_time_ms);
         write_array(e, &self.topics, flexible, |e, t| {
@@ -122,4 +139,17 @@ impl CreateTopicsResponse {
         });
         e.no_tagged_fields(flexible);
     }
+}
+
+/// Creates the topics with the broker locked, then the topic settings (always in that order).
+pub async fn handle(
+    service: Arc<TopicsService>,
+    _ctx: RequestContext,
+    request: CreateTopicsRequest,
+) -> Handled<CreateTopicsResponse> {
+    let mut broker = service.shared().broker();
+    let response = service
+        .admin()
+        .create_topics(&mut broker, &request, now_ms());
+    Ok(Some(response))
 }

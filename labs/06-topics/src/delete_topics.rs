@@ -7,9 +7,22 @@
 //! v4+ is flexible. (v6 names topics by id as well, which this course does not have.)
 //! ```
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
 
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::{Handled, RequestContext};
+
+use crate::service::TopicsService;
 use crate::wire::{read_array_of, write_array};
+
+/// From v1, where Kafka 4.0 starts (KIP-896), to v5, before topic ids (v6).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 20,
+    name: "DeleteTopics",
+    min: 1,
+    max: 5,
+    flexible_from: 4,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteTopicsRequest {
@@ -30,8 +43,11 @@ pub struct DeleteTopicsResponse {
     pub responses: Vec<DeletableTopicResult>,
 }
 
-impl DeleteTopicsRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<DeleteTopicsRequest> {
+impl ApiRequest for DeleteTopicsRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = DeleteTopicsResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<DeleteTopicsRequest> {
         let flexible = version >= 4;
         let topic_names = read_array_of(d, flexible, |d| d.string(flexible))?.unwrap_or_default();
         let timeout_ms = d.i32()?;
@@ -45,8 +61,8 @@ impl DeleteTopicsRequest {
     }
 }
 
-impl DeleteTopicsResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for DeleteTopicsResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         let flexible = version >= 4;
         e.i32(self.throttle_time_ms);
         write_array(e, &self.responses, flexible, |e, r| {
@@ -58,4 +74,14 @@ impl DeleteTopicsResponse {
         });
         e.no_tagged_fields(flexible);
     }
+}
+
+pub async fn handle(
+    service: Arc<TopicsService>,
+    _ctx: RequestContext,
+    request: DeleteTopicsRequest,
+) -> Handled<DeleteTopicsResponse> {
+    let mut broker = service.shared().broker();
+    let response = service.admin().delete_topics(&mut broker, &request);
+    Ok(Some(response))
 }

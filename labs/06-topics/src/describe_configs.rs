@@ -19,8 +19,12 @@
 //! most specific first: a topic's own setting, then the broker's `server.properties` key, then
 //! Kafka's default.
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
 
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::{Handled, RequestContext};
+
+use crate::service::TopicsService;
 use crate::wire::{read_array, read_array_of, write_array};
 
 /// `resource_type` values (Kafka's `ConfigResource.Type`).
@@ -42,6 +46,15 @@ pub mod config_type {
     pub const LONG: i8 = 5;
     pub const LIST: i8 = 7;
 }
+
+/// From v1, where Kafka 4.0 starts (KIP-896), to v4, the first flexible version.
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 32,
+    name: "DescribeConfigs",
+    min: 1,
+    max: 4,
+    flexible_from: 4,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescribeConfigsResource {
@@ -92,8 +105,11 @@ pub struct DescribeConfigsResponse {
     pub results: Vec<DescribeConfigsResult>,
 }
 
-impl DescribeConfigsRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<DescribeConfigsRequest> {
+impl ApiRequest for DescribeConfigsRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = DescribeConfigsResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<DescribeConfigsRequest> {
         let flexible = version >= 4;
         let resources = read_array(d, flexible, |d| {
             Ok(DescribeConfigsResource {
@@ -115,8 +131,8 @@ impl DescribeConfigsRequest {
     }
 }
 
-impl DescribeConfigsResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for DescribeConfigsResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         let flexible = version >= 4;
         e.i32(self.throttle_time_ms);
         write_array(e, &self.results, flexible, |e, r| {
@@ -143,4 +159,14 @@ impl DescribeConfigsResponse {
         });
         e.no_tagged_fields(flexible);
     }
+}
+
+pub async fn handle(
+    service: Arc<TopicsService>,
+    _ctx: RequestContext,
+    request: DescribeConfigsRequest,
+) -> Handled<DescribeConfigsResponse> {
+    let broker = service.shared().broker();
+    let response = service.admin().describe_configs(&broker, &request);
+    Ok(Some(response))
 }

@@ -14,10 +14,11 @@
 //! - `fetch_position` — step 8: the consumer's position, record by record.
 //! - `client::producer` — step 9: `Sender::append`, where the partitioner meets the accumulator;
 //!   then our producer and consumer run against the broker over TCP.
-//! - `create_topics`, `delete_topics`, `describe_configs`, `wire` — given: the three
-//!   messages' codecs, the same shape as lab 04's.
+//! - `create_topics`, `delete_topics`, `describe_configs` — given: one file per API, each its
+//!   `SPEC`, codec and `handle`, the same shape as lab 04's and lab 05's; `wire` — their array
+//!   helpers.
 //! - `broker_configs` — given: DescribeConfigs for the broker's own keys.
-//! - `extension` — given: the three APIs plugged into lab 05's connection loop.
+//! - `service` — given: the three APIs registered on lab 05's router.
 //! - `client` — given (but for step 9): our producer, consumer and admin client over the
 //!   `kafka-protocol` crate.
 //! - `error` — the one error type.
@@ -30,12 +31,12 @@ pub mod create_topics;
 pub mod delete_topics;
 pub mod describe_configs;
 pub mod error;
-pub mod extension;
 pub mod fetch_position;
 pub mod partitioner;
+pub mod service;
 pub mod topic_config;
 pub mod wire;
 
 pub use admin::TopicAdmin;
 pub use error::{Error, Result};
-pub use extension::TopicsExtension;
+pub use service::TopicsService;

@@ -34,7 +34,7 @@ fn step2_a_topic_is_a_folder_per_partition_with_its_own_settings() {
             dir.path().join(format!("orders-{p}")).is_dir(),
             "orders-{p}"
         );
-        let log = broker.partition("orders", p).unwrap();
+        let log = broker.partition("orders", p).unwrap().log();
         assert_eq!(log.config().segment_bytes, 4096);
         assert_eq!(log.config().retention_ms, 60_000);
     }
@@ -174,7 +174,12 @@ fn step2_a_restarted_broker_keeps_each_topics_settings() {
     let (broker, admin) = open(dir.path());
     assert_eq!(broker.partition_count("kept"), Some(2));
     assert_eq!(
-        broker.partition("kept", 1).unwrap().config().segment_bytes,
+        broker
+            .partition("kept", 1)
+            .unwrap()
+            .log()
+            .config()
+            .segment_bytes,
         8192
     );
     assert_eq!(
@@ -182,7 +187,12 @@ fn step2_a_restarted_broker_keeps_each_topics_settings() {
         "8192"
     );
     assert_eq!(
-        broker.partition("plain", 0).unwrap().config().segment_bytes,
+        broker
+            .partition("plain", 0)
+            .unwrap()
+            .log()
+            .config()
+            .segment_bytes,
         1 << 30
     );
 }

@@ -85,7 +85,7 @@ fn step3_a_topic_made_again_after_delete_starts_empty() {
     admin.delete_topics(&mut broker, &delete(&["again"]));
     let r = admin.create_topics(&mut broker, &create(vec![topic("again", 1, 1, &[])]), 3_000);
     assert_eq!(r.topics[0].error_code, ErrorCode::None);
-    let log = broker.partition("again", 0).unwrap();
+    let log = broker.partition("again", 0).unwrap().log();
     assert_eq!(log.log_end_offset(), 0, "no old records come back");
     assert_eq!(
         log.config().segment_bytes,
@@ -96,7 +96,12 @@ fn step3_a_topic_made_again_after_delete_starts_empty() {
     drop((broker, admin));
     let (broker, _) = open(dir.path());
     assert_eq!(
-        broker.partition("again", 0).unwrap().config().segment_bytes,
+        broker
+            .partition("again", 0)
+            .unwrap()
+            .log()
+            .config()
+            .segment_bytes,
         1 << 30
     );
 }

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lab05_broker::{server, Broker, Shared};
+use lab05_broker::{server, Broker, CoreService, Router, Shared};
 use lab06_topics::client::admin::{AdminClient, NewTopic};
 use lab06_topics::client::consumer::{Consumer, ConsumerConfig, StartAt};
 use lab06_topics::client::producer::{Producer, ProducerConfig, ProducerRecord};
 use lab06_topics::partitioner::partition_for_key;
-use lab06_topics::TopicsExtension;
+use lab06_topics::TopicsService;
 
 async fn start(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -23,9 +23,11 @@ async fn start(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<(
         ..common::config(dir)
     };
     let shared = Shared::new(Broker::open(config, 1_000).unwrap());
-    let ext = Arc::new(TopicsExtension::open(&shared).unwrap());
+    let router = Router::new()
+        .with(CoreService::new(shared.clone()))
+        .with(TopicsService::open(shared.clone()).unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::run(listener, shared, ext, async {
+    tokio::spawn(server::run(listener, shared, Arc::new(router), async {
         let _ = stopped.await;
     }));
     (addr.to_string(), stop)

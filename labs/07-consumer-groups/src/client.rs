@@ -16,8 +16,8 @@ use kafka_protocol::messages::offset_commit_request::{
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
-    FindCoordinatorRequest, GroupId, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
-    OffsetCommitRequest, OffsetFetchRequest, SyncGroupRequest, TopicName,
+    FindCoordinatorRequest, GroupId, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, OffsetCommitRequest, OffsetFetchRequest, SyncGroupRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use lab06_topics::client::connection::{check, error_name, BrokerConnection};
@@ -144,85 +144,18 @@ impl GroupConsumer {
     }
 
     /// Joins (or rejoins) the group and takes up the partitions the leader assigns.
+    /// One rebalance from this member's side: JoinGroup, the leader's assignment, SyncGroup,
+    /// then each assigned partition's starting offset.
     async fn join(&mut self) -> Result<()> {
-        let subscription = Subscription {
-            topics: self.topics.clone(),
-            user_data: None,
-        }
-        .encode();
-        let (response, version) = loop {
-            let request = JoinGroupRequest::default()
-                .with_group_id(GroupId(s(&self.config.group_id)))
-                .with_session_timeout_ms(self.config.session_timeout_ms)
-                .with_rebalance_timeout_ms(self.config.rebalance_timeout_ms)
-                .with_member_id(s(&self.member_id))
-                .with_protocol_type(s("consumer"))
-                .with_protocols(vec![JoinGroupRequestProtocol::default()
-                    .with_name(s("range"))
-                    .with_metadata(Bytes::from(subscription.clone()))]);
-            let c = self.coordinator().await?;
-            let (id, version) = c.send(&request).await?;
-            let response = c
-                .receive::<kafka_protocol::messages::JoinGroupResponse>(id)
-                .await?;
-            match response.error_code {
-                // MEMBER_ID_REQUIRED: join again with the id the coordinator gave us.
-                79 => self.member_id = response.member_id.to_string(),
-                // UNKNOWN_MEMBER_ID: our membership expired; join as a new member.
-                25 => self.member_id.clear(),
-                27 => {}
-                15 | 16 => {
-                    self.coordinator = None;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                0 => break (response, version),
-                code => {
-                    return Ok(check(
-                        format!("join group {}", self.config.group_id),
-                        code,
-                        None,
-                    )?)
-                }
-            }
-        };
-        let _ = version;
+        let response = self.join_group().await?;
         self.member_id = response.member_id.to_string();
         self.generation_id = response.generation_id;
         // The leader assigns every member's partitions.
-        let mut assignments = Vec::new();
-        if response.leader == response.member_id {
-            let mut subscriptions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for m in &response.members {
-                let sub = Subscription::decode(&m.metadata)
-                    .map_err(|e| Error::Client(format!("a member's subscription: {e}")))?;
-                subscriptions.insert(m.member_id.to_string(), sub.topics);
-            }
-            let mut topics: Vec<String> = subscriptions.values().flatten().cloned().collect();
-            topics.sort();
-            topics.dedup();
-            self.fetcher.cluster().refresh(Some(&topics), false).await?;
-            let counts: BTreeMap<String, i32> = topics
-                .iter()
-                .filter_map(|t| {
-                    self.fetcher
-                        .cluster()
-                        .topics
-                        .get(t)
-                        .map(|p| (t.clone(), p.len() as i32))
-                })
-                .collect();
-            for (member, topics) in range_assign(&subscriptions, &counts) {
-                let a = Assignment {
-                    partitions: topics.into_iter().collect(),
-                    user_data: None,
-                };
-                assignments.push(
-                    SyncGroupRequestAssignment::default()
-                        .with_member_id(s(&member))
-                        .with_assignment(Bytes::from(a.encode())),
-                );
-            }
-        }
+        let assignments = if response.leader == response.member_id {
+            self.leader_assignments(&response).await?
+        } else {
+            Vec::new()
+        };
         let request = SyncGroupRequest::default()
             .with_group_id(GroupId(s(&self.config.group_id)))
             .with_generation_id(self.generation_id)
@@ -243,7 +176,95 @@ impl GroupConsumer {
             .iter()
             .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p)))
             .collect();
-        // Start each partition at the group's committed offset, else by auto.offset.reset.
+        self.start_assigned_partitions().await?;
+        self.joined = true;
+        self.last_heartbeat = Instant::now();
+        tracing::info!(group = %self.config.group_id, member = %self.member_id, generation = self.generation_id, partitions = ?self.assignment, "joined");
+        Ok(())
+    }
+
+    /// JoinGroup until the coordinator accepts it: with the member id it hands out
+    /// (MEMBER_ID_REQUIRED), as a new member if ours expired, at the new coordinator if it
+    /// moved.
+    async fn join_group(&mut self) -> Result<JoinGroupResponse> {
+        let subscription = Subscription {
+            topics: self.topics.clone(),
+            user_data: None,
+        }
+        .encode();
+        loop {
+            let request = JoinGroupRequest::default()
+                .with_group_id(GroupId(s(&self.config.group_id)))
+                .with_session_timeout_ms(self.config.session_timeout_ms)
+                .with_rebalance_timeout_ms(self.config.rebalance_timeout_ms)
+                .with_member_id(s(&self.member_id))
+                .with_protocol_type(s("consumer"))
+                .with_protocols(vec![JoinGroupRequestProtocol::default()
+                    .with_name(s("range"))
+                    .with_metadata(Bytes::from(subscription.clone()))]);
+            let c = self.coordinator().await?;
+            let (id, _) = c.send(&request).await?;
+            let response = c.receive::<JoinGroupResponse>(id).await?;
+            match response.error_code {
+                // MEMBER_ID_REQUIRED: join again with the id the coordinator gave us.
+                79 => self.member_id = response.member_id.to_string(),
+                // UNKNOWN_MEMBER_ID: our membership expired; join as a new member.
+                25 => self.member_id.clear(),
+                27 => {}
+                15 | 16 => {
+                    self.coordinator = None;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                0 => return Ok(response),
+                code => {
+                    return Ok(
+                        check(format!("join group {}", self.config.group_id), code, None)
+                            .map(|()| response)?,
+                    )
+                }
+            }
+        }
+    }
+
+    /// The group leader's job: every member's partitions, by the range assignor over the
+    /// members' subscriptions and the topics' partition counts.
+    async fn leader_assignments(
+        &mut self,
+        response: &JoinGroupResponse,
+    ) -> Result<Vec<SyncGroupRequestAssignment>> {
+        let mut subscriptions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in &response.members {
+            let sub = Subscription::decode(&m.metadata)
+                .map_err(|e| Error::Client(format!("a member's subscription: {e}")))?;
+            subscriptions.insert(m.member_id.to_string(), sub.topics);
+        }
+        let mut topics: Vec<String> = subscriptions.values().flatten().cloned().collect();
+        topics.sort();
+        topics.dedup();
+        self.fetcher.cluster().refresh(Some(&topics), false).await?;
+        let cluster = self.fetcher.cluster();
+        let counts: BTreeMap<String, i32> = topics
+            .iter()
+            .filter_map(|t| cluster.topics.get(t).map(|p| (t.clone(), p.len() as i32)))
+            .collect();
+        let assignments = range_assign(&subscriptions, &counts)
+            .into_iter()
+            .map(|(member, topics)| {
+                let a = Assignment {
+                    partitions: topics.into_iter().collect(),
+                    user_data: None,
+                };
+                SyncGroupRequestAssignment::default()
+                    .with_member_id(s(&member))
+                    .with_assignment(Bytes::from(a.encode()))
+            })
+            .collect();
+        Ok(assignments)
+    }
+
+    /// Starts each assigned partition at the group's committed offset, else by
+    /// `auto.offset.reset`.
+    async fn start_assigned_partitions(&mut self) -> Result<()> {
         let committed = self.committed().await?;
         self.fetcher.clear_assignment();
         for (topic, partition) in self.assignment.clone() {
@@ -256,9 +277,6 @@ impl GroupConsumer {
             };
             self.fetcher.assign(&topic, partition, start).await?;
         }
-        self.joined = true;
-        self.last_heartbeat = Instant::now();
-        tracing::info!(group = %self.config.group_id, member = %self.member_id, generation = self.generation_id, partitions = ?self.assignment, "joined");
         Ok(())
     }
 

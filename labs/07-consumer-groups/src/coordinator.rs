@@ -2,12 +2,13 @@
 //! in as method calls with the time (`now_ms`); answers that must wait for a rebalance come out
 //! later as [`Reply`]s, from this call or from a later one (another member's join, or
 //! [`GroupCoordinator::tick`] when a timeout passes). No sockets, no clocks, no threads: the
-//! tokio shell in `extension.rs` holds the waiting requests, and tests drive it with a
+//! tokio shell in `service.rs` holds the waiting requests, and tests drive it with a
 //! simulated clock.
 
 use std::collections::BTreeMap;
 
 use lab04_protocol_codec::ErrorCode;
+use lab05_broker::ServerProperties;
 
 use crate::group::{Group, GroupState, Member, Ticket};
 
@@ -24,13 +25,29 @@ pub struct CoordinatorConfig {
 }
 
 impl CoordinatorConfig {
-    /// The group settings of a broker's `server.properties`.
-    pub fn from_broker(c: &lab05_broker::BrokerConfig) -> CoordinatorConfig {
-        CoordinatorConfig {
-            min_session_timeout_ms: c.group_min_session_timeout_ms,
-            max_session_timeout_ms: c.group_max_session_timeout_ms,
-            initial_rebalance_delay_ms: c.group_initial_rebalance_delay_ms,
-        }
+    /// Lab 07's keys (`group.*`) from the broker's `server.properties`; the defaults for those
+    /// not set.
+    pub fn from_properties(p: &ServerProperties) -> lab05_broker::Result<CoordinatorConfig> {
+        let d = CoordinatorConfig::default();
+        let timeout = |key: &str, default: i32| -> lab05_broker::Result<i32> {
+            match p.number(key, "a time in ms")? {
+                None => Ok(default),
+                Some(n) => i32::try_from(n).map_err(|_| p.invalid(key, "out of range")),
+            }
+        };
+        Ok(CoordinatorConfig {
+            min_session_timeout_ms: timeout(
+                "group.min.session.timeout.ms",
+                d.min_session_timeout_ms,
+            )?,
+            max_session_timeout_ms: timeout(
+                "group.max.session.timeout.ms",
+                d.max_session_timeout_ms,
+            )?,
+            initial_rebalance_delay_ms: p
+                .number("group.initial.rebalance.delay.ms", "a time in ms")?
+                .map_or(d.initial_rebalance_delay_ms, |n| n.max(0)),
+        })
     }
 }
 

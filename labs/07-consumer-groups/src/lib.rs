@@ -12,10 +12,15 @@
 //!   rebalance, sync, heartbeats and timeouts, commits).
 //! - `offsets` — step 6: committed offsets as `__consumer_offsets` records.
 //! - `assignor` — step 7: the range assignor the group leader runs.
+//! - `group_metadata_manager` — given: the `__consumer_offsets` topic — replayed at start,
+//!   appended to before a commit is acknowledged, tombstones for a deleted group.
+//! - `messages` — given: one file per group API (FindCoordinator, JoinGroup, SyncGroup,
+//!   Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups,
+//!   DeleteGroups), each its codec and its `handle`.
+//! - `service` — given: the ten APIs registered on lab 05's router, waiting requests and the
+//!   coordinator's clock.
 //! - `consumer_protocol` — given: what consumers put in the group's opaque bytes.
-//! - `messages` — given: the ten group APIs' codecs.
-//! - `extension` — given: the coordinator plugged into the broker (waiting requests, the
-//!   timer, the offsets topic).
+//! - `client` — given: our group consumer (JoinGroup, SyncGroup, heartbeats, commits).
 //! - `error` — the one error type.
 
 pub mod assignor;
@@ -23,9 +28,11 @@ pub mod client;
 pub mod consumer_protocol;
 pub mod coordinator;
 pub mod error;
-pub mod extension;
 pub mod group;
+pub mod group_metadata_manager;
 pub mod messages;
 pub mod offsets;
+pub mod service;
 
 pub use error::{Error, Result};
+pub use service::GroupService;

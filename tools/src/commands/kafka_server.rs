@@ -3,7 +3,12 @@
 
 use std::path::Path;
 
-use lab05_broker::{server, Broker, BrokerConfig, Shared};
+use std::sync::Arc;
+
+use lab05_broker::{server, Broker, BrokerConfig, CoreService, Router, ServerProperties, Shared};
+use lab06_topics::TopicsService;
+use lab07_consumer_groups::coordinator::CoordinatorConfig;
+use lab07_consumer_groups::GroupService;
 
 use crate::error::Error;
 
@@ -34,8 +39,11 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         path: config_path.to_path_buf(),
         source,
     })?;
-    let (config, warnings) = BrokerConfig::parse(&text)?;
-    for w in warnings {
+    // Each lab reads its own keys; what no lab read is reported, naming the key.
+    let properties = ServerProperties::parse(&text);
+    let config = BrokerConfig::from_properties(&properties)?;
+    let groups = CoordinatorConfig::from_properties(&properties)?;
+    for w in properties.unused() {
         tracing::warn!("{w}");
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
@@ -64,18 +72,13 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
-        let groups =
-            lab07_consumer_groups::coordinator::CoordinatorConfig::from_broker(broker.config());
         let shared = Shared::new(broker);
-        // Lab 06's topic APIs and lab 07's consumer groups on top of lab 05's broker.
-        let extension = lab07_consumer_groups::extension::GroupsExtension::open(&shared, groups)?;
-        server::run(
-            listener,
-            shared,
-            std::sync::Arc::new(extension),
-            shutdown_signal(),
-        )
-        .await;
+        // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side.
+        let router = Router::new()
+            .with(CoreService::new(shared.clone()))
+            .with(TopicsService::open(shared.clone())?)
+            .with(GroupService::open(shared.clone(), groups)?);
+        server::run(listener, shared, Arc::new(router), shutdown_signal()).await;
         Ok(())
     })
 }

@@ -4,8 +4,8 @@
 
 use lab01_record_batch::RecordBatchBuilder;
 use lab04_protocol_codec::{
-    FetchPartition, FetchRequest, FetchTopic, MetadataRequest, ProducePartition, ProduceRequest,
-    ProduceTopic,
+    ErrorCode, FetchPartition, FetchRequest, FetchTopic, MetadataRequest, ProducePartition,
+    ProduceRequest, ProduceTopic,
 };
 use lab05_broker::{Broker, BrokerConfig};
 
@@ -89,4 +89,55 @@ pub fn fetch(
         }],
         rack_id: String::new(),
     }
+}
+
+/// Replica rules with one follower (broker 8), as lab 12 will write them: the high watermark is
+/// the smallest log end offset in the ISR, and the follower's comes from its fetches.
+pub struct OneFollower;
+
+impl lab05_broker::Replication for OneFollower {
+    fn open(&self, _: &str, _: i32, log_end_offset: i64) -> lab05_broker::partition::ReplicaState {
+        lab05_broker::partition::ReplicaState {
+            leader_id: 7,
+            leader_epoch: 3,
+            replicas: vec![7, 8],
+            isr: vec![7, 8],
+            high_watermark: log_end_offset,
+            followers: [(
+                8,
+                lab05_broker::partition::FollowerState {
+                    log_end_offset,
+                    last_caught_up_ms: 0,
+                },
+            )]
+            .into(),
+        }
+    }
+
+    fn on_leader_append(&self, state: &mut lab05_broker::partition::ReplicaState, leo: i64) {
+        let follower = state.followers.values().map(|f| f.log_end_offset).min();
+        state.high_watermark = follower.unwrap_or(leo).min(leo);
+    }
+
+    fn on_follower_fetch(
+        &self,
+        state: &mut lab05_broker::partition::ReplicaState,
+        replica_id: i32,
+        fetch_offset: i64,
+        leo: i64,
+        now_ms: i64,
+    ) -> ErrorCode {
+        let Some(follower) = state.followers.get_mut(&replica_id) else {
+            return ErrorCode::NotLeaderOrFollower;
+        };
+        follower.log_end_offset = fetch_offset;
+        follower.last_caught_up_ms = now_ms;
+        self.on_leader_append(state, leo);
+        ErrorCode::None
+    }
+}
+
+/// A broker whose partitions have [`OneFollower`]'s rules.
+pub fn broker_with_follower(dir: &std::path::Path) -> Broker {
+    Broker::open_with(config(dir), std::sync::Arc::new(OneFollower), 1_000).unwrap()
 }

@@ -6,14 +6,18 @@
 //! A connection first asks ApiVersions and then uses, per API, the highest version both sides
 //! know — what every Kafka client does. Requests may be pipelined: [`BrokerConnection::send`]
 //! writes and returns at once, [`BrokerConnection::receive`] reads the answers in order.
+//!
+//! The frames themselves — the 4-byte size, a whole frame at a time — are lab 04's framing in
+//! lab 05's [`Connection`], the same code the broker reads requests with.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiVersionsRequest, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use lab04_protocol_codec::frame::frame;
+use lab05_broker::Connection;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
@@ -22,40 +26,25 @@ use crate::error::{Error, Result};
 /// The largest response this client accepts (a fetch of `fetch.max.bytes` plus headers).
 pub const MAX_RESPONSE_BYTES: usize = 200 << 20;
 
-/// Reads whole response frames. Cancel-safe: bytes read stay in `buf` if the future is
-/// dropped (inside a `select!`), so no frame is ever torn.
+/// Reads whole response frames. Cancel-safe (see [`Connection::read_frame`]): a frame is never
+/// torn when the future is dropped inside a `select!`.
 pub struct FrameReader {
-    reader: OwnedReadHalf,
-    buf: BytesMut,
+    reader: Connection<OwnedReadHalf>,
 }
 
 impl FrameReader {
     /// The next whole frame, without its size prefix.
     pub async fn next_frame(&mut self) -> std::io::Result<Bytes> {
-        loop {
-            if self.buf.len() >= 4 {
-                let size = i32::from_be_bytes(self.buf[..4].try_into().expect("4 bytes"));
-                if size < 4 || size as usize > MAX_RESPONSE_BYTES {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("a response of {size} bytes is not a Kafka response"),
-                    ));
-                }
-                let size = size as usize;
-                if self.buf.len() >= 4 + size {
-                    self.buf.advance(4);
-                    return Ok(self.buf.split_to(size).freeze());
-                }
-                self.buf.reserve(4 + size - self.buf.len());
-            } else {
-                self.buf.reserve(64 * 1024);
-            }
-            if self.reader.read_buf(&mut self.buf).await? == 0 {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the broker closed the connection",
-                ));
-            }
+        match self.reader.read_frame().await {
+            Ok(Some(frame)) => Ok(Bytes::from(frame)),
+            Ok(None) => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the broker closed the connection",
+            )),
+            Err(e) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            )),
         }
     }
 }
@@ -65,7 +54,7 @@ pub struct BrokerConnection {
     client_id: StrBytes,
     /// `None` once [`BrokerConnection::spawn_reader`] gave it to a task.
     reader: Option<FrameReader>,
-    writer: OwnedWriteHalf,
+    writer: Connection<OwnedWriteHalf>,
     next_correlation_id: i32,
     /// API key → (min, max) the broker speaks.
     versions: HashMap<i16, (i16, i16)>,
@@ -100,10 +89,9 @@ impl BrokerConnection {
             addr: addr.to_string(),
             client_id: StrBytes::from_string(client_id.to_string()),
             reader: Some(FrameReader {
-                reader,
-                buf: BytesMut::with_capacity(256 * 1024),
+                reader: Connection::new(reader, MAX_RESPONSE_BYTES, addr),
             }),
-            writer,
+            writer: Connection::new(writer, MAX_RESPONSE_BYTES, addr),
             next_correlation_id: 1,
             versions: HashMap::new(),
             in_flight: VecDeque::new(),
@@ -181,16 +169,13 @@ impl BrokerConnection {
             .with_client_id(Some(self.client_id.clone()));
         let mut body = std::mem::take(&mut self.write_buf);
         body.clear();
-        body.put_i32(0); // the size, patched below
         let encoded = header
             .encode(&mut body, R::header_version(version))
             .and_then(|()| request.encode(&mut body, version));
         if let Err(e) = encoded {
             return Err(self.wire(format!("cannot encode API {} v{version}: {e}", R::KEY)));
         }
-        let size = (body.len() - 4) as i32;
-        body[..4].copy_from_slice(&size.to_be_bytes());
-        let written = self.writer.write_all(&body).await;
+        let written = self.writer.write_frame(&frame(&body)).await;
         self.write_buf = body;
         written.map_err(|e| self.wire(format!("write failed: {e}")))?;
         self.in_flight.push_back((id, R::KEY, version));

@@ -9,9 +9,24 @@
 //!           | authorized_operations int32 (v3+)]
 //! ```
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::{Handled, RequestContext};
+
+use crate::group::{Group, GroupState};
+use crate::service::GroupService;
 
 use super::array;
+
+/// v0–4: the last versions before DescribeGroups became flexible (v5).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 15,
+    name: "DescribeGroups",
+    min: 0,
+    max: 4,
+    flexible_from: 5,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescribeGroupsRequest {
@@ -45,8 +60,11 @@ pub struct DescribeGroupsResponse {
     pub groups: Vec<DescribedGroup>,
 }
 
-impl DescribeGroupsRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+impl ApiRequest for DescribeGroupsRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = DescribeGroupsResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
         let groups = array(d, |d| d.string(false))?;
         let include_authorized_operations = if version >= 3 { d.bool()? } else { false };
         Ok(DescribeGroupsRequest {
@@ -56,8 +74,8 @@ impl DescribeGroupsRequest {
     }
 }
 
-impl DescribeGroupsResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for DescribeGroupsResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 1 {
             e.i32(0);
         }
@@ -85,4 +103,61 @@ impl DescribeGroupsResponse {
             }
         }
     }
+}
+
+/// One group as `kafka-consumer-groups --describe` shows it.
+fn describe(id: &str, group: Option<&Group>) -> DescribedGroup {
+    let Some(g) = group else {
+        // Kafka describes an unknown group as Dead, without an error.
+        return DescribedGroup {
+            error_code: ErrorCode::None,
+            group_id: id.to_string(),
+            group_state: "Dead".into(),
+            protocol_type: String::new(),
+            protocol_data: String::new(),
+            members: vec![],
+        };
+    };
+    let protocol = g.protocol_name.clone().unwrap_or_default();
+    let settled = matches!(
+        g.state,
+        GroupState::Stable | GroupState::CompletingRebalance
+    );
+    DescribedGroup {
+        error_code: ErrorCode::None,
+        group_id: id.to_string(),
+        group_state: g.state.name().into(),
+        protocol_type: g.protocol_type.clone().unwrap_or_default(),
+        protocol_data: if settled {
+            protocol.clone()
+        } else {
+            String::new()
+        },
+        members: g
+            .members
+            .values()
+            .map(|m| DescribedMember {
+                member_id: m.member_id.clone(),
+                group_instance_id: m.group_instance_id.clone(),
+                client_id: m.client_id.clone(),
+                client_host: m.client_host.clone(),
+                member_metadata: m.metadata(&protocol),
+                member_assignment: m.assignment.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub async fn handle(
+    service: Arc<GroupService>,
+    _ctx: RequestContext,
+    r: DescribeGroupsRequest,
+) -> Handled<DescribeGroupsResponse> {
+    let state = service.state();
+    let groups = r
+        .groups
+        .iter()
+        .map(|id| describe(id, state.coordinator.group(id)))
+        .collect();
+    Ok(Some(DescribeGroupsResponse { groups }))
 }

@@ -6,7 +6,22 @@
 //! response: throttle_time_ms int32 (v1+) | error_code int16
 //! ```
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Handled, RequestContext};
+
+use crate::service::GroupService;
+
+/// v0–3: the last versions before Heartbeat became flexible (v4).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 12,
+    name: "Heartbeat",
+    min: 0,
+    max: 3,
+    flexible_from: 4,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeartbeatRequest {
@@ -21,8 +36,11 @@ pub struct HeartbeatResponse {
     pub error_code: ErrorCode,
 }
 
-impl HeartbeatRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+impl ApiRequest for HeartbeatRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = HeartbeatResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
         Ok(HeartbeatRequest {
             group_id: d.string(false)?,
             generation_id: d.i32()?,
@@ -36,11 +54,24 @@ impl HeartbeatRequest {
     }
 }
 
-impl HeartbeatResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for HeartbeatResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 1 {
             e.i32(0);
         }
         e.i16(self.error_code.code());
     }
+}
+
+pub async fn handle(
+    service: Arc<GroupService>,
+    _ctx: RequestContext,
+    r: HeartbeatRequest,
+) -> Handled<HeartbeatResponse> {
+    let code =
+        service
+            .state()
+            .coordinator
+            .heartbeat(&r.group_id, r.generation_id, &r.member_id, now_ms());
+    Ok(Some(HeartbeatResponse { error_code: code }))
 }

@@ -10,9 +10,26 @@
 //! ```
 //! v0 has no rebalance timeout: the session timeout serves as both.
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Handled, RequestContext};
+
+use crate::coordinator::{JoinRequest, Reply};
+use crate::service::GroupService;
 
 use super::{array, bytes};
+
+/// v0–5: the last versions before JoinGroup became flexible (v6).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 11,
+    name: "JoinGroup",
+    min: 0,
+    max: 5,
+    flexible_from: 6,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinGroupRequest {
@@ -36,8 +53,11 @@ pub struct JoinGroupResponse {
     pub members: Vec<(String, Option<String>, Vec<u8>)>,
 }
 
-impl JoinGroupRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+impl ApiRequest for JoinGroupRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = JoinGroupResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
         let group_id = d.string(false)?;
         let session_timeout_ms = d.i32()?;
         let rebalance_timeout_ms = if version >= 1 {
@@ -65,8 +85,8 @@ impl JoinGroupRequest {
     }
 }
 
-impl JoinGroupResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for JoinGroupResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 2 {
             e.i32(0);
         }
@@ -84,4 +104,49 @@ impl JoinGroupResponse {
             e.bytes(metadata, false);
         }
     }
+}
+
+/// Hands the join to the coordinator and waits for its reply: at once for a member that needs
+/// an id, or when the rebalance completes (up to the rebalance timeout and 5 s more).
+pub async fn handle(
+    service: Arc<GroupService>,
+    ctx: RequestContext,
+    r: JoinGroupRequest,
+) -> Handled<JoinGroupResponse> {
+    let (ticket, rx) = service.ticket();
+    let limit = Duration::from_millis(r.rebalance_timeout_ms.max(0) as u64 + 5_000);
+    let peer = ctx.peer.as_str();
+    let request = JoinRequest {
+        group_id: r.group_id.clone(),
+        member_id: r.member_id.clone(),
+        group_instance_id: r.group_instance_id.clone(),
+        client_id: ctx.header.client_id.clone().unwrap_or_default(),
+        client_host: format!("/{}", peer.rsplit_once(':').map_or(peer, |(h, _)| h)),
+        session_timeout_ms: r.session_timeout_ms,
+        rebalance_timeout_ms: r.rebalance_timeout_ms,
+        protocol_type: r.protocol_type.clone(),
+        protocols: r.protocols.clone(),
+        require_known_member_id: ctx.header.api_version >= 4,
+    };
+    let replies = service.state().coordinator.join(ticket, request, now_ms());
+    service.deliver(replies);
+    let response = match service.wait(ticket, rx, limit).await {
+        Some(Reply::Join(_, j)) => JoinGroupResponse {
+            error_code: j.error_code,
+            generation_id: j.generation_id,
+            protocol_name: j.protocol_name,
+            leader: j.leader_id,
+            member_id: j.member_id,
+            members: j.members,
+        },
+        _ => JoinGroupResponse {
+            error_code: ErrorCode::RebalanceInProgress,
+            generation_id: -1,
+            protocol_name: String::new(),
+            leader: String::new(),
+            member_id: r.member_id,
+            members: vec![],
+        },
+    };
+    Ok(Some(response))
 }

@@ -8,9 +8,24 @@
 //! ```
 //! v3 (KIP-345) lets one request remove several members.
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Handled, RequestContext};
+
+use crate::service::GroupService;
 
 use super::array;
+
+/// v0–3: the last versions before LeaveGroup became flexible (v4).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 13,
+    name: "LeaveGroup",
+    min: 0,
+    max: 3,
+    flexible_from: 4,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaveGroupRequest {
@@ -26,8 +41,11 @@ pub struct LeaveGroupResponse {
     pub members: Vec<(String, Option<String>, ErrorCode)>,
 }
 
-impl LeaveGroupRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+impl ApiRequest for LeaveGroupRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = LeaveGroupResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
         let group_id = d.string(false)?;
         let members = if version >= 3 {
             array(d, |d| Ok((d.string(false)?, d.nullable_string(false)?)))?
@@ -38,8 +56,8 @@ impl LeaveGroupRequest {
     }
 }
 
-impl LeaveGroupResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for LeaveGroupResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 1 {
             e.i32(0);
         }
@@ -53,4 +71,30 @@ impl LeaveGroupResponse {
             }
         }
     }
+}
+
+pub async fn handle(
+    service: Arc<GroupService>,
+    ctx: RequestContext,
+    r: LeaveGroupRequest,
+) -> Handled<LeaveGroupResponse> {
+    let mut members = Vec::new();
+    for (member_id, instance) in &r.members {
+        let (code, replies) = service
+            .state()
+            .coordinator
+            .leave(&r.group_id, member_id, now_ms());
+        service.deliver(replies);
+        members.push((member_id.clone(), instance.clone(), code));
+    }
+    // Before v3 the one member's error is the response's error.
+    let error_code = if ctx.header.api_version < 3 {
+        members.first().map_or(ErrorCode::None, |m| m.2)
+    } else {
+        ErrorCode::None
+    };
+    Ok(Some(LeaveGroupResponse {
+        error_code,
+        members,
+    }))
 }

@@ -1,6 +1,7 @@
-//! The ten consumer-group APIs, broker side: decode the request, encode the response. Only
-//! the classic (non-flexible) versions; every client here negotiates down to them. Same shape
-//! as lab 04's and lab 06's codecs, one file per API.
+//! The ten consumer-group APIs, broker side, one file per API, each of the same shape as lab
+//! 04's, 05's and 06's: the API's `SPEC`, the request's `decode`, `handle` (what the broker
+//! does, through the coordinator and the group metadata manager) and the response's `encode`.
+//! Only the classic (non-flexible) versions; every client here negotiates down to them.
 //!
 //! - `find_coordinator` — which broker runs a group (FindCoordinator, key 10, v0–2)
 //! - `join_group` — join or rejoin (JoinGroup, key 11, v0–5)

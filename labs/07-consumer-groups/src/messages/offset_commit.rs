@@ -9,9 +9,24 @@
 //! ```
 //! The committed offset is the *next* record to read, not the last one read.
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Handled, RequestContext};
+
+use crate::service::GroupService;
 
 use super::array;
+
+/// v2–7: the last versions before OffsetCommit became flexible (v8).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 8,
+    name: "OffsetCommit",
+    min: 2,
+    max: 7,
+    flexible_from: 8,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetCommitPartition {
@@ -36,8 +51,11 @@ pub struct OffsetCommitResponse {
     pub topics: Vec<(String, Vec<(i32, ErrorCode)>)>,
 }
 
-impl OffsetCommitRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+impl ApiRequest for OffsetCommitRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = OffsetCommitResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
         let group_id = d.string(false)?;
         let generation_id = d.i32()?;
         let member_id = d.string(false)?;
@@ -71,8 +89,8 @@ impl OffsetCommitRequest {
     }
 }
 
-impl OffsetCommitResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for OffsetCommitResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 3 {
             e.i32(0);
         }
@@ -86,4 +104,20 @@ impl OffsetCommitResponse {
             }
         }
     }
+}
+
+/// Kafka's membership checks (the coordinator), then the group metadata manager stores the
+/// offsets in `__consumer_offsets` before the commit is acknowledged.
+pub async fn handle(
+    service: Arc<GroupService>,
+    _ctx: RequestContext,
+    r: OffsetCommitRequest,
+) -> Handled<OffsetCommitResponse> {
+    let mut broker = service.shared().broker();
+    let mut state = service.state();
+    let check =
+        state
+            .coordinator
+            .check_commit(&r.group_id, r.generation_id, &r.member_id, now_ms());
+    Ok(Some(state.groups.commit(&mut broker, check, &r)))
 }

@@ -8,9 +8,25 @@
 //! ```
 //! A partition without a committed offset answers offset −1, not an error.
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::{Handled, RequestContext};
+
+use crate::offsets::OffsetStore;
+use crate::service::GroupService;
 
 use super::array;
+
+/// v1–5: the last versions before OffsetFetch became flexible (v6).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 9,
+    name: "OffsetFetch",
+    min: 1,
+    max: 5,
+    flexible_from: 6,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetFetchRequest {
@@ -34,8 +50,11 @@ pub struct OffsetFetchResponse {
     pub error_code: ErrorCode,
 }
 
-impl OffsetFetchRequest {
-    pub fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<Self> {
+impl ApiRequest for OffsetFetchRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = OffsetFetchResponse;
+
+    fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<Self> {
         let group_id = d.string(false)?;
         let topics = match d.array_len(false)? {
             None => None,
@@ -49,8 +68,8 @@ impl OffsetFetchRequest {
     }
 }
 
-impl OffsetFetchResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for OffsetFetchResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 3 {
             e.i32(0);
         }
@@ -72,4 +91,52 @@ impl OffsetFetchResponse {
             e.i16(self.error_code.code());
         }
     }
+}
+
+/// One partition's committed offset, or −1 if the group has none there.
+fn fetched(offsets: &OffsetStore, group: &str, topic: &str, p: i32) -> OffsetFetchPartition {
+    let committed = offsets.get(group, topic, p);
+    OffsetFetchPartition {
+        partition_index: p,
+        committed_offset: committed.map_or(-1, |c| c.offset),
+        committed_leader_epoch: committed.map_or(-1, |c| c.leader_epoch),
+        metadata: Some(committed.map(|c| c.metadata.clone()).unwrap_or_default()),
+        error_code: ErrorCode::None,
+    }
+}
+
+/// The asked partitions, or (topics null) every partition the group committed.
+pub async fn handle(
+    service: Arc<GroupService>,
+    _ctx: RequestContext,
+    r: OffsetFetchRequest,
+) -> Handled<OffsetFetchResponse> {
+    let state = service.state();
+    let offsets = state.groups.offsets();
+    let group = r.group_id.as_str();
+    let topics: Vec<(String, Vec<OffsetFetchPartition>)> = match &r.topics {
+        Some(topics) => topics
+            .iter()
+            .map(|(t, ps)| {
+                let partitions = ps.iter().map(|p| fetched(offsets, group, t, *p)).collect();
+                (t.clone(), partitions)
+            })
+            .collect(),
+        None => {
+            let mut by_topic: BTreeMap<String, Vec<OffsetFetchPartition>> = BTreeMap::new();
+            for (k, _) in offsets.group(group) {
+                by_topic.entry(k.topic.clone()).or_default().push(fetched(
+                    offsets,
+                    group,
+                    &k.topic,
+                    k.partition,
+                ));
+            }
+            by_topic.into_iter().collect()
+        }
+    };
+    Ok(Some(OffsetFetchResponse {
+        topics,
+        error_code: ErrorCode::None,
+    }))
 }

@@ -6,9 +6,26 @@
 //! response: throttle_time_ms int32 (v1+) | error_code int16 | assignment bytes
 //! ```
 
-use lab04_protocol_codec::{Decoder, Encoder, ErrorCode, Result};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, ErrorCode, Result};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Handled, RequestContext};
+
+use crate::coordinator::Reply;
+use crate::service::GroupService;
 
 use super::{array, bytes};
+
+/// v0–3: the last versions before SyncGroup became flexible (v4).
+pub const SPEC: ApiSpec = ApiSpec {
+    key: 14,
+    name: "SyncGroup",
+    min: 0,
+    max: 3,
+    flexible_from: 4,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncGroupRequest {
@@ -26,8 +43,11 @@ pub struct SyncGroupResponse {
     pub assignment: Vec<u8>,
 }
 
-impl SyncGroupRequest {
-    pub fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
+impl ApiRequest for SyncGroupRequest {
+    const SPEC: ApiSpec = SPEC;
+    type Response = SyncGroupResponse;
+
+    fn decode(d: &mut Decoder<'_>, version: i16) -> Result<Self> {
         let group_id = d.string(false)?;
         let generation_id = d.i32()?;
         let member_id = d.string(false)?;
@@ -47,12 +67,53 @@ impl SyncGroupRequest {
     }
 }
 
-impl SyncGroupResponse {
-    pub fn encode(&self, e: &mut Encoder, version: i16) {
+impl ApiResponse for SyncGroupResponse {
+    fn encode(&self, e: &mut Encoder, version: i16) {
         if version >= 1 {
             e.i32(0);
         }
         e.i16(self.error_code.code());
         e.bytes(&self.assignment, false);
     }
+}
+
+/// Hands the sync to the coordinator and waits: a follower until the leader's assignment
+/// arrives (up to the group's rebalance timeout and 5 s more).
+pub async fn handle(
+    service: Arc<GroupService>,
+    _ctx: RequestContext,
+    r: SyncGroupRequest,
+) -> Handled<SyncGroupResponse> {
+    let (ticket, rx) = service.ticket();
+    let (replies, limit) = {
+        let mut state = service.state();
+        let timeout = state
+            .coordinator
+            .group(&r.group_id)
+            .map_or(0, |g| g.rebalance_timeout_ms());
+        let replies = state.coordinator.sync(
+            ticket,
+            &r.group_id,
+            r.generation_id,
+            &r.member_id,
+            r.assignments,
+            now_ms(),
+        );
+        (
+            replies,
+            Duration::from_millis(timeout.max(0) as u64 + 5_000),
+        )
+    };
+    service.deliver(replies);
+    let response = match service.wait(ticket, rx, limit).await {
+        Some(Reply::Sync(_, code, assignment)) => SyncGroupResponse {
+            error_code: code,
+            assignment,
+        },
+        _ => SyncGroupResponse {
+            error_code: ErrorCode::RebalanceInProgress,
+            assignment: vec![],
+        },
+    };
+    Ok(Some(response))
 }

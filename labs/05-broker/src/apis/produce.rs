@@ -1,0 +1,183 @@
+//! Produce: check the record batches, append them to each partition's log as its leader, and
+//! answer with the first offset — at once for acks 1, never for acks 0, and for acks −1 once
+//! every in-sync replica has the batches ([`Partition::is_committed`]: on one broker, at once).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab01_record_batch::{BatchHeader, LOG_OVERHEAD};
+use lab04_protocol_codec::{
+    ErrorCode, ProducePartitionResponse, ProduceRequest, ProduceResponse, ProduceTopicResponse,
+};
+use tokio::time::Instant;
+
+use crate::broker::Broker;
+use crate::partition::Partition;
+use crate::router::{Handled, RequestContext};
+use crate::shared::{now_ms, Shared};
+
+impl Broker {
+    /// Appends the record batches of one partition; returns its response.
+    fn produce_partition(
+        &mut self,
+        topic: &str,
+        index: i32,
+        records: Option<&[u8]>,
+        now_ms: i64,
+    ) -> ProducePartitionResponse {
+        let max = self.config().message_max_bytes;
+        let mut response = ProducePartitionResponse {
+            index,
+            error_code: ErrorCode::None,
+            base_offset: -1,
+            log_append_time_ms: -1,
+            log_start_offset: -1,
+            error_message: None,
+        };
+        // BEGIN SOLUTION step 3: find the partition, then append each whole batch in the records, refusing oversized or corrupt ones
+        let Some(partition) = self.partition_mut(topic, index) else {
+            response.error_code = ErrorCode::UnknownTopicOrPartition;
+            return response;
+        };
+        let Some(mut rest) = records else {
+            response.error_code = ErrorCode::InvalidRequest;
+            return response;
+        };
+        // Check every batch before appending any, so a request is appended whole or not at all.
+        let mut batches = Vec::new();
+        while !rest.is_empty() {
+            let header = match BatchHeader::parse(rest) {
+                Ok(h) if h.total_size() <= rest.len() => h,
+                _ => {
+                    response.error_code = ErrorCode::CorruptMessage;
+                    return response;
+                }
+            };
+            if header.total_size() - LOG_OVERHEAD > max {
+                response.error_code = ErrorCode::MessageTooLarge;
+                response.error_message = Some(format!(
+                    "a batch of {} bytes is over message.max.bytes ({max})",
+                    header.total_size()
+                ));
+                return response;
+            }
+            if lab01_record_batch::verify_crc(&rest[..header.total_size()]).is_err() {
+                response.error_code = ErrorCode::CorruptMessage;
+                return response;
+            }
+            batches.push(rest[..header.total_size()].to_vec());
+            rest = &rest[header.total_size()..];
+        }
+        for mut batch in batches {
+            match partition.append_as_leader(&mut batch, now_ms) {
+                Ok(info) if response.base_offset < 0 => response.base_offset = info.first_offset,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(%topic, index, "append failed: {e}");
+                    response.error_code = ErrorCode::UnknownServerError;
+                    response.error_message = Some(e.to_string());
+                    return response;
+                }
+            }
+        }
+        response.log_start_offset = partition.log_start_offset();
+        response
+        // END SOLUTION
+    }
+
+    /// Produce: append each partition's batches. With acks 0 the caller sends no response; with
+    /// acks 1 it sends this at once, with acks −1 once [`Broker::all_committed`] holds.
+    pub fn produce(&mut self, request: &ProduceRequest, now_ms: i64) -> ProduceResponse {
+        ProduceResponse {
+            responses: request
+                .topics
+                .iter()
+                .map(|t| ProduceTopicResponse {
+                    name: t.name.clone(),
+                    partitions: t
+                        .partitions
+                        .iter()
+                        .map(|p| {
+                            self.produce_partition(&t.name, p.index, p.records.as_deref(), now_ms)
+                        })
+                        .collect(),
+                })
+                .collect(),
+            throttle_time_ms: 0,
+        }
+    }
+
+    /// Where each successful append of `response` ended: (topic, partition, log end offset).
+    fn appended(&self, response: &ProduceResponse) -> Vec<(String, i32, i64)> {
+        let mut ends = Vec::new();
+        for t in &response.responses {
+            for p in t
+                .partitions
+                .iter()
+                .filter(|p| p.error_code == ErrorCode::None)
+            {
+                if let Some(partition) = self.partition(&t.name, p.index) {
+                    ends.push((t.name.clone(), p.index, partition.log_end_offset()));
+                }
+            }
+        }
+        ends
+    }
+
+    /// Whether every in-sync replica has the records up to each of `appended`'s end offsets:
+    /// what acks −1 waits for. A partition deleted in the meantime waits for nothing.
+    pub fn all_committed(&self, appended: &[(String, i32, i64)]) -> bool {
+        appended.iter().all(|(topic, index, end)| {
+            self.partition(topic, *index)
+                .is_none_or(|p: &Partition| p.is_committed(end - 1))
+        })
+    }
+}
+
+pub async fn handle(
+    shared: Arc<Shared>,
+    _ctx: RequestContext,
+    request: ProduceRequest,
+) -> Handled<ProduceResponse> {
+    let (mut response, appended) = {
+        let mut broker = shared.broker();
+        let response = broker.produce(&request, now_ms());
+        let appended = broker.appended(&response);
+        (response, appended)
+    };
+    shared.appended.notify_waiters();
+    match request.acks {
+        0 => return Ok(None),
+        1 => return Ok(Some(response)),
+        _ => {}
+    }
+    // acks −1: wait until the in-sync replicas have every appended batch, or the request's
+    // timeout passes. Ask to be woken *before* looking, so a change between the look and the
+    // wait is not missed.
+    let deadline = Instant::now() + Duration::from_millis(request.timeout_ms.max(0) as u64);
+    loop {
+        let changed = shared.appended.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if shared.broker().all_committed(&appended) {
+            return Ok(Some(response));
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        tokio::select! {
+            _ = changed => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+    for p in response
+        .responses
+        .iter_mut()
+        .flat_map(|t| t.partitions.iter_mut())
+    {
+        if p.error_code == ErrorCode::None {
+            p.error_code = ErrorCode::RequestTimedOut;
+        }
+    }
+    Ok(Some(response))
+}

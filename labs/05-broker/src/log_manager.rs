@@ -1,0 +1,242 @@
+//! The log manager (Kafka's `LogManager`): which partition logs live in `log.dirs`, opening
+//! them at start, creating and removing them, and the background work on them — retention and
+//! flushing on a timer. Request handlers never open a file; they ask for a [`Partition`].
+//!
+//! ```text
+//! log.dirs/
+//!   orders-0/  00000000000000000000.log .index .timeindex …
+//!   orders-1/
+//!   clicks-0/
+//! ```
+//! A partition's folder is `<topic>-<partition>`, as in Kafka, so a broker finds its topics
+//! again after a restart by listing `log.dirs`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab03_partition_log::{Log, LogConfig};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::partition::{Partition, Replication};
+use crate::shared::{now_ms, Shared};
+
+/// `orders-3` → (`orders`, 3). Topic names may contain `-`, so split at the last one.
+pub fn parse_partition_dir(name: &str) -> Option<(String, i32)> {
+    let (topic, partition) = name.rsplit_once('-')?;
+    let partition: i32 = partition.parse().ok().filter(|p| *p >= 0)?;
+    (!topic.is_empty()).then(|| (topic.to_string(), partition))
+}
+
+/// Kafka's rule for topic names: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
+pub fn valid_topic_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+}
+
+pub struct LogManager {
+    dir: PathBuf,
+    /// What a new partition log gets unless its topic says otherwise (lab 06).
+    log_config: LogConfig,
+    /// Topic name → its partitions, by partition index.
+    topics: BTreeMap<String, Vec<Partition>>,
+    /// The replica rules every partition gets (lab 05: this broker alone).
+    replication: Arc<dyn Replication>,
+}
+
+impl LogManager {
+    /// Opens `dir`: every `<topic>-<partition>` folder becomes a partition log again,
+    /// recovered by lab 03. A topic must have partitions 0..n without gaps.
+    pub fn open(
+        dir: &Path,
+        log_config: LogConfig,
+        replication: Arc<dyn Replication>,
+        now_ms: i64,
+    ) -> Result<LogManager> {
+        // BEGIN SOLUTION step 1: create log.dirs, open every topic-partition folder as a Log, and check the partitions have no gaps
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            op: "create",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+            op: "list",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let mut found: BTreeMap<String, BTreeMap<i32, PathBuf>> = BTreeMap::new();
+        for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if let Some((topic, partition)) =
+                parse_partition_dir(&name).filter(|(t, _)| valid_topic_name(t))
+            {
+                if entry.path().is_dir() {
+                    found
+                        .entry(topic)
+                        .or_default()
+                        .insert(partition, entry.path());
+                }
+            }
+        }
+        let mut manager = LogManager {
+            dir: dir.to_path_buf(),
+            log_config,
+            topics: BTreeMap::new(),
+            replication,
+        };
+        for (topic, partitions) in found {
+            let mut logs = Vec::new();
+            for (expected, (partition, path)) in partitions.into_iter().enumerate() {
+                if partition != expected as i32 {
+                    tracing::warn!(%topic, partition, "partition folders have a gap; ignoring {}", path.display());
+                    break;
+                }
+                let (log, _) = Log::open(&path, manager.log_config.clone(), now_ms)?;
+                logs.push(log);
+            }
+            tracing::info!(%topic, partitions = logs.len(), "loaded topic");
+            manager.insert_topic(&topic, logs);
+        }
+        Ok(manager)
+        // END SOLUTION
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn log_config(&self) -> &LogConfig {
+        &self.log_config
+    }
+
+    /// Opens (creating if needed) the log of one partition with `config`.
+    pub fn open_log(
+        &self,
+        topic: &str,
+        partition: i32,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> Result<Log> {
+        let path = self.dir.join(format!("{topic}-{partition}"));
+        Ok(Log::open(&path, config, now_ms)?.0)
+    }
+
+    /// Creates `partitions` empty partition logs for `topic` with the default settings.
+    pub fn create_topic(&mut self, topic: &str, partitions: i32, now_ms: i64) -> Result<()> {
+        let logs = (0..partitions)
+            .map(|p| self.open_log(topic, p, self.log_config.clone(), now_ms))
+            .collect::<Result<Vec<_>>>()?;
+        self.insert_topic(topic, logs);
+        Ok(())
+    }
+
+    /// Adds a topic whose partition logs the caller opened, partition 0 first. Replaces a
+    /// topic of the same name.
+    pub fn insert_topic(&mut self, topic: &str, logs: Vec<Log>) {
+        let partitions = logs
+            .into_iter()
+            .enumerate()
+            .map(|(i, log)| Partition::new(topic, i as i32, log, self.replication.clone()))
+            .collect();
+        self.topics.insert(topic.to_string(), partitions);
+    }
+
+    /// Takes a topic out: from now on requests see it as unknown. The caller decides what
+    /// happens to its files (`Log::delete` removes them).
+    pub fn remove_topic(&mut self, topic: &str) -> Option<Vec<Log>> {
+        let partitions = self.topics.remove(topic)?;
+        Some(partitions.into_iter().map(Partition::into_log).collect())
+    }
+
+    pub fn topic_names(&self) -> Vec<String> {
+        self.topics.keys().cloned().collect()
+    }
+
+    pub fn partition_count(&self, topic: &str) -> Option<usize> {
+        self.topics.get(topic).map(Vec::len)
+    }
+
+    pub fn partitions(&self, topic: &str) -> Option<&[Partition]> {
+        self.topics.get(topic).map(Vec::as_slice)
+    }
+
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&Partition> {
+        self.topics
+            .get(topic)?
+            .get(usize::try_from(partition).ok()?)
+    }
+
+    pub fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
+        self.topics
+            .get_mut(topic)?
+            .get_mut(usize::try_from(partition).ok()?)
+    }
+
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut Partition> {
+        self.topics.values_mut().flatten()
+    }
+
+    /// fsyncs every partition: on the flush timer and at shutdown.
+    pub fn flush_all(&mut self) -> Result<()> {
+        for partition in self.all_mut() {
+            partition.log_mut().flush()?;
+        }
+        Ok(())
+    }
+
+    /// Lets every partition's replica rules see the time (ISR shrinking in lab 12).
+    pub fn tick_replicas(&mut self, now_ms: i64) {
+        for partition in self.all_mut() {
+            partition.tick(now_ms);
+        }
+    }
+
+    /// Applies retention to every partition; returns how many segments were deleted.
+    pub fn apply_retention(&mut self, now_ms: i64) -> Result<usize> {
+        let mut deleted = 0;
+        for partition in self.all_mut() {
+            deleted += partition.log_mut().apply_retention(now_ms)?;
+        }
+        Ok(deleted)
+    }
+}
+
+/// The log manager's timers, until `stop`: retention every `log.retention.check.interval.ms`,
+/// a flush of every log every `log.flush.interval.ms` if set — Kafka runs the same two jobs on
+/// its scheduler (`kafka-log-retention`, `kafka-log-flusher`) — and the replica rules' clock
+/// every second (Kafka's `isr-expiration`).
+pub async fn run_background(shared: Arc<Shared>, stop: CancellationToken) {
+    let config = shared.broker().config().clone();
+    let mut retention =
+        tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
+    // Without `log.flush.interval.ms` the flush timer never fires: a year is "never" here.
+    let flush_every = Duration::from_millis(config.flush_interval_ms.unwrap_or(365 * 86_400_000));
+    let mut flush =
+        tokio::time::interval_at(tokio::time::Instant::now() + flush_every, flush_every);
+    let mut replicas = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = replicas.tick() => shared.broker().logs_mut().tick_replicas(now_ms()),
+            _ = retention.tick() => match shared.broker().logs_mut().apply_retention(now_ms()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("retention deleted {n} segments"),
+                Err(e) => tracing::error!("retention: {e}"),
+            },
+            _ = flush.tick() => {
+                if let Err(e) = shared.broker().logs_mut().flush_all() {
+                    tracing::error!("flush: {e}");
+                }
+            }
+            _ = stop.cancelled() => return,
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! One partition as the broker serves it: its log (lab 03) and its replica state — the
+//! leader, the leader epoch, the replicas, the in-sync replicas (ISR) and the high watermark
+//! (HW), the offset below which records are *committed* and visible to consumers.
+//!
+//! Produce, Fetch, ListOffsets and Metadata all go through a [`Partition`]; none of them looks
+//! at the log directly. How the replica state changes is the job of a [`Replication`]: lab 05's
+//! [`SingleReplica`] is this broker alone — it is the only replica and always in sync, so every
+//! append is committed at once (HW = log end offset, LEO).
+//!
+//! # How lab 12 (replication) plugs in
+//!
+//! Lab 12 replaces the replica *logic*, not lab 05's request handlers. It implements
+//! [`Replication`] and opens the broker with [`crate::Broker::open_with`]:
+//!
+//! 1. **Followers fetch** — a follower broker sends an ordinary Fetch with its own broker id as
+//!    `replica_id` (≥ 0). The Fetch handler already calls [`Partition::record_follower_fetch`]
+//!    for such requests, which hands the follower's fetch offset (its LEO) and the time to
+//!    [`Replication::on_follower_fetch`]; [`Partition::read`] lets a follower read up to the
+//!    LEO, while a consumer stops at the HW. [`SingleReplica`] answers NOT_LEADER_OR_FOLLOWER:
+//!    there are no followers on one broker.
+//! 2. **The HW advances as the minimum LEO over the ISR** — lab 12's `on_follower_fetch` and
+//!    `on_leader_append` store each follower's LEO in [`ReplicaState::followers`], set
+//!    `high_watermark` to the smallest LEO of the leader and every ISR member, and move a
+//!    follower in or out of `isr` by how long ago it caught up (`replica.lag.time.max.ms`, in
+//!    [`Replication::tick`], which the log manager's timer calls every second). Kafka:
+//!    `Partition.maybeIncrementLeaderHW`, `maybeShrinkIsr`.
+//! 3. **acks=−1 waits for the ISR** — the Produce handler appends, then waits until
+//!    [`Partition::is_committed`] says the HW has passed the batch's last offset, waking on
+//!    every change signal (`Shared::appended`, which the Fetch handler also fires after a
+//!    follower's fetch) until the request's `timeout_ms` runs out (REQUEST_TIMED_OUT). With
+//!    [`SingleReplica`] the wait ends at once, because the append itself committed the batch.
+//!    Kafka: `DelayedProduce`, completed when `Partition.checkEnoughReplicasReachOffset` holds.
+//!
+//! Everything here is plain data and rules, with the time passed in: no sockets, no clocks,
+//! so lab 12 can test its ISR rules with a simulated clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lab01_record_batch::BatchHeader;
+use lab03_partition_log::{AppendInfo, Log};
+use lab04_protocol_codec::ErrorCode;
+
+/// How far one follower has got, as its fetches tell the leader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowerState {
+    /// The follower's log end offset: the offset it asked to fetch from.
+    pub log_end_offset: i64,
+    /// When the follower last fetched up to the leader's LEO (Kafka's `lastCaughtUpTimeMs`).
+    pub last_caught_up_ms: i64,
+}
+
+/// Who holds copies of a partition and how far the committed part reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaState {
+    pub leader_id: i32,
+    /// Goes up each time the leadership changes; clients and followers send it to detect a
+    /// stale leader (KIP-101, KIP-320).
+    pub leader_epoch: i32,
+    /// Every broker that should hold a copy, the leader first.
+    pub replicas: Vec<i32>,
+    /// The replicas that are caught up; acks=−1 waits for all of them.
+    pub isr: Vec<i32>,
+    /// Offsets below this are committed: on every ISR member, visible to consumers.
+    pub high_watermark: i64,
+    /// The followers' progress, by broker id (empty on a single broker).
+    pub followers: BTreeMap<i32, FollowerState>,
+}
+
+/// The replica rules of a broker's partitions. Lab 05: [`SingleReplica`]; lab 12 its own.
+pub trait Replication: Send + Sync + 'static {
+    /// The state of a partition this broker opens, whose log ends at `log_end_offset`.
+    fn open(&self, topic: &str, partition: i32, log_end_offset: i64) -> ReplicaState;
+
+    /// The leader appended: its log now ends at `log_end_offset`. May move the HW.
+    fn on_leader_append(&self, state: &mut ReplicaState, log_end_offset: i64);
+
+    /// Follower `replica_id` asked to fetch from `fetch_offset` at `now_ms`; the leader's log
+    /// ends at `log_end_offset`. May move the HW and the ISR. An error code refuses the fetch.
+    fn on_follower_fetch(
+        &self,
+        state: &mut ReplicaState,
+        replica_id: i32,
+        fetch_offset: i64,
+        log_end_offset: i64,
+        now_ms: i64,
+    ) -> ErrorCode;
+
+    /// Time passed: drop followers that fell behind from the ISR. Nothing to do on one broker.
+    fn tick(&self, _state: &mut ReplicaState, _log_end_offset: i64, _now_ms: i64) {}
+}
+
+/// One broker, one copy: this broker leads every partition, is its only replica and always in
+/// sync, so the HW follows the LEO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SingleReplica {
+    pub broker_id: i32,
+}
+
+impl Replication for SingleReplica {
+    fn open(&self, _topic: &str, _partition: i32, log_end_offset: i64) -> ReplicaState {
+        ReplicaState {
+            leader_id: self.broker_id,
+            leader_epoch: 0,
+            replicas: vec![self.broker_id],
+            isr: vec![self.broker_id],
+            // Everything in the log reached every replica: there is only this one.
+            high_watermark: log_end_offset,
+            followers: BTreeMap::new(),
+        }
+    }
+
+    fn on_leader_append(&self, state: &mut ReplicaState, log_end_offset: i64) {
+        state.high_watermark = log_end_offset;
+    }
+
+    fn on_follower_fetch(&self, _: &mut ReplicaState, _: i32, _: i64, _: i64, _: i64) -> ErrorCode {
+        // No broker follows this one: a replica fetch is for someone else's partition.
+        ErrorCode::NotLeaderOrFollower
+    }
+}
+
+/// Who asks to read: a consumer reads committed records only, a follower everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Consumer,
+    Follower(i32),
+}
+
+impl Reader {
+    /// From a Fetch's `replica_id`: −1 (or any negative) is a consumer.
+    pub fn from_replica_id(replica_id: i32) -> Reader {
+        if replica_id >= 0 {
+            Reader::Follower(replica_id)
+        } else {
+            Reader::Consumer
+        }
+    }
+}
+
+pub struct Partition {
+    topic: String,
+    index: i32,
+    log: Log,
+    state: ReplicaState,
+    replication: Arc<dyn Replication>,
+}
+
+impl Partition {
+    pub fn new(topic: &str, index: i32, log: Log, replication: Arc<dyn Replication>) -> Partition {
+        let state = replication.open(topic, index, log.log_end_offset());
+        Partition {
+            topic: topic.to_string(),
+            index,
+            log,
+            state,
+            replication,
+        }
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    pub fn index(&self) -> i32 {
+        self.index
+    }
+
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// The log, for the log manager's flush and retention.
+    pub fn log_mut(&mut self) -> &mut Log {
+        &mut self.log
+    }
+
+    pub fn into_log(self) -> Log {
+        self.log
+    }
+
+    pub fn state(&self) -> &ReplicaState {
+        &self.state
+    }
+
+    pub fn high_watermark(&self) -> i64 {
+        self.state.high_watermark
+    }
+
+    pub fn log_end_offset(&self) -> i64 {
+        self.log.log_end_offset()
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log.log_start_offset()
+    }
+
+    /// Appends one batch as the leader, then lets the replica rules move the HW.
+    pub fn append_as_leader(
+        &mut self,
+        batch: &mut [u8],
+        now_ms: i64,
+    ) -> lab03_partition_log::Result<AppendInfo> {
+        let info = self.log.append(batch, now_ms)?;
+        self.replication
+            .on_leader_append(&mut self.state, self.log.log_end_offset());
+        Ok(info)
+    }
+
+    /// Whether every in-sync replica has `offset`: what an acks=−1 produce waits for.
+    pub fn is_committed(&self, offset: i64) -> bool {
+        self.state.high_watermark > offset
+    }
+
+    /// A follower's fetch from `fetch_offset`: its progress, for the replica rules.
+    pub fn record_follower_fetch(
+        &mut self,
+        replica_id: i32,
+        fetch_offset: i64,
+        now_ms: i64,
+    ) -> ErrorCode {
+        let leo = self.log.log_end_offset();
+        self.replication
+            .on_follower_fetch(&mut self.state, replica_id, fetch_offset, leo, now_ms)
+    }
+
+    /// Time passed, for the replica rules (ISR shrinking in lab 12).
+    pub fn tick(&mut self, now_ms: i64) {
+        let leo = self.log.log_end_offset();
+        self.replication.tick(&mut self.state, leo, now_ms);
+    }
+
+    /// Whole batches from `offset`, up to `max_bytes` (at least one batch), as lab 03's
+    /// `Log::read`. A consumer sees only batches below the HW; a follower reads to the LEO.
+    pub fn read(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        reader: Reader,
+    ) -> lab03_partition_log::Result<Option<Vec<u8>>> {
+        let Some(mut bytes) = self.log.read(offset, max_bytes)? else {
+            return Ok(None);
+        };
+        if reader == Reader::Consumer && self.log.log_end_offset() > self.state.high_watermark {
+            bytes.truncate(committed_prefix(&bytes, self.state.high_watermark));
+        }
+        Ok((!bytes.is_empty()).then_some(bytes))
+    }
+}
+
+/// How many leading bytes of `batches` are whole batches that end below `high_watermark`.
+fn committed_prefix(batches: &[u8], high_watermark: i64) -> usize {
+    let mut end = 0;
+    while let Ok(header) = BatchHeader::parse(&batches[end..]) {
+        let size = header.total_size();
+        if size == 0 || header.last_offset() >= high_watermark || end + size > batches.len() {
+            break;
+        }
+        end += size;
+    }
+    end
+}

@@ -1,0 +1,249 @@
+//! The group metadata manager (Kafka's `GroupMetadataManager`): committed offsets live in the
+//! internal `__consumer_offsets` topic, one record per (group, topic, partition), the last one
+//! winning. At start every partition of the topic is replayed into an [`OffsetStore`]; a
+//! commit is appended *before* it is applied and acknowledged ("persist before you answer"),
+//! so an acknowledged commit survives a restart; deleting a group appends tombstones.
+
+use lab01_record_batch::{BatchHeader, RecordBatch, RecordBatchBuilder};
+use lab04_protocol_codec::{ErrorCode, ProducePartition, ProduceRequest, ProduceTopic};
+use lab05_broker::shared::now_ms;
+use lab05_broker::Broker;
+
+use crate::messages::offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
+use crate::offsets::{
+    decode_key, decode_value, encode_key, encode_value, partition_for_group, OffsetKey,
+    OffsetStore, OffsetValue, OFFSETS_PARTITIONS, OFFSETS_TOPIC,
+};
+
+/// `offset.metadata.max.bytes`: the longest metadata string a commit may carry.
+pub const OFFSET_METADATA_MAX_BYTES: usize = 4096;
+
+/// One offset record to append: a value, or `None` for a tombstone.
+pub type OffsetRecord = (OffsetKey, Option<OffsetValue>);
+
+#[derive(Debug, Default)]
+pub struct GroupMetadataManager {
+    offsets: OffsetStore,
+}
+
+impl GroupMetadataManager {
+    /// Replays every `__consumer_offsets` partition from its start. A damaged record is skipped
+    /// with a log line, not fatal: other groups' offsets still load.
+    pub fn load(broker: &Broker) -> crate::Result<GroupMetadataManager> {
+        let mut manager = GroupMetadataManager::default();
+        let partitions = broker.partition_count(OFFSETS_TOPIC).unwrap_or(0);
+        let mut records = 0;
+        for p in 0..partitions as i32 {
+            records += manager.replay_partition(broker, p)?;
+        }
+        if records > 0 {
+            tracing::info!(
+                records,
+                groups = manager.offsets.groups().len(),
+                "loaded committed offsets from {OFFSETS_TOPIC}"
+            );
+        }
+        Ok(manager)
+    }
+
+    /// Reads one partition batch by batch; returns how many records it applied.
+    fn replay_partition(&mut self, broker: &Broker, p: i32) -> crate::Result<usize> {
+        let Some(partition) = broker.partition(OFFSETS_TOPIC, p) else {
+            return Ok(0);
+        };
+        let log = partition.log();
+        let (mut offset, mut records) = (log.log_start_offset(), 0);
+        while offset < log.log_end_offset() {
+            let Some(bytes) = log.read(offset, 1 << 20)? else {
+                break;
+            };
+            let before = offset;
+            let mut rest = &bytes[..];
+            while let Ok(header) = BatchHeader::parse(rest) {
+                let size = header.total_size().min(rest.len());
+                match RecordBatch::decode(&rest[..size]) {
+                    Ok(batch) => records += self.replay_batch(&batch),
+                    Err(e) => tracing::warn!(
+                        partition = p,
+                        "a {OFFSETS_TOPIC} batch at {}: {e}; skipped",
+                        header.base_offset
+                    ),
+                }
+                offset = header.last_offset() + 1;
+                rest = &rest[size..];
+            }
+            if offset == before {
+                break;
+            }
+        }
+        Ok(records)
+    }
+
+    /// Applies the offset records of one batch; returns how many.
+    fn replay_batch(&mut self, batch: &RecordBatch) -> usize {
+        let mut applied = 0;
+        for r in &batch.records {
+            let at = batch.base_offset + i64::from(r.offset_delta);
+            let key = match r.key.as_deref().map(|k| decode_key(k, at)) {
+                Some(Ok(Some(key))) => key,
+                // No key, or a group metadata record (key v2): not an offset.
+                None | Some(Ok(None)) => continue,
+                Some(Err(e)) => {
+                    tracing::warn!("{e}; skipped");
+                    continue;
+                }
+            };
+            let value = match r.value.as_deref().map(|v| decode_value(v, at)) {
+                None => None,
+                Some(Ok(v)) => Some(v),
+                Some(Err(e)) => {
+                    tracing::warn!("{e}; skipped");
+                    continue;
+                }
+            };
+            self.offsets.apply(key, value);
+            applied += 1;
+        }
+        applied
+    }
+
+    pub fn offsets(&self) -> &OffsetStore {
+        &self.offsets
+    }
+
+    /// Appends `records` for `group` to its `__consumer_offsets` partition, then applies them.
+    /// Returns the error code for all of them; nothing is applied unless the append worked.
+    pub fn store(
+        &mut self,
+        broker: &mut Broker,
+        group: &str,
+        records: Vec<OffsetRecord>,
+    ) -> ErrorCode {
+        let code = append_offsets(broker, group, &records);
+        if code == ErrorCode::None {
+            for (key, value) in records {
+                self.offsets.apply(key, value);
+            }
+        }
+        code
+    }
+
+    /// OffsetCommit after the membership check (`check`, from the coordinator): the partitions
+    /// that exist are written in one batch, and only then applied and acknowledged.
+    pub fn commit(
+        &mut self,
+        broker: &mut Broker,
+        check: ErrorCode,
+        r: &OffsetCommitRequest,
+    ) -> OffsetCommitResponse {
+        let now = now_ms();
+        let mut to_store = Vec::new();
+        let mut topics = Vec::new();
+        for (topic, partitions) in &r.topics {
+            let mut answers = Vec::new();
+            for p in partitions {
+                let code = if check != ErrorCode::None {
+                    check
+                } else if broker.partition(topic, p.partition_index).is_none() {
+                    ErrorCode::UnknownTopicOrPartition
+                } else if p
+                    .committed_metadata
+                    .as_ref()
+                    .is_some_and(|m| m.len() > OFFSET_METADATA_MAX_BYTES)
+                {
+                    ErrorCode::OffsetMetadataTooLarge
+                } else {
+                    let key = OffsetKey {
+                        group: r.group_id.clone(),
+                        topic: topic.clone(),
+                        partition: p.partition_index,
+                    };
+                    let value = OffsetValue {
+                        offset: p.committed_offset,
+                        leader_epoch: p.committed_leader_epoch,
+                        metadata: p.committed_metadata.clone().unwrap_or_default(),
+                        commit_timestamp: now,
+                    };
+                    to_store.push((key, Some(value)));
+                    ErrorCode::None
+                };
+                answers.push((p.partition_index, code));
+            }
+            topics.push((topic.clone(), answers));
+        }
+        let stored = self.store(broker, &r.group_id, to_store);
+        if stored != ErrorCode::None {
+            let acknowledged = topics.iter_mut().flat_map(|(_, a)| a.iter_mut());
+            for (_, code) in acknowledged.filter(|(_, c)| *c == ErrorCode::None) {
+                *code = stored;
+            }
+        }
+        OffsetCommitResponse { topics }
+    }
+
+    /// Tombstones for every committed offset of `group`: gone after a restart too.
+    pub fn delete_group(&mut self, broker: &mut Broker, group: &str) -> ErrorCode {
+        let tombstones: Vec<OffsetRecord> = self
+            .offsets
+            .group(group)
+            .into_iter()
+            .map(|(k, _)| (k.clone(), None))
+            .collect();
+        self.store(broker, group, tombstones)
+    }
+}
+
+/// Makes sure `__consumer_offsets` exists (Kafka creates it on the first FindCoordinator).
+pub fn ensure_offsets_topic(broker: &mut Broker) -> Result<(), String> {
+    if broker.partition_count(OFFSETS_TOPIC).is_none() {
+        match broker.create_topic(OFFSETS_TOPIC, OFFSETS_PARTITIONS, now_ms()) {
+            Ok(ErrorCode::None) => {
+                tracing::info!("created {OFFSETS_TOPIC} with {OFFSETS_PARTITIONS} partitions")
+            }
+            Ok(code) => return Err(format!("cannot create {OFFSETS_TOPIC}: {code:?}")),
+            Err(e) => return Err(format!("cannot create {OFFSETS_TOPIC}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// Appends offset records for one group to its `__consumer_offsets` partition, through the
+/// broker's own Produce path, as Kafka appends them (with acks −1).
+fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) -> ErrorCode {
+    if records.is_empty() {
+        return ErrorCode::None;
+    }
+    if let Err(e) = ensure_offsets_topic(broker) {
+        tracing::error!("{e}");
+        return ErrorCode::CoordinatorNotAvailable;
+    }
+    let now = now_ms();
+    let mut builder = RecordBatchBuilder::new(0);
+    for (key, value) in records {
+        let key = encode_key(key);
+        let value = value.as_ref().map(encode_value);
+        builder.append(now, Some(&key), value.as_deref(), vec![]);
+    }
+    let request = ProduceRequest {
+        transactional_id: None,
+        acks: -1,
+        timeout_ms: 30_000,
+        topics: vec![ProduceTopic {
+            name: OFFSETS_TOPIC.into(),
+            partitions: vec![ProducePartition {
+                index: partition_for_group(group, OFFSETS_PARTITIONS),
+                records: Some(builder.build().encode()),
+            }],
+        }],
+    };
+    let response = broker.produce(&request, now);
+    let code = response
+        .responses
+        .first()
+        .and_then(|t| t.partitions.first())
+        .map_or(ErrorCode::UnknownServerError, |p| p.error_code);
+    if code != ErrorCode::None {
+        tracing::error!(%group, "storing offsets in {OFFSETS_TOPIC}: {code:?}");
+    }
+    code
+}
