@@ -8,6 +8,7 @@
 //!          1 createSession: session long | passwd buffer | timeout int
 //!          2 closeSession:  session long
 //!          3 request:       session long | op type int | the request record
+//!          4 error:         session long | err int (a refused write: ZooKeeper's ErrorTxn)
 //! ```
 //! A file is preallocated with zeros (ZooKeeper's `preAllocSize`); the records end where the
 //! zeros begin. A crash can leave the last record half written. On start the log is read up to the first
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use lab08_znodes::jute::{InputArchive, OutputArchive};
 use lab08_znodes::proto::Op;
-use lab08_znodes::server::{LoggedTxn, Txn};
+use lab08_znodes::txn::{LoggedTxn, Txn};
+use lab08_znodes::Code;
 
 use crate::error::{io, Error, Result};
 
@@ -48,6 +50,11 @@ pub fn encode(t: &LoggedTxn) -> Vec<u8> {
             o.write_int(op.kind());
             op.write(&mut o);
         }
+        Txn::Error { session, code } => {
+            o.write_int(4);
+            o.write_long(*session);
+            o.write_int(code.code());
+        }
     }
     o.into_bytes()
 }
@@ -71,6 +78,14 @@ pub fn decode(payload: &[u8]) -> lab08_znodes::Result<LoggedTxn> {
             Txn::Request {
                 session,
                 op: Op::read(kind, &mut i)?,
+            }
+        }
+        4 => {
+            let session = i.read_long()?;
+            let err = i.read_int()?;
+            Txn::Error {
+                session,
+                code: Code::from_code(err).ok_or(lab08_znodes::Error::UnknownCode(err))?,
             }
         }
         other => return Err(lab08_znodes::Error::UnknownOp(other)),
