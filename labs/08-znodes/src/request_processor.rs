@@ -21,7 +21,7 @@ use crate::packet::{event_frame, reply_frame};
 use crate::prep_request_processor::{PrepRequestProcessor, Prepped, Request};
 use crate::proposer::Proposer;
 use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
-use crate::txn::Txn;
+use crate::txn::{LoggedTxn, Txn};
 
 /// A connection's outgoing packets: answers and watch events, in order.
 pub type Outbox = mpsc::UnboundedSender<Vec<u8>>;
@@ -70,6 +70,12 @@ impl Submitted {
     }
 }
 
+/// A request of the batch at the commit stage: its transaction, or what prep made of it.
+enum Step<'a> {
+    Txn(&'a LoggedTxn),
+    Other(Prepped),
+}
+
 /// A batch's output, in the order it must leave: (session, its connection if known, packet).
 type Frames = Vec<(i64, Option<Outbox>, Vec<u8>)>;
 
@@ -90,24 +96,25 @@ pub async fn run_chain(
             }
         }
         let now_ms = batch.iter().map(|s| s.request().1).max().unwrap_or(0);
-        // 1. prep
-        let prepped: Vec<Prepped> = {
+        // 1. prep. The transactions move into their own list, for the proposer; a request's
+        //    place in the batch keeps `None` for "my transaction is next in that list".
+        let mut txns = Vec::new();
+        let prepped: Vec<Option<Prepped>> = {
             let mut server = shared.server();
             batch
                 .iter()
                 .map(|s| {
                     let (request, now) = s.request();
-                    prep.prep(&mut server.sessions, request, now)
+                    match prep.prep(&mut server.sessions, request, now) {
+                        Prepped::Txn(t) => {
+                            txns.push(t);
+                            None
+                        }
+                        other => Some(other),
+                    }
                 })
                 .collect()
         };
-        let txns: Vec<_> = prepped
-            .iter()
-            .filter_map(|p| match p {
-                Prepped::Txn(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect();
         // 2. propose (the lock is not held: four-letter words still answer meanwhile)
         if let Err(e) = proposer.propose(&txns).await {
             fail(&shared, &e);
@@ -118,18 +125,28 @@ pub async fn run_chain(
         let mut connected = Vec::new();
         {
             let mut server = shared.server();
+            let mut committing = txns.iter();
             for (submitted, prepped) in batch.into_iter().zip(prepped) {
-                let (zxid, result) = match &prepped {
-                    Prepped::Txn(t) => (t.zxid, server.commit(t)),
-                    Prepped::Read => match &submitted {
+                // Transactions commit in zxid order: the batch's order.
+                let step = match prepped {
+                    Some(p) => Step::Other(p),
+                    None => committing
+                        .next()
+                        .map_or(Step::Other(Prepped::Nothing), Step::Txn),
+                };
+                let (zxid, result) = match &step {
+                    Step::Txn(t) => (t.zxid, server.commit(t)),
+                    Step::Other(Prepped::Read) => match &submitted {
                         Submitted::Op { session, op, .. } => {
                             (server.zxid, server.read(*session, op))
                         }
                         _ => (server.zxid, Err(Code::SystemError)),
                     },
-                    Prepped::Answer(Err(Code::SessionExpired)) => (0, Err(Code::SessionExpired)),
-                    Prepped::Answer(result) => (server.zxid, result.clone()),
-                    Prepped::Connected(_) | Prepped::Nothing => (server.zxid, Ok(OpResult::Empty)),
+                    Step::Other(Prepped::Answer(Err(Code::SessionExpired))) => {
+                        (0, Err(Code::SessionExpired))
+                    }
+                    Step::Other(Prepped::Answer(result)) => (server.zxid, result.clone()),
+                    Step::Other(_) => (server.zxid, Ok(OpResult::Empty)),
                 };
                 for (session, kind, path) in server.take_notifications() {
                     frames.push((session, None, event_frame(kind, &path)));
@@ -146,20 +163,21 @@ pub async fn run_chain(
                         frames.push((session, Some(out), reply_frame(xid, zxid, &result)));
                     }
                     Submitted::Connect { reply, .. } => {
-                        let response = match prepped {
-                            Prepped::Connected(r) => r,
-                            Prepped::Txn(t) => match t.txn {
-                                Txn::CreateSession {
-                                    session,
-                                    passwd,
-                                    timeout_ms,
-                                } => ConnectResponse {
-                                    protocol_version: 0,
-                                    time_out: timeout_ms,
-                                    session_id: session,
-                                    passwd,
-                                },
-                                _ => crate::server::session_expired_response(),
+                        let response = match step {
+                            Step::Other(Prepped::Connected(r)) => r,
+                            Step::Txn(LoggedTxn {
+                                txn:
+                                    Txn::CreateSession {
+                                        session,
+                                        passwd,
+                                        timeout_ms,
+                                    },
+                                ..
+                            }) => ConnectResponse {
+                                protocol_version: 0,
+                                time_out: *timeout_ms,
+                                session_id: *session,
+                                passwd: passwd.clone(),
                             },
                             _ => crate::server::session_expired_response(),
                         };
