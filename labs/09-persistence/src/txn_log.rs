@@ -114,6 +114,13 @@ pub struct ReadLog {
     pub torn: Option<String>,
 }
 
+/// Whether `bytes` are all zeros: the preallocated end of a log file. Compared a page at a
+/// time (a `memcmp`), so that even a debug build checks a 64 MiB tail in milliseconds.
+pub fn all_zeros(bytes: &[u8]) -> bool {
+    const PAGE: [u8; 4096] = [0; 4096];
+    bytes.chunks(PAGE.len()).all(|c| c == &PAGE[..c.len()])
+}
+
 /// Reads the records of a log file's bytes, stopping at the first one that is cut short or
 /// whose checksum or contents are wrong.
 pub fn read_records(bytes: &[u8]) -> ReadLog {
@@ -130,7 +137,7 @@ pub fn read_records(bytes: &[u8]) -> ReadLog {
         }
         let len = u32::from_be_bytes(rest[0..4].try_into().expect("4 bytes")) as usize;
         let crc = u32::from_be_bytes(rest[4..8].try_into().expect("4 bytes"));
-        if len == 0 && rest.iter().all(|b| *b == 0) {
+        if len == 0 && all_zeros(rest) {
             break None; // the preallocated zeros after the last record: the log's end
         }
         if rest.len() < 8 + len {
