@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use crate::code::Code;
 use crate::jute::{InputArchive, OutputArchive};
+use crate::packet;
 use crate::proto::op;
 use crate::stat::{Acl, Stat};
 
@@ -72,7 +73,7 @@ impl ZkClient {
         o.write_buffer(Some(&[0u8; 16]));
         o.write_bool(false);
         stream
-            .write_all(&OutputArchive::frame(&o.into_bytes()))
+            .write_all(&packet::frame(&o.into_bytes()))
             .await
             .map_err(|e| fail(e.to_string()))?;
         let body = read_frame(&mut stream)
@@ -108,7 +109,7 @@ impl ZkClient {
         body(&mut o);
         let io = |e: std::io::Error| ClientError::Io(e.to_string());
         self.stream
-            .write_all(&OutputArchive::frame(&o.into_bytes()))
+            .write_all(&packet::frame(&o.into_bytes()))
             .await
             .map_err(io)?;
         loop {
@@ -218,15 +219,12 @@ impl ZkClient {
     }
 }
 
+/// One reply packet; the server closing the connection is an error here (a reply was due).
 async fn read_frame(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let n = stream.read_i32().await?;
-    if !(0..=crate::connection::MAX_PACKET as i32).contains(&n) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("a reply of {n} bytes"),
-        ));
-    }
-    let mut body = vec![0u8; n as usize];
-    stream.read_exact(&mut body).await?;
-    Ok(body)
+    packet::read_packet(stream).await?.ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the server closed the connection",
+        )
+    })
 }

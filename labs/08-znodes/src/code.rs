@@ -24,6 +24,28 @@ impl Code {
         self as i32
     }
 
+    /// The code for a number read back (an error transaction in the log); `None` if unknown.
+    pub fn from_code(code: i32) -> Option<Code> {
+        [
+            Code::Ok,
+            Code::SystemError,
+            Code::RuntimeInconsistency,
+            Code::MarshallingError,
+            Code::Unimplemented,
+            Code::BadArguments,
+            Code::NoNode,
+            Code::NoAuth,
+            Code::BadVersion,
+            Code::NoChildrenForEphemerals,
+            Code::NodeExists,
+            Code::NotEmpty,
+            Code::SessionExpired,
+            Code::InvalidAcl,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
+    }
+
     /// The name `zkCli.sh` and kazoo print.
     pub fn name(self) -> &'static str {
         match self {

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::session::SessionLimits;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZooConfig {
     /// `tickTime` (ms): the unit of the session-timeout bounds.
@@ -24,6 +26,13 @@ pub struct ZooConfig {
     pub four_letter_words: Vec<String>,
     /// `myid`, from `dataDir/myid` (0 when standalone without one).
     pub myid: i64,
+    /// `snapCount`: a snapshot after about this many transactions (lab 09; default 100,000).
+    pub snap_count: u64,
+    /// `autopurge.snapRetainCount`: snapshots kept by a purge (default 3; fewer than 3 is
+    /// raised to 3, as ZooKeeper does).
+    pub snap_retain_count: usize,
+    /// `autopurge.purgeInterval`: hours between purges (default 0: never purge).
+    pub purge_interval_hours: u64,
 }
 
 impl Default for ZooConfig {
@@ -42,6 +51,9 @@ impl Default for ZooConfig {
             servers: vec![],
             four_letter_words: vec!["srvr".into()],
             myid: 0,
+            snap_count: 100_000,
+            snap_retain_count: 3,
+            purge_interval_hours: 0,
         }
     }
 }
@@ -53,6 +65,14 @@ impl ZooConfig {
 
     pub fn max_session_timeout_ms(&self) -> i32 {
         self.max_session_timeout.unwrap_or(20 * self.tick_time)
+    }
+
+    /// The session-timeout bounds.
+    pub fn session_limits(&self) -> SessionLimits {
+        SessionLimits {
+            min_ms: self.min_session_timeout_ms(),
+            max_ms: self.max_session_timeout_ms(),
+        }
     }
 
     /// Parses `zoo.cfg`; returns the config and a warning per unknown key. Errors name the line.
@@ -100,14 +120,37 @@ impl ZooConfig {
                         .filter(|w| !w.is_empty())
                         .collect()
                 }
-                "autopurge.snapRetainCount"
-                | "autopurge.purgeInterval"
-                | "admin.enableServer"
-                | "admin.serverPort"
-                | "standaloneEnabled"
-                | "reconfigEnabled"
-                | "preAllocSize"
-                | "snapCount" => {}
+                "snapCount" => {
+                    let n: u64 = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a count")))?;
+                    if n < 2 {
+                        warnings.push(format!(
+                            "zoo.cfg line {}: snapCount {n} is raised to the minimum, 2",
+                            index + 1
+                        ));
+                    }
+                    c.snap_count = n.max(2);
+                }
+                "autopurge.snapRetainCount" => {
+                    let n: usize = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a count")))?;
+                    if n < 3 {
+                        warnings.push(format!(
+                            "zoo.cfg line {}: autopurge.snapRetainCount {n} is raised to the minimum, 3",
+                            index + 1
+                        ));
+                    }
+                    c.snap_retain_count = n.max(3);
+                }
+                "autopurge.purgeInterval" => {
+                    c.purge_interval_hours = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a number of hours")))?
+                }
+                "admin.enableServer" | "admin.serverPort" | "standaloneEnabled"
+                | "reconfigEnabled" | "preAllocSize" => {}
                 k if k.starts_with("server.") => {
                     let id: i64 = k["server.".len()..]
                         .parse()

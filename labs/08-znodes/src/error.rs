@@ -16,6 +16,8 @@ pub enum Error {
     UnexpectedNull { what: &'static str },
     #[error("unknown operation type {0}")]
     UnknownOp(i32),
+    #[error("unknown error code {0}")]
+    UnknownCode(i32),
     #[error(
         "a request of {size} bytes is larger than jute.maxbuffer ({max}); closing the connection"
     )]

@@ -43,3 +43,33 @@ fn step4_delete_checks_version_and_children() {
     assert_eq!(t.delete("/", -1, 5), Err(Code::BadArguments));
     assert_eq!(t.delete("/zookeeper", -1, 5), Err(Code::BadArguments));
 }
+
+#[test]
+fn step4_a_delete_bumps_the_parents_cversion_so_sequence_numbers_never_repeat() {
+    let mut t = DataTree::new();
+    let seq = CreateMode::from_flags(2).unwrap();
+    t.create(
+        "/q",
+        b"",
+        &[Acl::open()],
+        CreateMode::from_flags(0).unwrap(),
+        0,
+        1,
+        0,
+    )
+    .unwrap();
+    let a = t
+        .create("/q/item-", b"", &[Acl::open()], seq, 0, 2, 0)
+        .unwrap();
+    t.create("/q/item-", b"", &[Acl::open()], seq, 0, 3, 0)
+        .unwrap();
+    t.delete(&a, -1, 4).unwrap();
+    let c = t
+        .create("/q/item-", b"", &[Acl::open()], seq, 0, 5, 0)
+        .unwrap();
+    assert_eq!(c, "/q/item-0000000003");
+    assert_eq!(
+        t.get_children("/q").unwrap().0,
+        ["item-0000000001", "item-0000000003"]
+    );
+}

@@ -8,10 +8,13 @@
 //! # Layout
 //! - `txn_log` — steps 1–2: records with a length and a CRC-32C; reading up to a torn tail.
 //! - `snapshot` — step 3: the tree and the sessions at one zxid, written atomically.
-//! - `store` — step 4: recovery at start, and the journal every write goes through.
+//! - `store` — step 4: recovery at start, and the journal every write goes through (a
+//!   snapshot after about `snapCount` transactions).
+//! - `purge` — given: `autopurge`, keeping the newest snapshots and the logs they need.
 //! - `error` — the one error type.
 
 pub mod error;
+pub mod purge;
 pub mod snapshot;
 pub mod store;
 pub mod txn_log;

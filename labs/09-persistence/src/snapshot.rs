@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use lab08_znodes::data_tree::{DataNode, DataTree};
 use lab08_znodes::jute::{InputArchive, OutputArchive};
 use lab08_znodes::proto::{read_acls, write_acls};
-use lab08_znodes::server::{Session, ZkServer};
+use lab08_znodes::server::ZkServer;
+use lab08_znodes::session::Session;
 use lab08_znodes::stat::Stat;
 
 use crate::error::{io, Error, Result};

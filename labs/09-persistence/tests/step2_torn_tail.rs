@@ -1,6 +1,6 @@
 //! Step 2: reading a log stops at the first damaged record; everything before it is kept.
 
-use lab08_znodes::server::{LoggedTxn, Txn};
+use lab08_znodes::txn::{LoggedTxn, Txn};
 use lab09_persistence::txn_log::{encode, frame, read_records};
 
 fn log(n: i64) -> (Vec<u8>, Vec<usize>) {

@@ -1,20 +1,22 @@
 //! Step 3: a snapshot holds the tree and the sessions; a damaged one is refused.
 
 use lab08_znodes::proto::{ConnectRequest, Op};
-use lab08_znodes::server::{SessionLimits, ZkServer};
+use lab08_znodes::server::ZkServer;
+use lab08_znodes::session::SessionLimits;
+use lab08_znodes::standalone::Standalone;
 use lab08_znodes::stat::Acl;
 use lab09_persistence::snapshot::{decode, encode};
 
 fn server() -> ZkServer {
-    let mut s = ZkServer::new(
+    let mut s = Standalone::new(ZkServer::new(
         SessionLimits {
             min_ms: 4_000,
             max_ms: 40_000,
         },
         1,
         1_000,
-    );
-    let c = s.connect(
+    ));
+    let (c, _) = s.connect(
         &ConnectRequest {
             protocol_version: 0,
             last_zxid_seen: 0,
@@ -32,16 +34,16 @@ fn server() -> ZkServer {
         flags,
         with_stat: false,
     };
-    s.apply(c.session_id, &create("/brokers", 0), 1_001)
+    s.submit(c.session_id, &create("/brokers", 0), 1_001)
         .1
         .unwrap();
-    s.apply(c.session_id, &create("/brokers/1", 1), 1_002)
+    s.submit(c.session_id, &create("/brokers/1", 1), 1_002)
         .1
         .unwrap();
-    s.apply(c.session_id, &create("/brokers/seq-", 2), 1_003)
+    s.submit(c.session_id, &create("/brokers/seq-", 2), 1_003)
         .1
         .unwrap();
-    s
+    s.server
 }
 
 #[test]

@@ -2,15 +2,24 @@
 //! point, and a torn tail costs only the write that was never acknowledged.
 
 use lab08_znodes::config::ZooConfig;
-use lab08_znodes::connection::Journal;
+use lab08_znodes::journal::Journal;
 use lab08_znodes::proto::{ConnectRequest, Op};
+use lab08_znodes::standalone::Standalone;
 use lab08_znodes::stat::Acl;
-use lab09_persistence::store::{dirs, recover};
+use lab08_znodes::txn::LoggedTxn;
+use lab09_persistence::store::{dirs, recover, FileJournal, SnapSchedule};
 
 fn config(dir: &std::path::Path) -> ZooConfig {
     ZooConfig {
         data_dir: dir.to_path_buf(),
         ..ZooConfig::default()
+    }
+}
+
+fn with_snap_count(dir: &std::path::Path, snap_count: u64) -> ZooConfig {
+    ZooConfig {
+        snap_count,
+        ..config(dir)
     }
 }
 
@@ -35,36 +44,56 @@ fn create(path: &str, flags: i32) -> Op {
     }
 }
 
-/// Runs `n` creates through a journal with a snapshot every `snap` transactions; returns the
-/// final tree.
-fn write(dir: &std::path::Path, n: usize, snap: u64) -> lab08_znodes::DataTree {
-    let (mut server, mut journal) = recover(&config(dir), 1_000, snap).unwrap();
-    let session = server.connect(&connect(), 1_000).session_id;
-    let t = server.take_pending();
-    journal.write(&server, &t).unwrap();
-    server
-        .apply(session, &create("/items", 0), 1_001)
-        .1
-        .unwrap();
+/// What the chain does with a transaction: append and fsync, commit, then tell the journal.
+fn log(journal: &mut FileJournal, zk: &Standalone, txn: Option<LoggedTxn>, now_ms: i64) {
+    let txn = txn.expect("a write is a transaction");
+    journal.append(&[txn]).unwrap();
+    journal.committed(&zk.server, now_ms).unwrap();
+}
+
+/// Runs a session, `/items`, `n` sequential creates and an ephemeral node through the chain
+/// and the journal `config` describes; returns the final tree.
+fn write(config: &ZooConfig, n: usize) -> lab08_znodes::DataTree {
+    let (server, mut journal) = recover(config, 1_000).unwrap();
+    let mut zk = Standalone::new(server);
+    let (c, t) = zk.connect(&connect(), 1_000);
+    log(&mut journal, &zk, t, 1_000);
+    let session = c.session_id;
+    let (_, result, t) = zk.submit(session, &create("/items", 0), 1_001);
+    result.unwrap();
+    log(&mut journal, &zk, t, 1_001);
     for i in 0..n {
-        server
-            .apply(session, &create("/items/i-", 2), 1_002 + i as i64)
-            .1
-            .unwrap();
-        let t = server.take_pending();
-        journal.write(&server, &t).unwrap();
+        let now = 1_002 + i as i64;
+        let (_, result, t) = zk.submit(session, &create("/items/i-", 2), now);
+        result.unwrap();
+        log(&mut journal, &zk, t, now);
     }
-    server.apply(session, &create("/eph", 1), 5_000).1.unwrap();
-    let t = server.take_pending();
-    journal.write(&server, &t).unwrap();
-    server.tree.clone()
+    let (_, result, t) = zk.submit(session, &create("/eph", 1), 5_000);
+    result.unwrap();
+    log(&mut journal, &zk, t, 5_000);
+    zk.server.tree.clone()
+}
+
+/// The zxids of the snapshots in the data directory, in order.
+fn snapshot_zxids(config: &ZooConfig) -> Vec<i64> {
+    let (snap_dir, _) = dirs(config);
+    let mut zxids: Vec<i64> = std::fs::read_dir(&snap_dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_prefix("snapshot.")
+                .map(|hex| i64::from_str_radix(hex, 16).unwrap())
+        })
+        .collect();
+    zxids.sort();
+    zxids
 }
 
 #[test]
 fn step4_a_restart_rebuilds_the_same_tree_from_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let tree = write(dir.path(), 50, 1_000_000);
-    let (server, _) = recover(&config(dir.path()), 9_000, 1_000_000).unwrap();
+    let tree = write(&config(dir.path()), 50);
+    let (server, _) = recover(&config(dir.path()), 9_000).unwrap();
     assert_eq!(server.tree, tree, "replayed transaction by transaction");
     assert_eq!(server.tree.get_children("/items").unwrap().0.len(), 50);
     assert_eq!(
@@ -78,30 +107,113 @@ fn step4_a_restart_rebuilds_the_same_tree_from_the_log() {
 #[test]
 fn step4_snapshots_plus_the_log_after_them() {
     let dir = tempfile::tempdir().unwrap();
-    let tree = write(dir.path(), 95, 20);
-    let (snap_dir, _) = dirs(&config(dir.path()));
-    let snaps = std::fs::read_dir(&snap_dir)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("snapshot.")
-        })
-        .count();
+    let config = with_snap_count(dir.path(), 20);
+    let tree = write(&config, 95);
+    let snaps = snapshot_zxids(&config);
     assert!(
-        (1..=3).contains(&snaps),
-        "snapshots were taken and purged down to 3: {snaps}"
+        (5..=9).contains(&snaps.len()),
+        "98 transactions, a snapshot every 11 to 20: {snaps:?}"
     );
-    let (server, _) = recover(&config(dir.path()), 9_000, 20).unwrap();
+    let (server, _) = recover(&config, 9_000).unwrap();
     assert_eq!(server.tree, tree);
+    assert_eq!(
+        snapshot_zxids(&config),
+        snaps,
+        "autopurge.purgeInterval is 0: nothing is purged"
+    );
+}
+
+#[test]
+fn step4_a_snapshot_comes_at_a_seeded_random_point_between_half_and_all_of_snap_count() {
+    // ZooKeeper's SyncRequestProcessor: more than snapCount/2 + r transactions, r random below
+    // snapCount/2, so the servers of an ensemble do not all snapshot at once.
+    let dir = tempfile::tempdir().unwrap();
+    let config = ZooConfig {
+        myid: 1,
+        ..with_snap_count(dir.path(), 20)
+    };
+    write(&config, 100);
+    let snaps = snapshot_zxids(&config);
+    let mut gaps = vec![snaps[0]];
+    gaps.extend(snaps.windows(2).map(|w| w[1] - w[0]));
+    assert!(
+        gaps.iter().all(|g| (11..=20).contains(g)),
+        "each snapshot between snapCount/2 and snapCount transactions after the last: {gaps:?}"
+    );
+    // The thresholds come from a generator seeded with myid: the same on every run, different
+    // for another server.
+    let thresholds = |seed: u64| {
+        let mut s = SnapSchedule::new(20, seed);
+        (0..8).map(|_| s.roll()).collect::<Vec<u64>>()
+    };
+    assert_eq!(thresholds(1), thresholds(1));
+    assert_ne!(thresholds(1), thresholds(2));
+    let mut distinct = thresholds(1);
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() > 1, "the points vary: {distinct:?}");
+    assert!(thresholds(7).iter().all(|t| (10..20).contains(t)));
+}
+
+#[test]
+fn step4_autopurge_keeps_snap_retain_count_snapshots_and_the_logs_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "dataDir={}\nsnapCount=4\nautopurge.snapRetainCount=1\nautopurge.purgeInterval=1\n",
+        dir.path().display()
+    );
+    let (config, warnings) = ZooConfig::parse(&text).unwrap();
+    assert_eq!(
+        (
+            config.snap_count,
+            config.snap_retain_count,
+            config.purge_interval_hours
+        ),
+        (4, 3, 1),
+        "ZooKeeper keeps at least 3 snapshots"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("snapRetainCount")),
+        "{warnings:?}"
+    );
+    // The writes happen within the first hour: no purge yet.
+    let tree = write(&config, 16);
+    let before = snapshot_zxids(&config);
+    assert!(before.len() > 3, "{before:?}");
+    // A restart purges at once (ZooKeeper's purge task starts with the server) ...
+    let (server, mut journal) = recover(&config, 10_000).unwrap();
+    assert_eq!(server.tree, tree);
+    assert_eq!(snapshot_zxids(&config), before[before.len() - 3..]);
+    // ... and the logs the kept snapshots need are still there: a second restart is whole.
+    let (again, _) = recover(&config, 20_000).unwrap();
+    assert_eq!(again.tree, tree);
+    assert_eq!(
+        journal.purge_if_due(10_000 + 3_599_999).unwrap(),
+        0,
+        "the next purge is an hour later"
+    );
+}
+
+#[test]
+fn step4_without_purge_interval_nothing_is_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ZooConfig {
+        snap_retain_count: 3,
+        purge_interval_hours: 0,
+        ..with_snap_count(dir.path(), 4)
+    };
+    write(&config, 16);
+    let before = snapshot_zxids(&config);
+    assert!(before.len() > 3, "{before:?}");
+    let (_, mut journal) = recover(&config, 10_000).unwrap();
+    assert_eq!(journal.purge_if_due(i64::MAX / 2).unwrap(), 0);
+    assert_eq!(snapshot_zxids(&config), before);
 }
 
 #[test]
 fn step4_a_torn_tail_is_cut_and_the_rest_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let tree = write(dir.path(), 10, 1_000_000);
+    let tree = write(&config(dir.path()), 10);
     let (_, log_dir) = dirs(&config(dir.path()));
     let mut logs: Vec<_> = std::fs::read_dir(&log_dir)
         .unwrap()
@@ -122,7 +234,7 @@ fn step4_a_torn_tail_is_cut_and_the_rest_kept() {
     let f = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
     f.set_len(end - 7).unwrap();
     f.set_len(end + 4096).unwrap();
-    let (server, _) = recover(&config(dir.path()), 9_000, 1_000_000).unwrap();
+    let (server, _) = recover(&config(dir.path()), 9_000).unwrap();
     assert!(server.tree.stat("/eph").is_err(), "the torn write is gone");
     assert_eq!(
         server.tree.get_children("/items").unwrap().0.len(),
@@ -131,6 +243,6 @@ fn step4_a_torn_tail_is_cut_and_the_rest_kept() {
     );
     assert_ne!(server.tree, tree);
     // The file was cut back to whole records: a second restart reads it clean.
-    let (again, _) = recover(&config(dir.path()), 9_500, 1_000_000).unwrap();
+    let (again, _) = recover(&config(dir.path()), 9_500).unwrap();
     assert_eq!(again.tree, server.tree);
 }

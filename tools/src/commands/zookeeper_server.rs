@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use lab08_znodes::cnxn_factory::{run as serve, Shared};
 use lab08_znodes::config::ZooConfig;
-use lab08_znodes::connection::{run as serve, Shared};
 
 use crate::commands::kafka_server::shutdown_signal;
 use crate::error::Error;
@@ -50,12 +50,9 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // Lab 09: recover every acknowledged write from dataDir, and log new ones before
         // answering them.
-        let (server, journal) = lab09_persistence::store::recover(
-            &config,
-            lab08_znodes::connection::now_ms(),
-            lab09_persistence::store::SNAP_COUNT,
-        )
-        .map_err(|e| Error::Tool(e.to_string()))?;
+        let (server, journal) =
+            lab09_persistence::store::recover(&config, lab08_znodes::cnxn_factory::now_ms())
+                .map_err(|e| Error::Tool(e.to_string()))?;
         let shared = Shared::with_server(config, server, Some(Box::new(journal)));
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab zookeeper started on {local}");
