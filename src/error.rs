@@ -16,6 +16,10 @@ pub enum Error {
     NoWorkspace,
     #[error("there is no lab `{0}`; `cargo lab labs` lists them")]
     UnknownLab(String),
+    #[error("lab {lab} has no step {step}; `cargo lab check {lab}` lists its steps")]
+    UnknownStep { lab: u32, step: u32 },
+    #[error("lab {lab} has no hints for step {step} yet")]
+    NoHints { lab: u32, step: u32 },
     #[error("lab {0} is planned but not written yet")]
     PlannedLab(u32),
     #[error("{path}:{line}: {reason}")]
