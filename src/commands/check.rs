@@ -15,7 +15,7 @@ use crate::lang::Lang;
 use crate::manifest::{Lab, Manifest};
 use crate::progress::{Progress, Status};
 use crate::test_run::{self, Event, Options, Outcome, TestRun};
-use crate::text::{fit, pad, width, MAX_WIDTH};
+use crate::text::{fit, pad, width, wrap, MAX_WIDTH};
 
 /// What the learner asked `check` for, besides the lab.
 #[derive(Debug, Clone)]
@@ -64,7 +64,8 @@ fn failure_lines(root: &Path, run: &TestRun, step: u32) -> Vec<String> {
     let message = run.failures.get(&first.name).map_or("", String::as_str);
     for line in message.lines().take(5) {
         let line = line.trim_start_matches("not yet implemented: ");
-        lines.push(fit(&format!("{indent}  {line}"), MAX_WIDTH));
+        // Wrapped, not cut: a todo!() text is the instruction the learner needs whole.
+        lines.extend(wrap(&format!("{indent}  {line}"), MAX_WIDTH).lines().map(str::to_string));
     }
     lines
 }
@@ -145,12 +146,11 @@ impl BuildProgress {
             Event::Compiled { crates, elapsed } if elapsed >= self.next_report => {
                 self.next_report = elapsed + Duration::from_secs(10);
                 if elapsed >= Duration::from_secs(10) {
-                    println!(
-                        "  {} {crates} {} ({} s)…",
-                        lang.pick("compiled", "컴파일:"),
-                        lang.pick("crates", "개 크레이트"),
-                        elapsed.as_secs()
-                    );
+                    let secs = elapsed.as_secs();
+                    match lang {
+                        Lang::En => println!("  compiled {crates} crates ({secs} s)…"),
+                        Lang::Ko => println!("  크레이트 {crates}개 컴파일 ({secs} s)…"),
+                    }
                 }
             }
             Event::Compiled { .. } => {}

@@ -47,7 +47,7 @@ pub fn run(root: &Path, lang: Lang) -> Result<(), Error> {
         );
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            lang.pick("Lab", "랩"),
+            lang.pick("Lab", "실습"),
             lang.pick("Title", "제목"),
             lang.pick("Slide topic", "슬라이드 주제"),
             lang.pick("Status", "상태"),
