@@ -26,7 +26,8 @@ fn kafkalab(workspace: &Path) -> Command {
     cmd.arg("--workspace")
         .arg(workspace)
         .env("KAFKALAB_LANG", "en")
-        .env("CARGO_TARGET_DIR", target_dir());
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("KAFKALAB_TARGET_DIR", target_dir());
     cmd
 }
 

@@ -3,8 +3,9 @@
 //! The binary runs with `--test-threads=1`, so libtest names each test as it starts
 //! (`libtest::started_test`). A test that runs past the limit is stopped by killing the binary;
 //! it is recorded as failed ("ran past the time limit"), and the binary runs again with every
-//! test that already ended and the stopped one skipped (`--skip NAME --exact`), so one hang
-//! never hides the verdicts of the tests after it. Killing the binary itself (not cargo) is
+//! test that already passed and the stopped one skipped (`--skip NAME --exact`), so one hang
+//! never hides the verdicts of the tests after it. Tests that failed before the hang run again:
+//! libtest prints the panics only at the end of a run, and the killed run never got there. Killing the binary itself (not cargo) is
 //! what makes this reliable: there is no grandchild left holding the pipe open.
 
 use std::io::Read;
@@ -67,7 +68,7 @@ fn waiting_for(file: &Path, test: &str) -> Option<String> {
     text.lines()
         .rev()
         .filter_map(|l| l.split_once('\t'))
-        .find(|(thread, _)| *thread == test)
+        .find(|(thread, _)| *thread == test || thread.ends_with(&format!("::{test}")))
         .map(|(_, what)| what.to_string())
 }
 
@@ -156,9 +157,14 @@ pub fn run(
                         let line = line.trim_end_matches(['\n', '\r']);
                         if let Some(result) = libtest::parse_result_line(line) {
                             running = None;
-                            on_result(&result);
-                            skip.push(result.name.clone());
-                            out.results.push(result);
+                            // A failed test runs again after a restart (see below): count it once.
+                            if !out.results.iter().any(|r| r.name == result.name) {
+                                on_result(&result);
+                                if result.outcome != Outcome::Failed {
+                                    skip.push(result.name.clone());
+                                }
+                                out.results.push(result);
+                            }
                         }
                         out.stdout.push_str(line);
                         out.stdout.push('\n');

@@ -121,11 +121,19 @@ impl Default for Options {
     }
 }
 
-/// Where a workspace's lab builds go. A workbook always builds into its own `target/`, even
-/// when the environment sets `CARGO_TARGET_DIR` for every project: two workbooks sharing one
-/// folder overwrite each other's lab libraries (same package names and versions) and report
-/// each other's results. The repository keeps the environment's choice.
+/// Names the build folder of the runner's cargo calls, above every other rule (tests and CI
+/// use it to share one build between many temporary workbooks).
+pub const TARGET_DIR_ENV: &str = "KAFKALAB_TARGET_DIR";
+
+/// Where a workspace's lab builds go. A workbook builds into its own `target/`, even when the
+/// environment sets `CARGO_TARGET_DIR` for every project: two workbooks sharing one folder
+/// overwrite each other's lab libraries (same package names and versions) and report each
+/// other's results. The repository keeps the environment's choice. `KAFKALAB_TARGET_DIR`
+/// overrides both.
 pub fn target_dir_for(root: &Path) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(TARGET_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
     crate::workbook::is_workbook(root).then(|| root.join("target"))
 }
 
@@ -189,9 +197,9 @@ pub fn run_with(
             let what = timed_out
                 .waiting_for
                 .as_deref()
-                .map_or(String::new(), |w| format!(" while waiting for {w}"));
+                .map_or(String::new(), |w| format!("; it was waiting for {w}"));
             let message = format!(
-                "ran past the time limit of {} s{what} and was stopped",
+                "stopped at the time limit of {} s{what}",
                 options.limit.as_secs()
             );
             run.failures.insert(timed_out.name.clone(), message.clone());
