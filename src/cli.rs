@@ -37,7 +37,12 @@ pub enum Command {
         #[arg(short, long)]
         verbose: bool,
         /// The time limit per test, in seconds; a test that runs longer is stopped and reported.
-        #[arg(long, value_name = "SECS", env = "KAFKALAB_TEST_TIMEOUT", default_value = "60")]
+        #[arg(
+            long,
+            value_name = "SECS",
+            env = "KAFKALAB_TEST_TIMEOUT",
+            default_value = "60"
+        )]
         timeout: u64,
     },
     /// Show the next hint for the step you are on: a nudge, then the design, then a sketch.

@@ -30,9 +30,11 @@ pub enum Error {
     },
     #[error("{0} is not empty: a workbook is written only into a new or empty folder, so nothing of yours is overwritten")]
     NotEmpty(PathBuf),
-    #[error("{0} is a workbook already: its solutions are todo!()s, so a copy of it would have \
+    #[error(
+        "{0} is a workbook already: its solutions are todo!()s, so a copy of it would have \
              nothing left to write. Make a new workbook from the kafkalab repository \
-             (`cargo lab workbook DIR` there), or copy this folder to keep your work")]
+             (`cargo lab workbook DIR` there), or copy this folder to keep your work"
+    )]
     WorkbookOfWorkbook(PathBuf),
     #[error("could not run `{command}`: {source}")]
     Spawn {

@@ -75,7 +75,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("error: {e}");
+            let text = kafkalab::text::wrap(&format!("error: {e}"), kafkalab::text::MAX_WIDTH);
+            eprintln!("{text}");
             ExitCode::FAILURE
         }
     }

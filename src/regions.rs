@@ -97,8 +97,9 @@ fn walk<'a>(source: &'a str, mut visit: impl FnMut(Piece<'a, '_>)) -> Result<(),
                 if ko.is_empty() || ko.contains(['"', '\\', '{', '}']) {
                     return Err(RegionError {
                         line: number,
-                        reason: "a `// ko:` line needs the instruction in Korean, without \" \\ { or }"
-                            .to_string(),
+                        reason:
+                            "a `// ko:` line needs the instruction in Korean, without \" \\ { or }"
+                                .to_string(),
                     });
                 }
                 region.ko = Some(ko.to_string());

@@ -78,7 +78,9 @@ mod tests {
     fn long_lines_wrap_at_spaces_within_the_width() {
         let text = format!("  {}", "단어 ".repeat(40));
         let wrapped = wrap(&text, 30);
-        assert!(wrapped.lines().all(|l| width(l) <= 30 && l.starts_with("  ")));
+        assert!(wrapped
+            .lines()
+            .all(|l| width(l) <= 30 && l.starts_with("  ")));
         assert_eq!(wrapped.split_whitespace().count(), 40);
     }
 }

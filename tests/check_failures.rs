@@ -111,17 +111,28 @@ fn a_failing_assertion_and_a_hanging_test_are_named_with_where_and_why() {
     let dir = fixture();
     let (out, _) = check(dir.path(), &["--lang", "en"]);
     // The assertion: name, file:line, message and both values.
-    assert!(out.contains("✗ step2_sums_are_checked  labs/01-fixture/tests/steps.rs:9:"), "{out}");
+    assert!(
+        out.contains("✗ step2_sums_are_checked  labs/01-fixture/tests/steps.rs:9:"),
+        "{out}"
+    );
     assert!(out.contains("two is not three"), "{out}");
     assert!(out.contains("left: 2"), "{out}");
     assert!(out.contains("right: 3"), "{out}");
     // The hang: stopped at the limit, named, with what it waited for; the next test still ran.
-    assert!(out.contains("✗ step3_a_hangs  labs/01-fixture/tests/steps.rs"), "{out}");
     assert!(
-        out.contains("stopped at the time limit of 3 s; it was waiting for a reply that never comes"),
+        out.contains("✗ step3_a_hangs  labs/01-fixture/tests/steps.rs"),
         "{out}"
     );
-    assert!(out.contains("1/2"), "step3_b must run after the hang:\n{out}");
+    assert!(
+        out.contains(
+            "stopped at the time limit of 3 s; it was waiting for a reply that never comes"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("1/2"),
+        "step3_b must run after the hang:\n{out}"
+    );
     assert!(out.contains("Next: step 2"), "{out}");
     assert!(out.contains("cargo lab check 1 -v"), "{out}");
 }
@@ -136,7 +147,9 @@ fn verbose_check_prints_the_output_and_the_commands_to_rerun() {
         "{out}"
     );
     assert!(
-        out.contains("cargo test -p lab01-fixture --test steps -- step3_a_hangs --exact --nocapture"),
+        out.contains(
+            "cargo test -p lab01-fixture --test steps -- step3_a_hangs --exact --nocapture"
+        ),
         "{out}"
     );
 }

@@ -68,7 +68,10 @@ fn hint(root: &Path, args: &[&str]) -> String {
 fn without_a_recorded_check_the_hints_are_step_1s_only() {
     let dir = workspace();
     let out = hint(dir.path(), &["1"]);
-    assert!(out.contains("S1-NUDGE") && out.contains("1/3 (nudge)"), "{out}");
+    assert!(
+        out.contains("S1-NUDGE") && out.contains("1/3 (nudge)"),
+        "{out}"
+    );
     assert!(!out.contains("S2-"), "{out}");
     assert!(out.contains("cargo lab check 1"), "{out}");
 }
@@ -83,13 +86,19 @@ fn the_step_is_the_first_that_failed_and_tiers_come_once_each() {
     progress.save(dir.path()).unwrap();
 
     let first = hint(dir.path(), &["1"]);
-    assert!(first.contains("S2-NUDGE") && first.contains("step 2: second"), "{first}");
+    assert!(
+        first.contains("S2-NUDGE") && first.contains("step 2: second"),
+        "{first}"
+    );
     assert!(first.contains("cargo lab hint 1 --step 2"), "{first}");
     assert!(hint(dir.path(), &["1"]).contains("S2-DESIGN"));
     assert!(hint(dir.path(), &["1"]).contains("S2-SKETCH"));
     let done = hint(dir.path(), &["1"]);
     assert!(done.contains("there are no more"), "{done}");
-    assert!(!done.contains("S2-SKETCH"), "tier 3 must not repeat silently:\n{done}");
+    assert!(
+        !done.contains("S2-SKETCH"),
+        "tier 3 must not repeat silently:\n{done}"
+    );
     // Any step on request, each with its own count; --level still works.
     assert!(hint(dir.path(), &["1", "--step", "1"]).contains("S1-NUDGE"));
     assert!(hint(dir.path(), &["1", "--step", "1", "--level", "3"]).contains("S1-SKETCH"));
@@ -114,7 +123,9 @@ fn tier_labels_are_korean_under_lang_ko() {
         .args(["hint", "1", "--lang", "ko", "--level", "3"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("힌트 3/3 (코드 스케치) — 실습 01 · 단계 1: 첫째"))
+        .stdout(predicate::str::contains(
+            "힌트 3/3 (코드 스케치) — 실습 01 · 단계 1: 첫째",
+        ))
         .stdout(predicate::str::contains("S1-스케치"));
 }
 
@@ -147,7 +158,11 @@ fn labs_with_per_step_hints_have_them_for_every_step() {
         if let Hints::PerStep(hints) = &lab.hints {
             for step in lab.steps.keys() {
                 let tiers = hints.get(step).map_or(0, Vec::len);
-                assert_eq!(tiers, 3, "lab {} step {step} has {tiers} hint tiers", lab.number);
+                assert_eq!(
+                    tiers, 3,
+                    "lab {} step {step} has {tiers} hint tiers",
+                    lab.number
+                );
             }
         }
     }

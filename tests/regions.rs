@@ -131,7 +131,8 @@ fn a_ko_line_right_after_begin_is_the_korean_instruction() {
 
 #[test]
 fn a_ko_line_elsewhere_is_code_and_a_bad_one_is_reported() {
-    let later = "// BEGIN SOLUTION step 1: x\nlet a = 1;\n// ko: not the instruction\n// END SOLUTION\n";
+    let later =
+        "// BEGIN SOLUTION step 1: x\nlet a = 1;\n// ko: not the instruction\n// END SOLUTION\n";
     assert_eq!(find(later).unwrap()[0].ko, None);
     let (line, reason) = error_of("// BEGIN SOLUTION step 1: x\n// ko: \"q\"\n// END SOLUTION\n");
     assert_eq!(line, 2);

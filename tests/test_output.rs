@@ -80,7 +80,10 @@ test result: FAILED. 0 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out
 
 #[test]
 fn a_started_test_is_the_line_so_far_without_a_verdict() {
-    assert_eq!(started_test("test step6_pipelined ... "), Some("step6_pipelined"));
+    assert_eq!(
+        started_test("test step6_pipelined ... "),
+        Some("step6_pipelined")
+    );
     assert_eq!(started_test("test step6_pipelined ... ok"), None);
     assert_eq!(started_test("running 3 tests"), None);
 }

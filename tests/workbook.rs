@@ -3,9 +3,9 @@
 use std::fs;
 use std::path::Path;
 
+use kafkalab::lang::Lang;
 use kafkalab::manifest::Manifest;
 use kafkalab::progress::Progress;
-use kafkalab::lang::Lang;
 use kafkalab::workbook::{is_workbook, relax_lints, write, write_with};
 
 const MANIFEST: &str = r#"
@@ -205,7 +205,10 @@ fn a_korean_workbook_writes_korean_todo_texts_and_says_each_lab() {
     })
     .unwrap();
     let lib = fs::read_to_string(dest.join("labs/01-a/src/lib.rs")).unwrap();
-    assert!(lib.contains("todo!(\"실습 01 단계 1: 1을 돌려줍니다\")"), "{lib}");
+    assert!(
+        lib.contains("todo!(\"실습 01 단계 1: 1을 돌려줍니다\")"),
+        "{lib}"
+    );
     assert!(!lib.contains("ko:"), "{lib}");
     assert_eq!(said, ["실습 01 (1/2, 뼈대)", "실습 02 (2/2, 뼈대)"]);
 }

@@ -35,7 +35,10 @@ fn location(root: &Path, run: &TestRun, test: &str) -> Option<String> {
         return Some(at);
     }
     let binary = run.binary_of(test)?;
-    let path = binary.src_path.strip_prefix(root).unwrap_or(&binary.src_path);
+    let path = binary
+        .src_path
+        .strip_prefix(root)
+        .unwrap_or(&binary.src_path);
     Some(path.display().to_string())
 }
 
@@ -65,7 +68,11 @@ fn failure_lines(root: &Path, run: &TestRun, step: u32) -> Vec<String> {
     for line in message.lines().take(5) {
         let line = line.trim_start_matches("not yet implemented: ");
         // Wrapped, not cut: a todo!() text is the instruction the learner needs whole.
-        lines.extend(wrap(&format!("{indent}  {line}"), MAX_WIDTH).lines().map(str::to_string));
+        lines.extend(
+            wrap(&format!("{indent}  {line}"), MAX_WIDTH)
+                .lines()
+                .map(str::to_string),
+        );
     }
     lines
 }
@@ -174,7 +181,7 @@ impl BuildProgress {
                     print!("  ");
                 }
                 print!("{mark}");
-                if self.marks % 40 == 0 {
+                if self.marks.is_multiple_of(40) {
                     println!();
                 }
             }
@@ -217,7 +224,7 @@ fn check_lab(
     let run = test_run::run_with(root, crate_name, &run_options, |event| {
         progress_line.event(event, lang)
     })?;
-    if progress_line.marks % 40 != 0 {
+    if !progress_line.marks.is_multiple_of(40) {
         println!();
     }
 
@@ -266,14 +273,20 @@ fn check_lab(
     if options.verbose {
         println!(
             "\n{}\n{}",
-            lang.pick("Everything the tests printed:", "테스트가 출력한 전체 내용:"),
+            lang.pick(
+                "Everything the tests printed:",
+                "테스트가 출력한 전체 내용:"
+            ),
             run.output.trim_end()
         );
         let commands = rerun_commands(crate_name, &run);
         if !commands.is_empty() {
             println!(
                 "\n{}",
-                lang.pick("Rerun the failing tests:", "실패한 테스트를 다시 실행하려면:")
+                lang.pick(
+                    "Rerun the failing tests:",
+                    "실패한 테스트를 다시 실행하려면:"
+                )
             );
             for command in commands {
                 println!("  {command}");

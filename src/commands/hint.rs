@@ -29,7 +29,11 @@ pub fn choose_step(
         }
         return Ok((step, None));
     }
-    let first = *lab.steps.keys().next().ok_or(Error::PlannedLab(lab.number))?;
+    let first = *lab
+        .steps
+        .keys()
+        .next()
+        .ok_or(Error::PlannedLab(lab.number))?;
     let record = record.filter(|r| !r.steps.is_empty());
     match record.map(LabProgress::current_step) {
         None => Ok((
@@ -130,7 +134,10 @@ pub fn run(
         lab.padded(),
     );
     println!("{}\n", wrap(&header, MAX_WIDTH));
-    println!("{}\n", wrap(tiers[level - 1].get(lang).trim_end(), MAX_WIDTH));
+    println!(
+        "{}\n",
+        wrap(tiers[level - 1].get(lang).trim_end(), MAX_WIDTH)
+    );
     if level < tiers.len() {
         let next = if per_step {
             format!("cargo lab hint {} --step {step}", lab.number)

@@ -55,9 +55,9 @@ pub fn run(root: &Path, dest: &Path, from: &str, lang: Lang) -> Result<(), Error
         dest.display()
     );
     let note = lang.pick(
-            "(The first check builds the labs' dependencies once: a few minutes; later ones take \
+        "(The first check builds the labs' dependencies once: a few minutes; later ones take \
              seconds. The workbook builds into its own target/ folder.)",
-            "(첫 확인은 실습의 의존성을 한 번 빌드하므로 몇 분 걸리고, 그다음부터는 몇 초면 \
+        "(첫 확인은 실습의 의존성을 한 번 빌드하므로 몇 분 걸리고, 그다음부터는 몇 초면 \
              됩니다. 워크북은 자신의 target/ 폴더에 빌드합니다.)",
     );
     println!("{}", crate::text::wrap(note, crate::text::MAX_WIDTH));

@@ -191,8 +191,11 @@ pub fn run(
         }
         let status = child.wait()?;
         // A server the test started may still hold stderr open: do not wait for it long.
-        out.stderr
-            .push_str(&err_rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default());
+        out.stderr.push_str(
+            &err_rx
+                .recv_timeout(Duration::from_secs(2))
+                .unwrap_or_default(),
+        );
         let Some(name) = stopped else {
             out.success &= status.success();
             if !pending.is_empty() {
@@ -201,7 +204,8 @@ pub fn run(
             break;
         };
         // The partial `test NAME ... ` gets its verdict here, as libtest would have written it.
-        out.stdout.push_str(&format!("test {name} ... FAILED (time limit)\n"));
+        out.stdout
+            .push_str(&format!("test {name} ... FAILED (time limit)\n"));
         out.success = false;
         let result = TestResult {
             name: name.clone(),

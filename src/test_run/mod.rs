@@ -28,8 +28,8 @@ use crate::error::Error;
 use crate::workspace::cargo;
 
 pub use binary::{TestBinary, TimedOut};
-pub use libtest::{parse_failures, parse_panics, parse_result_line, step_of, Outcome, Panic};
 pub use libtest::TestResult;
+pub use libtest::{parse_failures, parse_panics, parse_result_line, step_of, Outcome, Panic};
 
 /// The time limit per test when neither `--timeout` nor `KAFKALAB_TEST_TIMEOUT` says otherwise.
 pub const DEFAULT_LIMIT: Duration = Duration::from_secs(60);

@@ -31,7 +31,10 @@ fn note_waiting(what: &str) {
     let Some(path) = std::env::var_os("KAFKALAB_WAITING_FILE") else {
         return;
     };
-    let thread = std::thread::current().name().unwrap_or_default().to_string();
+    let thread = std::thread::current()
+        .name()
+        .unwrap_or_default()
+        .to_string();
     let line = format!("{thread}\t{}\n", what.replace(['\n', '\t'], " "));
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
