@@ -174,4 +174,8 @@ fn korean_rows_line_up_by_display_width_and_every_line_fits() {
         assert!(line.width() <= 100, "{} columns: {line}", line.width());
     }
     assert!(out.contains("다음: 단계 2"), "{out}");
+    assert!(
+        out.contains("시간 제한 3 s에 걸려 멈췄습니다. 기다리던 것: a reply that never comes"),
+        "{out}"
+    );
 }

@@ -20,7 +20,13 @@ fn tools() -> PathBuf {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .args(["build", "--quiet", "-p", "kafkalab-tools", "--manifest-path"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "kafkalab-tools",
+                "--manifest-path",
+            ])
             .arg(repo().join("Cargo.toml"));
         if !cfg!(debug_assertions) {
             build.arg("--release");
@@ -73,18 +79,27 @@ fn the_sample_configs_start_both_servers_with_keys_they_all_read() {
     let properties = std::fs::read_to_string(repo().join("config/server.properties"))
         .unwrap()
         .replace("9092", &kafka_port)
-        .replace("/tmp/kafkalab-kafka-logs", &dir.path().join("logs").to_string_lossy());
+        .replace(
+            "/tmp/kafkalab-kafka-logs",
+            &dir.path().join("logs").to_string_lossy(),
+        );
     let server_properties = dir.path().join("server.properties");
     std::fs::write(&server_properties, properties).unwrap();
     let log = start("kafka-server-start", &server_properties);
-    assert!(log.contains(&format!("started on 127.0.0.1:{kafka_port}")), "{log}");
+    assert!(
+        log.contains(&format!("started on 127.0.0.1:{kafka_port}")),
+        "{log}"
+    );
     assert!(!log.contains("is not used"), "{log}");
 
     let zk_port = kafkalab_testkit::free_port().to_string();
     let zoo = std::fs::read_to_string(repo().join("config/zoo.cfg"))
         .unwrap()
         .replace("2181", &zk_port)
-        .replace("/tmp/kafkalab-zookeeper", &dir.path().join("zk").to_string_lossy());
+        .replace(
+            "/tmp/kafkalab-zookeeper",
+            &dir.path().join("zk").to_string_lossy(),
+        );
     let zoo_cfg = dir.path().join("zoo.cfg");
     std::fs::write(&zoo_cfg, zoo).unwrap();
     let log = start("zookeeper-server-start", &zoo_cfg);

@@ -43,7 +43,13 @@ fn location(root: &Path, run: &TestRun, test: &str) -> Option<String> {
 }
 
 /// The lines under a failing step: its first failing test, where, and the message.
-fn failure_lines(root: &Path, run: &TestRun, step: u32) -> Vec<String> {
+fn failure_lines(
+    root: &Path,
+    run: &TestRun,
+    step: u32,
+    limit: Duration,
+    lang: Lang,
+) -> Vec<String> {
     let indent = "          ";
     let Some(first) = run
         .results
@@ -64,7 +70,20 @@ fn failure_lines(root: &Path, run: &TestRun, step: u32) -> Vec<String> {
         }
         None => lines.push(fit(&head, MAX_WIDTH)),
     }
-    let message = run.failures.get(&first.name).map_or("", String::as_str);
+    let stopped = run.timed_out.iter().find(|t| t.name == first.name);
+    let message = match (stopped, lang) {
+        (Some(stopped), Lang::Ko) => {
+            let what = stopped
+                .waiting_for
+                .as_deref()
+                .map_or(String::new(), |w| format!(" 기다리던 것: {w}"));
+            format!(
+                "시간 제한 {limit} s에 걸려 멈췄습니다.{what}",
+                limit = limit.as_secs()
+            )
+        }
+        _ => run.failures.get(&first.name).cloned().unwrap_or_default(),
+    };
     for line in message.lines().take(5) {
         let line = line.trim_start_matches("not yet implemented: ");
         // Wrapped, not cut: a todo!() text is the instruction the learner needs whole.
@@ -77,7 +96,13 @@ fn failure_lines(root: &Path, run: &TestRun, step: u32) -> Vec<String> {
     lines
 }
 
-fn print_summary(root: &Path, lab: &Lab, run: &TestRun, lang: Lang) -> Vec<(u32, bool)> {
+fn print_summary(
+    root: &Path,
+    lab: &Lab,
+    run: &TestRun,
+    limit: Duration,
+    lang: Lang,
+) -> Vec<(u32, bool)> {
     let column = lab
         .steps
         .values()
@@ -103,7 +128,7 @@ fn print_summary(root: &Path, lab: &Lab, run: &TestRun, lang: Lang) -> Vec<(u32,
         let count = format!("{passed}/{}", tests.len());
         println!("  {label} {title}  {count:>5}  {mark}");
         if !done {
-            for line in failure_lines(root, run, *step) {
+            for line in failure_lines(root, run, *step, limit, lang) {
                 println!("{line}");
             }
         }
@@ -245,7 +270,7 @@ fn check_lab(
         progress.save(root)?;
         return Ok(false);
     }
-    let steps = print_summary(root, lab, &run, lang);
+    let steps = print_summary(root, lab, &run, options.limit, lang);
     let all_passed = run.success && run.failed() == 0 && !run.results.is_empty();
     println!(
         "  {} {}/{} {}",
