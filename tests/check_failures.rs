@@ -24,6 +24,7 @@ labs:
       1: { en: passes, ko: 통과 }
       2: { en: an assertion that fails, ko: 실패하는 단언 }
       3: { en: a test that hangs, ko: 멈추는 테스트가 있는 아주 긴 한국어 단계 제목 }
+      4: { en: a test that overflows its stack, ko: 스택이 넘치는 테스트 }
     hints: [{ en: h, ko: h }, { en: h, ko: h }, { en: h, ko: h }]
 "#;
 
@@ -50,6 +51,24 @@ fn step3_a_hangs() {
 
 #[test]
 fn step3_b_runs_after_the_hang() {
+    assert_eq!(lab01_fixture::two(), 2);
+}
+
+fn deeper(n: u64) -> u64 {
+    if n == u64::MAX {
+        0
+    } else {
+        1 + deeper(std::hint::black_box(n + 1))
+    }
+}
+
+#[test]
+fn step4_a_aborts() {
+    assert_eq!(deeper(0), 0);
+}
+
+#[test]
+fn step4_b_runs_after_the_abort() {
     assert_eq!(lab01_fixture::two(), 2);
 }
 "#;
@@ -161,7 +180,7 @@ fn korean_rows_line_up_by_display_width_and_every_line_fits() {
     // The hang costs its limit (3 s), not the 600 s it would sleep.
     assert!(elapsed < Duration::from_secs(200), "{elapsed:?}");
     let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("  단계 ")).collect();
-    assert_eq!(rows.len(), 3, "{out}");
+    assert_eq!(rows.len(), 4, "{out}");
     let count_column = |row: &str| {
         let slash = row.find('/').unwrap();
         row[..slash].width()

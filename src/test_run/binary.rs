@@ -55,6 +55,9 @@ pub struct BinaryRun {
     pub stdout: String,
     pub stderr: String,
     pub timed_out: Vec<TimedOut>,
+    /// Tests during which the binary itself died (a stack overflow, an abort), each with the
+    /// last lines the binary wrote to its error output.
+    pub crashed: Vec<(String, String)>,
     /// Whether every run exited with success.
     pub success: bool,
 }
@@ -191,11 +194,27 @@ pub fn run(
         }
         let status = child.wait()?;
         // A server the test started may still hold stderr open: do not wait for it long.
-        out.stderr.push_str(
-            &err_rx
-                .recv_timeout(Duration::from_secs(2))
-                .unwrap_or_default(),
-        );
+        let stderr = err_rx
+            .recv_timeout(Duration::from_secs(2))
+            .unwrap_or_default();
+        out.stderr.push_str(&stderr);
+        if let (None, Some((name, _)), false) = (&stopped, &running, status.success()) {
+            // The binary died inside a test: that test failed; the ones after it still run.
+            let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+            let tail = lines[lines.len().saturating_sub(2)..].join("\n");
+            out.stdout
+                .push_str(&format!("test {name} ... FAILED (crashed)\n"));
+            out.success = false;
+            let result = TestResult {
+                name: name.clone(),
+                outcome: Outcome::Failed,
+            };
+            on_result(&result);
+            out.results.push(result);
+            out.crashed.push((name.clone(), tail));
+            skip.push(name.clone());
+            continue;
+        }
         let Some(name) = stopped else {
             out.success &= status.success();
             if !pending.is_empty() {

@@ -211,6 +211,20 @@ pub fn run_with(
                 },
             );
         }
+        for (name, tail) in &out.crashed {
+            let message = format!(
+                "the test process died during this test (an abort, or a stack overflow from \
+                 endless recursion); its last words:\n{tail}"
+            );
+            run.failures.insert(name.clone(), message.clone());
+            run.panics.insert(
+                name.clone(),
+                Panic {
+                    location: None,
+                    message,
+                },
+            );
+        }
         run.timed_out.extend(out.timed_out);
         let names = out.results.iter().map(|r| r.name.clone()).collect();
         run.results.extend(out.results);
