@@ -33,10 +33,24 @@ pub enum Command {
     Check {
         /// Lab number, e.g. 2 or 02.
         lab: Option<String>,
+        /// Also print everything the tests printed and the `cargo test` commands to rerun them.
+        #[arg(short, long)]
+        verbose: bool,
+        /// The time limit per test, in seconds; a test that runs longer is stopped and reported.
+        #[arg(
+            long,
+            value_name = "SECS",
+            env = "KAFKALAB_TEST_TIMEOUT",
+            default_value = "60"
+        )]
+        timeout: u64,
     },
-    /// Show the next hint for a lab: a nudge, then the design, then a sketch.
+    /// Show the next hint for the step you are on: a nudge, then the design, then a sketch.
     Hint {
         lab: String,
+        /// The step to get a hint for; default: the first step that failed in your last `check`.
+        #[arg(long)]
+        step: Option<u32>,
         /// Show this tier (1 nudge, 2 design, 3 sketch) instead of the next one.
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
         level: Option<u8>,

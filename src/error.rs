@@ -14,8 +14,12 @@ pub enum Error {
     Manifest { path: PathBuf, reason: String },
     #[error("no kafkalab workspace here: run this inside the kafkalab repository or a workbook (a folder with labs/labs.yaml), or pass --workspace DIR")]
     NoWorkspace,
-    #[error("there is no lab `{0}`; `kafkalab labs` lists them")]
+    #[error("there is no lab `{0}`; `cargo lab labs` lists them")]
     UnknownLab(String),
+    #[error("lab {lab} has no step {step}; `cargo lab check {lab}` lists its steps")]
+    UnknownStep { lab: u32, step: u32 },
+    #[error("lab {lab} has no hints for step {step} yet")]
+    NoHints { lab: u32, step: u32 },
     #[error("lab {0} is planned but not written yet")]
     PlannedLab(u32),
     #[error("{path}:{line}: {reason}")]
@@ -26,6 +30,12 @@ pub enum Error {
     },
     #[error("{0} is not empty: a workbook is written only into a new or empty folder, so nothing of yours is overwritten")]
     NotEmpty(PathBuf),
+    #[error(
+        "{0} is a workbook already: its solutions are todo!()s, so a copy of it would have \
+             nothing left to write. Make a new workbook from the kafkalab repository \
+             (`cargo lab workbook DIR` there), or copy this folder to keep your work"
+    )]
+    WorkbookOfWorkbook(PathBuf),
     #[error("could not run `{command}`: {source}")]
     Spawn {
         command: String,

@@ -12,8 +12,9 @@
 //! - `manifest` — `labs/labs.yaml`, the course map: labs, steps, hints.
 //! - `regions` — solution regions in lab sources and their `todo!()` skeletons (pure text).
 //! - `workbook` — writes a learner's copy of the workspace from the reference.
-//! - `test_run` — runs `cargo test` for one lab and reads libtest's output and cargo's
-//!   compiler messages.
+//! - `test_run/` — builds one lab's tests, runs each test binary under a time limit per test,
+//!   and reads libtest's output and cargo's compiler messages.
+//! - `text` — display widths (Hangul takes two columns) and fitting lines to 100 columns.
 //! - `verify` — the author check: reference passes, every test fails on its skeleton.
 //! - `topology` — the install layouts of vagrant/ and docker/ and each host's config files.
 //! - `cargo_messages` — cargo's JSON messages: the compiler's errors with file and line.
@@ -29,6 +30,7 @@ pub mod manifest;
 pub mod progress;
 pub mod regions;
 pub mod test_run;
+pub mod text;
 pub mod topology;
 pub mod verify;
 pub mod workbook;

@@ -17,9 +17,19 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
     let root = workspace::resolve(cli.workspace.as_deref())?;
     match cli.command {
         Command::Labs => commands::labs::run(&root, lang).map(|()| true),
-        Command::Check { lab } => commands::check::run(&root, lab.as_deref(), lang),
-        Command::Hint { lab, level } => {
-            commands::hint::run(&root, &lab, level.map(usize::from), lang).map(|()| true)
+        Command::Check {
+            lab,
+            verbose,
+            timeout,
+        } => {
+            let options = commands::check::CheckOptions {
+                verbose,
+                limit: std::time::Duration::from_secs(timeout.max(1)),
+            };
+            commands::check::run(&root, lab.as_deref(), &options, lang)
+        }
+        Command::Hint { lab, step, level } => {
+            commands::hint::run(&root, &lab, step, level.map(usize::from), lang).map(|()| true)
         }
         Command::Workbook { dir, from } => {
             commands::workbook::run(&root, &dir, &from, lang).map(|()| true)
@@ -65,7 +75,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("error: {e}");
+            let text = kafkalab::text::wrap(&format!("error: {e}"), kafkalab::text::MAX_WIDTH);
+            eprintln!("{text}");
             ExitCode::FAILURE
         }
     }

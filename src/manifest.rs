@@ -52,13 +52,53 @@ pub struct Lab {
     /// What each `stepN_` test checks, by step number.
     #[serde(default)]
     pub steps: BTreeMap<u32, Text>,
-    /// Three tiers: a nudge, the design, a sketch.
+    /// Three tiers (a nudge, the design, a sketch) for each step, or for the whole lab.
     #[serde(default)]
-    pub hints: Vec<Text>,
+    pub hints: Hints,
+}
+
+/// A lab's hints: per step (`hints: {1: [nudge, design, sketch], 2: [...]}`), or, in the older
+/// form still read, one list of three tiers for the whole lab.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Hints {
+    PerStep(BTreeMap<u32, Vec<Text>>),
+    Lab(Vec<Text>),
+}
+
+impl Default for Hints {
+    fn default() -> Self {
+        Hints::Lab(Vec::new())
+    }
+}
+
+impl Hints {
+    /// The tiers for `step`: its own, or in the older form the whole lab's.
+    pub fn for_step(&self, step: u32) -> Option<&[Text]> {
+        match self {
+            Hints::PerStep(steps) => steps.get(&step).map(Vec::as_slice),
+            Hints::Lab(tiers) => Some(tiers),
+        }
+    }
+
+    pub fn is_per_step(&self) -> bool {
+        matches!(self, Hints::PerStep(_))
+    }
 }
 
 /// The names of the hint tiers, in the order `kafkalab hint` shows them.
 pub const HINT_TIERS: [&str; 3] = ["nudge", "design", "sketch"];
+/// The same names in Korean (docs/glossary.md).
+pub const HINT_TIERS_KO: [&str; 3] = ["실마리", "설계", "코드 스케치"];
+
+/// The name of tier `level` (1-based) in `lang`.
+pub fn tier_label(level: usize, lang: Lang) -> &'static str {
+    let index = level.clamp(1, HINT_TIERS.len()) - 1;
+    match lang {
+        Lang::En => HINT_TIERS[index],
+        Lang::Ko => HINT_TIERS_KO[index],
+    }
+}
 
 impl Lab {
     /// A written lab: it has a crate and a folder.
@@ -127,11 +167,29 @@ impl Manifest {
                     if lab.steps.is_empty() {
                         return Err(format!("lab {n} has a crate but no `steps`"));
                     }
-                    if lab.hints.len() != HINT_TIERS.len() {
-                        return Err(format!(
-                            "lab {n} has {} hints; give exactly three tiers: nudge, design, sketch",
-                            lab.hints.len()
-                        ));
+                    match &lab.hints {
+                        Hints::Lab(tiers) if tiers.len() != HINT_TIERS.len() => {
+                            return Err(format!(
+                                "lab {n} has {} hints; give exactly three tiers: nudge, design, sketch",
+                                tiers.len()
+                            ));
+                        }
+                        Hints::PerStep(steps) => {
+                            for (step, tiers) in steps {
+                                if !lab.steps.contains_key(step) {
+                                    return Err(format!(
+                                        "lab {n} has hints for step {step}, which is not under its `steps`"
+                                    ));
+                                }
+                                if tiers.len() != HINT_TIERS.len() {
+                                    return Err(format!(
+                                        "lab {n} step {step} has {} hints; give exactly three tiers: nudge, design, sketch",
+                                        tiers.len()
+                                    ));
+                                }
+                            }
+                        }
+                        Hints::Lab(_) => {}
                     }
                 }
                 (None, None) => {}

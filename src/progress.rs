@@ -30,8 +30,23 @@ pub struct LabProgress {
     /// Step number → whether every test of that step passed.
     #[serde(default)]
     pub steps: BTreeMap<u32, bool>,
+    /// Hint tiers seen, for a lab whose hints are one list for the whole lab.
     #[serde(default)]
     pub hints_seen: usize,
+    /// Hint tiers seen per step, for a lab with hints per step.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub step_hints_seen: BTreeMap<u32, usize>,
+}
+
+impl LabProgress {
+    /// The step a learner is on: the first step that failed in the last `check`; `None` when
+    /// no `check` is recorded, or when every step passed.
+    pub fn current_step(&self) -> Option<u32> {
+        self.steps
+            .iter()
+            .find(|(_, passed)| !**passed)
+            .map(|(step, _)| *step)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,10 +8,22 @@
 //! ```
 //!
 //! becomes `todo!("lab 02 step 2: decode the header fields in order")` at the same indentation.
+//! A region may give the instruction in Korean too, on the line right after its BEGIN marker:
+//!
+//! ```text
+//!     // BEGIN SOLUTION step 2: decode the header fields in order
+//!     // ko: 헤더 필드를 순서대로 디코딩합니다
+//! ```
+//!
+//! and a workbook made for Korean output writes `todo!("실습 02 단계 2: 헤더 필드를 ...")`.
 //! This module is pure text in, text out, so every rule is testable without files.
+
+use crate::lang::Lang;
 
 pub const BEGIN: &str = "// BEGIN SOLUTION";
 pub const END: &str = "// END SOLUTION";
+/// The optional Korean instruction, on the line right after BEGIN.
+pub const KO: &str = "// ko:";
 
 /// One region as found in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +32,8 @@ pub struct Region {
     pub line: usize,
     pub step: u32,
     pub instruction: String,
+    /// The instruction in Korean, from a `// ko:` line right after the BEGIN marker.
+    pub ko: Option<String>,
 }
 
 /// A marker the workbook cannot turn into compiling code. `line` is 1-based.
@@ -59,6 +73,7 @@ fn parse_begin(rest: &str, line: usize) -> Result<Region, RegionError> {
         line,
         step,
         instruction: instruction.to_string(),
+        ko: None,
     })
 }
 
@@ -76,6 +91,21 @@ fn walk<'a>(source: &'a str, mut visit: impl FnMut(Piece<'a, '_>)) -> Result<(),
         let number = index + 1;
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
+        if let (Some((region, _)), Some(ko)) = (open.as_mut(), trimmed.strip_prefix(KO)) {
+            if region.line + 1 == number {
+                let ko = ko.trim();
+                if ko.is_empty() || ko.contains(['"', '\\', '{', '}']) {
+                    return Err(RegionError {
+                        line: number,
+                        reason:
+                            "a `// ko:` line needs the instruction in Korean, without \" \\ { or }"
+                                .to_string(),
+                    });
+                }
+                region.ko = Some(ko.to_string());
+                continue;
+            }
+        }
         if let Some(rest) = trimmed.strip_prefix(BEGIN) {
             if let Some((region, _)) = &open {
                 return Err(RegionError {
@@ -123,6 +153,20 @@ pub fn find(source: &str) -> Result<Vec<Region>, RegionError> {
 
 /// The skeleton of a file of lab `lab`: every region replaced by a `todo!()` naming the lab and step.
 pub fn to_skeleton(source: &str, lab: u32) -> Result<String, RegionError> {
+    to_skeleton_in(source, lab, Lang::En)
+}
+
+/// The `todo!()` text of a region: `lab 01 step 1: ...`, or in Korean `실습 01 단계 1: ...` when
+/// the region has a `// ko:` line (else the English one).
+pub fn todo_text(region: &Region, lab: u32, lang: Lang) -> String {
+    match (lang, &region.ko) {
+        (Lang::Ko, Some(ko)) => format!("실습 {lab:02} 단계 {}: {ko}", region.step),
+        _ => format!("lab {lab:02} step {}: {}", region.step, region.instruction),
+    }
+}
+
+/// `to_skeleton` with the `todo!()` texts in `lang`.
+pub fn to_skeleton_in(source: &str, lab: u32, lang: Lang) -> Result<String, RegionError> {
     let mut out = String::with_capacity(source.len());
     walk(source, |piece| match piece {
         Piece::Line(line) => {
@@ -130,10 +174,8 @@ pub fn to_skeleton(source: &str, lab: u32) -> Result<String, RegionError> {
             out.push('\n');
         }
         Piece::Region(region, indent) => {
-            out.push_str(&format!(
-                "{indent}todo!(\"lab {lab:02} step {}: {}\")\n",
-                region.step, region.instruction
-            ));
+            let text = todo_text(region, lab, lang);
+            out.push_str(&format!("{indent}todo!(\"{text}\")\n"));
         }
     })?;
     Ok(out)

@@ -26,7 +26,8 @@ fn kafkalab(workspace: &Path) -> Command {
     cmd.arg("--workspace")
         .arg(workspace)
         .env("KAFKALAB_LANG", "en")
-        .env("CARGO_TARGET_DIR", target_dir());
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("KAFKALAB_TARGET_DIR", target_dir());
     cmd
 }
 
@@ -62,11 +63,12 @@ fn a_syntax_error_in_lab_2_stops_only_lab_2() {
         .success()
         .stdout(predicate::str::contains("Record batches"));
 
-    // What the learner types when stuck: `cargo run -- hint 1` builds the runner in the
-    // workbook, and the runner builds without lab 02.
+    // What the learner types when stuck: `cargo lab hint 1` (the workbook's cargo alias for
+    // `cargo run --quiet -p kafkalab --`) builds the runner in the workbook, and the runner
+    // builds without lab 02.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Process::new(cargo)
-        .args(["run", "--quiet", "-p", "kafkalab", "--", "hint", "1"])
+        .args(["lab", "hint", "1"])
         .current_dir(&wb)
         .env("KAFKALAB_LANG", "en")
         .env("CARGO_TARGET_DIR", target_dir())
@@ -75,7 +77,7 @@ fn a_syntax_error_in_lab_2_stops_only_lab_2() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && stdout.contains("Hint 1/3"),
-        "cargo run -- hint 1 in the workbook:\n{stdout}\n{}",
+        "cargo lab hint 1 in the workbook:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
 

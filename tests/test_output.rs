@@ -1,6 +1,7 @@
 //! Reading libtest's plain output, as `kafkalab check` and `dev verify` do.
 
-use kafkalab::test_run::{parse_failures, parse_result_line, step_of, Outcome};
+use kafkalab::test_run::libtest::started_test;
+use kafkalab::test_run::{parse_failures, parse_panics, parse_result_line, step_of, Outcome};
 
 #[test]
 fn result_lines_are_parsed() {
@@ -61,8 +62,28 @@ test result: FAILED. 0 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out
         failures["step1_a"],
         "not yet implemented: lab 01 step 1: map signed to unsigned"
     );
+    // The values keep libtest's alignment, so `left` and `right` line up as printed.
     assert_eq!(
         failures["step2_b"],
-        "assertion `left == right` failed\nleft: 1\nright: 2"
+        "assertion `left == right` failed\n  left: 1\n right: 2"
     );
+    let panics = parse_panics(stdout);
+    assert_eq!(
+        panics["step2_b"].location.as_deref(),
+        Some("labs/01-record-batch/tests/step2.rs:9:5")
+    );
+    assert_eq!(
+        panics["step1_a"].location.as_deref(),
+        Some("labs/01-record-batch/src/varint.rs:12:5")
+    );
+}
+
+#[test]
+fn a_started_test_is_the_line_so_far_without_a_verdict() {
+    assert_eq!(
+        started_test("test step6_pipelined ... "),
+        Some("step6_pipelined")
+    );
+    assert_eq!(started_test("test step6_pipelined ... ok"), None);
+    assert_eq!(started_test("running 3 tests"), None);
 }

@@ -3,9 +3,10 @@
 use std::fs;
 use std::path::Path;
 
+use kafkalab::lang::Lang;
 use kafkalab::manifest::Manifest;
 use kafkalab::progress::Progress;
-use kafkalab::workbook::{relax_lints, write};
+use kafkalab::workbook::{is_workbook, relax_lints, write, write_with};
 
 const MANIFEST: &str = r#"
 parts:
@@ -162,4 +163,52 @@ fn lints_are_relaxed_even_without_a_lints_table() {
     let text = relax_lints("# see [workspace.lints.rust] below\n[workspace.lints.rust]\nx = 1\n");
     assert_eq!(text.matches("unused =").count(), 1);
     assert!(text.contains("[workspace.lints.rust]\nunused"));
+}
+
+#[test]
+fn a_workbook_of_a_workbook_is_refused_with_the_way_to_go() {
+    let src = source();
+    let manifest = Manifest::load(src.path()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let first = out.path().join("wb");
+    write(src.path(), &first, 1, &manifest).unwrap();
+    assert!(is_workbook(&first) && !is_workbook(src.path()));
+    let e = write(&first, &out.path().join("wb2"), 1, &manifest)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is a workbook already"), "{e}");
+    assert!(e.contains("cargo lab workbook DIR"), "{e}");
+    assert!(!out.path().join("wb2").exists());
+}
+
+#[test]
+fn relaxing_the_lints_twice_adds_the_line_once() {
+    let once = relax_lints("[workspace.lints.rust]\nunsafe_code = \"forbid\"\n");
+    assert_eq!(relax_lints(&once), once);
+    assert_eq!(once.matches("unused =").count(), 1);
+}
+
+#[test]
+fn a_korean_workbook_writes_korean_todo_texts_and_says_each_lab() {
+    let src = source();
+    put(
+        src.path(),
+        "labs/01-a/src/lib.rs",
+        "pub fn f() -> u32 {\n    // BEGIN SOLUTION step 1: return one\n    // ko: 1을 돌려줍니다\n    1\n    // END SOLUTION\n}\n",
+    );
+    let manifest = Manifest::load(src.path()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("wb");
+    let mut said = Vec::new();
+    write_with(src.path(), &dest, 1, &manifest, Lang::Ko, &mut |line| {
+        said.push(line.to_string())
+    })
+    .unwrap();
+    let lib = fs::read_to_string(dest.join("labs/01-a/src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("todo!(\"실습 01 단계 1: 1을 돌려줍니다\")"),
+        "{lib}"
+    );
+    assert!(!lib.contains("ko:"), "{lib}");
+    assert_eq!(said, ["실습 01 (1/2, 뼈대)", "실습 02 (2/2, 뼈대)"]);
 }

@@ -47,7 +47,7 @@ pub fn run(root: &Path, lang: Lang) -> Result<(), Error> {
         );
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            lang.pick("Lab", "랩"),
+            lang.pick("Lab", "실습"),
             lang.pick("Title", "제목"),
             lang.pick("Slide topic", "슬라이드 주제"),
             lang.pick("Status", "상태"),
@@ -65,8 +65,10 @@ pub fn run(root: &Path, lang: Lang) -> Result<(), Error> {
     println!(
         "\n{}",
         lang.pick(
-            "Check a lab: kafkalab check 1   ·   a hint: kafkalab hint 1   ·   your own copy: kafkalab workbook DIR --from 1",
-            "랩 확인: kafkalab check 1   ·   힌트: kafkalab hint 1   ·   내 작업본 만들기: kafkalab workbook DIR --from 1"
+            "Check a lab: cargo lab check 1   ·   a hint: cargo lab hint 1\n\
+             Your own copy (in the repository): cargo lab workbook DIR --from 1",
+            "실습 확인: cargo lab check 1   ·   힌트: cargo lab hint 1\n\
+             내 워크북 만들기(저장소에서): cargo lab workbook DIR --from 1"
         )
     );
     Ok(())

@@ -1,11 +1,20 @@
 //! `kafkalab dev verify`: the author's check (see `crate::verify`).
+//!
+//! Each progress line carries the time since the start, so a long run shows both what it is
+//! doing and how far it is ("[  95 s]     lab 03: 31 passed, 0 failed").
 
+use std::io::Write;
 use std::path::Path;
+use std::time::Instant;
 
 use crate::error::Error;
 use crate::manifest::Manifest;
 
 pub fn run(root: &Path) -> Result<(), Error> {
     let manifest = Manifest::load(root)?;
-    crate::verify::verify(root, &manifest, |line| println!("{line}"))
+    let started = Instant::now();
+    crate::verify::verify(root, &manifest, |line| {
+        println!("[{:>4} s] {line}", started.elapsed().as_secs());
+        let _ = std::io::stdout().flush();
+    })
 }

@@ -11,10 +11,37 @@ use std::time::Duration;
 /// The limit is in tokio's time. Under `#[tokio::test(start_paused = true)]` that time jumps
 /// ahead whenever every task is idle, also when they wait for a real socket: there, `within`
 /// bounds simulated waits (timers, channels), and tests with real sockets run unpaused.
+///
+/// When the lab runner runs the test (`kafkalab check`), `within` also notes what it waits for
+/// in the file named by `KAFKALAB_WAITING_FILE`, so that a test the runner must stop at its own
+/// time limit (a wait longer than that, or one outside any `within`) is reported with the last
+/// thing it waited for.
 pub async fn within<T>(what: &str, secs: u64, fut: impl Future<Output = T>) -> T {
+    note_waiting(what);
     match tokio::time::timeout(Duration::from_secs(secs), fut).await {
         Ok(value) => value,
         Err(_) => panic!("timed out after {secs}s waiting for {what}"),
+    }
+}
+
+/// Appends `THREAD<TAB>WHAT` to `$KAFKALAB_WAITING_FILE`, if set. libtest names each test's
+/// thread after the test, which is how the runner finds the line of the test it stopped.
+fn note_waiting(what: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("KAFKALAB_WAITING_FILE") else {
+        return;
+    };
+    let thread = std::thread::current()
+        .name()
+        .unwrap_or_default()
+        .to_string();
+    let line = format!("{thread}\t{}\n", what.replace(['\n', '\t'], " "));
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = file.write_all(line.as_bytes());
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start a broker (the labs' reference broker) from a Kafka server.properties file.
+    /// Start a broker (the one your labs 01-07 build) from a Kafka server.properties file.
     #[command(name = "kafka-server-start")]
     KafkaServerStart {
         /// server.properties, with Kafka's keys (broker.id, listeners, log.dirs, ...).
