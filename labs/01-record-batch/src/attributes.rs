@@ -56,7 +56,8 @@ pub struct BatchAttributes {
 impl BatchAttributes {
     /// Reads the bit fields; a codec number Kafka does not define is an error.
     pub fn from_bits(bits: i16) -> Result<BatchAttributes> {
-        // BEGIN SOLUTION step 3: pick the codec from bits 0-2 and the flags from bits 3, 4 and 5
+        // BEGIN SOLUTION step 3: pick the codec from bits 0-2 and the flags from bits 3, 4 and 5; codecs 5-7 are UnknownCompression
+        // ko: 비트 0-2에서 코덱을, 비트 3, 4, 5에서 플래그를 꺼내기. 코덱 5-7은 UnknownCompression
         let compression = match bits & 0x07 {
             0 => Compression::None,
             1 => Compression::Gzip,
@@ -81,6 +82,7 @@ impl BatchAttributes {
 
     pub fn to_bits(&self) -> i16 {
         // BEGIN SOLUTION step 3: put the codec in bits 0-2 and the flags in bits 3, 4 and 5
+        // ko: 코덱을 비트 0-2에, 플래그를 비트 3, 4, 5에 넣기
         let codec = match self.compression {
             Compression::None => 0,
             Compression::Gzip => 1,

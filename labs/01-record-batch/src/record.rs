@@ -43,6 +43,7 @@ pub struct Record {
 /// Writes a varint length and the bytes, or length −1 for `None` (Kafka's null).
 fn put_nullable_bytes(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
     // BEGIN SOLUTION step 2: write the length as a varint (-1 for null), then the bytes
+    // ko: 길이를 varint로(null이면 -1) 쓴 다음 바이트를 쓰기
     match bytes {
         Some(b) => {
             put_varint(buf, b.len() as i32);
@@ -55,7 +56,8 @@ fn put_nullable_bytes(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
 
 /// Reads what [`put_nullable_bytes`] wrote. `what` names the field in error messages.
 fn get_nullable_bytes(buf: &mut &[u8], what: &'static str) -> Result<Option<Vec<u8>>> {
-    // BEGIN SOLUTION step 2: read a varint length (-1 is null), then that many bytes
+    // BEGIN SOLUTION step 2: read a varint length (-1 is null), then that many bytes: InvalidLength below -1, Truncated if short
+    // ko: varint 길이(-1은 null)를 읽고 그만큼의 바이트를 읽기: -1보다 작으면 InvalidLength, 모자라면 Truncated
     let len = get_varint(buf)?;
     if len == -1 {
         return Ok(None);
@@ -81,6 +83,7 @@ impl Record {
     /// Writes the record, its length prefix included.
     pub fn encode(&self, buf: &mut Vec<u8>) {
         // BEGIN SOLUTION step 2: encode the body into a scratch buffer, then its varint length and the body
+        // ko: 본문을 임시 버퍼에 인코딩한 다음 그 길이(varint)와 본문을 쓰기
         let mut body = Vec::with_capacity(32);
         body.push(self.attributes as u8);
         put_varlong(&mut body, self.timestamp_delta);
@@ -100,7 +103,8 @@ impl Record {
     /// Reads one record, length prefix included, and advances `buf` past it. The record must
     /// end exactly where its length says.
     pub fn decode(buf: &mut &[u8]) -> Result<Record> {
-        // BEGIN SOLUTION step 2: read the length, then each field in order from exactly that many bytes
+        // BEGIN SOLUTION step 2: read the length, then each field from exactly that many bytes: InvalidLength, TrailingBytes, HeaderKeyNotUtf8
+        // ko: 길이를 읽고 정확히 그만큼의 바이트에서 필드를 차례로 읽기: InvalidLength, TrailingBytes, HeaderKeyNotUtf8
         let len = get_varint(buf)?;
         let len = usize::try_from(len).map_err(|_| Error::InvalidLength {
             field: "record length",

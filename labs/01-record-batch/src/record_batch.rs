@@ -84,7 +84,8 @@ impl BatchHeader {
     /// Reads the header from the first 61 bytes of `bytes`. Checks the magic byte and that
     /// `batchLength` can hold a header; does not check the CRC (see [`verify_crc`]).
     pub fn parse(bytes: &[u8]) -> Result<BatchHeader> {
-        // BEGIN SOLUTION step 3: read each fixed field at its offset, big-endian, then check magic and length
+        // BEGIN SOLUTION step 3: read each fixed field at its offset, big-endian, then check magic and length: Truncated, BadMagic, InvalidLength
+        // ko: 고정 필드를 각 위치에서 빅엔디언으로 읽고 magic과 길이를 확인하기: Truncated, BadMagic, InvalidLength
         if bytes.len() < BATCH_HEADER_SIZE {
             return Err(Error::Truncated {
                 what: "a batch header",
@@ -134,7 +135,8 @@ impl BatchHeader {
 
 /// Checks the CRC-32C of one whole batch: `batch` must hold exactly its bytes.
 pub fn verify_crc(batch: &[u8]) -> Result<()> {
-    // BEGIN SOLUTION step 5: parse the header, check the length, compare the stored CRC with crc32c of bytes 21..end
+    // BEGIN SOLUTION step 5: parse the header, check the length, compare the stored CRC with crc32c of bytes 21..end: CrcMismatch
+    // ko: 헤더를 파싱하고 길이를 확인한 뒤 저장된 CRC를 21번째 바이트부터 끝까지의 crc32c와 비교하기: CrcMismatch
     let header = BatchHeader::parse(batch)?;
     let size = header.total_size();
     if batch.len() < size {
@@ -160,6 +162,7 @@ pub fn verify_crc(batch: &[u8]) -> Result<()> {
 /// parsed already; a slice shorter than 8 bytes is left as it is.
 pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
     // BEGIN SOLUTION step 4: overwrite the first 8 bytes with the new base offset, big-endian
+    // ko: 처음 8바이트를 새 기준 오프셋(빅엔디언)으로 덮어쓰기
     if let Some(head) = batch.get_mut(..8) {
         head.copy_from_slice(&base_offset.to_be_bytes());
     }
@@ -170,6 +173,7 @@ impl RecordBatch {
     /// The batch's bytes, exactly as Kafka writes them: header, records, length and CRC-32C.
     pub fn encode(&self) -> Vec<u8> {
         // BEGIN SOLUTION step 4: write the header with zero length and crc, the records, then fill in length and crc
+        // ko: 길이와 crc를 0으로 둔 헤더, 레코드들을 쓴 뒤 길이와 crc를 채우기
         let mut buf = Vec::with_capacity(BATCH_HEADER_SIZE + 32 * self.records.len());
         buf.extend_from_slice(&self.base_offset.to_be_bytes());
         buf.extend_from_slice(&[0; 4]); // batchLength, known at the end
@@ -198,7 +202,8 @@ impl RecordBatch {
     /// Reads one whole batch, which must fill `bytes` exactly. Checks the CRC before reading any
     /// record, so a flipped bit is reported as corruption, not as a strange record.
     pub fn decode(bytes: &[u8]) -> Result<RecordBatch> {
-        // BEGIN SOLUTION step 5: verify the crc, refuse compressed records, then read exactly records_count records
+        // BEGIN SOLUTION step 5: verify the crc, refuse compressed records (Compressed), then read exactly records_count records: InvalidLength, TrailingBytes
+        // ko: crc를 검증하고 압축된 레코드는 거부(Compressed)한 뒤 records_count개의 레코드를 정확히 읽기: InvalidLength, TrailingBytes
         verify_crc(bytes)?;
         let header = BatchHeader::parse(bytes)?;
         let size = header.total_size();

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 /// Zig-zag: interleaves negative and positive numbers so small magnitudes stay small.
 pub fn zigzag_encode(n: i64) -> u64 {
     // BEGIN SOLUTION step 1: map signed to unsigned so that small magnitudes stay small
+    // ko: 작은 크기의 수가 작게 남도록 부호 있는 수를 부호 없는 수로 바꾸기
     ((n << 1) ^ (n >> 63)) as u64
     // END SOLUTION
 }
@@ -24,6 +25,7 @@ pub fn zigzag_encode(n: i64) -> u64 {
 /// The inverse of [`zigzag_encode`].
 pub fn zigzag_decode(n: u64) -> i64 {
     // BEGIN SOLUTION step 1: undo the zig-zag mapping
+    // ko: 지그재그 변환을 되돌리기
     ((n >> 1) as i64) ^ -((n & 1) as i64)
     // END SOLUTION
 }
@@ -31,6 +33,7 @@ pub fn zigzag_decode(n: u64) -> i64 {
 /// Writes `value` 7 bits at a time, lowest first, with the top bit set on all bytes but the last.
 pub fn put_unsigned_varint(buf: &mut Vec<u8>, value: u64) {
     // BEGIN SOLUTION step 1: write 7 bits per byte, lowest first, top bit means more follows
+    // ko: 바이트마다 하위 7비트부터 쓰고, 뒤에 더 있으면 최상위 비트를 켜기
     let mut v = value;
     while v >= 0x80 {
         buf.push((v as u8 & 0x7f) | 0x80);
@@ -42,7 +45,8 @@ pub fn put_unsigned_varint(buf: &mut Vec<u8>, value: u64) {
 
 /// Reads an unsigned varint of at most `max_bytes` bytes, advancing `buf` past it.
 fn get_unsigned(buf: &mut &[u8], max_bytes: usize) -> Result<u64> {
-    // BEGIN SOLUTION step 1: read 7 bits per byte until a byte without the top bit
+    // BEGIN SOLUTION step 1: read 7 bits per byte until a byte without the top bit: Truncated, VarintTooLong, VarintOverflow if the 10th byte is above 1
+    // ko: 최상위 비트가 꺼진 바이트까지 7비트씩 읽기: Truncated, VarintTooLong, 10번째 바이트가 1보다 크면 VarintOverflow
     let mut value: u64 = 0;
     for i in 0..max_bytes {
         let Some((&byte, rest)) = buf.split_first() else {

@@ -19,6 +19,7 @@ pub const TIME_INDEX_SUFFIX: &str = ".timeindex";
 /// `file_name(368769, ".log")` is `00000000000000368769.log`.
 pub fn file_name(base_offset: i64, suffix: &str) -> String {
     // BEGIN SOLUTION step 1: pad the base offset with zeros to 20 digits and add the suffix
+    // ko: 기준 오프셋을 20자리가 되도록 0으로 채우고 접미사를 붙이기
     format!("{base_offset:020}{suffix}")
     // END SOLUTION
 }
@@ -27,6 +28,7 @@ pub fn file_name(base_offset: i64, suffix: &str) -> String {
 /// (another suffix, not 20 digits, a temporary file).
 pub fn parse_base_offset(name: &str, suffix: &str) -> Option<i64> {
     // BEGIN SOLUTION step 1: strip the suffix, then accept exactly 20 ASCII digits
+    // ko: 접미사를 떼고 정확히 20개의 ASCII 숫자만 받아들이기
     let digits = name.strip_suffix(suffix)?;
     if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -36,6 +36,7 @@ pub struct OffsetIndex {
 /// not a multiple of 8, or offsets or positions that do not increase.
 pub fn parse_entries(bytes: &[u8]) -> Option<Vec<(u32, u32)>> {
     // BEGIN SOLUTION step 2: read 8-byte big-endian entries and check that both fields increase
+    // ko: 8바이트 빅엔디언 엔트리를 읽고 두 필드가 모두 증가하는지 확인하기
     if !bytes.len().is_multiple_of(ENTRY_SIZE) {
         return None;
     }
@@ -71,7 +72,8 @@ impl OffsetIndex {
 
     /// Adds an entry: the batch holding `offset` starts at `position` in the `.log`.
     pub fn append(&mut self, offset: i64, position: u32) -> Result<()> {
-        // BEGIN SOLUTION step 2: make the offset relative, check it grows and fits in u32, write 8 bytes
+        // BEGIN SOLUTION step 2: make the offset relative, check it fits in u32 (RelativeOffsetOverflow) and grows (OffsetNotIncreasing), write 8 bytes
+        // ko: 오프셋을 상대값으로 바꾸고 u32에 들어가는지(RelativeOffsetOverflow), 커지는지(OffsetNotIncreasing) 확인한 뒤 8바이트 쓰기
         let relative = offset - self.base_offset;
         let relative = u32::try_from(relative).map_err(|_| Error::RelativeOffsetOverflow {
             offset,
@@ -98,6 +100,7 @@ impl OffsetIndex {
     /// (then the search starts at position 0).
     pub fn lookup(&self, offset: i64) -> Option<OffsetPosition> {
         // BEGIN SOLUTION step 2: binary search for the last entry with an offset at or below the target
+        // ko: 오프셋이 목표 이하인 마지막 엔트리를 이진 탐색으로 찾기
         let relative = offset - self.base_offset;
         let after = self
             .entries

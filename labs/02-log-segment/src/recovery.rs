@@ -49,6 +49,7 @@ pub fn scan(
     mut on_batch: impl FnMut(&BatchHeader, u64) -> Result<()>,
 ) -> Result<Scan> {
     // BEGIN SOLUTION step 6: walk batch by batch, checking header, size, CRC and offsets; stop at the first bad one
+    // ko: 배치 단위로 헤더, 크기, CRC, 오프셋을 확인하며 나아가다 첫 번째 잘못된 배치에서 멈추기
     let mut position = 0u64;
     let mut next_offset = base_offset;
     let mut batches = 0;

@@ -83,6 +83,7 @@ impl Indexer {
         position: u32,
     ) -> Option<(OffsetPosition, TimestampOffset)> {
         // BEGIN SOLUTION step 4: update the max timestamp, emit entries once more than interval bytes passed, count the bytes
+        // ko: 최대 타임스탬프를 갱신하고, interval보다 많은 바이트가 지났으면 엔트리를 내고, 바이트 수를 세기
         if header.max_timestamp > self.max_timestamp {
             self.max_timestamp = header.max_timestamp;
             self.offset_of_max_timestamp = header.last_offset();
@@ -259,7 +260,8 @@ impl LogSegment {
     /// Appends one whole batch whose offsets are already assigned and above every offset in
     /// the segment. The log (lab 03) checks the CRC before calling this.
     pub fn append(&mut self, batch: &[u8]) -> Result<()> {
-        // BEGIN SOLUTION step 4: check size and offsets, index it if due, write it at the end, update the state
+        // BEGIN SOLUTION step 4: check size and offsets (SizeMismatch, OffsetNotIncreasing), index it if due, write it at the end, update the state
+        // ko: 크기와 오프셋을 확인(SizeMismatch, OffsetNotIncreasing)하고, 때가 되면 인덱싱하고, 끝에 쓰고, 상태를 갱신하기
         let header = BatchHeader::parse(batch)?;
         if header.total_size() != batch.len() {
             return Err(Error::SizeMismatch {
@@ -328,6 +330,7 @@ impl LogSegment {
     /// read, as Kafka does since KIP-74). `None` if the segment has nothing at or after it.
     pub fn read(&self, start_offset: i64, max_bytes: usize) -> Result<Option<Vec<u8>>> {
         // BEGIN SOLUTION step 4: find the batch holding the offset, then take whole batches up to max_bytes, at least one
+        // ko: 오프셋이 든 배치를 찾고, max_bytes까지 배치를 통째로(최소 하나) 담기
         let Some((start, header)) = self.find_batch(start_offset)? else {
             return Ok(None);
         };
@@ -353,6 +356,7 @@ impl LogSegment {
     /// time), or `None` if every record is older.
     pub fn find_offset_by_timestamp(&self, timestamp: i64) -> Result<Option<i64>> {
         // BEGIN SOLUTION step 5: start from the time index, scan headers for the first batch reaching the time, then its first such record
+        // ko: 타임 인덱스에서 시작해 그 시각에 닿는 첫 배치를 헤더로 찾고, 그 안에서 그런 첫 레코드를 찾기
         if self.indexer.max_timestamp < timestamp {
             return Ok(None);
         }

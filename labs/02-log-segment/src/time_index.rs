@@ -35,6 +35,7 @@ pub struct TimeIndex {
 /// that is not a multiple of 12, or timestamps or offsets that do not increase.
 pub fn parse_entries(bytes: &[u8]) -> Option<Vec<(i64, u32)>> {
     // BEGIN SOLUTION step 3: read 12-byte big-endian entries and check that both fields increase
+    // ko: 12바이트 빅엔디언 엔트리를 읽고 두 필드가 모두 증가하는지 확인하기
     if !bytes.len().is_multiple_of(ENTRY_SIZE) {
         return None;
     }
@@ -72,6 +73,7 @@ impl TimeIndex {
     /// is after it; otherwise does nothing. Returns whether an entry was written.
     pub fn maybe_append(&mut self, timestamp: i64, offset: i64) -> Result<bool> {
         // BEGIN SOLUTION step 3: skip unless both timestamp and offset grow, then write 12 bytes
+        // ko: 타임스탬프와 오프셋이 둘 다 커질 때만 12바이트를 쓰고, 아니면 건너뛰기
         let relative = u32::try_from(offset - self.base_offset).map_err(|_| {
             Error::RelativeOffsetOverflow {
                 offset,
@@ -97,6 +99,7 @@ impl TimeIndex {
     /// after `timestamp` can start there. `None`: start at the beginning of the segment.
     pub fn lookup_before(&self, timestamp: i64) -> Option<TimestampOffset> {
         // BEGIN SOLUTION step 3: binary search for the last entry with a timestamp below the target
+        // ko: 타임스탬프가 목표보다 작은 마지막 엔트리를 이진 탐색으로 찾기
         let after = self.entries.partition_point(|&(ts, _)| ts < timestamp);
         let &(ts, relative) = self.entries.get(after.checked_sub(1)?)?;
         Some(TimestampOffset {

@@ -116,7 +116,8 @@ impl Log {
     /// would leave a hole in the offsets: delete them, as Kafka does. Then set the log start
     /// offset and the recovery point from what is there.
     fn load(&mut self, bases: &[i64], now_ms: i64) -> Result<Vec<(i64, RecoveryReport)>> {
-        // BEGIN SOLUTION step 3: open each segment in order, check they follow each other, drop the ones after a cut, then set the start offset and recovery point
+        // BEGIN SOLUTION step 3: open each segment in order (OverlappingSegments if one starts too early), drop those after a cut, set start offset and recovery point
+        // ko: 세그먼트를 순서대로 열고(너무 일찍 시작하면 OverlappingSegments), 잘린 곳 뒤의 세그먼트는 버리고, 시작 오프셋과 복구 지점을 정하기
         let config = self.segment_config();
         let mut reports = Vec::new();
         let mut previous_end: Option<i64> = None;
@@ -184,7 +185,8 @@ impl Log {
     /// offsets by rewriting its base offset in place, rolls a new segment first if the rules say
     /// so, and fsyncs when `log.flush.interval.messages` is reached.
     pub fn append(&mut self, batch: &mut [u8], now_ms: i64) -> Result<AppendInfo> {
-        // BEGIN SOLUTION step 2: check the batch, assign offsets from the log end, roll if due, append, flush if due
+        // BEGIN SOLUTION step 2: check the batch (Batch, RecordBatchTooLarge), assign offsets from the log end, roll if due, append, flush if due
+        // ko: 배치를 확인(Batch, RecordBatchTooLarge)하고 로그 끝부터 오프셋을 부여하고, 필요하면 롤링, 추가, 필요하면 플러시하기
         let header = BatchHeader::parse(batch)?;
         verify_crc(batch)?;
         if batch.len() as u64 > self.config.segment_bytes {
@@ -226,7 +228,8 @@ impl Log {
     /// Whole batches from the one holding `offset`, up to `max_bytes` (at least one batch).
     /// `None` at the log end offset (nothing new yet); an error outside the log's range.
     pub fn read(&self, offset: i64, max_bytes: usize) -> Result<Option<Vec<u8>>> {
-        // BEGIN SOLUTION step 2: check the range, then read from the segment holding the offset, or the next ones
+        // BEGIN SOLUTION step 2: check the range (OffsetOutOfRange), then read from the segment holding the offset, or the next ones
+        // ko: 범위를 확인(OffsetOutOfRange)한 뒤 오프셋이 든 세그먼트나 그다음 세그먼트들에서 읽기
         let end = self.log_end_offset();
         if offset < self.log_start_offset || offset > end {
             return Err(Error::OffsetOutOfRange {
@@ -264,6 +267,7 @@ impl Log {
     /// offset to the first segment left. Returns how many segments were deleted.
     pub fn apply_retention(&mut self, now_ms: i64) -> Result<usize> {
         // BEGIN SOLUTION step 4: count expired segments by age, then by size among the rest, delete them, move the start offset
+        // ko: 기간으로, 그다음 남은 것 중 크기로 만료된 세그먼트를 세어 지우고 시작 오프셋을 옮기기
         let infos = self.segments();
         let by_age = expired_by_age(&infos, self.config.retention_ms, now_ms);
         let by_size = expired_by_size(&infos[by_age..], self.config.retention_bytes);
@@ -290,6 +294,7 @@ impl Log {
     /// recovery point to the log end offset: everything appended so far survives a crash.
     pub fn flush(&mut self) -> Result<()> {
         // BEGIN SOLUTION step 5: fsync the segments from the one holding the recovery point on, then advance it
+        // ko: 복구 지점이 든 세그먼트부터 fsync하고 복구 지점을 옮기기
         let end = self.log_end_offset();
         let from = self
             .segments

@@ -21,6 +21,7 @@ pub struct SegmentInfo {
 /// least `retention_bytes` without it. −1 means no limit. The last (active) segment stays.
 pub fn expired_by_size(segments: &[SegmentInfo], retention_bytes: i64) -> usize {
     // BEGIN SOLUTION step 4: from the oldest, drop segments while the excess over the limit still covers them
+    // ko: 가장 오래된 것부터, 한도를 넘는 양이 아직 덮는 동안 세그먼트를 지우기
     if retention_bytes < 0 {
         return 0;
     }
@@ -44,6 +45,7 @@ pub fn expired_by_size(segments: &[SegmentInfo], retention_bytes: i64) -> usize 
 /// `now_ms − retention_ms`. −1 means no limit. The last (active) segment stays.
 pub fn expired_by_age(segments: &[SegmentInfo], retention_ms: i64, now_ms: i64) -> usize {
     // BEGIN SOLUTION step 4: from the oldest, drop segments whose newest record is older than the limit
+    // ko: 가장 오래된 것부터, 가장 새 레코드도 한도보다 오래된 세그먼트를 지우기
     if retention_ms < 0 {
         return 0;
     }

@@ -45,6 +45,7 @@ pub fn roll_reason(
     config: &LogConfig,
 ) -> Option<RollReason> {
     // BEGIN SOLUTION step 1: roll a non-empty segment when the batch would not fit, when it is old enough, or when offsets overflow 4 bytes
+    // ko: 비어 있지 않은 세그먼트는 배치가 들어가지 않거나, 충분히 오래됐거나, 오프셋이 4바이트를 넘칠 때 롤링하기
     if active.size == 0 {
         return None;
     }
@@ -68,6 +69,7 @@ pub fn roll_reason(
 /// `log.flush.interval.messages`: fsync once this many messages are unflushed.
 pub fn flush_due(unflushed_messages: u64, config: &LogConfig) -> bool {
     // BEGIN SOLUTION step 1: flush once the unflushed count reaches the configured interval
+    // ko: 플러시하지 않은 개수가 설정한 간격에 이르면 플러시하기
     unflushed_messages >= config.flush_interval_messages
     // END SOLUTION
 }

@@ -47,6 +47,7 @@ impl ApiRequest for ApiVersionsRequest {
 
     fn decode(d: &mut Decoder<'_>, version: i16) -> Result<ApiVersionsRequest> {
         // BEGIN SOLUTION step 4: from v3 on, read the two compact strings and the tagged fields
+        // ko: v3부터 압축형 문자열 두 개와 태그 필드를 읽기
         let mut request = ApiVersionsRequest::default();
         if version >= 3 {
             request.client_software_name = Some(d.string(true)?);
@@ -84,7 +85,8 @@ impl ApiVersionsResponse {
 
 impl ApiResponse for ApiVersionsResponse {
     fn encode(&self, e: &mut Encoder, version: i16) {
-        // BEGIN SOLUTION step 4: error code, the ranges (compact with tags from v3), throttle time from v1, tags from v3
+        // BEGIN SOLUTION step 4: error code, the ranges (compact with tags from v3), throttle time from v1, tags from v3; UNSUPPORTED_VERSION goes out as v0
+        // ko: 오류 코드, 버전 범위(v3부터 압축형과 태그), v1부터 throttle time, v3부터 태그. UNSUPPORTED_VERSION 응답은 v0으로 나감
         let flexible = version >= 3;
         e.i16(self.error_code.code());
         e.array_len(Some(self.api_keys.len()), flexible);

@@ -99,6 +99,7 @@ impl ApiRequest for FetchRequest {
 
     fn decode(d: &mut Decoder<'_>, version: i16) -> Result<FetchRequest> {
         // BEGIN SOLUTION step 7: the fixed fields, the session fields from v7, topics of partitions, forgotten topics from v7, rack id from v11
+        // ko: 고정 필드, v7부터 세션 필드, 토픽별 파티션, v7부터 forgotten topics, v11부터 rack id를 읽기
         let replica_id = d.i32()?;
         let max_wait_ms = d.i32()?;
         let min_bytes = d.i32()?;
@@ -157,7 +158,8 @@ impl ApiRequest for FetchRequest {
 
 impl ApiResponse for FetchResponse {
     fn encode(&self, e: &mut Encoder, version: i16) {
-        // BEGIN SOLUTION step 7: throttle time, error and session from v7, then topics of partitions with offsets and records
+        // BEGIN SOLUTION step 7: throttle time, error and session from v7, then topics of partitions; a partition with an error gets empty records, not null
+        // ko: throttle time, v7부터 오류와 세션, 그다음 토픽별 파티션. 오류가 난 파티션의 레코드는 null이 아니라 빈 값
         e.i32(self.throttle_time_ms);
         if version >= 7 {
             e.i16(self.error_code.code());

@@ -28,6 +28,7 @@ impl RequestHeader {
     /// Reads a request header: v2 if `apis` says this key and version are flexible, else v1.
     pub fn decode(d: &mut Decoder<'_>, apis: &ApiRegistry) -> Result<RequestHeader> {
         // BEGIN SOLUTION step 3: read key, version and correlation id, the classic client id, then tagged fields if flexible
+        // ko: 키, 버전, 상관 ID, 고전형 client id를 읽고 flexible이면 태그 필드를 읽기
         let api_key = d.i16()?;
         let api_version = d.i16()?;
         let correlation_id = d.i32()?;
@@ -57,6 +58,7 @@ impl RequestHeader {
     /// always v0 for ApiVersions.
     pub fn encode_response_header(&self, e: &mut Encoder, apis: &ApiRegistry) {
         // BEGIN SOLUTION step 3: write the correlation id, then empty tagged fields unless v0 applies
+        // ko: 상관 ID를 쓰고, v0 규칙이 적용되지 않으면 빈 태그 필드를 쓰기
         e.i32(self.correlation_id);
         let api_versions = self.api_key == crate::api_versions::SPEC.key;
         if !api_versions && apis.is_flexible(self.api_key, self.api_version) {

@@ -41,6 +41,7 @@ impl ApiRequest for InitProducerIdRequest {
 
     fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<InitProducerIdRequest> {
         // BEGIN SOLUTION step 6: the transactional id and the transaction timeout
+        // ko: transactional id와 트랜잭션 타임아웃을 읽기
         Ok(InitProducerIdRequest {
             transactional_id: d.nullable_string(false)?,
             transaction_timeout_ms: d.i32()?,
@@ -52,6 +53,7 @@ impl ApiRequest for InitProducerIdRequest {
 impl ApiResponse for InitProducerIdResponse {
     fn encode(&self, e: &mut Encoder, _version: i16) {
         // BEGIN SOLUTION step 6: throttle time, error code, producer id and epoch
+        // ko: throttle time, 오류 코드, 프로듀서 ID와 에포크를 쓰기
         e.i32(self.throttle_time_ms);
         e.i16(self.error_code.code());
         e.i64(self.producer_id);

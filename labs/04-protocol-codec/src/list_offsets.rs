@@ -78,6 +78,7 @@ impl ApiRequest for ListOffsetsRequest {
 
     fn decode(d: &mut Decoder<'_>, version: i16) -> Result<ListOffsetsRequest> {
         // BEGIN SOLUTION step 8: replica id, isolation level from v2, topics of partitions with the epoch from v4 and the timestamp
+        // ko: replica id, v2부터 isolation level, 토픽별 파티션(v4부터 에포크)과 타임스탬프를 읽기
         let replica_id = d.i32()?;
         let isolation_level = if version >= 2 { d.i8()? } else { 0 };
         let topics = read_array(d, |d| {
@@ -106,6 +107,7 @@ impl ApiRequest for ListOffsetsRequest {
 impl ApiResponse for ListOffsetsResponse {
     fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 8: throttle time from v2, then topics of partitions with timestamp, offset and the epoch from v4
+        // ko: v2부터 throttle time, 그다음 토픽별 파티션의 타임스탬프, 오프셋, v4부터 에포크를 쓰기
         if version >= 2 {
             e.i32(self.throttle_time_ms);
         }

@@ -89,6 +89,7 @@ impl ApiRequest for MetadataRequest {
 
     fn decode(d: &mut Decoder<'_>, version: i16) -> Result<MetadataRequest> {
         // BEGIN SOLUTION step 5: read the topic names (v0 empty and v1+ null both mean all), then the version-gated flags and tags
+        // ko: 토픽 이름들(v0의 빈 배열과 v1 이상의 null은 모두 전체)을 읽고, 버전별 플래그와 태그를 읽기
         let flexible = version >= 9;
         let topics = match d.array_len(flexible)? {
             None => None,
@@ -134,6 +135,7 @@ fn int32_array(e: &mut Encoder, values: &[i32], flexible: bool) {
 impl ApiResponse for MetadataResponse {
     fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 5: write every field the version has, in order, compact with tags from v9
+        // ko: 그 버전에 있는 필드를 모두 순서대로 쓰기. v9부터는 압축형과 태그
         let flexible = version >= 9;
         if version >= 3 {
             e.i32(self.throttle_time_ms);

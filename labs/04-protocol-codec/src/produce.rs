@@ -80,6 +80,7 @@ impl ApiRequest for ProduceRequest {
 
     fn decode(d: &mut Decoder<'_>, _version: i16) -> Result<ProduceRequest> {
         // BEGIN SOLUTION step 6: transactional id, acks, timeout, then topics of partitions of raw records
+        // ko: transactional id, acks, timeout, 그다음 토픽별 파티션과 그 레코드 바이트를 읽기
         let transactional_id = d.nullable_string(false)?;
         let acks = d.i16()?;
         let timeout_ms = d.i32()?;
@@ -105,6 +106,7 @@ impl ApiRequest for ProduceRequest {
 impl ApiResponse for ProduceResponse {
     fn encode(&self, e: &mut Encoder, version: i16) {
         // BEGIN SOLUTION step 6: topics of partitions with their offsets and the version-gated fields, then the throttle time
+        // ko: 토픽별 파티션의 오프셋과 버전별 필드, 그다음 throttle time을 쓰기
         e.array_len(Some(self.responses.len()), false);
         for topic in &self.responses {
             e.string(&topic.name, false);

@@ -50,7 +50,8 @@ impl<'a> Decoder<'a> {
 
     /// The next `n` bytes; `what` names them in the error.
     pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
-        // BEGIN SOLUTION step 2: split off n bytes, or report how many were missing
+        // BEGIN SOLUTION step 2: split off n bytes, or report how many were missing (Truncated)
+        // ko: n바이트를 떼어 내거나, 모자란 바이트 수를 알리기(Truncated)
         if self.buf.len() < n {
             return Err(Error::Truncated {
                 what,
@@ -107,7 +108,8 @@ impl<'a> Decoder<'a> {
     /// versions write an int16 (strings) or int32 (bytes, arrays) with −1 for null; flexible
     /// versions an unsigned varint of length + 1, with 0 for null.
     fn length(&mut self, flexible: bool, int32: bool, what: &'static str) -> Result<Option<usize>> {
-        // BEGIN SOLUTION step 2: read the length in the form the version uses and map the null marker to None
+        // BEGIN SOLUTION step 2: read the length in the form the version uses, map the null marker to None; other negatives are NegativeLength
+        // ko: 버전에 맞는 형태로 길이를 읽고 null 표시는 None으로 바꾸기. 그 밖의 음수는 NegativeLength
         let n = if flexible {
             i64::from(self.uvarint()?) - 1
         } else if int32 {
@@ -149,7 +151,8 @@ impl<'a> Decoder<'a> {
     /// left (every element takes at least one byte), so a lying count cannot make us reserve
     /// gigabytes.
     pub fn array_len(&mut self, flexible: bool) -> Result<Option<usize>> {
-        // BEGIN SOLUTION step 2: read the count, and refuse a count the remaining bytes cannot hold
+        // BEGIN SOLUTION step 2: read the count, and refuse a count the remaining bytes cannot hold (Truncated)
+        // ko: 개수를 읽고, 남은 바이트에 다 들어갈 수 없는 개수는 거부하기(Truncated)
         let len = self.length(flexible, true, "array length")?;
         if let Some(n) = len.filter(|n| *n > self.buf.len()) {
             return Err(Error::Truncated {
@@ -166,6 +169,7 @@ impl<'a> Decoder<'a> {
     /// the fields this lab reads are tagged. Returns how many there were.
     pub fn skip_tagged_fields(&mut self) -> Result<usize> {
         // BEGIN SOLUTION step 2: read the count, then for each a tag and a size, and skip that many bytes
+        // ko: 개수를 읽고, 각각 태그와 크기를 읽은 뒤 그만큼 건너뛰기
         let count = self.uvarint()? as usize;
         for _ in 0..count {
             let _tag = self.uvarint()?;
@@ -227,6 +231,7 @@ impl Encoder {
     /// A nullable string in the classic or the compact form.
     pub fn nullable_string(&mut self, v: Option<&str>, flexible: bool) {
         // BEGIN SOLUTION step 2: write -1 or 0 for null, else the length in the right form and the bytes
+        // ko: null이면 -1이나 0, 아니면 알맞은 형태의 길이와 바이트를 쓰기
         match (v, flexible) {
             (None, true) => self.uvarint(0),
             (None, false) => self.i16(-1),
@@ -249,6 +254,7 @@ impl Encoder {
     /// An array's count (`None`: a null array) in the classic or the compact form.
     pub fn array_len(&mut self, len: Option<usize>, flexible: bool) {
         // BEGIN SOLUTION step 2: write -1 or 0 for null, else the count, plus one when compact
+        // ko: null이면 -1이나 0, 아니면 개수(압축형이면 1을 더해)를 쓰기
         match (len, flexible) {
             (None, true) => self.uvarint(0),
             (None, false) => self.i32(-1),

@@ -53,6 +53,7 @@ impl<S: AsyncRead + Unpin> Connection<S> {
     /// a read error, or a close in the middle of a frame.
     pub async fn read_frame(&mut self) -> Result<Option<Vec<u8>>> {
         // BEGIN SOLUTION step 6: return the first whole frame in the buffer, or read more until there is one; None when the client closes between frames
+        // ko: 버퍼의 첫 완전한 프레임을 돌려주거나, 그런 프레임이 생길 때까지 더 읽기. 프레임 사이에서 닫히면 None
         loop {
             if let Some(n) = frame::check(&self.buf, self.max_frame)? {
                 let mut whole = self.buf.split_to(n);

@@ -61,6 +61,7 @@ impl LogManager {
         now_ms: i64,
     ) -> Result<LogManager> {
         // BEGIN SOLUTION step 1: create log.dirs, open every topic-partition folder as a Log, and check the partitions have no gaps
+        // ko: log.dirs를 만들고, 토픽-파티션 폴더마다 Log로 열고, 파티션 번호에 빈틈이 없는지 확인하기
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             op: "create",
             path: dir.display().to_string(),

@@ -81,6 +81,7 @@ pub async fn serve(
 ) -> Result<()> {
     loop {
         // BEGIN SOLUTION step 6: answer every whole frame in the buffer in order, then read more; stop on a bad frame or when the client closes
+        // ko: 버퍼에 있는 완전한 프레임마다 차례로 답하고 더 읽기. 잘못된 프레임이거나 클라이언트가 닫으면 멈추기
         let frame = tokio::select! {
             frame = connection.read_frame() => frame,
             _ = stop.cancelled() => return Ok(()),

@@ -25,7 +25,8 @@ impl Broker {
     /// (`MemoryRecords.EMPTY`), never a null one: see lab 04's `FetchPartitionResponse`.
     pub fn fetch(&self, request: &FetchRequest) -> (FetchResponse, usize) {
         let reader = Reader::from_replica_id(request.replica_id);
-        // BEGIN SOLUTION step 4: read each partition from its fetch offset within the byte limits, with the right error codes
+        // BEGIN SOLUTION step 4: read each partition from its fetch offset within the byte limits: OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION
+        // ko: 파티션마다 fetch 오프셋부터 바이트 한도 안에서 읽기: OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION
         let mut total = 0usize;
         let mut budget = request.max_bytes.max(0) as usize;
         let responses = request
@@ -140,6 +141,7 @@ pub async fn handle(
         shared.appended.notify_waiters();
     }
     // BEGIN SOLUTION step 6: fetch now; while fewer than min_bytes came back and max_wait has not passed, wait for an append and fetch again
+    // ko: 바로 fetch하고, min_bytes보다 적게 왔고 max_wait가 지나지 않았으면 추가를 기다렸다 다시 fetch하기
     let deadline = Instant::now() + Duration::from_millis(f.max_wait_ms.max(0) as u64);
     loop {
         // Ask to be woken *before* looking, so an append between the look and the

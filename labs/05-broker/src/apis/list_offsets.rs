@@ -17,7 +17,8 @@ impl Broker {
     /// end offset), anything else the first offset with a timestamp at or after it (offset −1
     /// if there is none).
     pub fn list_offsets(&self, request: &ListOffsetsRequest) -> ListOffsetsResponse {
-        // BEGIN SOLUTION step 5: answer earliest, latest or by time for each partition
+        // BEGIN SOLUTION step 5: answer earliest, latest or by time for each partition; UNKNOWN_TOPIC_OR_PARTITION for a missing one
+        // ko: 파티션마다 처음, 끝, 또는 시각으로 답하기. 없는 파티션은 UNKNOWN_TOPIC_OR_PARTITION
         let topics = request
             .topics
             .iter()

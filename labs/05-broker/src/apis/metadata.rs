@@ -52,6 +52,7 @@ impl Broker {
     /// `auto.create.topics.enable` is on — how `kcat -P -t new-topic` just works.
     pub fn metadata(&mut self, request: &MetadataRequest, now_ms: i64) -> Result<MetadataResponse> {
         // BEGIN SOLUTION step 2: auto-create the missing requested topics if allowed, then describe this broker and each topic
+        // ko: 허용되면 요청에 있지만 없는 토픽을 자동으로 만들고, 이 브로커와 각 토픽을 설명하기
         let names = match &request.topics {
             None => self.topic_names(),
             Some(names) => names.clone(),

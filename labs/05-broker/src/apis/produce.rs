@@ -34,7 +34,8 @@ impl Broker {
             log_start_offset: -1,
             error_message: None,
         };
-        // BEGIN SOLUTION step 3: find the partition, then append each whole batch in the records, refusing oversized or corrupt ones
+        // BEGIN SOLUTION step 3: find the partition, then append each whole batch: UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE
+        // ko: 파티션을 찾은 뒤 배치를 통째로 하나씩 추가하기: UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE
         let Some(partition) = self.partition_mut(topic, index) else {
             response.error_code = ErrorCode::UnknownTopicOrPartition;
             return response;
