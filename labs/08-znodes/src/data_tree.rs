@@ -204,8 +204,8 @@ impl DataTree {
         zxid: i64,
         time: i64,
     ) -> Result<String, Code> {
-        // BEGIN SOLUTION step 3: check BadArguments, NoNode, NoChildrenForEphemerals, name a sequential node, then NodeExists, InvalidACL; add it, update the parent's counters
-        // ko: BadArguments, NoNode, NoChildrenForEphemerals를 검사하고 순차 노드의 이름을 정한 뒤 NodeExists, InvalidACL. 노드를 더하고 부모의 카운터를 고치세요
+        // BEGIN SOLUTION step 3: check BadArguments, NoNode, NoChildrenForEphemerals, name a sequential node, then NodeExists, InvalidAcl; add it, update the parent's counters
+        // ko: BadArguments, NoNode, NoChildrenForEphemerals를 검사하고 순차 노드의 이름을 정한 뒤 NodeExists, InvalidAcl. 노드를 더하고 부모의 카운터를 고치세요
         let check = if mode.sequential {
             format!("{path}0")
         } else {
@@ -386,7 +386,7 @@ impl DataTree {
     }
 
     /// A session ended: delete its ephemeral nodes (in reverse path order, children first).
-    /// Returns the deleted paths, for the watches they fire (lab 09).
+    /// Returns the deleted paths, for the watches they fire (step 6).
     pub fn kill_session(&mut self, session: i64, zxid: i64) -> Vec<String> {
         // BEGIN SOLUTION step 5: take the session's ephemeral paths and delete each, ignoring its version
         // ko: 세션의 임시 노드 경로를 꺼내 버전과 상관없이 하나씩 지우세요
