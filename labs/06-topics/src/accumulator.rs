@@ -88,6 +88,7 @@ impl RecordAccumulator {
         now_ms: i64,
     ) -> Appended {
         // BEGIN SOLUTION step 7: close the open batch if the record does not fit, open one if needed, add the record, and say whether the batch is now full
+        // ko: 레코드가 들어가지 않으면 열린 배치를 닫고, 필요하면 배치를 열어 레코드를 넣고, 배치가 이제 찼는지 알려 주세요
         let size = record.size_estimate();
         if !self.open.contains_key(topic) {
             self.open.insert(topic.to_string(), BTreeMap::new());
@@ -123,6 +124,7 @@ impl RecordAccumulator {
     /// is full or has lingered `linger.ms` since its first record.
     pub fn ready(&mut self, now_ms: i64) -> Vec<ProducerBatch> {
         // BEGIN SOLUTION step 7: the closed batches in order, then the open ones that are full or old enough
+        // ko: 닫힌 배치를 순서대로, 그다음 찼거나 linger.ms만큼 기다린 열린 배치를 돌려주세요
         let mut ready: Vec<ProducerBatch> = self.closed.drain(..).collect();
         for partitions in self.open.values_mut() {
             let due: Vec<i32> = partitions

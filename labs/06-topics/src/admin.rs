@@ -95,7 +95,8 @@ impl TopicAdmin {
         broker: &Broker,
         topic: &CreatableTopic,
     ) -> std::result::Result<(i32, TopicConfig), (ErrorCode, String)> {
-        // BEGIN SOLUTION step 2: the name, an existing topic, the partition count (−1: num.partitions), the replication factor (−1: 1; one broker), manual assignments, then the configs
+        // BEGIN SOLUTION step 2: Kafka's checks in order: InvalidTopicException, TopicAlreadyExists, InvalidReplicaAssignment, InvalidReplicationFactor, InvalidPartitions, InvalidConfig
+        // ko: 카프카의 순서로 검사하세요: InvalidTopicException, TopicAlreadyExists, InvalidReplicaAssignment, InvalidReplicationFactor, InvalidPartitions, InvalidConfig
         let name = &topic.name;
         if !valid_topic_name(name) {
             return Err((
@@ -209,6 +210,7 @@ impl TopicAdmin {
                     );
                 }
                 // BEGIN SOLUTION step 2: check the topic, create it unless validate_only (logs with its LogConfig, then store the settings), and answer with its effective settings
+                // ko: 토픽을 검사하고, validate_only가 아니면 만든 뒤(토픽의 LogConfig로 로그를 열고 설정을 저장) 실제 설정으로 답하세요
                 let (partitions, config) = match self.check_new_topic(broker, topic) {
                     Ok(checked) => checked,
                     Err((code, message)) => return error_result(name, code, message),
@@ -298,7 +300,8 @@ impl TopicAdmin {
                     error_code: ErrorCode::None,
                     error_message: None,
                 };
-                // BEGIN SOLUTION step 3: remove the topic from the broker (unknown: error), delete each partition log's files, then its stored settings
+                // BEGIN SOLUTION step 3: remove the topic from the broker (unknown: UnknownTopicOrPartition), delete each partition log's files, then its stored settings
+                // ko: 브로커에서 토픽을 빼고(없으면 UnknownTopicOrPartition) 파티션 로그마다 파일을 지운 뒤 저장된 설정을 지우세요
                 let Some(logs) = broker.remove_topic(name) else {
                     result.error_code = ErrorCode::UnknownTopicOrPartition;
                     result.error_message =
@@ -400,6 +403,7 @@ pub fn describe_topic(
         .filter(|k| keys.is_none_or(|keys| keys.iter().any(|name| name == k.name)))
         .map(|k| {
             // BEGIN SOLUTION step 4: pick the value and its source, and list the synonyms when asked
+            // ko: 값과 그 출처를 고르고, 요청이 있으면 동의어를 나열하세요
             let (broker_value, default) = broker_value(k.name, &log, max);
             let own = config.overrides.get(k.name).cloned();
             let broker_source = if broker_value == default {

@@ -15,6 +15,7 @@ pub struct Position {
 /// past it if so — or past a control record without handing it out.
 pub fn next_position(position: &mut Position, offset: i64, control: bool) -> bool {
     // BEGIN SOLUTION step 8: skip records before the position; step over control records; hand out the rest and advance
+    // ko: 위치 앞의 레코드는 건너뛰고, 컨트롤 레코드는 넘어가고, 나머지는 내주면서 위치를 옮기세요
     if offset < position.next {
         return false;
     }

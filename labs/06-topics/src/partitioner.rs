@@ -12,6 +12,7 @@
 /// `org.apache.kafka.common.utils.Utils.murmur2` computes it.
 pub fn murmur2(data: &[u8]) -> i32 {
     // BEGIN SOLUTION step 5: MurmurHash2 with Java's wrapping int arithmetic and unsigned shifts
+    // ko: 자바처럼 감싸 도는 int 연산과 부호 없는 시프트로 MurmurHash2를 계산하세요
     const SEED: u32 = 0x9747_b28c;
     const M: u32 = 0x5bd1_e995;
     const R: u32 = 24;
@@ -49,6 +50,7 @@ pub fn murmur2(data: &[u8]) -> i32 {
 /// The partition of a keyed record: Kafka's `BuiltInPartitioner.partitionForKey`.
 pub fn partition_for_key(key: &[u8], partitions: i32) -> i32 {
     // BEGIN SOLUTION step 5: make the hash positive with & 0x7fffffff, then take it modulo the partition count
+    // ko: & 0x7fffffff로 해시를 양수로 만든 뒤 파티션 수로 나눈 나머지를 구하세요
     (murmur2(key) & 0x7fff_ffff) % partitions
     // END SOLUTION
 }
@@ -73,6 +75,7 @@ impl StickyPartitioner {
     /// The partition for the next keyless record of `topic` (which has `partitions`).
     pub fn partition(&mut self, topic: &str, partitions: i32) -> i32 {
         // BEGIN SOLUTION step 6: keep the topic's current partition if it still exists; otherwise pick one at random
+        // ko: 토픽의 현재 파티션이 아직 있으면 그대로 쓰고, 없으면 무작위로 하나 고르세요
         match self.current.get(topic) {
             Some(&p) if p < partitions => p,
             _ => {
@@ -88,6 +91,7 @@ impl StickyPartitioner {
     /// another partition — a different one whenever there are two or more.
     pub fn on_new_batch(&mut self, topic: &str, partition: i32, partitions: i32) {
         // BEGIN SOLUTION step 6: only if the topic is still on `partition`, pick another at random, never the same one when there is a choice
+        // ko: 토픽이 아직 `partition`에 있을 때만 무작위로 다른 파티션을 고르세요. 고를 수 있으면 같은 파티션은 안 됩니다
         if self.current.get(topic) != Some(&partition) {
             return;
         }

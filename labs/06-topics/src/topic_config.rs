@@ -106,7 +106,8 @@ impl TopicConfig {
     /// override". Unknown keys, values that do not parse, values out of range and
     /// `cleanup.policy=compact` (this broker does not compact) are refused, naming the key.
     pub fn from_request(configs: &[(String, Option<String>)]) -> Result<TopicConfig> {
-        // BEGIN SOLUTION step 1: check each key is settable and each value parses within its range, then keep it
+        // BEGIN SOLUTION step 1: check each key is settable and each value parses within its range (else Error::InvalidTopicConfig naming the key), then keep it
+        // ko: 키마다 설정할 수 있는지, 값마다 범위 안의 숫자인지 확인하고(아니면 키를 밝힌 Error::InvalidTopicConfig) 보관하세요
         let mut overrides = BTreeMap::new();
         for (key, value) in configs {
             let Some(value) = value else { continue };
@@ -152,6 +153,7 @@ impl TopicConfig {
     /// The log settings of this topic: the broker's, with this topic's overrides applied.
     pub fn log_config(&self, broker: &LogConfig) -> LogConfig {
         // BEGIN SOLUTION step 1: start from the broker's LogConfig and replace each overridden field
+        // ko: 브로커의 LogConfig에서 시작해 토픽이 덮어쓴 필드마다 값을 바꾸세요
         let mut config = broker.clone();
         let get = |key: &str| self.overrides.get(key).and_then(|v| v.parse::<i64>().ok());
         if let Some(v) = get("retention.ms") {

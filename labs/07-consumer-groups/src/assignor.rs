@@ -22,6 +22,7 @@ pub fn range_assign(
         .map(|m| (m.clone(), BTreeMap::new()))
         .collect();
     // BEGIN SOLUTION step 7: for each topic, its subscribers in member-id order; n / m each, the first n % m one more, in consecutive ranges
+    // ko: 토픽마다 구독자를 멤버 ID 순서로 놓고 n / m개씩, 앞의 n % m명은 하나 더, 이어지는 범위로 나누세요
     for (topic, &count) in partitions {
         let members: Vec<&String> = subscriptions
             .iter()

@@ -168,7 +168,8 @@ impl GroupCoordinator {
         {
             return reply(ErrorCode::InvalidSessionTimeout);
         }
-        // BEGIN SOLUTION step 1: check the protocol and the member, give new members an id (MEMBER_ID_REQUIRED from v4), add or update the member and start or join a rebalance
+        // BEGIN SOLUTION step 1: new members get an id (MemberIdRequired from v4); check protocol and member (InconsistentGroupProtocol, UnknownMemberId); add it and rebalance
+        // ko: 새 멤버에게 ID를 주고(v4부터 MemberIdRequired), 프로토콜과 멤버를 검사한 뒤(InconsistentGroupProtocol, UnknownMemberId) 멤버를 넣고 리밸런스하세요
         let new_member = request.member_id.is_empty();
         let member_id_if_required = (new_member && request.require_known_member_id)
             .then(|| self.new_member_id(&request.client_id));
@@ -295,7 +296,8 @@ impl GroupCoordinator {
         else {
             return reply(ErrorCode::UnknownMemberId);
         };
-        // BEGIN SOLUTION step 3: check member and generation; while completing the rebalance, hold the request until the leader's assignment arrives, then answer every waiting member
+        // BEGIN SOLUTION step 3: UnknownMemberId, IllegalGeneration, RebalanceInProgress while preparing; while completing, hold syncs until the leader's assignment, then answer all
+        // ko: UnknownMemberId, IllegalGeneration, 준비 중이면 RebalanceInProgress. 완료 중이면 리더의 할당이 올 때까지 sync를 붙잡았다가 모두에게 답하세요
         let Some(member) = group.members.get_mut(member_id) else {
             return reply(ErrorCode::UnknownMemberId);
         };
@@ -350,7 +352,8 @@ impl GroupCoordinator {
         else {
             return ErrorCode::UnknownMemberId;
         };
-        // BEGIN SOLUTION step 4: unknown member, stale generation, then note that it is alive and say whether it must rejoin
+        // BEGIN SOLUTION step 4: UnknownMemberId, then note that it is alive; IllegalGeneration; RebalanceInProgress while preparing, so it rejoins
+        // ko: UnknownMemberId, 그다음 살아 있음을 적고 IllegalGeneration, 준비 중이면 다시 참여하도록 RebalanceInProgress를 답하세요
         let Some(member) = group.members.get_mut(member_id) else {
             return ErrorCode::UnknownMemberId;
         };
@@ -394,6 +397,7 @@ impl GroupCoordinator {
         let config = self.config.clone();
         for group in self.groups.values_mut() {
             // BEGIN SOLUTION step 4: expire silent members (not those waiting in a join or sync), then complete a rebalance that is ready or overdue
+            // ko: 조용한 멤버를 만료시키고(join이나 sync에서 기다리는 멤버는 제외) 준비됐거나 마감이 지난 리밸런스를 완료하세요
             let expired: Vec<String> = group
                 .members
                 .values()
@@ -447,7 +451,8 @@ impl GroupCoordinator {
             .groups
             .get(group_id)
             .filter(|g| g.state != GroupState::Dead);
-        // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; otherwise the member must be known and in the current generation, and the group not waiting for its assignment
+        // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; else UnknownMemberId, IllegalGeneration, or RebalanceInProgress while awaiting the assignment
+        // ko: 비어 있거나 없는 그룹의 단순 커밋은 통과. 그 밖에는 UnknownMemberId, IllegalGeneration, 할당을 기다리는 중이면 RebalanceInProgress
         match group {
             None if generation_id < 0 && member_id.is_empty() => {
                 self.groups
@@ -568,6 +573,7 @@ fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
         return vec![];
     }
     // BEGIN SOLUTION step 2: wait for every member and the initial delay; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
+    // ko: 모든 멤버와 초기 지연을 기다린 뒤 제너레이션을 올리고, 프로토콜과 리더를 정하고, CompletingRebalance(또는 Empty)로 바꿔 기다리는 join에 모두 답하세요
     let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
     let overdue = group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d);
     let delayed = group.initial_delay_until_ms.is_some_and(|d| now_ms < d);

@@ -43,6 +43,7 @@ pub struct OffsetValue {
 /// (over UTF-16 code units) so that a Kafka broker would pick the same partition.
 pub fn partition_for_group(group: &str, partitions: i32) -> i32 {
     // BEGIN SOLUTION step 6: Java's hashCode (h = 31 * h + c over UTF-16 units, wrapping), Kafka's abs, then modulo
+    // ko: 자바의 hashCode(UTF-16 단위마다 h = 31 * h + c, 감싸 도는 연산), 카프카의 abs, 그다음 나머지를 구하세요
     let hash = group
         .encode_utf16()
         .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
@@ -55,6 +56,7 @@ pub fn partition_for_group(group: &str, partitions: i32) -> i32 {
 /// The record key of a committed offset.
 pub fn encode_key(key: &OffsetKey) -> Vec<u8> {
     // BEGIN SOLUTION step 6: version 1, then group, topic and partition
+    // ko: 버전 1, 그다음 그룹, 토픽, 파티션을 쓰세요
     let mut e = Encoder::new();
     e.i16(1);
     e.string(&key.group, false);
@@ -67,6 +69,7 @@ pub fn encode_key(key: &OffsetKey) -> Vec<u8> {
 /// The record value of a committed offset.
 pub fn encode_value(value: &OffsetValue) -> Vec<u8> {
     // BEGIN SOLUTION step 6: version 3, then offset, leader epoch, metadata and commit time
+    // ko: 버전 3, 그다음 오프셋, 리더 에포크, 메타데이터, 커밋 시각을 쓰세요
     let mut e = Encoder::new();
     e.i16(3);
     e.i64(value.offset);
@@ -81,7 +84,8 @@ pub fn encode_value(value: &OffsetValue) -> Vec<u8> {
 /// metadata key (version 2), an error for anything else.
 pub fn decode_key(bytes: &[u8], at: i64) -> Result<Option<OffsetKey>> {
     let bad = |reason: String| Error::OffsetRecord { offset: at, reason };
-    // BEGIN SOLUTION step 6: read the version; 0 and 1 are offset keys, 2 is group metadata
+    // BEGIN SOLUTION step 6: read the version; 0 and 1 are offset keys, 2 is group metadata, any other is Error::OffsetRecord
+    // ko: 버전을 읽으세요. 0과 1은 오프셋 키, 2는 그룹 메타데이터, 그 밖에는 Error::OffsetRecord입니다
     let mut d = Decoder::new(bytes);
     let version = d.i16().map_err(|e| bad(e.to_string()))?;
     match version {
@@ -106,7 +110,8 @@ pub fn decode_key(bytes: &[u8], at: i64) -> Result<Option<OffsetKey>> {
 /// drops the expire time).
 pub fn decode_value(bytes: &[u8], at: i64) -> Result<OffsetValue> {
     let bad = |reason: String| Error::OffsetRecord { offset: at, reason };
-    // BEGIN SOLUTION step 6: read each version's fields in order
+    // BEGIN SOLUTION step 6: read each version's fields in order; a record cut short is Error::OffsetRecord
+    // ko: 버전마다 필드를 순서대로 읽으세요. 잘린 레코드는 Error::OffsetRecord입니다
     let mut d = Decoder::new(bytes);
     let read =
         |d: &mut Decoder<'_>| -> std::result::Result<OffsetValue, lab04_protocol_codec::Error> {
@@ -140,6 +145,7 @@ impl OffsetStore {
     /// Applies one record of the topic: a value sets the key, a tombstone (no value) deletes it.
     pub fn apply(&mut self, key: OffsetKey, value: Option<OffsetValue>) {
         // BEGIN SOLUTION step 6: the last record per key wins; a tombstone removes the key
+        // ko: 키마다 마지막 레코드가 이기고, 툼스톤은 키를 지웁니다
         match value {
             Some(v) => {
                 self.offsets.insert(key, v);

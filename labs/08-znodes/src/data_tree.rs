@@ -73,7 +73,8 @@ pub struct DataTree {
 /// ZooKeeper's path rules (`PathUtils.validatePath`): absolute, no empty, `.` or `..`
 /// segments, no trailing slash (but the root), no null character.
 pub fn validate_path(path: &str) -> Result<(), Code> {
-    // BEGIN SOLUTION step 2: a leading slash, no trailing slash but the root, no empty or relative segments, no NUL
+    // BEGIN SOLUTION step 2: a leading slash, no trailing slash but the root, no empty or relative segments, no NUL; else BadArguments
+    // ko: 맨 앞에 슬래시, 루트가 아니면 끝에 슬래시 없음, 빈 조각이나 상대 조각 없음, NUL 없음. 아니면 BadArguments
     if !path.starts_with('/') {
         return Err(Code::BadArguments);
     }
@@ -203,7 +204,8 @@ impl DataTree {
         zxid: i64,
         time: i64,
     ) -> Result<String, Code> {
-        // BEGIN SOLUTION step 3: validate (a sequential path may end in `/`), check the parent (exists, not ephemeral), name a sequential node, refuse an existing one or an empty ACL, then add it and update the parent's cversion, pzxid and numChildren
+        // BEGIN SOLUTION step 3: check BadArguments, NoNode, NoChildrenForEphemerals, name a sequential node, then NodeExists, InvalidAcl; add it, update the parent's counters
+        // ko: BadArguments, NoNode, NoChildrenForEphemerals를 검사하고 순차 노드의 이름을 정한 뒤 NodeExists, InvalidAcl. 노드를 더하고 부모의 카운터를 고치세요
         let check = if mode.sequential {
             format!("{path}0")
         } else {
@@ -268,7 +270,8 @@ impl DataTree {
 
     /// delete: the node must exist, match `version` (−1: any) and have no children.
     pub fn delete(&mut self, path: &str, version: i32, zxid: i64) -> Result<(), Code> {
-        // BEGIN SOLUTION step 4: validate; not the root or /zookeeper; exists; version; no children; then remove it and update the parent
+        // BEGIN SOLUTION step 4: BadArguments (also for / and /zookeeper), NoNode, BadVersion, NotEmpty; then remove it and update the parent
+        // ko: BadArguments(/와 /zookeeper도), NoNode, BadVersion, NotEmpty를 검사한 뒤 노드를 지우고 부모를 고치세요
         validate_path(path)?;
         if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
             return Err(Code::BadArguments);
@@ -311,7 +314,8 @@ impl DataTree {
         zxid: i64,
         time: i64,
     ) -> Result<Stat, Code> {
-        // BEGIN SOLUTION step 4: validate; exists; version; then data, mzxid, mtime, version + 1, dataLength
+        // BEGIN SOLUTION step 4: BadArguments, NoNode, BadVersion; then data, mzxid, mtime, version + 1, dataLength
+        // ko: BadArguments, NoNode, BadVersion을 검사한 뒤 data, mzxid, mtime, version + 1, dataLength를 바꾸세요
         validate_path(path)?;
         let node = self.nodes.get_mut(path).ok_or(Code::NoNode)?;
         if version != -1 && node.stat.version != version {
@@ -382,9 +386,10 @@ impl DataTree {
     }
 
     /// A session ended: delete its ephemeral nodes (in reverse path order, children first).
-    /// Returns the deleted paths, for the watches they fire (lab 09).
+    /// Returns the deleted paths, for the watches they fire (step 6).
     pub fn kill_session(&mut self, session: i64, zxid: i64) -> Vec<String> {
         // BEGIN SOLUTION step 5: take the session's ephemeral paths and delete each, ignoring its version
+        // ko: 세션의 임시 노드 경로를 꺼내 버전과 상관없이 하나씩 지우세요
         let paths: Vec<String> = self.ephemerals(session).into_iter().rev().collect();
         let mut deleted = Vec::new();
         for path in paths {

@@ -28,7 +28,8 @@ impl<'a> InputArchive<'a> {
     }
 
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
-        // BEGIN SOLUTION step 1: split off n bytes, or say which value was cut short
+        // BEGIN SOLUTION step 1: split off n bytes, or Error::Truncated saying which value was cut short
+        // ko: n바이트를 떼어 내세요. 모자라면 어느 값이 잘렸는지 밝힌 Error::Truncated입니다
         if self.buf.len() < n {
             return Err(Error::Truncated {
                 what,
@@ -60,7 +61,8 @@ impl<'a> InputArchive<'a> {
 
     /// A buffer; `None` for length −1.
     pub fn read_buffer(&mut self) -> Result<Option<Vec<u8>>> {
-        // BEGIN SOLUTION step 1: an int length, −1 for null, then that many bytes
+        // BEGIN SOLUTION step 1: an int length, −1 for null (another negative length is Error::BadLength), then that many bytes
+        // ko: int 길이를 읽고 −1이면 null(다른 음수 길이는 Error::BadLength), 그다음 그만큼의 바이트를 읽으세요
         let len = self.read_int()?;
         if len == -1 {
             return Ok(None);
@@ -135,6 +137,7 @@ impl OutputArchive {
 
     pub fn write_buffer(&mut self, v: Option<&[u8]>) {
         // BEGIN SOLUTION step 1: −1 for null, else the length and the bytes
+        // ko: null이면 −1, 아니면 길이와 바이트를 쓰세요
         match v {
             None => self.write_int(-1),
             Some(b) => {

@@ -7,7 +7,7 @@
 //! request:  RequestHeader   xid int | type int, then the operation's record
 //! reply:    ReplyHeader     xid int | zxid long | err int, then the result's record if err = 0
 //! ```
-//! Special xids: −2 ping, −1 a watch notification (lab 09), −8 setWatches.
+//! Special xids: −2 ping, −1 a watch notification (step 6), −8 setWatches.
 
 use crate::error::{Error, Result};
 use crate::jute::{InputArchive, OutputArchive};

@@ -63,6 +63,7 @@ impl WatchManager {
     pub fn trigger(&mut self, change: &Change) -> Vec<(i64, EventType, String)> {
         let mut events: Vec<(i64, EventType, String)> = Vec::new();
         // BEGIN SOLUTION step 6: pick the event type, take (remove) the data and child watches it fires on the path, then the parent's child watches for a create or delete
+        // ko: 이벤트 종류를 정하고, 그 경로에서 울리는 데이터 와치와 자식 와치를 꺼낸(지운) 뒤, create나 delete면 부모의 자식 와치도 꺼내세요
         let mut fire =
             |watches: &mut BTreeMap<String, BTreeSet<i64>>, path: &str, kind: EventType| {
                 if let Some(sessions) = watches.remove(path) {

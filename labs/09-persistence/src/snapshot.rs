@@ -58,7 +58,8 @@ pub struct Snapshot {
 
 /// Reads a snapshot, checking its magic and checksum first.
 pub fn decode(bytes: &[u8]) -> std::result::Result<Snapshot, String> {
-    // BEGIN SOLUTION step 3: check length, magic and the trailing CRC-32C; then read zxid, sessions and nodes
+    // BEGIN SOLUTION step 3: check length, magic and the trailing CRC-32C (a mismatch is an Err saying checksum); then read zxid, sessions and nodes
+    // ko: 길이, 매직, 끝의 CRC-32C를 확인하고(다르면 checksum이라고 말하는 Err) zxid, 세션, 노드를 읽으세요
     if bytes.len() < 4 + 4 + 8 + 4 || &bytes[..4] != MAGIC {
         return Err("not a snapshot (no ZKSN magic)".into());
     }

@@ -106,6 +106,7 @@ pub fn recover(config: &ZooConfig, now_ms: i64) -> Result<(ZkServer, FileJournal
     );
     let replayed: usize = {
         // BEGIN SOLUTION step 4: restore the newest valid snapshot, replay the logged transactions after its zxid, restart the session clocks; count the replayed ones
+        // ko: 가장 최근의 온전한 스냅샷을 되살리고, 그 zxid 뒤의 로그 트랜잭션을 재생하고, 세션 시계를 다시 시작한 뒤 재생한 수를 돌려주세요
         let mut from = 0;
         if let Some(snap) = snapshot::newest_valid(&snap_dir)? {
             from = snap.zxid;

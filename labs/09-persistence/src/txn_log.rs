@@ -96,6 +96,7 @@ pub fn decode(payload: &[u8]) -> lab08_znodes::Result<LoggedTxn> {
 /// One record as it goes on disk: length, checksum, payload.
 pub fn frame(payload: &[u8]) -> Vec<u8> {
     // BEGIN SOLUTION step 1: the payload's length and its CRC-32C, both big-endian u32, then the payload
+    // ko: 페이로드의 길이와 CRC-32C를 둘 다 빅엔디언 u32로 쓰고, 그다음 페이로드를 쓰세요
     let mut out = Vec::with_capacity(8 + payload.len());
     out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
     out.extend_from_slice(&crc32c::crc32c(payload).to_be_bytes());
@@ -124,7 +125,8 @@ pub fn all_zeros(bytes: &[u8]) -> bool {
 /// Reads the records of a log file's bytes, stopping at the first one that is cut short or
 /// whose checksum or contents are wrong.
 pub fn read_records(bytes: &[u8]) -> ReadLog {
-    // BEGIN SOLUTION step 2: walk the records; stop at a short header, a length past the end, a CRC mismatch or an undecodable payload
+    // BEGIN SOLUTION step 2: walk the records; stop at a short header, a length past the end, a CRC mismatch (torn says checksum) or an undecodable payload
+    // ko: 레코드를 따라가다가 짧은 헤더, 끝을 넘는 길이, CRC 불일치(torn에 checksum이라고 적기), 해석할 수 없는 페이로드에서 멈추세요
     let mut txns = Vec::new();
     let mut at = 0usize;
     let torn = loop {

@@ -343,6 +343,7 @@ impl Sender {
             }
         };
         // BEGIN SOLUTION step 9: choose the partition (the record's own, else by key or sticky), append to the accumulator, and move the sticky partition on when a keyless record filled its batch
+        // ko: 파티션을 고르고(레코드가 정한 것, 없으면 키나 스티키로) 어큐뮬레이터에 넣은 뒤, 키 없는 레코드가 배치를 채웠으면 스티키 파티션을 옮기세요
         let partition = match record.partition {
             Some(p) => p,
             None => partitioner::choose(
