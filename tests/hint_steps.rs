@@ -170,7 +170,6 @@ fn labs_with_per_step_hints_have_them_for_every_step() {
 
 /// Once every lab is converted, this one holds too: un-ignore it then.
 #[test]
-#[ignore = "enable when every lab's hints are per step"]
 fn every_lab_has_per_step_hints() {
     for lab in real_manifest().available() {
         assert!(
