@@ -297,10 +297,7 @@ pub fn check_lab(
             elapsed: start.elapsed(),
         });
     }
-    say(&format!(
-        "    lab {n:02}: built in {:.0?}",
-        start.elapsed()
-    ));
+    say(&format!("    lab {n:02}: built in {:.0?}", start.elapsed()));
     let cwd = dir.join("labs").join(path);
     let mut binaries: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for exe in &built.executables {

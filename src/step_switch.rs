@@ -62,10 +62,7 @@ pub fn to_switched(source: &str, lab: u32) -> Result<String, RegionError> {
         }
         let marker = lines[begin];
         let indent = &marker[..marker.len() - marker.trim_start().len()];
-        out.push_str(&format!(
-            "{indent}if {} {{\n",
-            condition(lab, region.step)
-        ));
+        out.push_str(&format!("{indent}if {} {{\n", condition(lab, region.step)));
         for line in &lines[begin + 1..end] {
             out.push_str(line);
             out.push('\n');

@@ -25,7 +25,11 @@ fn each_region_is_an_if_whose_else_is_the_skeleton() {
     let out = to_switched(SOURCE, 7).unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "pub fn zigzag_encode(n: i64) -> u64 {");
-    assert!(lines[1].starts_with("    if ({ static SOLVED"), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("    if ({ static SOLVED"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].contains("KAFKALAB_SOLVED_STEPS_LAB_07"));
     assert!(lines[1].ends_with(">= 1 {"), "{}", lines[1]);
     assert_eq!(lines[2], "    ((n << 1) ^ (n >> 63)) as u64");
