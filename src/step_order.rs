@@ -367,10 +367,10 @@ pub fn check_lab(
                 ok += 1;
             }
         }
-        let label = if solved == last {
-            "reference (every step solved)".to_string()
-        } else {
-            format!("steps ≤ {solved} solved, step {} a skeleton", solved + 1)
+        let label = match solved {
+            s if s == last => "reference, every step solved".to_string(),
+            0 => "no step solved, step 1 a skeleton".to_string(),
+            s => format!("steps ≤ {s} solved, step {} a skeleton", s + 1),
         };
         say(&format!(
             "    lab {n:02}: {label}: {ok} as expected, {bad} not ({:.1?})",
