@@ -5,7 +5,8 @@ use std::path::Path;
 use crate::error::Error;
 use crate::manifest::Manifest;
 
-pub fn run(root: &Path) -> Result<(), Error> {
+/// `only`: check that one lab alone (`dev verify --lab N`).
+pub fn run(root: &Path, only: Option<u32>) -> Result<(), Error> {
     let manifest = Manifest::load(root)?;
-    crate::verify::verify(root, &manifest, |line| println!("{line}"))
+    crate::verify::verify(root, &manifest, only, |line| println!("{line}"))
 }

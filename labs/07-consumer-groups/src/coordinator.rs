@@ -554,11 +554,17 @@ fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
     if group.state != GroupState::PreparingRebalance {
         return vec![];
     }
-    // BEGIN SOLUTION step 2: wait for every member and the initial delay; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
-    let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
+    // Kafka's InitialDelayedJoin: a starting group waits out group.initial.rebalance.delay.ms
+    // for more members, unless its rebalance is overdue. It is a timer, given like the others;
+    // so a join in step 1 waits without any of step 2's code.
     let overdue = group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d);
     let delayed = group.initial_delay_until_ms.is_some_and(|d| now_ms < d);
-    if !all_joined || (delayed && !overdue) {
+    if delayed && !overdue {
+        return vec![];
+    }
+    // BEGIN SOLUTION step 2: wait for every member; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
+    let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
+    if !all_joined {
         return vec![];
     }
     group.generation_id += 1;

@@ -168,4 +168,39 @@ fn step5_prep_checks_each_write_against_the_outstanding_ones() {
         (data, stat.version, stat.mzxid, server.zxid),
         (b"x".to_vec(), 1, 6, 7)
     );
+    // The session ends through the same chain, and its ephemeral node goes with it.
+    let ephemeral = create("/a/e", 1);
+    let made = prep.prep(
+        &mut server.sessions,
+        Request::Op {
+            session,
+            op: &ephemeral,
+        },
+        3_000,
+    );
+    let Prepped::Txn(t) = made else {
+        panic!("a create is a transaction: {made:?}")
+    };
+    server.commit(&t).unwrap();
+    prep.committed(t.zxid);
+    let close = Op::CloseSession;
+    let closed = prep.prep(
+        &mut server.sessions,
+        Request::Op {
+            session,
+            op: &close,
+        },
+        3_100,
+    );
+    let Prepped::Txn(t) = closed else {
+        panic!("closing a session is a transaction: {closed:?}")
+    };
+    assert_eq!(t.txn, Txn::CloseSession { session });
+    server.commit(&t).unwrap();
+    assert_eq!(
+        server.tree.stat("/a/e"),
+        Err(Code::NoNode),
+        "ephemeral: gone"
+    );
+    assert!(server.tree.stat("/a").is_ok(), "persistent nodes stay");
 }
