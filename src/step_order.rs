@@ -36,20 +36,21 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Writes the switched workbook into `dir`. Files whose text is unchanged are left alone, so a
-/// second run rebuilds only the labs an author edited.
+/// Writes the switched workbook into `dir`, afresh: every file gets a new modification time, so
+/// cargo rebuilds each lab from these sources. (Keeping unchanged files would let cargo take
+/// artifacts of another workbook built into the same target folder as fresh: workspaces with
+/// the same layout get the same artifact names. That is also why `target` is verify's alone.)
 pub fn prepare(root: &Path, manifest: &Manifest, dir: &Path) -> Result<(), Error> {
-    let fresh = dir.with_extension("new");
-    if fresh.exists() {
-        std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io(dir))?;
     }
     // `from` past every lab: a copy of the reference, with the workbook's relaxed lints.
-    workbook::write(root, &fresh, u32::MAX, manifest)?;
+    workbook::write(root, dir, u32::MAX, manifest)?;
     for lab in manifest.available() {
         let Some((_, path)) = lab.available() else {
             continue;
         };
-        for file in rust_files(&fresh.join("labs").join(path).join("src"))? {
+        for file in rust_files(&dir.join("labs").join(path).join("src"))? {
             let text = std::fs::read_to_string(&file).map_err(io(&file))?;
             let switched =
                 step_switch::to_switched(&text, lab.number).map_err(|e| Error::Region {
@@ -62,8 +63,7 @@ pub fn prepare(root: &Path, manifest: &Manifest, dir: &Path) -> Result<(), Error
             }
         }
     }
-    sync(&fresh, dir)?;
-    std::fs::remove_dir_all(&fresh).map_err(io(&fresh))
+    Ok(())
 }
 
 fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
@@ -92,32 +92,6 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     files.sort();
     Ok(files)
-}
-
-/// Makes `dest` hold what `src` holds, writing only files that differ (cargo rebuilds by time).
-fn sync(src: &Path, dest: &Path) -> Result<(), Error> {
-    let wanted = walk(src)?;
-    if dest.exists() {
-        for old in walk(dest)? {
-            let rel = old.strip_prefix(dest).unwrap_or(&old);
-            if !src.join(rel).is_file() {
-                std::fs::remove_file(&old).map_err(io(&old))?;
-            }
-        }
-    }
-    for file in wanted {
-        let rel = file.strip_prefix(src).unwrap_or(&file);
-        let target = dest.join(rel);
-        let new = std::fs::read(&file).map_err(io(&file))?;
-        if std::fs::read(&target).ok().as_ref() == Some(&new) {
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::write(&target, new).map_err(io(&target))?;
-    }
-    Ok(())
 }
 
 /// A lab's test binaries, built once.

@@ -339,9 +339,10 @@ fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
             .args(["--from", &FROM.to_string()])
             .current_dir(&repo),
     );
-    // `check` builds the workbook's labs. They go where `dev verify` builds its workbooks, so
-    // the dependencies (tokio, serde, ...) are built once for both and kept between runs.
-    let target = repo.join("target").join("kafkalab-verify").join("target");
+    // `check` builds the workbook's labs into a target folder of this test's own, kept between
+    // runs. Not one shared with another workbook: workspaces of the same layout get the same
+    // artifact names, and cargo could take the other's build as fresh.
+    let target = repo.join("target").join("kafkalab-readme-test");
     let env: Vec<(&str, PathBuf)> = vec![
         ("KAFKALAB", kafkalab.clone()),
         ("K", kafkalab.clone()),
