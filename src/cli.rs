@@ -77,8 +77,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DevCommand {
-    /// Check every lab: the reference passes, the workbook builds, every test fails on its skeleton.
-    Verify,
+    /// Check every lab: the reference passes, the workbook builds, the steps can be done in order.
+    Verify {
+        /// Check only this lab (its files and its step order), e.g. while fixing it.
+        #[arg(long, value_name = "N")]
+        lab: Option<u32>,
+    },
     /// Raw TCP throughput over 127.0.0.1: the ceiling to compare the perf tests' MB/s with.
     LoopbackThroughput {
         /// How many MiB to send.

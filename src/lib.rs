@@ -16,6 +16,8 @@
 //!   and reads libtest's output and cargo's compiler messages.
 //! - `text` — display widths (Hangul takes two columns) and fitting lines to 100 columns.
 //! - `verify` — the author check: reference passes, every test fails on its skeleton.
+//! - `step_order` — verify's step-order check: with steps < N solved, step N's tests fail
+//!   and earlier ones pass; `step_switch` — regions as run-time switches, for that check.
 //! - `topology` — the install layouts of vagrant/ and docker/ and each host's config files.
 //! - `cargo_messages` — cargo's JSON messages: the compiler's errors with file and line.
 //! - `progress` — the learner's record in `.kafkalab/progress.yaml`.
@@ -29,6 +31,8 @@ pub mod lang;
 pub mod manifest;
 pub mod progress;
 pub mod regions;
+pub mod step_order;
+pub mod step_switch;
 pub mod test_run;
 pub mod text;
 pub mod topology;

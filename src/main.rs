@@ -35,7 +35,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
             commands::workbook::run(&root, &dir, &from, lang).map(|()| true)
         }
         Command::Topology(command) => commands::topology::run(&root, &command).map(|()| true),
-        Command::Dev(DevCommand::Verify) => commands::verify::run(&root).map(|()| true),
+        Command::Dev(DevCommand::Verify { lab }) => {
+            commands::verify::run(&root, lab).map(|()| true)
+        }
         Command::Dev(DevCommand::LoopbackThroughput { .. }) | Command::Tool(_) => {
             unreachable!("handled in main")
         }

@@ -2,10 +2,11 @@
 //!
 //! 1. The manifest and each lab's files agree: READMEs in both languages, workspace member,
 //!    well-formed solution regions whose steps are listed in `labs.yaml`.
-//! 2. The reference solution passes every test of every lab, and each listed step has tests.
+//! 2. Step order (`step_order`): for each lab and step N, with the lab's steps < N solved, every
+//!    test of those steps passes and every test of step N fails; with every step solved (the
+//!    reference) every test passes, and each listed step has tests. N = 1 is the whole lab as a
+//!    skeleton: a test that passes there checks nothing the learner writes, which is a bug.
 //! 3. A workbook made `--from 1` (every lab a skeleton) type-checks, tests included.
-//! 4. For each lab NN, in a workbook made `--from NN`, **every** test of lab NN fails.
-//!    A test that passes on the skeleton checks nothing the learner writes: that is a bug.
 //!
 //! This is rustlings' `dev check`, applied to whole crates.
 
@@ -16,7 +17,7 @@ use std::process::Command;
 use crate::error::Error;
 use crate::manifest::{Lab, Manifest};
 use crate::regions;
-use crate::test_run::{self, Outcome, TestRun};
+use crate::step_order;
 use crate::workbook;
 use crate::workspace::cargo;
 
@@ -109,78 +110,6 @@ fn check_files(root: &Path, lab: &Lab, crate_name: &str, path: &str) -> Result<V
     Ok(problems)
 }
 
-fn check_reference(lab: &Lab, run: &TestRun) -> Vec<String> {
-    let n = lab.number;
-    let mut problems = Vec::new();
-    if !run.ran {
-        problems.push(format!(
-            "lab {n}: the reference does not build:\n{}",
-            run.build_failure()
-        ));
-        return problems;
-    }
-    if run.results.is_empty() {
-        problems.push(format!("lab {n}: has no tests"));
-    }
-    for result in &run.results {
-        match (result.outcome, result.step()) {
-            (Outcome::Failed, _) => problems.push(format!(
-                "lab {n}: {} fails on the reference solution: {}",
-                result.name,
-                run.failures.get(&result.name).map_or("", String::as_str)
-            )),
-            (Outcome::Ignored, _) => problems.push(format!(
-                "lab {n}: {} is ignored; lab tests always run",
-                result.name
-            )),
-            (_, None) => problems.push(format!(
-                "lab {n}: {} does not start with stepN_",
-                result.name
-            )),
-            (_, Some(step)) if !lab.steps.contains_key(&step) => problems.push(format!(
-                "lab {n}: {} is for step {step}, which labs.yaml does not list",
-                result.name
-            )),
-            _ => {}
-        }
-    }
-    for step in lab.steps.keys() {
-        if !run.results.iter().any(|r| r.step() == Some(*step)) {
-            problems.push(format!("lab {n}: step {step} has no test"));
-        }
-    }
-    problems
-}
-
-fn check_skeleton(lab: &Lab, reference: &TestRun, skeleton: &TestRun) -> Vec<String> {
-    let n = lab.number;
-    if !skeleton.ran {
-        return vec![format!(
-            "lab {n}: the workbook made --from {n} does not build:\n{}",
-            skeleton.build_failure()
-        )];
-    }
-    let mut problems: Vec<String> = skeleton
-        .results
-        .iter()
-        .filter(|r| r.outcome != Outcome::Failed)
-        .map(|r| {
-            format!(
-                "lab {n}: {} PASSES on the skeleton made --from {n}: it checks nothing the learner writes",
-                r.name
-            )
-        })
-        .collect();
-    if skeleton.results.len() != reference.results.len() {
-        problems.push(format!(
-            "lab {n}: {} tests ran on the skeleton but {} on the reference",
-            skeleton.results.len(),
-            reference.results.len()
-        ));
-    }
-    problems
-}
-
 fn cargo_check_workspace(dir: &Path, target: &Path) -> Result<Option<String>, Error> {
     let output = Command::new(cargo())
         .args(["check", "--workspace", "--all-targets", "--color", "never"])
@@ -212,55 +141,59 @@ fn fresh_workbook(root: &Path, manifest: &Manifest, from: u32) -> Result<PathBuf
 }
 
 /// Runs every check; `say` receives one line of progress at a time. Fails with every problem found.
-pub fn verify(root: &Path, manifest: &Manifest, mut say: impl FnMut(&str)) -> Result<(), Error> {
+/// With `only`, just that lab's files and step order (the whole-workspace type-check is skipped).
+pub fn verify(
+    root: &Path,
+    manifest: &Manifest,
+    only: Option<u32>,
+    mut say: impl FnMut(&str),
+) -> Result<(), Error> {
     let mut problems = Vec::new();
     let labs: Vec<(&Lab, &str, &str)> = manifest
         .available()
+        .filter(|lab| only.is_none_or(|n| n == lab.number))
         .filter_map(|lab| {
             let (crate_name, path) = lab.available()?;
             Some((lab, crate_name, path))
         })
         .collect();
 
-    say("1/4 manifest and lab files");
+    if let (Some(n), true) = (only, labs.is_empty()) {
+        return Err(Error::UnknownLab(n.to_string()));
+    }
+
+    say("1/3 manifest and lab files");
     for (lab, crate_name, path) in &labs {
         problems.extend(check_files(root, lab, crate_name, path)?);
     }
 
-    say("2/4 reference solutions pass every test");
-    let mut references = Vec::new();
-    for (lab, crate_name, _) in &labs {
-        let run = test_run::run(root, crate_name, None, |_| {})?;
-        say(&format!(
-            "    lab {:02}: {} passed, {} failed",
-            lab.number,
-            run.passed(),
-            run.failed()
+    // The reference is the last configuration of the step-order check, so it is not run twice.
+    say("2/3 step order: with a lab's steps < N solved, earlier steps pass and step N fails");
+    let scratch_dir = scratch(root);
+    let target = scratch_dir.join("target");
+    let switched = scratch_dir.join("step-order");
+    step_order::prepare(root, manifest, &switched)?;
+    let mut times = Vec::new();
+    for (lab, crate_name, path) in &labs {
+        let report = step_order::check_lab(&switched, &target, lab, crate_name, path, &mut say)?;
+        times.push(format!(
+            "lab {:02} {:.0?} ({} tests)",
+            lab.number, report.elapsed, report.tests
         ));
-        problems.extend(check_reference(lab, &run));
-        references.push(run);
+        problems.extend(report.problems);
     }
+    say(&format!("    step order took: {}", times.join(", ")));
 
-    let target = scratch(root).join("target");
-    say("3/4 a workbook with every lab as a skeleton type-checks");
-    let all = fresh_workbook(root, manifest, 1)?;
-    if let Some(errors) = cargo_check_workspace(&all, &target)? {
-        problems.push(format!(
-            "the workbook made --from 1 does not compile:\n{errors}"
-        ));
-    }
-
-    say("4/4 every test of lab NN fails in a workbook made --from NN");
-    for ((lab, crate_name, _), reference) in labs.iter().zip(&references) {
-        let dir = fresh_workbook(root, manifest, lab.number)?;
-        let run = test_run::run(&dir, crate_name, Some(&target), |_| {})?;
-        say(&format!(
-            "    lab {:02}: {} of {} tests fail on the skeleton",
-            lab.number,
-            run.failed(),
-            run.results.len()
-        ));
-        problems.extend(check_skeleton(lab, reference, &run));
+    if only.is_some() {
+        say("3/3 skipped with --lab: the whole-workspace type-check of every skeleton");
+    } else {
+        say("3/3 a workbook with every lab as a skeleton type-checks");
+        let all = fresh_workbook(root, manifest, 1)?;
+        if let Some(errors) = cargo_check_workspace(&all, &target)? {
+            problems.push(format!(
+                "the workbook made --from 1 does not compile:\n{errors}"
+            ));
+        }
     }
 
     if problems.is_empty() {

@@ -10,10 +10,11 @@ use std::time::Instant;
 use crate::error::Error;
 use crate::manifest::Manifest;
 
-pub fn run(root: &Path) -> Result<(), Error> {
+/// `only`: check that one lab alone (`dev verify --lab N`).
+pub fn run(root: &Path, only: Option<u32>) -> Result<(), Error> {
     let manifest = Manifest::load(root)?;
     let started = Instant::now();
-    crate::verify::verify(root, &manifest, |line| {
+    crate::verify::verify(root, &manifest, only, |line| {
         println!("[{:>4} s] {line}", started.elapsed().as_secs());
         let _ = std::io::stdout().flush();
     })

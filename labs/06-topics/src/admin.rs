@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lab03_partition_log::{Log, LogConfig};
+use lab03_partition_log::Log;
 use lab04_protocol_codec::ErrorCode;
 use lab05_broker::broker::valid_topic_name;
 use lab05_broker::Broker;
@@ -14,11 +14,13 @@ use crate::create_topics::{
 };
 use crate::delete_topics::{DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse};
 use crate::describe_configs::{
-    source, ConfigSynonym, DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResult,
-    DescribedConfig, RESOURCE_BROKER, RESOURCE_TOPIC,
+    DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResult, RESOURCE_BROKER,
+    RESOURCE_TOPIC,
 };
 use crate::error::Result;
-use crate::topic_config::{TopicConfig, TOPIC_KEYS};
+use crate::topic_config::TopicConfig;
+// Where they were before `topic_settings` held them; tests and tools name them here.
+pub use crate::topic_settings::{broker_value, describe_topic};
 
 /// The most partitions one topic may have on this broker: each is a folder with open files,
 /// and a typo (`--partitions 3000000`) must not exhaust the disk or the file descriptors.
@@ -28,23 +30,6 @@ pub const MAX_PARTITIONS: i32 = 10_000;
 #[derive(Debug, Default)]
 pub struct TopicAdmin {
     configs: BTreeMap<String, TopicConfig>,
-}
-
-/// The broker-wide value of a topic key (what a topic without an override gets), and Kafka's
-/// own default for it.
-pub fn broker_value(key: &str, log: &LogConfig, message_max_bytes: usize) -> (String, String) {
-    let default = LogConfig::default();
-    let pick = |f: fn(&LogConfig) -> String| (f(log), f(&default));
-    match key {
-        "cleanup.policy" => ("delete".into(), "delete".into()),
-        "flush.messages" => pick(|c| c.flush_interval_messages.min(i64::MAX as u64).to_string()),
-        "max.message.bytes" => (message_max_bytes.to_string(), "1048588".into()),
-        "retention.bytes" => pick(|c| c.retention_bytes.to_string()),
-        "retention.ms" => pick(|c| c.retention_ms.to_string()),
-        "segment.bytes" => pick(|c| c.segment_bytes.to_string()),
-        "segment.ms" => pick(|c| c.segment_ms.to_string()),
-        _ => (String::new(), String::new()),
-    }
 }
 
 fn error_result(name: &str, code: ErrorCode, message: String) -> CreatableTopicResult {
@@ -353,6 +338,8 @@ impl TopicAdmin {
                     resource_name: r.resource_name.clone(),
                     configs: vec![],
                 };
+                // BEGIN SOLUTION step 4: answer each resource: a topic's effective settings, the broker's own keys, or Kafka's error
+                // ko: 리소스마다 답하세요: 토픽이면 실제 적용되는 설정, 브로커면 브로커 자신의 키, 그 밖에는 카프카의 오류
                 let keys = r.configuration_keys.as_deref();
                 match r.resource_type {
                     RESOURCE_TOPIC if broker.partition_count(&r.resource_name).is_some() => {
@@ -376,6 +363,7 @@ impl TopicAdmin {
                     }
                 }
                 result
+                // END SOLUTION
             })
             .collect();
         DescribeConfigsResponse {
@@ -383,71 +371,4 @@ impl TopicAdmin {
             results,
         }
     }
-}
-
-/// The effective settings of a topic with overrides `config`: for each key of [`TOPIC_KEYS`]
-/// (only those in `keys`, if given), the override with source TOPIC_CONFIG, or else the broker's
-/// value with source STATIC_BROKER_CONFIG when `server.properties` changed it from Kafka's
-/// default and DEFAULT_CONFIG when not. `synonyms` lists every level that has a value, most
-/// specific first.
-pub fn describe_topic(
-    broker: &Broker,
-    config: &TopicConfig,
-    keys: Option<&[String]>,
-    synonyms: bool,
-) -> Vec<DescribedConfig> {
-    let log = broker.log_config();
-    let max = broker.config().message_max_bytes;
-    TOPIC_KEYS
-        .iter()
-        .filter(|k| keys.is_none_or(|keys| keys.iter().any(|name| name == k.name)))
-        .map(|k| {
-            // BEGIN SOLUTION step 4: pick the value and its source, and list the synonyms when asked
-            // ko: 값과 그 출처를 고르고, 요청이 있으면 동의어를 나열하세요
-            let (broker_value, default) = broker_value(k.name, &log, max);
-            let own = config.overrides.get(k.name).cloned();
-            let broker_source = if broker_value == default {
-                source::DEFAULT_CONFIG
-            } else {
-                source::STATIC_BROKER_CONFIG
-            };
-            let (value, config_source) = match &own {
-                Some(v) => (v.clone(), source::TOPIC_CONFIG),
-                None => (broker_value.clone(), broker_source),
-            };
-            let mut list = vec![];
-            if synonyms {
-                if let Some(v) = &own {
-                    list.push(ConfigSynonym {
-                        name: k.name.into(),
-                        value: Some(v.clone()),
-                        source: source::TOPIC_CONFIG,
-                    });
-                }
-                if broker_source == source::STATIC_BROKER_CONFIG {
-                    list.push(ConfigSynonym {
-                        name: k.broker_key.into(),
-                        value: Some(broker_value),
-                        source: source::STATIC_BROKER_CONFIG,
-                    });
-                }
-                list.push(ConfigSynonym {
-                    name: k.broker_key.into(),
-                    value: Some(default),
-                    source: source::DEFAULT_CONFIG,
-                });
-            }
-            DescribedConfig {
-                name: k.name.to_string(),
-                value: Some(value),
-                read_only: !k.settable,
-                config_source,
-                is_sensitive: false,
-                synonyms: list,
-                config_type: k.config_type,
-                documentation: None,
-            }
-            // END SOLUTION
-        })
-        .collect()
 }

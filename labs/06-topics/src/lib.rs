@@ -9,6 +9,8 @@
 //! - `topic_config` — step 1: a topic's own settings (`retention.ms`, `segment.bytes`, …),
 //!   checked and applied over the broker's. Start here.
 //! - `admin` — steps 2–4: CreateTopics, DeleteTopics, DescribeConfigs against lab 05's broker.
+//! - `topic_settings` — steps 2 and 4: a topic's effective settings (value and source, step 2,
+//!   for CreateTopics' answer) and their synonyms (step 4, for DescribeConfigs).
 //! - `partitioner` — steps 5–6: Kafka's murmur2 for keys, the sticky partitioner for no key.
 //! - `accumulator` — step 7: the producer's per-partition batches, `batch.size` and `linger.ms`.
 //! - `fetch_position` — step 8: the consumer's position, record by record.
@@ -35,6 +37,7 @@ pub mod fetch_position;
 pub mod partitioner;
 pub mod service;
 pub mod topic_config;
+pub mod topic_settings;
 pub mod wire;
 
 pub use admin::TopicAdmin;

@@ -396,37 +396,23 @@ impl GroupCoordinator {
         let mut replies = Vec::new();
         let config = self.config.clone();
         for group in self.groups.values_mut() {
-            // BEGIN SOLUTION step 4: expire silent members (not those waiting in a join or sync), then complete a rebalance that is ready or overdue
-            // ko: 조용한 멤버를 만료시키고(join이나 sync에서 기다리는 멤버는 제외) 준비됐거나 마감이 지난 리밸런스를 완료하세요
-            let expired: Vec<String> = group
-                .members
-                .values()
-                .filter(|m| m.join_waiting.is_none() && m.sync_waiting.is_none())
-                .filter(|m| now_ms - m.last_seen_ms >= i64::from(m.session_timeout_ms))
-                .map(|m| m.member_id.clone())
-                .collect();
+            // Pending member ids (MEMBER_ID_REQUIRED, not yet rejoined) are forgotten after the
+            // longest session timeout, as Kafka's pending-member heartbeat does.
             group
                 .pending_members
                 .retain(|_, since| now_ms - *since < i64::from(config.max_session_timeout_ms));
-            for member_id in expired {
-                tracing::info!(group = %group.group_id, member = %member_id, "session timed out; removing the member");
-                replies.extend(remove_member(group, &member_id, &config, now_ms));
+            // Kafka's DelayedHeartbeat: a member's session timer fires once its session timeout
+            // has passed since it was last seen. What that means is `expire_sessions` (step 4).
+            let due: Vec<String> = group
+                .members
+                .values()
+                .filter(|m| now_ms - m.last_seen_ms >= i64::from(m.session_timeout_ms))
+                .map(|m| m.member_id.clone())
+                .collect();
+            if !due.is_empty() {
+                replies.extend(expire_sessions(group, &due, &config, now_ms));
             }
-            if group.state == GroupState::PreparingRebalance {
-                if group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d) {
-                    let late: Vec<String> = group
-                        .members
-                        .values()
-                        .filter(|m| m.join_waiting.is_none())
-                        .map(|m| m.member_id.clone())
-                        .collect();
-                    for member_id in late {
-                        group.members.remove(&member_id);
-                    }
-                }
-                replies.extend(try_complete_join(group, now_ms));
-            }
-            // END SOLUTION
+            replies.extend(complete_due_rebalance(group, now_ms));
         }
         replies
     }
@@ -572,12 +558,18 @@ fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
     if group.state != GroupState::PreparingRebalance {
         return vec![];
     }
-    // BEGIN SOLUTION step 2: wait for every member and the initial delay; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
-    // ko: 모든 멤버와 초기 지연을 기다린 뒤 제너레이션을 올리고, 프로토콜과 리더를 정하고, CompletingRebalance(또는 Empty)로 바꿔 기다리는 join에 모두 답하세요
-    let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
+    // Kafka's InitialDelayedJoin: a starting group waits out group.initial.rebalance.delay.ms
+    // for more members, unless its rebalance is overdue. It is a timer, given like the others;
+    // so a join in step 1 waits without any of step 2's code.
     let overdue = group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d);
     let delayed = group.initial_delay_until_ms.is_some_and(|d| now_ms < d);
-    if !all_joined || (delayed && !overdue) {
+    if delayed && !overdue {
+        return vec![];
+    }
+    // BEGIN SOLUTION step 2: wait for every member; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
+    // ko: 모든 멤버를 기다린 뒤 제너레이션을 올리고, 프로토콜과 리더를 정하고, CompletingRebalance(또는 Empty)로 바꿔 기다리는 join에 모두 답하세요
+    let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
+    if !all_joined {
         return vec![];
     }
     group.generation_id += 1;
@@ -607,6 +599,58 @@ fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
         .into_iter()
         .map(|(member_id, ticket)| Reply::Join(ticket, join_result(group, &member_id)))
         .collect()
+    // END SOLUTION
+}
+
+/// Removes the members of `due` (their session timer fired) that are silent: not those waiting
+/// in a join or a sync, whose wait counts as a heartbeat (Kafka's `hasSatisfiedHeartbeat`).
+fn expire_sessions(
+    group: &mut Group,
+    due: &[String],
+    config: &CoordinatorConfig,
+    now_ms: i64,
+) -> Vec<Reply> {
+    // BEGIN SOLUTION step 4: expire silent members (not those waiting in a join or sync)
+    // ko: 조용한 멤버를 만료시키세요(join이나 sync에서 기다리는 멤버는 제외)
+    let expired: Vec<String> = due
+        .iter()
+        .filter(|id| {
+            group
+                .members
+                .get(*id)
+                .is_some_and(|m| m.join_waiting.is_none() && m.sync_waiting.is_none())
+        })
+        .cloned()
+        .collect();
+    let mut replies = Vec::new();
+    for member_id in expired {
+        tracing::info!(group = %group.group_id, member = %member_id, "session timed out; removing the member");
+        replies.extend(remove_member(group, &member_id, config, now_ms));
+    }
+    replies
+    // END SOLUTION
+}
+
+/// Completes a rebalance on time: once every member rejoined and the initial delay passed, or,
+/// at the rebalance deadline, without the members that did not rejoin.
+fn complete_due_rebalance(group: &mut Group, now_ms: i64) -> Vec<Reply> {
+    // BEGIN SOLUTION step 2: complete a rebalance that is ready or overdue
+    // ko: 준비됐거나 마감이 지난 리밸런스를 완료하세요
+    if group.state != GroupState::PreparingRebalance {
+        return Vec::new();
+    }
+    if group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d) {
+        let late: Vec<String> = group
+            .members
+            .values()
+            .filter(|m| m.join_waiting.is_none())
+            .map(|m| m.member_id.clone())
+            .collect();
+        for member_id in late {
+            group.members.remove(&member_id);
+        }
+    }
+    try_complete_join(group, now_ms)
     // END SOLUTION
 }
 

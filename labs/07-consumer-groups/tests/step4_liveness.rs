@@ -158,3 +158,30 @@ fn step4_seeded_schedules_answer_every_waiting_request_exactly_once() {
         );
     }
 }
+
+#[test]
+// Here because the member keeps heartbeating (step 4) while the group waits for it.
+fn step4_members_that_do_not_rejoin_are_dropped_at_the_rebalance_timeout() {
+    let mut c = coordinator();
+    let a = join_alone(&mut c, "g", 1, 0);
+    assert!(c
+        .join(2, join_request("g", "", &["range"]), 4_000)
+        .is_empty());
+    // a keeps heartbeating (each time told to rejoin) but never rejoins.
+    let deadline = 4_000 + i64::from(REBALANCE);
+    for now in (6_000..deadline).step_by(5_000) {
+        assert_eq!(
+            c.heartbeat("g", 1, &a.member_id, now),
+            ErrorCode::RebalanceInProgress
+        );
+        assert!(c.tick(now).is_empty(), "still waiting for a at {now}");
+    }
+    let replies = c.tick(deadline);
+    let b = join_reply(&replies, 2).unwrap();
+    assert_eq!((b.generation_id, b.leader_id == b.member_id), (2, true));
+    assert_eq!(c.group("g").unwrap().members.len(), 1);
+    assert_eq!(
+        c.heartbeat("g", 2, &a.member_id, 40_000),
+        ErrorCode::UnknownMemberId
+    );
+}
