@@ -348,3 +348,93 @@ fn our_coordinator_enforces_acls_like_zookeeper_3_8() {
     assert_eq!(got["d_get2"], serde_json::json!(["ok", "s"]));
     assert_eq!(got["authfail"], serde_json::json!(["AuthFailedError"]));
 }
+
+/// zkCli.sh's `addauth`, `getAcl` and `setAcl` against ours. A one-shot zkCli.sh runs one
+/// command per process, and an auth lasts as long as the connection: so one-shot for what needs
+/// no auth, and commands on the standard input of an interactive zkCli.sh (one session) for
+/// `addauth` and what follows it.
+#[test]
+fn zkcli_acl_commands_work_against_our_coordinator() {
+    if !support::tool_path(
+        "/usr/share/zookeeper/bin/zkCli.sh",
+        "apt-get install zookeeper",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ours = Coordinator::start(dir.path(), "");
+    let server = format!("127.0.0.1:{}", ours.port);
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = Command::new("timeout")
+            .args([
+                "60",
+                "/usr/share/zookeeper/bin/zkCli.sh",
+                "-server",
+                &server,
+            ])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    // digest:alice:<base64 of SHA-1 of "alice:secret">, as zkCli.sh users write it.
+    let alice = "digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa";
+    assert!(cli(&["create", "/locked", "secret", alice], "").contains("Created /locked"));
+    let out = cli(&["get", "/locked"], "");
+    assert!(out.contains("Insufficient permission : /locked"), "{out}");
+    let out = cli(&["getAcl", "/"], "");
+    assert!(out.contains("'world,'anyone\n: cdrwa"), "{out}");
+    let session = "addauth digest alice:secret\nget /locked\ngetAcl /locked\n\
+                   setAcl /locked world:anyone:r\ngetAcl /locked\nset /locked again\nquit\n";
+    let out = cli(&[], session);
+    assert!(out.contains("secret\n"), "the data once authenticated: {out}");
+    assert!(
+        out.contains("'digest,'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=\n: cdrwa"),
+        "{out}"
+    );
+    assert!(out.contains("'world,'anyone\n: r"), "{out}");
+    assert!(
+        out.contains("Insufficient permission : /locked"),
+        "read-only now, even for alice: {out}"
+    );
+    let out = cli(&["addauth", "nosuch", "x"], "");
+    assert!(!out.contains("Exception in thread"), "{out}");
+
+    // kafkalab zookeeper-shell, interactive on its standard input, does the same.
+    let mut shell = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
+        .args(["zookeeper-shell", &server])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    shell
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!("create /mine x {alice}\nget /mine\naddauth digest alice:secret\nget /mine\nsetAcl /mine auth::rw\ngetAcl /mine\nquit\n").as_bytes(),
+        )
+        .unwrap();
+    let out = shell.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("Insufficient permission : /mine"), "{out}");
+    assert!(out.contains("] x\n"), "{out}");
+    assert!(
+        out.contains("'digest,'alice:x\n: rw"),
+        "auth:: became alice's digest; without ADMIN the hash is hidden: {out}"
+    );
+}
