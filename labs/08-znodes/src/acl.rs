@@ -139,7 +139,7 @@ fn ip_matches(address: &str, expr: &str) -> bool {
     let Some((network, bits)) = parse_ip_expr(expr) else {
         return false;
     };
-    let Ok(address) = address.parse::<IpAddr>() else {
+    let Ok(address) = address.parse::<std::net::Ipv4Addr>().map(IpAddr::V4) else {
         return false;
     };
     let (a, n) = (ip_bytes(address), ip_bytes(network));
@@ -170,13 +170,14 @@ fn ip_bytes(ip: IpAddr) -> Vec<u8> {
     }
 }
 
-/// `address[/bits]`, with bits within the address's length.
+/// `address[/bits]`, with bits within the address's length. IPv4 only, as ZooKeeper 3.8's
+/// `IPAuthenticationProvider` (`v4addr2Bytes`).
 fn parse_ip_expr(expr: &str) -> Option<(IpAddr, usize)> {
     let (addr, bits) = match expr.split_once('/') {
         Some((a, b)) => (a, Some(b)),
         None => (expr, None),
     };
-    let addr: IpAddr = addr.parse().ok()?;
+    let addr = IpAddr::V4(addr.parse().ok()?);
     let max = ip_bytes(addr).len() * 8;
     let bits = match bits {
         Some(b) => b.parse::<usize>().ok().filter(|b| *b <= max)?,

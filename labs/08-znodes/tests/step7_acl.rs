@@ -101,6 +101,25 @@ fn step7_check_acl_grants_by_permission_bit_and_matching_id() {
 }
 
 #[test]
+fn step7_an_auth_packet_adds_ids_or_fails_for_an_unknown_scheme() {
+    use lab08_znodes::acl::authenticate;
+    let peer = "10.0.0.7".parse().ok();
+    assert_eq!(
+        authenticate("digest", b"alice:secret", peer, None),
+        Some(vec![alice()])
+    );
+    assert_eq!(
+        authenticate("ip", b"ignored", peer, None),
+        Some(vec![Id::new("ip", "10.0.0.7")]),
+        "ip: the connection's address, whatever the packet says"
+    );
+    assert_eq!(authenticate("kerberos", b"x", peer, None), None, "AuthFailed");
+    let super_digest = digest("super:test");
+    let ids = authenticate("digest", b"super:test", peer, Some(&super_digest)).unwrap();
+    assert_eq!(ids[0], Id::new("super", ""));
+}
+
+#[test]
 fn step7_a_read_only_node_refuses_writes_and_children_with_noauth() {
     let (mut zk, s) = server();
     assert!(zk.submit(s, &create("/ro", "world:anyone:r"), 1).1.is_ok());
