@@ -401,7 +401,10 @@ fn zkcli_acl_commands_work_against_our_coordinator() {
     let session = "addauth digest alice:secret\nget /locked\ngetAcl /locked\n\
                    setAcl /locked world:anyone:r\ngetAcl /locked\nset /locked again\nquit\n";
     let out = cli(&[], session);
-    assert!(out.contains("secret\n"), "the data once authenticated: {out}");
+    assert!(
+        out.contains("secret\n"),
+        "the data once authenticated: {out}"
+    );
     assert!(
         out.contains("'digest,'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=\n: cdrwa"),
         "{out}"

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::cnxn_factory::Shared;
 use crate::acl::Id;
+use crate::cnxn_factory::Shared;
 use crate::code::Code;
 use crate::packet::{event_frame, reply_frame};
 use crate::prep_request_processor::{PrepRequestProcessor, Prepped, Request};

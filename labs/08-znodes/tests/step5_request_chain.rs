@@ -137,11 +137,17 @@ fn step5_prep_checks_each_write_against_the_outstanding_ones() {
     ];
     let prepped: Vec<Prepped> = ops
         .iter()
-        .map(|op| prep.prep(&mut server.sessions, Request::Op {
+        .map(|op| {
+            prep.prep(
+                &mut server.sessions,
+                Request::Op {
                     session,
                     op,
                     auth: &[],
-                }, 2_000))
+                },
+                2_000,
+            )
+        })
         .collect();
     assert_eq!(prep.outstanding(), 6);
     assert_eq!(

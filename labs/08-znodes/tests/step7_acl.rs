@@ -73,8 +73,8 @@ fn step7_a_digest_id_is_the_user_and_the_base64_sha1_of_user_colon_password() {
 
 #[test]
 fn step7_check_acl_grants_by_permission_bit_and_matching_id() {
-    let acl = parse_acl_list("world:anyone:r,digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa")
-        .unwrap();
+    let acl =
+        parse_acl_list("world:anyone:r,digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa").unwrap();
     assert_eq!(check_acl(&acl, perms::READ, &[]), Ok(()), "anyone reads");
     assert_eq!(check_acl(&acl, perms::WRITE, &[]), Err(Code::NoAuth));
     assert_eq!(check_acl(&acl, perms::WRITE, &[alice()]), Ok(()));
@@ -113,7 +113,11 @@ fn step7_an_auth_packet_adds_ids_or_fails_for_an_unknown_scheme() {
         Some(vec![Id::new("ip", "10.0.0.7")]),
         "ip: the connection's address, whatever the packet says"
     );
-    assert_eq!(authenticate("kerberos", b"x", peer, None), None, "AuthFailed");
+    assert_eq!(
+        authenticate("kerberos", b"x", peer, None),
+        None,
+        "AuthFailed"
+    );
     let super_digest = digest("super:test");
     let ids = authenticate("digest", b"super:test", peer, Some(&super_digest)).unwrap();
     assert_eq!(ids[0], Id::new("super", ""));
@@ -125,7 +129,8 @@ fn step7_a_read_only_node_refuses_writes_and_children_with_noauth() {
     assert!(zk.submit(s, &create("/ro", "world:anyone:r"), 1).1.is_ok());
     assert_eq!(zk.submit(s, &set_data("/ro"), 2).1, Err(Code::NoAuth));
     assert_eq!(
-        zk.submit(s, &create("/ro/child", "world:anyone:cdrwa"), 3).1,
+        zk.submit(s, &create("/ro/child", "world:anyone:cdrwa"), 3)
+            .1,
         Err(Code::NoAuth),
         "a create needs CREATE on the parent"
     );
@@ -176,7 +181,8 @@ fn step7_the_auth_scheme_stores_the_creators_digest_ids() {
     let (mut zk, s) = server();
     let ip_only = [Id::new("ip", "127.0.0.1")];
     assert_eq!(
-        zk.submit_as(s, &ip_only, &create("/mine", "auth::cdrwa"), 1).1,
+        zk.submit_as(s, &ip_only, &create("/mine", "auth::cdrwa"), 1)
+            .1,
         Err(Code::InvalidAcl),
         "no digest id to put in place of `auth`"
     );
@@ -232,10 +238,7 @@ fn step7_a_multi_with_a_forbidden_op_changes_nothing() {
             Some(&Code::RuntimeInconsistency.code())
         ]
     );
-    assert!(matches!(
-        txn.map(|t| t.txn),
-        Some(Txn::MultiError { .. })
-    ));
+    assert!(matches!(txn.map(|t| t.txn), Some(Txn::MultiError { .. })));
     let exists = Op::Exists {
         path: "/new".into(),
         watch: false,

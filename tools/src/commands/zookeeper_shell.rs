@@ -13,8 +13,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use lab08_znodes::client::{ClientError, ZkClient};
 use lab08_znodes::acl::{parse_acl_list, perms_to_letters};
+use lab08_znodes::client::{ClientError, ZkClient};
 use lab08_znodes::stat::{Acl, Stat};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
