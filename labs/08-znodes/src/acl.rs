@@ -271,9 +271,16 @@ pub fn authorize(tree: &DataTree, op: &Op, ids: &[Id]) -> Result<Option<Vec<Acl>
         Op::Create {
             path, acl, flags, ..
         } => {
-            if CreateMode::from_flags(*flags).is_none()
-                || validate_path(path.trim_end_matches('/')).is_err()
-            {
+            // A sequential path is checked with its suffix to come, as the tree checks it.
+            let valid = CreateMode::from_flags(*flags).is_some_and(|mode| {
+                let checked = if mode.sequential {
+                    format!("{path}0")
+                } else {
+                    path.clone()
+                };
+                validate_path(&checked).is_ok()
+            });
+            if !valid {
                 return Ok(None); // the tree answers BADARGUMENTS
             }
             let fixed = fixup_acl(acl, ids)?;
