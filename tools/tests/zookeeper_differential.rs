@@ -220,3 +220,224 @@ fn zkcli_one_shot_commands_work_against_our_coordinator() {
     cli(&["deleteall", "/fromcli"]);
     assert!(cli(&["ls", "/"]).contains("[zookeeper]"));
 }
+
+/// ACLs (issue 19): a read-only node, a digest node before and after `add_auth`, the `auth`
+/// and `ip` schemes, invalid lists, a multi with a forbidden op, and an unknown auth scheme.
+const ACL_SCENARIO: &str = r#"
+import json, sys
+from kazoo.client import KazooClient
+from kazoo.security import make_acl, make_digest_acl, OPEN_ACL_UNSAFE
+def client(auth=None):
+    zk = KazooClient(hosts=sys.argv[1], auth_data=auth); zk.start(timeout=10); return zk
+def err(f):
+    try:
+        r = f(); return ["ok", r if isinstance(r, (str, int, list, bool)) else None]
+    except Exception as e:
+        return [type(e).__name__]
+def acls(a):
+    return [[x.perms, x.id.scheme, x.id.id] for x in a]
+out = {}
+zk, anon = client(), client()
+ro = [make_acl("world", "anyone", read=True)]
+out["ro"] = err(lambda: zk.create("/ro", b"r", acl=ro))
+out["ro_set"] = err(lambda: zk.set("/ro", b"x") and None)
+out["ro_child"] = err(lambda: zk.create("/ro/c", b""))
+out["ro_get"] = err(lambda: zk.get("/ro")[0].decode())
+out["ro_acl"] = err(lambda: acls(zk.get_acls("/ro")[0]))
+out["ro_setacl"] = err(lambda: zk.set_acls("/ro", OPEN_ACL_UNSAFE) and None)
+alice = [make_digest_acl("alice", "secret", all=True)]
+out["d_create"] = err(lambda: zk.create("/secret", b"s", acl=alice))
+out["d_get"] = err(lambda: zk.get("/secret")[0].decode())
+out["d_exists"] = err(lambda: zk.exists("/secret").version)
+out["d_getacl"] = err(lambda: acls(zk.get_acls("/secret")[0]))
+out["d_children"] = err(lambda: zk.get_children("/secret"))
+out["d_auth"] = err(lambda: zk.add_auth("digest", "alice:secret"))
+out["d_get2"] = err(lambda: zk.get("/secret")[0].decode())
+out["d_getacl2"] = err(lambda: acls(zk.get_acls("/secret")[0]))
+out["d_set2"] = err(lambda: zk.set("/secret", b"t").version)
+bob = client(auth=[("digest", "bob:pw")])
+out["bob_get"] = err(lambda: bob.get("/secret")[0].decode())
+out["mixed"] = err(lambda: zk.create("/mixed", b"m", acl=ro + alice))
+out["mixed_bob_acl"] = err(lambda: acls(bob.get_acls("/mixed")[0]))
+out["auth_anon"] = err(lambda: anon.create("/mine", b"", acl=[make_acl("auth", "", all=True)]))
+out["auth_alice"] = err(lambda: zk.create("/mine", b"", acl=[make_acl("auth", "", read=True, write=True)]))
+out["auth_acl"] = err(lambda: acls(zk.get_acls("/mine")[0]))
+out["auth_anon_get"] = err(lambda: anon.get("/mine")[0].decode())
+out["ip_local"] = err(lambda: zk.create("/ip", b"i", acl=[make_acl("ip", "127.0.0.0/8", all=True)]))
+out["ip_local_get"] = err(lambda: anon.get("/ip")[0].decode())
+out["ip_exact"] = err(lambda: zk.create("/ip1", b"i", acl=[make_acl("ip", "127.0.0.1", read=True)]))
+out["ip_exact_get"] = err(lambda: anon.get("/ip1")[0].decode())
+out["ip_other"] = err(lambda: zk.create("/ip10", b"i", acl=[make_acl("ip", "10.0.0.0/8", all=True)]))
+out["ip_other_get"] = err(lambda: anon.get("/ip10")[0].decode())
+out["ip_bad"] = err(lambda: zk.create("/ipbad", b"", acl=[make_acl("ip", "not-an-ip", all=True)]))
+out["bad_scheme"] = err(lambda: zk.create("/bs", b"", acl=[make_acl("nosuch", "x", all=True)]))
+out["bad_world"] = err(lambda: zk.create("/bw", b"", acl=[make_acl("world", "someone", all=True)]))
+out["bad_digest"] = err(lambda: zk.create("/bd", b"", acl=[make_acl("digest", "alice", all=True)]))
+out["empty"] = err(lambda: zk.create("/empty", b"", acl=[]))
+out["nd"] = err(lambda: zk.create("/nd", b"", acl=[make_acl("world", "anyone", read=True, create=True)]))
+out["nd_child"] = err(lambda: zk.create("/nd/c", b""))
+out["nd_delete"] = err(lambda: zk.delete("/nd/c"))
+out["nd_delete_missing"] = err(lambda: zk.delete("/nd/none"))
+out["noparent"] = err(lambda: zk.create("/none/c", b"", acl=[make_acl("auth", "", all=True)]))
+t = anon.transaction(); t.create("/m1", b""); t.set_data("/ro", b"x"); t.create("/m2", b"")
+out["multi"] = [type(r).__name__ for r in t.commit()]
+out["m1"] = anon.exists("/m1") is None
+t = anon.transaction(); t.check("/secret", 1); t.create("/m3", b"")
+out["multi_check"] = [type(r).__name__ for r in t.commit()]
+t = zk.transaction(); t.create("/m4", b"", acl=ro); t.create("/m4/c", b"")
+out["multi_inner"] = [type(r).__name__ for r in t.commit()]
+out["setacl"] = err(lambda: zk.set_acls("/secret", OPEN_ACL_UNSAFE).aversion)
+out["anon_after"] = err(lambda: anon.get("/secret")[0].decode())
+out["stat"] = err(lambda: [zk.exists(p).aversion for p in ["/secret", "/mine"]])
+out["ro_delete"] = err(lambda: zk.delete("/ro"))
+bad = client()
+out["authfail"] = err(lambda: bad.add_auth("nosuch", "x"))
+out["authfail_then"] = err(lambda: bad.exists("/") and None)
+for c in (zk, anon, bob, bad):
+    try:
+        c.stop(); c.close()
+    except Exception:
+        pass
+print(json.dumps(out, sort_keys=True))
+"#;
+
+#[test]
+fn our_coordinator_enforces_acls_like_zookeeper_3_8() {
+    if !support::python_module("kazoo", "pip install kazoo")
+        || !support::tool_path(
+            "/usr/share/zookeeper/bin/zkCli.sh",
+            "apt-get install zookeeper",
+        )
+    {
+        return;
+    }
+    let (real_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let real = RealZooKeeper::start(real_dir.path());
+    let ours = Coordinator::start(our_dir.path(), "");
+    let run = |port: u16| -> serde_json::Value {
+        let out = run_ok(Command::new("timeout").args([
+            "90",
+            "python3",
+            "-c",
+            ACL_SCENARIO,
+            &format!("127.0.0.1:{port}"),
+        ]));
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    let (expected, got) = (run(real.port), run(ours.port));
+    let keys: Vec<&String> = expected.as_object().unwrap().keys().collect();
+    assert!(keys.len() >= 40);
+    let differences: Vec<String> = keys
+        .iter()
+        .filter(|k| expected[k.as_str()] != got[k.as_str()])
+        .map(|k| {
+            format!(
+                "{k}: ZooKeeper {} / ours {}",
+                expected[k.as_str()],
+                got[k.as_str()]
+            )
+        })
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "differences from ZooKeeper 3.8:\n{}\nZooKeeper: {expected}",
+        differences.join("\n")
+    );
+    // The scenario saw what it means to: refusals, and data once authenticated.
+    assert_eq!(got["ro_set"], serde_json::json!(["NoAuthError"]));
+    assert_eq!(got["d_get2"], serde_json::json!(["ok", "s"]));
+    assert_eq!(got["authfail"], serde_json::json!(["AuthFailedError"]));
+}
+
+/// zkCli.sh's `addauth`, `getAcl` and `setAcl` against ours. A one-shot zkCli.sh runs one
+/// command per process, and an auth lasts as long as the connection: so one-shot for what needs
+/// no auth, and commands on the standard input of an interactive zkCli.sh (one session) for
+/// `addauth` and what follows it.
+#[test]
+fn zkcli_acl_commands_work_against_our_coordinator() {
+    if !support::tool_path(
+        "/usr/share/zookeeper/bin/zkCli.sh",
+        "apt-get install zookeeper",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ours = Coordinator::start(dir.path(), "");
+    let server = format!("127.0.0.1:{}", ours.port);
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = Command::new("timeout")
+            .args([
+                "60",
+                "/usr/share/zookeeper/bin/zkCli.sh",
+                "-server",
+                &server,
+            ])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    // digest:alice:<base64 of SHA-1 of "alice:secret">, as zkCli.sh users write it.
+    let alice = "digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa";
+    assert!(cli(&["create", "/locked", "secret", alice], "").contains("Created /locked"));
+    let out = cli(&["get", "/locked"], "");
+    assert!(out.contains("Insufficient permission : /locked"), "{out}");
+    let out = cli(&["getAcl", "/"], "");
+    assert!(out.contains("'world,'anyone\n: cdrwa"), "{out}");
+    let session = "addauth digest alice:secret\nget /locked\ngetAcl /locked\n\
+                   setAcl /locked world:anyone:r\ngetAcl /locked\nset /locked again\nquit\n";
+    let out = cli(&[], session);
+    assert!(
+        out.contains("secret\n"),
+        "the data once authenticated: {out}"
+    );
+    assert!(
+        out.contains("'digest,'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=\n: cdrwa"),
+        "{out}"
+    );
+    assert!(out.contains("'world,'anyone\n: r"), "{out}");
+    assert!(
+        out.contains("Insufficient permission : /locked"),
+        "read-only now, even for alice: {out}"
+    );
+    let out = cli(&["addauth", "nosuch", "x"], "");
+    assert!(!out.contains("Exception in thread"), "{out}");
+
+    // kafkalab zookeeper-shell, interactive on its standard input, does the same.
+    let mut shell = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
+        .args(["zookeeper-shell", &server])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    shell
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!("create /mine x {alice}\nget /mine\naddauth digest alice:secret\nget /mine\nsetAcl /mine auth::rw\ngetAcl /mine\nquit\n").as_bytes(),
+        )
+        .unwrap();
+    let out = shell.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("Insufficient permission : /mine"), "{out}");
+    assert!(out.contains("] x\n"), "{out}");
+    assert!(
+        out.contains("'digest,'alice:x\n: rw"),
+        "auth:: became alice's digest; without ADMIN the hash is hidden: {out}"
+    );
+}

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use crate::code::Code;
 use crate::jute::{InputArchive, OutputArchive};
 use crate::packet;
-use crate::proto::op;
+use crate::proto::{op, read_acls, write_acls};
 use crate::stat::{Acl, Stat};
 
 /// What went wrong talking to a ZooKeeper server.
@@ -39,7 +39,10 @@ pub fn message(code: i32) -> &'static str {
         c if c == Code::BadVersion.code() => "version No is not valid",
         c if c == Code::NoChildrenForEphemerals.code() => "Ephemerals cannot have children",
         c if c == Code::BadArguments.code() => "Invalid path or arguments",
-        c if c == Code::InvalidAcl.code() => "Invalid ACL",
+        // zkCli.sh prints "Insufficient permission : /path" and "Acl is not valid : /path".
+        c if c == Code::InvalidAcl.code() => "Acl is not valid ",
+        c if c == Code::NoAuth.code() => "Insufficient permission ",
+        c if c == Code::AuthFailed.code() => "Authentication failed",
         c if c == Code::SessionExpired.code() => "Session expired",
         _ => "ZooKeeper error",
     }
@@ -102,7 +105,11 @@ impl ZkClient {
         body: impl FnOnce(&mut OutputArchive),
     ) -> Result<Vec<u8>> {
         self.xid += 1;
-        let xid = if kind == op::PING { -2 } else { self.xid };
+        let xid = match kind {
+            op::PING => -2,
+            op::AUTH => -4,
+            _ => self.xid,
+        };
         let mut o = OutputArchive::new();
         o.write_int(xid);
         o.write_int(kind);
@@ -139,16 +146,59 @@ impl ZkClient {
 
     /// `flags`: 0 persistent, 1 ephemeral, 2 sequential, 3 both. Returns the path created.
     pub async fn create(&mut self, path: &str, data: &[u8], flags: i32) -> Result<String> {
+        self.create_with_acl(path, data, flags, &[Acl::open()])
+            .await
+    }
+
+    /// [`ZkClient::create`] with an ACL list of its own.
+    pub async fn create_with_acl(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        flags: i32,
+        acl: &[Acl],
+    ) -> Result<String> {
         let body = self
             .call(op::CREATE, path, |o| {
                 o.write_string(Some(path));
                 o.write_buffer(Some(data));
-                o.write_int(1);
-                Acl::open().write(o);
+                write_acls(o, acl);
                 o.write_int(flags);
             })
             .await?;
         Ok(InputArchive::new(&body).read_path()?)
+    }
+
+    /// The auth packet (`addauth digest alice:secret`): the connection gains the ids the scheme
+    /// gives. AUTHFAILED (an unknown scheme) closes the connection, as ZooKeeper does.
+    pub async fn add_auth(&mut self, scheme: &str, auth: &[u8]) -> Result<()> {
+        self.call(op::AUTH, "", |o| {
+            o.write_int(0);
+            o.write_string(Some(scheme));
+            o.write_buffer(Some(auth));
+        })
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn get_acl(&mut self, path: &str) -> Result<(Vec<Acl>, Stat)> {
+        let body = self
+            .call(op::GET_ACL, path, |o| o.write_string(Some(path)))
+            .await?;
+        let mut i = InputArchive::new(&body);
+        let acl = read_acls(&mut i)?;
+        Ok((acl, Stat::read(&mut i)?))
+    }
+
+    pub async fn set_acl(&mut self, path: &str, acl: &[Acl], version: i32) -> Result<Stat> {
+        let body = self
+            .call(op::SET_ACL, path, |o| {
+                o.write_string(Some(path));
+                write_acls(o, acl);
+                o.write_int(version);
+            })
+            .await?;
+        Ok(Stat::read(&mut InputArchive::new(&body))?)
     }
 
     pub async fn get(&mut self, path: &str) -> Result<(Vec<u8>, Stat)> {

@@ -17,6 +17,7 @@ pub enum Code {
     NotEmpty = -111,
     SessionExpired = -112,
     InvalidAcl = -114,
+    AuthFailed = -115,
 }
 
 impl Code {
@@ -41,6 +42,7 @@ impl Code {
             Code::NotEmpty,
             Code::SessionExpired,
             Code::InvalidAcl,
+            Code::AuthFailed,
         ]
         .into_iter()
         .find(|c| c.code() == code)
@@ -63,6 +65,7 @@ impl Code {
             Code::NotEmpty => "NOTEMPTY",
             Code::SessionExpired => "SESSIONEXPIRED",
             Code::InvalidAcl => "INVALIDACL",
+            Code::AuthFailed => "AUTHFAILED",
         }
     }
 }

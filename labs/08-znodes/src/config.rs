@@ -33,6 +33,10 @@ pub struct ZooConfig {
     pub snap_retain_count: usize,
     /// `autopurge.purgeInterval`: hours between purges (default 0: never purge).
     pub purge_interval_hours: u64,
+    /// `DigestAuthenticationProvider.superDigest` (`super:<base64>`): ZooKeeper turns a
+    /// zoo.cfg key it does not know into the system property `zookeeper.<key>`, and reads this
+    /// one as the digest that makes a connection `super` (passes every ACL check).
+    pub super_digest: Option<String>,
 }
 
 impl Default for ZooConfig {
@@ -54,6 +58,7 @@ impl Default for ZooConfig {
             snap_count: 100_000,
             snap_retain_count: 3,
             purge_interval_hours: 0,
+            super_digest: None,
         }
     }
 }
@@ -96,6 +101,9 @@ impl ZooConfig {
             };
             match key {
                 "tickTime" => c.tick_time = int()?.max(1),
+                "DigestAuthenticationProvider.superDigest" => {
+                    c.super_digest = Some(value.to_string())
+                }
                 "initLimit" => c.init_limit = int()?,
                 "syncLimit" => c.sync_limit = int()?,
                 "dataDir" => c.data_dir = PathBuf::from(value),

@@ -16,6 +16,8 @@ pub enum Error {
     UnexpectedNull { what: &'static str },
     #[error("unknown operation type {0}")]
     UnknownOp(i32),
+    #[error("a node names ACL list {0}, which the snapshot's ACL map does not hold")]
+    UnknownAcl(i64),
     #[error("unknown error code {0}")]
     UnknownCode(i32),
     #[error(

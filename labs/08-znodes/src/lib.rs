@@ -9,6 +9,8 @@
 //! - `data_tree` — steps 2–5: paths, create (ephemeral, sequential), delete, setData, sessions
 //!   ending.
 //! - `watch` — step 6: one-shot watches and the events a change fires.
+//! - `acl` — step 7: ACLs — the digest id, the permission check; schemes, `auth` expansion and
+//!   which permission each operation needs (given).
 //! - `stat` — given: `Stat` and `ACL`, field by field.
 //! - `code` — given: ZooKeeper's error codes.
 //! - `proto` — given: the request and response records and operation codes.
@@ -30,6 +32,7 @@
 //! - `client` — given: a small client, for the shell and the tests.
 //! - `error` — the one error type.
 
+pub mod acl;
 pub mod client;
 pub mod cnxn_factory;
 pub mod code;

@@ -23,20 +23,26 @@
 
 use std::collections::VecDeque;
 
+use crate::acl::{fixed_op, Id};
 use crate::code::Code;
 use crate::data_tree::DataTree;
 use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
 use crate::server::{session_expired_response, ZkServer};
 use crate::session::SessionTracker;
-use crate::txn::{apply_op, LoggedTxn, Txn};
+use crate::txn::{apply_op_as, LoggedTxn, Txn};
 
 /// What reaches the prep stage.
 #[derive(Debug, Clone, Copy)]
 pub enum Request<'a> {
     /// A connect handshake: a new session (id 0) or a reconnect.
     Connect(&'a ConnectRequest),
-    /// An operation of an established session.
-    Op { session: i64, op: &'a Op },
+    /// An operation of an established session, with the ids of the connection that sent it
+    /// (`ip:<address>`, and what its auth packets added).
+    Op {
+        session: i64,
+        op: &'a Op,
+        auth: &'a [Id],
+    },
     /// The session tracker found `session` silent past its timeout.
     Expire { session: i64 },
 }
@@ -113,7 +119,7 @@ impl PrepRequestProcessor {
                 tracing::info!(session = format!("0x{session:x}"), "session expired");
                 self.close(session, now_ms)
             }
-            Request::Op { session, op } => {
+            Request::Op { session, op, auth } => {
                 if !sessions.touch(session, now_ms) {
                     return Prepped::Answer(Err(Code::SessionExpired));
                 }
@@ -123,7 +129,7 @@ impl PrepRequestProcessor {
                         sessions.set_closing(session);
                         self.close(session, now_ms)
                     }
-                    op if op.is_write() => self.write(session, op, now_ms),
+                    op if op.is_write() => self.write(session, op, auth, now_ms),
                     _ => Prepped::Read,
                 }
             }
@@ -172,15 +178,34 @@ impl PrepRequestProcessor {
         self.txn(now_ms, Txn::CloseSession { session })
     }
 
-    /// A write: applied to the tree-plus-outstanding; what it did decides the transaction.
-    fn write(&mut self, session: i64, op: &Op, now_ms: i64) -> Prepped {
+    /// A write: its ACLs checked (step 7), then applied to the tree-plus-outstanding; what it
+    /// did decides the transaction. The logged op holds the ACL lists as they will be stored
+    /// (`auth` expanded), so that a replay needs no connection.
+    fn write(&mut self, session: i64, op: &Op, auth: &[Id], now_ms: i64) -> Prepped {
         let zxid = self.zxid + 1;
-        let outcome = apply_op(&mut self.tree, session, op, zxid, now_ms, &mut Vec::new());
+        let outcome = apply_op_as(
+            &mut self.tree,
+            session,
+            Some(auth),
+            op,
+            zxid,
+            now_ms,
+            &mut Vec::new(),
+        );
         let txn = match outcome {
             Err(code) => Txn::Error { session, code },
+            Ok(OpResult::Multi(results)) if results.iter().any(|(_, r)| r.is_err()) => {
+                Txn::MultiError {
+                    session,
+                    codes: results
+                        .iter()
+                        .map(|(_, r)| r.as_ref().err().copied().unwrap_or(0))
+                        .collect(),
+                }
+            }
             Ok(_) => Txn::Request {
                 session,
-                op: op.clone(),
+                op: fixed_op(op, auth),
             },
         };
         self.txn(now_ms, txn)

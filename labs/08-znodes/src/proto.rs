@@ -31,6 +31,8 @@ pub mod op {
     pub const CREATE2: i32 = 15;
     pub const CREATE_CONTAINER: i32 = 19;
     pub const SET_WATCHES: i32 = 101;
+    /// The auth packet (sent with xid −4; see `server_cnxn.rs`).
+    pub const AUTH: i32 = 100;
     pub const GET_ALL_CHILDREN_NUMBER: i32 = 104;
     pub const CLOSE_SESSION: i32 = -11;
     pub const ERROR: i32 = -1;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::acl::Id;
 use crate::cnxn_factory::Shared;
 use crate::code::Code;
 use crate::packet::{event_frame, reply_frame};
@@ -38,6 +39,8 @@ pub enum Submitted {
         session: i64,
         xid: i32,
         op: Op,
+        /// The ids of the connection when it sent the request.
+        auth: Vec<Id>,
         now_ms: i64,
         out: Outbox,
     },
@@ -54,12 +57,14 @@ impl Submitted {
             Submitted::Op {
                 session,
                 op,
+                auth,
                 now_ms,
                 ..
             } => (
                 Request::Op {
                     session: *session,
                     op,
+                    auth,
                 },
                 *now_ms,
             ),
@@ -137,9 +142,9 @@ pub async fn run_chain(
                 let (zxid, result) = match &step {
                     Step::Txn(t) => (t.zxid, server.commit(t)),
                     Step::Other(Prepped::Read) => match &submitted {
-                        Submitted::Op { session, op, .. } => {
-                            (server.zxid, server.read(*session, op))
-                        }
+                        Submitted::Op {
+                            session, op, auth, ..
+                        } => (server.zxid, server.read(*session, auth, op)),
                         _ => (server.zxid, Err(Code::SystemError)),
                     },
                     Step::Other(Prepped::Answer(Err(Code::SessionExpired))) => {

@@ -10,11 +10,13 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::acl::{authenticate, Id};
 use crate::cnxn_factory::{now_ms, Shared};
+use crate::code::Code;
 use crate::four_letter::four_letter_word;
 use crate::jute::{InputArchive, OutputArchive};
-use crate::packet::{frame, read_packet};
-use crate::proto::{ConnectRequest, Op};
+use crate::packet::{frame, read_packet, reply_frame};
+use crate::proto::{ConnectRequest, Op, OpResult};
 use crate::request_processor::Submitted;
 
 /// Serves one client until it closes, closes its session, or sends something unreadable.
@@ -72,6 +74,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
         return;
     }
     let session = response.session_id;
+    // Every connection is `ip:<its address>`; auth packets add more ids (step 7).
+    let peer_ip = peer.parse::<std::net::SocketAddr>().ok().map(|a| a.ip());
+    let mut auth: Vec<Id> = peer_ip
+        .iter()
+        .map(|ip| Id::new("ip", &ip.to_string()))
+        .collect();
     tracing::debug!(%peer, session = format!("0x{session:x}"), timeout = response.time_out, "session established");
     let (out, mut outbox) = mpsc::unbounded_channel::<Vec<u8>>();
     shared.outboxes().insert(session, out.clone());
@@ -104,6 +112,23 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 break;
             }
         };
+        if xid == AUTH_XID {
+            match authenticate_packet(&mut i, peer_ip, shared.config.super_digest.as_deref()) {
+                Some(ids) => {
+                    tracing::info!(%peer, session = format!("0x{session:x}"), "auth success");
+                    auth.extend(ids);
+                    let _ = out.send(reply_frame(AUTH_XID, 0, &Ok(OpResult::Empty)));
+                    continue;
+                }
+                None => {
+                    // As ZooKeeper: answer AUTHFAILED, then close the connection (the session
+                    // stays until it expires; the client will not use it again).
+                    tracing::warn!(%peer, session = format!("0x{session:x}"), "authentication failed; closing the connection");
+                    let _ = out.send(reply_frame(AUTH_XID, 0, &Err(Code::AuthFailed)));
+                    break;
+                }
+            }
+        }
         let op = match Op::read(kind, &mut i) {
             Ok(op) => op,
             Err(e) => {
@@ -116,6 +141,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             session,
             xid,
             op,
+            auth: auth.clone(),
             now_ms: now_ms(),
             out: out.clone(),
         };
@@ -133,4 +159,20 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     }
     drop(out);
     let _ = writing.await;
+}
+
+/// The xid of an auth packet, and of its answer.
+pub const AUTH_XID: i32 = -4;
+
+/// An auth packet's body (`AuthPacket`: type int, scheme ustring, auth buffer), and the ids it
+/// gives; `None` for AUTHFAILED (an unknown scheme, or a body that does not parse).
+fn authenticate_packet(
+    i: &mut InputArchive<'_>,
+    peer: Option<std::net::IpAddr>,
+    super_digest: Option<&str>,
+) -> Option<Vec<Id>> {
+    let _type = i.read_int().ok()?;
+    let scheme = i.read_string().ok()??;
+    let auth = i.read_buffer().ok()?.unwrap_or_default();
+    authenticate(&scheme, &auth, peer, super_digest)
 }

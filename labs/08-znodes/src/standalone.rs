@@ -3,6 +3,7 @@
 //! simulations (lab 10's tests drive servers this way); each call returns the transaction, so a
 //! caller can journal it.
 
+use crate::acl::Id;
 use crate::code::Code;
 use crate::prep_request_processor::{PrepRequestProcessor, Prepped, Request};
 use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
@@ -50,16 +51,29 @@ impl Standalone {
     }
 
     /// One operation of `session`: the zxid for the reply header, the answer, and the
-    /// transaction if it was a write.
+    /// transaction if it was a write. The connection has no ids: only `world:anyone` entries
+    /// let it through (see [`Standalone::submit_as`]).
     pub fn submit(
         &mut self,
         session: i64,
         op: &Op,
         now_ms: i64,
     ) -> (i64, Result<OpResult, Code>, Option<LoggedTxn>) {
-        match self.step(Request::Op { session, op }, now_ms) {
+        self.submit_as(session, &[], op, now_ms)
+    }
+
+    /// [`Standalone::submit`] from a connection with ids `auth` (e.g. `ip:127.0.0.1` and the
+    /// digest ids its auth packets gave).
+    pub fn submit_as(
+        &mut self,
+        session: i64,
+        auth: &[Id],
+        op: &Op,
+        now_ms: i64,
+    ) -> (i64, Result<OpResult, Code>, Option<LoggedTxn>) {
+        match self.step(Request::Op { session, op, auth }, now_ms) {
             (Prepped::Txn(t), result) => (t.zxid, result, Some(t)),
-            (Prepped::Read, _) => (self.server.zxid, self.server.read(session, op), None),
+            (Prepped::Read, _) => (self.server.zxid, self.server.read(session, auth, op), None),
             (Prepped::Answer(Err(Code::SessionExpired)), _) => (0, Err(Code::SessionExpired), None),
             (Prepped::Answer(result), _) => (self.server.zxid, result, None),
             (_, result) => (self.server.zxid, result, None),

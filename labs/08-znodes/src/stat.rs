@@ -93,8 +93,9 @@ impl Acl {
     pub fn read(i: &mut InputArchive<'_>) -> Result<Acl> {
         Ok(Acl {
             perms: i.read_int()?,
-            scheme: i.read_path()?,
-            id: i.read_path()?,
+            // An id may be empty: `auth:` (the scheme that means "my own ids") has none.
+            scheme: i.read_string()?.unwrap_or_default(),
+            id: i.read_string()?.unwrap_or_default(),
         })
     }
 }

@@ -7,6 +7,7 @@
 //! the same tree, because [`apply_op`] depends on nothing but the tree, the transaction and its
 //! zxid and time.
 
+use crate::acl::{self, Id};
 use crate::code::Code;
 use crate::data_tree::{CreateMode, DataTree};
 use crate::proto::{Op, OpResult};
@@ -32,6 +33,11 @@ pub enum Txn {
     /// A write the prep stage refused (`ErrorTxn`): it takes a zxid and changes nothing; the
     /// client gets `code`.
     Error { session: i64, code: Code },
+    /// A multi the prep stage found failing (ZooKeeper's `MultiTxn` of `ErrorTxn`s): it
+    /// changes nothing; the client gets one error code per op (0 for the ops before the
+    /// failing one, RUNTIMEINCONSISTENCY after it). Logged as such because a failure the tree
+    /// cannot see again — NOAUTH: a replay has no connection and no ids — must replay as one.
+    MultiError { session: i64, codes: Vec<i32> },
 }
 
 /// A transaction with its zxid and the leader's clock when it was prepared.
@@ -44,7 +50,8 @@ pub struct LoggedTxn {
 
 /// Applies one operation for `session` to `tree` at `zxid` and `time`: its result or
 /// ZooKeeper's error code. Reads change nothing. The changes (for watches) are appended to
-/// `changes`.
+/// `changes`. No ACL is checked: this is the commit of a transaction the prep stage checked
+/// (and a replay, which has no connection to check).
 pub fn apply_op(
     tree: &mut DataTree,
     session: i64,
@@ -53,29 +60,51 @@ pub fn apply_op(
     time: i64,
     changes: &mut Vec<Change>,
 ) -> Result<OpResult, Code> {
+    apply_op_as(tree, session, None, op, zxid, time, changes)
+}
+
+/// [`apply_op`] for a connection with `ids`: with `Some`, each operation (each op of a multi,
+/// against the multi's tree so far) first passes [`acl::authorize`], and creates and setACLs
+/// store the fixed-up list — what the prep stage and the read path do.
+pub fn apply_op_as(
+    tree: &mut DataTree,
+    session: i64,
+    ids: Option<&[Id]>,
+    op: &Op,
+    zxid: i64,
+    time: i64,
+    changes: &mut Vec<Change>,
+) -> Result<OpResult, Code> {
+    let run = Run {
+        session,
+        ids,
+        zxid,
+        time,
+    };
     match op {
-        Op::Multi(ops) => Ok(multi(tree, session, ops, zxid, time, changes)),
-        other => apply_one(tree, session, other, zxid, time, changes),
+        Op::Multi(ops) => Ok(multi(tree, &run, ops, changes)),
+        other => apply_one(tree, &run, other, changes),
     }
+}
+
+/// Who runs an operation, and when.
+struct Run<'a> {
+    session: i64,
+    ids: Option<&'a [Id]>,
+    zxid: i64,
+    time: i64,
 }
 
 /// A multi is all or nothing: the ops run on a copy of the tree, which replaces the tree only
 /// if every op succeeded. On failure, ops before the failing one report OK (0), the failing one
 /// its error, the ones after RUNTIMEINCONSISTENCY — as ZooKeeper reports.
-fn multi(
-    tree: &mut DataTree,
-    session: i64,
-    ops: &[Op],
-    zxid: i64,
-    time: i64,
-    changes: &mut Vec<Change>,
-) -> OpResult {
+fn multi(tree: &mut DataTree, run: &Run<'_>, ops: &[Op], changes: &mut Vec<Change>) -> OpResult {
     let mut copy = tree.clone();
     let mut results = Vec::with_capacity(ops.len());
     let mut failed = None;
     let mut multi_changes = Vec::new();
     for (index, op) in ops.iter().enumerate() {
-        match apply_one(&mut copy, session, op, zxid, time, &mut multi_changes) {
+        match apply_one(&mut copy, run, op, &mut multi_changes) {
             Ok(r) => results.push((op.code(), Ok(r))),
             Err(code) => {
                 failed = Some((index, code));
@@ -107,12 +136,15 @@ fn multi(
 /// One (non-multi) operation on `tree`.
 fn apply_one(
     tree: &mut DataTree,
-    session: i64,
+    run: &Run<'_>,
     op: &Op,
-    zxid: i64,
-    time: i64,
     changes: &mut Vec<Change>,
 ) -> Result<OpResult, Code> {
+    let (session, zxid, time) = (run.session, run.zxid, run.time);
+    let fixed = match run.ids {
+        Some(ids) => acl::authorize(tree, op, ids)?,
+        None => None,
+    };
     match op {
         Op::Create {
             path,
@@ -122,6 +154,7 @@ fn apply_one(
             with_stat,
         } => {
             let mode = CreateMode::from_flags(*flags).ok_or(Code::BadArguments)?;
+            let acl = fixed.as_deref().unwrap_or(acl);
             let created = tree.create(path, data, acl, mode, session, zxid, time)?;
             changes.push(Change::Created(created.clone()));
             Ok(if *with_stat {
@@ -147,8 +180,14 @@ fn apply_one(
             changes.push(Change::DataChanged(path.clone()));
             Ok(OpResult::Stat(stat))
         }
-        Op::GetAcl { path } => tree.get_acl(path).map(|(a, s)| OpResult::Acl(a, s)),
-        Op::SetAcl { path, acl, version } => tree.set_acl(path, acl, *version).map(OpResult::Stat),
+        Op::GetAcl { path } => tree.get_acl(path).map(|(a, s)| match run.ids {
+            Some(ids) => OpResult::Acl(acl::redact_for(a, ids), s),
+            None => OpResult::Acl(a, s),
+        }),
+        Op::SetAcl { path, acl, version } => {
+            let acl = fixed.as_deref().unwrap_or(acl);
+            tree.set_acl(path, acl, *version).map(OpResult::Stat)
+        }
         Op::GetChildren {
             path, with_stat, ..
         } => tree.get_children(path).map(|(c, s)| {

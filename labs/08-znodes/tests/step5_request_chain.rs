@@ -118,7 +118,17 @@ fn step5_prep_checks_each_write_against_the_outstanding_ones() {
     ];
     let prepped: Vec<Prepped> = ops
         .iter()
-        .map(|op| prep.prep(&mut server.sessions, Request::Op { session, op }, 2_000))
+        .map(|op| {
+            prep.prep(
+                &mut server.sessions,
+                Request::Op {
+                    session,
+                    op,
+                    auth: &[],
+                },
+                2_000,
+            )
+        })
         .collect();
     assert_eq!(prep.outstanding(), 6);
     assert_eq!(

@@ -10,9 +10,12 @@
 //! - `snapshot` — step 3: the tree and the sessions at one zxid, written atomically.
 //! - `store` — step 4: recovery at start, and the journal every write goes through (a
 //!   snapshot after about `snapCount` transactions).
+//! - `acl_cache` — given: the ACL lists of a snapshot, each written once and named by number
+//!   (ZooKeeper's `ReferenceCountedACLCache`).
 //! - `purge` — given: `autopurge`, keeping the newest snapshots and the logs they need.
 //! - `error` — the one error type.
 
+pub mod acl_cache;
 pub mod error;
 pub mod purge;
 pub mod snapshot;

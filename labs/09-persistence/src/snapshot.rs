@@ -2,11 +2,14 @@
 //! after it — ZooKeeper's `FileSnap`, `version-2/snapshot.<zxid in hex>`.
 //!
 //! ```text
-//! magic "ZKSN" | version int (1) | zxid long
+//! magic "ZKSN" | version int (2) | zxid long
 //! | sessions int, then per session: id long | timeout int | passwd buffer
-//! | nodes int, then per node: path ustring | data buffer | acls vector<ACL> | Stat
+//! | ACL map (`acl_cache.rs`): lists int, then per list: number long | acls vector<ACL>
+//! | nodes int, then per node: path ustring | data buffer | acl long (its list's number) | Stat
 //! | crc32c u32 of everything before it
 //! ```
+//! Version 1 (before lab 08's step 7) had no ACL map and each node's list inline
+//! (`acls vector<ACL>` where the number is now); it still loads.
 //! Written to a temporary file, fsynced, then renamed: a crash leaves the old snapshot or the
 //! new one, never half of one.
 
@@ -15,11 +18,12 @@ use std::path::{Path, PathBuf};
 
 use lab08_znodes::data_tree::{DataNode, DataTree};
 use lab08_znodes::jute::{InputArchive, OutputArchive};
-use lab08_znodes::proto::{read_acls, write_acls};
+use lab08_znodes::proto::read_acls;
 use lab08_znodes::server::ZkServer;
 use lab08_znodes::session::Session;
 use lab08_znodes::stat::Stat;
 
+use crate::acl_cache::AclCache;
 use crate::error::{io, Error, Result};
 
 const MAGIC: &[u8; 4] = b"ZKSN";
@@ -28,7 +32,7 @@ const MAGIC: &[u8; 4] = b"ZKSN";
 pub fn encode(server: &ZkServer) -> Vec<u8> {
     let mut o = OutputArchive::new();
     o.buf.extend_from_slice(MAGIC);
-    o.write_int(1);
+    o.write_int(2);
     o.write_long(server.zxid);
     o.write_int(server.sessions.len() as i32);
     for s in server.sessions.values() {
@@ -36,11 +40,18 @@ pub fn encode(server: &ZkServer) -> Vec<u8> {
         o.write_int(s.timeout_ms);
         o.write_buffer(Some(&s.passwd));
     }
+    let mut acls = AclCache::default();
+    let numbers: Vec<i64> = server
+        .tree
+        .nodes()
+        .map(|(_, node)| acls.number(&node.acl))
+        .collect();
+    acls.write(&mut o);
     o.write_int(server.tree.node_count() as i32);
-    for (path, node) in server.tree.nodes() {
+    for ((path, node), number) in server.tree.nodes().zip(numbers) {
         o.write_string(Some(path));
         o.write_buffer(Some(&node.data));
-        write_acls(&mut o, &node.acl);
+        o.write_long(number);
         node.stat.write(&mut o);
     }
     let crc = crc32c::crc32c(&o.buf);
@@ -69,7 +80,7 @@ pub fn decode(bytes: &[u8]) -> std::result::Result<Snapshot, String> {
     }
     let read = || -> lab08_znodes::Result<Snapshot> {
         let mut i = InputArchive::new(&body[4..]);
-        let _version = i.read_int()?;
+        let version = i.read_int()?;
         let zxid = i.read_long()?;
         let n = i.read_count()?.unwrap_or(0);
         let mut sessions = Vec::with_capacity(n);
@@ -84,12 +95,27 @@ pub fn decode(bytes: &[u8]) -> std::result::Result<Snapshot, String> {
                 last_seen_ms: 0,
             });
         }
+        // Version 2 numbers the ACL lists; version 1 wrote each node's list inline.
+        let acls = if version >= 2 {
+            Some(AclCache::read(&mut i)?)
+        } else {
+            None
+        };
         let n = i.read_count()?.unwrap_or(0);
         let mut nodes = Vec::with_capacity(n);
         for _ in 0..n {
             let path = i.read_path()?;
             let data = i.read_buffer()?.unwrap_or_default();
-            let acl = read_acls(&mut i)?;
+            let acl = match &acls {
+                Some(cache) => {
+                    let number = i.read_long()?;
+                    cache
+                        .list(number)
+                        .ok_or(lab08_znodes::Error::UnknownAcl(number))?
+                        .to_vec()
+                }
+                None => read_acls(&mut i)?,
+            };
             let stat = Stat::read(&mut i)?;
             nodes.push((
                 path,

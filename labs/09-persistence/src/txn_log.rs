@@ -9,6 +9,7 @@
 //!          2 closeSession:  session long
 //!          3 request:       session long | op type int | the request record
 //!          4 error:         session long | err int (a refused write: ZooKeeper's ErrorTxn)
+//!          5 multi error:   session long | count int | err int per op (a failed multi)
 //! ```
 //! A file is preallocated with zeros (ZooKeeper's `preAllocSize`); the records end where the
 //! zeros begin. A crash can leave the last record half written. On start the log is read up to the first
@@ -55,6 +56,14 @@ pub fn encode(t: &LoggedTxn) -> Vec<u8> {
             o.write_long(*session);
             o.write_int(code.code());
         }
+        Txn::MultiError { session, codes } => {
+            o.write_int(5);
+            o.write_long(*session);
+            o.write_int(codes.len() as i32);
+            for c in codes {
+                o.write_int(*c);
+            }
+        }
     }
     o.into_bytes()
 }
@@ -87,6 +96,14 @@ pub fn decode(payload: &[u8]) -> lab08_znodes::Result<LoggedTxn> {
                 session,
                 code: Code::from_code(err).ok_or(lab08_znodes::Error::UnknownCode(err))?,
             }
+        }
+        5 => {
+            let session = i.read_long()?;
+            let n = i.read_count()?.unwrap_or(0);
+            let codes = (0..n)
+                .map(|_| i.read_int())
+                .collect::<lab08_znodes::Result<Vec<i32>>>()?;
+            Txn::MultiError { session, codes }
         }
         other => return Err(lab08_znodes::Error::UnknownOp(other)),
     };

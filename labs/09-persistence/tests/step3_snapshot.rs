@@ -68,3 +68,59 @@ fn step3_damage_is_refused() {
     assert!(decode(&flipped).unwrap_err().contains("checksum"));
     assert!(decode(b"nope").is_err());
 }
+
+/// ZooKeeper's `ReferenceCountedACLCache`: each distinct ACL list is written once, with a
+/// number, and nodes name their list by number.
+#[test]
+fn step3_acl_lists_are_written_once_and_named_by_number() {
+    let mut s = server();
+    let read_only = vec![Acl {
+        perms: 1,
+        scheme: "world".into(),
+        id: "anyone".into(),
+    }];
+    for path in ["/ro1", "/ro2"] {
+        s.tree
+            .create(
+                path,
+                b"",
+                &read_only,
+                lab08_znodes::CreateMode::from_flags(0).unwrap(),
+                0,
+                9,
+                0,
+            )
+            .unwrap();
+    }
+    let bytes = encode(&s);
+    let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    assert_eq!(count(b"anyone"), 2, "two distinct lists, each written once");
+    let snap = decode(&bytes).unwrap();
+    assert_eq!(snap.tree.node("/ro2").unwrap().acl, read_only);
+    assert_eq!(snap.tree.node("/brokers").unwrap().acl, vec![Acl::open()]);
+}
+
+/// A snapshot written before ACL lists were numbered (version 1: each node's list inline)
+/// still loads.
+#[test]
+fn step3_a_version_1_snapshot_still_loads() {
+    use lab08_znodes::jute::OutputArchive;
+    let s = server();
+    let mut o = OutputArchive::new();
+    o.buf.extend_from_slice(b"ZKSN");
+    o.write_int(1);
+    o.write_long(s.zxid);
+    o.write_int(0); // no sessions
+    o.write_int(s.tree.node_count() as i32);
+    for (path, node) in s.tree.nodes() {
+        o.write_string(Some(path));
+        o.write_buffer(Some(&node.data));
+        lab08_znodes::proto::write_acls(&mut o, &node.acl);
+        node.stat.write(&mut o);
+    }
+    let crc = crc32c::crc32c(&o.buf);
+    o.buf.extend_from_slice(&crc.to_be_bytes());
+    let snap = decode(&o.into_bytes()).unwrap();
+    assert_eq!(snap.zxid, s.zxid);
+    assert_eq!(snap.tree, s.tree);
+}

@@ -3,15 +3,19 @@
 //! with lab 08's coordinator and with a real ZooKeeper alike.
 //!
 //! ```text
-//! ls [-R] PATH | get PATH | stat PATH | create [-e] [-s] PATH [DATA] | set PATH DATA [VERSION]
-//! delete [-v VERSION] PATH | deleteall PATH | quit
+//! ls [-R] PATH | get PATH | stat PATH | create [-e] [-s] PATH [DATA] [ACL]
+//! set PATH DATA [VERSION] | delete [-v VERSION] PATH | deleteall PATH
+//! addauth SCHEME AUTH | getAcl PATH | setAcl [-v VERSION] PATH ACL | quit
 //! ```
+//! An ACL is zkCli.sh's `scheme:id:perms[,scheme:id:perms…]` with perms among `cdrwa`, e.g.
+//! `world:anyone:r,digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa` or `auth::cdrwa`.
 
 use std::io::Write;
 use std::time::Duration;
 
+use lab08_znodes::acl::{parse_acl_list, perms_to_letters};
 use lab08_znodes::client::{ClientError, ZkClient};
-use lab08_znodes::stat::Stat;
+use lab08_znodes::stat::{Acl, Stat};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::commands::kafka_tools::block_on;
@@ -63,6 +67,13 @@ async fn tree(zk: &mut ZkClient, path: &str) -> Result<Vec<String>, ClientError>
     Ok(out)
 }
 
+/// zkCli.sh's `scheme:id:perms[,…]`, or a line that says what is wrong.
+fn parse_acl(text: &str) -> Result<Vec<Acl>, String> {
+    parse_acl_list(text).ok_or_else(|| {
+        format!("`{text}` is not an ACL: scheme:id:perms[,scheme:id:perms…] with perms among cdrwa")
+    })
+}
+
 /// Runs one command; returns what to print, or a zkCli-style error line.
 async fn command(zk: &mut ZkClient, words: &[String]) -> Result<String, String> {
     let usage = |u: &str| Err(format!("usage: {u}"));
@@ -98,19 +109,50 @@ async fn command(zk: &mut ZkClient, words: &[String]) -> Result<String, String> 
                 .copied()
                 .filter(|a| *a != "-e" && *a != "-s")
                 .collect();
-            let (path, data) = match plain.as_slice() {
-                [path] => (*path, ""),
-                [path, data] => (*path, *data),
-                _ => return usage("create [-e] [-s] path [data]"),
+            let (path, data, acl) = match plain.as_slice() {
+                [path] => (*path, "", None),
+                [path, data] => (*path, *data, None),
+                [path, data, acl] => (*path, *data, Some(parse_acl(acl)?)),
+                _ => return usage("create [-e] [-s] path [data] [acl]"),
             };
             let flags = i32::from(ephemeral) | (i32::from(sequential) << 1);
+            let acl = acl.unwrap_or_else(|| vec![Acl::open()]);
             Ok(format!(
                 "Created {}\n",
-                zk.create(path, data.as_bytes(), flags)
+                zk.create_with_acl(path, data.as_bytes(), flags, &acl)
                     .await
                     .map_err(zk_err)?
             ))
         }
+        ["addauth", scheme, auth] => zk
+            .add_auth(scheme, auth.as_bytes())
+            .await
+            .map(|()| String::new())
+            .map_err(zk_err),
+        ["addauth", ..] => usage("addauth scheme auth"),
+        ["getAcl", path] => {
+            let (acl, _) = zk.get_acl(path).await.map_err(zk_err)?;
+            // zkCli.sh prints each entry as `'scheme,'id` then `: perms`.
+            Ok(acl
+                .iter()
+                .map(|a| format!("'{},'{}\n: {}\n", a.scheme, a.id, perms_to_letters(a.perms)))
+                .collect())
+        }
+        ["setAcl", "-v", version, path, acl] => {
+            let v: i32 = version
+                .parse()
+                .map_err(|_| format!("version `{version}` is not a number"))?;
+            zk.set_acl(path, &parse_acl(acl)?, v)
+                .await
+                .map(|_| String::new())
+                .map_err(zk_err)
+        }
+        ["setAcl", path, acl] => zk
+            .set_acl(path, &parse_acl(acl)?, -1)
+            .await
+            .map(|_| String::new())
+            .map_err(zk_err),
+        ["setAcl", ..] => usage("setAcl [-v version] path acl"),
         ["set", path, data] => zk
             .set(path, data.as_bytes(), -1)
             .await
@@ -148,7 +190,7 @@ async fn command(zk: &mut ZkClient, words: &[String]) -> Result<String, String> 
             Ok(String::new())
         }
         [cmd, ..] => Err(format!(
-            "unknown command `{cmd}`: ls, get, stat, create, set, delete, deleteall, quit"
+            "unknown command `{cmd}`: ls, get, stat, create, set, delete, deleteall, addauth, getAcl, setAcl, quit"
         )),
         [] => Ok(String::new()),
     }
