@@ -185,6 +185,7 @@ fn step5_prep_checks_each_write_against_the_outstanding_ones() {
         Request::Op {
             session,
             op: &ephemeral,
+            auth: &[],
         },
         3_000,
     );
@@ -199,6 +200,7 @@ fn step5_prep_checks_each_write_against_the_outstanding_ones() {
         Request::Op {
             session,
             op: &close,
+            auth: &[],
         },
         3_100,
     );
