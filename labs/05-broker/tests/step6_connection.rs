@@ -2,6 +2,7 @@
 
 mod common;
 
+use kafkalab_testkit::within;
 use lab04_protocol_codec::frame::frame;
 use lab04_protocol_codec::{decode_request, ApiRegistry, Decoder, Encoder, RequestHeader};
 use lab05_broker::{server, CoreService, Router, Shared};
@@ -29,8 +30,18 @@ fn request(
     frame(&e.into_bytes())
 }
 
-/// Reads one response frame; returns its correlation id and body.
+/// Reads one response frame; returns its correlation id and body. A broker that never answers
+/// fails the test after 20 s, naming the wait, instead of hanging it.
 async fn response(stream: &mut TcpStream) -> (i32, Vec<u8>) {
+    within(
+        "a response frame from the broker (is every whole frame in the buffer answered?)",
+        20,
+        read_response(stream),
+    )
+    .await
+}
+
+async fn read_response(stream: &mut TcpStream) -> (i32, Vec<u8>) {
     let mut size = [0u8; 4];
     stream.read_exact(&mut size).await.unwrap();
     let mut body = vec![0u8; i32::from_be_bytes(size) as usize];
@@ -167,10 +178,12 @@ async fn step6_a_waiting_fetch_wakes_up_when_records_arrive() {
         .unwrap();
     response(&mut producer).await;
     // The fetch returns with the new batch, long before its minute is up.
-    let (correlation, body) =
-        tokio::time::timeout(std::time::Duration::from_secs(50), response(&mut consumer))
-            .await
-            .expect("the long poll was not woken by the append");
+    let (correlation, body) = within(
+        "the long-polled Fetch response: an append must wake the waiting fetch",
+        50,
+        read_response(&mut consumer),
+    )
+    .await;
     assert_eq!(correlation, 2);
     let mut d = Decoder::new(&body);
     d.i32().unwrap(); // throttle
