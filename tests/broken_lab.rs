@@ -80,6 +80,24 @@ fn a_syntax_error_in_lab_2_stops_only_lab_2() {
         "cargo lab hint 1 in the workbook:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // A fresh workbook has no check recorded: the hint is step 1's nudge, and step 1's only.
+    let manifest = Manifest::load(&wb).unwrap();
+    let lab01 = manifest.find("1").unwrap();
+    let tier = |step: u32| {
+        let text = lab01.hints.for_step(step).unwrap()[0].get(kafkalab::lang::Lang::En);
+        // The runner wraps lines; compare the first few words.
+        text.split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let shown = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(shown.contains("step 1"), "{stdout}");
+    assert!(shown.contains(&tier(1)), "not step 1's nudge:\n{stdout}");
+    assert!(
+        !shown.contains(&tier(2)),
+        "step 2's nudge in step 1's hint:\n{stdout}"
+    );
 
     kafkalab(&wb)
         .args(["check", "1"])
