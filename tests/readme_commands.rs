@@ -310,25 +310,7 @@ fn is_skeleton_check(command: &str) -> bool {
 fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let kafkalab = PathBuf::from(env!("CARGO_BIN_EXE_kafkalab"));
-    let tools = kafkalab_testkit::tools_bin();
-    if !tools.is_file() {
-        // `cargo test` at the root builds the tools (a default member); `-p kafkalab` alone not.
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "kafkalab-tools",
-                "--manifest-path",
-            ])
-            .arg(repo.join("Cargo.toml"));
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        kafkalab_testkit::run_ok(&mut build);
-    }
+    let tools = kafkalab_testkit::built_tools_bin();
 
     let scratch = tempfile::tempdir().unwrap();
     let workbook = scratch.path().join("work");

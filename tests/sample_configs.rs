@@ -13,33 +13,10 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The tools binary of this build, built when missing (see tests/tools_pass_through.rs).
-fn tools() -> PathBuf {
-    let path = kafkalab_testkit::tools_bin();
-    if !path.is_file() {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "kafkalab-tools",
-                "--manifest-path",
-            ])
-            .arg(repo().join("Cargo.toml"));
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        kafkalab_testkit::run_ok(&mut build);
-    }
-    path
-}
-
 /// Starts `command config` with warnings on, waits for its "started on" line, stops it, and
 /// returns everything it logged.
 fn start(command: &str, config: &Path) -> String {
-    let mut child = Command::new(tools())
+    let mut child = Command::new(kafkalab_testkit::built_tools_bin())
         .arg(command)
         .arg(config)
         .env("RUST_LOG", "warn")

@@ -3,48 +3,10 @@
 //! binary, so kafkalab does not start cargo here; `commands::tools`' unit tests cover the other
 //! ways of finding it.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-
-/// The tools binary of this build. `cargo test` at the root has built it already (the tools
-/// crate is a default member); after `cargo test -p kafkalab` alone it may be missing, and is
-/// then built here, once per run. Cargo holds its build lock only while it compiles, not while
-/// tests run, so this nested build does not wait for the outer one. It is not rebuilt when it
-/// is there: `cargo test` builds it with the whole workspace's features, a lone
-/// `cargo build -p kafkalab-tools` with fewer, and would recompile labs 05-09 (over a minute)
-/// only to print the same help.
-fn tools() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let path = kafkalab_testkit::tools_bin();
-            if path.is_file() {
-                return path;
-            }
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let mut build = std::process::Command::new(cargo);
-            build
-                .args([
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "kafkalab-tools",
-                    "--manifest-path",
-                ])
-                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
-            if !cfg!(debug_assertions) {
-                build.arg("--release");
-            }
-            kafkalab_testkit::run_ok(&mut build);
-            let path = kafkalab_testkit::tools_bin();
-            assert!(path.is_file(), "{} was not built", path.display());
-            path
-        })
-        .clone()
-}
 
 fn kafkalab(tools: &Path) -> Command {
     let mut cmd = Command::cargo_bin("kafkalab").unwrap();
@@ -54,7 +16,7 @@ fn kafkalab(tools: &Path) -> Command {
 
 #[test]
 fn tool_commands_print_the_tools_own_help() {
-    let tools = tools();
+    let tools = kafkalab_testkit::built_tools_bin();
     kafkalab(&tools)
         .args(["kafka-topics", "--help"])
         .assert()
@@ -70,7 +32,7 @@ fn tool_commands_print_the_tools_own_help() {
 
 #[test]
 fn the_tools_exit_code_and_arguments_pass_through_untouched() {
-    let tools = tools();
+    let tools = kafkalab_testkit::built_tools_bin();
     // clap's exit code for a bad flag is 2; it comes back from kafkalab-tools unchanged.
     kafkalab(&tools)
         .args(["kafka-topics", "--no-such-flag", "x y"])
@@ -91,7 +53,7 @@ fn the_tools_exit_code_and_arguments_pass_through_untouched() {
 
 #[test]
 fn help_lists_the_tools_and_a_typo_is_not_sent_to_them() {
-    let tools = tools();
+    let tools = kafkalab_testkit::built_tools_bin();
     kafkalab(&tools)
         .arg("--help")
         .assert()
@@ -108,7 +70,7 @@ fn help_lists_the_tools_and_a_typo_is_not_sent_to_them() {
 
 #[test]
 fn an_installed_kafkalab_runs_the_kafkalab_tools_next_to_it() {
-    let tools = tools();
+    let tools = kafkalab_testkit::built_tools_bin();
     let dir = tempfile::tempdir().unwrap();
     let runner = dir.path().join("kafkalab");
     std::fs::copy(assert_cmd::cargo::cargo_bin("kafkalab"), &runner).unwrap();

@@ -29,6 +29,40 @@ pub fn tools_bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("kafkalab-tools")
 }
 
+/// [`tools_bin`], built first when it is missing: `cargo test -p kafkalab` alone does not build
+/// the tools crate. The build runs after the outer one has finished (tests run after cargo
+/// builds them), so it does not wait for it. A binary that is there is not rebuilt: a lone
+/// `cargo build -p kafkalab-tools` resolves fewer features than the whole workspace and would
+/// recompile labs 05-09 (over a minute) only to run the same tools.
+pub fn built_tools_bin() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let path = tools_bin();
+            if path.is_file() {
+                return path;
+            }
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let mut build = std::process::Command::new(cargo);
+            build
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "kafkalab-tools",
+                    "--manifest-path",
+                ])
+                .arg(repo().join("Cargo.toml"));
+            if !cfg!(debug_assertions) {
+                build.arg("--release");
+            }
+            run_ok(&mut build);
+            assert!(path.is_file(), "{} was not built", path.display());
+            path
+        })
+        .clone()
+}
+
 /// A free port on 127.0.0.1 (bound, read, released: free unless another process takes it first).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -10,35 +10,11 @@ use lab06_topics::TopicsService;
 use lab07_consumer_groups::coordinator::CoordinatorConfig;
 use lab07_consumer_groups::GroupService;
 
+use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
 
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
-}
-
 pub fn run(config_path: &Path) -> Result<(), Error> {
-    let text = std::fs::read_to_string(config_path).map_err(|source| Error::Io {
-        path: config_path.to_path_buf(),
-        source,
-    })?;
+    let text = read_config(config_path)?;
     // Each lab reads its own keys; what no lab read is reported, naming the key.
     let properties = ServerProperties::parse(&text);
     let config = BrokerConfig::from_properties(&properties)?;
@@ -46,22 +22,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     for w in properties.unused() {
         tracing::warn!("{w}");
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
-        path: config_path.to_path_buf(),
-        source,
-    })?;
+    let runtime = runtime(config_path)?;
     runtime.block_on(async {
         let address = format!("{}:{}", config.listener_host, config.listener_port);
-        let listener = tokio::net::TcpListener::bind(&address)
-            .await
-            .map_err(|source| Error::Io {
-                path: address.clone().into(),
-                source,
-            })?;
-        let local = listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or(address);
+        let (listener, local) = bind(address).await?;
         let broker = Broker::open(config, lab05_broker::shared::now_ms())?;
         tracing::info!(
             "broker {} listening on {local}, advertised as {}:{}, logs in {}",

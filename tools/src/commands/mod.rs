@@ -2,6 +2,7 @@
 
 pub mod kafka_server;
 pub mod kafka_tools;
+pub mod server_start;
 pub mod zk_bench;
 pub mod zookeeper_server;
 pub mod zookeeper_shell;

@@ -6,14 +6,11 @@ use std::path::Path;
 use lab08_znodes::cnxn_factory::{run as serve, Shared};
 use lab08_znodes::config::ZooConfig;
 
-use crate::commands::kafka_server::shutdown_signal;
+use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
 
 pub fn run(config_path: &Path) -> Result<(), Error> {
-    let text = std::fs::read_to_string(config_path).map_err(|source| Error::Io {
-        path: config_path.to_path_buf(),
-        source,
-    })?;
+    let text = read_config(config_path)?;
     let (mut config, warnings) = ZooConfig::parse(&text).map_err(Error::Tool)?;
     for w in warnings {
         tracing::warn!("{w}");
@@ -28,22 +25,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             ))
         })?;
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
-        path: config_path.to_path_buf(),
-        source,
-    })?;
+    let runtime = runtime(config_path)?;
     runtime.block_on(async {
         let address = format!("{}:{}", config.client_port_address, config.client_port);
-        let listener = tokio::net::TcpListener::bind(&address)
-            .await
-            .map_err(|source| Error::Io {
-                path: address.clone().into(),
-                source,
-            })?;
-        let local = listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or(address);
+        let (listener, local) = bind(address).await?;
         tracing::info!(
             "zookeeper (kafkalab labs 08-09) listening on {local}, myid {}",
             config.myid
