@@ -18,13 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cargo_messages::{self, CompileError};
 use crate::error::Error;
 use crate::manifest::{Lab, Manifest};
 use crate::step_switch;
 use crate::test_run::{self, step_of, Outcome};
 use crate::workbook;
-use crate::workspace::cargo;
 
 /// How long one test binary may run in one configuration. Lab tests take seconds.
 const BINARY_LIMIT: Duration = Duration::from_secs(60);
@@ -50,7 +48,7 @@ pub fn prepare(root: &Path, manifest: &Manifest, dir: &Path) -> Result<(), Error
         let Some((_, path)) = lab.available() else {
             continue;
         };
-        for file in rust_files(&dir.join("labs").join(path).join("src"))? {
+        for file in crate::verify::rust_files(&dir.join("labs").join(path).join("src"))? {
             let text = std::fs::read_to_string(&file).map_err(io(&file))?;
             let switched =
                 step_switch::to_switched(&text, lab.number).map_err(|e| Error::Region {
@@ -64,83 +62,6 @@ pub fn prepare(root: &Path, manifest: &Manifest, dir: &Path) -> Result<(), Error
         }
     }
     Ok(())
-}
-
-fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut files = Vec::new();
-    for path in walk(dir)? {
-        if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    Ok(files)
-}
-
-/// Every file under `dir` (not folders), sorted.
-fn walk(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
-            let path = entry.map_err(io(&d))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// A lab's test binaries, built once.
-struct Build {
-    executables: Vec<PathBuf>,
-    compile_errors: Vec<CompileError>,
-    stderr_tail: String,
-}
-
-fn build(dir: &Path, target: &Path, crate_name: &str) -> Result<Build, Error> {
-    let shown = format!("cargo test --no-run -p {crate_name}");
-    let output = Command::new(cargo())
-        .args(["test", "--no-run", "--tests", "--color", "never"])
-        .args(["--message-format", "json", "-p", crate_name])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .map_err(|source| Error::Spawn {
-            command: shown,
-            source,
-        })?;
-    let mut build = Build {
-        executables: Vec::new(),
-        compile_errors: Vec::new(),
-        stderr_tail: String::new(),
-    };
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        if let Some(error) = cargo_messages::parse_line(line) {
-            cargo_messages::push_unique(&mut build.compile_errors, error);
-        } else if let Some(exe) = executable(line) {
-            build.executables.push(exe);
-        }
-    }
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let lines: Vec<&str> = stderr.lines().collect();
-        build.stderr_tail = lines[lines.len().saturating_sub(30)..].join("\n");
-        build.executables.clear();
-    }
-    Ok(build)
-}
-
-/// The test executable of a `compiler-artifact` message of cargo's JSON output.
-fn executable(line: &str) -> Option<PathBuf> {
-    let value: serde_json::Value = serde_json::from_str(line).ok()?;
-    if value.get("reason")?.as_str()? != "compiler-artifact" {
-        return None;
-    }
-    Some(PathBuf::from(value.get("executable")?.as_str()?))
 }
 
 /// The tests a binary holds (`--list --format terse` prints `name: test`).
@@ -258,11 +179,16 @@ pub fn check_lab(
     let start = Instant::now();
     let n = lab.number;
     let mut problems = Vec::new();
-    let built = build(dir, target, crate_name)?;
-    if built.executables.is_empty() {
-        let why = match built.compile_errors.first() {
+    // Built once, by the same code as `check` (test_run::build).
+    let options = test_run::Options {
+        target_dir: Some(target.to_path_buf()),
+        ..test_run::Options::default()
+    };
+    let mut build = test_run::TestRun::default();
+    let Some(built) = test_run::build(dir, crate_name, &options, &mut build, &mut |_| {})? else {
+        let why = match build.compile_errors.first() {
             Some(e) => format!("{}\n\n{}", e.location_line(), e.rendered),
-            None => built.stderr_tail,
+            None => build.stderr_tail,
         };
         problems.push(format!("lab {n}: the reference does not build:\n{why}"));
         return Ok(LabReport {
@@ -270,14 +196,14 @@ pub fn check_lab(
             tests: 0,
             elapsed: start.elapsed(),
         });
-    }
+    };
     say(&format!("    lab {n:02}: built in {:.0?}", start.elapsed()));
     let cwd = dir.join("labs").join(path);
     let mut binaries: Vec<(PathBuf, Vec<String>)> = Vec::new();
-    for exe in &built.executables {
-        let names = list(exe, &cwd)?;
+    for (binary, _) in built {
+        let names = list(&binary.executable, &cwd)?;
         if !names.is_empty() {
-            binaries.push((exe.clone(), names));
+            binaries.push((binary.executable, names));
         }
     }
     let all: Vec<&String> = binaries.iter().flat_map(|(_, names)| names).collect();

@@ -27,7 +27,7 @@ fn scratch(root: &Path) -> PathBuf {
 }
 
 /// Every `.rs` file under `dir`, sorted, so reports come in a stable order.
-fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

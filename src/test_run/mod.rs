@@ -234,8 +234,9 @@ pub fn run_with(
 }
 
 /// `cargo test --no-run`: the test binaries and the folder of their package, or `None` with
-/// the compiler's errors in `run` when the build failed.
-fn build(
+/// the compiler's errors in `run` when the build failed. `dev verify`'s step-order check builds
+/// its labs with it too.
+pub(crate) fn build(
     root: &Path,
     crate_name: &str,
     options: &Options,

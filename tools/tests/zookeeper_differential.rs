@@ -115,32 +115,29 @@ impl Drop for RealZooKeeper {
     }
 }
 
-#[test]
-fn our_coordinator_answers_like_zookeeper_3_8() {
-    if !support::python_module("kazoo", "pip install kazoo")
-        || !support::tool_path(
-            "/usr/share/zookeeper/bin/zkCli.sh",
-            "apt-get install zookeeper",
-        )
-    {
-        return;
-    }
-    let (real_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let real = RealZooKeeper::start(real_dir.path());
-    let ours = Coordinator::start(our_dir.path(), "");
+/// Runs the kazoo `scenario` (a JSON object of results) against the real ZooKeeper and ours,
+/// asserts it saw at least `min_keys` results and that every one is the same on both, and
+/// returns ours.
+fn compare(
+    scenario: &str,
+    timeout_secs: &str,
+    min_keys: usize,
+    real_port: u16,
+    our_port: u16,
+) -> serde_json::Value {
     let run = |port: u16| -> serde_json::Value {
         let out = run_ok(Command::new("timeout").args([
-            "60",
+            timeout_secs,
             "python3",
             "-c",
-            SCENARIO,
+            scenario,
             &format!("127.0.0.1:{port}"),
         ]));
         serde_json::from_str(out.trim()).unwrap()
     };
-    let (expected, got) = (run(real.port), run(ours.port));
+    let (expected, got) = (run(real_port), run(our_port));
     let keys: Vec<&String> = expected.as_object().unwrap().keys().collect();
-    assert!(keys.len() >= 20);
+    assert!(keys.len() >= min_keys);
     let differences: Vec<String> = keys
         .iter()
         .filter(|k| expected[k.as_str()] != got[k.as_str()])
@@ -154,9 +151,26 @@ fn our_coordinator_answers_like_zookeeper_3_8() {
         .collect();
     assert!(
         differences.is_empty(),
-        "differences from ZooKeeper 3.8:\n{}",
+        "differences from ZooKeeper 3.8:\n{}\nZooKeeper: {expected}",
         differences.join("\n")
     );
+    got
+}
+
+#[test]
+fn our_coordinator_answers_like_zookeeper_3_8() {
+    if !support::python_module("kazoo", "pip install kazoo")
+        || !support::tool_path(
+            "/usr/share/zookeeper/bin/zkCli.sh",
+            "apt-get install zookeeper",
+        )
+    {
+        return;
+    }
+    let (real_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let real = RealZooKeeper::start(real_dir.path());
+    let ours = Coordinator::start(our_dir.path(), "");
+    compare(SCENARIO, "60", 20, real.port, ours.port);
 
     // kafkalab zookeeper-shell speaks to the real one too.
     let out = Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools"))
@@ -314,35 +328,7 @@ fn our_coordinator_enforces_acls_like_zookeeper_3_8() {
     let (real_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let real = RealZooKeeper::start(real_dir.path());
     let ours = Coordinator::start(our_dir.path(), "");
-    let run = |port: u16| -> serde_json::Value {
-        let out = run_ok(Command::new("timeout").args([
-            "90",
-            "python3",
-            "-c",
-            ACL_SCENARIO,
-            &format!("127.0.0.1:{port}"),
-        ]));
-        serde_json::from_str(out.trim()).unwrap()
-    };
-    let (expected, got) = (run(real.port), run(ours.port));
-    let keys: Vec<&String> = expected.as_object().unwrap().keys().collect();
-    assert!(keys.len() >= 40);
-    let differences: Vec<String> = keys
-        .iter()
-        .filter(|k| expected[k.as_str()] != got[k.as_str()])
-        .map(|k| {
-            format!(
-                "{k}: ZooKeeper {} / ours {}",
-                expected[k.as_str()],
-                got[k.as_str()]
-            )
-        })
-        .collect();
-    assert!(
-        differences.is_empty(),
-        "differences from ZooKeeper 3.8:\n{}\nZooKeeper: {expected}",
-        differences.join("\n")
-    );
+    let got = compare(ACL_SCENARIO, "90", 40, real.port, ours.port);
     // The scenario saw what it means to: refusals, and data once authenticated.
     assert_eq!(got["ro_set"], serde_json::json!(["NoAuthError"]));
     assert_eq!(got["d_get2"], serde_json::json!(["ok", "s"]));
