@@ -64,6 +64,23 @@ pub struct BinaryRun {
 
 /// The file in which `testkit::within` notes, per test thread, what it waits for
 /// (`THREAD<TAB>WHAT` lines; libtest names each test's thread after the test).
+impl BinaryRun {
+    /// Records `name` as failed for `why`, a test libtest could not report itself (the binary
+    /// crashed in it, or was stopped at the time limit): the verdict line libtest would have
+    /// written, and the result.
+    fn fail(&mut self, name: &str, why: &str, on_result: &mut dyn FnMut(&TestResult)) {
+        self.stdout
+            .push_str(&format!("test {name} ... FAILED ({why})\n"));
+        self.success = false;
+        let result = TestResult {
+            name: name.to_string(),
+            outcome: Outcome::Failed,
+        };
+        on_result(&result);
+        self.results.push(result);
+    }
+}
+
 pub const WAITING_FILE_ENV: &str = "KAFKALAB_WAITING_FILE";
 
 fn waiting_for(file: &Path, test: &str) -> Option<String> {
@@ -202,15 +219,7 @@ pub fn run(
             // The binary died inside a test: that test failed; the ones after it still run.
             let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
             let tail = lines[lines.len().saturating_sub(2)..].join("\n");
-            out.stdout
-                .push_str(&format!("test {name} ... FAILED (crashed)\n"));
-            out.success = false;
-            let result = TestResult {
-                name: name.clone(),
-                outcome: Outcome::Failed,
-            };
-            on_result(&result);
-            out.results.push(result);
+            out.fail(name, "crashed", on_result);
             out.crashed.push((name.clone(), tail));
             skip.push(name.clone());
             continue;
@@ -223,15 +232,7 @@ pub fn run(
             break;
         };
         // The partial `test NAME ... ` gets its verdict here, as libtest would have written it.
-        out.stdout
-            .push_str(&format!("test {name} ... FAILED (time limit)\n"));
-        out.success = false;
-        let result = TestResult {
-            name: name.clone(),
-            outcome: Outcome::Failed,
-        };
-        on_result(&result);
-        out.results.push(result);
+        out.fail(&name, "time limit", on_result);
         out.timed_out.push(TimedOut {
             waiting_for: waiting_for(&waiting_file, &name),
             name: name.clone(),
