@@ -15,18 +15,61 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::config::ZooConfig;
 use crate::journal::Journal;
-use crate::proposer::{Proposer, StandaloneProposer};
+use crate::proposer::{BoxFuture, Proposer, StandaloneProposer};
 use crate::request_processor::{run_chain, Outbox, Submitted};
 use crate::server::ZkServer;
 
 /// The wall clock in milliseconds, defined once for every lab (lab-common).
 pub use lab_common::now_ms;
 
-type Chain = (mpsc::UnboundedReceiver<Submitted>, Box<dyn Proposer>);
+type Chain = (mpsc::UnboundedReceiver<Submitted>, Box<dyn RequestChain>);
+
+/// What runs the requests of every connection: the chain of `request_processor.rs` around a
+/// [`Proposer`] (standalone, and an ensemble's leader), or another one (lab 10: a follower,
+/// which forwards writes to its leader and answers when their commits come back).
+pub trait RequestChain: Send {
+    /// Runs until `requests` ends or the server must stop.
+    fn run(
+        self: Box<Self>,
+        shared: Arc<Shared>,
+        requests: mpsc::UnboundedReceiver<Submitted>,
+    ) -> BoxFuture<'static, ()>;
+}
+
+/// The chain of `request_processor.rs`: prep, propose, commit.
+struct ProposerChain(Box<dyn Proposer>);
+
+impl RequestChain for ProposerChain {
+    fn run(
+        self: Box<Self>,
+        shared: Arc<Shared>,
+        requests: mpsc::UnboundedReceiver<Submitted>,
+    ) -> BoxFuture<'static, ()> {
+        Box::pin(run_chain(shared, requests, self.0))
+    }
+}
+
+/// What `srvr`, `stat` and `mntr` say about the server's place in an ensemble.
+#[derive(Debug, Clone)]
+pub struct QuorumStatus {
+    /// `Mode:` of `srvr`, `zk_server_state` of `mntr`: standalone, leader or follower.
+    pub mode: String,
+    /// Lines `mntr` adds in this mode (a leader's `zk_learners`, `zk_synced_followers`, …).
+    pub mntr: Vec<(String, String)>,
+}
+
+impl Default for QuorumStatus {
+    fn default() -> Self {
+        QuorumStatus {
+            mode: "standalone".into(),
+            mntr: Vec::new(),
+        }
+    }
+}
 
 pub struct Shared {
     server: Mutex<ZkServer>,
@@ -43,6 +86,10 @@ pub struct Shared {
     pub(crate) sent: AtomicU64,
     /// Open connections per client IP (`maxClientCnxns`).
     connections: Mutex<HashMap<IpAddr, usize>>,
+    /// Set to `true` by [`Shared::close`]: every connection and the accept loop end.
+    closed: watch::Sender<bool>,
+    /// Set by an ensemble's shell (lab 10); standalone otherwise.
+    pub status: Mutex<QuorumStatus>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,17 +123,28 @@ impl Shared {
         server: ZkServer,
         proposer: Box<dyn Proposer>,
     ) -> Arc<Shared> {
+        Shared::with_chain(config, server, Box::new(ProposerChain(proposer)))
+    }
+
+    /// A server whose requests run through `chain` (lab 10: a follower's).
+    pub fn with_chain(
+        config: ZooConfig,
+        server: ZkServer,
+        chain: Box<dyn RequestChain>,
+    ) -> Arc<Shared> {
         let (submit, requests) = mpsc::unbounded_channel();
         Arc::new(Shared {
             server: Mutex::new(server),
             submit,
-            chain: Mutex::new(Some((requests, proposer))),
+            chain: Mutex::new(Some((requests, chain))),
             outboxes: Mutex::new(HashMap::new()),
             failed: AtomicBool::new(false),
             config,
             received: AtomicU64::new(0),
             sent: AtomicU64::new(0),
             connections: Mutex::new(HashMap::new()),
+            closed: watch::channel(false).0,
+            status: Mutex::new(QuorumStatus::default()),
         })
     }
 
@@ -95,13 +153,36 @@ impl Shared {
         lock(&self.server)
     }
 
-    /// Hands a request to the chain; `false` if the chain has stopped.
-    pub(crate) fn submit(&self, request: Submitted) -> bool {
-        self.submit.send(request).is_ok()
+    /// Hands a request to the chain; `false` if the chain has stopped or the server closed.
+    pub fn submit(&self, request: Submitted) -> bool {
+        !*self.closed.borrow() && self.submit.send(request).is_ok()
     }
 
-    pub(crate) fn outboxes(&self) -> MutexGuard<'_, HashMap<i64, Outbox>> {
+    /// Each session's current connection: where its watch events go.
+    pub fn outboxes(&self) -> MutexGuard<'_, HashMap<i64, Outbox>> {
         lock(&self.outboxes)
+    }
+
+    /// Closes every connection and stops accepting (an ensemble member that leaves its role:
+    /// ZooKeeper shuts its server down and makes a new one for the next role). Clients move on
+    /// to another server of the ensemble with their sessions.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Resolves once [`Shared::close`] was called.
+    pub async fn closed(&self) {
+        let mut rx = self.closed.subscribe();
+        let _ = rx.wait_for(|closed| *closed).await;
+    }
+
+    /// The ensemble status `srvr` and `mntr` report.
+    pub fn status(&self) -> QuorumStatus {
+        lock(&self.status).clone()
+    }
+
+    pub fn set_status(&self, status: QuorumStatus) {
+        *lock(&self.status) = status;
     }
 
     pub(crate) fn connection_count(&self) -> usize {
@@ -131,8 +212,8 @@ impl Shared {
 /// every half tick.
 pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
-    if let Some((requests, proposer)) = lock(&shared.chain).take() {
-        tokio::spawn(run_chain(shared.clone(), requests, proposer));
+    if let Some((requests, chain)) = lock(&shared.chain).take() {
+        tokio::spawn(chain.run(shared.clone(), requests));
     }
     let mut tick = tokio::time::interval(Duration::from_millis(
         shared.config.tick_time.clamp(50, 2_000) as u64 / 2,
@@ -172,6 +253,7 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
                 }
             }
             _ = &mut shutdown => break,
+            _ = shared.closed() => break,
         }
     }
 }

@@ -28,6 +28,7 @@ pub fn four_letter_word(word: &str, shared: &Shared) -> Option<String> {
     let connections = shared.connection_count();
     let received = shared.received.load(Ordering::Relaxed);
     let sent = shared.sent.load(Ordering::Relaxed);
+    let status = shared.status();
     let server = shared.server();
     let version = concat!(
         "kafkalab-",
@@ -38,16 +39,19 @@ pub fn four_letter_word(word: &str, shared: &Shared) -> Option<String> {
         "ruok" => "imok".into(),
         "isro" => "rw".into(),
         "srvr" | "stat" => format!(
-            "Zookeeper version: {version}\n{}Latency min/avg/max: 0/0.0/0\nReceived: {received}\nSent: {sent}\nConnections: {connections}\nOutstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
+            "Zookeeper version: {version}\n{}Latency min/avg/max: 0/0.0/0\nReceived: {received}\nSent: {sent}\nConnections: {connections}\nOutstanding: 0\nZxid: 0x{:x}\nMode: {}\nNode count: {}\n",
             if word == "stat" { "Clients:\n\n" } else { "" },
             server.zxid,
+            status.mode,
             // ZooKeeper's count includes the root twice (stored as "" and "/").
             server.tree.node_count() + 1
         ),
         "mntr" => format!(
-            "zk_version\t{version}\nzk_server_state\tstandalone\nzk_znode_count\t{}\nzk_ephemerals_count\t{}\nzk_num_alive_connections\t{connections}\nzk_packets_received\t{received}\nzk_packets_sent\t{sent}\nzk_outstanding_requests\t0\n",
+            "zk_version\t{version}\nzk_server_state\t{}\nzk_znode_count\t{}\nzk_ephemerals_count\t{}\nzk_num_alive_connections\t{connections}\nzk_packets_received\t{received}\nzk_packets_sent\t{sent}\nzk_outstanding_requests\t0\n{}",
+            status.mode,
             server.tree.node_count() + 1,
-            server.sessions.keys().map(|s| server.tree.ephemerals(*s).len()).sum::<usize>()
+            server.sessions.keys().map(|s| server.tree.ephemerals(*s).len()).sum::<usize>(),
+            status.mntr.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect::<String>()
         ),
         "conf" => {
             let c = &shared.config;

@@ -45,6 +45,13 @@ pub enum Request<'a> {
     },
     /// The session tracker found `session` silent past its timeout.
     Expire { session: i64 },
+    /// A session another server of the ensemble opened for its client (lab 10: a follower
+    /// chooses the id, the leader makes the transaction).
+    CreateSession {
+        session: i64,
+        passwd: &'a [u8],
+        timeout_ms: i32,
+    },
 }
 
 /// What the prep stage made of a request.
@@ -118,6 +125,23 @@ impl PrepRequestProcessor {
                 }
                 tracing::info!(session = format!("0x{session:x}"), "session expired");
                 self.close(session, now_ms)
+            }
+            Request::CreateSession {
+                session,
+                passwd,
+                timeout_ms,
+            } => {
+                if sessions.contains_key(&session) {
+                    return Prepped::Nothing;
+                }
+                self.txn(
+                    now_ms,
+                    Txn::CreateSession {
+                        session,
+                        passwd: passwd.to_vec(),
+                        timeout_ms: sessions.negotiate_timeout(timeout_ms),
+                    },
+                )
             }
             Request::Op { session, op, auth } => {
                 if !sessions.touch(session, now_ms) {

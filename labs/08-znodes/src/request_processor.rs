@@ -46,10 +46,18 @@ pub enum Submitted {
     },
     /// From the expiry tick (`cnxn_factory.rs`).
     Expire { session: i64, now_ms: i64 },
+    /// A session opened by a follower for its client (lab 10); nobody here waits for it.
+    CreateSession {
+        session: i64,
+        passwd: Vec<u8>,
+        timeout_ms: i32,
+        now_ms: i64,
+    },
 }
 
 impl Submitted {
-    fn request(&self) -> (Request<'_>, i64) {
+    /// What the prep stage sees of this request, and when it was made.
+    pub fn request(&self) -> (Request<'_>, i64) {
         match self {
             Submitted::Connect {
                 request, now_ms, ..
@@ -71,6 +79,19 @@ impl Submitted {
             Submitted::Expire { session, now_ms } => {
                 (Request::Expire { session: *session }, *now_ms)
             }
+            Submitted::CreateSession {
+                session,
+                passwd,
+                timeout_ms,
+                now_ms,
+            } => (
+                Request::CreateSession {
+                    session: *session,
+                    passwd,
+                    timeout_ms: *timeout_ms,
+                },
+                *now_ms,
+            ),
         }
     }
 }
@@ -188,7 +209,7 @@ pub async fn run_chain(
                         };
                         connected.push((reply, response));
                     }
-                    Submitted::Expire { .. } => {}
+                    Submitted::Expire { .. } | Submitted::CreateSession { .. } => {}
                 }
             }
             prep.committed(server.zxid);

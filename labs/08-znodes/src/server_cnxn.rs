@@ -95,7 +95,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
         let _ = writer.shutdown().await;
     });
     loop {
-        let packet = match read_packet(&mut reader).await {
+        let read = tokio::select! {
+            read = read_packet(&mut reader) => read,
+            // The server leaves its role (lab 10): the client reconnects elsewhere.
+            _ = shared.closed() => break,
+        };
+        let packet = match read {
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(e) => {
