@@ -7,59 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use lab04_protocol_codec::ErrorCode;
-use lab05_broker::ServerProperties;
-
 use crate::group::{Group, GroupState, Member, Ticket};
+use crate::static_members;
+use lab04_protocol_codec::ErrorCode;
 
-/// The coordinator's settings, with Kafka's broker keys and defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CoordinatorConfig {
-    /// `group.min.session.timeout.ms`.
-    pub min_session_timeout_ms: i32,
-    /// `group.max.session.timeout.ms`.
-    pub max_session_timeout_ms: i32,
-    /// `group.initial.rebalance.delay.ms`: a new group waits this long for more members before
-    /// its first rebalance completes, so three consumers started together rebalance once.
-    pub initial_rebalance_delay_ms: i64,
-}
-
-impl CoordinatorConfig {
-    /// Lab 07's keys (`group.*`) from the broker's `server.properties`; the defaults for those
-    /// not set.
-    pub fn from_properties(p: &ServerProperties) -> lab05_broker::Result<CoordinatorConfig> {
-        let d = CoordinatorConfig::default();
-        let timeout = |key: &str, default: i32| -> lab05_broker::Result<i32> {
-            match p.number(key, "a time in ms")? {
-                None => Ok(default),
-                Some(n) => i32::try_from(n).map_err(|_| p.invalid(key, "out of range")),
-            }
-        };
-        Ok(CoordinatorConfig {
-            min_session_timeout_ms: timeout(
-                "group.min.session.timeout.ms",
-                d.min_session_timeout_ms,
-            )?,
-            max_session_timeout_ms: timeout(
-                "group.max.session.timeout.ms",
-                d.max_session_timeout_ms,
-            )?,
-            initial_rebalance_delay_ms: p
-                .number("group.initial.rebalance.delay.ms", "a time in ms")?
-                .map_or(d.initial_rebalance_delay_ms, |n| n.max(0)),
-        })
-    }
-}
-
-impl Default for CoordinatorConfig {
-    fn default() -> Self {
-        CoordinatorConfig {
-            min_session_timeout_ms: 6_000,
-            max_session_timeout_ms: 1_800_000,
-            initial_rebalance_delay_ms: 3_000,
-        }
-    }
-}
+pub use crate::coordinator_config::CoordinatorConfig;
 
 /// A JoinGroup, as the coordinator needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +67,7 @@ pub enum Reply {
 #[derive(Debug, Default)]
 pub struct GroupCoordinator {
     pub config: CoordinatorConfig,
-    groups: BTreeMap<String, Group>,
+    pub(crate) groups: BTreeMap<String, Group>,
     /// Makes member ids unique on this broker.
     next_member: u64,
 }
@@ -139,15 +91,12 @@ impl GroupCoordinator {
         self.groups.values().filter(|g| g.state != GroupState::Dead)
     }
 
-    /// A new member id: the client id and a unique suffix, as Kafka makes them.
-    fn new_member_id(&mut self, client_id: &str) -> String {
+    /// A new member id: a prefix (the client id, or a static member's instance id) and a
+    /// unique suffix, as Kafka makes them.
+    pub(crate) fn new_member_id(&mut self, prefix: &str) -> String {
         self.next_member += 1;
-        let client = if client_id.is_empty() {
-            "member"
-        } else {
-            client_id
-        };
-        format!("{client}-{:016x}", self.next_member)
+        let prefix = if prefix.is_empty() { "member" } else { prefix };
+        format!("{prefix}-{:016x}", self.next_member)
     }
 
     /// JoinGroup. Answers at once with an error or, when the group is stable and nothing
@@ -167,6 +116,11 @@ impl GroupCoordinator {
             || request.session_timeout_ms > self.config.max_session_timeout_ms
         {
             return reply(ErrorCode::InvalidSessionTimeout);
+        }
+        // A member with a `group.instance.id` the group already holds (step 8), before the
+        // dynamic cases.
+        if let Some(replies) = self.join_static(ticket, &request, now_ms) {
+            return replies;
         }
         // BEGIN SOLUTION step 1: new members get an id (MemberIdRequired from v4); check protocol and member (InconsistentGroupProtocol, UnknownMemberId); add it and rebalance
         // ko: 새 멤버에게 ID를 주고(v4부터 MemberIdRequired), 프로토콜과 멤버를 검사한 뒤(InconsistentGroupProtocol, UnknownMemberId) 멤버를 넣고 리밸런스하세요
@@ -208,13 +162,7 @@ impl GroupCoordinator {
             return reply(ErrorCode::UnknownMemberId);
         }
         let member_id = if new_member {
-            self.next_member += 1;
-            let client = if request.client_id.is_empty() {
-                "member"
-            } else {
-                &request.client_id
-            };
-            format!("{client}-{:016x}", self.next_member)
+            self.new_member_id(&request.client_id)
         } else {
             request.member_id.clone()
         };
@@ -285,6 +233,7 @@ impl GroupCoordinator {
         group_id: &str,
         generation_id: i32,
         member_id: &str,
+        group_instance_id: Option<&str>,
         assignments: Vec<(String, Vec<u8>)>,
         now_ms: i64,
     ) -> Vec<Reply> {
@@ -296,6 +245,9 @@ impl GroupCoordinator {
         else {
             return reply(ErrorCode::UnknownMemberId);
         };
+        if group_instance_id.is_some_and(|i| static_members::is_fenced(group, member_id, i)) {
+            return reply(ErrorCode::FencedInstanceId);
+        }
         // BEGIN SOLUTION step 3: UnknownMemberId, IllegalGeneration, RebalanceInProgress while preparing; while completing, hold syncs until the leader's assignment, then answer all
         // ko: UnknownMemberId, IllegalGeneration, 준비 중이면 RebalanceInProgress. 완료 중이면 리더의 할당이 올 때까지 sync를 붙잡았다가 모두에게 답하세요
         let Some(member) = group.members.get_mut(member_id) else {
@@ -343,6 +295,7 @@ impl GroupCoordinator {
         group_id: &str,
         generation_id: i32,
         member_id: &str,
+        group_instance_id: Option<&str>,
         now_ms: i64,
     ) -> ErrorCode {
         let Some(group) = self
@@ -352,6 +305,9 @@ impl GroupCoordinator {
         else {
             return ErrorCode::UnknownMemberId;
         };
+        if group_instance_id.is_some_and(|i| static_members::is_fenced(group, member_id, i)) {
+            return ErrorCode::FencedInstanceId;
+        }
         // BEGIN SOLUTION step 4: UnknownMemberId, then note that it is alive; IllegalGeneration; RebalanceInProgress while preparing, so it rejoins
         // ko: UnknownMemberId, 그다음 살아 있음을 적고 IllegalGeneration, 준비 중이면 다시 참여하도록 RebalanceInProgress를 답하세요
         let Some(member) = group.members.get_mut(member_id) else {
@@ -369,11 +325,13 @@ impl GroupCoordinator {
     }
 
     /// LeaveGroup: the member goes at once (no waiting for its session to time out), and the
-    /// others rebalance to take over its partitions.
+    /// others rebalance to take over its partitions. From v3 a member may be named by its
+    /// `group.instance.id` alone (an admin removing a static member, step 8).
     pub fn leave(
         &mut self,
         group_id: &str,
         member_id: &str,
+        group_instance_id: Option<&str>,
         now_ms: i64,
     ) -> (ErrorCode, Vec<Reply>) {
         let Some(group) = self
@@ -383,10 +341,15 @@ impl GroupCoordinator {
         else {
             return (ErrorCode::UnknownMemberId, vec![]);
         };
-        if !group.members.contains_key(member_id) {
-            return (ErrorCode::UnknownMemberId, vec![]);
-        }
-        let replies = remove_member(group, member_id, &self.config, now_ms);
+        let member_id = match group_instance_id {
+            Some(instance) => match static_members::leaving_member(group, member_id, instance) {
+                Ok(id) => id,
+                Err(code) => return (code, vec![]),
+            },
+            None if group.members.contains_key(member_id) => member_id.to_string(),
+            None => return (ErrorCode::UnknownMemberId, vec![]),
+        };
+        let replies = remove_member(group, &member_id, &self.config, now_ms);
         (ErrorCode::None, replies)
     }
 
@@ -428,6 +391,7 @@ impl GroupCoordinator {
         group_id: &str,
         generation_id: i32,
         member_id: &str,
+        group_instance_id: Option<&str>,
         now_ms: i64,
     ) -> ErrorCode {
         if group_id.is_empty() {
@@ -437,6 +401,11 @@ impl GroupCoordinator {
             .groups
             .get(group_id)
             .filter(|g| g.state != GroupState::Dead);
+        if group.is_some_and(|g| {
+            group_instance_id.is_some_and(|i| static_members::is_fenced(g, member_id, i))
+        }) {
+            return ErrorCode::FencedInstanceId;
+        }
         // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; else UnknownMemberId, IllegalGeneration, or RebalanceInProgress while awaiting the assignment
         // ko: 비어 있거나 없는 그룹의 단순 커밋은 통과. 그 밖에는 UnknownMemberId, IllegalGeneration, 할당을 기다리는 중이면 RebalanceInProgress
         match group {
@@ -529,7 +498,11 @@ pub fn join_result(group: &Group, member_id: &str) -> JoinResult {
 
 /// Starts a rebalance (or keeps the one in progress): waiting syncs are told to rejoin, and
 /// the deadline is set from the members' rebalance timeouts.
-fn prepare_rebalance(group: &mut Group, config: &CoordinatorConfig, now_ms: i64) -> Vec<Reply> {
+pub(crate) fn prepare_rebalance(
+    group: &mut Group,
+    config: &CoordinatorConfig,
+    now_ms: i64,
+) -> Vec<Reply> {
     let mut replies = Vec::new();
     for m in group.members.values_mut() {
         if let Some(t) = m.sync_waiting.take() {
@@ -554,7 +527,7 @@ fn prepare_rebalance(group: &mut Group, config: &CoordinatorConfig, now_ms: i64)
 
 /// Completes the rebalance if every member has rejoined (and a starting group's initial delay
 /// is over): a new generation, a protocol, a leader, and an answer to every waiting join.
-fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
+pub(crate) fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
     if group.state != GroupState::PreparingRebalance {
         return vec![];
     }
