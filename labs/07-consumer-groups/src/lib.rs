@@ -8,8 +8,10 @@
 //!
 //! # Layout
 //! - `group` — given: one group, its members and states. Read first.
-//! - `coordinator` — steps 1–5: the coordinator's state machine (join, complete the
-//!   rebalance, sync, heartbeats and timeouts, commits).
+//! - `coordinator` — steps 1, 3, 4 and 5: the coordinator's state machine, one method per
+//!   request (join, sync, heartbeat, leave, commit) and `tick` for time.
+//! - `rebalance` — steps 2 and 4: starting and completing a rebalance, expiring silent
+//!   members.
 //! - `offsets` — step 6: committed offsets as `__consumer_offsets` records.
 //! - `assignor` — step 7: the range assignor the group leader runs.
 //! - `static_members` — step 8: static membership (KIP-345): a member with a
@@ -36,6 +38,7 @@ pub mod group;
 pub mod group_metadata_manager;
 pub mod messages;
 pub mod offsets;
+pub mod rebalance;
 pub mod service;
 pub mod static_members;
 

@@ -21,11 +21,9 @@
 
 use lab04_protocol_codec::ErrorCode;
 
-use crate::coordinator::{
-    prepare_rebalance, try_complete_join, CoordinatorConfig, GroupCoordinator, JoinRequest,
-    JoinResult, Reply,
-};
+use crate::coordinator::{CoordinatorConfig, GroupCoordinator, JoinRequest, JoinResult, Reply};
 use crate::group::{Group, GroupState, Ticket};
+use crate::rebalance::{prepare_rebalance, try_complete_join};
 
 /// The member id the group holds for `instance_id`, if a member joined with it.
 pub fn static_member_id<'a>(group: &'a Group, instance_id: &str) -> Option<&'a str> {
