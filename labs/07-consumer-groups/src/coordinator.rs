@@ -232,6 +232,9 @@ impl GroupCoordinator {
 
     /// SyncGroup. The leader brings the assignment: every waiting member gets its part.
     /// Followers that arrive first wait for the leader.
+    // The request's fields, as Kafka's `handleSyncGroup` takes them, plus the ticket and the
+    // time: a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
         ticket: Ticket,
