@@ -16,6 +16,10 @@
 //! A static member whose session does time out is removed like any other, and its next join
 //! rebalances the group.
 //!
+//! Shortcut: a static member that has not rejoined by a rebalance's deadline is dropped like a
+//! dynamic one (step 2's `complete_due_rebalance`); Kafka keeps it, with its assignment, until
+//! its session times out.
+//!
 //! The instance-to-member mapping is not a second map here (Kafka keeps `staticMembers`): it is
 //! each member's `group_instance_id`, so the two can never disagree.
 
