@@ -28,8 +28,13 @@ fn run(cli: Cli) -> Result<bool, kafkalab_tools::Error> {
 }
 
 fn main() -> ExitCode {
+    // Warnings show by default (an unknown server.properties key, a connection closed on a bad
+    // request, a torn log tail cut off), as a Java server logs WARN unless told otherwise;
+    // RUST_LOG chooses another level.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse()) {

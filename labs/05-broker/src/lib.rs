@@ -7,6 +7,8 @@
 //! # Layout
 //! - `properties`, `config` — `server.properties`: the raw key/value map every lab reads its
 //!   own keys from, and lab 05's keys with Kafka's defaults. Read first.
+//! - `kafka_keys` — given: Kafka's keys no lab reads yet, and which lab makes each work; what
+//!   the warning for an unused key says.
 //! - `log_manager` — step 1: the partition logs in `log.dirs` (open, create, remove), and
 //!   retention and flush on a timer.
 //! - `partition` — one partition: its log and its replica state (leader epoch, replicas, ISR,
@@ -26,6 +28,7 @@ pub mod broker;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod kafka_keys;
 pub mod log_manager;
 pub mod partition;
 pub mod properties;

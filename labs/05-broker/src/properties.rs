@@ -2,7 +2,8 @@
 //! its own keys from. Lab 05 reads the broker's keys ([`crate::BrokerConfig`]), lab 07 the
 //! `group.*` keys, a later lab its own — none of them edits another's parser. Keys that no lab
 //! read are reported at start, naming the key, as Kafka logs "The configuration 'x' was
-//! supplied but isn't a known config".
+//! supplied but isn't a known config" — and saying more than Kafka can: which later lab makes
+//! the key work, or which key a typo meant (`kafka_keys`).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,7 +79,8 @@ impl ServerProperties {
             .transpose()
     }
 
-    /// One warning per key that no lab read, in line order.
+    /// One warning per key that no lab read, in line order: what the key is (a later lab's, a
+    /// Kafka feature the course does not build, or no Kafka key at all, with the closest one).
     pub fn unused(&self) -> Vec<String> {
         let read = self.read.borrow();
         let mut unused: Vec<(usize, &String)> = self
@@ -91,7 +93,8 @@ impl ServerProperties {
         unused
             .into_iter()
             .map(|(line, key)| {
-                format!("server.properties line {line}: `{key}` is not used by this broker")
+                let why = crate::kafka_keys::explain(key, read.iter().map(String::as_str));
+                format!("server.properties line {line}: `{key}` {why}")
             })
             .collect()
     }

@@ -95,6 +95,25 @@ fn step1_server_properties_speak_kafkas_keys() {
         warnings[0].contains("line 3") && warnings[0].contains("`no.such.key`"),
         "the warning names the key: {warnings:?}"
     );
+    // What the warning says: the lab that makes a Kafka key work, the key a typo meant.
+    let (_, warnings) = BrokerConfig::parse(
+        "broker.id=1\nzookeeper.connect=localhost:2181\nmin.insync.replicas=2\n\
+         num.partiton=3\nlog.retention.ms=1000\nnum.io.threads=8\nflux.capacitor=1\n",
+    )
+    .unwrap();
+    let expected = [
+        "line 2: `zookeeper.connect` is not used until lab 11",
+        "line 3: `min.insync.replicas` is not used until lab 12",
+        "line 4: `num.partiton` is not used: Kafka has no broker setting of that name; did you mean `num.partitions`?",
+        "line 5: `log.retention.ms` is not used: this broker reads `log.retention.hours` instead",
+        "line 6: `num.io.threads` is not used: it is Kafka's setting for thread pools",
+        "line 7: `flux.capacitor` is not used: Kafka has no broker setting of that name",
+    ];
+    assert_eq!(warnings.len(), expected.len(), "{warnings:#?}");
+    for (w, e) in warnings.iter().zip(expected) {
+        assert!(w.contains(e), "{w:?} should say {e:?}");
+    }
+    assert!(!warnings[5].contains("did you mean"), "{}", warnings[5]);
 
     // A broker opens its log.dirs, creating it if needed.
     let dir = tempfile::tempdir().unwrap();

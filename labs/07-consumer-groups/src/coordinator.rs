@@ -7,59 +7,16 @@
 
 use std::collections::BTreeMap;
 
-use lab04_protocol_codec::ErrorCode;
-use lab05_broker::ServerProperties;
-
 use crate::group::{Group, GroupState, Member, Ticket};
+use crate::rebalance::{
+    complete_due_rebalance, expire_sessions, prepare_rebalance, remove_member, try_complete_join,
+};
+use crate::static_members;
 
-/// The coordinator's settings, with Kafka's broker keys and defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CoordinatorConfig {
-    /// `group.min.session.timeout.ms`.
-    pub min_session_timeout_ms: i32,
-    /// `group.max.session.timeout.ms`.
-    pub max_session_timeout_ms: i32,
-    /// `group.initial.rebalance.delay.ms`: a new group waits this long for more members before
-    /// its first rebalance completes, so three consumers started together rebalance once.
-    pub initial_rebalance_delay_ms: i64,
-}
+pub use crate::rebalance::join_result;
+use lab04_protocol_codec::ErrorCode;
 
-impl CoordinatorConfig {
-    /// Lab 07's keys (`group.*`) from the broker's `server.properties`; the defaults for those
-    /// not set.
-    pub fn from_properties(p: &ServerProperties) -> lab05_broker::Result<CoordinatorConfig> {
-        let d = CoordinatorConfig::default();
-        let timeout = |key: &str, default: i32| -> lab05_broker::Result<i32> {
-            match p.number(key, "a time in ms")? {
-                None => Ok(default),
-                Some(n) => i32::try_from(n).map_err(|_| p.invalid(key, "out of range")),
-            }
-        };
-        Ok(CoordinatorConfig {
-            min_session_timeout_ms: timeout(
-                "group.min.session.timeout.ms",
-                d.min_session_timeout_ms,
-            )?,
-            max_session_timeout_ms: timeout(
-                "group.max.session.timeout.ms",
-                d.max_session_timeout_ms,
-            )?,
-            initial_rebalance_delay_ms: p
-                .number("group.initial.rebalance.delay.ms", "a time in ms")?
-                .map_or(d.initial_rebalance_delay_ms, |n| n.max(0)),
-        })
-    }
-}
-
-impl Default for CoordinatorConfig {
-    fn default() -> Self {
-        CoordinatorConfig {
-            min_session_timeout_ms: 6_000,
-            max_session_timeout_ms: 1_800_000,
-            initial_rebalance_delay_ms: 3_000,
-        }
-    }
-}
+pub use crate::coordinator_config::CoordinatorConfig;
 
 /// A JoinGroup, as the coordinator needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +72,7 @@ pub enum Reply {
 #[derive(Debug, Default)]
 pub struct GroupCoordinator {
     pub config: CoordinatorConfig,
-    groups: BTreeMap<String, Group>,
+    pub(crate) groups: BTreeMap<String, Group>,
     /// Makes member ids unique on this broker.
     next_member: u64,
 }
@@ -139,15 +96,12 @@ impl GroupCoordinator {
         self.groups.values().filter(|g| g.state != GroupState::Dead)
     }
 
-    /// A new member id: the client id and a unique suffix, as Kafka makes them.
-    fn new_member_id(&mut self, client_id: &str) -> String {
+    /// A new member id: a prefix (the client id, or a static member's instance id) and a
+    /// unique suffix, as Kafka makes them.
+    pub(crate) fn new_member_id(&mut self, prefix: &str) -> String {
         self.next_member += 1;
-        let client = if client_id.is_empty() {
-            "member"
-        } else {
-            client_id
-        };
-        format!("{client}-{:016x}", self.next_member)
+        let prefix = if prefix.is_empty() { "member" } else { prefix };
+        format!("{prefix}-{:016x}", self.next_member)
     }
 
     /// JoinGroup. Answers at once with an error or, when the group is stable and nothing
@@ -167,6 +121,11 @@ impl GroupCoordinator {
             || request.session_timeout_ms > self.config.max_session_timeout_ms
         {
             return reply(ErrorCode::InvalidSessionTimeout);
+        }
+        // A member with a `group.instance.id` the group already holds (step 8), before the
+        // dynamic cases.
+        if let Some(replies) = self.join_static(ticket, &request, now_ms) {
+            return replies;
         }
         // BEGIN SOLUTION step 1: new members get an id (MemberIdRequired from v4); check protocol and member (InconsistentGroupProtocol, UnknownMemberId); add it and rebalance
         // ko: 새 멤버에게 ID를 주고(v4부터 MemberIdRequired), 프로토콜과 멤버를 검사한 뒤(InconsistentGroupProtocol, UnknownMemberId) 멤버를 넣고 리밸런스하세요
@@ -208,13 +167,7 @@ impl GroupCoordinator {
             return reply(ErrorCode::UnknownMemberId);
         }
         let member_id = if new_member {
-            self.next_member += 1;
-            let client = if request.client_id.is_empty() {
-                "member"
-            } else {
-                &request.client_id
-            };
-            format!("{client}-{:016x}", self.next_member)
+            self.new_member_id(&request.client_id)
         } else {
             request.member_id.clone()
         };
@@ -279,12 +232,16 @@ impl GroupCoordinator {
 
     /// SyncGroup. The leader brings the assignment: every waiting member gets its part.
     /// Followers that arrive first wait for the leader.
+    // The request's fields, as Kafka's `handleSyncGroup` takes them, plus the ticket and the
+    // time: a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
         ticket: Ticket,
         group_id: &str,
         generation_id: i32,
         member_id: &str,
+        group_instance_id: Option<&str>,
         assignments: Vec<(String, Vec<u8>)>,
         now_ms: i64,
     ) -> Vec<Reply> {
@@ -296,6 +253,9 @@ impl GroupCoordinator {
         else {
             return reply(ErrorCode::UnknownMemberId);
         };
+        if group_instance_id.is_some_and(|i| static_members::is_fenced(group, member_id, i)) {
+            return reply(ErrorCode::FencedInstanceId);
+        }
         // BEGIN SOLUTION step 3: UnknownMemberId, IllegalGeneration, RebalanceInProgress while preparing; while completing, hold syncs until the leader's assignment, then answer all
         // ko: UnknownMemberId, IllegalGeneration, 준비 중이면 RebalanceInProgress. 완료 중이면 리더의 할당이 올 때까지 sync를 붙잡았다가 모두에게 답하세요
         let Some(member) = group.members.get_mut(member_id) else {
@@ -343,6 +303,7 @@ impl GroupCoordinator {
         group_id: &str,
         generation_id: i32,
         member_id: &str,
+        group_instance_id: Option<&str>,
         now_ms: i64,
     ) -> ErrorCode {
         let Some(group) = self
@@ -352,6 +313,9 @@ impl GroupCoordinator {
         else {
             return ErrorCode::UnknownMemberId;
         };
+        if group_instance_id.is_some_and(|i| static_members::is_fenced(group, member_id, i)) {
+            return ErrorCode::FencedInstanceId;
+        }
         // BEGIN SOLUTION step 4: UnknownMemberId, then note that it is alive; IllegalGeneration; RebalanceInProgress while preparing, so it rejoins
         // ko: UnknownMemberId, 그다음 살아 있음을 적고 IllegalGeneration, 준비 중이면 다시 참여하도록 RebalanceInProgress를 답하세요
         let Some(member) = group.members.get_mut(member_id) else {
@@ -369,11 +333,13 @@ impl GroupCoordinator {
     }
 
     /// LeaveGroup: the member goes at once (no waiting for its session to time out), and the
-    /// others rebalance to take over its partitions.
+    /// others rebalance to take over its partitions. From v3 a member may be named by its
+    /// `group.instance.id` alone (an admin removing a static member, step 8).
     pub fn leave(
         &mut self,
         group_id: &str,
         member_id: &str,
+        group_instance_id: Option<&str>,
         now_ms: i64,
     ) -> (ErrorCode, Vec<Reply>) {
         let Some(group) = self
@@ -383,10 +349,15 @@ impl GroupCoordinator {
         else {
             return (ErrorCode::UnknownMemberId, vec![]);
         };
-        if !group.members.contains_key(member_id) {
-            return (ErrorCode::UnknownMemberId, vec![]);
-        }
-        let replies = remove_member(group, member_id, &self.config, now_ms);
+        let member_id = match group_instance_id {
+            Some(instance) => match static_members::leaving_member(group, member_id, instance) {
+                Ok(id) => id,
+                Err(code) => return (code, vec![]),
+            },
+            None if group.members.contains_key(member_id) => member_id.to_string(),
+            None => return (ErrorCode::UnknownMemberId, vec![]),
+        };
+        let replies = remove_member(group, &member_id, &self.config, now_ms);
         (ErrorCode::None, replies)
     }
 
@@ -428,6 +399,7 @@ impl GroupCoordinator {
         group_id: &str,
         generation_id: i32,
         member_id: &str,
+        group_instance_id: Option<&str>,
         now_ms: i64,
     ) -> ErrorCode {
         if group_id.is_empty() {
@@ -437,6 +409,11 @@ impl GroupCoordinator {
             .groups
             .get(group_id)
             .filter(|g| g.state != GroupState::Dead);
+        if group.is_some_and(|g| {
+            group_instance_id.is_some_and(|i| static_members::is_fenced(g, member_id, i))
+        }) {
+            return ErrorCode::FencedInstanceId;
+        }
         // BEGIN SOLUTION step 5: simple commits to an empty or unknown group pass; else UnknownMemberId, IllegalGeneration, or RebalanceInProgress while awaiting the assignment
         // ko: 비어 있거나 없는 그룹의 단순 커밋은 통과. 그 밖에는 UnknownMemberId, IllegalGeneration, 할당을 기다리는 중이면 RebalanceInProgress
         match group {
@@ -495,190 +472,4 @@ impl GroupCoordinator {
             }
         }
     }
-}
-
-/// The JoinGroup answer for `member_id` in the group's current generation: the leader gets
-/// every member's metadata for the chosen protocol, followers get none.
-pub fn join_result(group: &Group, member_id: &str) -> JoinResult {
-    let protocol = group.protocol_name.clone().unwrap_or_default();
-    let leader = group.leader_id.clone().unwrap_or_default();
-    let members = if leader == member_id {
-        group
-            .members
-            .values()
-            .map(|m| {
-                (
-                    m.member_id.clone(),
-                    m.group_instance_id.clone(),
-                    m.metadata(&protocol),
-                )
-            })
-            .collect()
-    } else {
-        vec![]
-    };
-    JoinResult {
-        error_code: ErrorCode::None,
-        generation_id: group.generation_id,
-        protocol_name: protocol,
-        leader_id: leader,
-        member_id: member_id.to_string(),
-        members,
-    }
-}
-
-/// Starts a rebalance (or keeps the one in progress): waiting syncs are told to rejoin, and
-/// the deadline is set from the members' rebalance timeouts.
-fn prepare_rebalance(group: &mut Group, config: &CoordinatorConfig, now_ms: i64) -> Vec<Reply> {
-    let mut replies = Vec::new();
-    for m in group.members.values_mut() {
-        if let Some(t) = m.sync_waiting.take() {
-            replies.push(Reply::Sync(t, ErrorCode::RebalanceInProgress, vec![]));
-        }
-    }
-    if group.state != GroupState::PreparingRebalance {
-        if group.state == GroupState::Empty {
-            group.initial_delay_until_ms = Some(now_ms + config.initial_rebalance_delay_ms);
-        }
-        group.state = GroupState::PreparingRebalance;
-        group.rebalance_deadline_ms = Some(now_ms + group.rebalance_timeout_ms());
-    } else if let Some(until) = group.initial_delay_until_ms {
-        // A member joined a starting group during the initial delay: wait a little longer for
-        // more, but never past the rebalance deadline (Kafka's `InitialDelayedJoin`).
-        let extended = (now_ms + config.initial_rebalance_delay_ms).max(until);
-        let cap = group.rebalance_deadline_ms.unwrap_or(extended);
-        group.initial_delay_until_ms = Some(extended.min(cap));
-    }
-    replies
-}
-
-/// Completes the rebalance if every member has rejoined (and a starting group's initial delay
-/// is over): a new generation, a protocol, a leader, and an answer to every waiting join.
-fn try_complete_join(group: &mut Group, now_ms: i64) -> Vec<Reply> {
-    if group.state != GroupState::PreparingRebalance {
-        return vec![];
-    }
-    // Kafka's InitialDelayedJoin: a starting group waits out group.initial.rebalance.delay.ms
-    // for more members, unless its rebalance is overdue. It is a timer, given like the others;
-    // so a join in step 1 waits without any of step 2's code.
-    let overdue = group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d);
-    let delayed = group.initial_delay_until_ms.is_some_and(|d| now_ms < d);
-    if delayed && !overdue {
-        return vec![];
-    }
-    // BEGIN SOLUTION step 2: wait for every member; then bump the generation, pick protocol and leader, move to CompletingRebalance (or Empty) and answer every waiting join
-    // ko: 모든 멤버를 기다린 뒤 제너레이션을 올리고, 프로토콜과 리더를 정하고, CompletingRebalance(또는 Empty)로 바꿔 기다리는 join에 모두 답하세요
-    let all_joined = group.members.values().all(|m| m.join_waiting.is_some());
-    if !all_joined {
-        return vec![];
-    }
-    group.generation_id += 1;
-    group.rebalance_deadline_ms = None;
-    group.initial_delay_until_ms = None;
-    if group.members.is_empty() {
-        group.state = GroupState::Empty;
-        group.leader_id = None;
-        group.protocol_name = None;
-        return vec![];
-    }
-    group.protocol_name = group.select_protocol();
-    if !group
-        .leader_id
-        .as_ref()
-        .is_some_and(|l| group.members.contains_key(l))
-    {
-        group.leader_id = group.members.keys().next().cloned();
-    }
-    group.state = GroupState::CompletingRebalance;
-    let waiting: Vec<(String, Ticket)> = group
-        .members
-        .values_mut()
-        .filter_map(|m| m.join_waiting.take().map(|t| (m.member_id.clone(), t)))
-        .collect();
-    waiting
-        .into_iter()
-        .map(|(member_id, ticket)| Reply::Join(ticket, join_result(group, &member_id)))
-        .collect()
-    // END SOLUTION
-}
-
-/// Removes the members of `due` (their session timer fired) that are silent: not those waiting
-/// in a join or a sync, whose wait counts as a heartbeat (Kafka's `hasSatisfiedHeartbeat`).
-fn expire_sessions(
-    group: &mut Group,
-    due: &[String],
-    config: &CoordinatorConfig,
-    now_ms: i64,
-) -> Vec<Reply> {
-    // BEGIN SOLUTION step 4: expire silent members (not those waiting in a join or sync)
-    // ko: 조용한 멤버를 만료시키세요(join이나 sync에서 기다리는 멤버는 제외)
-    let expired: Vec<String> = due
-        .iter()
-        .filter(|id| {
-            group
-                .members
-                .get(*id)
-                .is_some_and(|m| m.join_waiting.is_none() && m.sync_waiting.is_none())
-        })
-        .cloned()
-        .collect();
-    let mut replies = Vec::new();
-    for member_id in expired {
-        tracing::info!(group = %group.group_id, member = %member_id, "session timed out; removing the member");
-        replies.extend(remove_member(group, &member_id, config, now_ms));
-    }
-    replies
-    // END SOLUTION
-}
-
-/// Completes a rebalance on time: once every member rejoined and the initial delay passed, or,
-/// at the rebalance deadline, without the members that did not rejoin.
-fn complete_due_rebalance(group: &mut Group, now_ms: i64) -> Vec<Reply> {
-    // BEGIN SOLUTION step 2: complete a rebalance that is ready or overdue
-    // ko: 준비됐거나 마감이 지난 리밸런스를 완료하세요
-    if group.state != GroupState::PreparingRebalance {
-        return Vec::new();
-    }
-    if group.rebalance_deadline_ms.is_some_and(|d| now_ms >= d) {
-        let late: Vec<String> = group
-            .members
-            .values()
-            .filter(|m| m.join_waiting.is_none())
-            .map(|m| m.member_id.clone())
-            .collect();
-        for member_id in late {
-            group.members.remove(&member_id);
-        }
-    }
-    try_complete_join(group, now_ms)
-    // END SOLUTION
-}
-
-/// Removes a member (it left, or its session timed out) and rebalances the rest.
-fn remove_member(
-    group: &mut Group,
-    member_id: &str,
-    config: &CoordinatorConfig,
-    now_ms: i64,
-) -> Vec<Reply> {
-    let mut replies = Vec::new();
-    if let Some(m) = group.members.remove(member_id) {
-        if let Some(t) = m.join_waiting {
-            replies.push(Reply::Join(
-                t,
-                JoinResult::error(ErrorCode::UnknownMemberId, member_id),
-            ));
-        }
-        if let Some(t) = m.sync_waiting {
-            replies.push(Reply::Sync(t, ErrorCode::UnknownMemberId, vec![]));
-        }
-    }
-    match group.state {
-        GroupState::Stable | GroupState::CompletingRebalance | GroupState::PreparingRebalance => {
-            replies.extend(prepare_rebalance(group, config, now_ms));
-            replies.extend(try_complete_join(group, now_ms));
-        }
-        GroupState::Empty | GroupState::Dead => {}
-    }
-    replies
 }

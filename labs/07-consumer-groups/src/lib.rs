@@ -8,10 +8,15 @@
 //!
 //! # Layout
 //! - `group` — given: one group, its members and states. Read first.
-//! - `coordinator` — steps 1–5: the coordinator's state machine (join, complete the
-//!   rebalance, sync, heartbeats and timeouts, commits).
+//! - `coordinator` — steps 1, 3, 4 and 5: the coordinator's state machine, one method per
+//!   request (join, sync, heartbeat, leave, commit) and `tick` for time.
+//! - `rebalance` — steps 2 and 4: starting and completing a rebalance, expiring silent
+//!   members.
 //! - `offsets` — step 6: committed offsets as `__consumer_offsets` records.
 //! - `assignor` — step 7: the range assignor the group leader runs.
+//! - `static_members` — step 8: static membership (KIP-345): a member with a
+//!   `group.instance.id` that restarts gets its assignment back without a rebalance.
+//! - `coordinator_config` — given: the coordinator's `group.*` keys.
 //! - `group_metadata_manager` — given: the `__consumer_offsets` topic — replayed at start,
 //!   appended to before a commit is acknowledged, tombstones for a deleted group.
 //! - `messages` — given: one file per group API (FindCoordinator, JoinGroup, SyncGroup,
@@ -27,12 +32,15 @@ pub mod assignor;
 pub mod client;
 pub mod consumer_protocol;
 pub mod coordinator;
+pub mod coordinator_config;
 pub mod error;
 pub mod group;
 pub mod group_metadata_manager;
 pub mod messages;
 pub mod offsets;
+pub mod rebalance;
 pub mod service;
+pub mod static_members;
 
 pub use error::{Error, Result};
 pub use service::GroupService;

@@ -18,13 +18,13 @@ fn stable_pair(c: &mut lab07_consumer_groups::coordinator::GroupCoordinator) -> 
         join_reply(&replies, 2).unwrap(),
     );
     let leader = a.leader_id.clone();
-    c.sync(3, "g", 1, &leader, vec![], DELAY);
+    c.sync(3, "g", 1, &leader, None, vec![], DELAY);
     let follower = if a.member_id == leader {
         &b.member_id
     } else {
         &a.member_id
     };
-    c.sync(4, "g", 1, follower, vec![], DELAY);
+    c.sync(4, "g", 1, follower, None, vec![], DELAY);
     assert_eq!(c.group("g").unwrap().state, GroupState::Stable);
     (a.member_id, b.member_id)
 }
@@ -37,15 +37,15 @@ fn step4_heartbeats_keep_members_and_a_silent_one_is_removed() {
     // Both heartbeat for a minute: nothing changes.
     for _ in 0..20 {
         now += 3_000;
-        assert_eq!(c.heartbeat("g", 1, &a, now), ErrorCode::None);
-        assert_eq!(c.heartbeat("g", 1, &b, now), ErrorCode::None);
+        assert_eq!(c.heartbeat("g", 1, &a, None, now), ErrorCode::None);
+        assert_eq!(c.heartbeat("g", 1, &b, None, now), ErrorCode::None);
         assert!(c.tick(now).is_empty());
     }
     // b goes silent; a keeps going. After b's session timeout, a is told to rejoin.
     let silent_since = now;
     while now < silent_since + i64::from(SESSION) {
         now += 1_000;
-        let told = c.heartbeat("g", 1, &a, now);
+        let told = c.heartbeat("g", 1, &a, None, now);
         assert!(matches!(
             told,
             ErrorCode::None | ErrorCode::RebalanceInProgress
@@ -53,7 +53,10 @@ fn step4_heartbeats_keep_members_and_a_silent_one_is_removed() {
         c.tick(now);
     }
     assert!(!c.group("g").unwrap().members.contains_key(&b));
-    assert_eq!(c.heartbeat("g", 1, &a, now), ErrorCode::RebalanceInProgress);
+    assert_eq!(
+        c.heartbeat("g", 1, &a, None, now),
+        ErrorCode::RebalanceInProgress
+    );
     let replies = c.join(5, join_request("g", &a, &["range"]), now);
     let r = join_reply(&replies, 5).unwrap();
     assert_eq!(
@@ -61,11 +64,14 @@ fn step4_heartbeats_keep_members_and_a_silent_one_is_removed() {
         (2, a.as_str(), 1)
     );
     assert_eq!(
-        c.heartbeat("g", 1, &a, now),
+        c.heartbeat("g", 1, &a, None, now),
         ErrorCode::IllegalGeneration,
         "generation 1 is over"
     );
-    assert_eq!(c.heartbeat("g", 2, &b, now), ErrorCode::UnknownMemberId);
+    assert_eq!(
+        c.heartbeat("g", 2, &b, None, now),
+        ErrorCode::UnknownMemberId
+    );
 }
 
 #[test]
@@ -120,13 +126,14 @@ fn step4_seeded_schedules_answer_every_waiting_request_exactly_once() {
                         "g",
                         generation,
                         &m,
+                        None,
                         vec![(m.clone(), b"x".to_vec())],
                         now,
                     )
                 }
                 3 if !members.is_empty() => {
                     let m = members.remove(rng.usize(0..members.len()));
-                    c.leave("g", &m, now).1
+                    c.leave("g", &m, None, now).1
                 }
                 _ => c.tick(now),
             };
@@ -171,7 +178,7 @@ fn step4_members_that_do_not_rejoin_are_dropped_at_the_rebalance_timeout() {
     let deadline = 4_000 + i64::from(REBALANCE);
     for now in (6_000..deadline).step_by(5_000) {
         assert_eq!(
-            c.heartbeat("g", 1, &a.member_id, now),
+            c.heartbeat("g", 1, &a.member_id, None, now),
             ErrorCode::RebalanceInProgress
         );
         assert!(c.tick(now).is_empty(), "still waiting for a at {now}");
@@ -181,7 +188,7 @@ fn step4_members_that_do_not_rejoin_are_dropped_at_the_rebalance_timeout() {
     assert_eq!((b.generation_id, b.leader_id == b.member_id), (2, true));
     assert_eq!(c.group("g").unwrap().members.len(), 1);
     assert_eq!(
-        c.heartbeat("g", 2, &a.member_id, 40_000),
+        c.heartbeat("g", 2, &a.member_id, None, 40_000),
         ErrorCode::UnknownMemberId
     );
 }

@@ -5,6 +5,30 @@ use std::path::PathBuf;
 
 use crate::session::SessionLimits;
 
+/// The zoo.cfg keys this server reads (and `server.N`), for a "did you mean" on a typo.
+pub const KEYS: &[&str] = &[
+    "tickTime",
+    "initLimit",
+    "syncLimit",
+    "dataDir",
+    "dataLogDir",
+    "clientPort",
+    "clientPortAddress",
+    "maxClientCnxns",
+    "minSessionTimeout",
+    "maxSessionTimeout",
+    "4lw.commands.whitelist",
+    "snapCount",
+    "autopurge.snapRetainCount",
+    "autopurge.purgeInterval",
+    "DigestAuthenticationProvider.superDigest",
+    "admin.enableServer",
+    "admin.serverPort",
+    "standaloneEnabled",
+    "reconfigEnabled",
+    "preAllocSize",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZooConfig {
     /// `tickTime` (ms): the unit of the session-timeout bounds.
@@ -170,10 +194,16 @@ impl ZooConfig {
                     }
                     c.servers.push((id, value.to_string()));
                 }
-                _ => warnings.push(format!(
-                    "zoo.cfg line {}: `{key}` is not used by this server",
-                    index + 1
-                )),
+                _ => warnings.push(match lab_common::typo::closest(key, KEYS.iter().copied()) {
+                    Some(guess) => format!(
+                        "zoo.cfg line {}: `{key}` is not used by this server; did you mean `{guess}`?",
+                        index + 1
+                    ),
+                    None => format!(
+                        "zoo.cfg line {}: `{key}` is not used by this server",
+                        index + 1
+                    ),
+                }),
             }
         }
         if c.min_session_timeout_ms() > c.max_session_timeout_ms() {

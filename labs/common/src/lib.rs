@@ -5,7 +5,9 @@
 //!
 //! # Layout
 //! - `clock` — the wall clock in milliseconds, read only by the I/O shells.
+//! - `typo` — the known config key an unknown one most likely meant.
 
 pub mod clock;
+pub mod typo;
 
 pub use clock::now_ms;

@@ -15,6 +15,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     for w in warnings {
         tracing::warn!("{w}");
     }
+    // Labs 08-09 serve alone: an ensemble's keys are read but wait for lab 10.
+    if let Some(w) = ensemble_warning(&config) {
+        tracing::warn!("{w}");
+    }
     let myid_path = config.data_dir.join("myid");
     if let Ok(myid) = std::fs::read_to_string(&myid_path) {
         config.myid = myid.trim().parse().map_err(|_| {
@@ -48,5 +52,31 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             ));
         }
         Ok(())
+    })
+}
+
+/// The warning for an ensemble's keys (`server.N`, and `initLimit`/`syncLimit` set to other
+/// than their defaults): this server runs standalone until lab 10 makes an ensemble.
+fn ensemble_warning(config: &ZooConfig) -> Option<String> {
+    let d = ZooConfig::default();
+    let mut keys: Vec<String> = config
+        .servers
+        .iter()
+        .map(|(id, _)| format!("`server.{id}`"))
+        .collect();
+    if config.init_limit != d.init_limit {
+        keys.push("`initLimit`".into());
+    }
+    if config.sync_limit != d.sync_limit {
+        keys.push("`syncLimit`".into());
+    }
+    (!keys.is_empty()).then(|| {
+        format!(
+            "zoo.cfg: {} not used until lab 10 (A three-node ensemble) makes an ensemble; this server runs standalone",
+            match keys.len() {
+                1 => format!("{} is", keys[0]),
+                _ => format!("{} are", keys.join(", ")),
+            }
+        )
     })
 }

@@ -68,10 +68,12 @@ pub async fn handle(
     _ctx: RequestContext,
     r: HeartbeatRequest,
 ) -> Handled<HeartbeatResponse> {
-    let code =
-        service
-            .state()
-            .coordinator
-            .heartbeat(&r.group_id, r.generation_id, &r.member_id, now_ms());
+    let code = service.state().coordinator.heartbeat(
+        &r.group_id,
+        r.generation_id,
+        &r.member_id,
+        r.group_instance_id.as_deref(),
+        now_ms(),
+    );
     Ok(Some(HeartbeatResponse { error_code: code }))
 }

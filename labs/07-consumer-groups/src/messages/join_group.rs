@@ -126,7 +126,9 @@ pub async fn handle(
         rebalance_timeout_ms: r.rebalance_timeout_ms,
         protocol_type: r.protocol_type.clone(),
         protocols: r.protocols.clone(),
-        require_known_member_id: ctx.header.api_version >= 4,
+        // Static members are not asked to join twice: their instance id already names them
+        // (Kafka asks only dynamic members for MEMBER_ID_REQUIRED).
+        require_known_member_id: ctx.header.api_version >= 4 && r.group_instance_id.is_none(),
     };
     let replies = service.state().coordinator.join(ticket, request, now_ms());
     service.deliver(replies);

@@ -80,10 +80,12 @@ pub async fn handle(
 ) -> Handled<LeaveGroupResponse> {
     let mut members = Vec::new();
     for (member_id, instance) in &r.members {
-        let (code, replies) = service
-            .state()
-            .coordinator
-            .leave(&r.group_id, member_id, now_ms());
+        let (code, replies) = service.state().coordinator.leave(
+            &r.group_id,
+            member_id,
+            instance.as_deref(),
+            now_ms(),
+        );
         service.deliver(replies);
         members.push((member_id.clone(), instance.clone(), code));
     }

@@ -115,9 +115,12 @@ pub async fn handle(
 ) -> Handled<OffsetCommitResponse> {
     let mut broker = service.shared().broker();
     let mut state = service.state();
-    let check =
-        state
-            .coordinator
-            .check_commit(&r.group_id, r.generation_id, &r.member_id, now_ms());
+    let check = state.coordinator.check_commit(
+        &r.group_id,
+        r.generation_id,
+        &r.member_id,
+        r.group_instance_id.as_deref(),
+        now_ms(),
+    );
     Ok(Some(state.groups.commit(&mut broker, check, &r)))
 }

@@ -96,6 +96,7 @@ pub async fn handle(
             &r.group_id,
             r.generation_id,
             &r.member_id,
+            r.group_instance_id.as_deref(),
             r.assignments,
             now_ms(),
         );
