@@ -26,6 +26,6 @@ pub use attributes::{BatchAttributes, Compression, TimestampType};
 pub use error::{Error, Result};
 pub use record::{Header, Record};
 pub use record_batch::{
-    set_base_offset, set_log_append_time, verify_crc, BatchHeader, RecordBatch, RecordBatchBuilder, BATCH_HEADER_SIZE,
-    LOG_OVERHEAD, MAGIC,
+    set_base_offset, set_log_append_time, verify_crc, BatchHeader, RecordBatch, RecordBatchBuilder,
+    BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC,
 };

@@ -54,8 +54,14 @@ fn step5_log_append_time_sets_bit_3_and_max_timestamp_with_a_valid_crc() {
     verify_crc(&bytes).unwrap();
     let header = BatchHeader::parse(&bytes).unwrap();
     assert_eq!(bytes[22] & 0x08, 0x08, "attribute bit 3: LogAppendTime");
-    assert_eq!(header.attributes.timestamp_type, TimestampType::LogAppendTime);
+    assert_eq!(
+        header.attributes.timestamp_type,
+        TimestampType::LogAppendTime
+    );
     assert_eq!(header.max_timestamp, 99_000);
-    assert_eq!(header.base_timestamp, 1_000, "the producer's timestamps stay");
+    assert_eq!(
+        header.base_timestamp, 1_000,
+        "the producer's timestamps stay"
+    );
     assert_eq!(RecordBatch::decode_any(&bytes).unwrap().records.len(), 50);
 }
