@@ -158,6 +158,7 @@ pub fn keep_record(
         return false;
     }
     !(tombstone && timestamp < delete_horizon_ms)
+    // END SOLUTION
 }
 
 /// `batch` with only the records `keep(record, offset, timestamp)` accepts, each at its own

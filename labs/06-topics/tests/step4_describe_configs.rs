@@ -61,8 +61,13 @@ fn step4_each_value_says_where_it_comes_from() {
         names,
         [
             "cleanup.policy",
+            "compression.type",
+            "delete.retention.ms",
             "flush.messages",
             "max.message.bytes",
+            "message.timestamp.type",
+            "min.cleanable.dirty.ratio",
+            "min.compaction.lag.ms",
             "retention.bytes",
             "retention.ms",
             "segment.bytes",
@@ -87,7 +92,17 @@ fn step4_each_value_says_where_it_comes_from() {
         ),
         (Some("-1"), source::DEFAULT_CONFIG)
     );
-    assert!(find(configs, "max.message.bytes").read_only);
+    assert!(!find(configs, "max.message.bytes").read_only);
+    let compression = find(configs, "compression.type");
+    assert_eq!(
+        (compression.value.as_deref(), compression.config_source),
+        (Some("producer"), source::DEFAULT_CONFIG)
+    );
+    let ratio = find(configs, "min.cleanable.dirty.ratio");
+    assert_eq!(
+        (ratio.value.as_deref(), ratio.config_type),
+        (Some("0.5"), 6)
+    );
     assert!(!retention.read_only);
     assert!(
         configs.iter().all(|c| c.synonyms.is_empty()),
