@@ -232,7 +232,9 @@ from confluent_kafka import Producer
 broker, topic = sys.argv[1], sys.argv[2]
 p = Producer({"bootstrap.servers": broker, "linger.ms": 0, "retries": 0})
 codes = []
+# One batch each: Kafka refuses a whole batch when one of its records has no key.
 p.produce(topic, value=b"no key", on_delivery=lambda e, m: codes.append(e.code() if e else 0))
+p.flush(30)
 p.produce(topic, key=b"k", value=b"keyed", on_delivery=lambda e, m: codes.append(e.code() if e else 0))
 p.flush(30)
 from kafka import KafkaProducer
