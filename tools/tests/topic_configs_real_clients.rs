@@ -5,7 +5,7 @@
 //! - `message.timestamp.type=LogAppendTime`: records come back stamped by the broker
 //!   (timestamp type LOG_APPEND_TIME), whatever time the producer set;
 //! - `compression.type=lz4`: a gzip batch is stored as lz4 (read from the segment file) and
-//!   still reads back whole;
+//!   still reads back whole; `max.message.bytes` refuses a larger batch (MESSAGE_TOO_LARGE);
 //! - `cleanup.policy=compact`: a keyless record is refused with INVALID_RECORD (87); after the
 //!   log cleaner ran (the broker's timer, `log.cleaner.backoff.ms=100`), the topic holds the
 //!   latest value of every key and, once `delete.retention.ms` has passed, no tombstone.
@@ -212,6 +212,17 @@ fn an_lz4_topic_stores_a_gzip_batch_as_lz4() {
             assert_eq!(r[2].as_str().unwrap(), format!("value {i} ").repeat(20));
         }
     }
+    // max.message.bytes per topic: a batch over it is MESSAGE_TOO_LARGE (10).
+    create_topic(&b, "small", r#"{"max.message.bytes": "300"}"#);
+    let v = python(CONFLUENT_PRODUCE, &[&b, "small", "none", "5"]);
+    let errors = v["errors"].as_array().unwrap();
+    assert!(
+        !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.as_str().unwrap().contains("MSG_SIZE_TOO_LARGE")),
+        "{v}"
+    );
     let logs = dir.path().join("logs");
     let lz4 = stored_codecs(&logs, "squeezed");
     assert!(

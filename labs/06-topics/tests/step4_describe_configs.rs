@@ -182,11 +182,26 @@ fn step4_unknown_topics_and_the_broker_itself() {
         &describe(
             RESOURCE_BROKER,
             "1",
-            Some(&["num.partitions", "broker.id"]),
+            Some(&[
+                "num.partitions",
+                "broker.id",
+                "log.cleanup.policy",
+                "log.cleaner.min.cleanable.ratio",
+            ]),
             false,
         ),
     );
     let configs = &r.results[0].configs;
+    assert_eq!(
+        find(configs, "log.cleanup.policy").value.as_deref(),
+        Some("delete")
+    );
+    assert_eq!(
+        find(configs, "log.cleaner.min.cleanable.ratio")
+            .value
+            .as_deref(),
+        Some("0.5")
+    );
     assert_eq!(find(configs, "num.partitions").value.as_deref(), Some("2"));
     assert_eq!(find(configs, "broker.id").value.as_deref(), Some("1"));
     // describe_topic is the step; run it once more through the public function.

@@ -63,7 +63,8 @@ impl GroupMetadataManager {
             let mut rest = &bytes[..];
             while let Ok(header) = BatchHeader::parse(rest) {
                 let size = header.total_size().min(rest.len());
-                match RecordBatch::decode(&rest[..size]) {
+                // decode_any: a broker-wide `compression.type` recompresses these batches too.
+                match RecordBatch::decode_any(&rest[..size]) {
                     Ok(batch) => records += self.replay_batch(&batch),
                     Err(e) => tracing::warn!(
                         partition = p,
