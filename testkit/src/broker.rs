@@ -14,11 +14,16 @@ pub struct Broker {
 
 impl Broker {
     pub fn start(dir: &Path, port: u16) -> Broker {
+        Broker::start_with(dir, port, "")
+    }
+
+    /// Like [`Broker::start`], with `extra` lines appended to `server.properties`.
+    pub fn start_with(dir: &Path, port: u16, extra: &str) -> Broker {
         let config = dir.join("server.properties");
         std::fs::write(
             &config,
             format!(
-                "broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\nnum.partitions=3\n",
+                "broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\nnum.partitions=3\n{extra}",
                 dir.join("logs").display()
             ),
         )

@@ -111,7 +111,7 @@ fn topics_console_tools_and_kcat_agree() {
             "--topic",
             "odd",
             "--config",
-            "cleanup.policy=compact",
+            "cleanup.policy=shred",
         ],
         "",
     );

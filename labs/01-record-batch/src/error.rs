@@ -24,6 +24,8 @@ pub enum Error {
     UnknownCompression { codec: i16 },
     #[error("the records of a {codec} batch are compressed; this lab reads the records of uncompressed batches only (the broker stores compressed batches as they came)")]
     Compressed { codec: &'static str },
+    #[error("cannot {codec}-(de)compress the records: {reason}")]
+    Codec { codec: &'static str, reason: String },
     #[error("a header key is not UTF-8")]
     HeaderKeyNotUtf8,
     #[error("the batch holds {declared} records by its header but {found} by its bytes")]

@@ -10,10 +10,13 @@
 //! - `record` — step 2: one record and its headers.
 //! - `attributes` — step 3: the batch attribute bits (compression, timestamp type, flags).
 //! - `record_batch` — steps 3–5: the 61-byte header, encoding with CRC-32C, decoding, and the
-//!   given `RecordBatchBuilder`.
+//!   given `RecordBatchBuilder`, compressed batches (`decode_any`, `encode_compressed`) and the
+//!   broker's `LogAppendTime` stamp (`set_log_append_time`).
+//! - `compression` — given: gzip, snappy, lz4 and zstd over well-kept crates.
 //! - `error` — the one error type: every way bytes can be wrong.
 
 pub mod attributes;
+pub mod compression;
 pub mod error;
 pub mod record;
 pub mod record_batch;
@@ -23,6 +26,6 @@ pub use attributes::{BatchAttributes, Compression, TimestampType};
 pub use error::{Error, Result};
 pub use record::{Header, Record};
 pub use record_batch::{
-    set_base_offset, verify_crc, BatchHeader, RecordBatch, RecordBatchBuilder, BATCH_HEADER_SIZE,
-    LOG_OVERHEAD, MAGIC,
+    set_base_offset, set_log_append_time, verify_crc, BatchHeader, RecordBatch, RecordBatchBuilder,
+    BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC,
 };

@@ -23,7 +23,7 @@
 //! leader epoch by rewriting those bytes in place, without recomputing the checksum, while the
 //! producer's checksum still protects every byte it wrote.
 
-use crate::attributes::{BatchAttributes, Compression};
+use crate::attributes::{BatchAttributes, Compression, TimestampType};
 use crate::error::{Error, Result};
 use crate::record::{Header, Record};
 
@@ -167,6 +167,96 @@ pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
         head.copy_from_slice(&base_offset.to_be_bytes());
     }
     // END SOLUTION
+}
+
+/// Recomputes `batchLength` and the CRC-32C of a batch whose bytes changed (given code).
+fn reseal(batch: &mut [u8]) {
+    let batch_length = (batch.len() - LOG_OVERHEAD) as i32;
+    batch[8..12].copy_from_slice(&batch_length.to_be_bytes());
+    let crc = crc32c::crc32c(&batch[CRC_START..]);
+    batch[17..21].copy_from_slice(&crc.to_be_bytes());
+}
+
+/// Stamps a batch with the broker's clock, as a topic with `message.timestamp.type=
+/// LogAppendTime` does on append (Kafka's `DefaultRecordBatch.setMaxTimestamp`): attribute bit
+/// 3 set, `maxTimestamp` = `now_ms`, and the CRC recomputed, since both fields are inside it.
+/// The records keep their own timestamps; a consumer reads every record of a LogAppendTime
+/// batch as `maxTimestamp`. Given code.
+pub fn set_log_append_time(batch: &mut [u8], now_ms: i64) -> Result<()> {
+    let header = BatchHeader::parse(batch)?;
+    let size = header.total_size();
+    if batch.len() < size {
+        return Err(Error::Truncated {
+            what: "a record batch",
+            needed: size,
+            available: batch.len(),
+        });
+    }
+    let attributes = BatchAttributes {
+        timestamp_type: TimestampType::LogAppendTime,
+        ..header.attributes
+    };
+    batch[21..23].copy_from_slice(&attributes.to_bits().to_be_bytes());
+    batch[35..43].copy_from_slice(&now_ms.to_be_bytes());
+    reseal(&mut batch[..size]);
+    Ok(())
+}
+
+impl RecordBatch {
+    /// Reads a batch of any codec: the records of a compressed batch are decompressed first
+    /// (see `compression.rs`), then read as [`RecordBatch::decode`] reads them. The result keeps
+    /// the batch's codec in `attributes`. Given code, over step 5.
+    pub fn decode_any(bytes: &[u8]) -> Result<RecordBatch> {
+        let header = BatchHeader::parse(bytes)?;
+        let codec = header.attributes.compression;
+        if codec == Compression::None {
+            return RecordBatch::decode(bytes);
+        }
+        verify_crc(bytes)?;
+        let size = header.total_size();
+        if bytes.len() > size {
+            return Err(Error::TrailingBytes {
+                extra: bytes.len() - size,
+            });
+        }
+        let records = crate::compression::decompress(codec, &bytes[BATCH_HEADER_SIZE..size])?;
+        let mut plain = bytes[..BATCH_HEADER_SIZE].to_vec();
+        let attributes = BatchAttributes {
+            compression: Compression::None,
+            ..header.attributes
+        };
+        plain[21..23].copy_from_slice(&attributes.to_bits().to_be_bytes());
+        plain.extend_from_slice(&records);
+        reseal(&mut plain);
+        let mut batch = RecordBatch::decode(&plain)?;
+        batch.attributes.compression = codec;
+        Ok(batch)
+    }
+
+    /// The batch's bytes with its records compressed by `attributes.compression`, as a producer
+    /// (or a broker recompressing to a topic's `compression.type`) writes them. Given code, over
+    /// step 4's [`RecordBatch::encode`].
+    pub fn encode_compressed(&self) -> Result<Vec<u8>> {
+        let codec = self.attributes.compression;
+        let plain = RecordBatch {
+            attributes: BatchAttributes {
+                compression: Compression::None,
+                ..self.attributes
+            },
+            records: self.records.clone(),
+            ..*self
+        }
+        .encode();
+        if codec == Compression::None {
+            return Ok(plain);
+        }
+        let records = crate::compression::compress(codec, &plain[BATCH_HEADER_SIZE..])?;
+        let mut out = plain[..BATCH_HEADER_SIZE].to_vec();
+        out[21..23].copy_from_slice(&self.attributes.to_bits().to_be_bytes());
+        out.extend_from_slice(&records);
+        reseal(&mut out);
+        Ok(out)
+    }
 }
 
 impl RecordBatch {

@@ -16,6 +16,13 @@ pub enum Error {
     },
     #[error("a batch of {size} bytes is larger than a whole segment (log.segment.bytes = {segment_bytes})")]
     RecordBatchTooLarge { size: usize, segment_bytes: u64 },
+    #[error("a batch of {size} bytes is larger than max.message.bytes ({max_message_bytes})")]
+    RecordTooLarge {
+        size: usize,
+        max_message_bytes: usize,
+    },
+    #[error("record {offset_delta} of the batch is invalid: {reason}")]
+    InvalidRecord { offset_delta: i32, reason: String },
     #[error("offset {offset} is out of range: this log holds offsets {log_start_offset} to {log_end_offset} (exclusive)")]
     OffsetOutOfRange {
         offset: i64,

@@ -36,6 +36,13 @@ pub fn log_config(config: &BrokerConfig) -> LogConfig {
         } else {
             config.retention_hours * HOUR_MS
         },
+        cleanup_policy: config.cleanup_policy,
+        delete_retention_ms: config.delete_retention_ms,
+        min_cleanable_dirty_ratio: config.min_cleanable_ratio,
+        min_compaction_lag_ms: config.min_compaction_lag_ms,
+        compression_type: config.compression_type,
+        max_message_bytes: config.message_max_bytes,
+        message_timestamp_type: config.message_timestamp_type,
         ..LogConfig::default()
     }
 }
@@ -134,6 +141,12 @@ impl Broker {
     /// fsyncs every partition: what a graceful shutdown does before the process exits.
     pub fn flush_all(&mut self) -> Result<()> {
         self.logs.flush_all()
+    }
+
+    /// Compacts every partition whose `cleanup.policy` includes `compact` and that is dirty
+    /// enough (Kafka's log cleaner threads, every `log.cleaner.backoff.ms`).
+    pub fn clean_logs(&mut self, now_ms: i64) -> Result<usize> {
+        self.logs.clean_all(now_ms)
     }
 
     /// Applies retention to every partition (Kafka checks every `log.retention.check.interval.ms`).

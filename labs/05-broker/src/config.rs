@@ -5,10 +5,15 @@
 
 use std::path::PathBuf;
 
+use lab01_record_batch::TimestampType;
+use lab03_partition_log::config::parse_timestamp_type;
+use lab03_partition_log::{CleanupPolicy, CompressionType};
+
 use crate::error::Result;
 use crate::properties::ServerProperties;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `PartialEq` but not `Eq`: `log.cleaner.min.cleanable.ratio` is a fraction.
+#[derive(Debug, Clone, PartialEq)]
 pub struct BrokerConfig {
     /// `broker.id`.
     pub broker_id: i32,
@@ -39,6 +44,22 @@ pub struct BrokerConfig {
     pub socket_request_max_bytes: usize,
     /// `auto.create.topics.enable`.
     pub auto_create_topics: bool,
+    /// `log.cleanup.policy`: `delete`, `compact` or `compact,delete` for topics without their own.
+    pub cleanup_policy: CleanupPolicy,
+    /// `log.cleaner.enable`: whether the log cleaner runs at all.
+    pub cleaner_enable: bool,
+    /// `log.cleaner.backoff.ms`: how often the cleaner looks for a log dirty enough to clean.
+    pub cleaner_backoff_ms: u64,
+    /// `log.cleaner.delete.retention.ms`: how long tombstones stay in a compacted log.
+    pub delete_retention_ms: i64,
+    /// `log.cleaner.min.cleanable.ratio`: the dirty fraction that makes a log worth cleaning.
+    pub min_cleanable_ratio: f64,
+    /// `log.cleaner.min.compaction.lag.ms`: how long a record stays uncompacted at least.
+    pub min_compaction_lag_ms: i64,
+    /// `compression.type`: the codec batches are stored with (`producer`: as they came).
+    pub compression_type: CompressionType,
+    /// `log.message.timestamp.type`: `CreateTime` (the producer's) or `LogAppendTime`.
+    pub message_timestamp_type: TimestampType,
 }
 
 impl Default for BrokerConfig {
@@ -59,8 +80,92 @@ impl Default for BrokerConfig {
             message_max_bytes: 1_048_588,
             socket_request_max_bytes: 104_857_600,
             auto_create_topics: true,
+            cleanup_policy: CleanupPolicy::DELETE,
+            cleaner_enable: true,
+            cleaner_backoff_ms: 15_000,
+            delete_retention_ms: 86_400_000,
+            min_cleanable_ratio: 0.5,
+            min_compaction_lag_ms: 0,
+            compression_type: CompressionType::Producer,
+            message_timestamp_type: TimestampType::CreateTime,
         }
     }
+}
+
+/// The `log.cleaner.*`, `compression.type` and `log.message.timestamp.type` keys: the topic
+/// settings' broker-wide defaults (lab 03's `LogConfig`, lab 06's topic overrides).
+fn log_defaults(p: &ServerProperties, c: &mut BrokerConfig) -> Result<()> {
+    if let Some(v) = p.get("log.cleanup.policy") {
+        c.cleanup_policy = CleanupPolicy::parse(v).ok_or_else(|| {
+            p.invalid(
+                "log.cleanup.policy",
+                "use delete, compact or compact,delete",
+            )
+        })?;
+    }
+    c.cleaner_enable = p.flag("log.cleaner.enable")?.unwrap_or(c.cleaner_enable);
+    c.cleaner_backoff_ms = read(
+        p,
+        "log.cleaner.backoff.ms",
+        "a time in ms",
+        c.cleaner_backoff_ms,
+        |n| {
+            u64::try_from(n)
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or("must be positive")
+        },
+    )?;
+    let not_negative = |n: i64| {
+        if n < 0 {
+            Err("must not be negative")
+        } else {
+            Ok(n)
+        }
+    };
+    c.delete_retention_ms = read(
+        p,
+        "log.cleaner.delete.retention.ms",
+        "a time in ms",
+        c.delete_retention_ms,
+        not_negative,
+    )?;
+    c.min_compaction_lag_ms = read(
+        p,
+        "log.cleaner.min.compaction.lag.ms",
+        "a time in ms",
+        c.min_compaction_lag_ms,
+        not_negative,
+    )?;
+    if let Some(v) = p.get("log.cleaner.min.cleanable.ratio") {
+        c.min_cleanable_ratio = v
+            .parse::<f64>()
+            .ok()
+            .filter(|r| (0.0..=1.0).contains(r))
+            .ok_or_else(|| {
+                p.invalid(
+                    "log.cleaner.min.cleanable.ratio",
+                    format!("`{v}` is not a fraction between 0 and 1"),
+                )
+            })?;
+    }
+    if let Some(v) = p.get("compression.type") {
+        c.compression_type = CompressionType::parse(v).ok_or_else(|| {
+            p.invalid(
+                "compression.type",
+                "use uncompressed, gzip, snappy, lz4, zstd or producer",
+            )
+        })?;
+    }
+    if let Some(v) = p.get("log.message.timestamp.type") {
+        c.message_timestamp_type = parse_timestamp_type(v).ok_or_else(|| {
+            p.invalid(
+                "log.message.timestamp.type",
+                "use CreateTime or LogAppendTime",
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// `PLAINTEXT://host:port` → (host, port); an empty host means every interface.
@@ -138,7 +243,7 @@ impl BrokerConfig {
         let d = BrokerConfig::default();
         let (listener_host, listener_port, advertised_host, advertised_port) = listeners(p, &d)?;
         let positive = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
-        Ok(BrokerConfig {
+        let mut config = BrokerConfig {
             broker_id: read(p, "broker.id", "a broker id", d.broker_id, |n| {
                 i32::try_from(n).map_err(|_| "out of range")
             })?,
@@ -194,7 +299,10 @@ impl BrokerConfig {
             auto_create_topics: p
                 .flag("auto.create.topics.enable")?
                 .unwrap_or(d.auto_create_topics),
-        })
+            ..d.clone()
+        };
+        log_defaults(p, &mut config)?;
+        Ok(config)
     }
 
     /// Parses the text of a server.properties file for lab 05 alone. Returns the config and one

@@ -127,3 +127,73 @@ async fn step3_acks_all_waits_for_the_in_sync_replicas() {
     let p = &r.responses[0].partitions[0];
     assert_eq!((p.error_code, p.base_offset), (ErrorCode::None, 2));
 }
+
+/// The topic's settings apply on Produce, through `Partition::validate` (lab 03's validator):
+/// a compacted log refuses keyless records (INVALID_RECORD), a LogAppendTime log stamps the
+/// batch and says when in the response, a `compression.type` recompresses.
+#[test]
+fn step3_topic_settings_apply_on_produce() {
+    use lab01_record_batch::{BatchAttributes, Compression, RecordBatchBuilder, TimestampType};
+    use lab03_partition_log::{CleanupPolicy, CompressionType};
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::open(
+        BrokerConfig {
+            cleanup_policy: CleanupPolicy::COMPACT,
+            message_timestamp_type: TimestampType::LogAppendTime,
+            compression_type: CompressionType::Codec(Compression::Gzip),
+            ..common::config(dir.path())
+        },
+        0,
+    )
+    .unwrap();
+    broker.create_topic("table", 1, 0).unwrap();
+    let mut keyless = RecordBatchBuilder::new(0);
+    keyless.append(10, Some(b"k"), Some(b"v"), vec![]);
+    keyless.append(11, None, Some(b"no key"), vec![]);
+    let r = broker.produce(
+        &common::produce("table", 0, keyless.build().encode()),
+        5_000,
+    );
+    let p = &r.responses[0].partitions[0];
+    assert_eq!(
+        p.error_code,
+        ErrorCode::InvalidRecord,
+        "{:?}",
+        p.error_message
+    );
+    assert_eq!(broker.partition("table", 0).unwrap().log_end_offset(), 0);
+
+    let mut keyed = RecordBatchBuilder::new(0);
+    keyed.attributes(BatchAttributes {
+        compression: Compression::Snappy,
+        ..BatchAttributes::default()
+    });
+    keyed.append(10, Some(b"k"), Some(b"v"), vec![]);
+    let r = broker.produce(
+        &common::produce("table", 0, keyed.build().encode_compressed().unwrap()),
+        5_000,
+    );
+    let p = &r.responses[0].partitions[0];
+    assert_eq!(
+        (p.error_code, p.log_append_time_ms),
+        (ErrorCode::None, 5_000)
+    );
+    let stored = broker
+        .partition("table", 0)
+        .unwrap()
+        .log()
+        .read(0, 1 << 20)
+        .unwrap()
+        .unwrap();
+    let header = BatchHeader::parse(&stored).unwrap();
+    assert_eq!(
+        header.attributes.compression,
+        Compression::Gzip,
+        "recompressed"
+    );
+    assert_eq!(
+        header.attributes.timestamp_type,
+        TimestampType::LogAppendTime
+    );
+    assert_eq!(header.max_timestamp, 5_000, "the broker's clock");
+}

@@ -2,6 +2,7 @@
 //! the `server.properties` keys this broker reads, with their values. All read-only: this
 //! broker reads them once at start (Kafka can change some at run time, "dynamic configs").
 
+use lab03_partition_log::config::timestamp_type_name;
 use lab05_broker::BrokerConfig;
 
 use crate::describe_configs::{config_type, source, DescribedConfig};
@@ -30,15 +31,63 @@ fn broker_keys(c: &BrokerConfig) -> Vec<(&'static str, String, String, i8)> {
             config_type::INT,
         ),
         (
+            "compression.type",
+            c.compression_type.name().to_string(),
+            d.compression_type.name().to_string(),
+            config_type::STRING,
+        ),
+        (
             "listeners",
             listener(&c.listener_host, c.listener_port),
             "PLAINTEXT://:9092".into(),
             config_type::LIST,
         ),
         (
+            "log.cleaner.backoff.ms",
+            c.cleaner_backoff_ms.to_string(),
+            d.cleaner_backoff_ms.to_string(),
+            config_type::LONG,
+        ),
+        (
+            "log.cleaner.delete.retention.ms",
+            c.delete_retention_ms.to_string(),
+            d.delete_retention_ms.to_string(),
+            config_type::LONG,
+        ),
+        (
+            "log.cleaner.enable",
+            c.cleaner_enable.to_string(),
+            d.cleaner_enable.to_string(),
+            config_type::BOOLEAN,
+        ),
+        (
+            "log.cleaner.min.cleanable.ratio",
+            c.min_cleanable_ratio.to_string(),
+            d.min_cleanable_ratio.to_string(),
+            config_type::DOUBLE,
+        ),
+        (
+            "log.cleaner.min.compaction.lag.ms",
+            c.min_compaction_lag_ms.to_string(),
+            d.min_compaction_lag_ms.to_string(),
+            config_type::LONG,
+        ),
+        (
+            "log.cleanup.policy",
+            c.cleanup_policy.name().to_string(),
+            d.cleanup_policy.name().to_string(),
+            config_type::LIST,
+        ),
+        (
             "log.dirs",
             c.log_dir.display().to_string(),
             d.log_dir.display().to_string(),
+            config_type::STRING,
+        ),
+        (
+            "log.message.timestamp.type",
+            timestamp_type_name(c.message_timestamp_type).to_string(),
+            timestamp_type_name(d.message_timestamp_type).to_string(),
             config_type::STRING,
         ),
         (

@@ -44,6 +44,7 @@ pub mod config_type {
     pub const STRING: i8 = 2;
     pub const INT: i8 = 3;
     pub const LONG: i8 = 5;
+    pub const DOUBLE: i8 = 6;
     pub const LIST: i8 = 7;
 }
 

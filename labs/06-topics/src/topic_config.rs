@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use lab03_partition_log::LogConfig;
+use lab03_partition_log::config::parse_timestamp_type;
+use lab03_partition_log::{CleanupPolicy, CompressionType, LogConfig};
 
 use crate::describe_configs::config_type;
 use crate::error::{Error, Result};
@@ -21,55 +22,54 @@ pub struct TopicKey {
     pub name: &'static str,
     pub broker_key: &'static str,
     pub config_type: i8,
-    /// Settable per topic (`max.message.bytes` is reported but this broker checks only the
-    /// broker-wide `message.max.bytes`).
+    /// Settable per topic (every key is, today; a key reported but fixed broker-wide would
+    /// say `false` and be read-only in DescribeConfigs).
     pub settable: bool,
 }
 
+const fn key(name: &'static str, broker_key: &'static str, config_type: i8) -> TopicKey {
+    TopicKey {
+        name,
+        broker_key,
+        config_type,
+        settable: true,
+    }
+}
+
 /// Every topic key DescribeConfigs reports, in Kafka's alphabetical order.
-pub const TOPIC_KEYS: [TopicKey; 7] = [
-    TopicKey {
-        name: "cleanup.policy",
-        broker_key: "log.cleanup.policy",
-        config_type: config_type::LIST,
-        settable: true,
-    },
-    TopicKey {
-        name: "flush.messages",
-        broker_key: "log.flush.interval.messages",
-        config_type: config_type::LONG,
-        settable: true,
-    },
-    TopicKey {
-        name: "max.message.bytes",
-        broker_key: "message.max.bytes",
-        config_type: config_type::INT,
-        settable: false,
-    },
-    TopicKey {
-        name: "retention.bytes",
-        broker_key: "log.retention.bytes",
-        config_type: config_type::LONG,
-        settable: true,
-    },
-    TopicKey {
-        name: "retention.ms",
-        broker_key: "log.retention.ms",
-        config_type: config_type::LONG,
-        settable: true,
-    },
-    TopicKey {
-        name: "segment.bytes",
-        broker_key: "log.segment.bytes",
-        config_type: config_type::INT,
-        settable: true,
-    },
-    TopicKey {
-        name: "segment.ms",
-        broker_key: "log.roll.ms",
-        config_type: config_type::LONG,
-        settable: true,
-    },
+pub const TOPIC_KEYS: [TopicKey; 12] = [
+    key("cleanup.policy", "log.cleanup.policy", config_type::LIST),
+    key("compression.type", "compression.type", config_type::STRING),
+    key(
+        "delete.retention.ms",
+        "log.cleaner.delete.retention.ms",
+        config_type::LONG,
+    ),
+    key(
+        "flush.messages",
+        "log.flush.interval.messages",
+        config_type::LONG,
+    ),
+    key("max.message.bytes", "message.max.bytes", config_type::INT),
+    key(
+        "message.timestamp.type",
+        "log.message.timestamp.type",
+        config_type::STRING,
+    ),
+    key(
+        "min.cleanable.dirty.ratio",
+        "log.cleaner.min.cleanable.ratio",
+        config_type::DOUBLE,
+    ),
+    key(
+        "min.compaction.lag.ms",
+        "log.cleaner.min.compaction.lag.ms",
+        config_type::LONG,
+    ),
+    key("retention.bytes", "log.retention.bytes", config_type::LONG),
+    key("retention.ms", "log.retention.ms", config_type::LONG),
+    key("segment.bytes", "log.segment.bytes", config_type::INT),
+    key("segment.ms", "log.roll.ms", config_type::LONG),
 ];
 
 pub fn topic_key(name: &str) -> Option<&'static TopicKey> {
@@ -103,8 +103,9 @@ fn number(key: &str, value: &str, min: i64, max: i64) -> Result<i64> {
 
 impl TopicConfig {
     /// Checks the `configs` of a CreateTopics request and keeps them. A null value means "no
-    /// override". Unknown keys, values that do not parse, values out of range and
-    /// `cleanup.policy=compact` (this broker does not compact) are refused, naming the key.
+    /// override". Unknown keys, values that do not parse and values out of range are refused,
+    /// naming the key; the named values (`cleanup.policy`, `compression.type`,
+    /// `message.timestamp.type`) must be one of Kafka's.
     pub fn from_request(configs: &[(String, Option<String>)]) -> Result<TopicConfig> {
         // BEGIN SOLUTION step 1: check each key is settable and each value parses within its range (else Error::InvalidTopicConfig naming the key), then keep it
         // ko: 키마다 설정할 수 있는지, 값마다 범위 안의 숫자인지 확인하고(아니면 키를 밝힌 Error::InvalidTopicConfig) 보관하세요
@@ -125,14 +126,36 @@ impl TopicConfig {
                 ));
             }
             match key.as_str() {
-                "cleanup.policy" if value.trim() != "delete" => {
+                "cleanup.policy" if CleanupPolicy::parse(value).is_none() => {
+                    return Err(bad(key, value, "use delete, compact or compact,delete"));
+                }
+                "compression.type" if CompressionType::parse(value).is_none() => {
                     return Err(bad(
                         key,
                         value,
-                        "only `delete` is supported: this broker does not compact logs",
+                        "use uncompressed, gzip, snappy, lz4, zstd or producer",
                     ));
                 }
-                "cleanup.policy" => {}
+                "message.timestamp.type" if parse_timestamp_type(value).is_none() => {
+                    return Err(bad(key, value, "use CreateTime or LogAppendTime"));
+                }
+                "cleanup.policy" | "compression.type" | "message.timestamp.type" => {}
+                "min.cleanable.dirty.ratio" => {
+                    if !value
+                        .trim()
+                        .parse::<f64>()
+                        .is_ok_and(|r| (0.0..=1.0).contains(&r))
+                    {
+                        return Err(bad(key, value, "must be a fraction between 0 and 1"));
+                    }
+                }
+                "delete.retention.ms" | "min.compaction.lag.ms" => {
+                    number(key, value, 0, i64::MAX)?;
+                }
+                // Kafka's range: at least 0, an int.
+                "max.message.bytes" => {
+                    number(key, value, 0, i64::from(i32::MAX))?;
+                }
                 "retention.ms" | "retention.bytes" => {
                     number(key, value, -1, i64::MAX)?;
                 }
@@ -170,6 +193,28 @@ impl TopicConfig {
         }
         if let Some(v) = get("flush.messages") {
             config.flush_interval_messages = v as u64;
+        }
+        if let Some(v) = get("max.message.bytes") {
+            config.max_message_bytes = v as usize;
+        }
+        if let Some(v) = get("delete.retention.ms") {
+            config.delete_retention_ms = v;
+        }
+        if let Some(v) = get("min.compaction.lag.ms") {
+            config.min_compaction_lag_ms = v;
+        }
+        let named = |key: &str| self.overrides.get(key).map(String::as_str);
+        if let Some(v) = named("cleanup.policy").and_then(CleanupPolicy::parse) {
+            config.cleanup_policy = v;
+        }
+        if let Some(v) = named("compression.type").and_then(CompressionType::parse) {
+            config.compression_type = v;
+        }
+        if let Some(v) = named("message.timestamp.type").and_then(parse_timestamp_type) {
+            config.message_timestamp_type = v;
+        }
+        if let Some(v) = named("min.cleanable.dirty.ratio").and_then(|v| v.parse().ok()) {
+            config.min_cleanable_dirty_ratio = v;
         }
         config
         // END SOLUTION

@@ -6,6 +6,7 @@
 //! are step 4 because only DescribeConfigs asks for them. Kafka computes both in
 //! `ConfigHelper.describeConfigs`.
 
+use lab03_partition_log::config::timestamp_type_name;
 use lab03_partition_log::LogConfig;
 use lab05_broker::Broker;
 
@@ -18,9 +19,16 @@ pub fn broker_value(key: &str, log: &LogConfig, message_max_bytes: usize) -> (St
     let default = LogConfig::default();
     let pick = |f: fn(&LogConfig) -> String| (f(log), f(&default));
     match key {
-        "cleanup.policy" => ("delete".into(), "delete".into()),
+        "cleanup.policy" => pick(|c| c.cleanup_policy.name().to_string()),
+        "compression.type" => pick(|c| c.compression_type.name().to_string()),
+        "delete.retention.ms" => pick(|c| c.delete_retention_ms.to_string()),
         "flush.messages" => pick(|c| c.flush_interval_messages.min(i64::MAX as u64).to_string()),
         "max.message.bytes" => (message_max_bytes.to_string(), "1048588".into()),
+        "message.timestamp.type" => {
+            pick(|c| timestamp_type_name(c.message_timestamp_type).to_string())
+        }
+        "min.cleanable.dirty.ratio" => pick(|c| c.min_cleanable_dirty_ratio.to_string()),
+        "min.compaction.lag.ms" => pick(|c| c.min_compaction_lag_ms.to_string()),
         "retention.bytes" => pick(|c| c.retention_bytes.to_string()),
         "retention.ms" => pick(|c| c.retention_ms.to_string()),
         "segment.bytes" => pick(|c| c.segment_bytes.to_string()),

@@ -36,8 +36,12 @@ fn step1_bad_settings_are_refused_naming_the_key() {
         ("segment.bytes", "10", "between 14"),
         ("segment.bytes", "4294967296", "between"),
         ("flush.messages", "0", "between 1"),
-        ("cleanup.policy", "compact", "does not compact"),
-        ("max.message.bytes", "2000000", "message.max.bytes"),
+        ("cleanup.policy", "shred", "compact,delete"),
+        ("max.message.bytes", "-1", "between 0"),
+        ("compression.type", "brotli", "lz4"),
+        ("message.timestamp.type", "BrokerTime", "LogAppendTime"),
+        ("min.cleanable.dirty.ratio", "1.5", "fraction"),
+        ("delete.retention.ms", "-1", "between 0"),
     ] {
         match TopicConfig::from_request(&pairs(&[(key, value)])) {
             Err(e @ Error::InvalidTopicConfig { .. }) => {
@@ -105,5 +109,49 @@ fn step1_settings_survive_a_restart_on_disk() {
     assert!(
         e.contains("orders.properties") && e.contains("retention.ms"),
         "{e}"
+    );
+}
+
+#[test]
+fn step1_compaction_compression_and_timestamp_settings_reach_the_log() {
+    use lab01_record_batch::{Compression, TimestampType};
+    use lab03_partition_log::{CleanupPolicy, CompressionType};
+    let c = TopicConfig::from_request(&pairs(&[
+        ("cleanup.policy", "compact,delete"),
+        ("compression.type", "lz4"),
+        ("delete.retention.ms", "100"),
+        ("max.message.bytes", "2000000"),
+        ("message.timestamp.type", "LogAppendTime"),
+        ("min.cleanable.dirty.ratio", "0.01"),
+        ("min.compaction.lag.ms", "5"),
+    ]))
+    .unwrap();
+    let log = c.log_config(&LogConfig::default());
+    assert_eq!(
+        log.cleanup_policy,
+        CleanupPolicy {
+            delete: true,
+            compact: true
+        }
+    );
+    assert_eq!(
+        log.compression_type,
+        CompressionType::Codec(Compression::Lz4)
+    );
+    assert_eq!(log.delete_retention_ms, 100);
+    assert_eq!(log.max_message_bytes, 2_000_000);
+    assert_eq!(log.message_timestamp_type, TimestampType::LogAppendTime);
+    assert_eq!(log.min_cleanable_dirty_ratio, 0.01);
+    assert_eq!(log.min_compaction_lag_ms, 5);
+    let c = TopicConfig::from_request(&pairs(&[
+        ("cleanup.policy", "compact"),
+        ("compression.type", "uncompressed"),
+    ]))
+    .unwrap();
+    let log = c.log_config(&LogConfig::default());
+    assert_eq!(log.cleanup_policy, CleanupPolicy::COMPACT);
+    assert_eq!(
+        log.compression_type,
+        CompressionType::Codec(Compression::None)
     );
 }

@@ -106,7 +106,7 @@ fn step2_kafkas_rules_are_answered_with_kafkas_error_codes() {
             "larger than 0",
         ),
         (
-            topic("compacted", 1, 1, &[("cleanup.policy", "compact")]),
+            topic("shredded", 1, 1, &[("cleanup.policy", "shred")]),
             ErrorCode::InvalidConfig,
             "cleanup.policy",
         ),

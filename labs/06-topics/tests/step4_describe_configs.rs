@@ -61,8 +61,13 @@ fn step4_each_value_says_where_it_comes_from() {
         names,
         [
             "cleanup.policy",
+            "compression.type",
+            "delete.retention.ms",
             "flush.messages",
             "max.message.bytes",
+            "message.timestamp.type",
+            "min.cleanable.dirty.ratio",
+            "min.compaction.lag.ms",
             "retention.bytes",
             "retention.ms",
             "segment.bytes",
@@ -87,7 +92,17 @@ fn step4_each_value_says_where_it_comes_from() {
         ),
         (Some("-1"), source::DEFAULT_CONFIG)
     );
-    assert!(find(configs, "max.message.bytes").read_only);
+    assert!(!find(configs, "max.message.bytes").read_only);
+    let compression = find(configs, "compression.type");
+    assert_eq!(
+        (compression.value.as_deref(), compression.config_source),
+        (Some("producer"), source::DEFAULT_CONFIG)
+    );
+    let ratio = find(configs, "min.cleanable.dirty.ratio");
+    assert_eq!(
+        (ratio.value.as_deref(), ratio.config_type),
+        (Some("0.5"), 6)
+    );
     assert!(!retention.read_only);
     assert!(
         configs.iter().all(|c| c.synonyms.is_empty()),
@@ -167,11 +182,26 @@ fn step4_unknown_topics_and_the_broker_itself() {
         &describe(
             RESOURCE_BROKER,
             "1",
-            Some(&["num.partitions", "broker.id"]),
+            Some(&[
+                "num.partitions",
+                "broker.id",
+                "log.cleanup.policy",
+                "log.cleaner.min.cleanable.ratio",
+            ]),
             false,
         ),
     );
     let configs = &r.results[0].configs;
+    assert_eq!(
+        find(configs, "log.cleanup.policy").value.as_deref(),
+        Some("delete")
+    );
+    assert_eq!(
+        find(configs, "log.cleaner.min.cleanable.ratio")
+            .value
+            .as_deref(),
+        Some("0.5")
+    );
     assert_eq!(find(configs, "num.partitions").value.as_deref(), Some("2"));
     assert_eq!(find(configs, "broker.id").value.as_deref(), Some("1"));
     // describe_topic is the step; run it once more through the public function.

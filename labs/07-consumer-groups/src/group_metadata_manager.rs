@@ -5,9 +5,11 @@
 //! so an acknowledged commit survives a restart; deleting a group appends tombstones.
 
 use lab01_record_batch::{BatchHeader, RecordBatch, RecordBatchBuilder};
+use lab03_partition_log::CleanupPolicy;
 use lab04_protocol_codec::{ErrorCode, ProducePartition, ProduceRequest, ProduceTopic};
 use lab05_broker::shared::now_ms;
 use lab05_broker::Broker;
+use lab06_topics::topic_config::TopicConfig;
 
 use crate::messages::offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
 use crate::offsets::{
@@ -61,7 +63,8 @@ impl GroupMetadataManager {
             let mut rest = &bytes[..];
             while let Ok(header) = BatchHeader::parse(rest) {
                 let size = header.total_size().min(rest.len());
-                match RecordBatch::decode(&rest[..size]) {
+                // decode_any: a broker-wide `compression.type` recompresses these batches too.
+                match RecordBatch::decode_any(&rest[..size]) {
                     Ok(batch) => records += self.replay_batch(&batch),
                     Err(e) => tracing::warn!(
                         partition = p,
@@ -193,7 +196,8 @@ impl GroupMetadataManager {
     }
 }
 
-/// Makes sure `__consumer_offsets` exists (Kafka creates it on the first FindCoordinator).
+/// Makes sure `__consumer_offsets` exists (Kafka creates it on the first FindCoordinator),
+/// compacted.
 pub fn ensure_offsets_topic(broker: &mut Broker) -> Result<(), String> {
     if broker.partition_count(OFFSETS_TOPIC).is_none() {
         match broker.create_topic(OFFSETS_TOPIC, OFFSETS_PARTITIONS, now_ms()) {
@@ -203,8 +207,33 @@ pub fn ensure_offsets_topic(broker: &mut Broker) -> Result<(), String> {
             Ok(code) => return Err(format!("cannot create {OFFSETS_TOPIC}: {code:?}")),
             Err(e) => return Err(format!("cannot create {OFFSETS_TOPIC}: {e}")),
         }
+        // Stored like a `--config cleanup.policy=compact`, so lab 06 reopens it compacted and
+        // DescribeConfigs reports it after a restart.
+        let config = TopicConfig {
+            overrides: [("cleanup.policy".to_string(), "compact".to_string())].into(),
+        };
+        if let Err(e) = config.store(broker.log_dir(), OFFSETS_TOPIC) {
+            tracing::warn!("storing {OFFSETS_TOPIC}'s cleanup.policy: {e}");
+        }
     }
+    compact_offsets_topic(broker);
     Ok(())
+}
+
+/// `__consumer_offsets` is compacted (`cleanup.policy=compact`), as in Kafka: only the latest
+/// commit of each (group, topic, partition) matters, so the log cleaner drops the older ones
+/// and a group's tombstones, and a restart replays a log that stays small.
+pub fn compact_offsets_topic(broker: &mut Broker) {
+    for p in 0..OFFSETS_PARTITIONS {
+        if let Some(partition) = broker.partition_mut(OFFSETS_TOPIC, p) {
+            let log = partition.log_mut();
+            if !log.config().cleanup_policy.compact {
+                let mut config = log.config().clone();
+                config.cleanup_policy = CleanupPolicy::COMPACT;
+                log.set_config(config);
+            }
+        }
+    }
 }
 
 /// Appends offset records for one group to its `__consumer_offsets` partition, through the

@@ -39,6 +39,7 @@ impl GroupService {
         config: CoordinatorConfig,
     ) -> crate::Result<Arc<GroupService>> {
         let groups = GroupMetadataManager::load(&shared.broker())?;
+        crate::group_metadata_manager::compact_offsets_topic(&mut shared.broker());
         let mut coordinator = GroupCoordinator::new(config);
         // Groups known only by their offsets are listed, Empty, as Kafka lists them.
         for group in groups.offsets().groups() {

@@ -25,7 +25,6 @@ impl Broker {
         records: Option<&[u8]>,
         now_ms: i64,
     ) -> ProducePartitionResponse {
-        let max = self.config().message_max_bytes;
         let mut response = ProducePartitionResponse {
             index,
             error_code: ErrorCode::None,
@@ -34,8 +33,8 @@ impl Broker {
             log_start_offset: -1,
             error_message: None,
         };
-        // BEGIN SOLUTION step 3: find the partition, then append each whole batch: UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE
-        // ko: 파티션을 찾은 뒤 배치를 통째로 하나씩 추가하기: UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE
+        // BEGIN SOLUTION step 3: find the partition, then check each whole batch with Partition::validate and append it: UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE, INVALID_RECORD, CORRUPT_MESSAGE
+        // ko: 파티션을 찾은 뒤 배치를 통째로 하나씩 Partition::validate로 확인하고 추가하기: UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE, INVALID_RECORD, CORRUPT_MESSAGE
         let Some(partition) = self.partition_mut(topic, index) else {
             response.error_code = ErrorCode::UnknownTopicOrPartition;
             return response;
@@ -44,6 +43,8 @@ impl Broker {
             response.error_code = ErrorCode::InvalidRequest;
             return response;
         };
+        // message.max.bytes, or the topic's own max.message.bytes.
+        let max = partition.log().config().max_message_bytes;
         // Check every batch before appending any, so a request is appended whole or not at all.
         let mut batches = Vec::new();
         while !rest.is_empty() {
@@ -66,7 +67,23 @@ impl Broker {
                 response.error_code = ErrorCode::CorruptMessage;
                 return response;
             }
-            batches.push(rest[..header.total_size()].to_vec());
+            // The topic's settings: keys, recompression, LogAppendTime (lab 03's validator).
+            match partition.validate(&rest[..header.total_size()], now_ms) {
+                Ok(batch) => batches.push(batch),
+                Err(e) => {
+                    response.error_code = match e {
+                        lab03_partition_log::Error::RecordTooLarge { .. } => {
+                            ErrorCode::MessageTooLarge
+                        }
+                        lab03_partition_log::Error::InvalidRecord { .. } => {
+                            ErrorCode::InvalidRecord
+                        }
+                        _ => ErrorCode::CorruptMessage,
+                    };
+                    response.error_message = Some(e.to_string());
+                    return response;
+                }
+            }
             rest = &rest[header.total_size()..];
         }
         for mut batch in batches {
@@ -82,6 +99,11 @@ impl Broker {
             }
         }
         response.log_start_offset = partition.log_start_offset();
+        if partition.log().config().message_timestamp_type
+            == lab01_record_batch::TimestampType::LogAppendTime
+        {
+            response.log_append_time_ms = now_ms;
+        }
         response
         // END SOLUTION
     }
