@@ -9,7 +9,8 @@
 //! - the same round: switch to the sender's candidate if it is better ([`Vote::compare_candidate`]).
 //!
 //! Every change of vote is sent to everyone. Once a quorum of the round's votes agree with its
-//! own, the server stops: it is LEADING if it voted for itself, else FOLLOWING.
+//! own, the server waits a moment for a better vote (one tick here, `finalizeWait` in
+//! ZooKeeper), then stops: it is LEADING if it voted for itself, else FOLLOWING.
 //!
 //! A server that joins late hears from servers that are already FOLLOWING or LEADING (they
 //! answer a LOOKING server with the vote that made them leave). It follows their leader once a
@@ -41,6 +42,9 @@ pub struct FastLeaderElection {
     recvset: BTreeMap<Sid, Vote>,
     /// The votes of servers already out of the election, by sender.
     outofelection: BTreeMap<Sid, Vote>,
+    /// A quorum agrees with the proposal: it becomes final at the next tick unless a better
+    /// vote arrives first (ZooKeeper's `finalizeWait`, 200 ms).
+    finalizing: bool,
     /// Ticks since the last notification arrived, and the wait before sending again.
     idle_ticks: u64,
     notify_interval: u64,
@@ -65,6 +69,7 @@ impl FastLeaderElection {
             proposal: me,
             recvset: BTreeMap::new(),
             outofelection: BTreeMap::new(),
+            finalizing: false,
             idle_ticks: 0,
             notify_interval: 1,
             max_notification_interval: max_notification_interval.max(1),
@@ -90,6 +95,7 @@ impl FastLeaderElection {
         self.init_epoch = current_epoch;
         self.recvset.clear();
         self.outofelection.clear();
+        self.finalizing = false;
         self.idle_ticks = 0;
         self.notify_interval = 1;
         self.update_proposal(self.my_id, last_logged, current_epoch);
@@ -108,6 +114,7 @@ impl FastLeaderElection {
     }
 
     fn update_proposal(&mut self, leader: Sid, zxid: Zxid, peer_epoch: i64) {
+        self.finalizing = false;
         self.proposal = Vote {
             leader,
             zxid,
@@ -145,7 +152,8 @@ impl FastLeaderElection {
 
     /// A notification from voter `from` while this server is LOOKING. Returns the final vote
     /// once the election is over for this server (its `leader` says whom to follow; LEADING
-    /// when it is this server).
+    /// when it is this server). A quorum agreeing in its own round ends it at the next
+    /// [`FastLeaderElection::tick`] instead, unless a better vote comes first.
     pub fn receive(
         &mut self,
         from: Sid,
@@ -178,8 +186,8 @@ impl FastLeaderElection {
         quorum: &QuorumMaj,
         out: &mut Vec<Outgoing>,
     ) -> Option<Vote> {
-        // BEGIN SOLUTION step 1: follow newer rounds, answer older ones, adopt better candidates, then stop once a quorum agrees with the proposal
-        // ko: 더 새로운 라운드는 따라가고, 오래된 라운드에는 현재 표로 답하고, 더 나은 후보는 받아들인 뒤, 쿼럼이 제안과 같으면 끝내세요
+        // BEGIN SOLUTION step 1: follow newer rounds, answer older ones, adopt better candidates, then mark finalizing once a quorum agrees with the proposal
+        // ko: 더 새로운 라운드는 따라가고, 오래된 라운드에는 현재 표로 답하고, 더 나은 후보는 받아들인 뒤, 쿼럼이 제안과 같으면 finalizing으로 표시하세요
         if n.election_epoch > self.logicalclock {
             self.logicalclock = n.election_epoch;
             self.recvset.clear();
@@ -209,7 +217,7 @@ impl FastLeaderElection {
             .filter(|(_, v)| v.agrees_with(&proposal))
             .map(|(s, _)| *s);
         if quorum.contains_quorum(agreeing) {
-            return Some(self.leave(proposal));
+            self.finalizing = true;
         }
         None
         // END SOLUTION
@@ -265,6 +273,7 @@ impl FastLeaderElection {
 
     /// `leaveInstance`: the final vote (as a LOOKING vote of the round it was decided in).
     fn leave(&mut self, v: Vote) -> Vote {
+        self.finalizing = false;
         self.recvset.clear();
         self.outofelection.clear();
         Vote {
@@ -273,17 +282,23 @@ impl FastLeaderElection {
         }
     }
 
-    /// One tick while LOOKING: with no notification for a while, send the vote again and wait
-    /// twice as long next time (ZooKeeper's `notTimeout`, capped at `maxNotificationInterval`).
-    pub fn tick(&mut self, quorum: &QuorumMaj, out: &mut Vec<Outgoing>) {
-        // BEGIN SOLUTION step 1: count idle ticks; at the interval resend the vote and double the interval up to the cap
-        // ko: 조용한 틱을 세다가 간격에 이르면 표를 다시 보내고 간격을 상한까지 두 배로 늘리세요
+    /// One tick while LOOKING: an election a quorum agreed on is over (returns the final vote);
+    /// else, with no notification for a while, send the vote again and wait twice as long next
+    /// time (ZooKeeper's `notTimeout`, capped at `maxNotificationInterval`).
+    pub fn tick(&mut self, quorum: &QuorumMaj, out: &mut Vec<Outgoing>) -> Option<Vote> {
+        // BEGIN SOLUTION step 1: finish a finalizing election; else count idle ticks, and at the interval resend the vote and double the interval up to the cap
+        // ko: finalizing 중인 선거는 끝내고, 아니면 조용한 틱을 세다가 간격에 이르면 표를 다시 보내고 간격을 상한까지 두 배로 늘리세요
+        if self.finalizing {
+            let proposal = self.proposal;
+            return Some(self.leave(proposal));
+        }
         self.idle_ticks += 1;
         if self.idle_ticks >= self.notify_interval {
             self.idle_ticks = 0;
             self.send_notifications(quorum, out);
             self.notify_interval = (self.notify_interval * 2).min(self.max_notification_interval);
         }
+        None
         // END SOLUTION
     }
 }

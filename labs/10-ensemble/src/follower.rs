@@ -36,6 +36,16 @@ pub enum FollowerPhase {
     Broadcast,
 }
 
+/// What became of a proposal handed to [`Follower::log`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Logged {
+    Appended,
+    /// Already in the log (a packet seen twice).
+    Duplicate,
+    /// Not the next zxid: packets were lost, the log would have a hole.
+    Gap,
+}
+
 #[derive(Debug)]
 pub struct Follower {
     leader: Sid,
@@ -171,7 +181,12 @@ impl Follower {
                 let (persist, apply) = (&mut ctx.out.persist, &mut ctx.out.apply);
                 ctx.db.install(snapshot, persist, apply);
             }
-            QuorumPacket::Proposal(txn) if decided => return self.log(ctx, txn, false),
+            QuorumPacket::Proposal(txn) if decided => {
+                if self.log(ctx, txn) == Logged::Gap {
+                    return Flow::StepDown("a gap in the proposals: packets were lost");
+                }
+                return Flow::Continue;
+            }
             QuorumPacket::Commit { zxid } if decided => {
                 if !ctx.db.has_point(zxid) {
                     return Flow::StepDown("COMMIT of a proposal this server never logged");
@@ -220,17 +235,28 @@ impl Follower {
 
     /// PROPOSAL after NEWLEADER: log it and ACK it.
     fn on_proposal(&mut self, ctx: &mut Ctx, txn: Txn) -> Flow {
-        self.log(ctx, txn, true)
+        // BEGIN SOLUTION step 3: log the proposal and ACK it once appended; a gap sends the follower back to LOOKING
+        // ko: 제안을 기록하고 덧붙였으면 확인하세요. 빈틈이 있으면 LOOKING으로 돌아갑니다
+        let zxid = txn.zxid();
+        match self.log(ctx, txn) {
+            Logged::Appended => {
+                ctx.send(self.leader, QuorumPacket::Ack { zxid });
+                Flow::Continue
+            }
+            Logged::Duplicate => Flow::Continue,
+            Logged::Gap => Flow::StepDown("a gap in the proposals: packets were lost"),
+        }
+        // END SOLUTION
     }
 
-    /// Logs the next proposal; a duplicate is ignored, a gap means packets were lost.
-    fn log(&mut self, ctx: &mut Ctx, txn: Txn, ack: bool) -> Flow {
-        // BEGIN SOLUTION step 3: ignore a zxid already logged, refuse one that leaves a gap (same epoch and counter + 1, or a newer epoch at counter 1), log it and ACK it when asked
-        // ko: 이미 기록된 zxid는 무시하고, 빈틈을 남기는 zxid(같은 에포크면 카운터 + 1, 더 새 에포크면 카운터 1이 아닌 것)는 거부하고, 기록한 뒤 요청받으면 확인하세요
+    /// Logs the next proposal of the leader's history.
+    fn log(&mut self, ctx: &mut Ctx, txn: Txn) -> Logged {
+        // BEGIN SOLUTION step 2: a zxid already logged is a duplicate; the next one is the same epoch and counter + 1, or a newer epoch at counter 1; anything else is a gap; append the next one
+        // ko: 이미 기록된 zxid는 중복입니다. 다음 것은 같은 에포크에 카운터 + 1이거나 더 새 에포크의 카운터 1이고, 그 밖은 빈틈입니다. 다음 것을 덧붙이세요
         let last = ctx.db.last_logged();
         let z = txn.zxid();
         if z <= last {
-            return Flow::Continue;
+            return Logged::Duplicate;
         }
         let next = if z.epoch() == last.epoch() {
             z.counter() == last.counter() + 1
@@ -238,13 +264,10 @@ impl Follower {
             z.counter() == 1
         };
         if !next {
-            return Flow::StepDown("a gap in the proposals: packets were lost");
+            return Logged::Gap;
         }
         ctx.db.append(txn, &mut ctx.out.persist);
-        if ack {
-            ctx.send(self.leader, QuorumPacket::Ack { zxid: z });
-        }
-        Flow::Continue
+        Logged::Appended
         // END SOLUTION
     }
 

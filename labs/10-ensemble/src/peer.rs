@@ -156,8 +156,10 @@ impl QuorumPeer {
         self.ctx.now += 1;
         let flow = match &mut self.role {
             Role::Looking => {
-                self.election
-                    .tick(&self.ctx.quorum, &mut self.ctx.out.messages);
+                let out = &mut self.ctx.out.messages;
+                if let Some(vote) = self.election.tick(&self.ctx.quorum, out) {
+                    self.elected(vote);
+                }
                 Flow::Continue
             }
             Role::Leading(l) => l.tick(&mut self.ctx),
@@ -332,6 +334,11 @@ impl QuorumPeer {
 
     pub fn applied_zxid(&self) -> Zxid {
         self.ctx.db.applied()
+    }
+
+    /// The sessions of the applied state, with their timeouts (ms).
+    pub fn sessions(&self) -> &std::collections::BTreeMap<SessionId, i32> {
+        self.ctx.db.sessions()
     }
 
     pub fn ticks(&self) -> u64 {
