@@ -98,6 +98,11 @@ impl Follower {
         self.leader
     }
 
+    /// The leader's epoch (known once LEADERINFO came; -1 before).
+    pub fn epoch(&self) -> i64 {
+        self.new_epoch
+    }
+
     pub fn phase(&self) -> FollowerPhase {
         self.phase
     }

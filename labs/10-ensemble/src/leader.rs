@@ -122,10 +122,7 @@ impl Leader {
             h.last_heard = ctx.now;
         }
         match packet {
-            QuorumPacket::FollowerInfo { zxid, .. } => {
-                self.on_follower_info(ctx, from, zxid.epoch());
-                Flow::Continue
-            }
+            QuorumPacket::FollowerInfo { zxid, .. } => self.on_follower_info(ctx, from, zxid.epoch()),
             QuorumPacket::AckEpoch {
                 zxid,
                 current_epoch,
@@ -155,7 +152,12 @@ impl Leader {
     }
 
     /// FOLLOWERINFO: a learner (re)connects. It restarts that learner's protocol.
-    fn on_follower_info(&mut self, ctx: &mut Ctx, from: Sid, accepted_epoch: i64) {
+    ///
+    /// A learner that promised an epoch newer than ours (it accepted one from a leader that
+    /// failed) can never follow us: ZooKeeper 3.8 lets it fail and retry until the next
+    /// election. We step down instead, so that the next epoch is above its promise — a
+    /// liveness choice; safety does not depend on it.
+    fn on_follower_info(&mut self, ctx: &mut Ctx, from: Sid, accepted_epoch: i64) -> Flow {
         self.learners
             .insert(from, LearnerHandler::new(from, accepted_epoch, ctx.now));
         if self.phase == LeaderPhase::Discovery {
@@ -163,9 +165,12 @@ impl Leader {
             if ctx.quorum.contains_quorum(self.connecting.keys().copied()) {
                 self.decide_epoch(ctx);
             }
+        } else if accepted_epoch > self.epoch {
+            return Flow::StepDown("a learner accepted a newer epoch");
         } else {
             self.send_leader_info(ctx, from);
         }
+        Flow::Continue
     }
 
     /// `getEpochToPropose` once a quorum is connected: one more than any accepted epoch, made

@@ -355,7 +355,22 @@ impl QuorumPeer {
             self.last_step_down = Some(reason);
             self.fail_pending();
             self.look();
+            return;
         }
+        self.update_election_vote();
+    }
+
+    /// `QuorumPeer.updateElectionVote` (ZOOKEEPER-1732): once synced, the vote this server
+    /// answers LOOKING servers with carries the epoch it actually follows or leads. Servers
+    /// that joined the leader at different times (and elections) then all answer with the
+    /// same leader and epoch, so a server that restarts finds a quorum that agrees.
+    fn update_election_vote(&mut self) {
+        let epoch = match &self.role {
+            Role::Leading(l) if l.is_established() => l.epoch(),
+            Role::Following(f) if f.is_serving() => f.epoch(),
+            _ => return,
+        };
+        self.current_vote.peer_epoch = epoch;
     }
 
     /// A role ended: its clients' requests will never be answered here.

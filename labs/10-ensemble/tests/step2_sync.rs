@@ -82,7 +82,7 @@ fn step2_the_new_epoch_is_one_more_than_any_accepted_epoch() {
         current_epoch: 0,
         ..DiskState::default()
     });
-    net.run(2);
+    net.elect();
     let leader = net.leader().expect("an established leader");
     assert_eq!(leader, 3);
     assert_eq!(net.peer(3).established_epoch(), Some(6));
@@ -219,7 +219,7 @@ fn step2_the_ensemble_syncs_and_commits_the_leaders_history() {
         2 => disk(1, &zxids(1, 1..=2)),
         _ => DiskState::default(),
     });
-    net.run(2);
+    net.elect();
     assert_eq!(net.leader(), Some(1), "the longest history leads");
     for sid in 1..=3 {
         assert_eq!(net.nodes[&sid].applied_zxids(), zxids(1, 1..=3), "server {sid}");
@@ -284,10 +284,10 @@ fn step2_a_returning_server_with_an_uncommitted_tail_is_truncated() {
         _ => disk(1, &zxids(1, 1..=2)),
     });
     net.crash(2);
-    net.run(2);
+    net.elect();
     assert_eq!(net.leader(), Some(3));
     net.restart(2);
-    net.run(2);
+    net.elect();
     assert_eq!(net.state(2), ServerState::Following);
     assert!(net.nodes[&3].sent.iter().any(|m| m.to == 2
         && m.msg == Message::Quorum(QuorumPacket::Trunc { zxid: z(1, 2) })));

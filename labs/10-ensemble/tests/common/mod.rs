@@ -285,6 +285,28 @@ impl Net {
         }
     }
 
+    /// Runs elections without ticking any server that has a role (steps 2 and 3 have no
+    /// timeouts yet): ticks the LOOKING servers and delivers, a few rounds.
+    pub fn elect(&mut self) {
+        for _ in 0..5 {
+            self.deliver_all();
+            let looking: Vec<Sid> = self
+                .nodes
+                .keys()
+                .copied()
+                .filter(|s| !self.down.contains(s) && self.state(*s) == ServerState::Looking)
+                .collect();
+            if looking.is_empty() {
+                return;
+            }
+            for sid in looking {
+                self.node(sid).peer.tick();
+                self.flush(sid);
+            }
+        }
+        self.deliver_all();
+    }
+
     pub fn state(&self, sid: Sid) -> ServerState {
         self.peer(sid).state()
     }
