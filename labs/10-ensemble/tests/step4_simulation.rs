@@ -5,20 +5,43 @@
 mod common;
 mod sim;
 
+use std::collections::BTreeMap;
+
 use sim::{Faults, Sim};
 
 const SCHEDULES: u64 = 500;
 
-fn run_seed(seed: u64, f: Faults) {
+/// Runs one schedule; adds what happened to `totals`.
+fn run_seed(seed: u64, f: Faults, totals: &mut BTreeMap<&'static str, u64>) {
     let result = std::panic::catch_unwind(|| {
         let mut s = Sim::new(seed, f);
         s.run();
-        (s.leaders.len(), s.acked.len())
+        s
     });
-    if let Err(e) = result {
-        eprintln!("simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
-        std::panic::resume_unwind(e);
+    match result {
+        Ok(s) => {
+            *totals.entry("schedules").or_insert(0) += 1;
+            *totals.entry("epochs established").or_insert(0) += s.leaders.len() as u64;
+            *totals.entry("writes acknowledged").or_insert(0) += s.acked.len() as u64;
+            for (k, v) in s.stats {
+                *totals.entry(k).or_insert(0) += v;
+            }
+        }
+        Err(e) => {
+            eprintln!("simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
+            std::panic::resume_unwind(e);
+        }
     }
+}
+
+/// Runs the schedules and prints what they went through (a figure, not an assertion).
+fn run_all(name: &str, seeds: Vec<u64>, f: Faults) {
+    let started = std::time::Instant::now();
+    let mut totals = BTreeMap::new();
+    for seed in seeds {
+        run_seed(seed, f, &mut totals);
+    }
+    eprintln!("{name}: {totals:?} in {:?}", started.elapsed());
 }
 
 fn seeds(base: u64) -> Vec<u64> {
@@ -30,9 +53,7 @@ fn seeds(base: u64) -> Vec<u64> {
 
 #[test]
 fn step4_simulated_three_server_ensembles_keep_every_acknowledged_write() {
-    for seed in seeds(1) {
-        run_seed(seed, Faults::default());
-    }
+    run_all("three servers", seeds(1), Faults::default());
 }
 
 #[test]
@@ -41,7 +62,6 @@ fn step4_simulated_five_server_ensembles_survive_two_failures() {
         servers: 5,
         ..Faults::default()
     };
-    for seed in seeds(1_000_000).into_iter().take(100) {
-        run_seed(seed, f);
-    }
+    let seeds = seeds(1_000_000).into_iter().take(100).collect();
+    run_all("five servers", seeds, f);
 }

@@ -111,6 +111,8 @@ pub struct Sim {
     /// Writes a client heard "done" for.
     pub acked: Vec<(Zxid, Vec<u8>)>,
     pub log: Vec<String>,
+    /// Counts of what happened (packets by kind, faults), for the summary.
+    pub stats: BTreeMap<&'static str, u64>,
 }
 
 impl Sim {
@@ -134,12 +136,17 @@ impl Sim {
             history: Vec::new(),
             acked: Vec::new(),
             log: Vec::new(),
+            stats: BTreeMap::new(),
         };
         for sid in 1..=f.servers {
             sim.nodes.insert(sid, Node::new(config(sid, f.servers)));
             sim.process(sid);
         }
         sim
+    }
+
+    fn count(&mut self, what: &'static str) {
+        *self.stats.entry(what).or_insert(0) += 1;
     }
 
     fn note(&mut self, s: String) {
@@ -174,6 +181,7 @@ impl Sim {
             crate::common::persist(&mut node.disk, p);
         }
         self.note(format!("{sid} crashes mid-ready keeping {keep}/{}", rd.persist.len()));
+        self.count("crash mid-ready");
         self.crash_now(sid);
     }
 
@@ -200,11 +208,22 @@ impl Sim {
     }
 
     fn send(&mut self, from: Sid, to: Sid, msg: Message) {
+        if let Message::Quorum(p) = &msg {
+            use lab10_ensemble::messages::QuorumPacket as Q;
+            match p {
+                Q::Diff { .. } => self.count("DIFF"),
+                Q::Trunc { .. } => self.count("TRUNC"),
+                Q::Snap { .. } => self.count("SNAP"),
+                Q::NewLeader { .. } => self.count("NEWLEADER"),
+                _ => {}
+            }
+        }
         if self.side[&from] != self.side[&to] {
             return;
         }
         let faulty = !self.healing;
         if faulty && self.rng.chance(self.f.drop) {
+            self.count("dropped");
             // A lost quorum packet is a broken connection: sometimes both sides notice.
             if matches!(msg, Message::Quorum(_)) && self.rng.chance(500) {
                 for (a, b) in [(from, to), (to, from)] {
@@ -215,7 +234,12 @@ impl Sim {
             }
             return;
         }
-        let copies = if faulty && self.rng.chance(self.f.duplicate) { 2 } else { 1 };
+        let copies = if faulty && self.rng.chance(self.f.duplicate) {
+            self.count("duplicated");
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let mut at = self.now + 1 + self.rng.below(self.f.max_delay + 1);
             if let Message::Quorum(_) = msg {
@@ -272,6 +296,7 @@ impl Sim {
                 self.crash_mid_ready.insert(sid);
             } else {
                 self.note(format!("{sid} crashes"));
+                self.count("crash");
                 self.crash_now(sid);
             }
         }
@@ -285,6 +310,7 @@ impl Sim {
             let sides: Vec<(Sid, u64)> =
                 self.side.keys().map(|s| (*s, self.rng.below(2))).collect();
             self.note(format!("partition {sides:?}"));
+            self.count("partition");
             self.side = sides.into_iter().collect();
             let side = self.side.clone();
             self.inflight.retain(|m| side[&m.from] == side[&m.to]);
