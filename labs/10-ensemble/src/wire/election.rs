@@ -192,7 +192,11 @@ impl Notification {
         } else {
             input.read_long()?
         };
-        let version = if body.len() <= 40 { 0 } else { input.read_int()? };
+        let version = if body.len() <= 40 {
+            0
+        } else {
+            input.read_int()?
+        };
         let config = if version > 1 {
             let len = input.read_int()?;
             let available = input.remaining();

@@ -484,3 +484,49 @@ fn count(i: &mut InputArchive<'_>) -> Result<usize> {
         })
     })
 }
+
+/// One item of what a leader sends a learner: a packet, or the snapshot that follows SNAP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromLeader {
+    Packet(super::quorum_packet::QuorumPacket),
+    Snapshot(SnapStream),
+}
+
+/// Reads a leader's stream as a learner does (`Learner.syncWithLeader`): packets, except
+/// that right after a SNAP packet comes a [`SnapStream`].
+#[derive(Debug, Default, Clone)]
+pub struct LeaderStreamDecoder {
+    snapshot_next: bool,
+}
+
+impl LeaderStreamDecoder {
+    pub fn new() -> LeaderStreamDecoder {
+        LeaderStreamDecoder::default()
+    }
+
+    /// Decodes the next item at the front of `buf`; `None` means "read more".
+    pub fn decode(&mut self, buf: &[u8]) -> Result<Decoded<FromLeader>> {
+        use super::quorum_packet::{PacketType, QuorumPacket};
+        if self.snapshot_next {
+            let Some((snap, used)) = SnapStream::decode(buf)? else {
+                return Ok(None);
+            };
+            self.snapshot_next = false;
+            return Ok(Some((FromLeader::Snapshot(snap), used)));
+        }
+        let Some((packet, used)) = QuorumPacket::decode(buf)? else {
+            return Ok(None);
+        };
+        self.snapshot_next = packet.kind == PacketType::Snap;
+        Ok(Some((FromLeader::Packet(packet), used)))
+    }
+}
+
+impl FromLeader {
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            FromLeader::Packet(p) => p.encode(),
+            FromLeader::Snapshot(s) => s.encode(),
+        }
+    }
+}
