@@ -79,8 +79,8 @@ impl InitialMessage {
         if protocol_version != PROTOCOL_VERSION_V1 && protocol_version != PROTOCOL_VERSION_V2 {
             return Err(WireError::UnknownProtocolVersion(protocol_version));
         }
-        // BEGIN SOLUTION step 5: sid long, then an int length (1..=MAX_ADDRESS_BYTES) and that many bytes of "host:port" split on '|'
-        // ko: sid long, 그다음 int 길이(1..=MAX_ADDRESS_BYTES)와 그만큼의 "host:port" 바이트를 '|'로 나누세요
+        // BEGIN SOLUTION step 5: sid long, then an int length (1..=MAX_ADDRESS_BYTES) and that many bytes of host:port addresses split on '|'
+        // ko: sid long, 그다음 int 길이(1..=MAX_ADDRESS_BYTES)와 그만큼의 host:port 주소 바이트를 '|'로 나누세요
         let Some(sid) = complete(input.read_long().map_err(WireError::from))? else {
             return Ok(None);
         };

@@ -403,8 +403,8 @@ impl SnapStream {
     }
 
     fn read(i: &mut InputArchive<'_>) -> Result<SnapStream> {
-        // BEGIN SOLUTION step 5: sessions, then the ACL cache, then nodes until the path "/", then the signature
-        // ko: 세션, ACL 캐시, 경로 "/"가 나올 때까지 노드, 마지막으로 서명을 읽으세요
+        // BEGIN SOLUTION step 5: sessions, then the ACL cache, then nodes until the path /, then the signature
+        // ko: 세션, ACL 캐시, 경로 /가 나올 때까지 노드, 마지막으로 서명을 읽으세요
         let mut sessions = Vec::new();
         for _ in 0..count(i)? {
             sessions.push((i.read_long()?, i.read_int()?));
