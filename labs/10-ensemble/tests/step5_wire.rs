@@ -538,3 +538,88 @@ fn step5_revalidate_round_trips() {
     assert_eq!(answer.encode().len(), 9);
     assert_eq!(RevalidateAnswer::decode(&answer.encode()).unwrap(), answer);
 }
+
+#[test]
+fn step5_follower_catches_up_by_diff_and_revalidates_a_moved_session() {
+    // Sid 1 was killed at 0x100000006 (data kept), missed five txns, and came back.
+    let from_follower = learner_packets(&golden("quorum_diff_replay_sid1.c2s.bin"));
+    assert_eq!(from_follower[0].zxid, 0x1_0000_0000);
+    assert_eq!(from_follower[1].kind, PacketType::AckEpoch);
+    assert_eq!(from_follower[1].zxid, 0x1_0000_0006);
+    // The leader's epoch equals the one sid 1 had already accepted: it acks with -1.
+    assert_eq!(
+        decode_int(from_follower[1].data.as_deref().unwrap(), "ACKEPOCH").unwrap(),
+        -1
+    );
+    // ACK NEWLEADER, ACK UPTODATE, and only then the ACKs of the replayed proposals.
+    let acks: Vec<i64> = from_follower
+        .iter()
+        .filter(|p| p.kind == PacketType::Ack)
+        .map(|p| p.zxid)
+        .take(7)
+        .collect();
+    assert_eq!(
+        acks,
+        vec![
+            0x1_0000_0000,
+            0x1_0000_0000,
+            0x1_0000_0007,
+            0x1_0000_0008,
+            0x1_0000_0009,
+            0x1_0000_000a,
+            0x1_0000_000b
+        ]
+    );
+    let ask = from_follower
+        .iter()
+        .find(|p| p.kind == PacketType::Revalidate)
+        .unwrap();
+    let ask = RevalidateRequest::decode(ask.data.as_deref().unwrap()).unwrap();
+    assert_eq!(ask.session_id, 0x0300_0008_6672_0000);
+    assert_eq!(ask.timeout, 10_000);
+
+    let items = leader_items(&golden("quorum_diff_replay_sid1.s2c.bin"));
+    let packets: Vec<&QuorumPacket> = items.iter().map(packet).collect();
+    assert_eq!(
+        kinds(&packets[..14]),
+        [
+            "LEADERINFO",
+            "DIFF",
+            "PROPOSAL",
+            "COMMIT",
+            "PROPOSAL",
+            "COMMIT",
+            "PROPOSAL",
+            "COMMIT",
+            "PROPOSAL",
+            "COMMIT",
+            "PROPOSAL",
+            "COMMIT",
+            "NEWLEADER",
+            "UPTODATE"
+        ]
+    );
+    assert_eq!(
+        packets[1].zxid, 0x1_0000_000b,
+        "DIFF names the leader's last zxid"
+    );
+    let replayed: Vec<i64> = packets[2..12].iter().step_by(2).map(|p| p.zxid).collect();
+    assert_eq!(
+        replayed,
+        (7..=0xb).map(|c| 0x1_0000_0000 + c).collect::<Vec<_>>()
+    );
+    let missed0 = Proposal::decode(packets[4].data.as_deref().unwrap()).unwrap();
+    assert_eq!(&missed0.txn[4..19], b"/zkwire/missed0");
+    let answer = packets
+        .iter()
+        .find(|p| p.kind == PacketType::Revalidate)
+        .unwrap();
+    assert_eq!(answer.zxid, -1);
+    assert_eq!(
+        RevalidateAnswer::decode(answer.data.as_deref().unwrap()).unwrap(),
+        RevalidateAnswer {
+            session_id: 0x0300_0008_6672_0000,
+            valid: true
+        }
+    );
+}
