@@ -623,3 +623,27 @@ fn step5_follower_catches_up_by_diff_and_revalidates_a_moved_session() {
         }
     );
 }
+
+#[test]
+fn step5_old_leader_with_an_unreplicated_txn_is_truncated() {
+    // Leader 2 logged 0x100000008 while the proxy dropped everything it sent, and was killed.
+    // Leader 3 of epoch 2 had written nothing yet, so its last zxid is 0x100000007.
+    let from_follower = learner_packets(&golden("quorum_trunc_sid2.c2s.bin"));
+    let info = LearnerInfo::decode(from_follower[0].data.as_deref().unwrap()).unwrap();
+    assert_eq!(info.server_id, 2);
+    assert_eq!(from_follower[1].kind, PacketType::AckEpoch);
+    assert_eq!(from_follower[1].zxid, 0x1_0000_0008);
+
+    let items = leader_items(&golden("quorum_trunc_sid2.s2c.bin"));
+    let packets: Vec<&QuorumPacket> = items.iter().map(packet).collect();
+    assert_eq!(
+        kinds(&packets[..4]),
+        ["LEADERINFO", "TRUNC", "NEWLEADER", "UPTODATE"]
+    );
+    assert_eq!(packets[0].zxid, 0x2_0000_0000);
+    assert_eq!(
+        (packets[1].zxid, &packets[1].data),
+        (0x1_0000_0007, &None),
+        "truncate the log after 0x100000007"
+    );
+}
