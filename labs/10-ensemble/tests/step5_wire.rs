@@ -4,8 +4,8 @@
 //! byte, and checks the fields ZooKeeper's own logs printed for the same run.
 
 use lab10_ensemble::wire::election::{
-    self, connection_survives, InitialMessage, Notification, PeerState, PROTOCOL_VERSION_V1,
-    PROTOCOL_VERSION_V2,
+    self, connection_survives, ElectionStreamDecoder, FromPeer, InitialMessage, Notification,
+    PeerState, PROTOCOL_VERSION_V1, PROTOCOL_VERSION_V2,
 };
 use lab10_ensemble::wire::packets::{
     decode_int, decode_ping_sessions, encode_ping_sessions, ForwardedRequest, FromLeader,
@@ -24,26 +24,32 @@ fn golden(name: &str) -> Vec<u8> {
 /// An election connection's bytes from one side: the initial message (if this side
 /// connected), then the notifications. Asserts that re-encoding gives the same bytes.
 fn election_stream(bytes: &[u8], connected: bool) -> (Option<InitialMessage>, Vec<Notification>) {
+    // The bytes the connecting side sent are what the accepting side reads.
+    let mut dec = if connected {
+        ElectionStreamDecoder::accepted()
+    } else {
+        ElectionStreamDecoder::opened()
+    };
     let mut at = 0;
     let mut out = Vec::new();
-    let hello = if connected {
-        let (m, used) = InitialMessage::decode(bytes)
-            .unwrap()
-            .expect("a whole initial message");
-        out.extend(m.encode());
-        at = used;
-        Some(m)
-    } else {
-        None
-    };
+    let mut hello = None;
     let mut notes = Vec::new();
     while at < bytes.len() {
-        let (body, used) = election::decode_frame(&bytes[at..])
+        let (item, used) = dec
+            .decode(&bytes[at..])
             .unwrap()
-            .expect("whole frames only in a finished capture");
-        let n = Notification::decode(body).unwrap();
-        out.extend(election::encode_frame(&n));
-        notes.push(n);
+            .expect("whole items only in a finished capture");
+        match item {
+            FromPeer::Hello(m) => {
+                assert!(hello.is_none() && notes.is_empty(), "the hello comes first");
+                out.extend(m.encode());
+                hello = Some(m);
+            }
+            FromPeer::Notification(n) => {
+                out.extend(election::encode_frame(&n));
+                notes.push(n);
+            }
+        }
         at += used;
     }
     assert_eq!(out, bytes, "re-encoding gives the captured bytes");

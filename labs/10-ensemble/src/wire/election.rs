@@ -220,7 +220,8 @@ impl Notification {
         // END SOLUTION
     }
 
-    /// The body `FastLeaderElection.buildMsg` writes (without the frame length).
+    /// The body `FastLeaderElection.buildMsg` writes (without the frame length): always the
+    /// 3.5+ shape with version and config, whatever shape it was decoded from.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = OutputArchive::new();
         out.write_int(self.state as i32);
@@ -262,4 +263,48 @@ pub fn decode_frame(buf: &[u8]) -> Result<Decoded<&[u8]>> {
 /// A whole election frame: the length, then the notification.
 pub fn encode_frame(n: &Notification) -> Vec<u8> {
     OutputArchive::frame(&n.encode())
+}
+
+/// One item read from an election connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromPeer {
+    Hello(InitialMessage),
+    Notification(Notification),
+}
+
+/// Reads an election connection: on one we accepted, the initial message first, then frames;
+/// on one we opened, frames only (the initial message goes the other way).
+#[derive(Debug, Clone)]
+pub struct ElectionStreamDecoder {
+    hello_next: bool,
+}
+
+impl ElectionStreamDecoder {
+    /// For a connection a peer opened to us.
+    pub fn accepted() -> ElectionStreamDecoder {
+        ElectionStreamDecoder { hello_next: true }
+    }
+
+    /// For a connection we opened.
+    pub fn opened() -> ElectionStreamDecoder {
+        ElectionStreamDecoder { hello_next: false }
+    }
+
+    /// Decodes the next item at the front of `buf`; `None` means "read more".
+    pub fn decode(&mut self, buf: &[u8]) -> Result<Decoded<FromPeer>> {
+        if self.hello_next {
+            let Some((hello, used)) = InitialMessage::decode(buf)? else {
+                return Ok(None);
+            };
+            self.hello_next = false;
+            return Ok(Some((FromPeer::Hello(hello), used)));
+        }
+        let Some((body, used)) = decode_frame(buf)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            FromPeer::Notification(Notification::decode(body)?),
+            used,
+        )))
+    }
 }
