@@ -22,6 +22,9 @@
 //! - `zk_database` — given: epochs, the log, the snapshot, what is applied.
 //! - `config` — given: `myid`, `server.N`, `tickTime`, `initLimit`, `syncLimit`.
 //! - `error` — the one error type.
+//! - `wire` — the bytes of ZooKeeper 3.8's election port (3888) and quorum port (2888), as
+//!   codecs that never touch a socket. `PROTOCOL.md` tells the handshake as captured from
+//!   Debian's ZooKeeper; `tests/data/` holds the captured bytes.
 
 pub mod config;
 pub mod error;
@@ -35,6 +38,7 @@ pub mod quorum_verifier;
 pub mod ready;
 pub mod session_tracker;
 pub mod vote;
+pub mod wire;
 pub mod zk_database;
 pub mod zxid;
 
