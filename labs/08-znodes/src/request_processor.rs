@@ -174,7 +174,6 @@ pub async fn run_chain(
                                 txn:
                                     Txn::CreateSession {
                                         session,
-                                        passwd,
                                         timeout_ms,
                                     },
                                 ..
@@ -182,7 +181,7 @@ pub async fn run_chain(
                                 protocol_version: 0,
                                 time_out: *timeout_ms,
                                 session_id: *session,
-                                passwd: passwd.clone(),
+                                passwd: crate::session::session_passwd(*session),
                             },
                             _ => crate::server::session_expired_response(),
                         };
