@@ -9,6 +9,7 @@
 //!   `require_all`), `run_ok`, `compose_command`, `topology_env`, `free_port`, `repo`.
 //! - `broker` — our broker as a process (`kafkalab-tools kafka-server-start`).
 //! - `coordinator` — our coordinator as a process (`kafkalab-tools zookeeper-server-start`).
+//! - `real_zookeeper` — Debian's ZooKeeper 3.8 as a process, standalone (the reference).
 //! - `wait` — `within`: a future with a time limit that says what it was waiting for.
 //!
 //! This crate depends on no lab, so the runner's tests can use it and the runner still builds
@@ -16,6 +17,7 @@
 
 pub mod broker;
 pub mod coordinator;
+pub mod real_zookeeper;
 pub mod wait;
 
 use std::process::Command;

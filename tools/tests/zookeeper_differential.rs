@@ -5,13 +5,11 @@
 
 use kafkalab_testkit as support;
 
-use std::io::{Read, Write};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::process::{Command, Stdio};
 
-use support::broker::free_port;
 use support::coordinator::Coordinator;
+use support::real_zookeeper::RealZooKeeper;
 use support::run_ok;
 
 const SCENARIO: &str = r#"
@@ -57,63 +55,6 @@ out["data"] = zk.get("/a")[0].decode()
 zk.stop(); zk.close()
 print(json.dumps(out, sort_keys=True))
 "#;
-
-/// Debian's ZooKeeper, standalone, in `dir`.
-struct RealZooKeeper {
-    child: Child,
-    port: u16,
-}
-
-impl RealZooKeeper {
-    fn start(dir: &Path) -> RealZooKeeper {
-        let port = free_port();
-        let config = dir.join("zoo.cfg");
-        std::fs::write(
-            &config,
-            format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=ruok\nadmin.enableServer=false\n",
-                dir.join("data").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("java")
-            .args([
-                "-cp",
-                "/usr/share/java/*:/etc/zookeeper/conf",
-                "org.apache.zookeeper.server.ZooKeeperServerMain",
-            ])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait until it answers ruok (the JVM takes a few seconds).
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                let _ = s.write_all(b"ruok");
-                let mut answer = String::new();
-                let _ = s.read_to_string(&mut answer);
-                if answer == "imok" {
-                    break;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "ZooKeeper did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        RealZooKeeper { child, port }
-    }
-}
-
-impl Drop for RealZooKeeper {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Runs the kazoo `scenario` (a JSON object of results) against the real ZooKeeper and ours,
 /// asserts it saw at least `min_keys` results and that every one is the same on both, and
