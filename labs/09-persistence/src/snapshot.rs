@@ -109,6 +109,9 @@ fn read_stat_persisted(i: &mut InputArchive<'_>) -> lab08_znodes::Result<Stat> {
     })
 }
 
+/// Nodes by path, as a snapshot lists them.
+type Nodes = Vec<(String, DataNode)>;
+
 /// What a snapshot holds.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -126,7 +129,7 @@ pub fn decode(bytes: &[u8], zxid: i64) -> std::result::Result<Snapshot, String> 
         return Err("not a ZooKeeper snapshot (no ZKSN magic)".into());
     }
     let mut i = InputArchive::new(&bytes[16..]);
-    let read = |i: &mut InputArchive<'_>| -> lab08_znodes::Result<(Vec<Session>, Vec<(String, DataNode)>)> {
+    let read = |i: &mut InputArchive<'_>| -> lab08_znodes::Result<(Vec<Session>, Nodes)> {
         let n = i.read_count()?.unwrap_or(0);
         let mut sessions = Vec::with_capacity(n);
         for _ in 0..n {
@@ -152,7 +155,11 @@ pub fn decode(bytes: &[u8], zxid: i64) -> std::result::Result<Snapshot, String> 
                 .ok_or(lab08_znodes::Error::UnknownAcl(number))?
                 .to_vec();
             let stat = read_stat_persisted(i)?;
-            let path = if path.is_empty() { "/".to_string() } else { path };
+            let path = if path.is_empty() {
+                "/".to_string()
+            } else {
+                path
+            };
             nodes.push((
                 path,
                 DataNode {
