@@ -149,7 +149,7 @@ fn zookeeper_3_8_reads_our_log_and_snapshots() {
     }
     for expected in [
         "createSession 10000",
-        "create /app,v1,",
+        "cxid 0x1 zxid 0x2 create /app,v1,",
         "create /app/seq-0000000000,s,",
         "create2 /app/c2,with stat,",
         "setData /app,v2,1",

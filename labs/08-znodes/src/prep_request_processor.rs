@@ -228,6 +228,7 @@ impl PrepRequestProcessor {
         self.outstanding.push_back(self.zxid);
         Prepped::Txn(LoggedTxn {
             zxid: self.zxid,
+            cxid: 0,
             time_ms: now_ms,
             txn,
         })

@@ -111,7 +111,11 @@ pub async fn run_chain(
                 .map(|s| {
                     let (request, now) = s.request();
                     match prep.prep(&mut server.sessions, request, now) {
-                        Prepped::Txn(t) => {
+                        Prepped::Txn(mut t) => {
+                            // The header names the request it came from (TxnHeader.cxid).
+                            if let Submitted::Op { xid, .. } = s {
+                                t.cxid = *xid;
+                            }
                             txns.push(t);
                             None
                         }

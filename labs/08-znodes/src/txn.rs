@@ -82,6 +82,10 @@ pub fn resolve(op: &Op, result: &OpResult, versions_before: &mut std::slice::Ite
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedTxn {
     pub zxid: i64,
+    /// The xid of the client request it came from (ZooKeeper's `TxnHeader.cxid`; 0 for a new
+    /// session or an expiry). A follower finds its own client's request by session and cxid
+    /// when the leader's commit arrives (lab 10).
+    pub cxid: i32,
     pub time_ms: i64,
     pub txn: Txn,
 }

@@ -22,8 +22,7 @@
 //! The record carries what the transaction *did*, resolved by the prep stage (lab 08's
 //! `txn::resolve`): the sequential name chosen, the version a setData made.
 //!
-//! Teaching shortcuts, each one readable by ZooKeeper: `cxid` is written as 0 (lab 08 does not
-//! keep the client's xid with a transaction); no `TxnDigest` is written (ZooKeeper reads a
+//! Teaching shortcuts, each one readable by ZooKeeper: no `TxnDigest` is written (ZooKeeper reads a
 //! record without one, and ignores a digest it cannot compare); a failed multi is written as
 //! error records only, one per op (ZooKeeper keeps the ops before the failing one as they were;
 //! both replay as "nothing changed", and both read back as the same codes).
@@ -49,7 +48,7 @@ pub fn encode(t: &LoggedTxn) -> Vec<u8> {
         Txn::MultiError { session, .. } => (*session, op::MULTI),
     };
     o.write_long(session);
-    o.write_int(0); // cxid (see the module doc)
+    o.write_int(t.cxid);
     o.write_long(t.zxid);
     o.write_long(t.time_ms);
     o.write_int(kind);
@@ -156,7 +155,7 @@ fn write_record(o: &mut OutputArchive, op: &Op, parent_cversions: &mut std::slic
 pub fn decode(bytes: &[u8]) -> Result<LoggedTxn> {
     let mut i = InputArchive::new(bytes);
     let session = i.read_long()?;
-    let _cxid = i.read_int()?;
+    let cxid = i.read_int()?;
     let zxid = i.read_long()?;
     let time_ms = i.read_long()?;
     let kind = i.read_int()?;
@@ -223,7 +222,12 @@ pub fn decode(bytes: &[u8]) -> Result<LoggedTxn> {
             }
         }
     };
-    Ok(LoggedTxn { zxid, time_ms, txn })
+    Ok(LoggedTxn {
+        zxid,
+        cxid,
+        time_ms,
+        txn,
+    })
 }
 
 fn read_code(i: &mut InputArchive<'_>) -> Result<Code> {

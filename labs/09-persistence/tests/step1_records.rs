@@ -48,6 +48,7 @@ fn step1_a_record_is_adler32_buffer_and_b() {
 fn txns() -> Vec<LoggedTxn> {
     let t = |zxid, txn| LoggedTxn {
         zxid,
+        cxid: zxid as i32 + 40,
         time_ms: 1_700_000_000_000 + zxid,
         txn,
     };
@@ -146,7 +147,7 @@ fn step1_an_error_txn_is_a_txn_header_and_its_code() {
     let record = frame(&encode(&txns()[3]));
     let mut entry = Vec::new();
     entry.extend_from_slice(&0x77i64.to_be_bytes()); // clientId
-    entry.extend_from_slice(&0i32.to_be_bytes()); // cxid
+    entry.extend_from_slice(&44i32.to_be_bytes()); // cxid: the client's xid
     entry.extend_from_slice(&4i64.to_be_bytes()); // zxid
     entry.extend_from_slice(&1_700_000_000_004i64.to_be_bytes()); // time
     entry.extend_from_slice(&(-1i32).to_be_bytes()); // type: error

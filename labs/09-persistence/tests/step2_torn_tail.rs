@@ -79,6 +79,7 @@ fn log(n: i64) -> (Vec<u8>, Vec<usize>) {
     for zxid in 1..=n {
         let t = LoggedTxn {
             zxid,
+            cxid: 0,
             time_ms: zxid * 10,
             txn: Txn::CloseSession {
                 session: zxid,
