@@ -132,7 +132,11 @@ pub async fn run_chain(
                 .map(|s| {
                     let (request, now) = s.request();
                     match prep.prep(&mut server.sessions, request, now) {
-                        Prepped::Txn(t) => {
+                        Prepped::Txn(mut t) => {
+                            // The header names the request it came from (TxnHeader.cxid).
+                            if let Submitted::Op { xid, .. } = s {
+                                t.cxid = *xid;
+                            }
                             txns.push(t);
                             None
                         }
@@ -195,7 +199,6 @@ pub async fn run_chain(
                                 txn:
                                     Txn::CreateSession {
                                         session,
-                                        passwd,
                                         timeout_ms,
                                     },
                                 ..
@@ -203,7 +206,7 @@ pub async fn run_chain(
                                 protocol_version: 0,
                                 time_out: *timeout_ms,
                                 session_id: *session,
-                                passwd: passwd.clone(),
+                                passwd: crate::session::session_passwd(*session),
                             },
                             _ => crate::server::session_expired_response(),
                         };
