@@ -49,11 +49,7 @@ pub enum Request<'a> {
     Expire { session: i64 },
     /// A session another server of the ensemble opened for its client (lab 10: a follower
     /// chooses the id, the leader makes the transaction).
-    CreateSession {
-        session: i64,
-        passwd: &'a [u8],
-        timeout_ms: i32,
-    },
+    CreateSession { session: i64, timeout_ms: i32 },
 }
 
 /// What the prep stage made of a request.
@@ -97,6 +93,20 @@ impl PrepRequestProcessor {
         self.zxid
     }
 
+    /// Starts numbering after `zxid` (lab 10: a new leader's first zxid is its epoch's first).
+    pub fn set_last_zxid(&mut self, zxid: i64) {
+        self.zxid = zxid;
+    }
+
+    /// An error transaction for a request that could not be prepared (lab 10: a leader must
+    /// give every forwarded request a zxid, because the server that took it waits for one).
+    pub fn error_txn(&mut self, session: i64, code: Code, now_ms: i64) -> LoggedTxn {
+        match self.txn(now_ms, Txn::Error { session, code }) {
+            Prepped::Txn(t) => t,
+            _ => unreachable!("txn() always makes a transaction"),
+        }
+    }
+
     /// How many prepared transactions have not committed yet.
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()
@@ -130,7 +140,6 @@ impl PrepRequestProcessor {
             }
             Request::CreateSession {
                 session,
-                passwd,
                 timeout_ms,
             } => {
                 if sessions.contains_key(&session) {
@@ -140,7 +149,6 @@ impl PrepRequestProcessor {
                     now_ms,
                     Txn::CreateSession {
                         session,
-                        passwd: passwd.to_vec(),
                         timeout_ms: sessions.negotiate_timeout(timeout_ms),
                     },
                 )

@@ -49,7 +49,6 @@ pub enum Submitted {
     /// A session opened by a follower for its client (lab 10); nobody here waits for it.
     CreateSession {
         session: i64,
-        passwd: Vec<u8>,
         timeout_ms: i32,
         now_ms: i64,
     },
@@ -81,13 +80,11 @@ impl Submitted {
             }
             Submitted::CreateSession {
                 session,
-                passwd,
                 timeout_ms,
                 now_ms,
             } => (
                 Request::CreateSession {
                     session: *session,
-                    passwd,
                     timeout_ms: *timeout_ms,
                 },
                 *now_ms,

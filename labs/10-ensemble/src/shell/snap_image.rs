@@ -1,45 +1,18 @@
 //! A server's state as the image a SNAP sync streams (`ZKDatabase.serializeSnapshot`): the
 //! sessions with their timeouts, the ACL cache, the nodes in pre-order — and back.
 //!
-//! A session's password is not in the image: ZooKeeper derives it from the session id and a
-//! fixed secret (`SessionTrackerImpl` → `ZooKeeperServer.generatePasswd`: `new
-//! Random(id ^ superSecret).nextBytes(16)`), so every server of the ensemble computes the same
-//! one, and a client that moves to another server is recognised there. [`session_passwd`]
-//! does the same arithmetic as `java.util.Random`.
+//! A session's password is not in the image: every server derives it from the session id
+//! (lab 08's `session_passwd`, as ZooKeeper's `generatePasswd`).
 
 use std::collections::BTreeMap;
 
 use lab08_znodes::data_tree::{DataNode, DataTree};
 use lab08_znodes::server::ZkServer;
-use lab08_znodes::session::Session;
+use lab08_znodes::session::{session_passwd, Session};
 use lab08_znodes::stat::{Acl, Stat};
 use lab09_persistence::acl_cache::AclCache;
 
 use crate::wire::packets::{SnapNode, SnapStream, StatPersisted};
-
-/// `ZooKeeperServer.superSecret`.
-const SUPER_SECRET: i64 = 0xB341_5C00;
-
-/// The password of session `id`, as every ZooKeeper server computes it.
-pub fn session_passwd(id: i64) -> Vec<u8> {
-    // java.util.Random: a 48-bit linear congruential generator.
-    const MULTIPLIER: i64 = 0x5_DEEC_E66D;
-    const MASK: i64 = (1 << 48) - 1;
-    let mut seed = ((id ^ SUPER_SECRET) ^ MULTIPLIER) & MASK;
-    let mut next_int = || {
-        seed = (seed.wrapping_mul(MULTIPLIER).wrapping_add(0xB)) & MASK;
-        (seed >> 16) as i32
-    };
-    let mut bytes = Vec::with_capacity(16);
-    while bytes.len() < 16 {
-        let mut rnd = next_int();
-        for _ in 0..4.min(16 - bytes.len()) {
-            bytes.push(rnd as u8);
-            rnd >>= 8;
-        }
-    }
-    bytes
-}
 
 /// The image of `server` (its whole committed state).
 pub fn image_of(server: &ZkServer) -> SnapStream {
