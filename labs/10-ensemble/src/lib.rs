@@ -37,6 +37,7 @@ pub mod peer;
 pub mod quorum_verifier;
 pub mod ready;
 pub mod session_tracker;
+pub mod shell;
 pub mod vote;
 pub mod wire;
 pub mod zk_database;

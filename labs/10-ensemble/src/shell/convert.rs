@@ -20,6 +20,7 @@ use crate::wire::packets::{
 };
 use crate::wire::quorum_packet::{self as wire, PacketType};
 use crate::wire::{Result, WireError};
+use crate::zxid::Zxid;
 
 pub fn notification_to_wire(n: &Notification) -> election::Notification {
     election::Notification {
@@ -30,7 +31,7 @@ pub fn notification_to_wire(n: &Notification) -> election::Notification {
             ServerState::Observing => PeerState::Observing,
         },
         leader: n.leader,
-        zxid: n.zxid,
+        zxid: n.zxid.0,
         election_epoch: n.election_epoch,
         peer_epoch: n.peer_epoch,
         version: n.version,
@@ -47,7 +48,7 @@ pub fn notification_from_wire(n: election::Notification) -> Notification {
             PeerState::Observing => ServerState::Observing,
         },
         leader: n.leader,
-        zxid: n.zxid,
+        zxid: Zxid(n.zxid),
         election_epoch: n.election_epoch,
         peer_epoch: n.peer_epoch,
         version: n.version,
@@ -61,7 +62,7 @@ pub fn txn_to_bytes(t: &Txn) -> Vec<u8> {
     let h = &t.header;
     o.write_long(h.client_id);
     o.write_int(h.cxid);
-    o.write_long(h.zxid);
+    o.write_long(h.zxid.0);
     o.write_long(h.time);
     o.write_int(h.kind);
     o.buf.extend_from_slice(&t.record);
@@ -73,7 +74,7 @@ pub fn txn_from_bytes(data: &[u8]) -> Result<Txn> {
     let header = TxnHeader {
         client_id: i.read_long()?,
         cxid: i.read_int()?,
-        zxid: i.read_long()?,
+        zxid: Zxid(i.read_long()?),
         time: i.read_long()?,
         kind: i.read_int()?,
     };
@@ -97,9 +98,9 @@ pub fn packet_to_wire(p: &QuorumPacket, as_leader: bool, auth: &[Id]) -> Vec<u8>
             packet.authinfo = Some(auth.to_vec());
             return packet.encode();
         }
-        QuorumPacket::Proposal(t) => (PacketType::Proposal, t.zxid(), Some(txn_to_bytes(t))),
-        QuorumPacket::Ack { zxid } => (PacketType::Ack, *zxid, None),
-        QuorumPacket::Commit { zxid } => (PacketType::Commit, *zxid, None),
+        QuorumPacket::Proposal(t) => (PacketType::Proposal, t.zxid().0, Some(txn_to_bytes(t))),
+        QuorumPacket::Ack { zxid } => (PacketType::Ack, zxid.0, None),
+        QuorumPacket::Commit { zxid } => (PacketType::Commit, zxid.0, None),
         QuorumPacket::Ping { zxid, touches } => {
             let data = if as_leader {
                 None
@@ -108,7 +109,7 @@ pub fn packet_to_wire(p: &QuorumPacket, as_leader: bool, auth: &[Id]) -> Vec<u8>
                     touches.iter().map(|t| (t.session, t.timeout_ms)).collect();
                 Some(encode_ping_sessions(&table))
             };
-            (PacketType::Ping, *zxid, data)
+            (PacketType::Ping, zxid.0, data)
         }
         QuorumPacket::Revalidate {
             session,
@@ -137,23 +138,23 @@ pub fn packet_to_wire(p: &QuorumPacket, as_leader: bool, auth: &[Id]) -> Vec<u8>
         ),
         QuorumPacket::Sync => (PacketType::Sync, 0, None),
         QuorumPacket::NewLeader { zxid, config } => {
-            (PacketType::NewLeader, *zxid, Some(config.clone()))
+            (PacketType::NewLeader, zxid.0, Some(config.clone()))
         }
         QuorumPacket::FollowerInfo { zxid, info } => (
             PacketType::FollowerInfo,
-            *zxid,
+            zxid.0,
             Some(learner_info(info).encode()),
         ),
         QuorumPacket::ObserverInfo { zxid, info } => (
             PacketType::ObserverInfo,
-            *zxid,
+            zxid.0,
             Some(learner_info(info).encode()),
         ),
         QuorumPacket::UpToDate => (PacketType::UpToDate, -1, None),
-        QuorumPacket::Diff { zxid } => (PacketType::Diff, *zxid, None),
-        QuorumPacket::Trunc { zxid } => (PacketType::Trunc, *zxid, None),
+        QuorumPacket::Diff { zxid } => (PacketType::Diff, zxid.0, None),
+        QuorumPacket::Trunc { zxid } => (PacketType::Trunc, zxid.0, None),
         QuorumPacket::Snap { zxid, snapshot } => {
-            let mut bytes = wire::QuorumPacket::new(PacketType::Snap, *zxid, None).encode();
+            let mut bytes = wire::QuorumPacket::new(PacketType::Snap, zxid.0, None).encode();
             // The image follows the packet on the stream, outside it.
             bytes.extend_from_slice(&snapshot.data);
             return bytes;
@@ -163,7 +164,7 @@ pub fn packet_to_wire(p: &QuorumPacket, as_leader: bool, auth: &[Id]) -> Vec<u8>
             protocol_version,
         } => (
             PacketType::LeaderInfo,
-            *zxid,
+            zxid.0,
             Some(encode_int(*protocol_version)),
         ),
         QuorumPacket::AckEpoch {
@@ -171,7 +172,7 @@ pub fn packet_to_wire(p: &QuorumPacket, as_leader: bool, auth: &[Id]) -> Vec<u8>
             current_epoch,
         } => (
             PacketType::AckEpoch,
-            *zxid,
+            zxid.0,
             Some(encode_int(*current_epoch)),
         ),
     };
@@ -209,10 +210,10 @@ pub fn packet_from_wire(
             )));
         }
         PacketType::Proposal => QuorumPacket::Proposal(txn_from_bytes(need("PROPOSAL")?)?),
-        PacketType::Ack => QuorumPacket::Ack { zxid: p.zxid },
-        PacketType::Commit => QuorumPacket::Commit { zxid: p.zxid },
+        PacketType::Ack => QuorumPacket::Ack { zxid: Zxid(p.zxid) },
+        PacketType::Commit => QuorumPacket::Commit { zxid: Zxid(p.zxid) },
         PacketType::Ping => QuorumPacket::Ping {
-            zxid: p.zxid,
+            zxid: Zxid(p.zxid),
             touches: match data {
                 Some(d) if as_leader => decode_ping_sessions(d)?
                     .into_iter()
@@ -240,7 +241,7 @@ pub fn packet_from_wire(
         }
         PacketType::Sync => QuorumPacket::Sync,
         PacketType::NewLeader => QuorumPacket::NewLeader {
-            zxid: p.zxid,
+            zxid: Zxid(p.zxid),
             config: data.unwrap_or_default().to_vec(),
         },
         PacketType::FollowerInfo | PacketType::ObserverInfo => {
@@ -251,25 +252,25 @@ pub fn packet_from_wire(
                 config_version: info.config_version,
             };
             if p.kind == PacketType::FollowerInfo {
-                QuorumPacket::FollowerInfo { zxid: p.zxid, info }
+                QuorumPacket::FollowerInfo { zxid: Zxid(p.zxid), info }
             } else {
-                QuorumPacket::ObserverInfo { zxid: p.zxid, info }
+                QuorumPacket::ObserverInfo { zxid: Zxid(p.zxid), info }
             }
         }
         PacketType::UpToDate => QuorumPacket::UpToDate,
-        PacketType::Diff => QuorumPacket::Diff { zxid: p.zxid },
-        PacketType::Trunc => QuorumPacket::Trunc { zxid: p.zxid },
+        PacketType::Diff => QuorumPacket::Diff { zxid: Zxid(p.zxid) },
+        PacketType::Trunc => QuorumPacket::Trunc { zxid: Zxid(p.zxid) },
         // The image comes next on the stream: the reader joins it with `snap_with_image`.
         PacketType::Snap => QuorumPacket::Snap {
-            zxid: p.zxid,
+            zxid: Zxid(p.zxid),
             snapshot: Snapshot::default(),
         },
         PacketType::LeaderInfo => QuorumPacket::LeaderInfo {
-            zxid: p.zxid,
+            zxid: Zxid(p.zxid),
             protocol_version: decode_int(need("LEADERINFO")?, "LEADERINFO")?,
         },
         PacketType::AckEpoch => QuorumPacket::AckEpoch {
-            zxid: p.zxid,
+            zxid: Zxid(p.zxid),
             current_epoch: decode_int(need("ACKEPOCH")?, "ACKEPOCH")?,
         },
         PacketType::Inform | PacketType::CommitAndActivate | PacketType::InformAndActivate => {
@@ -282,9 +283,9 @@ pub fn packet_from_wire(
 /// A SNAP packet with the image that followed it.
 pub fn snap_with_image(zxid: i64, image: &SnapStream) -> QuorumPacket {
     QuorumPacket::Snap {
-        zxid,
+        zxid: Zxid(zxid),
         snapshot: Snapshot {
-            zxid,
+            zxid: Zxid(zxid),
             sessions: image.sessions.iter().copied().collect(),
             data: image.encode(),
         },
