@@ -142,7 +142,8 @@ impl Member {
         let mut command = match self.kind {
             Kind::Ours => {
                 let mut c = Command::new(crate::tools_bin());
-                c.arg("zookeeper-server-start");
+                // Info: the log tells which role it took and how it synchronized.
+                c.env("RUST_LOG", "info").arg("zookeeper-server-start");
                 c
             }
             Kind::Real => {

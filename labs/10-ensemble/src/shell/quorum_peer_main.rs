@@ -216,6 +216,15 @@ fn initial_session_id(myid: i64, now_ms: i64) -> i64 {
     (((now_ms << 24) as u64) >> 8) as i64 | (myid << 56)
 }
 
+/// DIFF, TRUNC or SNAP: how a leader brings a learner up to date.
+fn sync_mode(p: &crate::messages::QuorumPacket) -> &'static str {
+    match p {
+        crate::messages::QuorumPacket::Diff { .. } => "DIFF",
+        crate::messages::QuorumPacket::Trunc { .. } => "TRUNC",
+        _ => "SNAP",
+    }
+}
+
 /// A logged transaction as the core carries it (ZooKeeper's bytes: header, record).
 fn to_core(t: &LoggedTxn) -> Txn {
     txn_from_bytes(&txn_record::encode(t)).expect("our own txn bytes read back")
@@ -257,8 +266,20 @@ impl QuorumPeerMain {
                 if !self.current_conn(sid, conn) {
                     return;
                 }
-                if let crate::messages::QuorumPacket::Request(r) = &packet {
-                    self.remote_auth.insert((r.session, r.cxid), auth);
+                match &packet {
+                    crate::messages::QuorumPacket::Request(r) => {
+                        self.remote_auth.insert((r.session, r.cxid), auth);
+                    }
+                    crate::messages::QuorumPacket::Diff { zxid }
+                    | crate::messages::QuorumPacket::Trunc { zxid }
+                    | crate::messages::QuorumPacket::Snap { zxid, .. } => {
+                        tracing::info!(
+                            leader = sid,
+                            "synchronizing with the leader by {} to {zxid}",
+                            sync_mode(&packet)
+                        );
+                    }
+                    _ => {}
                 }
                 self.peer.step(sid, Message::Quorum(packet));
             }
@@ -416,6 +437,16 @@ impl QuorumPeerMain {
                 match out.msg {
                     Message::Election(n) => self.election.send(out.to, &n),
                     Message::Quorum(p) => {
+                        if let crate::messages::QuorumPacket::Diff { zxid }
+                        | crate::messages::QuorumPacket::Trunc { zxid }
+                        | crate::messages::QuorumPacket::Snap { zxid, .. } = &p
+                        {
+                            tracing::info!(
+                                learner = out.to,
+                                "synchronizing a learner by {} to {zxid}",
+                                sync_mode(&p)
+                            );
+                        }
                         let auth = match &p {
                             crate::messages::QuorumPacket::Request(r) => {
                                 match self.pending.get(&(r.session, r.cxid)) {
