@@ -203,7 +203,8 @@ impl Follower {
                 if zxid.epoch() != self.new_epoch {
                     return Flow::StepDown("NEWLEADER of another epoch");
                 }
-                ctx.db.set_current_epoch(self.new_epoch, &mut ctx.out.persist);
+                ctx.db
+                    .set_current_epoch(self.new_epoch, &mut ctx.out.persist);
                 ctx.send(self.leader, QuorumPacket::Ack { zxid });
                 let outstanding: Vec<Zxid> = ctx
                     .db

@@ -122,7 +122,9 @@ impl Leader {
             h.last_heard = ctx.now;
         }
         match packet {
-            QuorumPacket::FollowerInfo { zxid, .. } => self.on_follower_info(ctx, from, zxid.epoch()),
+            QuorumPacket::FollowerInfo { zxid, .. } => {
+                self.on_follower_info(ctx, from, zxid.epoch())
+            }
             QuorumPacket::AckEpoch {
                 zxid,
                 current_epoch,
@@ -257,7 +259,10 @@ impl Leader {
         for sid in ready {
             self.sync(ctx, sid);
         }
-        if ctx.quorum.contains_quorum(self.newleader_acks.iter().copied()) {
+        if ctx
+            .quorum
+            .contains_quorum(self.newleader_acks.iter().copied())
+        {
             self.establish(ctx);
         }
     }
@@ -349,7 +354,9 @@ impl Leader {
             _ => {
                 self.newleader_acks.insert(from);
                 if self.phase == LeaderPhase::AwaitingNewLeaderAcks
-                    && ctx.quorum.contains_quorum(self.newleader_acks.iter().copied())
+                    && ctx
+                        .quorum
+                        .contains_quorum(self.newleader_acks.iter().copied())
                 {
                     self.establish(ctx);
                 }

@@ -382,7 +382,10 @@ impl QuorumPeer {
             Role::Looking => {}
         }
         for (session, cxid) in lost {
-            self.ctx.out.replies.push(ClientReply::Lost { session, cxid });
+            self.ctx
+                .out
+                .replies
+                .push(ClientReply::Lost { session, cxid });
         }
         self.ctx.tracker.stop();
     }

@@ -180,7 +180,10 @@ impl Sim {
         for p in &rd.persist[..keep] {
             crate::common::persist(&mut node.disk, p);
         }
-        self.note(format!("{sid} crashes mid-ready keeping {keep}/{}", rd.persist.len()));
+        self.note(format!(
+            "{sid} crashes mid-ready keeping {keep}/{}",
+            rd.persist.len()
+        ));
         self.count("crash mid-ready");
         self.crash_now(sid);
     }
@@ -249,7 +252,13 @@ impl Sim {
                 *last = at;
             }
             self.seq += 1;
-            self.inflight.push(InFlight { at, seq: self.seq, from, to, msg: msg.clone() });
+            self.inflight.push(InFlight {
+                at,
+                seq: self.seq,
+                from,
+                to,
+                msg: msg.clone(),
+            });
         }
     }
 
@@ -263,7 +272,9 @@ impl Sim {
         let applied = &node.applied;
         let common = applied.len().min(self.history.len());
         if applied[..common] != self.history[..common] {
-            let at = (0..common).find(|i| applied[*i] != self.history[*i]).unwrap();
+            let at = (0..common)
+                .find(|i| applied[*i] != self.history[*i])
+                .unwrap();
             panic!(
                 "server {sid} applied {:?} at position {at} where another applied {:?}",
                 applied[at], self.history[at]
@@ -384,7 +395,7 @@ impl Sim {
             self.nodes.get_mut(&m.to).unwrap().peer.step(m.from, m.msg);
             self.process(m.to);
         }
-        if now % SUB == 0 {
+        if now.is_multiple_of(SUB) {
             for sid in self.up() {
                 self.nodes.get_mut(&sid).unwrap().peer.tick();
                 self.process(sid);
@@ -466,7 +477,10 @@ impl Sim {
         let acked_before = self.acked.len();
         let mut ticks = 0;
         while self.acked.len() == acked_before {
-            assert!(ticks < 300, "no write acknowledged within 300 ticks after healing");
+            assert!(
+                ticks < 300,
+                "no write acknowledged within 300 ticks after healing"
+            );
             self.run_ticks(1);
             if self.leader().is_some() && ticks % 2 == 0 {
                 self.client_write();
@@ -492,7 +506,10 @@ impl Sim {
         }
         let states: Vec<ServerState> = self.nodes.values().map(|n| n.peer.state()).collect();
         assert_eq!(
-            states.iter().filter(|s| **s == ServerState::Leading).count(),
+            states
+                .iter()
+                .filter(|s| **s == ServerState::Leading)
+                .count(),
             1,
             "{states:?}"
         );
@@ -504,6 +521,9 @@ impl Sim {
             );
         }
         let zxids: Vec<Zxid> = final_history.iter().map(|(z, _)| *z).collect();
-        assert!(zxids.windows(2).all(|w| w[0] < w[1]), "history out of zxid order");
+        assert!(
+            zxids.windows(2).all(|w| w[0] < w[1]),
+            "history out of zxid order"
+        );
     }
 }
