@@ -402,3 +402,97 @@ fn step2_a_returning_server_with_an_uncommitted_tail_is_truncated() {
     assert_eq!(net.nodes[&2].applied_zxids(), zxids(1, 1..=2));
     assert_eq!(net.peer(2).current_epoch(), 2);
 }
+
+#[test]
+fn step2_a_learner_behind_the_leaders_snapshot_gets_snap_then_the_rest() {
+    use common::encode_state;
+    // 3 snapshotted its state at (1,3) and purged the log before it; 1 and 2 are empty
+    let history: Vec<(Zxid, Vec<u8>)> = zxids(1, 1..=3)
+        .into_iter()
+        .map(|x| (x, x.0.to_be_bytes().to_vec()))
+        .collect();
+    let snapshot = Snapshot {
+        zxid: z(1, 3),
+        data: encode_state(&history),
+        ..Snapshot::default()
+    };
+    let mut net = Net::with_disks(3, |sid| match sid {
+        3 => DiskState {
+            snapshot: snapshot.clone(),
+            ..disk(1, &zxids(1, 4..=5))
+        },
+        _ => DiskState::default(),
+    });
+    net.crash(2);
+    net.elect();
+    assert_eq!(net.leader(), Some(3));
+    let first_sync = net.nodes[&3].sent.iter().find_map(|m| match &m.msg {
+        Message::Quorum(p @ (QuorumPacket::Diff { .. } | QuorumPacket::Snap { .. }))
+            if m.to == 1 =>
+        {
+            Some(p.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(
+        first_sync,
+        Some(QuorumPacket::Snap {
+            zxid: z(1, 3),
+            snapshot
+        })
+    );
+    let expected = zxids(1, 1..=5);
+    assert_eq!(
+        net.nodes[&1].applied_zxids(),
+        expected,
+        "the snapshot, then (1,4) and (1,5)"
+    );
+    assert_eq!(net.nodes[&3].applied_zxids(), expected);
+    assert_eq!(
+        net.nodes[&1].disk.snapshot.zxid,
+        z(1, 3),
+        "the image is on its disk"
+    );
+}
+
+#[test]
+fn step2_the_leader_waits_for_a_quorum_before_it_names_the_epoch() {
+    // five servers: 1 and 2 vote for 5, so 5 leads (3 of 5)
+    let mut p = QuorumPeer::new(config(5, 5), DiskState::default()).unwrap();
+    p.step(1, looking_vote(5, Zxid(0), 0));
+    p.step(2, looking_vote(5, Zxid(0), 0));
+    p.tick();
+    assert_eq!(p.state(), ServerState::Leading);
+    p.ready();
+    let info = |sid: i64, accepted: i64| {
+        Message::Quorum(QuorumPacket::FollowerInfo {
+            zxid: z(accepted, 0),
+            info: LearnerInfo {
+                serverid: sid,
+                protocol_version: PROTOCOL_VERSION,
+                config_version: 0,
+            },
+        })
+    };
+    p.step(1, info(1, 2));
+    let rd = p.ready();
+    assert!(rd.messages.is_empty(), "5 and 1 are 2 of 5: no epoch yet");
+    p.step(2, info(2, 4));
+    let rd = p.ready();
+    assert_eq!(
+        rd.persist,
+        vec![Persist::AcceptedEpoch(5)],
+        "max(0, 2, 4) + 1"
+    );
+    let leader_info = QuorumPacket::LeaderInfo {
+        zxid: z(5, 0),
+        protocol_version: PROTOCOL_VERSION,
+    };
+    assert_eq!(
+        packets(&rd),
+        vec![(1, leader_info.clone()), (2, leader_info.clone())]
+    );
+    // a late learner gets the decided epoch at once
+    p.step(3, info(3, 1));
+    assert_eq!(packets(&p.ready()), vec![(3, leader_info)]);
+}
