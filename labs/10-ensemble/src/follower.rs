@@ -66,6 +66,11 @@ pub struct Follower {
 
 impl Follower {
     /// `Learner.connectToLeader` + `registerWithLeader`: FOLLOWERINFO.
+    ///
+    /// Each FOLLOWERINFO is a connection attempt: the shell sends it on a new quorum connection
+    /// (closing an older one), and the leader starts this learner's protocol over. While no
+    /// LEADERINFO comes, [`Follower::tick`] tries again every tick, as ZooKeeper retries its
+    /// connection to a leader that is not listening yet.
     pub fn start(ctx: &mut Ctx, leader: Sid) -> Follower {
         let f = Follower {
             leader,

@@ -496,9 +496,17 @@ impl Leader {
             }
             return Flow::Continue;
         }
-        let sync_limit = ctx.config.sync_limit;
-        self.learners
-            .retain(|_, h| now.saturating_sub(h.last_heard) <= sync_limit);
+        // A learner still syncing has initLimit (a SNAP may be large), a synced one syncLimit:
+        // LearnerHandler's socket timeouts.
+        let (init_limit, sync_limit) = (ctx.config.init_limit, ctx.config.sync_limit);
+        self.learners.retain(|_, h| {
+            let limit = if h.is_synced() {
+                sync_limit
+            } else {
+                init_limit
+            };
+            now.saturating_sub(h.last_heard) <= limit
+        });
         let synced = self
             .learners
             .values()

@@ -28,7 +28,10 @@
 //! send        Message::Election → the election connection to `to`; Message::Quorum → a
 //!             learner's one connection to its leader (open it when the first packet,
 //!             FOLLOWERINFO, goes out), or, on the leader, the connection that learner opened.
-//! closed      disconnected(sid) when a quorum connection closes or fails.
+//!             Each FOLLOWERINFO goes on a NEW connection (close the older one): it is a
+//!             connection attempt, retried every tick until LEADERINFO comes.
+//! closed      disconnected(sid) when that server's current quorum connection closes or
+//!             fails (not an older one it replaced).
 //! clients     reads: answer from the tree when is_serving(); writes and sync: submit(), and
 //!             answer on ClientReply; touch() on every request and client ping. The leader's
 //!             to_prep / expired go through the prep stage, then propose() with next_zxid().
