@@ -2,6 +2,11 @@
 //! and partitions, and servers that crash and restart from their disks — losing the part of a
 //! Ready that was written but not yet fsynced. The same seed gives the same run.
 //!
+//! The two ports are modelled as ZooKeeper uses them. Election notifications may be lost,
+//! delayed, reordered and duplicated. A quorum connection is TCP: in order, never duplicated,
+//! and a lost packet kills the connection — nothing after it arrives until the learner
+//! connects again (its next FOLLOWERINFO); half the time both ends see the socket close.
+//!
 //! Checked all along: at most one leader per epoch; no two servers ever apply different
 //! transactions at one position. Checked after healing: a leader is elected and a new write is
 //! acknowledged within a bounded number of ticks, every server ends with the same history, and
@@ -12,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::common::{config, Node};
-use lab10_ensemble::messages::{Message, Request, Sid};
+use lab10_ensemble::messages::{Message, QuorumPacket, Request, Sid};
 use lab10_ensemble::ready::{ClientReply, Ready};
 use lab10_ensemble::{ServerState, Zxid};
 
@@ -96,6 +101,8 @@ pub struct Sim {
     /// Partition: each server's side (all 0 = whole).
     side: BTreeMap<Sid, u64>,
     inflight: Vec<InFlight>,
+    /// Quorum connections that lost a packet (by the pair of servers).
+    broken: BTreeSet<(Sid, Sid)>,
     /// The last delivery time on each directed link, for the quorum port's FIFO order.
     link_last: BTreeMap<(Sid, Sid), u64>,
     seq: u64,
@@ -127,6 +134,7 @@ impl Sim {
             side: (1..=f.servers).map(|s| (s, 0)).collect(),
             inflight: Vec::new(),
             link_last: BTreeMap::new(),
+            broken: BTreeSet::new(),
             seq: 0,
             now: 0,
             healing: false,
@@ -143,6 +151,11 @@ impl Sim {
             sim.process(sid);
         }
         sim
+    }
+
+    /// Keep a detailed event log (when replaying one seed).
+    fn tracing(&self) -> bool {
+        std::env::var("KAFKALAB_SIM_SEED").is_ok()
     }
 
     fn count(&mut self, what: &'static str) {
@@ -164,8 +177,22 @@ impl Sim {
                 self.crash_during(sid, rd);
                 return;
             }
+            let before = self.nodes[&sid].peer.state();
             let msgs = self.nodes.get_mut(&sid).unwrap().handle(rd);
             self.check_node(sid);
+            if self.tracing() {
+                let p = &self.nodes[&sid].peer;
+                let after = p.state();
+                let line = format!(
+                    "{sid}: {after:?} (was {before:?}) epoch {:?} leader {:?} logged {} applied {} step-down {:?}",
+                    p.established_epoch(),
+                    p.leader(),
+                    p.last_logged_zxid(),
+                    p.applied_zxid(),
+                    p.last_step_down()
+                );
+                self.note(line);
+            }
             for m in msgs {
                 self.send(sid, m.to, m.msg);
             }
@@ -192,6 +219,12 @@ impl Sim {
         self.down.insert(sid);
         self.crash_mid_ready.remove(&sid);
         self.inflight.retain(|m| m.to != sid);
+        // Its connections die with it.
+        for o in self.nodes.keys().copied().collect::<Vec<_>>() {
+            if o != sid {
+                self.broken.insert((o.min(sid), o.max(sid)));
+            }
+        }
         // The others' sockets to it close (or time out, half the time).
         if self.rng.chance(500) {
             let others: Vec<Sid> = self.up().into_iter().collect();
@@ -220,24 +253,42 @@ impl Sim {
                 Q::NewLeader { .. } => self.count("NEWLEADER"),
                 _ => {}
             }
+            if self.tracing() {
+                let what = match p {
+                    Q::Proposal(t) => format!("PROPOSAL {}", t.zxid()),
+                    Q::Snap { zxid, .. } => format!("SNAP {zxid}"),
+                    other => format!("{other:?}"),
+                };
+                self.note(format!("{from} -> {to}: {what}"));
+            }
+        }
+        let quorum = matches!(msg, Message::Quorum(_));
+        let link = (from.min(to), from.max(to));
+        if quorum {
+            // FOLLOWERINFO opens a new connection; nothing more passes on a broken one.
+            if matches!(msg, Message::Quorum(QuorumPacket::FollowerInfo { .. })) {
+                self.broken.remove(&link);
+            }
+            if self.broken.contains(&link) {
+                return;
+            }
         }
         if self.side[&from] != self.side[&to] {
+            if quorum {
+                self.break_link(link);
+            }
             return;
         }
         let faulty = !self.healing;
         if faulty && self.rng.chance(self.f.drop) {
             self.count("dropped");
-            // A lost quorum packet is a broken connection: sometimes both sides notice.
-            if matches!(msg, Message::Quorum(_)) && self.rng.chance(500) {
-                for (a, b) in [(from, to), (to, from)] {
-                    if !self.down.contains(&a) {
-                        self.nodes.get_mut(&a).unwrap().peer.disconnected(b);
-                    }
-                }
+            if quorum {
+                self.break_link(link);
             }
             return;
         }
-        let copies = if faulty && self.rng.chance(self.f.duplicate) {
+        // TCP never duplicates: only election notifications are sent twice.
+        let copies = if faulty && !quorum && self.rng.chance(self.f.duplicate) {
             self.count("duplicated");
             2
         } else {
@@ -262,6 +313,24 @@ impl Sim {
         }
     }
 
+    /// A quorum connection lost a packet: TCP delivers nothing after it, so the connection is
+    /// dead until the learner opens a new one (its next FOLLOWERINFO). Half the time both ends
+    /// see the socket close at once; otherwise their timeouts find out.
+    fn break_link(&mut self, link: (Sid, Sid)) {
+        self.count("connections broken");
+        self.broken.insert(link);
+        self.inflight.retain(|m| {
+            !(matches!(m.msg, Message::Quorum(_)) && (m.from.min(m.to), m.from.max(m.to)) == link)
+        });
+        if self.rng.chance(500) {
+            for (a, b) in [(link.0, link.1), (link.1, link.0)] {
+                if !self.down.contains(&a) {
+                    self.nodes.get_mut(&a).unwrap().peer.disconnected(b);
+                }
+            }
+        }
+    }
+
     /// Safety checks after a server handled a Ready.
     fn check_node(&mut self, sid: Sid) {
         let node = &self.nodes[&sid];
@@ -276,8 +345,10 @@ impl Sim {
                 .find(|i| applied[*i] != self.history[*i])
                 .unwrap();
             panic!(
-                "server {sid} applied {:?} at position {at} where another applied {:?}",
-                applied[at], self.history[at]
+                "server {sid} applied {:?} at position {at} where another applied {:?}: {}",
+                applied[at],
+                self.history[at],
+                self.describe()
             );
         }
         if applied.len() > self.history.len() {
@@ -324,9 +395,19 @@ impl Sim {
             self.count("partition");
             self.side = sides.into_iter().collect();
             let side = self.side.clone();
+            let cut: BTreeSet<(Sid, Sid)> = self
+                .inflight
+                .iter()
+                .filter(|m| side[&m.from] != side[&m.to] && matches!(m.msg, Message::Quorum(_)))
+                .map(|m| (m.from.min(m.to), m.from.max(m.to)))
+                .collect();
             self.inflight.retain(|m| side[&m.from] == side[&m.to]);
+            for link in cut {
+                self.break_link(link);
+            }
         }
-        if self.rng.chance(f.heal) {
+        if self.rng.chance(f.heal) && self.side.values().any(|v| *v != 0) {
+            self.note("partition healed".into());
             for v in self.side.values_mut() {
                 *v = 0;
             }
@@ -390,6 +471,9 @@ impl Sim {
         due.sort_by_key(|m| (m.at, m.seq));
         for m in due {
             if self.down.contains(&m.to) || self.side[&m.from] != self.side[&m.to] {
+                if matches!(m.msg, Message::Quorum(_)) {
+                    self.break_link((m.from.min(m.to), m.from.max(m.to)));
+                }
                 continue;
             }
             self.nodes.get_mut(&m.to).unwrap().peer.step(m.from, m.msg);
