@@ -180,7 +180,10 @@ impl Follower {
         // ko: DIFF, TRUNC, SNAP 중 정확히 하나를 받아(지시대로 잘라 내거나 설치하고), 뒤따르는 제안을 기록하고(UPTODATE 뒤에 확인), 커밋을 적어 두고, NEWLEADER에서는 에포크를 저장한 뒤 확인하세요
         match packet {
             QuorumPacket::Diff { zxid } if !decided => {
-                self.sync_commit = zxid.min(ctx.db.last_logged());
+                if zxid < ctx.db.last_logged() {
+                    return Flow::StepDown("DIFF to a point before the end of this log");
+                }
+                self.sync_commit = zxid;
             }
             QuorumPacket::Trunc { zxid } if !decided => {
                 if zxid < ctx.db.applied() || !ctx.db.has_point(zxid) {
@@ -196,6 +199,11 @@ impl Follower {
             }
             QuorumPacket::Proposal(txn) if decided => {
                 let zxid = txn.zxid();
+                // After DIFF the pairs reach its zxid before anything newer comes (TCP keeps
+                // order; this only catches a broken shell).
+                if zxid > self.sync_commit && ctx.db.last_logged() < self.sync_commit {
+                    return Flow::StepDown("proposals of the sync are missing");
+                }
                 match self.log(ctx, txn) {
                     Logged::Gap => {
                         return Flow::StepDown("a gap in the proposals: packets were lost")
@@ -216,6 +224,9 @@ impl Follower {
             QuorumPacket::NewLeader { zxid, .. } if decided => {
                 if zxid.epoch() != self.new_epoch {
                     return Flow::StepDown("NEWLEADER of another epoch");
+                }
+                if ctx.db.last_logged() < self.sync_commit {
+                    return Flow::StepDown("proposals of the sync are missing");
                 }
                 ctx.db
                     .set_current_epoch(self.new_epoch, &mut ctx.out.persist);
