@@ -258,3 +258,37 @@ fn step1_without_a_quorum_there_is_no_leader_and_votes_are_resent_less_often() {
     // waits of 1, 2, 4, then 4 ticks (the cap in the test config)
     assert_eq!(sent_at, vec![1, 3, 7, 11]);
 }
+
+#[test]
+fn step1_a_server_out_of_the_election_answers_a_looking_one_with_its_vote_and_state() {
+    let mut net = Net::new(3);
+    net.election_only = true;
+    net.run(2);
+    let looking = note(ServerState::Looking, 1, Zxid(0), 9, 0);
+    net.node(1).peer.step(2, Message::Election(looking.clone()));
+    net.node(3).peer.step(2, Message::Election(looking));
+    let answer = |net: &mut Net, sid: i64| {
+        let rd = net.node(sid).peer.ready();
+        match &rd.messages[..] {
+            [m] if m.to == 2 => match &m.msg {
+                Message::Election(n) => n.clone(),
+                other => panic!("expected a notification, got {other:?}"),
+            },
+            other => panic!("expected one answer to 2, got {other:?}"),
+        }
+    };
+    let from_follower = answer(&mut net, 1);
+    assert_eq!(
+        (from_follower.state, from_follower.leader),
+        (ServerState::Following, 3)
+    );
+    assert_eq!(
+        from_follower.election_epoch, 1,
+        "the round it was decided in"
+    );
+    let from_leader = answer(&mut net, 3);
+    assert_eq!(
+        (from_leader.state, from_leader.leader),
+        (ServerState::Leading, 3)
+    );
+}

@@ -496,3 +496,40 @@ fn step2_the_leader_waits_for_a_quorum_before_it_names_the_epoch() {
     p.step(3, info(3, 1));
     assert_eq!(packets(&p.ready()), vec![(3, leader_info)]);
 }
+
+#[test]
+fn step2_the_first_sync_packet_must_be_diff_trunc_or_snap() {
+    let mut p = follower_of_3(disk(1, &zxids(1, 1..=2)));
+    p.step(
+        3,
+        Message::Quorum(QuorumPacket::LeaderInfo {
+            zxid: z(2, 0),
+            protocol_version: PROTOCOL_VERSION,
+        }),
+    );
+    p.step(
+        3,
+        Message::Quorum(QuorumPacket::NewLeader {
+            zxid: z(2, 0),
+            config: Vec::new(),
+        }),
+    );
+    assert_eq!(p.state(), ServerState::Looking);
+    assert_eq!(
+        p.last_step_down(),
+        Some("a packet out of order during sync")
+    );
+}
+
+#[test]
+fn step2_once_synced_everyone_answers_with_the_epoch_they_follow() {
+    // QuorumPeer.updateElectionVote (ZOOKEEPER-1732): the vote's peer epoch becomes the epoch
+    // of the leadership, so servers that joined at different times answer alike.
+    let mut net = Net::with_disks(3, |_| disk(4, &zxids(4, 1..=2)));
+    net.elect();
+    assert_eq!(net.peer(3).established_epoch(), Some(5));
+    for sid in 1..=3 {
+        assert_eq!(net.peer(sid).current_vote().peer_epoch, 5, "server {sid}");
+        assert_eq!(net.peer(sid).current_vote().leader, 3);
+    }
+}

@@ -171,3 +171,23 @@ fn step3_a_server_that_returns_gets_the_writes_it_missed() {
     assert_eq!(net.nodes[&1].applied, net.nodes[&3].applied);
     assert_eq!(net.nodes[&1].applied.len(), 5);
 }
+
+#[test]
+fn step3_a_proposal_or_commit_seen_twice_changes_nothing() {
+    let mut net = ensemble();
+    write_at_leader(&mut net, 1);
+    net.deliver_all();
+    let t = net.nodes[&3].disk.log[0].clone();
+    net.node(1)
+        .peer
+        .step(3, Message::Quorum(QuorumPacket::Proposal(t)));
+    net.node(1).peer.step(
+        3,
+        Message::Quorum(QuorumPacket::Commit {
+            zxid: Zxid::make(1, 1),
+        }),
+    );
+    let rd = net.node(1).peer.ready();
+    assert!(rd.persist.is_empty() && rd.apply.is_empty() && rd.messages.is_empty());
+    assert_eq!(net.state(1), ServerState::Following);
+}

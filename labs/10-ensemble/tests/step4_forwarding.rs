@@ -248,3 +248,45 @@ fn step4_a_learner_that_cannot_sync_within_init_limit_looks_again() {
         Some("sync did not finish within initLimit")
     );
 }
+
+#[test]
+fn step4_the_leader_pings_with_its_last_proposal_and_answers_revalidate() {
+    let mut net = ensemble();
+    net.write(1, 1, 1, b"a");
+    net.deliver_all();
+    create_session(&mut net, 1, 77, 1_000);
+    net.run(1);
+    let pinged = net.nodes[&3].sent.iter().any(|m| {
+        m.to == 2
+            && m.msg
+                == Message::Quorum(QuorumPacket::Ping {
+                    zxid: Zxid::make(1, 2),
+                    touches: vec![],
+                })
+    });
+    assert!(pinged, "PING carries the last proposed zxid");
+    let echoed = net.nodes[&2].sent.iter().any(|m| {
+        m.to == 3
+            && m.msg
+                == Message::Quorum(QuorumPacket::Ping {
+                    zxid: Zxid::make(1, 2),
+                    touches: vec![],
+                })
+    });
+    assert!(echoed, "the follower answers with the same zxid");
+    for (session, valid) in [(77, true), (78, false)] {
+        net.node(3).peer.step(
+            1,
+            Message::Quorum(QuorumPacket::Revalidate {
+                session,
+                timeout_ms: 1_000,
+            }),
+        );
+        let rd = net.node(3).peer.ready();
+        assert_eq!(rd.messages.len(), 1);
+        assert_eq!(
+            rd.messages[0].msg,
+            Message::Quorum(QuorumPacket::RevalidateReply { session, valid })
+        );
+    }
+}
