@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::common::{config, Node};
-use lab10_ensemble::messages::{Message, QuorumPacket, Request, Sid};
+use lab10_ensemble::messages::{Message, QuorumPacket, Request, Sid, OP_CREATE_SESSION};
 use lab10_ensemble::ready::{ClientReply, Ready};
 use lab10_ensemble::{ServerState, Zxid};
 
@@ -58,6 +58,8 @@ pub struct Faults {
     pub partition: u64,
     pub heal: u64,
     pub write: u64,
+    /// A client opens a session (5-tick timeout; it pings until it goes away).
+    pub connect: u64,
     pub snapshot: u64,
 }
 
@@ -74,6 +76,7 @@ impl Default for Faults {
             partition: 15,
             heal: 100,
             write: 300,
+            connect: 40,
             snapshot: 10,
         }
     }
@@ -117,6 +120,9 @@ pub struct Sim {
     pub history: Vec<(Zxid, Vec<u8>)>,
     /// Writes a client heard "done" for.
     pub acked: Vec<(Zxid, Vec<u8>)>,
+    /// Sessions clients opened, and the server each pings (None: not yet created, or the
+    /// client went away).
+    sessions: BTreeMap<i64, Option<Sid>>,
     pub log: Vec<String>,
     /// Counts of what happened (packets by kind, faults), for the summary.
     pub stats: BTreeMap<&'static str, u64>,
@@ -143,6 +149,7 @@ impl Sim {
             leaders: BTreeMap::new(),
             history: Vec::new(),
             acked: Vec::new(),
+            sessions: BTreeMap::new(),
             log: Vec::new(),
             stats: BTreeMap::new(),
         };
@@ -356,14 +363,15 @@ impl Sim {
         }
         let replies = std::mem::take(&mut self.nodes.get_mut(&sid).unwrap().replies);
         for r in replies {
-            if let ClientReply::Committed { zxid, cxid, .. } = r {
-                let data = cxid.to_be_bytes().to_vec();
+            if let ClientReply::Committed { zxid, session, .. } = r {
                 let node = &self.nodes[&sid];
-                assert!(
-                    node.applied.contains(&(zxid, data.clone())),
-                    "server {sid} acked {zxid} before applying it"
-                );
-                self.acked.push((zxid, data));
+                let Some(entry) = node.applied.iter().find(|(z, _)| *z == zxid) else {
+                    panic!("server {sid} acked {zxid} before applying it");
+                };
+                self.acked.push(entry.clone());
+                if self.sessions.contains_key(&session) {
+                    self.sessions.insert(session, Some(sid));
+                }
             }
         }
     }
@@ -434,6 +442,49 @@ impl Sim {
     }
 
     /// A client write at a random serving server.
+    /// A new session at a random serving server (timeout 5 ticks), as a client connecting.
+    fn client_connect(&mut self) {
+        let serving: Vec<Sid> = self
+            .up()
+            .into_iter()
+            .filter(|s| self.nodes[s].peer.is_serving())
+            .collect();
+        if serving.is_empty() {
+            return;
+        }
+        let sid = serving[self.rng.below(serving.len() as u64) as usize];
+        self.cxid += 1;
+        let session = 1_000_000 + i64::from(self.cxid);
+        let req = Request {
+            session,
+            cxid: 0,
+            kind: OP_CREATE_SESSION,
+            data: 500i32.to_be_bytes().to_vec(),
+        };
+        self.sessions.insert(session, None);
+        self.nodes.get_mut(&sid).unwrap().peer.submit(req).unwrap();
+        self.process(sid);
+    }
+
+    /// Clients ping their server: most sessions stay alive, some are forgotten and expire.
+    fn client_pings(&mut self) {
+        let live: Vec<(i64, Sid)> = self
+            .sessions
+            .iter()
+            .filter_map(|(s, at)| at.map(|sid| (*s, sid)))
+            .collect();
+        for (session, sid) in live {
+            if self.rng.chance(100) {
+                // This client goes away.
+                self.sessions.insert(session, None);
+                continue;
+            }
+            if !self.down.contains(&sid) {
+                self.nodes.get_mut(&sid).unwrap().peer.touch(session);
+            }
+        }
+    }
+
     fn client_write(&mut self) {
         let serving: Vec<Sid> = self
             .up()
@@ -493,6 +544,10 @@ impl Sim {
             if !self.quiet && self.rng.chance(self.f.write) {
                 self.client_write();
             }
+            if !self.quiet && self.rng.chance(self.f.connect) {
+                self.client_connect();
+            }
+            self.client_pings();
         }
     }
 
@@ -602,6 +657,16 @@ impl Sim {
             assert!(
                 final_history.contains(&(*zxid, data.clone())),
                 "acknowledged write {zxid} is lost"
+            );
+        }
+        let closed = final_history.iter().filter(|(_, r)| r.is_empty()).count() as u64;
+        *self.stats.entry("sessions closed by expiry").or_insert(0) += closed;
+        let sessions = self.nodes[&1].peer.sessions();
+        for (sid, n) in &self.nodes {
+            assert_eq!(
+                n.peer.sessions(),
+                sessions,
+                "server {sid}'s sessions differ from 1's"
             );
         }
         let zxids: Vec<Zxid> = final_history.iter().map(|(z, _)| *z).collect();
