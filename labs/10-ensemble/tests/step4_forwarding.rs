@@ -290,3 +290,50 @@ fn step4_the_leader_pings_with_its_last_proposal_and_answers_revalidate() {
         );
     }
 }
+
+#[test]
+fn step4_a_server_cut_off_acknowledges_nothing_and_catches_up_when_healed() {
+    let mut net = ensemble();
+    net.cut.insert((1, 2));
+    net.cut.insert((1, 3));
+    net.write(1, 5, 1, b"lost?");
+    net.write(2, 6, 1, b"kept");
+    net.deliver_all();
+    assert_eq!(
+        net.nodes[&2].replies,
+        vec![ClientReply::Committed {
+            session: 6,
+            cxid: 1,
+            zxid: Zxid::make(1, 1)
+        }]
+    );
+    net.run(6);
+    assert_eq!(
+        net.state(1),
+        ServerState::Looking,
+        "no word from its leader for syncLimit"
+    );
+    assert_eq!(
+        net.nodes[&1].replies,
+        vec![ClientReply::Lost {
+            session: 5,
+            cxid: 1
+        }],
+        "its client hears a connection loss, never an OK"
+    );
+    net.run(20);
+    assert_eq!(
+        net.state(1),
+        ServerState::Looking,
+        "alone, it elects nobody"
+    );
+    assert_eq!(net.leader(), Some(3), "the majority side goes on");
+    net.cut.clear();
+    net.run(3);
+    assert_eq!(net.state(1), ServerState::Following);
+    assert_eq!(net.nodes[&1].applied, net.nodes[&3].applied);
+    assert_eq!(
+        net.nodes[&1].applied,
+        vec![(Zxid::make(1, 1), b"kept".to_vec())]
+    );
+}
