@@ -5,7 +5,7 @@
 //!             → ACKEPOCH(currentEpoch, last logged zxid)
 //! sync        DIFF | TRUNC | SNAP, PROPOSAL+COMMIT pairs, outstanding PROPOSALs → log them
 //!             NEWLEADER → currentEpoch = newEpoch (persisted) → ACK → UPTODATE: apply the
-//!             synced history and serve
+//!             synced history, serve, ACK UPTODATE, then ACK the proposals of the sync
 //! broadcast   PROPOSAL → log → ACK;  COMMIT → apply in zxid order;  PING → PING + touches
 //! ```
 //! Nothing is applied before UPTODATE: until a quorum holds the new leader's history, that
@@ -60,10 +60,17 @@ pub struct Follower {
     pending_syncs: VecDeque<(SessionId, i32)>,
     /// Sessions its clients used since the last PING (`LearnerSessionTracker`'s touch table).
     touches: BTreeMap<SessionId, i32>,
+    /// Proposals logged during sync, ACKed after UPTODATE (`requestsToAck`).
+    to_ack: Vec<Zxid>,
 }
 
 impl Follower {
     /// `Learner.connectToLeader` + `registerWithLeader`: FOLLOWERINFO.
+    ///
+    /// Each FOLLOWERINFO is a connection attempt: the shell sends it on a new quorum connection
+    /// (closing an older one), and the leader starts this learner's protocol over. While no
+    /// LEADERINFO comes, [`Follower::tick`] tries again every tick, as ZooKeeper retries its
+    /// connection to a leader that is not listening yet.
     pub fn start(ctx: &mut Ctx, leader: Sid) -> Follower {
         let f = Follower {
             leader,
@@ -74,6 +81,7 @@ impl Follower {
             last_heard: ctx.now,
             pending_syncs: VecDeque::new(),
             touches: BTreeMap::new(),
+            to_ack: Vec::new(),
         };
         f.send_follower_info(ctx);
         f
@@ -168,11 +176,14 @@ impl Follower {
 
     /// During sync: one of DIFF, TRUNC or SNAP first, then proposals and commits, then NEWLEADER.
     fn on_sync_packet(&mut self, ctx: &mut Ctx, decided: bool, packet: QuorumPacket) -> Flow {
-        // BEGIN SOLUTION step 2: take exactly one DIFF, TRUNC or SNAP (truncating or installing as told), log the proposals that follow, note commits, and on NEWLEADER persist the epoch then ACK it and every proposal past the synced point
-        // ko: DIFF, TRUNC, SNAP 중 정확히 하나를 받아(지시대로 잘라 내거나 설치하고), 뒤따르는 제안을 기록하고, 커밋을 적어 두고, NEWLEADER에서는 에포크를 저장한 뒤 그것과 동기화 지점 뒤의 모든 제안을 확인하세요
+        // BEGIN SOLUTION step 2: take exactly one DIFF, TRUNC or SNAP (truncating or installing as told), log the proposals that follow (to ACK after UPTODATE), note commits, and on NEWLEADER persist the epoch then ACK it
+        // ko: DIFF, TRUNC, SNAP 중 정확히 하나를 받아(지시대로 잘라 내거나 설치하고), 뒤따르는 제안을 기록하고(UPTODATE 뒤에 확인), 커밋을 적어 두고, NEWLEADER에서는 에포크를 저장한 뒤 확인하세요
         match packet {
             QuorumPacket::Diff { zxid } if !decided => {
-                self.sync_commit = zxid.min(ctx.db.last_logged());
+                if zxid < ctx.db.last_logged() {
+                    return Flow::StepDown("DIFF to a point before the end of this log");
+                }
+                self.sync_commit = zxid;
             }
             QuorumPacket::Trunc { zxid } if !decided => {
                 if zxid < ctx.db.applied() || !ctx.db.has_point(zxid) {
@@ -187,11 +198,22 @@ impl Follower {
                 ctx.db.install(snapshot, persist, apply);
             }
             QuorumPacket::Proposal(txn) if decided => {
-                if self.log(ctx, txn) == Logged::Gap {
-                    return Flow::StepDown("a gap in the proposals: packets were lost");
+                let zxid = txn.zxid();
+                // After DIFF the pairs reach its zxid before anything newer comes (TCP keeps
+                // order; this only catches a broken shell).
+                if zxid > self.sync_commit && ctx.db.last_logged() < self.sync_commit {
+                    return Flow::StepDown("proposals of the sync are missing");
+                }
+                match self.log(ctx, txn) {
+                    Logged::Gap => {
+                        return Flow::StepDown("a gap in the proposals: packets were lost")
+                    }
+                    Logged::Appended => self.to_ack.push(zxid),
+                    Logged::Duplicate => {}
                 }
                 return Flow::Continue;
             }
+            QuorumPacket::Ping { .. } => return Flow::Continue,
             QuorumPacket::Commit { zxid } if decided => {
                 if !ctx.db.has_point(zxid) {
                     return Flow::StepDown("COMMIT of a proposal this server never logged");
@@ -203,16 +225,12 @@ impl Follower {
                 if zxid.epoch() != self.new_epoch {
                     return Flow::StepDown("NEWLEADER of another epoch");
                 }
-                ctx.db.set_current_epoch(self.new_epoch, &mut ctx.out.persist);
-                ctx.send(self.leader, QuorumPacket::Ack { zxid });
-                let outstanding: Vec<Zxid> = ctx
-                    .db
-                    .range(self.sync_commit, ctx.db.last_logged())
-                    .map(Txn::zxid)
-                    .collect();
-                for zxid in outstanding {
-                    ctx.send(self.leader, QuorumPacket::Ack { zxid });
+                if ctx.db.last_logged() < self.sync_commit {
+                    return Flow::StepDown("proposals of the sync are missing");
                 }
+                ctx.db
+                    .set_current_epoch(self.new_epoch, &mut ctx.out.persist);
+                ctx.send(self.leader, QuorumPacket::Ack { zxid });
                 self.phase = FollowerPhase::AwaitingUpToDate;
                 return Flow::Continue;
             }
@@ -223,10 +241,12 @@ impl Follower {
         // END SOLUTION
     }
 
-    /// UPTODATE: the leader is established; what sync brought is committed.
+    /// UPTODATE: the leader is established; what sync brought is committed. As in 3.8's
+    /// `syncWithLeader`, the ACK of UPTODATE comes first, then the ACKs of the proposals that
+    /// came during sync (so the leader does not wait on them while it waits for a quorum).
     fn on_up_to_date(&mut self, ctx: &mut Ctx) {
-        // BEGIN SOLUTION step 2: apply the log up to the synced commit point, serve, and ACK make(newEpoch, 0)
-        // ko: 동기화된 커밋 지점까지 로그를 적용하고, 서비스를 시작하고, make(newEpoch, 0)으로 확인하세요
+        // BEGIN SOLUTION step 2: apply the log up to the synced commit point, serve, ACK make(newEpoch, 0), then ACK every proposal logged during sync
+        // ko: 동기화된 커밋 지점까지 로그를 적용하고, 서비스를 시작하고, make(newEpoch, 0)으로 확인한 뒤 동기화 중에 기록한 제안을 모두 확인하세요
         ctx.commit_to(self.sync_commit);
         self.phase = FollowerPhase::Broadcast;
         ctx.send(
@@ -235,15 +255,22 @@ impl Follower {
                 zxid: Zxid::make(self.new_epoch, 0),
             },
         );
+        for zxid in std::mem::take(&mut self.to_ack) {
+            ctx.send(self.leader, QuorumPacket::Ack { zxid });
+        }
         // END SOLUTION
     }
 
     /// PROPOSAL after NEWLEADER: log it and ACK it.
     fn on_proposal(&mut self, ctx: &mut Ctx, txn: Txn) -> Flow {
-        // BEGIN SOLUTION step 3: log the proposal and ACK it once appended; a gap sends the follower back to LOOKING
-        // ko: 제안을 기록하고 덧붙였으면 확인하세요. 빈틈이 있으면 LOOKING으로 돌아갑니다
+        // BEGIN SOLUTION step 3: log the proposal and ACK it once appended (before UPTODATE, keep it for the ACKs after UPTODATE); a gap sends the follower back to LOOKING
+        // ko: 제안을 기록하고 덧붙였으면 확인하세요(UPTODATE 전이면 UPTODATE 뒤의 확인을 위해 보관). 빈틈이 있으면 LOOKING으로 돌아갑니다
         let zxid = txn.zxid();
         match self.log(ctx, txn) {
+            Logged::Appended if self.phase == FollowerPhase::AwaitingUpToDate => {
+                self.to_ack.push(zxid);
+                Flow::Continue
+            }
             Logged::Appended => {
                 ctx.send(self.leader, QuorumPacket::Ack { zxid });
                 Flow::Continue

@@ -122,7 +122,9 @@ impl Leader {
             h.last_heard = ctx.now;
         }
         match packet {
-            QuorumPacket::FollowerInfo { zxid, .. } => self.on_follower_info(ctx, from, zxid.epoch()),
+            QuorumPacket::FollowerInfo { zxid, .. } => {
+                self.on_follower_info(ctx, from, zxid.epoch())
+            }
             QuorumPacket::AckEpoch {
                 zxid,
                 current_epoch,
@@ -257,7 +259,10 @@ impl Leader {
         for sid in ready {
             self.sync(ctx, sid);
         }
-        if ctx.quorum.contains_quorum(self.newleader_acks.iter().copied()) {
+        if ctx
+            .quorum
+            .contains_quorum(self.newleader_acks.iter().copied())
+        {
             self.establish(ctx);
         }
     }
@@ -349,7 +354,9 @@ impl Leader {
             _ => {
                 self.newleader_acks.insert(from);
                 if self.phase == LeaderPhase::AwaitingNewLeaderAcks
-                    && ctx.quorum.contains_quorum(self.newleader_acks.iter().copied())
+                    && ctx
+                        .quorum
+                        .contains_quorum(self.newleader_acks.iter().copied())
                 {
                     self.establish(ctx);
                 }
@@ -489,9 +496,17 @@ impl Leader {
             }
             return Flow::Continue;
         }
-        let sync_limit = ctx.config.sync_limit;
-        self.learners
-            .retain(|_, h| now.saturating_sub(h.last_heard) <= sync_limit);
+        // A learner still syncing has initLimit (a SNAP may be large), a synced one syncLimit:
+        // LearnerHandler's socket timeouts.
+        let (init_limit, sync_limit) = (ctx.config.init_limit, ctx.config.sync_limit);
+        self.learners.retain(|_, h| {
+            let limit = if h.is_synced() {
+                sync_limit
+            } else {
+                init_limit
+            };
+            now.saturating_sub(h.last_heard) <= limit
+        });
         let synced = self
             .learners
             .values()

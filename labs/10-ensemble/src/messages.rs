@@ -167,42 +167,77 @@ pub enum QuorumPacket {
     Proposal(Txn),
     /// 3, learner → leader: logged (fsynced) up to `zxid`; also the reply to NEWLEADER
     /// (`make(newEpoch, 0)`) and the one after UPTODATE. No data.
-    Ack { zxid: Zxid },
+    Ack {
+        zxid: Zxid,
+    },
     /// 4, leader → learner: apply the proposal `zxid`. No data.
-    Commit { zxid: Zxid },
+    Commit {
+        zxid: Zxid,
+    },
     /// 5, both ways. Leader → learner: zxid = last proposed, no data. Learner → leader (the
     /// reply, same zxid): data = the touch table, `sessionId long, timeout int` repeated.
-    Ping { zxid: Zxid, touches: Vec<SessionTouch> },
+    Ping {
+        zxid: Zxid,
+        touches: Vec<SessionTouch>,
+    },
     /// 6, learner → leader: is this session (moving to me) still alive? data = `sessionId
     /// long, timeout int`. The reply, same type: data = `sessionId long, valid boolean`.
-    Revalidate { session: SessionId, timeout_ms: i32 },
-    RevalidateReply { session: SessionId, valid: bool },
+    Revalidate {
+        session: SessionId,
+        timeout_ms: i32,
+    },
+    RevalidateReply {
+        session: SessionId,
+        valid: bool,
+    },
     /// 7, leader → learner: your oldest pending `sync` is done (everything before it in this
     /// stream is committed). zxid 0, no data.
     Sync,
     /// 10, leader → learner: the end of synchronization. zxid = `make(newEpoch, 0)`; data =
     /// the leader's quorum configuration (opaque).
-    NewLeader { zxid: Zxid, config: Vec<u8> },
+    NewLeader {
+        zxid: Zxid,
+        config: Vec<u8>,
+    },
     /// 11, learner → leader, first packet: zxid = `make(acceptedEpoch, 0)`; data = LearnerInfo.
-    FollowerInfo { zxid: Zxid, info: LearnerInfo },
+    FollowerInfo {
+        zxid: Zxid,
+        info: LearnerInfo,
+    },
     /// 12, leader → learner: synchronized, start serving. zxid -1, no data.
     UpToDate,
     /// 13, leader → learner: your log is a prefix of mine; what follows (PROPOSAL + COMMIT
     /// pairs) brings it to `zxid`. No data.
-    Diff { zxid: Zxid },
+    Diff {
+        zxid: Zxid,
+    },
     /// 14, leader → learner: drop your log after `zxid`, then follow as after DIFF. No data.
-    Trunc { zxid: Zxid },
+    Trunc {
+        zxid: Zxid,
+    },
     /// 15, leader → learner: replace everything with this snapshot (zxid = its zxid). On the
     /// wire the snapshot is streamed right after the packet, not in its data.
-    Snap { zxid: Zxid, snapshot: Snapshot },
+    Snap {
+        zxid: Zxid,
+        snapshot: Snapshot,
+    },
     /// 16, observer → leader: as FOLLOWERINFO.
-    ObserverInfo { zxid: Zxid, info: LearnerInfo },
+    ObserverInfo {
+        zxid: Zxid,
+        info: LearnerInfo,
+    },
     /// 17, leader → learner: the new epoch. zxid = `make(newEpoch, 0)`; data = the protocol
     /// version int.
-    LeaderInfo { zxid: Zxid, protocol_version: i32 },
+    LeaderInfo {
+        zxid: Zxid,
+        protocol_version: i32,
+    },
     /// 18, learner → leader: zxid = its last logged zxid; data = its current epoch int, or -1
     /// when it had already accepted this epoch (then it does not count as an ack).
-    AckEpoch { zxid: Zxid, current_epoch: i32 },
+    AckEpoch {
+        zxid: Zxid,
+        current_epoch: i32,
+    },
 }
 
 /// `Leader.java`'s packet types.

@@ -12,6 +12,31 @@
 //! ([`QuorumPeer::step`]), ticks ([`QuorumPeer::tick`], one per `tickTime`) and client
 //! requests ([`QuorumPeer::submit`]); it takes a [`Ready`] after each and handles it in the
 //! order [`crate::ready`] gives. No sockets, clocks, threads or randomness inside.
+//!
+//! # Driving it from a shell (step 5)
+//!
+//! ```text
+//! start       DiskState from the data dir: the files acceptedEpoch and currentEpoch, the
+//!             newest snapshot, the log after it. Restore the tree from the snapshot ONLY: the
+//!             logged transactions after it may be an uncommitted tail; the core hands back
+//!             the ones that are committed (Apply) once the leader confirms them.
+//! every tick  tick() every tickTime ms.
+//! receive     step(sid, Message::Election(..)) from the election port (3888): the sid is in
+//!             the connection's initial message; step(sid, Message::Quorum(..)) from the
+//!             quorum connection (2888) of that server: a leader learns a learner's sid from
+//!             the LearnerInfo of its FOLLOWERINFO.
+//! send        Message::Election → the election connection to `to`; Message::Quorum → a
+//!             learner's one connection to its leader (open it when the first packet,
+//!             FOLLOWERINFO, goes out), or, on the leader, the connection that learner opened.
+//!             Each FOLLOWERINFO goes on a NEW connection (close the older one): it is a
+//!             connection attempt, retried every tick until LEADERINFO comes.
+//! closed      disconnected(sid) when that server's current quorum connection closes or
+//!             fails (not an older one it replaced).
+//! clients     reads: answer from the tree when is_serving(); writes and sync: submit(), and
+//!             answer on ClientReply; touch() on every request and client ping. The leader's
+//!             to_prep / expired go through the prep stage, then propose() with next_zxid().
+//! snapshots   after writing one at the applied zxid: snapshot_taken().
+//! ```
 
 use std::collections::VecDeque;
 
@@ -382,7 +407,10 @@ impl QuorumPeer {
             Role::Looking => {}
         }
         for (session, cxid) in lost {
-            self.ctx.out.replies.push(ClientReply::Lost { session, cxid });
+            self.ctx
+                .out
+                .replies
+                .push(ClientReply::Lost { session, cxid });
         }
         self.ctx.tracker.stop();
     }

@@ -53,10 +53,18 @@ pub enum Apply {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientReply {
     /// The write committed as `zxid` and this server has applied it: answer the client now.
-    Committed { session: SessionId, cxid: i32, zxid: Zxid },
+    Committed {
+        session: SessionId,
+        cxid: i32,
+        zxid: Zxid,
+    },
     /// The `sync` is done: this server has applied everything the leader had committed when
     /// it saw the sync (up to `zxid`).
-    Synced { session: SessionId, cxid: i32, zxid: Zxid },
+    Synced {
+        session: SessionId,
+        cxid: i32,
+        zxid: Zxid,
+    },
     /// The server stopped serving before the request finished (ZooKeeper closes the
     /// connection: the client sees a connection loss and cannot know whether a write
     /// happened).

@@ -70,31 +70,36 @@ impl ZkDatabase {
         &self.sessions
     }
 
+    /// How many logged transactions have a zxid at most `zxid` (the log is in zxid order, so
+    /// every lookup is a binary search).
+    fn count_upto(&self, zxid: Zxid) -> usize {
+        self.log.partition_point(|t| t.zxid() <= zxid)
+    }
+
     /// The logged transactions with `after < zxid <= upto`.
     pub fn range(&self, after: Zxid, upto: Zxid) -> impl Iterator<Item = &Txn> {
-        self.log
-            .iter()
-            .filter(move |t| t.zxid() > after && t.zxid() <= upto)
+        let (from, to) = (self.count_upto(after), self.count_upto(upto));
+        self.log[from..to.max(from)].iter()
     }
 
     /// Is `zxid` a point this log passes through: the snapshot's zxid or a logged transaction?
     pub fn has_point(&self, zxid: Zxid) -> bool {
-        zxid == self.snapshot.zxid || self.log.iter().any(|t| t.zxid() == zxid)
+        let i = self.count_upto(zxid);
+        zxid == self.snapshot.zxid || (i > 0 && self.log[i - 1].zxid() == zxid)
     }
 
     /// The newest logged zxid below `zxid` (or the snapshot's).
     pub fn point_before(&self, zxid: Zxid) -> Zxid {
-        self.log
-            .iter()
-            .rev()
-            .map(Txn::zxid)
-            .find(|z| *z < zxid)
-            .unwrap_or(self.snapshot.zxid)
+        let i = self.log.partition_point(|t| t.zxid() < zxid);
+        match i {
+            0 => self.snapshot.zxid,
+            _ => self.log[i - 1].zxid(),
+        }
     }
 
     /// The oldest logged zxid above `zxid`.
     pub fn point_after(&self, zxid: Zxid) -> Option<Zxid> {
-        self.log.iter().map(Txn::zxid).find(|z| *z > zxid)
+        self.log.get(self.count_upto(zxid)).map(Txn::zxid)
     }
 
     pub fn set_accepted_epoch(&mut self, epoch: i64, persist: &mut Vec<Persist>) {
@@ -114,7 +119,8 @@ impl ZkDatabase {
 
     /// Drops the log after `after`. Never below what was applied: that was committed.
     pub fn truncate(&mut self, after: Zxid, persist: &mut Vec<Persist>) {
-        self.log.retain(|t| t.zxid() <= after);
+        let keep = self.count_upto(after);
+        self.log.truncate(keep);
         persist.push(Persist::Truncate { after });
     }
 
@@ -155,7 +161,8 @@ impl ZkDatabase {
         if snap.zxid > self.applied || snap.zxid < self.snapshot.zxid {
             return;
         }
-        self.log.retain(|t| t.zxid() > snap.zxid);
+        let drop = self.count_upto(snap.zxid);
+        self.log.drain(..drop);
         self.snapshot = snap;
     }
 }

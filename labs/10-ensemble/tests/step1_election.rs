@@ -81,8 +81,14 @@ fn step1_votes_agree_fully_while_looking_and_on_leader_and_epoch_out_of_election
     use ServerState::{Following, Leading, Looking};
     let looking = vote(3, 10, 2, 1, Looking);
     assert!(looking.agrees_with(&vote(3, 10, 2, 1, Looking)));
-    assert!(!looking.agrees_with(&vote(3, 10, 3, 1, Looking)), "another round");
-    assert!(!looking.agrees_with(&vote(3, 11, 2, 1, Following)), "another zxid, one side looking");
+    assert!(
+        !looking.agrees_with(&vote(3, 10, 3, 1, Looking)),
+        "another round"
+    );
+    assert!(
+        !looking.agrees_with(&vote(3, 11, 2, 1, Following)),
+        "another zxid, one side looking"
+    );
     // Vote.equals between servers out of the election: leader and peer epoch only
     let following = vote(3, 10, 2, 1, Following);
     assert!(following.agrees_with(&vote(3, 99, 7, 1, Leading)));
@@ -183,7 +189,11 @@ fn step1_a_quorum_of_matching_votes_ends_the_election() {
     fle.start(Zxid(0), 0, &q, &mut out);
     // server 3 votes for itself: better (higher id), so server 1 switches and the two agree
     let n = note(ServerState::Looking, 3, Zxid(0), 1, 0);
-    assert_eq!(fle.receive(3, &n, &q, &mut out), None, "it waits a tick for a better vote");
+    assert_eq!(
+        fle.receive(3, &n, &q, &mut out),
+        None,
+        "it waits a tick for a better vote"
+    );
     let done = fle.tick(&q, &mut out).expect("two of three agree");
     assert_eq!(done.leader, 3);
     assert_eq!(done.election_epoch, 1);
@@ -198,12 +208,21 @@ fn step1_never_follow_a_leader_that_did_not_say_it_leads() {
     fle.start(Zxid(0), 0, &q, &mut out);
     for from in [1, 2, 5] {
         let n = note(ServerState::Following, 4, Zxid::make(1, 2), 7, 1);
-        assert_eq!(fle.receive(from, &n, &q, &mut out), None, "no word from 4 yet");
+        assert_eq!(
+            fle.receive(from, &n, &q, &mut out),
+            None,
+            "no word from 4 yet"
+        );
     }
     let n = note(ServerState::Leading, 4, Zxid::make(1, 2), 7, 1);
-    let done = fle.receive(4, &n, &q, &mut out).expect("4 leads and a quorum agrees");
+    let done = fle
+        .receive(4, &n, &q, &mut out)
+        .expect("4 leads and a quorum agrees");
     assert_eq!(done.leader, 4);
-    assert_eq!(fle.logicalclock, 7, "it joins the round the others decided in");
+    assert_eq!(
+        fle.logicalclock, 7,
+        "it joins the round the others decided in"
+    );
 }
 
 #[test]
@@ -238,4 +257,38 @@ fn step1_without_a_quorum_there_is_no_leader_and_votes_are_resent_less_often() {
     assert_eq!(peer.state(), ServerState::Looking);
     // waits of 1, 2, 4, then 4 ticks (the cap in the test config)
     assert_eq!(sent_at, vec![1, 3, 7, 11]);
+}
+
+#[test]
+fn step1_a_server_out_of_the_election_answers_a_looking_one_with_its_vote_and_state() {
+    let mut net = Net::new(3);
+    net.election_only = true;
+    net.run(2);
+    let looking = note(ServerState::Looking, 1, Zxid(0), 9, 0);
+    net.node(1).peer.step(2, Message::Election(looking.clone()));
+    net.node(3).peer.step(2, Message::Election(looking));
+    let answer = |net: &mut Net, sid: i64| {
+        let rd = net.node(sid).peer.ready();
+        match &rd.messages[..] {
+            [m] if m.to == 2 => match &m.msg {
+                Message::Election(n) => n.clone(),
+                other => panic!("expected a notification, got {other:?}"),
+            },
+            other => panic!("expected one answer to 2, got {other:?}"),
+        }
+    };
+    let from_follower = answer(&mut net, 1);
+    assert_eq!(
+        (from_follower.state, from_follower.leader),
+        (ServerState::Following, 3)
+    );
+    assert_eq!(
+        from_follower.election_epoch, 1,
+        "the round it was decided in"
+    );
+    let from_leader = answer(&mut net, 3);
+    assert_eq!(
+        (from_leader.state, from_leader.leader),
+        (ServerState::Leading, 3)
+    );
 }

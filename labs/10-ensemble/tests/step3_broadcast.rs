@@ -57,14 +57,26 @@ fn step3_a_proposal_is_logged_before_it_is_sent_and_applied_after_a_quorum_acks(
 fn step3_a_follower_acks_in_the_same_ready_that_logs_the_proposal() {
     let mut net = ensemble();
     let t = txn(Zxid::make(1, 1), 7, 1, 1, b"a");
-    net.node(1).peer.step(3, Message::Quorum(QuorumPacket::Proposal(t.clone())));
+    net.node(1)
+        .peer
+        .step(3, Message::Quorum(QuorumPacket::Proposal(t.clone())));
     let rd = net.node(1).peer.ready();
     assert_eq!(rd.persist, vec![Persist::Append(t)]);
     assert_eq!(rd.messages.len(), 1);
     assert_eq!(rd.messages[0].to, 3);
-    assert_eq!(rd.messages[0].msg, Message::Quorum(QuorumPacket::Ack { zxid: Zxid::make(1, 1) }));
+    assert_eq!(
+        rd.messages[0].msg,
+        Message::Quorum(QuorumPacket::Ack {
+            zxid: Zxid::make(1, 1)
+        })
+    );
     assert!(rd.apply.is_empty());
-    net.node(1).peer.step(3, Message::Quorum(QuorumPacket::Commit { zxid: Zxid::make(1, 1) }));
+    net.node(1).peer.step(
+        3,
+        Message::Quorum(QuorumPacket::Commit {
+            zxid: Zxid::make(1, 1),
+        }),
+    );
     let rd = net.node(1).peer.ready();
     assert!(matches!(&rd.apply[..], [Apply::Txn(t)] if t.zxid() == Zxid::make(1, 1)));
 }
@@ -76,7 +88,10 @@ fn step3_nothing_commits_without_a_quorum_and_one_follower_is_enough() {
     net.cut.insert((3, 2));
     write_at_leader(&mut net, 1);
     net.deliver_all();
-    assert!(net.nodes[&3].applied.is_empty(), "its own ACK is one of three");
+    assert!(
+        net.nodes[&3].applied.is_empty(),
+        "its own ACK is one of three"
+    );
     let mut net = ensemble();
     net.crash(1);
     write_at_leader(&mut net, 1);
@@ -95,8 +110,9 @@ fn step3_every_server_applies_the_same_writes_in_zxid_order() {
         }
     }
     net.deliver_all();
-    let expected: Vec<(Zxid, Vec<u8>)> =
-        (1..=20).map(|c| (Zxid::make(1, c), vec![c as u8])).collect();
+    let expected: Vec<(Zxid, Vec<u8>)> = (1..=20)
+        .map(|c| (Zxid::make(1, c), vec![c as u8]))
+        .collect();
     for sid in 1..=3 {
         assert_eq!(net.nodes[&sid].applied, expected, "server {sid}");
     }
@@ -106,10 +122,17 @@ fn step3_every_server_applies_the_same_writes_in_zxid_order() {
 fn step3_a_gap_in_the_proposals_sends_a_follower_back_to_looking() {
     let mut net = ensemble();
     let t = txn(Zxid::make(1, 2), 7, 2, 1, b"b");
-    net.node(1).peer.step(3, Message::Quorum(QuorumPacket::Proposal(t)));
+    net.node(1)
+        .peer
+        .step(3, Message::Quorum(QuorumPacket::Proposal(t)));
     assert_eq!(net.state(1), ServerState::Looking);
     // a COMMIT of something never logged, likewise
-    net.node(2).peer.step(3, Message::Quorum(QuorumPacket::Commit { zxid: Zxid::make(1, 9) }));
+    net.node(2).peer.step(
+        3,
+        Message::Quorum(QuorumPacket::Commit {
+            zxid: Zxid::make(1, 9),
+        }),
+    );
     assert_eq!(net.state(2), ServerState::Looking);
 }
 
@@ -119,13 +142,18 @@ fn step3_only_the_leader_proposes_and_only_the_next_zxid() {
     let wrong = txn(Zxid::make(1, 2), 7, 1, 1, b"a");
     assert_eq!(
         net.node(3).peer.propose(wrong),
-        Err(Error::WrongZxid { expected: Zxid::make(1, 1), got: Zxid::make(1, 2) })
+        Err(Error::WrongZxid {
+            expected: Zxid::make(1, 1),
+            got: Zxid::make(1, 2)
+        })
     );
     assert_eq!(net.peer(1).next_zxid(), None);
     let t = txn(Zxid::make(1, 1), 7, 1, 1, b"a");
     assert_eq!(
         net.node(1).peer.propose(t),
-        Err(Error::NotLeader { state: ServerState::Following })
+        Err(Error::NotLeader {
+            state: ServerState::Following
+        })
     );
 }
 
@@ -142,4 +170,24 @@ fn step3_a_server_that_returns_gets_the_writes_it_missed() {
     assert_eq!(net.state(1), ServerState::Following);
     assert_eq!(net.nodes[&1].applied, net.nodes[&3].applied);
     assert_eq!(net.nodes[&1].applied.len(), 5);
+}
+
+#[test]
+fn step3_a_proposal_or_commit_seen_twice_changes_nothing() {
+    let mut net = ensemble();
+    write_at_leader(&mut net, 1);
+    net.deliver_all();
+    let t = net.nodes[&3].disk.log[0].clone();
+    net.node(1)
+        .peer
+        .step(3, Message::Quorum(QuorumPacket::Proposal(t)));
+    net.node(1).peer.step(
+        3,
+        Message::Quorum(QuorumPacket::Commit {
+            zxid: Zxid::make(1, 1),
+        }),
+    );
+    let rd = net.node(1).peer.ready();
+    assert!(rd.persist.is_empty() && rd.apply.is_empty() && rd.messages.is_empty());
+    assert_eq!(net.state(1), ServerState::Following);
 }

@@ -34,6 +34,20 @@ fn create_session(net: &mut Net, at: i64, session: i64, timeout_ms: i32) {
 
 #[test]
 fn step4_a_follower_forwards_a_write_and_answers_its_client_after_the_commit() {
+    // a server in an election refuses clients (they retry elsewhere)
+    let mut peer = QuorumPeer::new(config(1, 3), DiskState::default()).unwrap();
+    let req = Request {
+        session: 1,
+        cxid: 1,
+        kind: 1,
+        data: Vec::new(),
+    };
+    assert_eq!(
+        peer.submit(req),
+        Err(Error::NotServing {
+            state: ServerState::Looking
+        })
+    );
     let mut net = ensemble();
     net.write(1, 42, 7, b"w");
     let forwarded = net.nodes[&1].sent.iter().any(|m| {
@@ -47,19 +61,23 @@ fn step4_a_follower_forwards_a_write_and_answers_its_client_after_the_commit() {
     let z = Zxid::make(1, 1);
     assert_eq!(
         net.nodes[&1].replies,
-        vec![ClientReply::Committed { session: 42, cxid: 7, zxid: z }]
+        vec![ClientReply::Committed {
+            session: 42,
+            cxid: 7,
+            zxid: z
+        }]
     );
-    assert!(net.nodes[&3].replies.is_empty(), "only the server the client talks to answers");
+    assert!(
+        net.nodes[&3].replies.is_empty(),
+        "only the server the client talks to answers"
+    );
     for sid in 1..=3 {
-        assert_eq!(net.nodes[&sid].applied, vec![(z, b"w".to_vec())], "server {sid}");
+        assert_eq!(
+            net.nodes[&sid].applied,
+            vec![(z, b"w".to_vec())],
+            "server {sid}"
+        );
     }
-}
-
-#[test]
-fn step4_a_server_not_serving_refuses_clients() {
-    let mut peer = QuorumPeer::new(config(1, 3), DiskState::default()).unwrap();
-    let req = Request { session: 1, cxid: 1, kind: 1, data: Vec::new() };
-    assert_eq!(peer.submit(req), Err(Error::NotServing { state: ServerState::Looking }));
 }
 
 #[test]
@@ -68,14 +86,23 @@ fn step4_sync_answers_after_the_leaders_earlier_commits() {
     net.write(2, 5, 1, b"a");
     net.write(2, 5, 2, b"b");
     // 1 has not heard of them yet; its client syncs before reading
-    let sync = Request { session: 9, cxid: 1, kind: OP_SYNC, data: Vec::new() };
+    let sync = Request {
+        session: 9,
+        cxid: 1,
+        kind: OP_SYNC,
+        data: Vec::new(),
+    };
     net.node(1).peer.submit(sync).unwrap();
     net.flush(1);
     net.deliver_all();
     let z = Zxid::make(1, 2);
     assert_eq!(
         net.nodes[&1].replies,
-        vec![ClientReply::Synced { session: 9, cxid: 1, zxid: z }]
+        vec![ClientReply::Synced {
+            session: 9,
+            cxid: 1,
+            zxid: z
+        }]
     );
     assert!(net.nodes[&3]
         .sent
@@ -83,12 +110,21 @@ fn step4_sync_answers_after_the_leaders_earlier_commits() {
         .any(|m| m.to == 1 && m.msg == Message::Quorum(QuorumPacket::Sync)));
     assert_eq!(net.nodes[&1].applied.len(), 2);
     // the leader's own client
-    let sync = Request { session: 9, cxid: 2, kind: OP_SYNC, data: Vec::new() };
+    let sync = Request {
+        session: 9,
+        cxid: 2,
+        kind: OP_SYNC,
+        data: Vec::new(),
+    };
     net.node(3).peer.submit(sync).unwrap();
     net.flush(3);
     assert_eq!(
         net.nodes[&3].replies,
-        vec![ClientReply::Synced { session: 9, cxid: 2, zxid: z }]
+        vec![ClientReply::Synced {
+            session: 9,
+            cxid: 2,
+            zxid: z
+        }]
     );
 }
 
@@ -96,7 +132,11 @@ fn step4_sync_answers_after_the_leaders_earlier_commits() {
 fn step4_a_follower_relays_its_clients_touches_in_the_ping_reply() {
     let mut net = ensemble();
     create_session(&mut net, 1, 77, 1_000);
-    assert_eq!(net.peer(2).sessions().get(&77), Some(&1_000), "sessions are global");
+    assert_eq!(
+        net.peer(2).sessions().get(&77),
+        Some(&1_000),
+        "sessions are global"
+    );
     assert!(net.node(1).peer.touch(77));
     assert!(!net.node(1).peer.touch(78), "unknown session");
     net.run(1);
@@ -119,11 +159,20 @@ fn step4_the_leader_expires_a_session_nobody_touches() {
         net.run(1);
     }
     for sid in 1..=3 {
-        assert!(net.peer(sid).sessions().contains_key(&77), "touched through 1: alive");
-        assert!(!net.peer(sid).sessions().contains_key(&88), "expired everywhere");
+        assert!(
+            net.peer(sid).sessions().contains_key(&77),
+            "touched through 1: alive"
+        );
+        assert!(
+            !net.peer(sid).sessions().contains_key(&88),
+            "expired everywhere"
+        );
     }
     net.run(12);
-    assert!(!net.peer(2).sessions().contains_key(&77), "untouched since: expired");
+    assert!(
+        !net.peer(2).sessions().contains_key(&77),
+        "untouched since: expired"
+    );
 }
 
 #[test]
@@ -151,7 +200,11 @@ fn step4_followers_of_a_silent_leader_elect_a_new_one_and_keep_every_write() {
     net.deliver_all();
     net.crash(3);
     net.run(5);
-    assert_eq!(net.state(1), ServerState::Following, "silent for syncLimit ticks only");
+    assert_eq!(
+        net.state(1),
+        ServerState::Following,
+        "silent for syncLimit ticks only"
+    );
     net.run(1);
     assert_eq!(net.state(1), ServerState::Looking);
     net.run(3);
@@ -190,5 +243,97 @@ fn step4_a_learner_that_cannot_sync_within_init_limit_looks_again() {
     }
     p.tick();
     assert_eq!(p.state(), ServerState::Looking);
-    assert_eq!(p.last_step_down(), Some("sync did not finish within initLimit"));
+    assert_eq!(
+        p.last_step_down(),
+        Some("sync did not finish within initLimit")
+    );
+}
+
+#[test]
+fn step4_the_leader_pings_with_its_last_proposal_and_answers_revalidate() {
+    let mut net = ensemble();
+    net.write(1, 1, 1, b"a");
+    net.deliver_all();
+    create_session(&mut net, 1, 77, 1_000);
+    net.run(1);
+    let pinged = net.nodes[&3].sent.iter().any(|m| {
+        m.to == 2
+            && m.msg
+                == Message::Quorum(QuorumPacket::Ping {
+                    zxid: Zxid::make(1, 2),
+                    touches: vec![],
+                })
+    });
+    assert!(pinged, "PING carries the last proposed zxid");
+    let echoed = net.nodes[&2].sent.iter().any(|m| {
+        m.to == 3
+            && m.msg
+                == Message::Quorum(QuorumPacket::Ping {
+                    zxid: Zxid::make(1, 2),
+                    touches: vec![],
+                })
+    });
+    assert!(echoed, "the follower answers with the same zxid");
+    for (session, valid) in [(77, true), (78, false)] {
+        net.node(3).peer.step(
+            1,
+            Message::Quorum(QuorumPacket::Revalidate {
+                session,
+                timeout_ms: 1_000,
+            }),
+        );
+        let rd = net.node(3).peer.ready();
+        assert_eq!(rd.messages.len(), 1);
+        assert_eq!(
+            rd.messages[0].msg,
+            Message::Quorum(QuorumPacket::RevalidateReply { session, valid })
+        );
+    }
+}
+
+#[test]
+fn step4_a_server_cut_off_acknowledges_nothing_and_catches_up_when_healed() {
+    let mut net = ensemble();
+    net.cut.insert((1, 2));
+    net.cut.insert((1, 3));
+    net.write(1, 5, 1, b"lost?");
+    net.write(2, 6, 1, b"kept");
+    net.deliver_all();
+    assert_eq!(
+        net.nodes[&2].replies,
+        vec![ClientReply::Committed {
+            session: 6,
+            cxid: 1,
+            zxid: Zxid::make(1, 1)
+        }]
+    );
+    net.run(6);
+    assert_eq!(
+        net.state(1),
+        ServerState::Looking,
+        "no word from its leader for syncLimit"
+    );
+    assert_eq!(
+        net.nodes[&1].replies,
+        vec![ClientReply::Lost {
+            session: 5,
+            cxid: 1
+        }],
+        "its client hears a connection loss, never an OK"
+    );
+    net.run(20);
+    assert_eq!(
+        net.state(1),
+        ServerState::Looking,
+        "alone, it elects nobody"
+    );
+    assert_eq!(net.leader(), Some(3), "the majority side goes on");
+    net.cut.clear();
+    net.run(3);
+    assert_eq!(net.state(1), ServerState::Following);
+    assert_eq!(net.nodes[&1].applied, net.nodes[&3].applied);
+    assert_eq!(
+        net.nodes[&1].applied,
+        vec![(Zxid::make(1, 1), b"kept".to_vec())]
+    );
 }

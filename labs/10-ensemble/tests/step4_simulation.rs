@@ -44,11 +44,20 @@ fn run_all(name: &str, seeds: Vec<u64>, f: Faults) {
     eprintln!("{name}: {totals:?} in {:?}", started.elapsed());
 }
 
+/// The seeds to run: `KAFKALAB_SIM_SEED` replays one; `KAFKALAB_SIM_SCHEDULES` runs more (a
+/// longer soak than CI's).
 fn seeds(base: u64) -> Vec<u64> {
-    match std::env::var("KAFKALAB_SIM_SEED") {
-        Ok(s) => vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")],
-        Err(_) => (0..SCHEDULES).map(|i| base + i).collect(),
+    if let Ok(s) = std::env::var("KAFKALAB_SIM_SEED") {
+        return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
     }
+    let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("KAFKALAB_SIM_SCHEDULES is a number")
+        })
+        .unwrap_or(SCHEDULES);
+    (0..n).map(|i| base + i).collect()
 }
 
 #[test]
@@ -62,6 +71,7 @@ fn step4_simulated_five_server_ensembles_survive_two_failures() {
         servers: 5,
         ..Faults::default()
     };
-    let seeds = seeds(1_000_000).into_iter().take(100).collect();
+    let n = seeds(1_000_000).len().div_ceil(5);
+    let seeds = seeds(1_000_000).into_iter().take(n).collect();
     run_all("five servers", seeds, f);
 }

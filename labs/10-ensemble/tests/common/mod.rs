@@ -178,7 +178,7 @@ impl Node {
         }
         let snap = Snapshot {
             zxid,
-            sessions: BTreeMap::new(),
+            sessions: self.peer.sessions().clone(),
             data: encode_state(&self.applied),
         };
         self.peer.snapshot_taken(snap.clone());

@@ -2,6 +2,11 @@
 //! and partitions, and servers that crash and restart from their disks — losing the part of a
 //! Ready that was written but not yet fsynced. The same seed gives the same run.
 //!
+//! The two ports are modelled as ZooKeeper uses them. Election notifications may be lost,
+//! delayed, reordered and duplicated. A quorum connection is TCP: in order, never duplicated,
+//! and a lost packet kills the connection — nothing after it arrives until the learner
+//! connects again (its next FOLLOWERINFO); half the time both ends see the socket close.
+//!
 //! Checked all along: at most one leader per epoch; no two servers ever apply different
 //! transactions at one position. Checked after healing: a leader is elected and a new write is
 //! acknowledged within a bounded number of ticks, every server ends with the same history, and
@@ -12,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::common::{config, Node};
-use lab10_ensemble::messages::{Message, Request, Sid};
+use lab10_ensemble::messages::{Message, QuorumPacket, Request, Sid, OP_CREATE_SESSION};
 use lab10_ensemble::ready::{ClientReply, Ready};
 use lab10_ensemble::{ServerState, Zxid};
 
@@ -53,6 +58,8 @@ pub struct Faults {
     pub partition: u64,
     pub heal: u64,
     pub write: u64,
+    /// A client opens a session (5-tick timeout; it pings until it goes away).
+    pub connect: u64,
     pub snapshot: u64,
 }
 
@@ -69,6 +76,7 @@ impl Default for Faults {
             partition: 15,
             heal: 100,
             write: 300,
+            connect: 40,
             snapshot: 10,
         }
     }
@@ -96,6 +104,8 @@ pub struct Sim {
     /// Partition: each server's side (all 0 = whole).
     side: BTreeMap<Sid, u64>,
     inflight: Vec<InFlight>,
+    /// Quorum connections that lost a packet (by the pair of servers).
+    broken: BTreeSet<(Sid, Sid)>,
     /// The last delivery time on each directed link, for the quorum port's FIFO order.
     link_last: BTreeMap<(Sid, Sid), u64>,
     seq: u64,
@@ -110,6 +120,9 @@ pub struct Sim {
     pub history: Vec<(Zxid, Vec<u8>)>,
     /// Writes a client heard "done" for.
     pub acked: Vec<(Zxid, Vec<u8>)>,
+    /// Sessions clients opened, and the server each pings (None: not yet created, or the
+    /// client went away).
+    sessions: BTreeMap<i64, Option<Sid>>,
     pub log: Vec<String>,
     /// Counts of what happened (packets by kind, faults), for the summary.
     pub stats: BTreeMap<&'static str, u64>,
@@ -127,6 +140,7 @@ impl Sim {
             side: (1..=f.servers).map(|s| (s, 0)).collect(),
             inflight: Vec::new(),
             link_last: BTreeMap::new(),
+            broken: BTreeSet::new(),
             seq: 0,
             now: 0,
             healing: false,
@@ -135,6 +149,7 @@ impl Sim {
             leaders: BTreeMap::new(),
             history: Vec::new(),
             acked: Vec::new(),
+            sessions: BTreeMap::new(),
             log: Vec::new(),
             stats: BTreeMap::new(),
         };
@@ -143,6 +158,11 @@ impl Sim {
             sim.process(sid);
         }
         sim
+    }
+
+    /// Keep a detailed event log (when replaying one seed).
+    fn tracing(&self) -> bool {
+        std::env::var("KAFKALAB_SIM_SEED").is_ok()
     }
 
     fn count(&mut self, what: &'static str) {
@@ -164,8 +184,22 @@ impl Sim {
                 self.crash_during(sid, rd);
                 return;
             }
+            let before = self.nodes[&sid].peer.state();
             let msgs = self.nodes.get_mut(&sid).unwrap().handle(rd);
             self.check_node(sid);
+            if self.tracing() {
+                let p = &self.nodes[&sid].peer;
+                let after = p.state();
+                let line = format!(
+                    "{sid}: {after:?} (was {before:?}) epoch {:?} leader {:?} logged {} applied {} step-down {:?}",
+                    p.established_epoch(),
+                    p.leader(),
+                    p.last_logged_zxid(),
+                    p.applied_zxid(),
+                    p.last_step_down()
+                );
+                self.note(line);
+            }
             for m in msgs {
                 self.send(sid, m.to, m.msg);
             }
@@ -180,7 +214,10 @@ impl Sim {
         for p in &rd.persist[..keep] {
             crate::common::persist(&mut node.disk, p);
         }
-        self.note(format!("{sid} crashes mid-ready keeping {keep}/{}", rd.persist.len()));
+        self.note(format!(
+            "{sid} crashes mid-ready keeping {keep}/{}",
+            rd.persist.len()
+        ));
         self.count("crash mid-ready");
         self.crash_now(sid);
     }
@@ -189,6 +226,12 @@ impl Sim {
         self.down.insert(sid);
         self.crash_mid_ready.remove(&sid);
         self.inflight.retain(|m| m.to != sid);
+        // Its connections die with it.
+        for o in self.nodes.keys().copied().collect::<Vec<_>>() {
+            if o != sid {
+                self.broken.insert((o.min(sid), o.max(sid)));
+            }
+        }
         // The others' sockets to it close (or time out, half the time).
         if self.rng.chance(500) {
             let others: Vec<Sid> = self.up().into_iter().collect();
@@ -217,24 +260,42 @@ impl Sim {
                 Q::NewLeader { .. } => self.count("NEWLEADER"),
                 _ => {}
             }
+            if self.tracing() {
+                let what = match p {
+                    Q::Proposal(t) => format!("PROPOSAL {}", t.zxid()),
+                    Q::Snap { zxid, .. } => format!("SNAP {zxid}"),
+                    other => format!("{other:?}"),
+                };
+                self.note(format!("{from} -> {to}: {what}"));
+            }
+        }
+        let quorum = matches!(msg, Message::Quorum(_));
+        let link = (from.min(to), from.max(to));
+        if quorum {
+            // FOLLOWERINFO opens a new connection; nothing more passes on a broken one.
+            if matches!(msg, Message::Quorum(QuorumPacket::FollowerInfo { .. })) {
+                self.broken.remove(&link);
+            }
+            if self.broken.contains(&link) {
+                return;
+            }
         }
         if self.side[&from] != self.side[&to] {
+            if quorum {
+                self.break_link(link);
+            }
             return;
         }
         let faulty = !self.healing;
         if faulty && self.rng.chance(self.f.drop) {
             self.count("dropped");
-            // A lost quorum packet is a broken connection: sometimes both sides notice.
-            if matches!(msg, Message::Quorum(_)) && self.rng.chance(500) {
-                for (a, b) in [(from, to), (to, from)] {
-                    if !self.down.contains(&a) {
-                        self.nodes.get_mut(&a).unwrap().peer.disconnected(b);
-                    }
-                }
+            if quorum {
+                self.break_link(link);
             }
             return;
         }
-        let copies = if faulty && self.rng.chance(self.f.duplicate) {
+        // TCP never duplicates: only election notifications are sent twice.
+        let copies = if faulty && !quorum && self.rng.chance(self.f.duplicate) {
             self.count("duplicated");
             2
         } else {
@@ -249,7 +310,31 @@ impl Sim {
                 *last = at;
             }
             self.seq += 1;
-            self.inflight.push(InFlight { at, seq: self.seq, from, to, msg: msg.clone() });
+            self.inflight.push(InFlight {
+                at,
+                seq: self.seq,
+                from,
+                to,
+                msg: msg.clone(),
+            });
+        }
+    }
+
+    /// A quorum connection lost a packet: TCP delivers nothing after it, so the connection is
+    /// dead until the learner opens a new one (its next FOLLOWERINFO). Half the time both ends
+    /// see the socket close at once; otherwise their timeouts find out.
+    fn break_link(&mut self, link: (Sid, Sid)) {
+        self.count("connections broken");
+        self.broken.insert(link);
+        self.inflight.retain(|m| {
+            !(matches!(m.msg, Message::Quorum(_)) && (m.from.min(m.to), m.from.max(m.to)) == link)
+        });
+        if self.rng.chance(500) {
+            for (a, b) in [(link.0, link.1), (link.1, link.0)] {
+                if !self.down.contains(&a) {
+                    self.nodes.get_mut(&a).unwrap().peer.disconnected(b);
+                }
+            }
         }
     }
 
@@ -263,10 +348,14 @@ impl Sim {
         let applied = &node.applied;
         let common = applied.len().min(self.history.len());
         if applied[..common] != self.history[..common] {
-            let at = (0..common).find(|i| applied[*i] != self.history[*i]).unwrap();
+            let at = (0..common)
+                .find(|i| applied[*i] != self.history[*i])
+                .unwrap();
             panic!(
-                "server {sid} applied {:?} at position {at} where another applied {:?}",
-                applied[at], self.history[at]
+                "server {sid} applied {:?} at position {at} where another applied {:?}: {}",
+                applied[at],
+                self.history[at],
+                self.describe()
             );
         }
         if applied.len() > self.history.len() {
@@ -274,14 +363,15 @@ impl Sim {
         }
         let replies = std::mem::take(&mut self.nodes.get_mut(&sid).unwrap().replies);
         for r in replies {
-            if let ClientReply::Committed { zxid, cxid, .. } = r {
-                let data = cxid.to_be_bytes().to_vec();
+            if let ClientReply::Committed { zxid, session, .. } = r {
                 let node = &self.nodes[&sid];
-                assert!(
-                    node.applied.contains(&(zxid, data.clone())),
-                    "server {sid} acked {zxid} before applying it"
-                );
-                self.acked.push((zxid, data));
+                let Some(entry) = node.applied.iter().find(|(z, _)| *z == zxid) else {
+                    panic!("server {sid} acked {zxid} before applying it");
+                };
+                self.acked.push(entry.clone());
+                if self.sessions.contains_key(&session) {
+                    self.sessions.insert(session, Some(sid));
+                }
             }
         }
     }
@@ -313,9 +403,19 @@ impl Sim {
             self.count("partition");
             self.side = sides.into_iter().collect();
             let side = self.side.clone();
+            let cut: BTreeSet<(Sid, Sid)> = self
+                .inflight
+                .iter()
+                .filter(|m| side[&m.from] != side[&m.to] && matches!(m.msg, Message::Quorum(_)))
+                .map(|m| (m.from.min(m.to), m.from.max(m.to)))
+                .collect();
             self.inflight.retain(|m| side[&m.from] == side[&m.to]);
+            for link in cut {
+                self.break_link(link);
+            }
         }
-        if self.rng.chance(f.heal) {
+        if self.rng.chance(f.heal) && self.side.values().any(|v| *v != 0) {
+            self.note("partition healed".into());
             for v in self.side.values_mut() {
                 *v = 0;
             }
@@ -342,6 +442,49 @@ impl Sim {
     }
 
     /// A client write at a random serving server.
+    /// A new session at a random serving server (timeout 5 ticks), as a client connecting.
+    fn client_connect(&mut self) {
+        let serving: Vec<Sid> = self
+            .up()
+            .into_iter()
+            .filter(|s| self.nodes[s].peer.is_serving())
+            .collect();
+        if serving.is_empty() {
+            return;
+        }
+        let sid = serving[self.rng.below(serving.len() as u64) as usize];
+        self.cxid += 1;
+        let session = 1_000_000 + i64::from(self.cxid);
+        let req = Request {
+            session,
+            cxid: 0,
+            kind: OP_CREATE_SESSION,
+            data: 500i32.to_be_bytes().to_vec(),
+        };
+        self.sessions.insert(session, None);
+        self.nodes.get_mut(&sid).unwrap().peer.submit(req).unwrap();
+        self.process(sid);
+    }
+
+    /// Clients ping their server: most sessions stay alive, some are forgotten and expire.
+    fn client_pings(&mut self) {
+        let live: Vec<(i64, Sid)> = self
+            .sessions
+            .iter()
+            .filter_map(|(s, at)| at.map(|sid| (*s, sid)))
+            .collect();
+        for (session, sid) in live {
+            if self.rng.chance(100) {
+                // This client goes away.
+                self.sessions.insert(session, None);
+                continue;
+            }
+            if !self.down.contains(&sid) {
+                self.nodes.get_mut(&sid).unwrap().peer.touch(session);
+            }
+        }
+    }
+
     fn client_write(&mut self) {
         let serving: Vec<Sid> = self
             .up()
@@ -379,12 +522,15 @@ impl Sim {
         due.sort_by_key(|m| (m.at, m.seq));
         for m in due {
             if self.down.contains(&m.to) || self.side[&m.from] != self.side[&m.to] {
+                if matches!(m.msg, Message::Quorum(_)) {
+                    self.break_link((m.from.min(m.to), m.from.max(m.to)));
+                }
                 continue;
             }
             self.nodes.get_mut(&m.to).unwrap().peer.step(m.from, m.msg);
             self.process(m.to);
         }
-        if now % SUB == 0 {
+        if now.is_multiple_of(SUB) {
             for sid in self.up() {
                 self.nodes.get_mut(&sid).unwrap().peer.tick();
                 self.process(sid);
@@ -398,6 +544,10 @@ impl Sim {
             if !self.quiet && self.rng.chance(self.f.write) {
                 self.client_write();
             }
+            if !self.quiet && self.rng.chance(self.f.connect) {
+                self.client_connect();
+            }
+            self.client_pings();
         }
     }
 
@@ -466,7 +616,10 @@ impl Sim {
         let acked_before = self.acked.len();
         let mut ticks = 0;
         while self.acked.len() == acked_before {
-            assert!(ticks < 300, "no write acknowledged within 300 ticks after healing");
+            assert!(
+                ticks < 300,
+                "no write acknowledged within 300 ticks after healing"
+            );
             self.run_ticks(1);
             if self.leader().is_some() && ticks % 2 == 0 {
                 self.client_write();
@@ -492,7 +645,10 @@ impl Sim {
         }
         let states: Vec<ServerState> = self.nodes.values().map(|n| n.peer.state()).collect();
         assert_eq!(
-            states.iter().filter(|s| **s == ServerState::Leading).count(),
+            states
+                .iter()
+                .filter(|s| **s == ServerState::Leading)
+                .count(),
             1,
             "{states:?}"
         );
@@ -503,7 +659,20 @@ impl Sim {
                 "acknowledged write {zxid} is lost"
             );
         }
+        let closed = final_history.iter().filter(|(_, r)| r.is_empty()).count() as u64;
+        *self.stats.entry("sessions closed by expiry").or_insert(0) += closed;
+        let sessions = self.nodes[&1].peer.sessions();
+        for (sid, n) in &self.nodes {
+            assert_eq!(
+                n.peer.sessions(),
+                sessions,
+                "server {sid}'s sessions differ from 1's"
+            );
+        }
         let zxids: Vec<Zxid> = final_history.iter().map(|(z, _)| *z).collect();
-        assert!(zxids.windows(2).all(|w| w[0] < w[1]), "history out of zxid order");
+        assert!(
+            zxids.windows(2).all(|w| w[0] < w[1]),
+            "history out of zxid order"
+        );
     }
 }
