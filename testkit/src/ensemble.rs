@@ -63,7 +63,7 @@ impl Ensemble {
                 format!(
                     "tickTime={TICK_MS}\ninitLimit=10\nsyncLimit=4\ndataDir={}\nclientPort={}\n\
                      clientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\n\
-                     maxClientCnxns=0\n{servers}",
+                     maxClientCnxns=0\nsnapCount=100\n{servers}",
                     dir.join("data").display(),
                     ports[i].0
                 ),
