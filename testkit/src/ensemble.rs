@@ -63,7 +63,7 @@ impl Ensemble {
                 format!(
                     "tickTime={TICK_MS}\ninitLimit=10\nsyncLimit=4\ndataDir={}\nclientPort={}\n\
                      clientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\n\
-                     maxClientCnxns=0\n{servers}",
+                     maxClientCnxns=0\nsnapCount=100\n{servers}",
                     dir.join("data").display(),
                     ports[i].0
                 ),
@@ -142,7 +142,8 @@ impl Member {
         let mut command = match self.kind {
             Kind::Ours => {
                 let mut c = Command::new(crate::tools_bin());
-                c.arg("zookeeper-server-start");
+                // Info: the log tells which role it took and how it synchronized.
+                c.env("RUST_LOG", "info").arg("zookeeper-server-start");
                 c
             }
             Kind::Real => {

@@ -10,6 +10,7 @@
 //! - `broker` — our broker as a process (`kafkalab-tools kafka-server-start`).
 //! - `coordinator` — our coordinator as a process (`kafkalab-tools zookeeper-server-start`).
 //! - `ensemble` — three ZooKeeper servers (ours, real ones, or a mix) on loopback, with faults.
+//! - `real_zookeeper` — Debian's ZooKeeper 3.8 as a process, standalone (the reference).
 //! - `wait` — `within`: a future with a time limit that says what it was waiting for.
 //!
 //! This crate depends on no lab, so the runner's tests can use it and the runner still builds
@@ -18,6 +19,7 @@
 pub mod broker;
 pub mod coordinator;
 pub mod ensemble;
+pub mod real_zookeeper;
 pub mod wait;
 
 use std::process::Command;

@@ -86,6 +86,11 @@ struct Outcome {
 }
 
 fn scenario(kinds: &[Kind]) -> Outcome {
+    scenario_then(kinds, |_| {})
+}
+
+/// The scenario, then `more` on the same ensemble before it is stopped.
+fn scenario_then(kinds: &[Kind], more: impl FnOnce(&mut Ensemble)) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let mut ensemble = Ensemble::start(dir.path(), kinds);
     let limit = Duration::from_secs(60);
@@ -209,9 +214,7 @@ fn scenario(kinds: &[Kind]) -> Outcome {
         })
         .collect();
 
-    if std::thread::panicking() {
-        eprintln!("{}", ensemble.describe());
-    }
+    more(&mut ensemble);
     Outcome {
         modes,
         leader_mntr,
@@ -273,10 +276,98 @@ fn three_of_ours_survive_faults_as_zookeeper_does() {
     assert_eq!(ours, real, "three of ours behaved unlike ZooKeeper 3.8");
 }
 
+
+/// Restarts member `index` after the others took writes it missed, and returns what it
+/// counts then (it must catch up from the leader).
+fn rejoin_after_writes(ensemble: &mut Ensemble, index: usize, path: &str) -> i64 {
+    ensemble.members[index].kill();
+    let others: Vec<String> = ensemble
+        .members
+        .iter()
+        .filter(|m| m.is_running())
+        .map(|m| m.address())
+        .collect();
+    Kazoo::connect(&others.join(",")).ask(&format!("write {path} 10"));
+    ensemble.members[index].restart();
+    Kazoo::connect(&ensemble.members[index].address()).ask(&format!("count {path}"))["count"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+fn log_of(ensemble: &Ensemble, index: usize) -> String {
+    std::fs::read_to_string(ensemble.members[index].dir.join("server.log")).unwrap_or_default()
+}
+
+/// Issue (b): two of Debian's ZooKeeper 3.8 servers and one of ours. Ours (server.1) follows
+/// a real leader: synchronized from it, it serves kazoo's reads and forwards its writes, and
+/// after a restart it catches up again.
 #[test]
-fn tmp_real_only() {
+fn ours_follows_a_real_zookeeper_leader() {
     if !have_tools() {
         return;
     }
-    real_outcome();
+    let mut roles = (String::new(), String::new(), 0, String::new());
+    let outcome = scenario_then(&[Kind::Ours, Kind::Real, Kind::Real], |e| {
+        let leader = e.wait_leader(Duration::from_secs(60));
+        roles.0 = format!("{:?}", e.members[leader].kind);
+        roles.1 = e.members[0].mode().unwrap_or_default();
+        roles.2 = rejoin_after_writes(e, 0, "/rejoin");
+        // A server that lost its disk has nothing to diff from: the leader sends its image.
+        e.members[0].kill();
+        std::fs::remove_dir_all(e.members[0].dir.join("data/version-2")).unwrap();
+        e.members[0].restart();
+        let count = Kazoo::connect(&e.members[0].address()).ask("count /a")["count"].clone();
+        assert_eq!(count, 300, "ours should have everything again after a SNAP");
+        roles.3 = log_of(e, 0);
+    });
+    assert_eq!(outcome, expected(), "a mixed ensemble behaved unlike ZooKeeper 3.8");
+    assert_eq!(roles.0, "Real", "the leader should be a real ZooKeeper");
+    assert_eq!(roles.1, "follower", "ours should follow");
+    assert_eq!(roles.2, 10, "ours should catch up after its restart");
+    let synced: Vec<&str> = ["DIFF", "SNAP", "TRUNC"]
+        .into_iter()
+        .filter(|m| roles.3.contains(&format!("by {m}")))
+        .collect();
+    eprintln!("ours was synchronized by {synced:?}");
+    assert!(
+        synced.contains(&"DIFF") && synced.contains(&"SNAP"),
+        "ours should have been synchronized by DIFF and by SNAP:\n{}",
+        roles.3
+    );
+}
+
+/// Issue (c): one real ZooKeeper 3.8 server and two of ours. Ours leads; the real server
+/// (server.1) synchronizes from it and serves the same data.
+#[test]
+fn a_real_zookeeper_follows_our_leader() {
+    if !have_tools() {
+        return;
+    }
+    let mut roles = (String::new(), String::new(), 0, String::new());
+    let outcome = scenario_then(&[Kind::Real, Kind::Ours, Kind::Ours], |e| {
+        let leader = e.wait_leader(Duration::from_secs(60));
+        roles.0 = format!("{:?}", e.members[leader].kind);
+        roles.1 = e.members[0].mode().unwrap_or_default();
+        roles.2 = rejoin_after_writes(e, 0, "/rejoin");
+        e.members[0].kill();
+        std::fs::remove_dir_all(e.members[0].dir.join("data/version-2")).unwrap();
+        e.members[0].restart();
+        let count = Kazoo::connect(&e.members[0].address()).ask("count /a")["count"].clone();
+        assert_eq!(count, 300, "the real ZooKeeper should have everything again");
+        roles.3 = log_of(e, leader);
+    });
+    assert_eq!(outcome, expected(), "a mixed ensemble behaved unlike ZooKeeper 3.8");
+    assert_eq!(roles.0, "Ours", "the leader should be ours");
+    assert_eq!(roles.1, "follower", "the real ZooKeeper should follow");
+    assert_eq!(roles.2, 10, "the real ZooKeeper should catch up after its restart");
+    let synced: Vec<&str> = ["DIFF", "SNAP", "TRUNC"]
+        .into_iter()
+        .filter(|m| roles.3.contains(&format!("by {m}")))
+        .collect();
+    eprintln!("our leader synchronized learners by {synced:?}");
+    assert!(
+        synced.contains(&"DIFF") && synced.contains(&"SNAP"),
+        "our leader should have synchronized by DIFF and by SNAP:\n{}",
+        roles.3
+    );
 }

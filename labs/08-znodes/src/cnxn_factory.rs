@@ -90,6 +90,9 @@ pub struct Shared {
     closed: watch::Sender<bool>,
     /// Set by an ensemble's shell (lab 10); standalone otherwise.
     pub status: Mutex<QuorumStatus>,
+    /// Whether this server expires its sessions itself. In an ensemble only the leader does,
+    /// in its quorum core, for the sessions of every server (lab 10 turns this off).
+    pub local_expiry: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -145,6 +148,7 @@ impl Shared {
             connections: Mutex::new(HashMap::new()),
             closed: watch::channel(false).0,
             status: Mutex::new(QuorumStatus::default()),
+            local_expiry: AtomicBool::new(true),
         })
     }
 
@@ -168,6 +172,11 @@ impl Shared {
     /// to another server of the ensemble with their sessions.
     pub fn close(&self) {
         self.closed.send_replace(true);
+    }
+
+    /// Serves again after [`Shared::close`] (lab 10: the member has a role again).
+    pub fn reopen(&self) {
+        self.closed.send_replace(false);
     }
 
     /// Resolves once [`Shared::close`] was called.
@@ -244,6 +253,9 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
             _ = tick.tick() => {
                 if shared.failed.load(Ordering::Relaxed) {
                     break;
+                }
+                if !shared.local_expiry.load(Ordering::Relaxed) {
+                    continue;
                 }
                 // An expiry is a closeSession transaction, through the same chain as writes.
                 let now = now_ms();

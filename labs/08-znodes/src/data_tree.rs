@@ -63,6 +63,30 @@ pub struct DataNode {
     pub children: BTreeSet<String>,
 }
 
+impl DataNode {
+    /// How many children were ever created under this node — what ZooKeeper 3.8 keeps as
+    /// `cversion` on disk (`StatPersisted`) and names sequential children with. Clients see
+    /// another number: `DataNode.copyStat` reports `cversion * 2 - numChildren`, i.e. creates
+    /// plus deletes, which is what `stat.cversion` holds here. So a delete moves the `cversion`
+    /// a client sees but not the next sequence suffix:
+    ///
+    /// ```text
+    /// create /q/n- ×3   creates 3  children 3  client cversion 3   next suffix 3
+    /// delete /q/n-…2    creates 3  children 2  client cversion 4   next suffix 3
+    /// ```
+    /// The built-in nodes fit too: a fresh `/` (one child, no creates) shows −1, `/zookeeper`
+    /// −2.
+    pub fn creates(&self) -> i32 {
+        (self.stat.cversion + self.stat.num_children) / 2
+    }
+
+    /// The client's `cversion` for `creates` and `num_children` (the inverse of
+    /// [`DataNode::creates`], for a snapshot in ZooKeeper's format).
+    pub fn client_cversion(creates: i32, num_children: i32) -> i32 {
+        creates * 2 - num_children
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataTree {
     nodes: BTreeMap<String, DataNode>,
@@ -191,8 +215,9 @@ impl DataTree {
             .unwrap_or_default()
     }
 
-    /// create: checks, then adds the node. For a sequential node the name gets the parent's
-    /// `cversion` as a 10-digit suffix. Returns the path created.
+    /// create: checks, then adds the node. For a sequential node the name gets, as a 10-digit
+    /// suffix, the number of children the parent has ever had created ([`DataNode::creates`]).
+    /// Returns the path created.
     #[allow(clippy::too_many_arguments)]
     pub fn create(
         &mut self,
@@ -204,7 +229,7 @@ impl DataTree {
         zxid: i64,
         time: i64,
     ) -> Result<String, Code> {
-        // BEGIN SOLUTION step 3: check BadArguments, NoNode, NoChildrenForEphemerals, name a sequential node, then NodeExists, InvalidAcl; add it, update the parent's counters
+        // BEGIN SOLUTION step 3: check BadArguments, NoNode, NoChildrenForEphemerals, name a sequential node from the parent's creates, then NodeExists, InvalidAcl; add it, update the parent's counters
         // ko: BadArguments, NoNode, NoChildrenForEphemerals를 검사하고 순차 노드의 이름을 정한 뒤 NodeExists, InvalidAcl. 노드를 더하고 부모의 카운터를 고치세요
         let check = if mode.sequential {
             format!("{path}0")
@@ -221,7 +246,7 @@ impl DataTree {
             return Err(Code::NoChildrenForEphemerals);
         }
         let path = if mode.sequential {
-            format!("{path}{:010}", parent.stat.cversion)
+            format!("{path}{:010}", parent.creates())
         } else {
             path.to_string()
         };

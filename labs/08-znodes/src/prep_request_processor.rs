@@ -25,11 +25,13 @@ use std::collections::VecDeque;
 
 use crate::acl::{fixed_op, Id};
 use crate::code::Code;
+use crate::data_tree::parent_of;
 use crate::data_tree::DataTree;
 use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
 use crate::server::{session_expired_response, ZkServer};
 use crate::session::SessionTracker;
-use crate::txn::{apply_op_as, LoggedTxn, Txn};
+use crate::txn::{apply_op_as, resolve, LoggedTxn, Txn};
+use std::collections::HashMap;
 
 /// What reaches the prep stage.
 #[derive(Debug, Clone, Copy)]
@@ -47,11 +49,7 @@ pub enum Request<'a> {
     Expire { session: i64 },
     /// A session another server of the ensemble opened for its client (lab 10: a follower
     /// chooses the id, the leader makes the transaction).
-    CreateSession {
-        session: i64,
-        passwd: &'a [u8],
-        timeout_ms: i32,
-    },
+    CreateSession { session: i64, timeout_ms: i32 },
 }
 
 /// What the prep stage made of a request.
@@ -95,6 +93,20 @@ impl PrepRequestProcessor {
         self.zxid
     }
 
+    /// Starts numbering after `zxid` (lab 10: a new leader's first zxid is its epoch's first).
+    pub fn set_last_zxid(&mut self, zxid: i64) {
+        self.zxid = zxid;
+    }
+
+    /// An error transaction for a request that could not be prepared (lab 10: a leader must
+    /// give every forwarded request a zxid, because the server that took it waits for one).
+    pub fn error_txn(&mut self, session: i64, code: Code, now_ms: i64) -> LoggedTxn {
+        match self.txn(now_ms, Txn::Error { session, code }) {
+            Prepped::Txn(t) => t,
+            _ => unreachable!("txn() always makes a transaction"),
+        }
+    }
+
     /// How many prepared transactions have not committed yet.
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()
@@ -128,7 +140,6 @@ impl PrepRequestProcessor {
             }
             Request::CreateSession {
                 session,
-                passwd,
                 timeout_ms,
             } => {
                 if sessions.contains_key(&session) {
@@ -138,7 +149,6 @@ impl PrepRequestProcessor {
                     now_ms,
                     Txn::CreateSession {
                         session,
-                        passwd: passwd.to_vec(),
                         timeout_ms: sessions.negotiate_timeout(timeout_ms),
                     },
                 )
@@ -185,12 +195,11 @@ impl PrepRequestProcessor {
             });
         }
         let timeout_ms = sessions.negotiate_timeout(request.time_out);
-        let (session, passwd) = sessions.next_id(now_ms);
+        let (session, _passwd) = sessions.next_id();
         self.txn(
             now_ms,
             Txn::CreateSession {
                 session,
-                passwd,
                 timeout_ms,
             },
         )
@@ -198,8 +207,14 @@ impl PrepRequestProcessor {
 
     fn close(&mut self, session: i64, now_ms: i64) -> Prepped {
         let zxid = self.zxid + 1;
-        self.tree.kill_session(session, zxid);
-        self.txn(now_ms, Txn::CloseSession { session })
+        let ephemerals = self.tree.kill_session(session, zxid);
+        self.txn(
+            now_ms,
+            Txn::CloseSession {
+                session,
+                ephemerals,
+            },
+        )
     }
 
     /// A write: its ACLs checked (step 7), then applied to the tree-plus-outstanding; what it
@@ -207,6 +222,7 @@ impl PrepRequestProcessor {
     /// (`auth` expanded), so that a replay needs no connection.
     fn write(&mut self, session: i64, op: &Op, auth: &[Id], now_ms: i64) -> Prepped {
         let zxid = self.zxid + 1;
+        let before = Before::of(&self.tree, op);
         let outcome = apply_op_as(
             &mut self.tree,
             session,
@@ -227,10 +243,14 @@ impl PrepRequestProcessor {
                         .collect(),
                 }
             }
-            Ok(_) => Txn::Request {
-                session,
-                op: fixed_op(op, auth),
-            },
+            Ok(result) => {
+                let (check_versions, parent_cversions) = before.walk(op, &result);
+                Txn::Request {
+                    session,
+                    op: resolve(&fixed_op(op, auth), &result, &mut check_versions.iter()),
+                    parent_cversions,
+                }
+            }
         };
         self.txn(now_ms, txn)
     }
@@ -240,8 +260,83 @@ impl PrepRequestProcessor {
         self.outstanding.push_back(self.zxid);
         Prepped::Txn(LoggedTxn {
             zxid: self.zxid,
+            cxid: 0,
             time_ms: now_ms,
             txn,
         })
+    }
+}
+
+/// What resolving a write needs from the tree as it was before the write ran: the version of
+/// each node a `check` names, and each create's parent's count of creates (a multi can change
+/// both before its later ops run, so [`Before::walk`] replays the ops' effects in order).
+struct Before {
+    versions: HashMap<String, i32>,
+    creates: HashMap<String, i32>,
+}
+
+impl Before {
+    fn of(tree: &DataTree, op: &Op) -> Before {
+        let mut b = Before {
+            versions: HashMap::new(),
+            creates: HashMap::new(),
+        };
+        for op in flat(op) {
+            match op {
+                Op::Check { path, .. } => {
+                    if let Some(node) = tree.node(path) {
+                        b.versions.insert(path.clone(), node.stat.version);
+                    }
+                }
+                Op::Create { path, .. } => {
+                    let parent = parent_of(path);
+                    if let Some(node) = tree.node(parent) {
+                        b.creates.insert(parent.to_string(), node.creates());
+                    }
+                }
+                _ => {}
+            }
+        }
+        b
+    }
+
+    /// For a write that succeeded with `result`: each check's version as it ran, and each
+    /// create's parent's count of creates once it was made, in op order.
+    fn walk(mut self, op: &Op, result: &OpResult) -> (Vec<i32>, Vec<i32>) {
+        let results: Vec<&OpResult> = match result {
+            OpResult::Multi(rs) => rs.iter().filter_map(|(_, r)| r.as_ref().ok()).collect(),
+            r => vec![r],
+        };
+        let (mut checks, mut parents) = (Vec::new(), Vec::new());
+        for (op, result) in flat(op).into_iter().zip(results) {
+            match (op, result) {
+                (Op::Create { .. }, OpResult::Path(made) | OpResult::PathStat(made, _)) => {
+                    self.versions.insert(made.clone(), 0);
+                    let count = self.creates.entry(parent_of(made).to_string()).or_insert(0);
+                    *count += 1;
+                    parents.push(*count);
+                }
+                (Op::SetData { path, .. }, OpResult::Stat(stat)) => {
+                    self.versions.insert(path.clone(), stat.version);
+                }
+                (Op::Delete { path, .. }, _) => {
+                    self.versions.remove(path);
+                    self.creates.remove(path);
+                }
+                (Op::Check { path, version }, _) => {
+                    checks.push(self.versions.get(path).copied().unwrap_or(*version));
+                }
+                _ => {}
+            }
+        }
+        (checks, parents)
+    }
+}
+
+/// The ops of a multi, or the op itself.
+fn flat(op: &Op) -> Vec<&Op> {
+    match op {
+        Op::Multi(ops) => ops.iter().collect(),
+        op => vec![op],
     }
 }

@@ -49,7 +49,6 @@ pub enum Submitted {
     /// A session opened by a follower for its client (lab 10); nobody here waits for it.
     CreateSession {
         session: i64,
-        passwd: Vec<u8>,
         timeout_ms: i32,
         now_ms: i64,
     },
@@ -81,13 +80,11 @@ impl Submitted {
             }
             Submitted::CreateSession {
                 session,
-                passwd,
                 timeout_ms,
                 now_ms,
             } => (
                 Request::CreateSession {
                     session: *session,
-                    passwd,
                     timeout_ms: *timeout_ms,
                 },
                 *now_ms,
@@ -132,7 +129,11 @@ pub async fn run_chain(
                 .map(|s| {
                     let (request, now) = s.request();
                     match prep.prep(&mut server.sessions, request, now) {
-                        Prepped::Txn(t) => {
+                        Prepped::Txn(mut t) => {
+                            // The header names the request it came from (TxnHeader.cxid).
+                            if let Submitted::Op { xid, .. } = s {
+                                t.cxid = *xid;
+                            }
                             txns.push(t);
                             None
                         }
@@ -195,7 +196,6 @@ pub async fn run_chain(
                                 txn:
                                     Txn::CreateSession {
                                         session,
-                                        passwd,
                                         timeout_ms,
                                     },
                                 ..
@@ -203,7 +203,7 @@ pub async fn run_chain(
                                 protocol_version: 0,
                                 time_out: *timeout_ms,
                                 session_id: *session,
-                                passwd: passwd.clone(),
+                                passwd: crate::session::session_passwd(*session),
                             },
                             _ => crate::server::session_expired_response(),
                         };

@@ -12,7 +12,7 @@ use crate::acl::Id;
 use crate::code::Code;
 use crate::data_tree::DataTree;
 use crate::proto::{ConnectResponse, Op, OpResult};
-use crate::session::{Session, SessionLimits, SessionTracker};
+use crate::session::{session_passwd, Session, SessionLimits, SessionTracker};
 use crate::txn::{apply_op, apply_op_as, LoggedTxn, Txn};
 use crate::watch::{Change, EventType, WatchManager};
 
@@ -61,22 +61,21 @@ impl ZkServer {
         match &logged.txn {
             Txn::CreateSession {
                 session,
-                passwd,
                 timeout_ms,
             } => {
                 self.sessions.add(Session {
                     id: *session,
-                    passwd: passwd.clone(),
+                    passwd: session_passwd(*session),
                     timeout_ms: *timeout_ms,
                     last_seen_ms: logged.time_ms,
                 });
                 Ok(OpResult::Empty)
             }
-            Txn::CloseSession { session } => {
+            Txn::CloseSession { session, .. } => {
                 self.close_session(*session, logged.zxid);
                 Ok(OpResult::Empty)
             }
-            Txn::Request { session, op } => {
+            Txn::Request { session, op, .. } => {
                 let mut changes = Vec::new();
                 let result = apply_op(
                     &mut self.tree,

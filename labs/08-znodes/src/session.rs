@@ -19,7 +19,33 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// One session as the committed state (and a snapshot) holds it.
+/// ZooKeeper's server secret (`ZooKeeperServer.superSecret`): the same in every server.
+const SUPER_SECRET: i64 = 0xB341_5C00;
+
+/// A session's password, as ZooKeeper derives it (`ZooKeeperServer.generatePasswd`): 16 bytes
+/// of `java.util.Random` seeded with `id ^ superSecret`. Derived, not stored: neither the log's
+/// createSession nor a snapshot holds it, and any server of an ensemble — ours or ZooKeeper's —
+/// accepts a reconnect to a session another one created. (It keeps honest clients apart; it is
+/// no secret from anyone who knows the id.)
+pub fn session_passwd(id: i64) -> Vec<u8> {
+    // java.util.Random: a 48-bit linear congruential generator; nextBytes takes 4 bytes from
+    // each nextInt, low byte first.
+    const MULTIPLIER: u64 = 0x5_DEEC_E66D;
+    const MASK: u64 = (1 << 48) - 1;
+    let mut seed = ((id ^ SUPER_SECRET) as u64 ^ MULTIPLIER) & MASK;
+    let mut out = Vec::with_capacity(16);
+    while out.len() < 16 {
+        seed = (seed.wrapping_mul(MULTIPLIER).wrapping_add(0xB)) & MASK;
+        let mut rnd = (seed >> 16) as u32;
+        for _ in 0..4.min(16 - out.len()) {
+            out.push(rnd as u8);
+            rnd >>= 8;
+        }
+    }
+    out
+}
+
+/// One session as the committed state holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub id: i64,
@@ -75,17 +101,10 @@ impl SessionTracker {
     }
 
     /// A fresh session id and its password (the prep stage calls this for a new session).
-    pub fn next_id(&mut self, now_ms: i64) -> (i64, Vec<u8>) {
+    pub fn next_id(&mut self) -> (i64, Vec<u8>) {
         self.next_session += 1;
         let id = self.next_session;
-        // The password proves a reconnecting client owns the session: unguessable bytes.
-        let passwd = (0..16)
-            .map(|i| {
-                ((id.wrapping_mul(0x9e37_79b9_7f4a_7c15_u64 as i64) >> (i * 4)) as u8)
-                    ^ (now_ms as u8).rotate_left(i)
-            })
-            .collect();
-        (id, passwd)
+        (id, session_passwd(id))
     }
 
     /// A committed session (a createSession transaction, a snapshot): tracked from

@@ -33,14 +33,13 @@ impl Standalone {
             (Prepped::Txn(t), _) => match &t.txn {
                 Txn::CreateSession {
                     session,
-                    passwd,
                     timeout_ms,
                 } => (
                     ConnectResponse {
                         protocol_version: 0,
                         time_out: *timeout_ms,
                         session_id: *session,
-                        passwd: passwd.clone(),
+                        passwd: crate::session::session_passwd(*session),
                     },
                     Some(t),
                 ),

@@ -13,23 +13,30 @@ use crate::data_tree::{CreateMode, DataTree};
 use crate::proto::{Op, OpResult};
 use crate::watch::Change;
 
-/// A transaction. A teaching shortcut: ZooKeeper logs a *resolved* record (`CreateTxn` with
-/// the sequential name already chosen, `SetDataTxn` with the new version); we log the request
-/// itself, which the prep stage has checked, and which gives the same result when it is
-/// applied to the same tree in zxid order.
+/// A transaction: what ZooKeeper's `TxnHeader` and txn records hold (lab 09 writes them in
+/// ZooKeeper's own log format). Like ZooKeeper's, a write is *resolved* by the prep stage: a
+/// sequential create names the node it made, a setData or setACL carries the exact version it
+/// replaces, a check the exact version it saw — so applying it needs no choice, and gives the
+/// same tree on every server and on every replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Txn {
-    /// `createSession`: a new session, with the timeout the server granted.
-    CreateSession {
+    /// `createSession`: a new session, with the timeout the server granted (`CreateSessionTxn`).
+    /// No password: it is derived from the id ([`crate::session::session_passwd`]).
+    CreateSession { session: i64, timeout_ms: i32 },
+    /// `closeSession`, from the client or from an expiry: its ephemeral nodes go
+    /// (`CloseSessionTxn`, which names them: `ephemerals`, deepest first).
+    CloseSession {
         session: i64,
-        passwd: Vec<u8>,
-        timeout_ms: i32,
+        ephemerals: Vec<String>,
     },
-    /// `closeSession`, from the client or from an expiry: its ephemeral nodes go.
-    CloseSession { session: i64 },
-    /// A write request the prep stage found valid (or a multi, valid or not: a failed multi
-    /// changes nothing and answers each op's result, as ZooKeeper's multi of error txns).
-    Request { session: i64, op: Op },
+    /// A write request the prep stage found valid, resolved (see [`resolve`]); or a multi of
+    /// them. `parent_cversions` holds, for each create in `op` in order (a multi's too), its
+    /// parent's count of creates once it is made (`CreateTxn.parentCVersion`).
+    Request {
+        session: i64,
+        op: Op,
+        parent_cversions: Vec<i32>,
+    },
     /// A write the prep stage refused (`ErrorTxn`): it takes a zxid and changes nothing; the
     /// client gets `code`.
     Error { session: i64, code: Code },
@@ -40,10 +47,45 @@ pub enum Txn {
     MultiError { session: i64, codes: Vec<i32> },
 }
 
+/// Rewrites a valid write `op` into the transaction ZooKeeper logs for it, from what it did
+/// (`result`, the outcome of applying it) and `versions_before` (for each `check` in `op`, in
+/// order, the version of its node just before it ran): a sequential create becomes a plain
+/// create of the name it got; setData and setACL expect exactly the version they replaced; a
+/// check expects the version it saw.
+pub fn resolve(op: &Op, result: &OpResult, versions_before: &mut std::slice::Iter<'_, i32>) -> Op {
+    let mut op = op.clone();
+    match (&mut op, result) {
+        (Op::Create { path, flags, .. }, OpResult::Path(made) | OpResult::PathStat(made, _)) => {
+            *path = made.clone();
+            *flags &= !2;
+        }
+        (Op::SetData { version, .. }, OpResult::Stat(stat)) => *version = stat.version - 1,
+        (Op::SetAcl { version, .. }, OpResult::Stat(stat)) => *version = stat.aversion - 1,
+        (Op::Check { version, .. }, _) => {
+            if let Some(v) = versions_before.next() {
+                *version = *v;
+            }
+        }
+        (Op::Multi(ops), OpResult::Multi(results)) => {
+            for (inner, (_, r)) in ops.iter_mut().zip(results) {
+                if let Ok(r) = r {
+                    *inner = resolve(inner, r, versions_before);
+                }
+            }
+        }
+        _ => {}
+    }
+    op
+}
+
 /// A transaction with its zxid and the leader's clock when it was prepared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedTxn {
     pub zxid: i64,
+    /// The xid of the client request it came from (ZooKeeper's `TxnHeader.cxid`; 0 for a new
+    /// session or an expiry). A follower finds its own client's request by session and cxid
+    /// when the leader's commit arrives (lab 10).
+    pub cxid: i32,
     pub time_ms: i64,
     pub txn: Txn,
 }

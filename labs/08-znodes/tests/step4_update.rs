@@ -45,7 +45,10 @@ fn step4_delete_checks_version_and_children() {
 }
 
 #[test]
-fn step4_a_delete_bumps_the_parents_cversion_so_sequence_numbers_never_repeat() {
+/// ZooKeeper 3.8: a delete raises the parent's cversion as clients see it (creates plus
+/// deletes, `DataNode.copyStat`), but the next sequential suffix counts creates only
+/// (`PrepRequestProcessor` names it from the persisted cversion).
+fn step4_a_delete_raises_the_cversion_but_not_the_next_sequence_suffix() {
     let mut t = DataTree::new();
     let seq = CreateMode::from_flags(2).unwrap();
     t.create(
@@ -67,9 +70,17 @@ fn step4_a_delete_bumps_the_parents_cversion_so_sequence_numbers_never_repeat() 
     let c = t
         .create("/q/item-", b"", &[Acl::open()], seq, 0, 5, 0)
         .unwrap();
-    assert_eq!(c, "/q/item-0000000003");
+    assert_eq!(c, "/q/item-0000000002");
     assert_eq!(
         t.get_children("/q").unwrap().0,
-        ["item-0000000001", "item-0000000003"]
+        ["item-0000000001", "item-0000000002"]
+    );
+    // 3 creates and 1 delete: a client sees cversion 4 (ZooKeeper's 2 × 3 − 2).
+    assert_eq!(t.stat("/q").unwrap().cversion, 4);
+    t.delete(&c, -1, 6).unwrap();
+    assert_eq!(
+        t.create("/q/item-", b"", &[Acl::open()], seq, 0, 7, 0),
+        Ok("/q/item-0000000003".to_string()),
+        "deleting the newest child does not hand its suffix out again"
     );
 }

@@ -4,7 +4,7 @@
 use lab08_znodes::prep_request_processor::{PrepRequestProcessor, Prepped, Request};
 use lab08_znodes::proto::{ConnectRequest, Op, OpResult};
 use lab08_znodes::server::ZkServer;
-use lab08_znodes::session::SessionLimits;
+use lab08_znodes::session::{session_passwd, SessionLimits};
 use lab08_znodes::standalone::Standalone;
 use lab08_znodes::stat::Acl;
 use lab08_znodes::txn::Txn;
@@ -42,6 +42,17 @@ fn step5_an_expired_session_ends_in_a_close_session_transaction() {
     let (a, txn) = zk.connect(&connect(6_000), 1_000);
     assert_eq!(a.session_id >> 56, 3, "myid in the session id's top byte");
     assert_eq!(txn.map(|t| t.zxid), Some(1), "createSession takes a zxid");
+    // The password is ZooKeeper's: derived from the id (Random(id ^ superSecret)), so any
+    // server, ours or ZooKeeper's, accepts a reconnect. The bytes Java 17 prints for
+    // `new Random(0x10000056e680000L ^ 0xB3415C00L).nextBytes(new byte[16])`:
+    assert_eq!(a.passwd, session_passwd(a.session_id));
+    assert_eq!(
+        session_passwd(0x0100_0005_6e68_0000),
+        [
+            0x2a, 0xa3, 0x78, 0x99, 0x6f, 0x66, 0x42, 0x5e, 0x18, 0x23, 0xa2, 0x22, 0xd0, 0xc9,
+            0x52, 0x2a
+        ]
+    );
     let (b, _) = zk.connect(&connect(100), 1_000);
     assert_eq!(b.time_out, 4_000, "clamped to minSessionTimeout");
     zk.submit(a.session_id, &create("/brokers", 0), 1_100)
@@ -64,8 +75,10 @@ fn step5_an_expired_session_ends_in_a_close_session_transaction() {
     assert_eq!(
         closed[0].txn,
         Txn::CloseSession {
-            session: a.session_id
-        }
+            session: a.session_id,
+            ephemerals: vec!["/brokers/1".to_string()],
+        },
+        "ZooKeeper's CloseSessionTxn names the ephemeral nodes that go"
     );
     assert_eq!(zk.server.tree.stat("/brokers/1"), Err(Code::NoNode));
     // That b's watch hears the node go is step 6's `step6_an_expired_sessions_node_fires_its_watch`.
@@ -207,7 +220,13 @@ fn step5_prep_checks_each_write_against_the_outstanding_ones() {
     let Prepped::Txn(t) = closed else {
         panic!("closing a session is a transaction: {closed:?}")
     };
-    assert_eq!(t.txn, Txn::CloseSession { session });
+    assert_eq!(
+        t.txn,
+        Txn::CloseSession {
+            session,
+            ephemerals: vec!["/a/e".to_string()],
+        }
+    );
     server.commit(&t).unwrap();
     assert_eq!(
         server.tree.stat("/a/e"),

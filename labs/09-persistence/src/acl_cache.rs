@@ -6,7 +6,8 @@
 //! map:  count int, then per list: number long | acls vector<ACL>
 //! node: … | acl long (the list's number) | …
 //! ```
-//! Numbers start at 1, in the order the lists are first met. A teaching shortcut: ZooKeeper
+//! Numbers start at 1, in the order the lists are first met; −1 stands for `world:anyone:cdrwa`
+//! without being in the map (ZooKeeper's own nodes use it). A teaching shortcut: ZooKeeper
 //! keeps this map in memory too (with a reference count per list, to drop unused ones); our
 //! `DataTree` keeps each node's list itself, and the map is built when a snapshot is written.
 
@@ -16,11 +17,26 @@ use lab08_znodes::jute::{InputArchive, OutputArchive};
 use lab08_znodes::proto::{read_acls, write_acls};
 use lab08_znodes::stat::Acl;
 
-#[derive(Debug, Default)]
+/// `ReferenceCountedACLCache.OPEN_UNSAFE_ACL_ID`.
+pub const OPEN_UNSAFE_ACL_ID: i64 = -1;
+
+#[derive(Debug)]
 pub struct AclCache {
+    /// `world:anyone:cdrwa`, for −1.
+    open: Acl,
     /// Number → list. ZooKeeper's numbers need not be contiguous, so a map.
     lists: BTreeMap<i64, Vec<Acl>>,
     numbers: HashMap<Vec<Acl>, i64>,
+}
+
+impl Default for AclCache {
+    fn default() -> Self {
+        AclCache {
+            open: Acl::open(),
+            lists: BTreeMap::new(),
+            numbers: HashMap::new(),
+        }
+    }
 }
 
 impl AclCache {
@@ -36,8 +52,13 @@ impl AclCache {
         n
     }
 
-    /// The list numbered `n` (`convertLong`); `None` if no list has that number.
+    /// The list numbered `n` (`convertLong`); `None` if no list has that number. −1 is
+    /// ZooKeeper's number for `world:anyone:cdrwa` without an entry (`OPEN_UNSAFE_ACL_ID`: its
+    /// own nodes `/` and `/zookeeper` use it).
     pub fn list(&self, n: i64) -> Option<&[Acl]> {
+        if n == OPEN_UNSAFE_ACL_ID {
+            return Some(std::slice::from_ref(&self.open));
+        }
         self.lists.get(&n).map(Vec::as_slice)
     }
 

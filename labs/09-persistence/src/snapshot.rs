@@ -1,63 +1,116 @@
 //! Snapshots: the whole tree and the sessions at one zxid, so a restart replays only the log
-//! after it — ZooKeeper's `FileSnap`, `version-2/snapshot.<zxid in hex>`.
+//! after it — ZooKeeper's `FileSnap`, in its own format (`SnapshotFormatter` prints ours, we
+//! read its own): `version-2/snapshot.<zxid in hex>`. The zxid is only in the name.
 //!
 //! ```text
-//! magic "ZKSN" | version int (2) | zxid long
-//! | sessions int, then per session: id long | timeout int | passwd buffer
-//! | ACL map (`acl_cache.rs`): lists int, then per list: number long | acls vector<ACL>
-//! | nodes int, then per node: path ustring | data buffer | acl long (its list's number) | Stat
-//! | crc32c u32 of everything before it
+//! FileHeader  magic int ("ZKSN") | version int (2) | dbid long (−1)
+//! sessions    count int, then per session: id long | timeOut int   (no password: derived)
+//! ACL cache   count int, then per list: number long | acls vector<ACL>   (`acl_cache.rs`)
+//! nodes       parents before children, the root first under the path "":
+//!             path ustring | data buffer | acl long (its list's number; −1: world:anyone)
+//!             | StatPersisted: czxid mzxid ctime mtime long | version cversion aversion int
+//!                              | ephemeralOwner pzxid long
+//!             then the path "/": no more nodes
+//! seal        Adler-32 of every byte before it, as a long | "/" ustring
+//! digest      ZxidDigest: zxid long | digestVersion int | digest long  (ours: empty, zxid 0)
+//! seal        Adler-32 of every byte before it (the first seal too) | "/"
 //! ```
-//! Version 1 (before lab 08's step 7) had no ACL map and each node's list inline
-//! (`acls vector<ACL>` where the number is now); it still loads.
-//! Written to a temporary file, fsynced, then renamed: a crash leaves the old snapshot or the
-//! new one, never half of one.
+//! `StatPersisted` has no `dataLength` or `numChildren` (the data and the children give them),
+//! and its `cversion` counts creates only (`DataNode::creates`); a reader rebuilds what a
+//! client sees. Written to a temporary file, fsynced, then renamed: a crash leaves the old
+//! snapshot or the new one, never half of one.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use lab08_znodes::data_tree::{DataNode, DataTree};
+use lab08_znodes::data_tree::{parent_of, DataNode, DataTree};
 use lab08_znodes::jute::{InputArchive, OutputArchive};
-use lab08_znodes::proto::read_acls;
 use lab08_znodes::server::ZkServer;
-use lab08_znodes::session::Session;
+use lab08_znodes::session::{session_passwd, Session};
 use lab08_znodes::stat::Stat;
 
 use crate::acl_cache::AclCache;
+use crate::adler32::adler32;
 use crate::error::{io, Error, Result};
 
-const MAGIC: &[u8; 4] = b"ZKSN";
+/// `FileSnap.SNAP_MAGIC`: "ZKSN" read as a big-endian int.
+pub const MAGIC: &[u8; 4] = b"ZKSN";
 
-/// The snapshot of `server`.
+/// The snapshot of `server`, in ZooKeeper's format.
 pub fn encode(server: &ZkServer) -> Vec<u8> {
     let mut o = OutputArchive::new();
     o.buf.extend_from_slice(MAGIC);
     o.write_int(2);
-    o.write_long(server.zxid);
+    o.write_long(-1);
     o.write_int(server.sessions.len() as i32);
     for s in server.sessions.values() {
         o.write_long(s.id);
         o.write_int(s.timeout_ms);
-        o.write_buffer(Some(&s.passwd));
     }
     let mut acls = AclCache::default();
-    let numbers: Vec<i64> = server
+    let numbers: HashMap<&str, i64> = server
         .tree
         .nodes()
-        .map(|(_, node)| acls.number(&node.acl))
+        .map(|(path, node)| (path.as_str(), acls.number(&node.acl)))
         .collect();
     acls.write(&mut o);
-    o.write_int(server.tree.node_count() as i32);
-    for ((path, node), number) in server.tree.nodes().zip(numbers) {
-        o.write_string(Some(path));
+    // Path order puts every parent before its children, as ZooKeeper's depth-first walk does.
+    for (path, node) in server.tree.nodes() {
+        o.write_string(Some(if path == "/" { "" } else { path }));
         o.write_buffer(Some(&node.data));
-        o.write_long(number);
-        node.stat.write(&mut o);
+        o.write_long(numbers[path.as_str()]);
+        write_stat_persisted(&mut o, node);
     }
-    let crc = crc32c::crc32c(&o.buf);
-    o.buf.extend_from_slice(&crc.to_be_bytes());
+    o.write_string(Some("/"));
+    seal(&mut o);
+    o.write_long(0); // an empty ZxidDigest: zxid 0, digest version 2, digest 0
+    o.write_int(2);
+    o.write_long(0);
+    seal(&mut o);
     o.into_bytes()
 }
+
+/// `SnapStream.sealStream`: the Adler-32 of everything so far, then "/".
+fn seal(o: &mut OutputArchive) {
+    let sum = adler32(&o.buf);
+    o.write_long(i64::from(sum));
+    o.write_string(Some("/"));
+}
+
+fn write_stat_persisted(o: &mut OutputArchive, node: &DataNode) {
+    let s = &node.stat;
+    o.write_long(s.czxid);
+    o.write_long(s.mzxid);
+    o.write_long(s.ctime);
+    o.write_long(s.mtime);
+    o.write_int(s.version);
+    o.write_int(node.creates());
+    o.write_int(s.aversion);
+    o.write_long(s.ephemeral_owner);
+    o.write_long(s.pzxid);
+}
+
+/// A `StatPersisted`: a `Stat` whose `cversion` is still the count of creates, and whose
+/// `dataLength` and `numChildren` are not known yet.
+fn read_stat_persisted(i: &mut InputArchive<'_>) -> lab08_znodes::Result<Stat> {
+    Ok(Stat {
+        czxid: i.read_long()?,
+        mzxid: i.read_long()?,
+        ctime: i.read_long()?,
+        mtime: i.read_long()?,
+        version: i.read_int()?,
+        cversion: i.read_int()?,
+        aversion: i.read_int()?,
+        ephemeral_owner: i.read_long()?,
+        pzxid: i.read_long()?,
+        data_length: 0,
+        num_children: 0,
+    })
+}
+
+/// Nodes by path, as a snapshot lists them.
+type Nodes = Vec<(String, DataNode)>;
 
 /// What a snapshot holds.
 #[derive(Debug)]
@@ -67,56 +120,46 @@ pub struct Snapshot {
     pub tree: DataTree,
 }
 
-/// Reads a snapshot, checking its magic and checksum first.
-pub fn decode(bytes: &[u8]) -> std::result::Result<Snapshot, String> {
-    // BEGIN SOLUTION step 3: check length, magic and the trailing CRC-32C (a mismatch is an Err saying checksum); then read zxid, sessions and nodes
-    // ko: 길이, 매직, 끝의 CRC-32C를 확인하고(다르면 checksum이라고 말하는 Err) zxid, 세션, 노드를 읽으세요
-    if bytes.len() < 4 + 4 + 8 + 4 || &bytes[..4] != MAGIC {
-        return Err("not a snapshot (no ZKSN magic)".into());
+/// Reads a snapshot taken at `zxid` (the number in its file name), checking its header, every
+/// node's parent and ACL list, and its seal.
+pub fn decode(bytes: &[u8], zxid: i64) -> std::result::Result<Snapshot, String> {
+    // BEGIN SOLUTION step 3: check the header; read sessions, the ACL cache and the nodes up to the path /; check the seal (a mismatch is an Err saying checksum); rebuild dataLength, numChildren and the cversion clients see
+    // ko: 헤더를 확인하고 세션, ACL 캐시, 경로 /까지의 노드를 읽은 뒤 봉인을 확인하세요(다르면 checksum이라고 말하는 Err). dataLength, numChildren, 클라이언트가 보는 cversion을 다시 만드세요
+    if bytes.len() < 16 || &bytes[..4] != MAGIC {
+        return Err("not a ZooKeeper snapshot (no ZKSN magic)".into());
     }
-    let (body, crc) = bytes.split_at(bytes.len() - 4);
-    if crc32c::crc32c(body) != u32::from_be_bytes(crc.try_into().expect("4 bytes")) {
-        return Err("checksum mismatch".into());
-    }
-    let read = || -> lab08_znodes::Result<Snapshot> {
-        let mut i = InputArchive::new(&body[4..]);
-        let version = i.read_int()?;
-        let zxid = i.read_long()?;
+    let mut i = InputArchive::new(&bytes[16..]);
+    let read = |i: &mut InputArchive<'_>| -> lab08_znodes::Result<(Vec<Session>, Nodes)> {
         let n = i.read_count()?.unwrap_or(0);
         let mut sessions = Vec::with_capacity(n);
         for _ in 0..n {
             let id = i.read_long()?;
-            let timeout_ms = i.read_int()?;
-            let passwd = i.read_buffer()?.unwrap_or_default();
             sessions.push(Session {
                 id,
-                passwd,
-                timeout_ms,
+                passwd: session_passwd(id),
+                timeout_ms: i.read_int()?,
                 last_seen_ms: 0,
             });
         }
-        // Version 2 numbers the ACL lists; version 1 wrote each node's list inline.
-        let acls = if version >= 2 {
-            Some(AclCache::read(&mut i)?)
-        } else {
-            None
-        };
-        let n = i.read_count()?.unwrap_or(0);
-        let mut nodes = Vec::with_capacity(n);
-        for _ in 0..n {
+        let acls = AclCache::read(i)?;
+        let mut nodes = Vec::new();
+        loop {
             let path = i.read_path()?;
+            if path == "/" {
+                break;
+            }
             let data = i.read_buffer()?.unwrap_or_default();
-            let acl = match &acls {
-                Some(cache) => {
-                    let number = i.read_long()?;
-                    cache
-                        .list(number)
-                        .ok_or(lab08_znodes::Error::UnknownAcl(number))?
-                        .to_vec()
-                }
-                None => read_acls(&mut i)?,
+            let number = i.read_long()?;
+            let acl = acls
+                .list(number)
+                .ok_or(lab08_znodes::Error::UnknownAcl(number))?
+                .to_vec();
+            let stat = read_stat_persisted(i)?;
+            let path = if path.is_empty() {
+                "/".to_string()
+            } else {
+                path
             };
-            let stat = Stat::read(&mut i)?;
             nodes.push((
                 path,
                 DataNode {
@@ -127,13 +170,38 @@ pub fn decode(bytes: &[u8]) -> std::result::Result<Snapshot, String> {
                 },
             ));
         }
-        Ok(Snapshot {
-            zxid,
-            sessions,
-            tree: DataTree::from_nodes(nodes),
-        })
+        Ok((sessions, nodes))
     };
-    read().map_err(|e| e.to_string())
+    let (sessions, mut nodes) = read(&mut i).map_err(|e| e.to_string())?;
+    let sealed_at = bytes.len() - i.remaining();
+    let seal = InputArchive::new(&bytes[sealed_at..])
+        .read_long()
+        .map_err(|e| format!("no seal after the nodes: {e}"))?;
+    if i64::from(adler32(&bytes[..sealed_at])) != seal {
+        return Err("checksum mismatch".into());
+    }
+    let mut children: HashMap<String, i32> = HashMap::new();
+    for (path, _) in nodes.iter().filter(|(p, _)| p != "/") {
+        *children.entry(parent_of(path).to_string()).or_default() += 1;
+    }
+    let known: std::collections::HashSet<&str> = nodes.iter().map(|(p, _)| p.as_str()).collect();
+    if let Some((orphan, _)) = nodes
+        .iter()
+        .find(|(p, _)| p != "/" && !known.contains(parent_of(p)))
+    {
+        return Err(format!("{orphan} comes without its parent"));
+    }
+    for (path, node) in &mut nodes {
+        let n = children.get(path.as_str()).copied().unwrap_or(0);
+        node.stat.data_length = node.data.len() as i32;
+        node.stat.num_children = n;
+        node.stat.cversion = DataNode::client_cversion(node.stat.cversion, n);
+    }
+    Ok(Snapshot {
+        zxid,
+        sessions,
+        tree: DataTree::from_nodes(nodes),
+    })
     // END SOLUTION
 }
 
@@ -159,9 +227,9 @@ pub fn write(dir: &Path, server: &ZkServer) -> Result<PathBuf> {
 pub fn newest_valid(dir: &Path) -> Result<Option<Snapshot>> {
     let mut snaps = crate::txn_log::files_named(dir, "snapshot.")?;
     snaps.reverse();
-    for (_, path) in snaps {
+    for (zxid, path) in snaps {
         let bytes = std::fs::read(&path).map_err(io("read", &path))?;
-        match decode(&bytes) {
+        match decode(&bytes, zxid) {
             Ok(s) => return Ok(Some(s)),
             Err(reason) => {
                 tracing::warn!(snapshot = %path.display(), "skipping a damaged snapshot: {reason}")

@@ -1,124 +1,72 @@
 //! The transaction log: every write, appended and fsynced before the client hears "done" —
-//! ZooKeeper's `FileTxnLog`. A file holds records from the zxid in its name on:
+//! ZooKeeper's `FileTxnLog`, in its own format (ZooKeeper's `TxnLogToolkit` prints our files,
+//! and we read its files). A file holds transactions from the zxid in its name on:
 //! `version-2/log.<first zxid in hex>`.
 //!
 //! ```text
-//! record:  length u32 | crc32c u32 (of the payload) | payload
-//! payload: zxid long | time long | type int, then
-//!          1 createSession: session long | passwd buffer | timeout int
-//!          2 closeSession:  session long
-//!          3 request:       session long | op type int | the request record
-//!          4 error:         session long | err int (a refused write: ZooKeeper's ErrorTxn)
-//!          5 multi error:   session long | count int | err int per op (a failed multi)
+//! file:    FileHeader: magic int ("ZKLG") | version int (2) | dbid long (0)
+//!          then records, then the preallocated zeros
+//! record:  checksum long  Adler-32 of the entry (the top 4 bytes are 0)
+//!          entry buffer   int length, then the transaction (`txn_record.rs`)
+//!          'B' byte       end of record (0x42)
 //! ```
-//! A file is preallocated with zeros (ZooKeeper's `preAllocSize`); the records end where the
-//! zeros begin. A crash can leave the last record half written. On start the log is read up to the first
-//! record whose length or checksum is wrong, and cut there: nothing before it is lost, and that
-//! record was never acknowledged (the fsync had not returned).
+//! A file is preallocated with zeros (ZooKeeper's `preAllocSize`); the records end where a
+//! record of length 0 begins (a checksum of 0 and a length of 0: the zeros). A crash can leave
+//! the last record half written. On start the log is read up to the first record that is cut
+//! short, fails its checksum or lacks its 'B', and cut there: nothing before it is lost, and
+//! that record was never acknowledged (the fsync had not returned).
 
 use std::path::{Path, PathBuf};
 
-use lab08_znodes::jute::{InputArchive, OutputArchive};
-use lab08_znodes::proto::Op;
-use lab08_znodes::txn::{LoggedTxn, Txn};
-use lab08_znodes::Code;
+use lab08_znodes::jute::OutputArchive;
+use lab08_znodes::txn::LoggedTxn;
 
+use crate::adler32::adler32;
 use crate::error::{io, Error, Result};
+pub use crate::txn_record::{decode, encode};
 
-/// The payload of one logged transaction.
-pub fn encode(t: &LoggedTxn) -> Vec<u8> {
+/// `FileTxnLog.TXNLOG_MAGIC`: "ZKLG" read as a big-endian int.
+pub const MAGIC: &[u8; 4] = b"ZKLG";
+/// The format version ZooKeeper writes (`FileTxnLog.VERSION`).
+pub const VERSION: i32 = 2;
+/// The file header's length: magic, version, dbid.
+pub const HEADER_LEN: usize = 16;
+/// The byte that ends every record (`Util.writeTxnBytes`: "EOR").
+pub const END_OF_RECORD: u8 = b'B';
+
+/// A log file's header (`FileHeader`): magic, version 2, dbid 0.
+pub fn file_header() -> Vec<u8> {
     let mut o = OutputArchive::new();
-    o.write_long(t.zxid);
-    o.write_long(t.time_ms);
-    match &t.txn {
-        Txn::CreateSession {
-            session,
-            passwd,
-            timeout_ms,
-        } => {
-            o.write_int(1);
-            o.write_long(*session);
-            o.write_buffer(Some(passwd));
-            o.write_int(*timeout_ms);
-        }
-        Txn::CloseSession { session } => {
-            o.write_int(2);
-            o.write_long(*session);
-        }
-        Txn::Request { session, op } => {
-            o.write_int(3);
-            o.write_long(*session);
-            o.write_int(op.kind());
-            op.write(&mut o);
-        }
-        Txn::Error { session, code } => {
-            o.write_int(4);
-            o.write_long(*session);
-            o.write_int(code.code());
-        }
-        Txn::MultiError { session, codes } => {
-            o.write_int(5);
-            o.write_long(*session);
-            o.write_int(codes.len() as i32);
-            for c in codes {
-                o.write_int(*c);
-            }
-        }
-    }
+    o.buf.extend_from_slice(MAGIC);
+    o.write_int(VERSION);
+    o.write_long(0);
     o.into_bytes()
 }
 
-pub fn decode(payload: &[u8]) -> lab08_znodes::Result<LoggedTxn> {
-    let mut i = InputArchive::new(payload);
-    let zxid = i.read_long()?;
-    let time_ms = i.read_long()?;
-    let txn = match i.read_int()? {
-        1 => Txn::CreateSession {
-            session: i.read_long()?,
-            passwd: i.read_buffer()?.unwrap_or_default(),
-            timeout_ms: i.read_int()?,
-        },
-        2 => Txn::CloseSession {
-            session: i.read_long()?,
-        },
-        3 => {
-            let session = i.read_long()?;
-            let kind = i.read_int()?;
-            Txn::Request {
-                session,
-                op: Op::read(kind, &mut i)?,
-            }
-        }
-        4 => {
-            let session = i.read_long()?;
-            let err = i.read_int()?;
-            Txn::Error {
-                session,
-                code: Code::from_code(err).ok_or(lab08_znodes::Error::UnknownCode(err))?,
-            }
-        }
-        5 => {
-            let session = i.read_long()?;
-            let n = i.read_count()?.unwrap_or(0);
-            let codes = (0..n)
-                .map(|_| i.read_int())
-                .collect::<lab08_znodes::Result<Vec<i32>>>()?;
-            Txn::MultiError { session, codes }
-        }
-        other => return Err(lab08_znodes::Error::UnknownOp(other)),
-    };
-    Ok(LoggedTxn { zxid, time_ms, txn })
+/// Checks a log file's header; the reason if it is not ZooKeeper's.
+pub fn check_header(bytes: &[u8]) -> std::result::Result<(), String> {
+    if bytes.len() < HEADER_LEN {
+        return Err(format!("{} bytes of a file header", bytes.len()));
+    }
+    if &bytes[..4] != MAGIC {
+        return Err("not a ZooKeeper transaction log (no ZKLG magic)".into());
+    }
+    let version = i32::from_be_bytes(bytes[4..8].try_into().expect("4 bytes"));
+    if version != VERSION {
+        return Err(format!("transaction log format version {version}, not 2"));
+    }
+    Ok(())
 }
 
-/// One record as it goes on disk: length, checksum, payload.
-pub fn frame(payload: &[u8]) -> Vec<u8> {
-    // BEGIN SOLUTION step 1: the payload's length and its CRC-32C, both big-endian u32, then the payload
-    // ko: 페이로드의 길이와 CRC-32C를 둘 다 빅엔디언 u32로 쓰고, 그다음 페이로드를 쓰세요
-    let mut out = Vec::with_capacity(8 + payload.len());
-    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    out.extend_from_slice(&crc32c::crc32c(payload).to_be_bytes());
-    out.extend_from_slice(payload);
-    out
+/// One record as it goes on disk: checksum, entry, end of record.
+pub fn frame(entry: &[u8]) -> Vec<u8> {
+    // BEGIN SOLUTION step 1: the entry's Adler-32 as a jute long, the entry as a jute buffer, then the end-of-record byte
+    // ko: 엔트리의 Adler-32를 jute long으로, 엔트리를 jute buffer로 쓰고, 끝에 레코드 끝 바이트를 붙이세요
+    let mut o = OutputArchive::new();
+    o.write_long(i64::from(adler32(entry)));
+    o.write_buffer(Some(entry));
+    o.buf.push(END_OF_RECORD);
+    o.into_bytes()
     // END SOLUTION
 }
 
@@ -139,41 +87,54 @@ pub fn all_zeros(bytes: &[u8]) -> bool {
     bytes.chunks(PAGE.len()).all(|c| c == &PAGE[..c.len()])
 }
 
-/// Reads the records of a log file's bytes, stopping at the first one that is cut short or
-/// whose checksum or contents are wrong.
+/// Reads the records of a log file's bytes (its header first), stopping at the first one that
+/// is cut short, or whose checksum, end-of-record byte or contents are wrong.
 pub fn read_records(bytes: &[u8]) -> ReadLog {
-    // BEGIN SOLUTION step 2: walk the records; stop at a short header, a length past the end, a CRC mismatch (torn says checksum) or an undecodable payload
-    // ko: 레코드를 따라가다가 짧은 헤더, 끝을 넘는 길이, CRC 불일치(torn에 checksum이라고 적기), 해석할 수 없는 페이로드에서 멈추세요
+    // BEGIN SOLUTION step 2: check the header; then walk the records: stop at the zeros, a short record, a checksum mismatch (torn says checksum), a missing B or an undecodable entry
+    // ko: 헤더를 확인한 뒤 레코드를 따라가다가 0들, 짧은 레코드, 체크섬 불일치(torn에 checksum이라고 적기), 빠진 B, 해석할 수 없는 엔트리에서 멈추세요
+    if let Err(reason) = check_header(bytes) {
+        return ReadLog {
+            txns: Vec::new(),
+            valid_len: 0,
+            torn: Some(reason),
+        };
+    }
     let mut txns = Vec::new();
-    let mut at = 0usize;
+    let mut at = HEADER_LEN;
     let torn = loop {
         let rest = &bytes[at..];
         if rest.is_empty() {
             break None;
         }
-        if rest.len() < 8 {
+        if rest.len() < 12 {
             break Some(format!("{} bytes of a record header", rest.len()));
         }
-        let len = u32::from_be_bytes(rest[0..4].try_into().expect("4 bytes")) as usize;
-        let crc = u32::from_be_bytes(rest[4..8].try_into().expect("4 bytes"));
+        let checksum = u64::from_be_bytes(rest[0..8].try_into().expect("8 bytes"));
+        let len = i32::from_be_bytes(rest[8..12].try_into().expect("4 bytes"));
         if len == 0 && all_zeros(rest) {
             break None; // the preallocated zeros after the last record: the log's end
         }
-        if rest.len() < 8 + len {
+        let Ok(len) = usize::try_from(len) else {
+            break Some(format!("a record length of {len}"));
+        };
+        if rest.len() < 12 + len + 1 {
             break Some(format!(
                 "a record of {len} bytes with {} there",
-                rest.len() - 8
+                rest.len() - 12
             ));
         }
-        let payload = &rest[8..8 + len];
-        if crc32c::crc32c(payload) != crc {
+        let entry = &rest[12..12 + len];
+        if u64::from(adler32(entry)) != checksum {
             break Some("a checksum mismatch".into());
         }
-        match decode(payload) {
+        if rest[12 + len] != END_OF_RECORD {
+            break Some("a record without its end-of-record byte".into());
+        }
+        match decode(entry) {
             Ok(t) => txns.push(t),
             Err(e) => break Some(format!("an unreadable record: {e}")),
         }
-        at += 8 + len;
+        at += 12 + len + 1;
     };
     ReadLog {
         txns,
@@ -222,6 +183,7 @@ pub struct LogWriter {
 impl LogWriter {
     /// A new log file whose first record will be `first_zxid`.
     pub fn create(dir: &Path, first_zxid: i64) -> Result<LogWriter> {
+        use std::os::unix::fs::FileExt;
         std::fs::create_dir_all(dir).map_err(io("create", dir))?;
         let path = dir.join(format!("log.{first_zxid:x}"));
         let file = std::fs::OpenOptions::new()
@@ -231,6 +193,8 @@ impl LogWriter {
             .write(true)
             .open(&path)
             .map_err(io("open", &path))?;
+        file.write_all_at(&file_header(), 0)
+            .map_err(io("write", &path))?;
         file.set_len(PREALLOCATE)
             .map_err(io("preallocate", &path))?;
         file.sync_all().map_err(io("fsync", &path))?;
@@ -240,7 +204,7 @@ impl LogWriter {
         Ok(LogWriter {
             path,
             file,
-            position: 0,
+            position: HEADER_LEN as u64,
         })
     }
 
@@ -273,6 +237,12 @@ pub fn read_logs(dir: &Path, after_zxid: i64) -> Result<Vec<LoggedTxn>> {
     let mut out = Vec::new();
     for (index, (_, path)) in logs.iter().enumerate() {
         let bytes = std::fs::read(path).map_err(io("read", path))?;
+        if bytes.len() >= HEADER_LEN && !all_zeros(&bytes[..HEADER_LEN]) {
+            check_header(&bytes).map_err(|reason| Error::BadRecord {
+                path: path.display().to_string(),
+                reason,
+            })?;
+        }
         let read = read_records(&bytes);
         if let Some(reason) = &read.torn {
             if index + 1 < logs.len() {

@@ -1,11 +1,14 @@
-//! Step 3: a snapshot holds the tree and the sessions; a damaged one is refused.
+//! Step 3: a snapshot in ZooKeeper's `FileSnap` format holds the tree and the sessions — ZooKeeper's
+//! own (`tests/data/zk38-snapshot.11`) and ours; a damaged one is refused.
 
 use lab08_znodes::proto::{ConnectRequest, Op};
 use lab08_znodes::server::ZkServer;
-use lab08_znodes::session::SessionLimits;
+use lab08_znodes::session::{session_passwd, SessionLimits};
 use lab08_znodes::standalone::Standalone;
 use lab08_znodes::stat::Acl;
 use lab09_persistence::snapshot::{decode, encode};
+
+const ZK_SNAPSHOT: &[u8] = include_bytes!("data/zk38-snapshot.11");
 
 fn server() -> ZkServer {
     let mut s = Standalone::new(ZkServer::new(
@@ -34,25 +37,93 @@ fn server() -> ZkServer {
         flags,
         with_stat: false,
     };
-    s.submit(c.session_id, &create("/brokers", 0), 1_001)
-        .1
-        .unwrap();
-    s.submit(c.session_id, &create("/brokers/1", 1), 1_002)
-        .1
-        .unwrap();
-    s.submit(c.session_id, &create("/brokers/seq-", 2), 1_003)
-        .1
-        .unwrap();
+    for (i, (path, flags)) in [("/brokers", 0), ("/brokers/1", 1), ("/brokers/seq-", 2)]
+        .into_iter()
+        .enumerate()
+    {
+        s.submit(c.session_id, &create(path, flags), 1_001 + i as i64)
+            .1
+            .unwrap();
+    }
+    s.submit(
+        c.session_id,
+        &Op::Delete {
+            path: "/brokers/seq-0000000001".into(),
+            version: -1,
+        },
+        1_010,
+    )
+    .1
+    .unwrap();
     s.server
 }
 
 #[test]
-fn step3_a_snapshot_restores_tree_sessions_and_zxid() {
+fn step3_zookeepers_own_snapshot_reads_whole() {
+    let snap = decode(ZK_SNAPSHOT, 0x11).unwrap();
+    assert_eq!(snap.zxid, 0x11, "from the file name");
+    let paths: Vec<&String> = snap.tree.nodes().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        [
+            "/",
+            "/app",
+            "/app/after",
+            "/app/m",
+            "/app/seq-0000000000",
+            "/zookeeper",
+            "/zookeeper/config",
+            "/zookeeper/quota"
+        ]
+    );
+    let app = snap.tree.node("/app").unwrap();
+    assert_eq!(app.data, b"v3");
+    // 7 children created, 3 left: a client sees cversion 2 × 7 − 3.
+    let s = app.stat;
+    assert_eq!(
+        (
+            s.czxid,
+            s.mzxid,
+            s.pzxid,
+            s.version,
+            s.cversion,
+            s.num_children,
+            s.data_length
+        ),
+        (2, 0xa, 0x10, 2, 11, 3, 2)
+    );
+    assert_eq!(app.creates(), 7, "the next sequential child is …0000000007");
+    assert_eq!(snap.tree.node("/app/after").unwrap().data, "ü".as_bytes());
+    let acl = &snap.tree.node("/app/seq-0000000000").unwrap().acl;
+    assert_eq!(
+        (acl[0].scheme.as_str(), acl[0].id.as_str()),
+        ("digest", "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=")
+    );
+    assert_eq!(
+        snap.tree.node("/").unwrap().acl,
+        [Acl::open()],
+        "ACL −1 is world:anyone:cdrwa"
+    );
+    assert_eq!(
+        snap.tree.stat("/zookeeper").unwrap().cversion,
+        -2,
+        "as ZooKeeper shows it"
+    );
+}
+
+#[test]
+fn step3_our_snapshot_restores_tree_and_sessions() {
     let s = server();
-    let snap = decode(&encode(&s)).unwrap();
+    let snap = decode(&encode(&s), s.zxid).unwrap();
     assert_eq!(snap.zxid, s.zxid);
     assert_eq!(snap.sessions.len(), 1);
-    assert_eq!(snap.sessions[0].id, *s.sessions.keys().next().unwrap());
+    let session = &snap.sessions[0];
+    assert_eq!(session.id, *s.sessions.keys().next().unwrap());
+    assert_eq!(
+        (session.timeout_ms, session.passwd.clone()),
+        (10_000, session_passwd(session.id)),
+        "no password on disk: it is derived from the id"
+    );
     assert_eq!(
         snap.tree, s.tree,
         "every node, stat, child list and ephemeral owner"
@@ -62,11 +133,19 @@ fn step3_a_snapshot_restores_tree_sessions_and_zxid() {
 #[test]
 fn step3_damage_is_refused() {
     let bytes = encode(&server());
-    assert!(decode(&bytes[..bytes.len() - 1]).is_err());
+    assert!(decode(&bytes[..bytes.len() / 2], 1).is_err());
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"/brokers/")
+        .expect("a node's path")
+        + 16;
     let mut flipped = bytes.clone();
-    flipped[40] ^= 1;
-    assert!(decode(&flipped).unwrap_err().contains("checksum"));
-    assert!(decode(b"nope").is_err());
+    flipped[at] ^= 1; // in /brokers/1's data, after its path (10 bytes) and the data's length
+    assert!(decode(&flipped, 1).unwrap_err().contains("checksum"));
+    assert!(decode(b"nope", 1).is_err());
+    let mut wrong = bytes.clone();
+    wrong[0] = b'X';
+    assert!(decode(&wrong, 1).unwrap_err().contains("ZKSN"));
 }
 
 /// ZooKeeper's `ReferenceCountedACLCache`: each distinct ACL list is written once, with a
@@ -95,32 +174,7 @@ fn step3_acl_lists_are_written_once_and_named_by_number() {
     let bytes = encode(&s);
     let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
     assert_eq!(count(b"anyone"), 2, "two distinct lists, each written once");
-    let snap = decode(&bytes).unwrap();
+    let snap = decode(&bytes, 9).unwrap();
     assert_eq!(snap.tree.node("/ro2").unwrap().acl, read_only);
     assert_eq!(snap.tree.node("/brokers").unwrap().acl, vec![Acl::open()]);
-}
-
-/// A snapshot written before ACL lists were numbered (version 1: each node's list inline)
-/// still loads.
-#[test]
-fn step3_a_version_1_snapshot_still_loads() {
-    use lab08_znodes::jute::OutputArchive;
-    let s = server();
-    let mut o = OutputArchive::new();
-    o.buf.extend_from_slice(b"ZKSN");
-    o.write_int(1);
-    o.write_long(s.zxid);
-    o.write_int(0); // no sessions
-    o.write_int(s.tree.node_count() as i32);
-    for (path, node) in s.tree.nodes() {
-        o.write_string(Some(path));
-        o.write_buffer(Some(&node.data));
-        lab08_znodes::proto::write_acls(&mut o, &node.acl);
-        node.stat.write(&mut o);
-    }
-    let crc = crc32c::crc32c(&o.buf);
-    o.buf.extend_from_slice(&crc.to_be_bytes());
-    let snap = decode(&o.into_bytes()).unwrap();
-    assert_eq!(snap.zxid, s.zxid);
-    assert_eq!(snap.tree, s.tree);
 }

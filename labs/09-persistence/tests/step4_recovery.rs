@@ -246,3 +246,31 @@ fn step4_a_torn_tail_is_cut_and_the_rest_kept() {
     let (again, _) = recover(&config(dir.path()), 9_500).unwrap();
     assert_eq!(again.tree, server.tree);
 }
+
+/// A data directory Debian's ZooKeeper 3.8 wrote (`tests/data/capture.sh`): its first
+/// snapshot (the empty tree at zxid 0) and its log. Recovery replays the log onto the snapshot
+/// and reaches, node for node, the tree ZooKeeper itself snapshotted when it restarted.
+#[test]
+fn step4_recovers_zookeepers_own_data_dir() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let expected = lab09_persistence::snapshot::decode(
+        &std::fs::read(data.join("zk38-snapshot.11")).unwrap(),
+        0x11,
+    )
+    .unwrap();
+    for snapshot in ["zk38-snapshot.0", "zk38-snapshot.11"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (snap_dir, log_dir) = dirs(&config(dir.path()));
+        std::fs::create_dir_all(&snap_dir).unwrap();
+        std::fs::copy(data.join("zk38-log.1"), log_dir.join("log.1")).unwrap();
+        std::fs::copy(
+            data.join(snapshot),
+            snap_dir.join(snapshot.trim_start_matches("zk38-")),
+        )
+        .unwrap();
+        let (server, _) = recover(&config(dir.path()), 9_000).unwrap();
+        assert_eq!(server.zxid, 0x11, "from {snapshot}");
+        assert_eq!(server.tree, expected.tree, "from {snapshot}");
+        assert!(server.sessions.is_empty(), "both sessions closed");
+    }
+}

@@ -1,4 +1,5 @@
-//! `kafkalab zookeeper-server-start zoo.cfg`: the coordinator of labs 08 and 09, started the way Kafka's
+//! `kafkalab zookeeper-server-start zoo.cfg`: the coordinator of labs 08 and 09 — and with
+//! `server.N` lines, a member of an ensemble (lab 10) — started the way Kafka's
 //! `zookeeper-server-start.sh` starts ZooKeeper. Stops on Ctrl-C or SIGTERM.
 
 use std::path::Path;
@@ -30,6 +31,19 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         })?;
     }
     let runtime = runtime(config_path)?;
+    if config.servers.len() > 1 {
+        // Lab 10: server.N lines make this server one member of an ensemble.
+        return runtime.block_on(async {
+            println!(
+                "kafkalab zookeeper started: ensemble member server.{} of {}",
+                config.myid,
+                config.servers.len()
+            );
+            lab10_ensemble::shell::run(config, shutdown_signal())
+                .await
+                .map_err(|e| Error::Tool(format!("stopped: {e}")))
+        });
+    }
     runtime.block_on(async {
         let address = format!("{}:{}", config.client_port_address, config.client_port);
         let (listener, local) = bind(address).await?;

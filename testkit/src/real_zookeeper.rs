@@ -1,0 +1,86 @@
+//! Debian's real ZooKeeper 3.8 as a process, standalone, on a loopback port — the reference our
+//! coordinator is compared with. Callers check first that it is installed
+//! (`tool_path("/usr/share/zookeeper/bin/zkCli.sh", …)` and `tool("java", …)`).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::free_port;
+
+/// A running ZooKeeper; killed (SIGKILL) on drop.
+pub struct RealZooKeeper {
+    child: Child,
+    pub port: u16,
+    pub data_dir: PathBuf,
+}
+
+impl RealZooKeeper {
+    /// ZooKeeper with its zoo.cfg in `dir` and its dataDir `dir/data`.
+    pub fn start(dir: &Path) -> RealZooKeeper {
+        RealZooKeeper::start_on_data_dir(dir, &dir.join("data"))
+    }
+
+    /// ZooKeeper with its zoo.cfg in `dir` and the dataDir `data_dir` (one it finds written
+    /// already, by another ZooKeeper or by ours, it loads). Waits until it answers `ruok`.
+    pub fn start_on_data_dir(dir: &Path, data_dir: &Path) -> RealZooKeeper {
+        let port = free_port();
+        let config = dir.join("zoo.cfg");
+        std::fs::write(
+            &config,
+            format!(
+                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=ruok\nadmin.enableServer=false\n",
+                data_dir.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("java")
+            .args([
+                "-cp",
+                "/usr/share/java/*:/etc/zookeeper/conf",
+                "org.apache.zookeeper.server.ZooKeeperServerMain",
+            ])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut zk = RealZooKeeper {
+            child,
+            port,
+            data_dir: data_dir.to_path_buf(),
+        };
+        // Wait until it answers ruok (the JVM takes a few seconds).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"ruok");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer == "imok" {
+                    return zk;
+                }
+            }
+            if let Ok(Some(status)) = zk.child.try_wait() {
+                panic!("ZooKeeper exited before it answered ruok: {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ZooKeeper did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for RealZooKeeper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
