@@ -72,7 +72,7 @@ fn zookeeper_server_start_warns_about_ensemble_keys_and_typos() {
         &config,
         format!(
             "tickTime=2000\ndataDir={}\nclientPort=0\nclientPortAddress=127.0.0.1\n\
-             initLimit=5\nsyncLimit=2\nserver.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\n\
+             initLimit=5\nsyncLimit=2\nserver.1=127.0.0.1:2888:3888\n\
              maxClientCnxn=10\n",
             dir.path().join("zk").display()
         ),
@@ -80,8 +80,8 @@ fn zookeeper_server_start_warns_about_ensemble_keys_and_typos() {
     .unwrap();
     let stderr = stderr_of_a_start("zookeeper-server-start", &config);
     for expected in [
-        "`server.1`, `server.2`, `initLimit`, `syncLimit` are not used until lab 10 (A three-node ensemble)",
-        "zoo.cfg line 9: `maxClientCnxn` is not used by this server; did you mean `maxClientCnxns`?",
+        "`server.1`, `initLimit`, `syncLimit` are not used: an ensemble needs two or more server.N lines (lab 10)",
+        "zoo.cfg line 8: `maxClientCnxn` is not used by this server; did you mean `maxClientCnxns`?",
     ] {
         assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
     }

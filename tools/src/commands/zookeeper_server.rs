@@ -16,7 +16,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     for w in warnings {
         tracing::warn!("{w}");
     }
-    // Labs 08-09 serve alone: an ensemble's keys are read but wait for lab 10.
+    // An ensemble needs two or more server.N lines (lab 10); with fewer, its keys do nothing.
     if let Some(w) = ensemble_warning(&config) {
         tracing::warn!("{w}");
     }
@@ -70,8 +70,12 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
 }
 
 /// The warning for an ensemble's keys (`server.N`, and `initLimit`/`syncLimit` set to other
-/// than their defaults): this server runs standalone until lab 10 makes an ensemble.
+/// than their defaults) in a zoo.cfg with fewer than two `server.N` lines: the server runs
+/// standalone, as ZooKeeper does (`standaloneEnabled`), and they do nothing.
 fn ensemble_warning(config: &ZooConfig) -> Option<String> {
+    if config.servers.len() > 1 {
+        return None;
+    }
     let d = ZooConfig::default();
     let mut keys: Vec<String> = config
         .servers
@@ -86,7 +90,7 @@ fn ensemble_warning(config: &ZooConfig) -> Option<String> {
     }
     (!keys.is_empty()).then(|| {
         format!(
-            "zoo.cfg: {} not used until lab 10 (A three-node ensemble) makes an ensemble; this server runs standalone",
+            "zoo.cfg: {} not used: an ensemble needs two or more server.N lines (lab 10); this server runs standalone",
             match keys.len() {
                 1 => format!("{} is", keys[0]),
                 _ => format!("{} are", keys.join(", ")),

@@ -437,6 +437,9 @@ impl QuorumPeerMain {
                 match out.msg {
                     Message::Election(n) => self.election.send(out.to, &n),
                     Message::Quorum(p) => {
+                        if matches!(p, crate::messages::QuorumPacket::FollowerInfo { .. }) {
+                            self.call_leader(out.to);
+                        }
                         if let crate::messages::QuorumPacket::Diff { zxid }
                         | crate::messages::QuorumPacket::Trunc { zxid }
                         | crate::messages::QuorumPacket::Snap { zxid, .. } = &p
@@ -746,18 +749,22 @@ impl QuorumPeerMain {
                 }
                 tracing::info!(round = key.round, "LEADING");
             }
-            ServerState::Following => {
-                if let Some(leader) = key.leader {
-                    let address = self.line(leader).quorum_address();
-                    let limit = Duration::from_millis(
-                        (self.config.tick_time.max(1) as u64) * self.config.init_limit.max(1) as u64,
-                    );
-                    self.quorum.follow(leader, address, limit);
-                    tracing::info!(leader, round = key.round, "FOLLOWING");
-                }
-            }
+            // The call to the leader is made when the core sends FOLLOWERINFO (`call_leader`).
+            ServerState::Following => tracing::info!(leader = key.leader, round = key.round, "FOLLOWING"),
             _ => tracing::info!(round = key.round, "LOOKING"),
         }
+    }
+
+    /// FOLLOWERINFO opens a learner's connection: a first one, or — re-sent by the core while
+    /// the leader has not answered — a fresh one in place of the old (a real leader reads
+    /// FOLLOWERINFO only as a connection's first packet).
+    fn call_leader(&mut self, leader: Sid) {
+        self.quorum.close_all();
+        let address = self.line(leader).quorum_address();
+        let limit = Duration::from_millis(
+            (self.config.tick_time.max(1) as u64) * self.config.init_limit.max(1) as u64,
+        );
+        self.quorum.follow(leader, address, limit);
     }
 
     fn line(&self, sid: Sid) -> ServerLine {
