@@ -120,7 +120,11 @@ fn read_stat_persisted(i: &mut InputArchive<'_>) -> lab08_znodes::Result<Stat> {
 /// Nodes by path, as a snapshot lists them.
 type Nodes = Vec<(String, DataNode)>;
 
-/// What a snapshot holds.
+/// What a snapshot holds — read from ZooKeeper's layout (see the module doc for each field):
+///
+/// ```text
+/// "ZKSN" | 2 | dbid −1 | sessions | ACL cache | nodes … "/" | seal | ZxidDigest | seal
+/// ```
 #[derive(Debug)]
 pub struct Snapshot {
     pub zxid: i64,

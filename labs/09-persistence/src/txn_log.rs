@@ -172,7 +172,11 @@ pub(crate) fn files_named(dir: &Path, prefix: &str) -> Result<Vec<(i64, PathBuf)
 /// the blocks already there, each fsync only has to write data, not the file's new size.
 pub const PREALLOCATE: u64 = 64 << 20;
 
-/// An open log file taking appends.
+/// An open log file taking appends — ZooKeeper's layout (see the module doc for each field):
+///
+/// ```text
+/// "ZKLG" | 2 | dbid 0 | (Adler-32 long | entry buffer | 'B')* | zeros to the preallocated end
+/// ```
 pub struct LogWriter {
     path: PathBuf,
     file: std::fs::File,
