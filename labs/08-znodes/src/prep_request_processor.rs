@@ -21,17 +21,15 @@
 //! Reads are not transactions: they pass through, in order, and are answered from the
 //! committed tree by the final stage.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::acl::{fixed_op, Id};
 use crate::code::Code;
-use crate::data_tree::parent_of;
-use crate::data_tree::DataTree;
+use crate::data_tree::{parent_of, DataTree};
 use crate::proto::{ConnectRequest, ConnectResponse, Op, OpResult};
 use crate::server::{session_expired_response, ZkServer};
 use crate::session::SessionTracker;
 use crate::txn::{apply_op_as, resolve, LoggedTxn, Txn};
-use std::collections::HashMap;
 
 /// What reaches the prep stage.
 #[derive(Debug, Clone, Copy)]
@@ -218,8 +216,10 @@ impl PrepRequestProcessor {
     }
 
     /// A write: its ACLs checked (step 7), then applied to the tree-plus-outstanding; what it
-    /// did decides the transaction. The logged op holds the ACL lists as they will be stored
-    /// (`auth` expanded), so that a replay needs no connection.
+    /// did decides the transaction. The logged op is resolved as ZooKeeper logs it
+    /// ([`resolve`]: the sequential name chosen, the exact versions) and holds the ACL lists as
+    /// they will be stored (`auth` expanded), so that a replay needs no connection and no
+    /// choice.
     fn write(&mut self, session: i64, op: &Op, auth: &[Id], now_ms: i64) -> Prepped {
         let zxid = self.zxid + 1;
         let before = Before::of(&self.tree, op);

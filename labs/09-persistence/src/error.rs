@@ -15,6 +15,12 @@ pub enum Error {
         at: u64,
         reason: String,
     },
+    #[error("{path}: byte {at} holds a whole record this server cannot read ({reason}); it may have been acknowledged, so it is not cut off — read the log with ZooKeeper's TxnLogToolkit")]
+    UnreadableRecord {
+        path: String,
+        at: u64,
+        reason: String,
+    },
     #[error("{path}: {reason}")]
     BadRecord { path: String, reason: String },
 }

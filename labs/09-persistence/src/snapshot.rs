@@ -20,7 +20,7 @@
 //! client sees. Written to a temporary file, fsynced, then renamed: a crash leaves the old
 //! snapshot or the new one, never half of one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -37,12 +37,26 @@ use crate::error::{io, Error, Result};
 /// `FileSnap.SNAP_MAGIC`: "ZKSN" read as a big-endian int.
 pub const MAGIC: &[u8; 4] = b"ZKSN";
 
-/// The snapshot of `server`, in ZooKeeper's format.
+/// The snapshot of `server`, in ZooKeeper's format: header, body, seal, digest, seal.
 pub fn encode(server: &ZkServer) -> Vec<u8> {
     let mut o = OutputArchive::new();
     o.buf.extend_from_slice(MAGIC);
     o.write_int(2);
     o.write_long(-1);
+    write_body(&mut o, server);
+    seal(&mut o);
+    o.write_long(0); // an empty ZxidDigest: zxid 0, digest version 2, digest 0
+    o.write_int(2);
+    o.write_long(0);
+    seal(&mut o);
+    o.into_bytes()
+}
+
+/// The body of a snapshot — sessions, ACL cache, nodes, "/" — as ZooKeeper's
+/// `ZKDatabase.serializeSnapshot` writes it. It is also what a leader streams to a follower that
+/// is too far behind (ZAB's SNAP, lab 10), followed there by the string "BenWasHere" instead of
+/// a seal.
+pub fn write_body(o: &mut OutputArchive, server: &ZkServer) {
     o.write_int(server.sessions.len() as i32);
     for s in server.sessions.values() {
         o.write_long(s.id);
@@ -54,21 +68,15 @@ pub fn encode(server: &ZkServer) -> Vec<u8> {
         .nodes()
         .map(|(path, node)| (path.as_str(), acls.number(&node.acl)))
         .collect();
-    acls.write(&mut o);
+    acls.write(o);
     // Path order puts every parent before its children, as ZooKeeper's depth-first walk does.
     for (path, node) in server.tree.nodes() {
         o.write_string(Some(if path == "/" { "" } else { path }));
         o.write_buffer(Some(&node.data));
         o.write_long(numbers[path.as_str()]);
-        write_stat_persisted(&mut o, node);
+        write_stat_persisted(o, node);
     }
     o.write_string(Some("/"));
-    seal(&mut o);
-    o.write_long(0); // an empty ZxidDigest: zxid 0, digest version 2, digest 0
-    o.write_int(2);
-    o.write_long(0);
-    seal(&mut o);
-    o.into_bytes()
 }
 
 /// `SnapStream.sealStream`: the Adler-32 of everything so far, then "/".
@@ -112,7 +120,11 @@ fn read_stat_persisted(i: &mut InputArchive<'_>) -> lab08_znodes::Result<Stat> {
 /// Nodes by path, as a snapshot lists them.
 type Nodes = Vec<(String, DataNode)>;
 
-/// What a snapshot holds.
+/// What a snapshot holds — read from ZooKeeper's layout (see the module doc for each field):
+///
+/// ```text
+/// "ZKSN" | 2 | dbid −1 | sessions | ACL cache | nodes … "/" | seal | ZxidDigest | seal
+/// ```
 #[derive(Debug)]
 pub struct Snapshot {
     pub zxid: i64,
@@ -120,15 +132,39 @@ pub struct Snapshot {
     pub tree: DataTree,
 }
 
-/// Reads a snapshot taken at `zxid` (the number in its file name), checking its header, every
-/// node's parent and ACL list, and its seal.
+/// Reads a snapshot file taken at `zxid` (the number in its file name): its header, its body
+/// ([`read_body`]) and the seal after it.
 pub fn decode(bytes: &[u8], zxid: i64) -> std::result::Result<Snapshot, String> {
-    // BEGIN SOLUTION step 3: check the header; read sessions, the ACL cache and the nodes up to the path /; check the seal (a mismatch is an Err saying checksum); rebuild dataLength, numChildren and the cversion clients see
-    // ko: 헤더를 확인하고 세션, ACL 캐시, 경로 /까지의 노드를 읽은 뒤 봉인을 확인하세요(다르면 checksum이라고 말하는 Err). dataLength, numChildren, 클라이언트가 보는 cversion을 다시 만드세요
+    // BEGIN SOLUTION step 3: check the header; read the body after it; check the seal that follows (a mismatch is an Err saying checksum)
+    // ko: 헤더를 확인하고 그 뒤의 본문을 읽은 다음, 이어지는 봉인을 확인하세요(다르면 checksum이라고 말하는 Err)
     if bytes.len() < 16 || &bytes[..4] != MAGIC {
         return Err("not a ZooKeeper snapshot (no ZKSN magic)".into());
     }
     let mut i = InputArchive::new(&bytes[16..]);
+    let (sessions, tree) = read_body(&mut i)?;
+    let sealed_at = bytes.len() - i.remaining();
+    let seal = i
+        .read_long()
+        .map_err(|e| format!("no seal after the nodes: {e}"))?;
+    if i64::from(adler32(&bytes[..sealed_at])) != seal {
+        return Err("checksum mismatch".into());
+    }
+    Ok(Snapshot {
+        zxid,
+        sessions,
+        tree,
+    })
+    // END SOLUTION
+}
+
+/// Reads a snapshot's body ([`write_body`]): the sessions and the tree, with what a client sees
+/// rebuilt — `dataLength`, `numChildren` and the client's `cversion` — and every node's parent
+/// and ACL number checked.
+pub fn read_body(
+    i: &mut InputArchive<'_>,
+) -> std::result::Result<(Vec<Session>, DataTree), String> {
+    // BEGIN SOLUTION step 3: read the sessions, the ACL cache and the nodes up to the path /; refuse an unknown ACL number or a missing parent; rebuild dataLength, numChildren and the cversion clients see
+    // ko: 세션, ACL 캐시, 경로 /까지의 노드를 읽으세요. 모르는 ACL 번호나 없는 부모는 거부하고, dataLength, numChildren, 클라이언트가 보는 cversion을 다시 만드세요
     let read = |i: &mut InputArchive<'_>| -> lab08_znodes::Result<(Vec<Session>, Nodes)> {
         let n = i.read_count()?.unwrap_or(0);
         let mut sessions = Vec::with_capacity(n);
@@ -172,24 +208,17 @@ pub fn decode(bytes: &[u8], zxid: i64) -> std::result::Result<Snapshot, String> 
         }
         Ok((sessions, nodes))
     };
-    let (sessions, mut nodes) = read(&mut i).map_err(|e| e.to_string())?;
-    let sealed_at = bytes.len() - i.remaining();
-    let seal = InputArchive::new(&bytes[sealed_at..])
-        .read_long()
-        .map_err(|e| format!("no seal after the nodes: {e}"))?;
-    if i64::from(adler32(&bytes[..sealed_at])) != seal {
-        return Err("checksum mismatch".into());
-    }
-    let mut children: HashMap<String, i32> = HashMap::new();
-    for (path, _) in nodes.iter().filter(|(p, _)| p != "/") {
-        *children.entry(parent_of(path).to_string()).or_default() += 1;
-    }
-    let known: std::collections::HashSet<&str> = nodes.iter().map(|(p, _)| p.as_str()).collect();
+    let (sessions, mut nodes) = read(i).map_err(|e| e.to_string())?;
+    let known: HashSet<&str> = nodes.iter().map(|(p, _)| p.as_str()).collect();
     if let Some((orphan, _)) = nodes
         .iter()
         .find(|(p, _)| p != "/" && !known.contains(parent_of(p)))
     {
         return Err(format!("{orphan} comes without its parent"));
+    }
+    let mut children: HashMap<String, i32> = HashMap::new();
+    for (path, _) in nodes.iter().filter(|(p, _)| p != "/") {
+        *children.entry(parent_of(path).to_string()).or_default() += 1;
     }
     for (path, node) in &mut nodes {
         let n = children.get(path.as_str()).copied().unwrap_or(0);
@@ -197,11 +226,7 @@ pub fn decode(bytes: &[u8], zxid: i64) -> std::result::Result<Snapshot, String> 
         node.stat.num_children = n;
         node.stat.cversion = DataNode::client_cversion(node.stat.cversion, n);
     }
-    Ok(Snapshot {
-        zxid,
-        sessions,
-        tree: DataTree::from_nodes(nodes),
-    })
+    Ok((sessions, DataTree::from_nodes(nodes)))
     // END SOLUTION
 }
 

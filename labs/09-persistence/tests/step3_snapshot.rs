@@ -178,3 +178,27 @@ fn step3_acl_lists_are_written_once_and_named_by_number() {
     assert_eq!(snap.tree.node("/ro2").unwrap().acl, read_only);
     assert_eq!(snap.tree.node("/brokers").unwrap().acl, vec![Acl::open()]);
 }
+
+/// A snapshot's body — sessions, ACL cache, nodes — is also what a ZooKeeper leader streams to a
+/// follower that is too far behind (ZAB's SNAP, lab 10): the same bytes, followed by the string
+/// "BenWasHere" instead of a seal.
+#[test]
+fn step3_the_body_alone_is_what_a_snap_sync_streams() {
+    use lab08_znodes::jute::{InputArchive, OutputArchive};
+    use lab09_persistence::snapshot::{read_body, write_body};
+    let s = server();
+    let mut o = OutputArchive::new();
+    write_body(&mut o, &s);
+    let body = o.buf.clone();
+    assert_eq!(
+        &encode(&s)[16..16 + body.len()],
+        &body[..],
+        "after the file header"
+    );
+    o.write_string(Some("BenWasHere"));
+    let bytes = o.into_bytes();
+    let mut i = InputArchive::new(&bytes);
+    let (sessions, tree) = read_body(&mut i).unwrap();
+    assert_eq!((sessions.len(), tree), (1, s.tree));
+    assert_eq!(i.read_path().unwrap(), "BenWasHere");
+}

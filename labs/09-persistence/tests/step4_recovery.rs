@@ -274,3 +274,33 @@ fn step4_recovers_zookeepers_own_data_dir() {
         assert!(server.sessions.is_empty(), "both sessions closed");
     }
 }
+
+/// A record written whole (its checksum holds) that this server cannot read — a transaction
+/// type lab 08 does not know, like ZooKeeper's createTTL (21) — is not a torn tail: recovery
+/// stops with an error instead of cutting off an acknowledged write.
+#[test]
+fn step4_a_whole_record_of_an_unknown_type_is_not_cut_off() {
+    use lab09_persistence::txn_log::{file_header, frame};
+    let dir = tempfile::tempdir().unwrap();
+    let (_, log_dir) = dirs(&config(dir.path()));
+    std::fs::create_dir_all(&log_dir).unwrap();
+    let mut entry = Vec::new();
+    entry.extend_from_slice(&7i64.to_be_bytes()); // clientId
+    entry.extend_from_slice(&1i32.to_be_bytes()); // cxid
+    entry.extend_from_slice(&1i64.to_be_bytes()); // zxid
+    entry.extend_from_slice(&0i64.to_be_bytes()); // time
+    entry.extend_from_slice(&21i32.to_be_bytes()); // createTTL
+    let mut bytes = file_header();
+    bytes.extend_from_slice(&frame(&entry));
+    let log = log_dir.join("log.1");
+    std::fs::write(&log, &bytes).unwrap();
+    let err = recover(&config(dir.path()), 9_000).err().expect("an error");
+    assert!(
+        matches!(
+            err,
+            lab09_persistence::Error::UnreadableRecord { at: 16, .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&log).unwrap(), bytes, "nothing was cut");
+}
