@@ -415,24 +415,32 @@ fn step11_wire_format_is_kafkas() {
     bytes.extend(1i16.to_be_bytes());
     bytes.push(b't');
     bytes.extend(1i32.to_be_bytes());
-    bytes.extend(2i16.to_be_bytes());
-    bytes.extend(*b"rm");
+    bytes.extend(10i16.to_be_bytes());
+    bytes.extend(*b"segment.ms");
     bytes.extend(1i16.to_be_bytes());
     bytes.push(b'5');
-    bytes.push(0x01);
+    bytes.push(0x00); // validate_only
     let mut d = Decoder::new(&bytes);
     let r = AlterConfigsRequest::decode(&mut d, 0).unwrap();
     d.finish().unwrap();
-    assert!(r.validate_only);
+    assert!(!r.validate_only);
     assert_eq!(
         r.resources[0].configs,
-        vec![("rm".to_string(), Some("5".to_string()))]
+        vec![("segment.ms".to_string(), Some("5".to_string()))]
     );
 
-    // The handler refuses that unknown key by name.
+    // And what the handler makes of it.
     let dir = tempfile::tempdir().unwrap();
     let (mut broker, mut admin) = open(dir.path());
     admin.create_topics(&mut broker, &create(vec![topic("t", 1, 1, &[])]), 2_000);
     let response = admin.alter_configs(&mut broker, &r);
-    assert_eq!(response.responses[0].error_code, ErrorCode::InvalidConfig);
+    assert_eq!(response.responses[0].error_code, ErrorCode::None);
+    assert_eq!(
+        described_overrides(&admin, &broker, "t"),
+        pairs(&[("segment.ms", "5")])
+    );
+    assert_eq!(
+        broker.partition("t", 0).unwrap().log().config().segment_ms,
+        5
+    );
 }

@@ -177,6 +177,14 @@ impl AdminClient {
         })
     }
 
+    /// The ids of the cluster's brokers, sorted.
+    pub async fn broker_ids(&mut self) -> Result<Vec<i32>> {
+        self.cluster.refresh(Some(&[]), false).await?;
+        let mut ids: Vec<i32> = self.cluster.brokers.keys().copied().collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     /// Grows `topic` to `count` partitions (CreatePartitions).
     pub async fn create_partitions(&mut self, topic: &str, count: i32) -> Result<()> {
         let request = CreatePartitionsRequest::default()
