@@ -35,6 +35,10 @@ use crate::incremental_alter_configs::{
 use crate::topic_config::{topic_key, TopicConfig};
 use crate::topic_settings::broker_value;
 
+/// Kafka's internal topics: the group coordinator's `__consumer_offsets` (lab 07) and the
+/// transaction coordinator's `__transaction_state`. Their records are the coordinators' state.
+pub const INTERNAL_TOPICS: [&str; 2] = ["__consumer_offsets", "__transaction_state"];
+
 /// What a resource's alteration asks for, once decoded: the whole new set (AlterConfigs) or
 /// single-key operations (IncrementalAlterConfigs).
 enum Change<'a> {
@@ -218,10 +222,15 @@ impl TopicAdmin {
             .iter()
             .map(|topic| {
                 let outcome = if duplicates.contains(topic.name.as_str()) {
+                    Err((ErrorCode::InvalidRequest, "Duplicate topic in request.".to_string()))
+                } else if INTERNAL_TOPICS.contains(&topic.name.as_str()) {
+                    // Kafka lets this through and every group whose hash now lands elsewhere
+                    // loses its committed offsets (lab 07 picks a group's partition as
+                    // hash % partition count); this broker refuses instead.
                     Err((
                         ErrorCode::InvalidRequest,
                         format!(
-                            "Create partitions request from client contains a duplicate topic: {}",
+                            "{} is an internal topic: adding partitions would move groups away from their committed offsets",
                             topic.name
                         ),
                     ))
@@ -528,11 +537,16 @@ impl TopicAdmin {
                     .partitions
                     .iter()
                     .map(|&(partition, offset)| {
-                        let (low_watermark, error_code) =
-                            match self.delete_records_below(broker, &t.name, partition, offset) {
-                                Ok(low) => (low, ErrorCode::None),
-                                Err(code) => (-1, code),
-                            };
+                        // Kafka's `ReplicaManager.deleteRecordsOnLocalLog` refuses these first.
+                        let outcome = if INTERNAL_TOPICS.contains(&t.name.as_str()) {
+                            Err(ErrorCode::InvalidTopicException)
+                        } else {
+                            self.delete_records_below(broker, &t.name, partition, offset)
+                        };
+                        let (low_watermark, error_code) = match outcome {
+                            Ok(low) => (low, ErrorCode::None),
+                            Err(code) => (-1, code),
+                        };
                         DeleteRecordsPartitionResult {
                             partition_index: partition,
                             low_watermark,

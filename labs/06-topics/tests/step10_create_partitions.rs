@@ -143,7 +143,8 @@ fn step10_refuses_what_kafka_refuses() {
     assert!(r
         .results
         .iter()
-        .all(|t| t.error_code == ErrorCode::InvalidRequest));
+        .all(|t| t.error_code == ErrorCode::InvalidRequest
+            && t.error_message.as_deref() == Some("Duplicate topic in request.")));
     assert_eq!(broker.partition_count("t"), Some(4));
 }
 

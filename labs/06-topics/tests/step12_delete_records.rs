@@ -115,6 +115,14 @@ fn step12_refuses_offsets_out_of_range_and_unknown_partitions() {
             (3, -1, ErrorCode::UnknownTopicOrPartition)
         ]
     );
+    // Kafka never deletes the records of its internal topics.
+    admin.create_topics(
+        &mut broker,
+        &create(vec![topic("__consumer_offsets", 1, 1, &[])]),
+        1_000,
+    );
+    let r = admin.delete_records(&mut broker, &delete("__consumer_offsets", &[(0, 0)]));
+    assert_eq!(results(&r), vec![(0, -1, ErrorCode::InvalidTopicException)]);
     let r = admin.delete_records(&mut broker, &delete("missing", &[(0, 0)]));
     assert_eq!(
         results(&r),
