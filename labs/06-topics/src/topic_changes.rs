@@ -35,6 +35,12 @@ use crate::incremental_alter_configs::{
 use crate::topic_config::{topic_key, TopicConfig};
 use crate::topic_settings::broker_value;
 
+/// An error code and message to answer instead.
+pub type Refusal = (ErrorCode, String);
+
+/// A topic's override pairs as a request carries them: key, value (`None`: no override).
+pub type ConfigPairs = Vec<(String, Option<String>)>;
+
 /// Kafka's internal topics: the group coordinator's `__consumer_offsets` (lab 07) and the
 /// transaction coordinator's `__transaction_state`. Their records are the coordinators' state.
 pub const INTERNAL_TOPICS: [&str; 2] = ["__consumer_offsets", "__transaction_state"];
@@ -68,7 +74,7 @@ pub fn broker_default(broker: &Broker, key: &str) -> String {
 pub fn check_overrides(
     topic: &str,
     pairs: &[(String, Option<String>)],
-) -> std::result::Result<TopicConfig, (ErrorCode, String)> {
+) -> std::result::Result<TopicConfig, Refusal> {
     if let Some((key, _)) = pairs.iter().find(|(k, _)| topic_key(k).is_none()) {
         return Err((
             ErrorCode::InvalidConfig,
@@ -96,7 +102,7 @@ pub fn incremental_overrides(
     broker: &Broker,
     current: &TopicConfig,
     ops: &[AlterableConfig],
-) -> std::result::Result<Vec<(String, Option<String>)>, (ErrorCode, String)> {
+) -> std::result::Result<ConfigPairs, Refusal> {
     // BEGIN SOLUTION step 11: refuse duplicate keys and null values, then apply each operation to a copy of the overrides
     // ko: 중복된 키와 null 값을 거부한 뒤, 설정 사본에 연산을 하나씩 적용하세요
     let mut seen = BTreeSet::new();
@@ -262,7 +268,7 @@ impl TopicAdmin {
         topic: &CreatePartitionsTopic,
         validate_only: bool,
         now_ms: i64,
-    ) -> std::result::Result<(), (ErrorCode, String)> {
+    ) -> std::result::Result<(), Refusal> {
         // BEGIN SOLUTION step 10: Kafka's checks (unknown topic, a count that does not grow, too many partitions, assignments), then open the new logs with the topic's LogConfig and add them
         // ko: 카프카의 검사(없는 토픽, 늘지 않는 개수, 너무 많은 파티션, 배치 지정)를 한 뒤 토픽의 LogConfig로 새 로그를 열어 붙이세요
         let name = &topic.name;
@@ -488,7 +494,7 @@ impl TopicAdmin {
         topic: &str,
         change: Change<'_>,
         validate_only: bool,
-    ) -> std::result::Result<(), (ErrorCode, String)> {
+    ) -> std::result::Result<(), Refusal> {
         if broker.partition_count(topic).is_none() {
             return Err((
                 ErrorCode::UnknownTopicOrPartition,
@@ -619,7 +625,7 @@ fn alter_broker(
     broker: &Broker,
     name: &str,
     change: Change<'_>,
-) -> std::result::Result<(), (ErrorCode, String)> {
+) -> std::result::Result<(), Refusal> {
     let id = broker.config().broker_id;
     if !name.is_empty() {
         match name.parse::<i32>() {
