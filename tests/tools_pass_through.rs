@@ -23,6 +23,20 @@ fn tool_commands_print_the_tools_own_help() {
         .success()
         .stdout(predicate::str::contains("kafkalab-tools kafka-topics"))
         .stdout(predicate::str::contains("--bootstrap-server"));
+    // The tools of lab 06's steps 10–12 pass through the same way.
+    for (command, flag) in [
+        ("kafka-configs", "--add-config"),
+        ("kafka-delete-records", "--offset-json-file"),
+    ] {
+        kafkalab(&tools)
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "kafkalab-tools {command}"
+            )))
+            .stdout(predicate::str::contains(flag));
+    }
     kafkalab(&tools)
         .args(["zookeeper-shell", "--help"])
         .assert()

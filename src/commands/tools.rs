@@ -43,7 +43,9 @@ Servers and tools (run by kafkalab-tools, built from labs 05-09; `kafkalab COMMA
   zookeeper-server-start    Start the coordinator of labs 08-09 from a ZooKeeper zoo.cfg
   zookeeper-shell           Browse and change znodes (zookeeper-shell.sh)
   zk-bench                  Load a ZooKeeper and print ops/s and latency percentiles
-  kafka-topics              Create, list, describe and delete topics (kafka-topics.sh)
+  kafka-topics              Create, list, describe, alter and delete topics (kafka-topics.sh)
+  kafka-configs             Describe and change topic and broker settings (kafka-configs.sh)
+  kafka-delete-records      Delete a partition's records below an offset (kafka-delete-records.sh)
   kafka-console-producer    Send each line of standard input as a record
   kafka-console-consumer    Print a topic's records
   kafka-consumer-groups     List, describe, reset and delete consumer groups

@@ -45,9 +45,15 @@ pub enum Command {
     /// ops/s and latency percentiles (ours or a real one alike).
     #[command(name = "zk-bench")]
     ZkBench(crate::commands::zk_bench::ZkBenchArgs),
-    /// Create, list, describe and delete topics (kafka-topics.sh).
+    /// Create, list, describe, alter and delete topics (kafka-topics.sh).
     #[command(name = "kafka-topics")]
     KafkaTopics(crate::kafka_cli::TopicsArgs),
+    /// Describe and change the settings of a topic or a broker (kafka-configs.sh).
+    #[command(name = "kafka-configs")]
+    KafkaConfigs(crate::kafka_cli::ConfigsArgs),
+    /// Delete a partition's records below an offset (kafka-delete-records.sh).
+    #[command(name = "kafka-delete-records")]
+    KafkaDeleteRecords(crate::kafka_cli::DeleteRecordsArgs),
     /// Send each line of standard input as a record (kafka-console-producer.sh).
     #[command(name = "kafka-console-producer")]
     KafkaConsoleProducer(crate::kafka_cli::ConsoleProducerArgs),

@@ -32,9 +32,13 @@ pub struct TopicsArgs {
     /// Delete a topic.
     #[arg(long, group = "action")]
     pub delete: bool,
+    /// Add partitions to a topic: --alter --topic T --partitions N (N is the new total).
+    #[arg(long, group = "action")]
+    pub alter: bool,
     #[arg(long)]
     pub topic: Option<String>,
-    /// Partitions of a new topic (default: the broker's num.partitions).
+    /// Partitions of a new topic (default: the broker's num.partitions); with --alter, the
+    /// new partition count.
     #[arg(long)]
     pub partitions: Option<i32>,
     /// Replicas per partition (default: the broker's default.replication.factor).
@@ -46,7 +50,7 @@ pub struct TopicsArgs {
     /// With --create: no error if the topic exists.
     #[arg(long)]
     pub if_not_exists: bool,
-    /// With --delete: no error if the topic does not exist.
+    /// With --delete or --alter: no error if the topic does not exist.
     #[arg(long)]
     pub if_exists: bool,
 }
@@ -199,4 +203,49 @@ pub struct ConsumerGroupsArgs {
     /// Only show the new offsets (the default).
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `kafka-configs`: describe and change the settings of a topic or a broker.
+#[derive(Debug, Args)]
+pub struct ConfigsArgs {
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bootstrap_server: String,
+    /// topics or brokers (Kafka also knows users, clients and broker-loggers).
+    #[arg(long)]
+    pub entity_type: String,
+    /// The topic's name or the broker's id; without it, --describe shows every one.
+    #[arg(long)]
+    pub entity_name: Option<String>,
+    /// The same as --entity-type brokers --entity-name ID.
+    #[arg(long, conflicts_with_all = ["entity_name"])]
+    pub entity_default: bool,
+    /// Show the entity's dynamic settings (with --all: every setting).
+    #[arg(long, group = "action")]
+    pub describe: bool,
+    /// Change settings: --add-config and --delete-config.
+    #[arg(long, group = "action")]
+    pub alter: bool,
+    /// With --describe: every setting, not only the changed ones.
+    #[arg(long)]
+    pub all: bool,
+    /// k1=v1,k2=v2; a value with commas in square brackets: k=[a,b].
+    #[arg(long)]
+    pub add_config: Option<String>,
+    /// k1,k2: remove these overrides.
+    #[arg(long, value_delimiter = ',')]
+    pub delete_config: Vec<String>,
+}
+
+/// `kafka-delete-records`: delete the records of partitions below the offsets a JSON file gives.
+#[derive(Debug, Args)]
+pub struct DeleteRecordsArgs {
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bootstrap_server: String,
+    /// {"partitions":[{"topic":"foo","partition":1,"offset":1}],"version":1}; offset -1 means
+    /// the high watermark.
+    #[arg(long)]
+    pub offset_json_file: std::path::PathBuf,
+    /// Accepted for Kafka's command line; these tools take no client settings file.
+    #[arg(long)]
+    pub command_config: Option<std::path::PathBuf>,
 }

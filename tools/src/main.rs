@@ -19,6 +19,8 @@ fn run(cli: Cli) -> Result<bool, kafkalab_tools::Error> {
         }
         Command::ZkBench(args) => commands::zk_bench::run(args),
         Command::KafkaTopics(args) => tools::topics::run(args),
+        Command::KafkaConfigs(args) => tools::configs::run(args),
+        Command::KafkaDeleteRecords(args) => tools::delete_records::run(args),
         Command::KafkaConsoleProducer(args) => tools::console_producer::run(args),
         Command::KafkaConsoleConsumer(args) => tools::console_consumer::run(args),
         Command::KafkaProducerPerfTest(args) => tools::producer_perf::run(args),

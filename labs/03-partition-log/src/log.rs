@@ -71,6 +71,9 @@ pub struct Log {
     first_dirty_offset: i64,
 }
 
+/// The file in a partition's folder that keeps a log start offset moved by DeleteRecords.
+pub const LOG_START_OFFSET_FILE: &str = "log-start-offset";
+
 /// Base offsets of the `.log` files in `dir`, in offset order.
 pub fn segment_base_offsets(dir: &Path) -> Result<Vec<i64>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
@@ -115,6 +118,7 @@ impl Log {
         }
         let reports = log.load(&bases, now_ms)?;
         log.first_dirty_offset = read_checkpoint(dir)?.unwrap_or(0);
+        log.restore_log_start_offset()?;
         Ok((log, reports))
     }
 
@@ -441,6 +445,65 @@ impl Log {
     /// Offsets below this were compacted already (the cleaner checkpoint).
     pub fn first_dirty_offset(&self) -> i64 {
         self.first_dirty_offset
+    }
+
+
+    /// Moves the log start offset up to `offset` (never down, never past the log end offset) and
+    /// deletes the segments that now lie wholly below it: what DeleteRecords asks (Kafka's
+    /// `maybeIncrementLogStartOffset`, then `deleteLogStartOffsetBreachedSegments`). The records
+    /// of the first segment left below the new start stay on disk but can no longer be read.
+    /// The new start is stored in the partition's folder, so a restart keeps it. Returns the
+    /// log start offset after the move.
+    pub fn increment_log_start_offset(&mut self, offset: i64) -> Result<i64> {
+        let offset = offset.min(self.log_end_offset());
+        if offset <= self.log_start_offset {
+            return Ok(self.log_start_offset);
+        }
+        self.log_start_offset = offset;
+        self.store_log_start_offset()?;
+        // A segment may go when the next one starts at or below the new start.
+        let bases: Vec<i64> = self.segments.keys().copied().collect();
+        for pair in bases.windows(2) {
+            if pair[1] > offset {
+                break;
+            }
+            if let Some(entry) = self.segments.remove(&pair[0]) {
+                entry.segment.delete()?;
+            }
+        }
+        Ok(self.log_start_offset)
+    }
+
+    /// Where the log start offset is kept when it lies inside a segment. Kafka keeps one
+    /// `log-start-offset-checkpoint` file per log directory for all its partitions; this log keeps
+    /// its own, next to its segments.
+    fn log_start_offset_path(&self) -> PathBuf {
+        self.dir.join(LOG_START_OFFSET_FILE)
+    }
+
+    fn store_log_start_offset(&self) -> Result<()> {
+        let path = self.log_start_offset_path();
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, format!("{}\n", self.log_start_offset))
+            .map_err(|e| Error::io("write", &tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io("rename", &tmp, e))
+    }
+
+    /// After loading: a stored log start offset inside the first segment wins over the segment's
+    /// base offset; one outside the log (its segments are gone) is ignored.
+    fn restore_log_start_offset(&mut self) -> Result<()> {
+        let path = self.log_start_offset_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io("read", &path, e)),
+        };
+        if let Ok(stored) = text.trim().parse::<i64>() {
+            if stored > self.log_start_offset && stored <= self.log_end_offset() {
+                self.log_start_offset = stored;
+            }
+        }
+        Ok(())
     }
 
     /// New settings for an open log (a topic's config changed, or lab 07 makes

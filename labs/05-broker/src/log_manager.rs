@@ -151,6 +151,23 @@ impl LogManager {
         self.topics.insert(topic.to_string(), partitions);
     }
 
+    /// Adds partitions to an existing topic, numbered after its last one (CreatePartitions).
+    /// Returns the logs back if the topic does not exist.
+    pub fn add_partitions(
+        &mut self,
+        topic: &str,
+        logs: Vec<Log>,
+    ) -> std::result::Result<(), Vec<Log>> {
+        let Some(partitions) = self.topics.get_mut(topic) else {
+            return Err(logs);
+        };
+        for log in logs {
+            let index = partitions.len() as i32;
+            partitions.push(Partition::new(topic, index, log, self.replication.clone()));
+        }
+        Ok(())
+    }
+
     /// Takes a topic out: from now on requests see it as unknown. The caller decides what
     /// happens to its files (`Log::delete` removes them).
     pub fn remove_topic(&mut self, topic: &str) -> Option<Vec<Log>> {

@@ -29,7 +29,7 @@ pub const MAX_PARTITIONS: i32 = 10_000;
 /// The state lab 06 adds to the broker: each topic's own settings.
 #[derive(Debug, Default)]
 pub struct TopicAdmin {
-    configs: BTreeMap<String, TopicConfig>,
+    pub(crate) configs: BTreeMap<String, TopicConfig>,
 }
 
 fn error_result(name: &str, code: ErrorCode, message: String) -> CreatableTopicResult {

@@ -16,26 +16,34 @@
 //! - `fetch_position` — step 8: the consumer's position, record by record.
 //! - `client::producer` — step 9: `Sender::append`, where the partitioner meets the accumulator;
 //!   then our producer and consumer run against the broker over TCP.
+//! - `topic_changes` — steps 10–12: CreatePartitions (step 10), AlterConfigs and
+//!   IncrementalAlterConfigs (step 11), DeleteRecords (step 12) on a topic that exists.
 //! - `create_topics`, `delete_topics`, `describe_configs` — given: one file per API, each its
 //!   `SPEC`, codec and `handle`, the same shape as lab 04's and lab 05's; `wire` — their array
-//!   helpers.
+//!   helpers. `create_partitions`, `alter_configs`, `incremental_alter_configs`,
+//!   `delete_records` — given, the same shape, for steps 10–12.
 //! - `broker_configs` — given: DescribeConfigs for the broker's own keys.
-//! - `service` — given: the three APIs registered on lab 05's router.
+//! - `service` — given: the seven APIs registered on lab 05's router.
 //! - `client` — given (but for step 9): our producer, consumer and admin client over the
 //!   `kafka-protocol` crate.
 //! - `error` — the one error type.
 
 pub mod accumulator;
 pub mod admin;
+pub mod alter_configs;
 pub mod broker_configs;
 pub mod client;
+pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_configs;
 pub mod error;
 pub mod fetch_position;
+pub mod incremental_alter_configs;
 pub mod partitioner;
 pub mod service;
+pub mod topic_changes;
 pub mod topic_config;
 pub mod topic_settings;
 pub mod wire;

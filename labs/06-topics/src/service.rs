@@ -1,4 +1,5 @@
-//! Lab 06's [`Service`]: CreateTopics, DeleteTopics and DescribeConfigs on lab 05's router.
+//! Lab 06's [`Service`]: CreateTopics, DeleteTopics, DescribeConfigs, and (steps 10–12)
+//! CreatePartitions, AlterConfigs, IncrementalAlterConfigs and DeleteRecords on lab 05's router.
 //! Each API's file holds its codec and its `handle`; this file registers them and holds the
 //! state they share. The topic settings sit behind their own lock, always taken after the
 //! broker's, so two requests can never wait for each other in a circle.
@@ -9,9 +10,13 @@ use lab05_broker::shared::now_ms;
 use lab05_broker::{Router, Service, Shared};
 
 use crate::admin::TopicAdmin;
+use crate::alter_configs::{self, AlterConfigsRequest};
+use crate::create_partitions::{self, CreatePartitionsRequest};
 use crate::create_topics::{self, CreateTopicsRequest};
+use crate::delete_records::{self, DeleteRecordsRequest};
 use crate::delete_topics::{self, DeleteTopicsRequest};
 use crate::describe_configs::{self, DescribeConfigsRequest};
+use crate::incremental_alter_configs::{self, IncrementalAlterConfigsRequest};
 
 pub struct TopicsService {
     shared: Arc<Shared>,
@@ -44,9 +49,21 @@ impl Service for TopicsService {
         router.route(move |ctx, r: CreateTopicsRequest| create_topics::handle(s.clone(), ctx, r));
         let s = self.clone();
         router.route(move |ctx, r: DeleteTopicsRequest| delete_topics::handle(s.clone(), ctx, r));
-        let s = self;
+        let s = self.clone();
         router.route(move |ctx, r: DescribeConfigsRequest| {
             describe_configs::handle(s.clone(), ctx, r)
         });
+        let s = self.clone();
+        router.route(move |ctx, r: CreatePartitionsRequest| {
+            create_partitions::handle(s.clone(), ctx, r)
+        });
+        let s = self.clone();
+        router.route(move |ctx, r: AlterConfigsRequest| alter_configs::handle(s.clone(), ctx, r));
+        let s = self.clone();
+        router.route(move |ctx, r: IncrementalAlterConfigsRequest| {
+            incremental_alter_configs::handle(s.clone(), ctx, r)
+        });
+        let s = self;
+        router.route(move |ctx, r: DeleteRecordsRequest| delete_records::handle(s.clone(), ctx, r));
     }
 }

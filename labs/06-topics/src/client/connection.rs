@@ -306,6 +306,7 @@ pub fn error_name(code: i16) -> &'static str {
         40 => "INVALID_CONFIG",
         41 => "NOT_CONTROLLER",
         42 => "INVALID_REQUEST",
+        44 => "POLICY_VIOLATION",
         68 => "NON_EMPTY_GROUP",
         69 => "GROUP_ID_NOT_FOUND",
         79 => "MEMBER_ID_REQUIRED",

@@ -42,3 +42,16 @@ pub fn create(topics: Vec<CreatableTopic>) -> CreateTopicsRequest {
         validate_only: false,
     }
 }
+
+/// Appends one record (timestamp `ts`, value `value`) to a partition as its leader.
+pub fn append(broker: &mut Broker, topic: &str, partition: i32, ts: i64, value: &str) -> i64 {
+    let mut b = lab01_record_batch::RecordBatchBuilder::new(0);
+    b.append(ts, Some(b"k"), Some(value.as_bytes()), vec![]);
+    let mut bytes = b.build().encode();
+    broker
+        .partition_mut(topic, partition)
+        .expect("the partition exists")
+        .append_as_leader(&mut bytes, ts)
+        .unwrap()
+        .first_offset
+}

@@ -1,11 +1,14 @@
-//! The Kafka-style tools: topics, console producer and consumer, the two perf tests. Each runs
+//! The Kafka-style tools: topics, configs, delete-records, console producer and consumer,
+//! consumer groups, the two perf tests. Each runs
 //! our lab 06 clients on a small tokio runtime, so they work against our broker and, speaking
 //! the same protocol, against Apache Kafka.
 
+pub mod configs;
 pub mod console_consumer;
 pub mod console_producer;
 pub mod consumer_groups;
 pub mod consumer_perf;
+pub mod delete_records;
 pub mod producer_perf;
 pub mod topics;
 

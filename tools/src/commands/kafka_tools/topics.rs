@@ -1,4 +1,5 @@
-//! `kafkalab kafka-topics`: create, list, describe and delete topics, as `kafka-topics.sh`.
+//! `kafkalab kafka-topics`: create, list, describe, alter (add partitions) and delete topics, as
+//! `kafka-topics.sh`.
 
 use std::time::Duration;
 
@@ -71,6 +72,25 @@ pub fn run(args: &TopicsArgs) -> Result<bool, Error> {
                     );
                 }
             }
+        } else if args.alter {
+            let name = topic()?;
+            if !args.configs.is_empty() {
+                return Err(Error::Tool(
+                    "--config cannot be used with --alter and --bootstrap-server (as in Kafka 2.6): \
+                     change a topic's settings with kafka-configs --entity-type topics \
+                     --entity-name NAME --alter --add-config k=v"
+                        .into(),
+                ));
+            }
+            let count = args.partitions.ok_or_else(|| {
+                Error::Tool("--alter needs --partitions N, the new partition count".into())
+            })?;
+            // Kafka 2.6 prints nothing when the partitions were added.
+            match admin.create_partitions(&name, count).await {
+                Ok(()) => {}
+                Err(lab06_topics::Error::Kafka { code: 3, .. }) if args.if_exists => {}
+                Err(e) => return Err(e.into()),
+            }
         } else if args.delete {
             match admin.delete_topic(&topic()?).await {
                 Ok(()) => {}
@@ -79,7 +99,7 @@ pub fn run(args: &TopicsArgs) -> Result<bool, Error> {
             }
         } else {
             return Err(Error::Tool(
-                "say what to do: --create, --list, --describe or --delete".into(),
+                "say what to do: --create, --list, --describe, --alter or --delete".into(),
             ));
         }
         Ok(true)
