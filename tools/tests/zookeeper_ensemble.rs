@@ -155,13 +155,17 @@ fn scenario_then(kinds: &[Kind], more: impl FnOnce(&mut Ensemble)) -> Outcome {
         .members
         .iter()
         .filter(|m| m.is_running())
-        .map(|m| Kazoo::connect(&m.address()).ask("count /a")["count"].as_i64().unwrap_or(-1))
+        .map(|m| {
+            Kazoo::connect(&m.address()).ask("count /a")["count"]
+                .as_i64()
+                .unwrap_or(-1)
+        })
         .collect();
 
     // 4. the killed server comes back as a follower with everything
     ensemble.members[leader].restart();
-    let count_on_restarted = Kazoo::connect(&ensemble.members[leader].address())
-        .ask("count /b")["count"]
+    let count_on_restarted = Kazoo::connect(&ensemble.members[leader].address()).ask("count /b")
+        ["count"]
         .as_i64()
         .unwrap_or(-1);
 
@@ -194,8 +198,8 @@ fn scenario_then(kinds: &[Kind], more: impl FnOnce(&mut Ensemble)) -> Outcome {
         .collect();
     Kazoo::connect(&others.join(",")).ask("write /c 50");
     ensemble.members[behind].resume();
-    let caught_up_count = Kazoo::connect(&ensemble.members[behind].address())
-        .ask("count /c")["count"]
+    let caught_up_count = Kazoo::connect(&ensemble.members[behind].address()).ask("count /c")
+        ["count"]
         .as_i64()
         .unwrap_or(-1);
 
@@ -276,7 +280,6 @@ fn three_of_ours_survive_faults_as_zookeeper_does() {
     assert_eq!(ours, real, "three of ours behaved unlike ZooKeeper 3.8");
 }
 
-
 /// Restarts member `index` after the others took writes it missed, and returns what it
 /// counts then (it must catch up from the leader).
 fn rejoin_after_writes(ensemble: &mut Ensemble, index: usize, path: &str) -> i64 {
@@ -320,7 +323,11 @@ fn ours_follows_a_real_zookeeper_leader() {
         assert_eq!(count, 300, "ours should have everything again after a SNAP");
         roles.3 = log_of(e, 0);
     });
-    assert_eq!(outcome, expected(), "a mixed ensemble behaved unlike ZooKeeper 3.8");
+    assert_eq!(
+        outcome,
+        expected(),
+        "a mixed ensemble behaved unlike ZooKeeper 3.8"
+    );
     assert_eq!(roles.0, "Real", "the leader should be a real ZooKeeper");
     assert_eq!(roles.1, "follower", "ours should follow");
     assert_eq!(roles.2, 10, "ours should catch up after its restart");
@@ -353,13 +360,23 @@ fn a_real_zookeeper_follows_our_leader() {
         std::fs::remove_dir_all(e.members[0].dir.join("data/version-2")).unwrap();
         e.members[0].restart();
         let count = Kazoo::connect(&e.members[0].address()).ask("count /a")["count"].clone();
-        assert_eq!(count, 300, "the real ZooKeeper should have everything again");
+        assert_eq!(
+            count, 300,
+            "the real ZooKeeper should have everything again"
+        );
         roles.3 = log_of(e, leader);
     });
-    assert_eq!(outcome, expected(), "a mixed ensemble behaved unlike ZooKeeper 3.8");
+    assert_eq!(
+        outcome,
+        expected(),
+        "a mixed ensemble behaved unlike ZooKeeper 3.8"
+    );
     assert_eq!(roles.0, "Ours", "the leader should be ours");
     assert_eq!(roles.1, "follower", "the real ZooKeeper should follow");
-    assert_eq!(roles.2, 10, "the real ZooKeeper should catch up after its restart");
+    assert_eq!(
+        roles.2, 10,
+        "the real ZooKeeper should catch up after its restart"
+    );
     let synced: Vec<&str> = ["DIFF", "SNAP", "TRUNC"]
         .into_iter()
         .filter(|m| roles.3.contains(&format!("by {m}")))

@@ -447,7 +447,6 @@ impl Log {
         self.first_dirty_offset
     }
 
-
     /// Moves the log start offset up to `offset` (never down, never past the log end offset) and
     /// deletes the segments that now lie wholly below it: what DeleteRecords asks (Kafka's
     /// `maybeIncrementLogStartOffset`, then `deleteLogStartOffsetBreachedSegments`). The records

@@ -252,9 +252,15 @@ pub fn packet_from_wire(
                 config_version: info.config_version,
             };
             if p.kind == PacketType::FollowerInfo {
-                QuorumPacket::FollowerInfo { zxid: Zxid(p.zxid), info }
+                QuorumPacket::FollowerInfo {
+                    zxid: Zxid(p.zxid),
+                    info,
+                }
             } else {
-                QuorumPacket::ObserverInfo { zxid: Zxid(p.zxid), info }
+                QuorumPacket::ObserverInfo {
+                    zxid: Zxid(p.zxid),
+                    info,
+                }
             }
         }
         PacketType::UpToDate => QuorumPacket::UpToDate,

@@ -121,7 +121,9 @@ impl ElectionLinks {
                     break h;
                 }
                 Ok(Some(_)) | Err(_) => {
-                    tracing::warn!("election port: a connection without a valid initial message; closing it");
+                    tracing::warn!(
+                        "election port: a connection without a valid initial message; closing it"
+                    );
                     return;
                 }
                 Ok(None) => {}
@@ -134,7 +136,10 @@ impl ElectionLinks {
         };
         let sid = hello.sid;
         if !self.peers.contains_key(&sid) {
-            tracing::warn!(sid, "election port: a server that is not in zoo.cfg called; closing");
+            tracing::warn!(
+                sid,
+                "election port: a server that is not in zoo.cfg called; closing"
+            );
             return;
         }
         if sid < self.my_id {

@@ -190,7 +190,10 @@ async fn learner_handler(
                 Ok(Some((packet, used))) => {
                     buf.drain(..used);
                     let Ok(Some((packet, auth))) = packet_from_wire(packet, true) else {
-                        tracing::warn!(?sid, "quorum port: a packet the leader cannot read; closing");
+                        tracing::warn!(
+                            ?sid,
+                            "quorum port: a packet the leader cannot read; closing"
+                        );
                         break 'read;
                     };
                     if sid.is_none() {
@@ -198,12 +201,17 @@ async fn learner_handler(
                             QuorumPacket::FollowerInfo { info, .. }
                             | QuorumPacket::ObserverInfo { info, .. } => info.serverid,
                             _ => {
-                                tracing::warn!("quorum port: a learner must start with FOLLOWERINFO; closing");
+                                tracing::warn!(
+                                    "quorum port: a learner must start with FOLLOWERINFO; closing"
+                                );
                                 break 'read;
                             }
                         };
                         if !voters.contains(&from) {
-                            tracing::warn!(sid = from, "quorum port: not a server of zoo.cfg; closing");
+                            tracing::warn!(
+                                sid = from,
+                                "quorum port: not a server of zoo.cfg; closing"
+                            );
                             break 'read;
                         }
                         sid = Some(from);

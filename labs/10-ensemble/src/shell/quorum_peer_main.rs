@@ -166,20 +166,19 @@ pub async fn run(config: ZooConfig, shutdown: impl Future<Output = ()>) -> Resul
     shared.close();
 
     let (election_tx, election) = mpsc::unbounded_channel();
-    let listener = listen(&me.election_bind())
-        .map_err(|e| format!("cannot listen on the election port {}: {e}", me.election_address()))?;
+    let listener = listen(&me.election_bind()).map_err(|e| {
+        format!(
+            "cannot listen on the election port {}: {e}",
+            me.election_address()
+        )
+    })?;
     let peers = servers
         .iter()
         .filter(|s| s.sid != me.sid)
         .map(|s| (s.sid, s.election_address()))
         .collect();
-    let election_links = ElectionLinks::start(
-        me.sid,
-        me.election_address(),
-        peers,
-        listener,
-        election_tx,
-    );
+    let election_links =
+        ElectionLinks::start(me.sid, me.election_address(), peers, listener, election_tx);
     let (quorum_tx, quorum) = mpsc::unbounded_channel();
     let next_session = initial_session_id(config.myid, now);
     let mut main = QuorumPeerMain {
@@ -386,7 +385,10 @@ impl QuorumPeerMain {
                 }
                 let read = WaitingRead { xid, op, auth, out };
                 if self.session_waits(session) {
-                    self.waiting_reads.entry(session).or_default().push_back(read);
+                    self.waiting_reads
+                        .entry(session)
+                        .or_default()
+                        .push_back(read);
                 } else {
                     self.answer_read(session, read);
                 }
@@ -558,7 +560,9 @@ impl QuorumPeerMain {
                 drop(outboxes);
                 let written = {
                     let server = self.shared.server();
-                    self.disk.maybe_snapshot(&server).map_err(|e| e.to_string())?
+                    self.disk
+                        .maybe_snapshot(&server)
+                        .map_err(|e| e.to_string())?
                 };
                 if written {
                     let snap = {
@@ -744,13 +748,18 @@ impl QuorumPeerMain {
                         self.quorum.lead(listener, voters);
                     }
                     Err(e) => {
-                        tracing::error!("cannot listen on the quorum port {}: {e}", me.quorum_address());
+                        tracing::error!(
+                            "cannot listen on the quorum port {}: {e}",
+                            me.quorum_address()
+                        );
                     }
                 }
                 tracing::info!(round = key.round, "LEADING");
             }
             // The call to the leader is made when the core sends FOLLOWERINFO (`call_leader`).
-            ServerState::Following => tracing::info!(leader = key.leader, round = key.round, "FOLLOWING"),
+            ServerState::Following => {
+                tracing::info!(leader = key.leader, round = key.round, "FOLLOWING")
+            }
             _ => tracing::info!(round = key.round, "LOOKING"),
         }
     }

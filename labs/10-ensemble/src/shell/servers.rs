@@ -22,7 +22,9 @@ impl ServerLine {
             .collect::<Result<_, _>>()?;
         lines.sort_by_key(|l| l.sid);
         if lines.len() < 2 {
-            return Err("an ensemble needs at least two server.N lines (three to survive a failure)".into());
+            return Err(
+                "an ensemble needs at least two server.N lines (three to survive a failure)".into(),
+            );
         }
         Ok(lines)
     }
