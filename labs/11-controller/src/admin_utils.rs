@@ -76,10 +76,11 @@ pub fn assign_replicas_to_brokers(
     sorted.sort_unstable();
     let n = sorted.len();
     let mut assignment = BTreeMap::new();
-    let mut current = start_partition_id.max(0) as usize;
+    let first_id = start_partition_id.max(0) as usize;
     let mut shift = start.replica_shift;
-    for _ in 0..partitions {
-        if current > 0 && current % n == 0 {
+    for current in first_id..first_id + partitions as usize {
+        // Each lap of the first replicas around the broker list shifts the followers by one.
+        if current > 0 && current.is_multiple_of(n) {
             shift += 1;
         }
         let first = (current + start.start_index) % n;
@@ -88,7 +89,6 @@ pub fn assign_replicas_to_brokers(
             replicas.push(sorted[replica_index(first, shift, j, n)]);
         }
         assignment.insert(current as i32, replicas);
-        current += 1;
     }
     Ok(assignment)
     // END SOLUTION

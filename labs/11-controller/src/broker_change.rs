@@ -21,7 +21,11 @@ impl Controller {
         // ko: 죽은 브로커, 새 브로커, 재등록한 브로커를 찾으세요. 재등록한 브로커를 뺀 채 장애를 처리하고, 모두 넣은 뒤 시작을 처리하세요
         let bounced: BTreeSet<i32> = brokers
             .iter()
-            .filter(|(id, b)| self.live_brokers.get(id).is_some_and(|old| old.epoch != b.epoch))
+            .filter(|(id, b)| {
+                self.live_brokers
+                    .get(id)
+                    .is_some_and(|old| old.epoch != b.epoch)
+            })
             .map(|(id, _)| *id)
             .collect();
         let dead: BTreeSet<i32> = self
@@ -126,7 +130,9 @@ impl Controller {
         let live = self.live_broker_ids();
         let mut changed = Vec::new();
         for tp in partitions {
-            let (Some(znode), Some(assignment)) = (self.partition_states.get(tp), self.assignments.get(tp)) else {
+            let (Some(znode), Some(assignment)) =
+                (self.partition_states.get(tp), self.assignments.get(tp))
+            else {
                 continue;
             };
             if let Some((leader, isr)) = next_leader_and_isr(&znode.state, assignment, &live) {

@@ -110,7 +110,11 @@ fn parse_endpoint(s: &str, protocols: Option<&BTreeMap<String, String>>) -> Resu
             .cloned()
             .ok_or_else(|| bad("listener_security_protocol_map has no entry for this listener"))?,
         None if SECURITY_PROTOCOLS.contains(&listener) => listener.to_string(),
-        None => return Err(bad("no listener_security_protocol_map and the listener is not a protocol name")),
+        None => {
+            return Err(bad(
+                "no listener_security_protocol_map and the listener is not a protocol name",
+            ))
+        }
     };
     Ok(EndPoint {
         listener_name: listener.to_string(),
@@ -141,7 +145,11 @@ impl BrokerInfo {
                     .map(|e| (e.listener_name.clone(), e.security_protocol.clone()))
                     .collect(),
             ),
-            endpoints: self.endpoints.iter().map(EndPoint::connection_string).collect(),
+            endpoints: self
+                .endpoints
+                .iter()
+                .map(EndPoint::connection_string)
+                .collect(),
             rack: self.rack.clone(),
             jmx_port: self.jmx_port,
             host: plaintext.map(|e| e.host.clone()),

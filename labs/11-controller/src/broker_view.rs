@@ -91,7 +91,10 @@ impl BrokerView {
 
     /// `maybeUpdateMetadataCache`: after the fencing checks, replace the live broker list and
     /// upsert the partitions (a leader of `LEADER_DURING_DELETE` removes one).
-    pub fn handle_update_metadata(&mut self, request: &UpdateMetadataRequest) -> UpdateMetadataResponse {
+    pub fn handle_update_metadata(
+        &mut self,
+        request: &UpdateMetadataRequest,
+    ) -> UpdateMetadataResponse {
         // BEGIN SOLUTION step 5: fence, remember the controller epoch, replace the live brokers and upsert or remove partitions
         // ko: 펜싱 검사 후 컨트롤러 에포크를 기억하고, 살아 있는 브로커를 바꾸고 파티션을 넣거나 지우세요
         if let Some(code) = check_request(
@@ -145,8 +148,10 @@ impl BrokerView {
         for topic in &request.topic_states {
             for state in &topic.partition_states {
                 if state.delete_partition {
-                    self.replicas
-                        .remove(&TopicPartition::new(&topic.topic_name, state.partition_index));
+                    self.replicas.remove(&TopicPartition::new(
+                        &topic.topic_name,
+                        state.partition_index,
+                    ));
                 }
                 partition_errors.push(StopReplicaPartitionError {
                     topic_name: topic.topic_name.clone(),

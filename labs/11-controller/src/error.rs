@@ -21,7 +21,10 @@ pub enum Error {
     InvalidPartitions { partitions: i32 },
     /// Kafka's InvalidReplicationFactorException (error code 38 on the wire).
     #[error("replication factor: {replication_factor} larger than available brokers: {brokers}, or not above 0")]
-    InvalidReplicationFactor { replication_factor: i32, brokers: usize },
+    InvalidReplicationFactor {
+        replication_factor: i32,
+        brokers: usize,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -13,6 +13,7 @@
 //! - `admin_utils` — step 2: Kafka's rack-unaware replica assignment.
 //! - `controller` — step 3: the controller core: election, failover, new topics, and the
 //!   LeaderAndIsr/UpdateMetadata it sends.
+//! - `request_batch` — step 3: the LeaderAndIsr and UpdateMetadata requests it builds.
 //! - `partition_leader_election` — step 4: the next leader and ISR when brokers die or return.
 //! - `broker_change` — step 4: the controller when `/brokers/ids` changes.
 //! - `topic_deletion` — step 5: deleting a topic.
@@ -31,6 +32,7 @@ pub mod error;
 pub mod events;
 pub mod fencing;
 pub mod partition_leader_election;
+pub mod request_batch;
 pub mod requests;
 pub mod topic_deletion;
 pub mod zk_connect;

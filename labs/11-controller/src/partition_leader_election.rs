@@ -15,7 +15,11 @@ use crate::zk_data::{LeaderIsrAndControllerEpoch, NO_LEADER};
 
 /// `offlinePartitionLeaderElection` without unclean election: the first replica, in
 /// assignment order, that is alive and in the ISR.
-pub fn offline_partition_leader_election(assignment: &[i32], isr: &[i32], live: &BTreeSet<i32>) -> Option<i32> {
+pub fn offline_partition_leader_election(
+    assignment: &[i32],
+    isr: &[i32],
+    live: &BTreeSet<i32>,
+) -> Option<i32> {
     // BEGIN SOLUTION step 4: the first assigned replica that is both alive and in the ISR
     // ko: 할당 순서에서 살아 있으면서 ISR에 있는 첫 레플리카를 고르세요
     assignment
@@ -39,7 +43,12 @@ pub fn next_leader_and_isr(
 ) -> Option<(i32, Vec<i32>)> {
     // BEGIN SOLUTION step 4: keep a live leader and drop dead ISR members; else elect; else no leader with the last leader as ISR; None when nothing changes
     // ko: 살아 있는 리더는 유지하고 죽은 ISR 멤버를 빼세요. 아니면 선출하고, 후보가 없으면 리더 없음에 마지막 리더만 ISR로. 바뀌는 게 없으면 None
-    let live_isr: Vec<i32> = current.isr.iter().copied().filter(|b| live.contains(b)).collect();
+    let live_isr: Vec<i32> = current
+        .isr
+        .iter()
+        .copied()
+        .filter(|b| live.contains(b))
+        .collect();
     if current.leader != NO_LEADER && live.contains(&current.leader) {
         if live_isr.len() == current.isr.len() {
             return None;

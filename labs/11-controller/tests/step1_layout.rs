@@ -38,7 +38,10 @@ fn step1_zookeeper_connect_splits_servers_and_chroot() {
     );
     assert_eq!(c.chroot.as_deref(), Some("/my-kafka-cluster"));
     assert_eq!(c.path("/brokers/ids"), "/my-kafka-cluster/brokers/ids");
-    assert_eq!(c.path(&paths::broker_id(1)), "/my-kafka-cluster/brokers/ids/1");
+    assert_eq!(
+        c.path(&paths::broker_id(1)),
+        "/my-kafka-cluster/brokers/ids/1"
+    );
     assert_eq!(c.path("/"), "/my-kafka-cluster");
     assert_eq!(c.servers_string(), "kafka01:2181,kafka02:2181,kafka03:2181");
 
@@ -57,7 +60,16 @@ fn step1_zookeeper_connect_without_chroot_or_port() {
 
 #[test]
 fn step1_bad_zookeeper_connect_is_refused_with_the_reason() {
-    for bad in ["", "h:2181,,h2:2181", ":2181", "h:port", "h:0", "h:2181/a/", "h:2181/a//b", "h:2181/a/../b"] {
+    for bad in [
+        "",
+        "h:2181,,h2:2181",
+        ":2181",
+        "h:port",
+        "h:0",
+        "h:2181/a/",
+        "h:2181/a//b",
+        "h:2181/a/../b",
+    ] {
         match ZkConnect::parse(bad) {
             Err(Error::BadConnectString { value, .. }) => assert_eq!(value, bad),
             other => panic!("{bad:?} should be refused, got {other:?}"),
@@ -116,14 +128,23 @@ fn step1_broker_registrations_written_by_kafka_decode() {
     let v6 = br#"{"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://[::1]:9092"],"jmx_port":-1,"host":"::1","timestamp":"1","port":9092,"version":4}"#;
     let info = BrokerInfo::decode(1, v6).unwrap();
     assert_eq!(info.endpoints[0].host, "::1");
-    assert_eq!(info.endpoints[0].connection_string(), "PLAINTEXT://[::1]:9092");
+    assert_eq!(
+        info.endpoints[0].connection_string(),
+        "PLAINTEXT://[::1]:9092"
+    );
 }
 
 #[test]
 fn step1_bad_broker_registrations_are_refused() {
-    assert!(matches!(BrokerInfo::decode(1, b"not json"), Err(Error::BadZnodeData { .. })));
     assert!(matches!(
-        BrokerInfo::decode(1, br#"{"endpoints":[],"jmx_port":-1,"host":null,"timestamp":"1","port":-1,"version":1}"#),
+        BrokerInfo::decode(1, b"not json"),
+        Err(Error::BadZnodeData { .. })
+    ));
+    assert!(matches!(
+        BrokerInfo::decode(
+            1,
+            br#"{"endpoints":[],"jmx_port":-1,"host":null,"timestamp":"1","port":-1,"version":1}"#
+        ),
         Err(Error::UnsupportedVersion { version: 1, .. })
     ));
     // CLIENT is not a security protocol, and there is no map to say which one it uses.
@@ -144,7 +165,10 @@ fn step1_controller_epoch_and_cluster_id() {
         timestamp_ms: 1_596_000_000_000,
     };
     let json = text(c.encode());
-    assert_eq!(json, r#"{"version":1,"brokerid":1,"timestamp":"1596000000000"}"#);
+    assert_eq!(
+        json,
+        r#"{"version":1,"brokerid":1,"timestamp":"1596000000000"}"#
+    );
     assert_eq!(ControllerZNode::decode(json.as_bytes()).unwrap(), c);
     assert!(matches!(
         ControllerZNode::decode(br#"{"version":2,"brokerid":1,"timestamp":"1"}"#),
@@ -153,11 +177,17 @@ fn step1_controller_epoch_and_cluster_id() {
 
     assert_eq!(encode_controller_epoch(17), b"17");
     assert_eq!(decode_controller_epoch(b"17").unwrap(), 17);
-    assert!(matches!(decode_controller_epoch(b"x"), Err(Error::BadZnodeData { .. })));
+    assert!(matches!(
+        decode_controller_epoch(b"x"),
+        Err(Error::BadZnodeData { .. })
+    ));
 
     let id = text(encode_cluster_id("ZnVuLWNsdXN0ZXItaWQ"));
     assert_eq!(id, r#"{"version":"1","id":"ZnVuLWNsdXN0ZXItaWQ"}"#);
-    assert_eq!(decode_cluster_id(id.as_bytes()).unwrap(), "ZnVuLWNsdXN0ZXItaWQ");
+    assert_eq!(
+        decode_cluster_id(id.as_bytes()).unwrap(),
+        "ZnVuLWNsdXN0ZXItaWQ"
+    );
 }
 
 #[test]
@@ -207,21 +237,39 @@ fn step1_partition_state_and_topic_config() {
         controller_epoch: 1,
     };
     let json = text(s.encode());
-    assert_eq!(json, r#"{"controller_epoch":1,"leader":1,"version":1,"leader_epoch":0,"isr":[1,2]}"#);
-    assert_eq!(LeaderIsrAndControllerEpoch::decode(json.as_bytes()).unwrap(), s);
-    let kafka = br#"{"controller_epoch":1,"leader":203,"version":1,"leader_epoch":0,"isr":[203,204,202]}"#;
-    assert_eq!(LeaderIsrAndControllerEpoch::decode(kafka).unwrap().isr, vec![203, 204, 202]);
+    assert_eq!(
+        json,
+        r#"{"controller_epoch":1,"leader":1,"version":1,"leader_epoch":0,"isr":[1,2]}"#
+    );
+    assert_eq!(
+        LeaderIsrAndControllerEpoch::decode(json.as_bytes()).unwrap(),
+        s
+    );
+    let kafka =
+        br#"{"controller_epoch":1,"leader":203,"version":1,"leader_epoch":0,"isr":[203,204,202]}"#;
+    assert_eq!(
+        LeaderIsrAndControllerEpoch::decode(kafka).unwrap().isr,
+        vec![203, 204, 202]
+    );
     assert!(matches!(
-        LeaderIsrAndControllerEpoch::decode(br#"{"controller_epoch":1,"leader":1,"version":2,"leader_epoch":0,"isr":[]}"#),
+        LeaderIsrAndControllerEpoch::decode(
+            br#"{"controller_epoch":1,"leader":1,"version":2,"leader_epoch":0,"isr":[]}"#
+        ),
         Err(Error::UnsupportedVersion { version: 2, .. })
     ));
-    assert!(matches!(LeaderIsrAndControllerEpoch::decode(b"{"), Err(Error::BadZnodeData { .. })));
+    assert!(matches!(
+        LeaderIsrAndControllerEpoch::decode(b"{"),
+        Err(Error::BadZnodeData { .. })
+    ));
 
     let c = TopicConfig {
         config: BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]),
     };
     let json = text(c.encode());
-    assert_eq!(json, r#"{"version":1,"config":{"cleanup.policy":"compact"}}"#);
+    assert_eq!(
+        json,
+        r#"{"version":1,"config":{"cleanup.policy":"compact"}}"#
+    );
     assert_eq!(TopicConfig::decode(json.as_bytes()).unwrap(), c);
 }
 
@@ -229,10 +277,22 @@ fn step1_partition_state_and_topic_config() {
 fn step1_paths_are_kafkas() {
     // Given code, checked with a step-1 function so the test belongs to step 1.
     let root = ZkConnect::parse("z:2181").unwrap();
-    assert_eq!(root.path(&paths::partition_state("orders", 3)), "/brokers/topics/orders/partitions/3/state");
-    assert_eq!(root.path(&paths::topic_partitions("orders")), "/brokers/topics/orders/partitions");
-    assert_eq!(root.path(&paths::delete_topic("orders")), "/admin/delete_topics/orders");
-    assert_eq!(root.path(&paths::config_topic("orders")), "/config/topics/orders");
+    assert_eq!(
+        root.path(&paths::partition_state("orders", 3)),
+        "/brokers/topics/orders/partitions/3/state"
+    );
+    assert_eq!(
+        root.path(&paths::topic_partitions("orders")),
+        "/brokers/topics/orders/partitions"
+    );
+    assert_eq!(
+        root.path(&paths::delete_topic("orders")),
+        "/admin/delete_topics/orders"
+    );
+    assert_eq!(
+        root.path(&paths::config_topic("orders")),
+        "/config/topics/orders"
+    );
     assert_eq!(root.path(paths::CLUSTER_ID), "/cluster/id");
     assert_eq!(root.path(paths::CONTROLLER_EPOCH), "/controller_epoch");
 }

@@ -13,7 +13,8 @@ fn map(entries: &[(i32, &[i32])]) -> BTreeMap<i32, Vec<i32>> {
 #[test]
 fn step2_kafkas_example_five_brokers_ten_partitions_three_replicas() {
     // AdminUtilsTest.testReplicaAssignment (fixedStartIndex 0).
-    let got = assign_replicas_to_brokers(&[0, 1, 2, 3, 4], 10, 3, AssignmentStart::fixed(0), 0).unwrap();
+    let got =
+        assign_replicas_to_brokers(&[0, 1, 2, 3, 4], 10, 3, AssignmentStart::fixed(0), 0).unwrap();
     let want = map(&[
         (0, &[0, 1, 2]),
         (1, &[1, 2, 3]),
@@ -29,7 +30,10 @@ fn step2_kafkas_example_five_brokers_ten_partitions_three_replicas() {
     assert_eq!(got, want);
     // The doc comment's table: broker-0 holds p0 and p5 first, p4 and p8 second, p3 and p7 third.
     let on = |broker: i32, position: usize| -> BTreeSet<i32> {
-        got.iter().filter(|(_, r)| r[position] == broker).map(|(p, _)| *p).collect()
+        got.iter()
+            .filter(|(_, r)| r[position] == broker)
+            .map(|(p, _)| *p)
+            .collect()
     };
     assert_eq!(on(0, 0), BTreeSet::from([0, 5]));
     assert_eq!(on(0, 1), BTreeSet::from([4, 8]));
@@ -43,7 +47,14 @@ fn step2_the_slides_three_brokers() {
     let got = assign_replicas_to_brokers(&[3, 1, 2], 6, 2, AssignmentStart::fixed(0), 0).unwrap();
     assert_eq!(
         got,
-        map(&[(0, &[1, 2]), (1, &[2, 3]), (2, &[3, 1]), (3, &[1, 3]), (4, &[2, 1]), (5, &[3, 2])])
+        map(&[
+            (0, &[1, 2]),
+            (1, &[2, 3]),
+            (2, &[3, 1]),
+            (3, &[1, 3]),
+            (4, &[2, 1]),
+            (5, &[3, 2])
+        ])
     );
     let got = assign_replicas_to_brokers(
         &[1, 2, 3],
@@ -56,13 +67,17 @@ fn step2_the_slides_three_brokers() {
         0,
     )
     .unwrap();
-    assert_eq!(got, map(&[(0, &[3, 2, 1]), (1, &[1, 3, 2]), (2, &[2, 1, 3])]));
+    assert_eq!(
+        got,
+        map(&[(0, &[3, 2, 1]), (1, &[1, 3, 2]), (2, &[2, 1, 3])])
+    );
 }
 
 #[test]
 fn step2_adding_partitions_continues_the_pattern() {
     // addPartitions passes the current partition count as startPartitionId.
-    let got = assign_replicas_to_brokers(&[0, 1, 2, 3, 4], 2, 3, AssignmentStart::fixed(0), 5).unwrap();
+    let got =
+        assign_replicas_to_brokers(&[0, 1, 2, 3, 4], 2, 3, AssignmentStart::fixed(0), 5).unwrap();
     assert_eq!(got, map(&[(5, &[0, 2, 3]), (6, &[1, 3, 4])]));
 }
 
@@ -97,7 +112,14 @@ fn step2_replicas_are_distinct_and_leaders_spread_evenly() {
         for rf in 1..=n {
             for start in 0..n as usize {
                 for parts in [1, 7, 24] {
-                    let a = assign_replicas_to_brokers(&brokers, parts, rf, AssignmentStart::fixed(start), 0).unwrap();
+                    let a = assign_replicas_to_brokers(
+                        &brokers,
+                        parts,
+                        rf,
+                        AssignmentStart::fixed(start),
+                        0,
+                    )
+                    .unwrap();
                     assert_eq!(a.len(), parts as usize);
                     let mut leaders: BTreeMap<i32, i32> = BTreeMap::new();
                     for r in a.values() {
@@ -106,8 +128,15 @@ fn step2_replicas_are_distinct_and_leaders_spread_evenly() {
                         *leaders.entry(r[0]).or_default() += 1;
                     }
                     let most = leaders.values().max().unwrap();
-                    let least = if leaders.len() < n as usize { &0 } else { leaders.values().min().unwrap() };
-                    assert!(most - least <= 1, "n={n} rf={rf} start={start} parts={parts}: {leaders:?}");
+                    let least = if leaders.len() < n as usize {
+                        &0
+                    } else {
+                        leaders.values().min().unwrap()
+                    };
+                    assert!(
+                        most - least <= 1,
+                        "n={n} rf={rf} start={start} parts={parts}: {leaders:?}"
+                    );
                 }
             }
         }

@@ -59,7 +59,9 @@ fn step3_a_broker_that_loses_the_election_waits() {
         controller_epoch: Some((1, 1)),
     });
     c.ready();
-    c.step(ControllerEvent::ControllerRegistrationFailed { controller_id: Some(1) });
+    c.step(ControllerEvent::ControllerRegistrationFailed {
+        controller_id: Some(1),
+    });
     assert_eq!(c.role(), Role::NotController);
     assert_eq!(c.active_controller_id(), Some(1));
     // Someone else is controller: nothing to do, and topic events are not ours to handle.
@@ -96,7 +98,8 @@ fn step3_failover_creates_missing_states_and_tells_every_broker_everything() {
         r.zk_ops,
         vec![ZkOp::Create {
             path: "/brokers/topics/orders/partitions/1/state".into(),
-            data: br#"{"controller_epoch":2,"leader":2,"version":1,"leader_epoch":0,"isr":[2,3]}"#.to_vec(),
+            data: br#"{"controller_epoch":2,"leader":2,"version":1,"leader_epoch":0,"isr":[2,3]}"#
+                .to_vec(),
             controller_epoch_zk_version: 2,
         }]
     );
@@ -108,32 +111,66 @@ fn step3_failover_creates_missing_states_and_tells_every_broker_everything() {
         let u = &reqs[0];
         assert_eq!((u.controller_id, u.controller_epoch), (2, 2));
         assert_eq!(u.broker_epoch, 100 + *broker as i64);
-        assert_eq!(u.live_brokers.iter().map(|b| b.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            u.live_brokers.iter().map(|b| b.id).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         assert_eq!(u.live_brokers[0].endpoints[0].host, "kafka01");
         assert_eq!(u.topic_states.len(), 1);
         let ps = &u.topic_states[0].partition_states;
         assert_eq!(ps.len(), 2);
         // The state as ZooKeeper has it, including who wrote it.
-        assert_eq!((ps[0].leader, ps[0].leader_epoch, ps[0].controller_epoch, ps[0].zk_version), (1, 3, 1, 3));
-        assert_eq!((ps[1].leader, ps[1].leader_epoch, ps[1].controller_epoch, ps[1].zk_version), (2, 0, 2, 0));
+        assert_eq!(
+            (
+                ps[0].leader,
+                ps[0].leader_epoch,
+                ps[0].controller_epoch,
+                ps[0].zk_version
+            ),
+            (1, 3, 1, 3)
+        );
+        assert_eq!(
+            (
+                ps[1].leader,
+                ps[1].leader_epoch,
+                ps[1].controller_epoch,
+                ps[1].zk_version
+            ),
+            (2, 0, 2, 0)
+        );
         assert!(ps[0].offline_replicas.is_empty());
     }
     // LeaderAndIsr to each replica, for its partitions only.
     let lai = leader_and_isr(&r);
     let of = |b: i32| -> Vec<(String, i32, i32, i32, Vec<i32>)> {
-        lai.get(&b).map(|v| v.iter().flat_map(lai_states).collect()).unwrap_or_default()
+        lai.get(&b)
+            .map(|v| v.iter().flat_map(lai_states).collect())
+            .unwrap_or_default()
     };
     assert_eq!(of(1), vec![("orders".to_string(), 0, 1, 3, vec![1, 2])]);
     assert_eq!(
         of(2),
-        vec![("orders".to_string(), 0, 1, 3, vec![1, 2]), ("orders".to_string(), 1, 2, 0, vec![2, 3])]
+        vec![
+            ("orders".to_string(), 0, 1, 3, vec![1, 2]),
+            ("orders".to_string(), 1, 2, 0, vec![2, 3])
+        ]
     );
     assert_eq!(of(3), vec![("orders".to_string(), 1, 2, 0, vec![2, 3])]);
     let to3 = &lai[&3][0];
-    assert_eq!((to3.controller_id, to3.controller_epoch, to3.broker_epoch), (2, 2, 103));
+    assert_eq!(
+        (to3.controller_id, to3.controller_epoch, to3.broker_epoch),
+        (2, 2, 103)
+    );
     assert!(to3.topic_states[0].partition_states[0].is_new);
     assert_eq!(to3.live_leaders.len(), 1);
-    assert_eq!((to3.live_leaders[0].broker_id, to3.live_leaders[0].host_name.as_str(), to3.live_leaders[0].port), (2, "kafka02", 9092));
+    assert_eq!(
+        (
+            to3.live_leaders[0].broker_id,
+            to3.live_leaders[0].host_name.as_str(),
+            to3.live_leaders[0].port
+        ),
+        (2, "kafka02", 9092)
+    );
     assert!(!lai[&1][0].topic_states[0].partition_states[0].is_new);
 }
 
@@ -149,19 +186,42 @@ fn step3_a_new_topic_gets_states_then_requests() {
     assert_eq!(
         writes,
         vec![
-            (paths::partition_state("t", 0), state(1, 0, &[1, 2, 3], 1), None),
-            (paths::partition_state("t", 1), state(2, 0, &[2, 3, 1], 1), None),
+            (
+                paths::partition_state("t", 0),
+                state(1, 0, &[1, 2, 3], 1),
+                None
+            ),
+            (
+                paths::partition_state("t", 1),
+                state(2, 0, &[2, 3, 1], 1),
+                None
+            ),
         ]
     );
     for op in &r.zk_ops {
-        assert!(matches!(op, ZkOp::Create { controller_epoch_zk_version: 1, .. }), "{op:?}");
+        assert!(
+            matches!(
+                op,
+                ZkOp::Create {
+                    controller_epoch_zk_version: 1,
+                    ..
+                }
+            ),
+            "{op:?}"
+        );
     }
     let lai = leader_and_isr(&r);
     for b in 1..=3 {
         let states: Vec<_> = lai[&b].iter().flat_map(lai_states).collect();
         assert_eq!(states.len(), 2, "broker {b}");
-        assert!(lai[&b][0].topic_states[0].partition_states.iter().all(|p| p.is_new));
-        assert_eq!(lai[&b][0].topic_states[0].partition_states[1].replicas, vec![2, 3, 1]);
+        assert!(lai[&b][0].topic_states[0]
+            .partition_states
+            .iter()
+            .all(|p| p.is_new));
+        assert_eq!(
+            lai[&b][0].topic_states[0].partition_states[1].replicas,
+            vec![2, 3, 1]
+        );
     }
     let um = update_metadata(&r);
     assert_eq!(um.len(), 3);
@@ -187,18 +247,29 @@ fn step3_only_live_replicas_enter_the_isr() {
     // replica, so it gets no state until broker 3 comes.
     assert_eq!(
         state_writes(&r),
-        vec![(paths::partition_state("t", 0), state(2, 0, &[2, 1], 5), None)]
+        vec![(
+            paths::partition_state("t", 0),
+            state(2, 0, &[2, 1], 5),
+            None
+        )]
     );
     assert!(c.partition_state(&tp("t", 1)).is_none());
     let lai = leader_and_isr(&r);
     assert_eq!(lai.keys().copied().collect::<Vec<_>>(), vec![1, 2]);
     let um = update_metadata(&r);
-    assert_eq!(um[&1][0].topic_states[0].partition_states[0].offline_replicas, vec![3]);
+    assert_eq!(
+        um[&1][0].topic_states[0].partition_states[0].offline_replicas,
+        vec![3]
+    );
 }
 
 #[test]
 fn step3_another_controller_or_a_lost_session_makes_us_resign() {
-    let (mut c, _) = elect(1, 1, snapshot(&[1, 2], &[("t", assignment(&[(0, &[1])]))], &[]));
+    let (mut c, _) = elect(
+        1,
+        1,
+        snapshot(&[1, 2], &[("t", assignment(&[(0, &[1])]))], &[]),
+    );
     assert!(c.is_active());
     c.step(ControllerEvent::ControllerChanged {
         controller_id: Some(2),
@@ -253,7 +324,11 @@ fn step3_writes_are_guarded_by_our_epochs_zk_version() {
     let r = c.ready();
     assert_eq!(r.zk_ops.len(), 1);
     match &r.zk_ops[0] {
-        ZkOp::Create { path, data, controller_epoch_zk_version } => {
+        ZkOp::Create {
+            path,
+            data,
+            controller_epoch_zk_version,
+        } => {
             assert_eq!(path, "/brokers/topics/x/partitions/0/state");
             assert_eq!(*controller_epoch_zk_version, 4);
             assert_eq!(

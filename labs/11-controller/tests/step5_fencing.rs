@@ -17,7 +17,12 @@ use lab11_controller::requests::{
 use lab11_controller::zk_data::{paths, EPOCH_DURING_DELETE, LEADER_DURING_DELETE};
 use lab11_controller::{BrokerView, ControllerEvent, ControllerResponse, ZkOp};
 
-fn lai(controller_epoch: i32, broker_epoch: i64, leader_epoch: i32, leader: i32) -> LeaderAndIsrRequest {
+fn lai(
+    controller_epoch: i32,
+    broker_epoch: i64,
+    leader_epoch: i32,
+    leader: i32,
+) -> LeaderAndIsrRequest {
     LeaderAndIsrRequest {
         controller_id: 1,
         controller_epoch,
@@ -67,7 +72,10 @@ fn um(controller_epoch: i32, leader: i32) -> UpdateMetadataRequest {
 fn step5_the_epoch_checks() {
     assert_eq!(check_controller_epoch(3, 3), None);
     assert_eq!(check_controller_epoch(3, 4), None);
-    assert_eq!(check_controller_epoch(3, 2), Some(error_code::STALE_CONTROLLER_EPOCH));
+    assert_eq!(
+        check_controller_epoch(3, 2),
+        Some(error_code::STALE_CONTROLLER_EPOCH)
+    );
     assert!(!is_broker_epoch_stale(50, 50));
     assert!(!is_broker_epoch_stale(50, -1));
     assert!(!is_broker_epoch_stale(50, 60));
@@ -86,25 +94,40 @@ fn step5_a_broker_refuses_a_deposed_controller() {
     let r = b.handle_leader_and_isr(&lai(2, 40, 9, 2));
     assert_eq!(r.error_code, error_code::STALE_CONTROLLER_EPOCH);
     assert_eq!(b.replicas[&tp("t", 0)].leader, 1);
-    assert_eq!(b.handle_update_metadata(&um(2, 2)).error_code, error_code::STALE_CONTROLLER_EPOCH);
+    assert_eq!(
+        b.handle_update_metadata(&um(2, 2)).error_code,
+        error_code::STALE_CONTROLLER_EPOCH
+    );
     assert!(b.metadata.is_empty());
     // An older leader epoch from the current controller: that partition answers stale.
     let r = b.handle_leader_and_isr(&lai(3, 40, 4, 2));
     assert_eq!(r.error_code, error_code::NONE);
-    assert_eq!(r.partition_errors[0].error_code, error_code::STALE_CONTROLLER_EPOCH);
+    assert_eq!(
+        r.partition_errors[0].error_code,
+        error_code::STALE_CONTROLLER_EPOCH
+    );
     assert_eq!(b.replicas[&tp("t", 0)].leader_epoch, 5);
     // A newer controller is accepted and remembered.
-    assert_eq!(b.handle_leader_and_isr(&lai(4, 40, 6, 2)).error_code, error_code::NONE);
+    assert_eq!(
+        b.handle_leader_and_isr(&lai(4, 40, 6, 2)).error_code,
+        error_code::NONE
+    );
     assert_eq!((b.controller_epoch, b.replicas[&tp("t", 0)].leader), (4, 2));
 }
 
 #[test]
 fn step5_a_broker_refuses_news_for_its_previous_registration() {
     let mut b = BrokerView::new(2, 40);
-    assert_eq!(b.handle_leader_and_isr(&lai(1, 39, 0, 1)).error_code, error_code::STALE_BROKER_EPOCH);
+    assert_eq!(
+        b.handle_leader_and_isr(&lai(1, 39, 0, 1)).error_code,
+        error_code::STALE_BROKER_EPOCH
+    );
     let mut u = um(1, 1);
     u.broker_epoch = 39;
-    assert_eq!(b.handle_update_metadata(&u).error_code, error_code::STALE_BROKER_EPOCH);
+    assert_eq!(
+        b.handle_update_metadata(&u).error_code,
+        error_code::STALE_BROKER_EPOCH
+    );
     assert!(b.replicas.is_empty() && b.metadata.is_empty());
     assert_eq!(b.controller_epoch, 0);
 }
@@ -112,7 +135,10 @@ fn step5_a_broker_refuses_news_for_its_previous_registration() {
 #[test]
 fn step5_metadata_is_replaced_and_deleted_topics_forgotten() {
     let mut b = BrokerView::new(1, 1);
-    assert_eq!(b.handle_update_metadata(&um(1, 1)).error_code, error_code::NONE);
+    assert_eq!(
+        b.handle_update_metadata(&um(1, 1)).error_code,
+        error_code::NONE
+    );
     assert_eq!(b.metadata[&tp("t", 0)].leader, 1);
     b.handle_update_metadata(&um(1, LEADER_DURING_DELETE));
     assert!(b.metadata.is_empty());
@@ -138,7 +164,10 @@ fn step5_metadata_is_replaced_and_deleted_topics_forgotten() {
     let mut old = stop.clone();
     old.controller_epoch = 0;
     b.handle_update_metadata(&um(2, 1));
-    assert_eq!(b.handle_stop_replica(&old).error_code, error_code::STALE_CONTROLLER_EPOCH);
+    assert_eq!(
+        b.handle_stop_replica(&old).error_code,
+        error_code::STALE_CONTROLLER_EPOCH
+    );
 }
 
 fn answer(topic: &str, partitions: &[i32], code: i16) -> ControllerResponse {
@@ -159,7 +188,10 @@ fn answer(topic: &str, partitions: &[i32], code: i16) -> ControllerResponse {
 fn step5_deleting_a_topic_stops_its_replicas_then_removes_its_znodes() {
     let snap = snapshot(
         &[1, 2, 3],
-        &[("t", assignment(&[(0, &[1, 2]), (1, &[2, 3])])), ("keep", assignment(&[(0, &[3])]))],
+        &[
+            ("t", assignment(&[(0, &[1, 2]), (1, &[2, 3])])),
+            ("keep", assignment(&[(0, &[3])])),
+        ],
         &[
             (tp("t", 0), state(1, 0, &[1, 2], 1)),
             (tp("t", 1), state(2, 0, &[2, 3], 1)),
@@ -167,9 +199,14 @@ fn step5_deleting_a_topic_stops_its_replicas_then_removes_its_znodes() {
         ],
     );
     let (mut c, _) = elect(1, 1, snap);
-    c.step(ControllerEvent::TopicDeletionsChanged(BTreeSet::from(["t".to_string()])));
+    c.step(ControllerEvent::TopicDeletionsChanged(BTreeSet::from([
+        "t".to_string(),
+    ])));
     let r = c.ready();
-    assert!(r.zk_ops.is_empty(), "nothing is deleted before the replicas confirm");
+    assert!(
+        r.zk_ops.is_empty(),
+        "nothing is deleted before the replicas confirm"
+    );
     assert!(c.topics_to_delete().contains("t"));
     // Every live broker forgets the topic...
     let um = update_metadata(&r);
@@ -186,12 +223,23 @@ fn step5_deleting_a_topic_stops_its_replicas_then_removes_its_znodes() {
             .collect()
     };
     assert_eq!(parts(1), vec![(0, EPOCH_DURING_DELETE, true)]);
-    assert_eq!(parts(2), vec![(0, EPOCH_DURING_DELETE, true), (1, EPOCH_DURING_DELETE, true)]);
+    assert_eq!(
+        parts(2),
+        vec![
+            (0, EPOCH_DURING_DELETE, true),
+            (1, EPOCH_DURING_DELETE, true)
+        ]
+    );
     assert_eq!(parts(3), vec![(1, EPOCH_DURING_DELETE, true)]);
     assert_eq!(stops[&2][0].broker_epoch, 102);
 
     // No more elections for it while it is being deleted.
-    c.step(ControllerEvent::BrokersChanged(brokers(&[1, 2, 3]).into_iter().filter(|(id, _)| *id != 1).collect()));
+    c.step(ControllerEvent::BrokersChanged(
+        brokers(&[1, 2, 3])
+            .into_iter()
+            .filter(|(id, _)| *id != 1)
+            .collect(),
+    ));
     assert!(state_writes(&c.ready()).is_empty());
     c.step(ControllerEvent::BrokersChanged(brokers(&[1, 2, 3])));
     // Broker 1 came back and still owes its answer: it is asked again.
@@ -220,11 +268,21 @@ fn step5_deleting_a_topic_stops_its_replicas_then_removes_its_znodes() {
         .zk_ops
         .iter()
         .map(|op| match op {
-            ZkOp::DeleteRecursive { path, controller_epoch_zk_version: 1 } => path.clone(),
+            ZkOp::DeleteRecursive {
+                path,
+                controller_epoch_zk_version: 1,
+            } => path.clone(),
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(deleted, vec![paths::topic("t"), paths::config_topic("t"), paths::delete_topic("t")]);
+    assert_eq!(
+        deleted,
+        vec![
+            paths::topic("t"),
+            paths::config_topic("t"),
+            paths::delete_topic("t")
+        ]
+    );
     assert!(c.partition_state(&tp("t", 0)).is_none());
     assert!(c.topics_to_delete().is_empty());
     assert!(c.partition_state(&tp("keep", 0)).is_some());
@@ -233,7 +291,9 @@ fn step5_deleting_a_topic_stops_its_replicas_then_removes_its_znodes() {
 #[test]
 fn step5_a_request_to_delete_an_unknown_topic_is_removed() {
     let (mut c, _) = elect(1, 1, snapshot(&[1], &[], &[]));
-    c.step(ControllerEvent::TopicDeletionsChanged(BTreeSet::from(["nope".to_string()])));
+    c.step(ControllerEvent::TopicDeletionsChanged(BTreeSet::from([
+        "nope".to_string(),
+    ])));
     let r = c.ready();
     assert_eq!(
         r.zk_ops,
@@ -247,7 +307,11 @@ fn step5_a_request_to_delete_an_unknown_topic_is_removed() {
 
 #[test]
 fn step5_a_new_controller_resumes_deletions() {
-    let mut snap = snapshot(&[1, 2], &[("t", assignment(&[(0, &[2])]))], &[(tp("t", 0), state(2, 0, &[2], 1))]);
+    let mut snap = snapshot(
+        &[1, 2],
+        &[("t", assignment(&[(0, &[2])]))],
+        &[(tp("t", 0), state(2, 0, &[2], 1))],
+    );
     snap.topics_to_delete = BTreeSet::from(["t".to_string()]);
     let (mut c, r) = elect(1, 2, snap);
     let stops = stop_replica(&r);
@@ -260,6 +324,8 @@ fn step5_a_new_controller_resumes_deletions() {
     assert_eq!(c.ready().zk_ops.len(), 3);
     // The same request seen again once the topic is gone: removed.
     c.step(ControllerEvent::TopicsChanged(BTreeMap::new()));
-    c.step(ControllerEvent::TopicDeletionsChanged(BTreeSet::from(["t".to_string()])));
+    c.step(ControllerEvent::TopicDeletionsChanged(BTreeSet::from([
+        "t".to_string(),
+    ])));
     assert_eq!(c.ready().zk_ops.len(), 1);
 }

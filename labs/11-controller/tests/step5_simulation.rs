@@ -37,7 +37,11 @@ fn seeds(base: u64, default: u64) -> Vec<u64> {
         return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
     }
     let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| s.trim().parse().expect("KAFKALAB_SIM_SCHEDULES is a number"))
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("KAFKALAB_SIM_SCHEDULES is a number")
+        })
         .unwrap_or(default);
     (0..n).map(|i| base + i).collect()
 }

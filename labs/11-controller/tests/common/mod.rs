@@ -33,7 +33,9 @@ pub fn broker(id: i32, epoch: i64) -> RegisteredBroker {
 
 /// Brokers `ids`, each with epoch `100 + id`.
 pub fn brokers(ids: &[i32]) -> BTreeMap<i32, RegisteredBroker> {
-    ids.iter().map(|&id| (id, broker(id, 100 + id as i64))).collect()
+    ids.iter()
+        .map(|&id| (id, broker(id, 100 + id as i64)))
+        .collect()
 }
 
 pub fn assignment(partitions: &[(i32, &[i32])]) -> TopicAssignment {
@@ -43,7 +45,12 @@ pub fn assignment(partitions: &[(i32, &[i32])]) -> TopicAssignment {
     }
 }
 
-pub fn state(leader: i32, leader_epoch: i32, isr: &[i32], controller_epoch: i32) -> LeaderIsrAndControllerEpoch {
+pub fn state(
+    leader: i32,
+    leader_epoch: i32,
+    isr: &[i32],
+    controller_epoch: i32,
+) -> LeaderIsrAndControllerEpoch {
     LeaderIsrAndControllerEpoch {
         leader,
         leader_epoch,
@@ -91,7 +98,10 @@ pub fn snapshot(
 ) -> ClusterSnapshot {
     ClusterSnapshot {
         brokers: brokers(live),
-        topics: topics.iter().map(|(t, a)| (t.to_string(), a.clone())).collect(),
+        topics: topics
+            .iter()
+            .map(|(t, a)| (t.to_string(), a.clone()))
+            .collect(),
         partition_states: states
             .iter()
             .map(|(tp, s)| {
@@ -144,7 +154,13 @@ pub fn lai_states(req: &LeaderAndIsrRequest) -> Vec<(String, i32, i32, i32, Vec<
         .iter()
         .flat_map(|t| {
             t.partition_states.iter().map(move |p| {
-                (t.topic_name.clone(), p.partition_index, p.leader, p.leader_epoch, p.isr.clone())
+                (
+                    t.topic_name.clone(),
+                    p.partition_index,
+                    p.leader,
+                    p.leader_epoch,
+                    p.isr.clone(),
+                )
             })
         })
         .collect()
@@ -155,12 +171,21 @@ pub fn state_writes(r: &Ready) -> Vec<(String, LeaderIsrAndControllerEpoch, Opti
     r.zk_ops
         .iter()
         .filter_map(|op| match op {
-            ZkOp::Create { path, data, .. } if path.ends_with("/state") => {
-                Some((path.clone(), LeaderIsrAndControllerEpoch::decode(data).unwrap(), None))
-            }
-            ZkOp::SetData { path, data, version, .. } => {
-                Some((path.clone(), LeaderIsrAndControllerEpoch::decode(data).unwrap(), Some(*version)))
-            }
+            ZkOp::Create { path, data, .. } if path.ends_with("/state") => Some((
+                path.clone(),
+                LeaderIsrAndControllerEpoch::decode(data).unwrap(),
+                None,
+            )),
+            ZkOp::SetData {
+                path,
+                data,
+                version,
+                ..
+            } => Some((
+                path.clone(),
+                LeaderIsrAndControllerEpoch::decode(data).unwrap(),
+                Some(*version),
+            )),
             _ => None,
         })
         .collect()

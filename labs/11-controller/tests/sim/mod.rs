@@ -18,15 +18,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lab11_controller::zk_data::{
-    decode_controller_epoch, encode_controller_epoch, paths, ControllerZNode, NO_LEADER,
-};
+use lab11_controller::zk_data::{encode_controller_epoch, paths, ControllerZNode, NO_LEADER};
 use lab11_controller::{
     assign_replicas_to_brokers, AssignmentStart, BrokerInfo, BrokerView, ClusterSnapshot,
     Controller, ControllerEvent, ControllerRequest, ControllerResponse, EndPoint,
-    LeaderIsrAndControllerEpoch, PartitionStateZNode, RegisteredBroker, TopicAssignment,
-    TopicConfig, TopicPartition, ZkOp,
+    LeaderIsrAndControllerEpoch, PartitionStateZNode, TopicAssignment, TopicConfig, TopicPartition,
+    ZkOp,
 };
+
+mod zookeeper;
+
+use zookeeper::{SimZk, Watch, ZkError};
 
 /// SplitMix64: a tiny seeded generator, enough for schedules.
 pub struct Rng(u64);
@@ -83,219 +85,6 @@ impl Default for Faults {
     }
 }
 
-// ---------------------------------------------------------------- the simulated ZooKeeper
-
-struct Znode {
-    data: Vec<u8>,
-    version: i32,
-    czxid: i64,
-    owner: Option<u64>,
-}
-
-#[derive(Debug)]
-enum ZkError {
-    NodeExists,
-    NoNode,
-    BadVersion,
-    SessionExpired,
-}
-
-/// What a watcher would hear about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Watch {
-    Controller,
-    BrokerIds,
-    Topics,
-    DeleteTopics,
-}
-
-fn parent(path: &str) -> &str {
-    &path[..path.rfind('/').unwrap_or(0)]
-}
-
-/// The watch a change at `path` fires (Kafka's controller watches these four).
-fn watch_for(path: &str) -> Option<Watch> {
-    match (path, parent(path)) {
-        ("/controller", _) => Some(Watch::Controller),
-        (_, "/brokers/ids") => Some(Watch::BrokerIds),
-        (_, "/brokers/topics") => Some(Watch::Topics),
-        (_, "/admin/delete_topics") => Some(Watch::DeleteTopics),
-        _ => None,
-    }
-}
-
-#[derive(Default)]
-struct SimZk {
-    nodes: BTreeMap<String, Znode>,
-    zxid: i64,
-    sessions: BTreeSet<u64>,
-    next_session: u64,
-    /// Watches fired by the changes since the sim last looked.
-    fired: BTreeSet<Watch>,
-}
-
-impl SimZk {
-    fn open_session(&mut self) -> u64 {
-        self.next_session += 1;
-        self.sessions.insert(self.next_session);
-        self.next_session
-    }
-
-    /// Ends a session: its ephemerals go, and their watches fire.
-    fn expire(&mut self, session: u64) {
-        self.sessions.remove(&session);
-        let owned: Vec<String> = self
-            .nodes
-            .iter()
-            .filter(|(_, n)| n.owner == Some(session))
-            .map(|(p, _)| p.clone())
-            .collect();
-        for p in owned {
-            self.nodes.remove(&p);
-            self.fire(&p);
-        }
-    }
-
-    fn fire(&mut self, path: &str) {
-        if let Some(w) = watch_for(path) {
-            self.fired.insert(w);
-        }
-    }
-
-    /// Creates `path` (and missing parents, persistent and empty); returns its czxid.
-    fn create(&mut self, path: &str, data: Vec<u8>, owner: Option<u64>) -> Result<i64, ZkError> {
-        if self.nodes.contains_key(path) {
-            return Err(ZkError::NodeExists);
-        }
-        let p = parent(path);
-        if !p.is_empty() && !self.nodes.contains_key(p) {
-            self.create(p, Vec::new(), None)?;
-        }
-        self.zxid += 1;
-        self.nodes.insert(
-            path.to_string(),
-            Znode {
-                data,
-                version: 0,
-                czxid: self.zxid,
-                owner,
-            },
-        );
-        self.fire(path);
-        Ok(self.zxid)
-    }
-
-    fn set(&mut self, path: &str, data: Vec<u8>, version: i32) -> Result<i32, ZkError> {
-        let n = self.nodes.get_mut(path).ok_or(ZkError::NoNode)?;
-        if version != -1 && n.version != version {
-            return Err(ZkError::BadVersion);
-        }
-        self.zxid += 1;
-        n.data = data;
-        n.version += 1;
-        let v = n.version;
-        self.fire(path);
-        Ok(v)
-    }
-
-    fn delete_recursive(&mut self, path: &str) {
-        let doomed: Vec<String> = self
-            .nodes
-            .keys()
-            .filter(|p| *p == path || p.starts_with(&format!("{path}/")))
-            .cloned()
-            .collect();
-        for p in doomed {
-            self.zxid += 1;
-            self.nodes.remove(&p);
-            self.fire(&p);
-        }
-    }
-
-    fn children(&self, path: &str) -> Vec<String> {
-        let prefix = format!("{path}/");
-        self.nodes
-            .keys()
-            .filter(|p| p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
-            .map(|p| p[prefix.len()..].to_string())
-            .collect()
-    }
-
-    fn controller_epoch(&self) -> Option<(i32, i32)> {
-        self.nodes
-            .get(paths::CONTROLLER_EPOCH)
-            .map(|n| (decode_controller_epoch(&n.data).unwrap(), n.version))
-    }
-
-    fn controller_id(&self) -> Option<i32> {
-        self.nodes
-            .get(paths::CONTROLLER)
-            .map(|n| ControllerZNode::decode(&n.data).unwrap().broker_id)
-    }
-
-    fn brokers(&self) -> BTreeMap<i32, RegisteredBroker> {
-        self.children(paths::BROKER_IDS)
-            .into_iter()
-            .map(|c| {
-                let id: i32 = c.parse().unwrap();
-                let n = &self.nodes[&paths::broker_id(id)];
-                (
-                    id,
-                    RegisteredBroker {
-                        info: BrokerInfo::decode(id, &n.data).unwrap(),
-                        epoch: n.czxid,
-                    },
-                )
-            })
-            .collect()
-    }
-
-    fn topics(&self) -> BTreeMap<String, TopicAssignment> {
-        self.children(paths::TOPICS)
-            .into_iter()
-            .map(|t| {
-                let a = TopicAssignment::decode(&self.nodes[&paths::topic(&t)].data).unwrap();
-                (t, a)
-            })
-            .collect()
-    }
-
-    fn topics_to_delete(&self) -> BTreeSet<String> {
-        self.children(paths::DELETE_TOPICS).into_iter().collect()
-    }
-
-    fn partition_states(&self) -> BTreeMap<TopicPartition, PartitionStateZNode> {
-        let mut out = BTreeMap::new();
-        for t in self.children(paths::TOPICS) {
-            for p in self.children(&paths::topic_partitions(&t)) {
-                let p: i32 = p.parse().unwrap();
-                if let Some(n) = self.nodes.get(&paths::partition_state(&t, p)) {
-                    out.insert(
-                        TopicPartition::new(&t, p),
-                        PartitionStateZNode {
-                            state: LeaderIsrAndControllerEpoch::decode(&n.data).unwrap(),
-                            zk_version: n.version,
-                        },
-                    );
-                }
-            }
-        }
-        out
-    }
-
-    fn event(&self, w: Watch) -> ControllerEvent {
-        match w {
-            Watch::Controller => ControllerEvent::ControllerChanged {
-                controller_id: self.controller_id(),
-                controller_epoch: self.controller_epoch(),
-            },
-            Watch::BrokerIds => ControllerEvent::BrokersChanged(self.brokers()),
-            Watch::Topics => ControllerEvent::TopicsChanged(self.topics()),
-            Watch::DeleteTopics => ControllerEvent::TopicDeletionsChanged(self.topics_to_delete()),
-        }
-    }
-}
-
 // ---------------------------------------------------------------- brokers and the network
 
 struct SimBroker {
@@ -308,9 +97,25 @@ struct SimBroker {
 }
 
 enum Delivery {
-    Notify { broker: i32, session: u64, watch: Watch },
-    Request { from: i32, from_life: u64, to: i32, to_life: u64, request: ControllerRequest },
-    Response { to: i32, to_life: u64, epoch: i32, from: i32, response: ControllerResponse },
+    Notify {
+        broker: i32,
+        session: u64,
+        watch: Watch,
+    },
+    Request {
+        from: i32,
+        from_life: u64,
+        to: i32,
+        to_life: u64,
+        request: ControllerRequest,
+    },
+    Response {
+        to: i32,
+        to_life: u64,
+        epoch: i32,
+        from: i32,
+        response: ControllerResponse,
+    },
     /// A crashed broker's session ends in ZooKeeper.
     SessionTimeout { broker: i32, session: u64 },
     /// A live broker hears that its session expired.
@@ -349,7 +154,12 @@ impl Sim {
             stats: BTreeMap::new(),
         };
         // What the first broker's startup makes sure exists (`makeSurePersistentPathExists`).
-        for p in [paths::BROKER_IDS, paths::TOPICS, paths::DELETE_TOPICS, paths::CONFIG_TOPICS] {
+        for p in [
+            paths::BROKER_IDS,
+            paths::TOPICS,
+            paths::DELETE_TOPICS,
+            paths::CONFIG_TOPICS,
+        ] {
             sim.zk.create(p, Vec::new(), None).unwrap();
         }
         sim.zk.fired.clear();
@@ -394,11 +204,23 @@ impl Sim {
         let sessions: Vec<(i32, u64)> = self
             .brokers
             .iter()
-            .filter_map(|(id, b)| b.session.filter(|s| b.alive && self.zk.sessions.contains(s)).map(|s| (*id, s)))
+            .filter_map(|(id, b)| {
+                b.session
+                    .filter(|s| b.alive && self.zk.sessions.contains(s))
+                    .map(|s| (*id, s))
+            })
             .collect();
         for (broker, session) in sessions {
             for &watch in &fired {
-                self.send(0, broker, Delivery::Notify { broker, session, watch });
+                self.send(
+                    0,
+                    broker,
+                    Delivery::Notify {
+                        broker,
+                        session,
+                        watch,
+                    },
+                );
             }
         }
     }
@@ -451,7 +273,13 @@ impl Sim {
         if let Some(session) = b.session {
             let delay = self.rng.below(self.f.max_session_timeout + 1);
             self.seq += 1;
-            self.queue.insert((self.now + delay, self.seq), Delivery::SessionTimeout { broker: id, session });
+            self.queue.insert(
+                (self.now + delay, self.seq),
+                Delivery::SessionTimeout {
+                    broker: id,
+                    session,
+                },
+            );
         }
     }
 
@@ -513,7 +341,9 @@ impl Sim {
 
     /// Runs one ZooKeeper operation for broker `id`'s session.
     fn apply(&mut self, id: i32, op: ZkOp) -> Result<Option<ControllerEvent>, ZkError> {
-        let session = self.brokers[&id].session.filter(|s| self.zk.sessions.contains(s));
+        let session = self.brokers[&id]
+            .session
+            .filter(|s| self.zk.sessions.contains(s));
         let Some(session) = session else {
             return Err(ZkError::SessionExpired);
         };
@@ -542,12 +372,21 @@ impl Sim {
                     _ => false,
                 };
                 if !fits {
-                    return Ok(Some(ControllerEvent::ControllerRegistrationFailed { controller_id: None }));
+                    return Ok(Some(ControllerEvent::ControllerRegistrationFailed {
+                        controller_id: None,
+                    }));
                 }
                 let new_version = match epoch_zk_version {
-                    Some(v) => self.zk.set(paths::CONTROLLER_EPOCH, encode_controller_epoch(epoch), v)?,
+                    Some(v) => {
+                        self.zk
+                            .set(paths::CONTROLLER_EPOCH, encode_controller_epoch(epoch), v)?
+                    }
                     None => {
-                        self.zk.create(paths::CONTROLLER_EPOCH, encode_controller_epoch(epoch), None)?;
+                        self.zk.create(
+                            paths::CONTROLLER_EPOCH,
+                            encode_controller_epoch(epoch),
+                            None,
+                        )?;
                         0
                     }
                 };
@@ -555,7 +394,8 @@ impl Sim {
                     broker_id,
                     timestamp_ms: self.now as i64,
                 };
-                self.zk.create(paths::CONTROLLER, me.encode(), Some(session))?;
+                self.zk
+                    .create(paths::CONTROLLER, me.encode(), Some(session))?;
                 if let Some(other) = self.elections.insert(epoch, id) {
                     panic!("controller epoch {epoch} won twice: by broker {other} and broker {id}");
                 }
@@ -606,7 +446,11 @@ impl Sim {
 
     fn deliver(&mut self, d: Delivery) {
         match d {
-            Delivery::Notify { broker, session, watch } => {
+            Delivery::Notify {
+                broker,
+                session,
+                watch,
+            } => {
                 let b = &self.brokers[&broker];
                 if b.alive && b.session == Some(session) && self.zk.sessions.contains(&session) {
                     let event = self.zk.event(watch);
@@ -626,9 +470,15 @@ impl Sim {
                 }
                 let epoch = request.controller_epoch();
                 let response = match &request {
-                    ControllerRequest::LeaderAndIsr(r) => ControllerResponse::LeaderAndIsr(b.view.handle_leader_and_isr(r)),
-                    ControllerRequest::UpdateMetadata(r) => ControllerResponse::UpdateMetadata(b.view.handle_update_metadata(r)),
-                    ControllerRequest::StopReplica(r) => ControllerResponse::StopReplica(b.view.handle_stop_replica(r)),
+                    ControllerRequest::LeaderAndIsr(r) => {
+                        ControllerResponse::LeaderAndIsr(b.view.handle_leader_and_isr(r))
+                    }
+                    ControllerRequest::UpdateMetadata(r) => {
+                        ControllerResponse::UpdateMetadata(b.view.handle_update_metadata(r))
+                    }
+                    ControllerRequest::StopReplica(r) => {
+                        ControllerResponse::StopReplica(b.view.handle_stop_replica(r))
+                    }
                 };
                 let refused = match &response {
                     ControllerResponse::LeaderAndIsr(r) => r.error_code != 0,
@@ -706,7 +556,11 @@ impl Sim {
     }
 
     fn live_ids(&self) -> Vec<i32> {
-        self.brokers.iter().filter(|(_, b)| b.alive).map(|(id, _)| *id).collect()
+        self.brokers
+            .iter()
+            .filter(|(_, b)| b.alive)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     fn pick<T: Copy>(&mut self, from: &[T]) -> Option<T> {
@@ -733,13 +587,19 @@ impl Sim {
         let topic = format!("t{}", self.next_topic);
         self.next_topic += 1;
         self.zk
-            .create(&paths::config_topic(&topic), TopicConfig::default().encode(), None)
+            .create(
+                &paths::config_topic(&topic),
+                TopicConfig::default().encode(),
+                None,
+            )
             .unwrap();
         let a = TopicAssignment {
             partitions,
             ..TopicAssignment::default()
         };
-        self.zk.create(&paths::topic(&topic), a.encode(), None).unwrap();
+        self.zk
+            .create(&paths::topic(&topic), a.encode(), None)
+            .unwrap();
         self.count("topics created");
         self.notify_watchers();
     }
@@ -747,12 +607,19 @@ impl Sim {
     /// An admin asks for a deletion (`kafka-topics --delete`).
     fn delete_topic(&mut self) {
         let asked = self.zk.topics_to_delete();
-        let topics: Vec<String> = self.zk.topics().into_keys().filter(|t| !asked.contains(t)).collect();
+        let topics: Vec<String> = self
+            .zk
+            .topics()
+            .into_keys()
+            .filter(|t| !asked.contains(t))
+            .collect();
         if topics.is_empty() {
             return;
         }
         let t = topics[self.rng.below(topics.len() as u64) as usize].clone();
-        self.zk.create(&paths::delete_topic(&t), Vec::new(), None).unwrap();
+        self.zk
+            .create(&paths::delete_topic(&t), Vec::new(), None)
+            .unwrap();
         self.count("topic deletions asked");
         self.notify_watchers();
     }
@@ -768,7 +635,10 @@ impl Sim {
             _ => self.pick(&live),
         };
         let Some(id) = id else { return };
-        let Some(session) = self.brokers[&id].session.filter(|s| self.zk.sessions.contains(s)) else {
+        let Some(session) = self.brokers[&id]
+            .session
+            .filter(|s| self.zk.sessions.contains(s))
+        else {
             return;
         };
         self.count("sessions expired");
@@ -777,8 +647,10 @@ impl Sim {
         let life = self.brokers[&id].life;
         let delay = self.rng.below(self.f.max_delay + 1);
         self.seq += 1;
-        self.queue
-            .insert((self.now + delay, self.seq), Delivery::SessionExpiredNotice { broker: id, life });
+        self.queue.insert(
+            (self.now + delay, self.seq),
+            Delivery::SessionExpiredNotice { broker: id, life },
+        );
     }
 
     fn fault_tick(&mut self) {
@@ -838,6 +710,15 @@ impl Sim {
             self.quiesce();
         }
         self.check();
+        let states = self.zk.partition_states();
+        *self
+            .stats
+            .entry("partitions checked at the end")
+            .or_insert(0) += states.len() as u64;
+        *self.stats.entry("leaderless at the end").or_insert(0) += states
+            .values()
+            .filter(|z| z.state.leader == NO_LEADER)
+            .count() as u64;
     }
 
     /// The promises, after quiescence.
@@ -851,8 +732,16 @@ impl Sim {
         );
 
         // One controller, named by /controller, with /controller_epoch's epoch, the last won.
-        let active: Vec<i32> = live.iter().copied().filter(|id| self.brokers[id].core.is_active()).collect();
-        assert_eq!(active.len(), 1, "exactly one active controller among {live:?}: {active:?}");
+        let active: Vec<i32> = live
+            .iter()
+            .copied()
+            .filter(|id| self.brokers[id].core.is_active())
+            .collect();
+        assert_eq!(
+            active.len(),
+            1,
+            "exactly one active controller among {live:?}: {active:?}"
+        );
         let controller = &self.brokers[&active[0]].core;
         assert_eq!(self.zk.controller_id(), Some(active[0]));
         let (epoch, _) = self.zk.controller_epoch().unwrap();
@@ -865,7 +754,9 @@ impl Sim {
         let deleting = self.zk.topics_to_delete();
         let states = self.zk.partition_states();
         for t in &deleting {
-            let a = topics.get(t).unwrap_or_else(|| panic!("deletion of unknown topic {t} left behind"));
+            let a = topics
+                .get(t)
+                .unwrap_or_else(|| panic!("deletion of unknown topic {t} left behind"));
             let replicas: BTreeSet<i32> = a.partitions.values().flatten().copied().collect();
             assert!(
                 !replicas.is_subset(&live),
@@ -886,16 +777,29 @@ impl Sim {
                     continue;
                 };
                 let s = &znode.state;
-                assert_eq!(controller.partition_state(&tp), Some(znode), "{tp}: the controller's memory");
+                assert_eq!(
+                    controller.partition_state(&tp),
+                    Some(znode),
+                    "{tp}: the controller's memory"
+                );
                 // Leadership.
                 if s.leader == NO_LEADER {
                     assert!(
-                        !s.isr.iter().any(|r| live.contains(r) && replicas.contains(r)),
+                        !s.isr
+                            .iter()
+                            .any(|r| live.contains(r) && replicas.contains(r)),
                         "{tp} is leaderless though an in-sync replica is alive: {s:?}"
                     );
                 } else {
-                    assert!(live.contains(&s.leader), "{tp} led by dead broker {}: {s:?}", s.leader);
-                    assert!(s.isr.contains(&s.leader), "{tp}: the leader is in the ISR: {s:?}");
+                    assert!(
+                        live.contains(&s.leader),
+                        "{tp} led by dead broker {}: {s:?}",
+                        s.leader
+                    );
+                    assert!(
+                        s.isr.contains(&s.leader),
+                        "{tp}: the leader is in the ISR: {s:?}"
+                    );
                 }
                 // Every live replica was last told this state.
                 for r in replicas.iter().filter(|r| live.contains(r)) {
@@ -905,7 +809,10 @@ impl Sim {
                         .get(&tp)
                         .unwrap_or_else(|| panic!("{tp}: live replica {r} never told"));
                     assert_eq!(&told.leader_isr(), s, "{tp}: what replica {r} was told");
-                    assert_eq!(told.zk_version, znode.zk_version, "{tp}: zkVersion told to {r}");
+                    assert_eq!(
+                        told.zk_version, znode.zk_version,
+                        "{tp}: zkVersion told to {r}"
+                    );
                     assert_eq!(&told.replicas, replicas);
                 }
                 // Every live broker's metadata says the same.
