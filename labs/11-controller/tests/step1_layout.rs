@@ -135,6 +135,34 @@ fn step1_broker_registrations_written_by_kafka_decode() {
 }
 
 #[test]
+fn step1_version_5_registrations_and_brokers_without_plaintext() {
+    // Kafka 2.7's version 5 adds "features"; a 2.6 reader (and ours) ignores it.
+    let v5 = br#"{"features":{},"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://kafka01:9092"],"jmx_port":-1,"host":"kafka01","timestamp":"1","port":9092,"version":5}"#;
+    let info = BrokerInfo::decode(1, v5).unwrap();
+    assert_eq!((info.version, info.endpoints[0].port), (5, 9092));
+    // Only an SSL listener: old clients get host null and port -1 (EndPoint(null, -1, ..)).
+    let ssl_only = BrokerInfo {
+        id: 2,
+        endpoints: vec![EndPoint {
+            listener_name: "SECURE".into(),
+            host: "kafka02".into(),
+            port: 9093,
+            security_protocol: "SSL".into(),
+        }],
+        rack: None,
+        jmx_port: -1,
+        timestamp_ms: 5,
+        version: 4,
+    };
+    let json = text(ssl_only.encode());
+    assert_eq!(
+        json,
+        r#"{"listener_security_protocol_map":{"SECURE":"SSL"},"endpoints":["SECURE://kafka02:9093"],"jmx_port":-1,"host":null,"timestamp":"5","port":-1,"version":4}"#
+    );
+    assert_eq!(BrokerInfo::decode(2, json.as_bytes()).unwrap(), ssl_only);
+}
+
+#[test]
 fn step1_bad_broker_registrations_are_refused() {
     assert!(matches!(
         BrokerInfo::decode(1, b"not json"),

@@ -396,12 +396,14 @@ impl Sim {
                 };
                 self.zk
                     .create(paths::CONTROLLER, me.encode(), Some(session))?;
-                if let Some(other) = self.elections.insert(epoch, id) {
-                    panic!("controller epoch {epoch} won twice: by broker {other} and broker {id}");
+                // Epochs only grow, and each is won once.
+                if let Some((&last, &by)) = self.elections.iter().next_back() {
+                    assert!(
+                        epoch > last,
+                        "broker {id} won epoch {epoch} after broker {by} had won epoch {last}"
+                    );
                 }
-                if let Some((&last, _)) = self.elections.range(..epoch).next_back() {
-                    assert!(last < epoch);
-                }
+                self.elections.insert(epoch, id);
                 self.count("controller elections");
                 Ok(Some(ControllerEvent::ControllerRegistered {
                     epoch,
