@@ -272,7 +272,7 @@ impl Controller {
     /// We won: remember the epoch and its zkVersion, then read the cluster.
     fn on_controller_registered(&mut self, epoch: i32, epoch_zk_version: i32) {
         // BEGIN SOLUTION step 3: only while electing: keep the epoch and its znode version, become Loading and ask for LoadCluster
-        // ko: 선출 중일 때만: 에포크와 그 znode 버전을 기억하고 Loading이 된 뒤 LoadCluster를 요청하세요
+        // ko: 선출 중일 때만: 에포크와 그 지노드 버전을 기억하고 Loading이 된 뒤 LoadCluster를 요청하세요
         if self.role != Role::Electing {
             return;
         }
@@ -369,7 +369,7 @@ impl Controller {
         partitions: &[TopicPartition],
     ) -> Vec<TopicPartition> {
         // BEGIN SOLUTION step 3: for each eligible partition create the state znode with the live replicas as ISR and the first as leader
-        // ko: 대상 파티션마다 살아 있는 레플리카를 ISR로, 그 첫 번째를 리더로 해서 상태 znode를 만드세요
+        // ko: 대상 파티션마다 살아 있는 레플리카를 ISR로, 그 첫 번째를 리더로 해서 상태 지노드를 만드세요
         let mut created = Vec::new();
         for tp in partitions {
             if self.partition_states.contains_key(tp) || self.topics_to_delete.contains(&tp.topic) {

@@ -136,7 +136,7 @@ impl Controller {
     /// forget the topic.
     fn maybe_complete_deletion(&mut self, topic: &str) {
         // BEGIN SOLUTION step 5: if nothing is pending, delete the topic znode, its config and the deletion request, and forget the topic
-        // ko: 대기 중인 것이 없으면 토픽 znode, 그 설정, 삭제 요청을 지우고 토픽을 잊으세요
+        // ko: 대기 중인 것이 없으면 토픽 지노드, 그 설정, 삭제 요청을 지우고 토픽을 잊으세요
         if self
             .deletion_pending
             .get(topic)
