@@ -1,0 +1,52 @@
+//! # Lab 11 — membership and the controller
+//!
+//! The slides' three brokers find each other through ZooKeeper: each registers under
+//! `/brokers/ids`, one of them becomes the *controller* through `/controller`, and the
+//! controller decides who leads each partition and tells the others. This lab builds that on
+//! Kafka 2.6's own znodes, as a pure core that a simulation drives (the sockets come later).
+//!
+//! # Layout
+//! - `zk_connect` — step 1: `zookeeper.connect`, its servers and chroot. Start here.
+//! - `zk_data` — step 1: every znode's path and JSON (controller, epoch, cluster id, topic
+//!   assignment, partition state, topic config).
+//! - `broker_info` — step 1: `/brokers/ids/<id>`, a broker's registration.
+//! - `admin_utils` — step 2: Kafka's rack-unaware replica assignment.
+//! - `controller` — step 3: the controller core: election, failover, new topics, and the
+//!   LeaderAndIsr/UpdateMetadata it sends.
+//! - `request_batch` — step 3: the LeaderAndIsr and UpdateMetadata requests it builds.
+//! - `partition_leader_election` — step 4: the next leader and ISR when brokers die or return.
+//! - `broker_change` — step 4: the controller when `/brokers/ids` changes.
+//! - `topic_deletion` — step 5: deleting a topic.
+//! - `fencing` — step 5: how a broker refuses a deposed controller.
+//! - `broker_view` — step 5: a broker applying the three requests.
+//! - `events` — given: the core's inputs and outputs, and the shell's rules.
+//! - `requests` — given: LeaderAndIsr, UpdateMetadata, StopReplica as typed values.
+//! - `error` — the one error type.
+
+pub mod admin_utils;
+pub mod broker_change;
+pub mod broker_info;
+pub mod broker_view;
+pub mod controller;
+pub mod error;
+pub mod events;
+pub mod fencing;
+pub mod partition_leader_election;
+pub mod request_batch;
+pub mod requests;
+pub mod topic_deletion;
+pub mod zk_connect;
+pub mod zk_data;
+
+pub use admin_utils::{assign_replicas_to_brokers, AssignmentStart};
+pub use broker_info::{BrokerInfo, EndPoint};
+pub use broker_view::BrokerView;
+pub use controller::{Controller, Role};
+pub use error::{Error, Result};
+pub use events::{
+    BrokerRequest, ClusterSnapshot, ControllerEvent, PartitionStateZNode, Ready, RegisteredBroker,
+    ZkOp,
+};
+pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};
+pub use zk_connect::ZkConnect;
+pub use zk_data::{LeaderIsrAndControllerEpoch, TopicAssignment, TopicConfig};
