@@ -15,11 +15,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::ctx::{Ctx, Flow};
 use crate::messages::{
     LearnerInfo, QuorumPacket, Request, SessionId, SessionTouch, Sid, Txn, OP_SYNC,
     PROTOCOL_VERSION,
 };
-use crate::peer::{Ctx, Flow};
 use crate::ready::ClientReply;
 use crate::zxid::Zxid;
 

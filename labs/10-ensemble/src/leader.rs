@@ -14,12 +14,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ctx::{Ctx, Flow};
 use crate::error::{Error, Result};
 use crate::learner_handler::{sync_packets, HandlerPhase, LearnerHandler};
 use crate::messages::{
     QuorumPacket, Request, SessionId, SessionTouch, Sid, Txn, OP_SYNC, PROTOCOL_VERSION,
 };
-use crate::peer::{Ctx, Flow};
 use crate::ready::ClientReply;
 use crate::zxid::Zxid;
 

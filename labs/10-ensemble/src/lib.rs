@@ -8,6 +8,7 @@
 //!
 //! # Layout
 //! - `peer` — the server: election, then a role, then election again. Start reading here.
+//! - `ctx` — given: what the roles share (settings, database, outbox, clock) and `Flow`.
 //! - `zxid` — step 1: `epoch << 32 | counter`.
 //! - `vote` — step 1: how votes compare (`totalOrderPredicate`) and match (`Vote.equals`).
 //! - `quorum_verifier` — step 1: a majority of the voters (`QuorumMaj`).
@@ -27,6 +28,7 @@
 //!   Debian's ZooKeeper; `tests/data/` holds the captured bytes.
 
 pub mod config;
+pub mod ctx;
 pub mod error;
 pub mod fast_leader_election;
 pub mod follower;
