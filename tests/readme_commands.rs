@@ -3,7 +3,11 @@
 //! of a code block that runs `cargo run -- …`, `cargo lab …`, `kafkalab …` or `$K …` is run in a
 //! fresh workbook (made `--from 9`, as a learner makes one), in the order of its block:
 //! - a server (`kafka-server-start`, `zookeeper-server-start`) is started, must answer on its
-//!   port, and is stopped when its block ends;
+//!   port, and is stopped when its block ends; an ensemble member (a `zoo.cfg` with `server.N`
+//!   lines, lab 10) opens its client port only once a quorum has elected a leader, so it must
+//!   answer before the next other command of its block (or the block's end) instead;
+//! - a line that prepares a server's data dir (`mkdir -p data/…`, `echo N > data/…/myid`) runs
+//!   too, as the servers of its block need it;
 //! - a console consumer follows its topic until stopped: it must still be running (or have
 //!   ended well) after a few seconds;
 //! - any other command must end with exit code 0 within a time limit (`check` of a lab that is
@@ -60,6 +64,20 @@ fn runs_kafkalab(line: &str) -> bool {
     starts(line) || line.split(['|', ';']).skip(1).any(starts) || line.contains("&& cargo run ")
 }
 
+/// Whether `line` only prepares data dirs under the workbook's `data/` (which `end_block`
+/// removes): every command of it is `mkdir -p data/…` or `echo … > data/…`.
+fn prepares_data(line: &str) -> bool {
+    let line = line.split(" #").next().unwrap_or(line);
+    line.split(';')
+        .flat_map(|c| c.split("&&"))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .all(|c| {
+            c.starts_with("mkdir -p data/") || (c.starts_with("echo ") && c.contains(" > data/"))
+        })
+        && !line.trim().is_empty()
+}
+
 /// The commands of one README's code blocks.
 fn commands(readme: &Path, name: &str, first_block: usize) -> (Vec<Found>, usize) {
     let text = std::fs::read_to_string(readme).unwrap();
@@ -82,7 +100,7 @@ fn commands(readme: &Path, name: &str, first_block: usize) -> (Vec<Found>, usize
             pending = Some((start, format!("{} ", head.trim_end())));
             continue;
         }
-        if runs_kafkalab(&joined) {
+        if runs_kafkalab(&joined) || prepares_data(&joined) {
             found.push(Found {
                 readme: name.to_string(),
                 line: start,
@@ -204,6 +222,16 @@ fn port_answers(port: u16) -> bool {
     TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok()
 }
 
+/// The text of the config file a server command names in the workbook.
+fn server_config(workbook: &Path, command: &str) -> String {
+    let config = command
+        .split_whitespace()
+        .skip_while(|w| !w.ends_with("-server-start"))
+        .nth(1)
+        .unwrap_or("");
+    std::fs::read_to_string(workbook.join(config)).unwrap_or_default()
+}
+
 /// The port a server command listens on, from the config file it names in the workbook.
 fn server_port(workbook: &Path, command: &str) -> u16 {
     let (key, default) = if command.contains("kafka-server-start") {
@@ -211,17 +239,65 @@ fn server_port(workbook: &Path, command: &str) -> u16 {
     } else {
         ("clientPort=", 2181)
     };
-    let config = command
-        .split_whitespace()
-        .skip_while(|w| !w.ends_with("-server-start"))
-        .nth(1)
-        .unwrap_or("");
-    let text = std::fs::read_to_string(workbook.join(config)).unwrap_or_default();
+    let text = server_config(workbook, command);
     text.lines()
         .filter_map(|l| l.trim().strip_prefix(key))
         .filter_map(|v| v.rsplit(':').next()?.trim().parse().ok())
         .next()
         .unwrap_or(default)
+}
+
+/// Whether a server command starts an ensemble member: its `zoo.cfg` has two or more
+/// `server.N` lines (lab 10).
+fn ensemble_member(workbook: &Path, command: &str) -> bool {
+    command.contains("zookeeper-server-start")
+        && server_config(workbook, command)
+            .lines()
+            .filter(|l| l.trim_start().starts_with("server."))
+            .count()
+            > 1
+}
+
+/// An ensemble member that was started and has not answered yet.
+struct Member {
+    /// Where its command is: `README:line: `command``.
+    place: String,
+    port: u16,
+    /// Its index in the block's servers.
+    server: usize,
+}
+
+/// Waits for every ensemble member started so far to answer on its client port: the members
+/// of a block elect a leader together, so none can answer before the others have started.
+fn await_members(servers: &mut [Running], members: &mut Vec<Member>) -> Vec<String> {
+    let deadline = Instant::now() + SERVER_LIMIT;
+    let mut failures = Vec::new();
+    for member in members.drain(..) {
+        let server = &mut servers[member.server];
+        let port = member.port;
+        let why = loop {
+            if port_answers(port) {
+                break None;
+            }
+            if let Some(code) = server.wait(Duration::from_millis(100)) {
+                break Some(format!(
+                    "the ensemble member ended (exit code {code}) before it answered on port {port}:\n{}",
+                    server.output()
+                ));
+            }
+            if Instant::now() >= deadline {
+                break Some(format!(
+                    "the ensemble member did not answer on port {port} within {SERVER_LIMIT:?} \
+                     (no leader elected?):\n{}",
+                    server.output()
+                ));
+            }
+        };
+        if let Some(why) = why {
+            failures.push(format!("{} does not run as written: {why}", member.place));
+        }
+    }
+    failures
 }
 
 /// Why `command` does not run as written, or None when it does.
@@ -231,6 +307,7 @@ fn run_one(
     found: &Found,
     index: usize,
     servers: &mut Vec<Running>,
+    members: &mut Vec<Member>,
 ) -> Option<String> {
     let text = shell_text(&found.text);
     let output = workbook.join(format!(".readme-command-{index}.out"));
@@ -242,6 +319,16 @@ fn run_one(
             ));
         }
         let mut server = Running::start(workbook, env, &format!("exec {text}"), output);
+        if ensemble_member(workbook, &found.text) {
+            // Checked by `await_members`, once the rest of the ensemble has started.
+            members.push(Member {
+                place: format!("{}:{}: `{}`", found.readme, found.line, found.text),
+                port,
+                server: servers.len(),
+            });
+            servers.push(server);
+            return None;
+        }
         let deadline = Instant::now() + SERVER_LIMIT;
         while !port_answers(port) {
             if let Some(code) = server.wait(Duration::from_millis(100)) {
@@ -347,10 +434,12 @@ fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
 
     let mut failures = Vec::new();
     let mut servers: Vec<Running> = Vec::new();
+    let mut members: Vec<Member> = Vec::new();
     let mut current_block = usize::MAX;
     let (mut ran, mut skipped) = (0, 0);
     for (index, found) in all.iter().enumerate() {
         if found.block != current_block {
+            failures.extend(await_members(&mut servers, &mut members));
             end_block(&workbook, &mut servers);
             current_block = found.block;
         }
@@ -364,13 +453,17 @@ fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
         }
         println!("running {}:{}: {}", found.readme, found.line, found.text);
         ran += 1;
-        if let Some(why) = run_one(&workbook, &env, found, index, &mut servers) {
+        if !found.text.contains("-server-start") {
+            failures.extend(await_members(&mut servers, &mut members));
+        }
+        if let Some(why) = run_one(&workbook, &env, found, index, &mut servers, &mut members) {
             failures.push(format!(
                 "{}:{}: `{}` does not run as written: {why}",
                 found.readme, found.line, found.text
             ));
         }
     }
+    failures.extend(await_members(&mut servers, &mut members));
     end_block(&workbook, &mut servers);
     println!("{ran} README commands ran, {skipped} skipped");
     assert!(

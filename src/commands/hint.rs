@@ -134,10 +134,14 @@ pub fn run(
         lab.padded(),
     );
     println!("{}\n", wrap(&header, MAX_WIDTH));
-    println!(
-        "{}\n",
-        wrap(tiers[level - 1].get(lang).trim_end(), MAX_WIDTH)
-    );
+    let text = tiers[level - 1].get(lang).trim_end();
+    // The sketch (third tier) is code: wrapping would break a line in the middle of an
+    // expression, so it is printed as written.
+    if level >= 3 {
+        println!("{text}\n");
+    } else {
+        println!("{}\n", wrap(text, MAX_WIDTH));
+    }
     if level < tiers.len() {
         let next = if per_step {
             format!("cargo lab hint {} --step {step}", lab.number)

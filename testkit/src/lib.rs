@@ -33,6 +33,20 @@ pub fn tools_bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("kafkalab-tools")
 }
 
+/// Where [`tools_bin`] is, built or not (`assert_cmd`'s `cargo_bin` panics on a binary that is
+/// not there yet): next to the test binary, outside `deps/`.
+fn tools_bin_path() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("CARGO_BIN_EXE_kafkalab-tools") {
+        return path.into();
+    }
+    let mut dir = std::env::current_exe().expect("the path of the running test binary");
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(format!("kafkalab-tools{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// [`tools_bin`], built first when it is missing: `cargo test -p kafkalab` alone does not build
 /// the tools crate. The build runs after the outer one has finished (tests run after cargo
 /// builds them), so it does not wait for it. A binary that is there is not rebuilt: a lone
@@ -42,7 +56,7 @@ pub fn built_tools_bin() -> std::path::PathBuf {
     static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let path = tools_bin();
+            let path = tools_bin_path();
             if path.is_file() {
                 return path;
             }

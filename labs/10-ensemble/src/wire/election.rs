@@ -177,8 +177,8 @@ pub struct Notification {
 impl Notification {
     /// Decodes one notification body (a frame's payload, without its length).
     pub fn decode(body: &[u8]) -> Result<Notification> {
-        // BEGIN SOLUTION step 5: 28 bytes at least; peerEpoch unless 28 (then the zxid's epoch), version unless 40, config only when version > 1
-        // ko: 최소 28바이트입니다. 28이 아니면 peerEpoch(28이면 zxid의 epoch), 40이 아니면 version, version > 1일 때만 config를 읽으세요
+        // BEGIN SOLUTION step 5: at least 28 bytes of state, leader, zxid, electionEpoch; then peerEpoch unless 28 (else the zxid's epoch), version only past 40 bytes (else 0), config only when version > 1
+        // ko: state, leader, zxid, electionEpoch로 최소 28바이트입니다. 그다음 28이 아니면 peerEpoch(28이면 zxid의 에포크), 40바이트를 넘을 때만 version(아니면 0), version > 1일 때만 config를 읽으세요
         if body.len() < 28 {
             return Err(WireError::ShortNotification(body.len()));
         }
