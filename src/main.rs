@@ -44,7 +44,27 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
     }
 }
 
+/// A command piped into `head` must stop quietly when `head` has read enough, as `cat` does.
+/// Rust ignores SIGPIPE, so the next print finds the pipe closed and `println!` panics; this
+/// hook turns that one panic into the exit status a process killed by SIGPIPE has (141).
+fn exit_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    exit_quietly_on_closed_pipe();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)

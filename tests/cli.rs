@@ -134,3 +134,22 @@ fn check_in_a_workbook_from_lab_2_fails_lab_2_and_passes_lab_1() {
     assert!(progress.contains("workbook_from: 2"), "{progress}");
     assert!(progress.contains("status: failing"), "{progress}");
 }
+
+/// `kafkalab hint 10 | head -0`: the runner stops quietly when its reader has gone, with the
+/// status of a process that SIGPIPE ended (141), not a panic about a broken pipe. The pipe's
+/// reading end is closed before the runner starts, so its first print meets a closed pipe.
+#[test]
+fn a_closed_pipe_ends_the_runner_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("kafkalab"))
+        .args(["hint", "10", "--lang", "en"])
+        .current_dir(repo())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
