@@ -220,6 +220,21 @@ fn canonical(dir: &Path) -> Result<PathBuf, Error> {
 }
 
 fn up(workspace: Option<&Path>, dir: &Path, asked: &Asked, limit: Duration) -> Result<bool, Error> {
+    let existed = dir.exists();
+    let result = up_in(workspace, dir, asked, limit);
+    if result.is_err() && !existed {
+        // A folder made for nothing goes again; one with logs to read stays.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+fn up_in(
+    workspace: Option<&Path>,
+    dir: &Path,
+    asked: &Asked,
+    limit: Duration,
+) -> Result<bool, Error> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let dir = canonical(dir)?;
     let saved = Cluster::load(&dir)?;
