@@ -155,9 +155,7 @@ fn up_kill_leader_down(extra: &[&str]) {
     let leader = leaders(&rows);
     assert_eq!(leader.len(), 1, "exactly one ZooKeeper leader: {rows:?}");
     assert_eq!(
-        zk.iter()
-            .filter(|r| r.role == "zookeeper follower")
-            .count(),
+        zk.iter().filter(|r| r.role == "zookeeper follower").count(),
         2,
         "{rows:?}"
     );
@@ -224,10 +222,8 @@ fn our_ensemble_and_three_brokers_come_up_elect_a_new_leader_and_go_down() {
 
 #[test]
 fn with_debians_zookeeper_the_same() {
-    if !support::tool_path(
-        "/usr/share/java/zookeeper.jar",
-        "apt-get install zookeeper",
-    ) || !support::tool("java", "apt-get install openjdk-17-jre-headless")
+    if !support::tool_path("/usr/share/java/zookeeper.jar", "apt-get install zookeeper")
+        || !support::tool("java", "apt-get install openjdk-17-jre-headless")
     {
         return;
     }
@@ -245,14 +241,24 @@ fn a_port_in_use_and_a_missing_java_are_named_and_nothing_is_started() {
     assert!(!output.status.success());
     let message = text(&output);
     assert!(
-        message.contains(&format!("port {} (zk2's election port) is in use", base + 21)),
+        message.contains(&format!(
+            "port {} (zk2's election port) is in use",
+            base + 21
+        )),
         "{message}"
     );
     assert!(!dir.join("cluster.json").exists(), "nothing is written");
 
     let base = free_block().to_string();
     let output = kafkalab()
-        .args(["cluster", "up", "--zookeeper", "debian", "--base-port", &base])
+        .args([
+            "cluster",
+            "up",
+            "--zookeeper",
+            "debian",
+            "--base-port",
+            &base,
+        ])
         .arg("--dir")
         .arg(&dir)
         .env("JAVA_HOME", scratch.path().join("no-java"))

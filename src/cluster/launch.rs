@@ -111,7 +111,10 @@ fn build_tools(root: &Path, release: bool) -> Result<PathBuf, Error> {
     })?;
     let mut binary = None;
     if let Some(stdout) = child.stdout.take() {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if let Some(path) = tools_artifact(&line) {
                 binary = Some(path);
             }

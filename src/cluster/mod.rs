@@ -140,9 +140,9 @@ pub fn observe(cluster: &Cluster) -> Vec<Observed> {
 /// The status table: server, host, role, address, state, pid.
 pub fn table(observed: &[Observed]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "server", "host", "role", "address", "state", "pid",
-    ]);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_header(["server", "host", "role", "address", "state", "pid"]);
     for o in observed {
         table.add_row([
             o.server.name.clone(),

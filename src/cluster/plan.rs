@@ -195,8 +195,10 @@ pub fn plan(topology: &Topology, options: &Options, dir: &Path) -> Result<Vec<Pl
         };
         let logs = dir.join(&server.name).join(data_folder(Kind::Broker));
         planned.push(Planned {
-            config_text: loopback_server_properties(&topology, &host.name, &logs, &server, &connect)
-                .map_err(err)?,
+            config_text: loopback_server_properties(
+                &topology, &host.name, &logs, &server, &connect,
+            )
+            .map_err(err)?,
             myid: None,
             server,
         });
@@ -414,7 +416,13 @@ mod tests {
         let planned = plan(&t, &options("study", 3), &dir).unwrap();
         let names: Vec<(&str, &str, u16)> = planned
             .iter()
-            .map(|p| (p.server.name.as_str(), p.server.host.as_str(), p.server.port))
+            .map(|p| {
+                (
+                    p.server.name.as_str(),
+                    p.server.host.as_str(),
+                    p.server.port,
+                )
+            })
             .collect();
         assert_eq!(
             names,
@@ -463,7 +471,9 @@ mod tests {
             "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183/my-kafka-cluster"
         );
         assert_eq!(broker3["broker.id"], "3");
-        assert!(planned[5].config_text.contains("written by `kafkalab cluster up`"));
+        assert!(planned[5]
+            .config_text
+            .contains("written by `kafkalab cluster up`"));
         assert!(!planned[5].config_text.contains("EXTERNAL"));
     }
 
@@ -480,7 +490,10 @@ mod tests {
         ports.sort();
         assert_eq!(
             ports,
-            [20000, 20001, 20002, 20010, 20011, 20012, 20020, 20021, 20022, 20030, 20031, 20032, 20033]
+            [
+                20000, 20001, 20002, 20010, 20011, 20012, 20020, 20021, 20022, 20030, 20031, 20032,
+                20033
+            ]
         );
         let hosts: Vec<&str> = planned.iter().map(|p| p.server.host.as_str()).collect();
         assert_eq!(

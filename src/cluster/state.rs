@@ -153,6 +153,9 @@ mod tests {
         assert_eq!(names("broker2"), ["broker2"]);
         assert_eq!(names("kafka02"), ["zk2", "broker2"]);
         let err = cluster.select("kafka09").unwrap_err().to_string();
-        assert!(err.contains("zk1, zk2, broker1, broker2, kafka01, kafka02"), "{err}");
+        assert!(
+            err.contains("zk1, zk2, broker1, broker2, kafka01, kafka02"),
+            "{err}"
+        );
     }
 }

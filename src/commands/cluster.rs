@@ -531,9 +531,17 @@ fn signal_servers(dir: &Path, name: &str, signal: &str) -> Result<bool, Error> {
     for i in &left {
         println!(
             "{} is still stopping after {}s; `kafkalab cluster kill {}` ends it now",
-            waiting[*i].0.file_name().unwrap_or_default().to_string_lossy(),
+            waiting[*i]
+                .0
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy(),
             STOP_LIMIT.as_secs(),
-            waiting[*i].0.file_name().unwrap_or_default().to_string_lossy()
+            waiting[*i]
+                .0
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
         );
     }
     for (folder, _) in &waiting {
@@ -656,7 +664,10 @@ fn down(dir: &Path, purge: bool) -> Result<bool, Error> {
     for server in &cluster.servers {
         let _ = std::fs::remove_file(cluster.folder(server).join(process::PID_FILE));
     }
-    println!("Stopped {stopped} servers of the cluster in {}.", dir.display());
+    println!(
+        "Stopped {stopped} servers of the cluster in {}.",
+        dir.display()
+    );
     if purge {
         // Only what `up` wrote: a folder the learner chose may hold other files.
         for server in &cluster.servers {
