@@ -3,7 +3,7 @@
 //! ZooKeeper servers with one leader and three brokers that kcat can read metadata from; killing
 //! the ZooKeeper leader makes another server the leader; `cluster down` leaves no process.
 //! The same runs with Debian's ZooKeeper. Errors: a cluster already up, a port in use, Java
-//! missing.
+//! missing, a server that ends before it serves.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -200,6 +200,17 @@ fn up_kill_leader_down(extra: &[&str]) {
         std::thread::sleep(Duration::from_millis(250));
     };
     println!("{old_leader} killed; {new_leader} leads");
+    let watched = ok(
+        &dir,
+        &["status", "--watch", "--count", "2", "--interval", "1"],
+    );
+    assert_eq!(
+        watched
+            .matches(&format!("ZooKeeper leader: {new_leader}"))
+            .count(),
+        2,
+        "{watched}"
+    );
 
     let pids: Vec<u32> = status(&dir).iter().filter_map(|r| r.pid).collect();
     assert_eq!(pids.len(), 5);
@@ -231,7 +242,7 @@ fn with_debians_zookeeper_the_same() {
 }
 
 #[test]
-fn a_port_in_use_and_a_missing_java_are_named_and_nothing_is_started() {
+fn a_port_in_use_a_missing_java_and_a_server_that_ends_are_clean_errors() {
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().join("cluster");
     let base = free_block();
@@ -268,6 +279,25 @@ fn a_port_in_use_and_a_missing_java_are_named_and_nothing_is_started() {
     let message = text(&output);
     assert!(message.contains("does not run: install Java"), "{message}");
     assert!(!dir.join("cluster.json").exists(), "nothing is written");
+
+    // A server that ends at once (here every "server" is `false`): the error says which and
+    // shows its log, and the others are stopped again.
+    let base = free_block().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_kafkalab"))
+        .args(["cluster", "up", "--base-port", &base])
+        .arg("--dir")
+        .arg(&dir)
+        .env("KAFKALAB_TOOLS", "/bin/false")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = text(&output);
+    assert!(
+        message
+            .contains("ended (exit status: 1) before it served, so the cluster was stopped again"),
+        "{message}"
+    );
+    let _ = cluster(&dir, &["down", "--purge"]);
 
     let output = cluster(&dir, &["status"]);
     assert!(!output.status.success());
