@@ -17,7 +17,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
     // The cluster runs anywhere: outside a workspace it uses the built-in topologies and a
     // kafkalab-tools next to kafkalab.
     if let Command::Cluster(command) = &cli.command {
-        return commands::cluster::run(cli.workspace.as_deref(), command);
+        return commands::cluster::run(cli.workspace.as_deref(), command, lang);
     }
     let root = workspace::resolve(cli.workspace.as_deref())?;
     match cli.command {

@@ -15,7 +15,10 @@ use kafkalab_testkit as support;
 
 fn kafkalab() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kafkalab"));
-    command.env("KAFKALAB_TOOLS", support::built_tools_bin());
+    // The tests read the English table, whatever the locale of the machine.
+    command
+        .env("KAFKALAB_TOOLS", support::built_tools_bin())
+        .env("KAFKALAB_LANG", "en");
     command
 }
 
@@ -288,6 +291,7 @@ fn a_port_in_use_a_missing_java_and_a_server_that_ends_are_clean_errors() {
         .arg("--dir")
         .arg(&dir)
         .env("KAFKALAB_TOOLS", "/bin/false")
+        .env("KAFKALAB_LANG", "en")
         .output()
         .unwrap();
     assert!(!output.status.success());

@@ -22,6 +22,7 @@ use std::path::Path;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::topology::Topology;
 use plan::{Kind, Server};
 use probe::ZkAnswer;
@@ -85,20 +86,31 @@ impl Observed {
         }
     }
 
-    pub fn role(&self) -> String {
+    /// A ZooKeeper that says `Mode: leader`.
+    pub fn is_leader(&self) -> bool {
+        self.health == Health::Serving(Some("leader".into()))
+    }
+
+    /// `zookeeper leader`, `zookeeper follower`, `zookeeper` (mode unknown), `broker`.
+    pub fn role(&self, lang: Lang) -> String {
         match (&self.health, self.server.kind) {
-            (Health::Serving(Some(mode)), Kind::Zookeeper) => format!("zookeeper {mode}"),
-            (_, Kind::Zookeeper) => "zookeeper".into(),
-            (_, Kind::Broker) => "broker".into(),
+            (Health::Serving(Some(mode)), Kind::Zookeeper) => match (lang, mode.as_str()) {
+                (Lang::Ko, "leader") => "주키퍼 리더".into(),
+                (Lang::Ko, "follower") => "주키퍼 팔로워".into(),
+                (Lang::Ko, _) => format!("주키퍼 {mode}"),
+                (Lang::En, _) => format!("zookeeper {mode}"),
+            },
+            (_, Kind::Zookeeper) => lang.pick("zookeeper", "주키퍼").into(),
+            (_, Kind::Broker) => lang.pick("broker", "브로커").into(),
         }
     }
 
-    pub fn state(&self) -> &'static str {
+    pub fn state(&self, lang: Lang) -> &'static str {
         match self.health {
-            Health::Stopped => "stopped",
-            Health::Starting => "starting",
-            Health::NoQuorum => "no quorum",
-            Health::Serving(_) => "serving",
+            Health::Stopped => lang.pick("stopped", "멈춤"),
+            Health::Starting => lang.pick("starting", "시작 중"),
+            Health::NoQuorum => lang.pick("no quorum", "쿼럼 없음"),
+            Health::Serving(_) => lang.pick("serving", "서비스 중"),
         }
     }
 }
@@ -138,18 +150,23 @@ pub fn observe(cluster: &Cluster) -> Vec<Observed> {
 }
 
 /// The status table: server, host, role, address, state, pid.
-pub fn table(observed: &[Observed]) -> Table {
+pub fn table(observed: &[Observed], lang: Lang) -> Table {
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(["server", "host", "role", "address", "state", "pid"]);
+    table.load_preset(UTF8_FULL_CONDENSED).set_header([
+        lang.pick("server", "서버"),
+        lang.pick("host", "호스트"),
+        lang.pick("role", "역할"),
+        lang.pick("address", "주소"),
+        lang.pick("state", "상태"),
+        "pid",
+    ]);
     for o in observed {
         table.add_row([
             o.server.name.clone(),
             o.server.host.clone(),
-            o.role(),
+            o.role(lang),
             o.server.address(),
-            o.state().to_string(),
+            o.state(lang).to_string(),
             o.pid.map_or("-".into(), |p| p.to_string()),
         ]);
     }
@@ -157,31 +174,36 @@ pub fn table(observed: &[Observed]) -> Table {
 }
 
 /// The lines under the table: where the cluster is, and what its brokers can do today.
-pub fn summary(cluster: &Cluster) -> String {
-    let zk: Vec<String> = cluster
-        .servers
-        .iter()
-        .filter(|s| s.kind == Kind::Zookeeper)
-        .map(Server::address)
-        .collect();
-    let brokers: Vec<String> = cluster
-        .servers
-        .iter()
-        .filter(|s| s.kind == Kind::Broker)
-        .map(Server::address)
-        .collect();
-    format!(
-        "cluster folder {} · topology {} · ZooKeeper: {}\n\
-         ZooKeeper ensemble: {}\n\
-         brokers (bootstrap servers): {}\n\
-         The brokers do not register in ZooKeeper yet (that is lab 11): each serves alone.",
-        cluster.dir.display(),
-        cluster.options.topology,
-        match cluster.options.zookeeper {
-            plan::Flavor::Ours => "ours (labs 08-10)",
-            plan::Flavor::Debian => "Debian's ZooKeeper 3.8",
-        },
-        zk.join(","),
-        brokers.join(","),
-    )
+pub fn summary(cluster: &Cluster, lang: Lang) -> String {
+    let addresses = |kind: Kind| -> String {
+        cluster
+            .servers
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(Server::address)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let flavor = match (cluster.options.zookeeper, lang) {
+        (plan::Flavor::Ours, Lang::En) => "ours (labs 08-10)",
+        (plan::Flavor::Ours, Lang::Ko) => "우리 것(실습 08-10)",
+        (plan::Flavor::Debian, Lang::En) => "Debian's ZooKeeper 3.8",
+        (plan::Flavor::Debian, Lang::Ko) => "데비안의 주키퍼 3.8",
+    };
+    let (dir, topology) = (cluster.dir.display(), &cluster.options.topology);
+    let (zk, brokers) = (addresses(Kind::Zookeeper), addresses(Kind::Broker));
+    match lang {
+        Lang::En => format!(
+            "cluster folder {dir} · topology {topology} · ZooKeeper: {flavor}\n\
+             ZooKeeper ensemble: {zk}\n\
+             brokers (bootstrap servers): {brokers}\n\
+             The brokers do not register in ZooKeeper yet (that is lab 11): each serves alone."
+        ),
+        Lang::Ko => format!(
+            "클러스터 폴더 {dir} · 토폴로지 {topology} · 주키퍼: {flavor}\n\
+             주키퍼 앙상블: {zk}\n\
+             브로커(부트스트랩 서버): {brokers}\n\
+             브로커는 아직 주키퍼에 등록하지 않습니다(실습 11에서 합니다). 각 브로커는 혼자 서비스합니다."
+        ),
+    }
 }

@@ -17,6 +17,7 @@ use crate::cluster::plan::{self, Flavor, Kind, Options, Server, MAX_BROKERS, POR
 use crate::cluster::state::Cluster;
 use crate::cluster::{self as c, probe, process, Observed};
 use crate::error::Error;
+use crate::lang::Lang;
 
 #[derive(Debug, Args)]
 pub struct DirArg {
@@ -110,7 +111,7 @@ const STOP_LIMIT: Duration = Duration::from_secs(15);
 /// How long `start` waits for a server to answer.
 const START_LIMIT: Duration = Duration::from_secs(60);
 
-pub fn run(workspace: Option<&Path>, command: &ClusterCommand) -> Result<bool, Error> {
+pub fn run(workspace: Option<&Path>, command: &ClusterCommand, lang: Lang) -> Result<bool, Error> {
     match command {
         ClusterCommand::Up {
             dir,
@@ -126,18 +127,24 @@ pub fn run(workspace: Option<&Path>, command: &ClusterCommand) -> Result<bool, E
                 topology: topology.clone(),
                 base_port: *base_port,
             };
-            up(workspace, &dir.dir, &asked, Duration::from_secs(*timeout))
+            up(
+                workspace,
+                &dir.dir,
+                &asked,
+                Duration::from_secs(*timeout),
+                lang,
+            )
         }
         ClusterCommand::Status {
             dir,
             watch,
             interval,
             count,
-        } => status(&dir.dir, *watch, *interval, *count),
-        ClusterCommand::Stop { name, dir } => signal_servers(&dir.dir, name, "TERM"),
-        ClusterCommand::Kill { name, dir } => signal_servers(&dir.dir, name, "KILL"),
-        ClusterCommand::Start { name, dir } => start(workspace, &dir.dir, name),
-        ClusterCommand::Down { dir, purge } => down(&dir.dir, *purge),
+        } => status(&dir.dir, *watch, *interval, *count, lang),
+        ClusterCommand::Stop { name, dir } => signal_servers(&dir.dir, name, "TERM", lang),
+        ClusterCommand::Kill { name, dir } => signal_servers(&dir.dir, name, "KILL", lang),
+        ClusterCommand::Start { name, dir } => start(workspace, &dir.dir, name, lang),
+        ClusterCommand::Down { dir, purge } => down(&dir.dir, *purge, lang),
         ClusterCommand::Logs { name, dir, follow } => logs(&dir.dir, name, *follow),
     }
 }
@@ -219,9 +226,15 @@ fn canonical(dir: &Path) -> Result<PathBuf, Error> {
     })
 }
 
-fn up(workspace: Option<&Path>, dir: &Path, asked: &Asked, limit: Duration) -> Result<bool, Error> {
+fn up(
+    workspace: Option<&Path>,
+    dir: &Path,
+    asked: &Asked,
+    limit: Duration,
+    lang: Lang,
+) -> Result<bool, Error> {
     let existed = dir.exists();
-    let result = up_in(workspace, dir, asked, limit);
+    let result = up_in(workspace, dir, asked, limit, lang);
     if result.is_err() && !existed {
         // A folder made for nothing goes again; one with logs to read stays.
         let _ = std::fs::remove_dir(dir);
@@ -234,6 +247,7 @@ fn up_in(
     dir: &Path,
     asked: &Asked,
     limit: Duration,
+    lang: Lang,
 ) -> Result<bool, Error> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let dir = canonical(dir)?;
@@ -289,17 +303,20 @@ fn up_in(
     }
     cluster.save()?;
 
-    println!(
-        "Starting {} ZooKeeper servers and {} brokers (topology {}) in {}",
-        cluster
-            .servers
-            .iter()
-            .filter(|s| s.kind == Kind::Zookeeper)
-            .count(),
-        options.brokers,
-        options.topology,
-        dir.display()
-    );
+    let zookeepers = cluster
+        .servers
+        .iter()
+        .filter(|s| s.kind == Kind::Zookeeper)
+        .count();
+    let (brokers, topology, shown) = (options.brokers, &options.topology, dir.display());
+    match lang {
+        Lang::En => println!(
+            "Starting {zookeepers} ZooKeeper servers and {brokers} brokers (topology {topology}) in {shown}"
+        ),
+        Lang::Ko => println!(
+            "주키퍼 서버 {zookeepers}대와 브로커 {brokers}대를 띄웁니다(토폴로지 {topology}, 폴더 {shown})"
+        ),
+    }
     let mut children = Vec::new();
     for (p, command) in planned.iter().zip(commands) {
         match process::spawn(command, &cluster.folder(&p.server), &p.server.name) {
@@ -310,13 +327,13 @@ fn up_in(
             }
         }
     }
-    if let Err(e) = wait_healthy(&cluster, &mut children, limit) {
+    if let Err(e) = wait_healthy(&cluster, &mut children, limit, lang) {
         stop_started(&cluster, &mut children);
         return Err(e);
     }
     let observed = c::observe(&cluster);
-    println!("{}", c::table(&observed));
-    println!("{}", c::summary(&cluster));
+    println!("{}", c::table(&observed, lang));
+    println!("{}", c::summary(&cluster, lang));
     let first_broker = cluster
         .servers
         .iter()
@@ -328,11 +345,18 @@ fn up_in(
     } else {
         format!(" --dir {}", dir.display())
     };
-    println!(
-        "Next: `kcat -b {first_broker} -L`, `kafkalab cluster status{shown_dir}`, \
-         `kafkalab cluster kill zk1{shown_dir}` (then status again: a new leader), \
-         `kafkalab cluster down{shown_dir}`."
-    );
+    match lang {
+        Lang::En => println!(
+            "Next: `kcat -b {first_broker} -L`, `kafkalab cluster status{shown_dir}`, \
+             `kafkalab cluster kill zk1{shown_dir}` (then status again: a new leader), \
+             `kafkalab cluster down{shown_dir}`."
+        ),
+        Lang::Ko => println!(
+            "다음: `kcat -b {first_broker} -L`, `kafkalab cluster status{shown_dir}`, \
+             `kafkalab cluster kill zk1{shown_dir}`(그리고 다시 status: 새 리더), \
+             `kafkalab cluster down{shown_dir}`."
+        ),
+    }
     Ok(true)
 }
 
@@ -359,6 +383,7 @@ fn wait_healthy(
     cluster: &Cluster,
     children: &mut [(Server, Child)],
     limit: Duration,
+    lang: Lang,
 ) -> Result<(), Error> {
     let started = Instant::now();
     let tty = std::io::stdout().is_terminal();
@@ -383,9 +408,10 @@ fn wait_healthy(
                 }
                 let _ = writeln!(
                     out,
-                    "  ✓ {:8} {:18} {} ({:.1} s)",
+                    "  ✓ {:8} {} {} ({:.1} s)",
                     server.name,
-                    observed.role(),
+                    // Display columns, not chars: Hangul takes two.
+                    crate::text::pad(&observed.role(lang), 18),
                     server.address(),
                     started.elapsed().as_secs_f64()
                 );
@@ -416,7 +442,7 @@ fn wait_healthy(
                     format!(
                         "{} is {} after {}s; the end of {}:\n{}",
                         s.name,
-                        o.state(),
+                        o.state(lang),
                         limit.as_secs(),
                         cluster.folder(s).join(process::LOG_FILE).display(),
                         process::log_tail(&cluster.folder(s), 10)
@@ -434,10 +460,12 @@ fn wait_healthy(
             let tick = (started.elapsed().as_millis() / 100) as usize % spinner.len();
             let _ = write!(
                 out,
-                "\r\x1b[2K{} {}/{} serving · waiting for {} ({:.0} s)",
+                "\r\x1b[2K{} {}/{} {} · {} {} ({:.0} s)",
                 spinner[tick],
                 children.len() - waiting.len(),
                 children.len(),
+                lang.pick("serving", "서비스 중"),
+                lang.pick("waiting for", "기다리는 중:"),
                 waiting.join(", "),
                 started.elapsed().as_secs_f64()
             );
@@ -466,13 +494,19 @@ fn stop_started(cluster: &Cluster, children: &mut [(Server, Child)]) {
     }
 }
 
-fn status(dir: &Path, watch: bool, interval: u64, count: Option<u64>) -> Result<bool, Error> {
+fn status(
+    dir: &Path,
+    watch: bool,
+    interval: u64,
+    count: Option<u64>,
+    lang: Lang,
+) -> Result<bool, Error> {
     let dir = canonical(dir)?;
     let cluster = Cluster::require(&dir)?;
     if !watch {
         let observed = c::observe(&cluster);
-        println!("{}", c::table(&observed));
-        println!("{}", c::summary(&cluster));
+        println!("{}", c::table(&observed, lang));
+        println!("{}", c::summary(&cluster, lang));
         return Ok(true);
     }
     let tty = std::io::stdout().is_terminal();
@@ -483,11 +517,17 @@ fn status(dir: &Path, watch: bool, interval: u64, count: Option<u64>) -> Result<
             // Clear the screen and go home, as `watch` does.
             print!("\x1b[2J\x1b[H");
         }
-        println!(
-            "{} · every {interval}s · Ctrl-C to stop",
-            leader_line(&observed)
-        );
-        println!("{}", c::table(&observed));
+        match lang {
+            Lang::En => println!(
+                "{} · every {interval}s · Ctrl-C to stop",
+                leader_line(&observed, lang)
+            ),
+            Lang::Ko => println!(
+                "{} · {interval}초마다 · Ctrl-C로 멈춤",
+                leader_line(&observed, lang)
+            ),
+        }
+        println!("{}", c::table(&observed, lang));
         let _ = std::io::stdout().flush();
         shown += 1;
         if count.is_some_and(|n| shown >= n) {
@@ -498,21 +538,30 @@ fn status(dir: &Path, watch: bool, interval: u64, count: Option<u64>) -> Result<
 }
 
 /// `ZooKeeper leader: zk2`, or that there is none now.
-fn leader_line(observed: &[Observed]) -> String {
+fn leader_line(observed: &[Observed], lang: Lang) -> String {
     let leaders: Vec<&str> = observed
         .iter()
-        .filter(|o| o.role() == "zookeeper leader")
+        .filter(|o| o.is_leader())
         .map(|o| o.server.name.as_str())
         .collect();
     match leaders.as_slice() {
-        [] => "ZooKeeper leader: none (electing, or no quorum)".into(),
-        names => format!("ZooKeeper leader: {}", names.join(", ")),
+        [] => lang
+            .pick(
+                "ZooKeeper leader: none (electing, or no quorum)",
+                "주키퍼 리더: 없음(선출 중이거나 쿼럼 없음)",
+            )
+            .into(),
+        names => format!(
+            "{}: {}",
+            lang.pick("ZooKeeper leader", "주키퍼 리더"),
+            names.join(", ")
+        ),
     }
 }
 
 /// `stop` (TERM) and `kill` (KILL): signal the named servers that run, wait until they are
 /// gone, show the table.
-fn signal_servers(dir: &Path, name: &str, signal: &str) -> Result<bool, Error> {
+fn signal_servers(dir: &Path, name: &str, signal: &str, lang: Lang) -> Result<bool, Error> {
     let dir = canonical(dir)?;
     let cluster = Cluster::require(&dir)?;
     let selected = cluster.select(name)?;
@@ -521,10 +570,13 @@ fn signal_servers(dir: &Path, name: &str, signal: &str) -> Result<bool, Error> {
         match cluster.pid(server) {
             Some(pid) => {
                 process::signal(pid, signal)?;
-                println!("{} {} (pid {pid})", verb(signal), server.name);
+                println!("{} {} (pid {pid})", verb(signal, lang), server.name);
                 waiting.push((cluster.folder(server), cluster.config_path(server)));
             }
-            None => println!("{} is not running", server.name),
+            None => match lang {
+                Lang::En => println!("{} is not running", server.name),
+                Lang::Ko => println!("{}은(는) 돌고 있지 않습니다", server.name),
+            },
         }
     }
     let left = process::wait_gone(&waiting, STOP_LIMIT);
@@ -549,18 +601,18 @@ fn signal_servers(dir: &Path, name: &str, signal: &str) -> Result<bool, Error> {
             let _ = std::fs::remove_file(folder.join(process::PID_FILE));
         }
     }
-    println!("{}", c::table(&c::observe(&cluster)));
+    println!("{}", c::table(&c::observe(&cluster), lang));
     Ok(left.is_empty())
 }
 
-fn verb(signal: &str) -> &'static str {
+fn verb(signal: &str, lang: Lang) -> &'static str {
     match signal {
-        "KILL" => "killed (SIGKILL)",
-        _ => "stopping (SIGTERM)",
+        "KILL" => lang.pick("killed (SIGKILL)", "강제 종료(SIGKILL)"),
+        _ => lang.pick("stopping (SIGTERM)", "멈추는 중(SIGTERM)"),
     }
 }
 
-fn start(workspace: Option<&Path>, dir: &Path, name: &str) -> Result<bool, Error> {
+fn start(workspace: Option<&Path>, dir: &Path, name: &str, lang: Lang) -> Result<bool, Error> {
     let dir = canonical(dir)?;
     let cluster = Cluster::require(&dir)?;
     let selected: Vec<Server> = cluster.select(name)?.into_iter().cloned().collect();
@@ -568,7 +620,10 @@ fn start(workspace: Option<&Path>, dir: &Path, name: &str) -> Result<bool, Error
         .iter()
         .filter(|s| match cluster.pid(s) {
             Some(pid) => {
-                println!("{} is running already (pid {pid})", s.name);
+                match lang {
+                    Lang::En => println!("{} is running already (pid {pid})", s.name),
+                    Lang::Ko => println!("{}은(는) 이미 돌고 있습니다(pid {pid})", s.name),
+                }
                 false
             }
             None => true,
@@ -588,7 +643,12 @@ fn start(workspace: Option<&Path>, dir: &Path, name: &str) -> Result<bool, Error
         }
         let command = launcher.command(server, &config, cluster.options.zookeeper)?;
         let child = process::spawn(command, &cluster.folder(server), &server.name)?;
-        println!("started {} (pid {})", server.name, child.id());
+        println!(
+            "{} {} (pid {})",
+            lang.pick("started", "시작함:"),
+            server.name,
+            child.id()
+        );
         children.push(((*server).clone(), child));
     }
     // A ZooKeeper that answers at all has started: whether it finds a quorum depends on the
@@ -621,11 +681,11 @@ fn start(workspace: Option<&Path>, dir: &Path, name: &str) -> Result<bool, Error
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    println!("{}", c::table(&c::observe(&cluster)));
+    println!("{}", c::table(&c::observe(&cluster), lang));
     Ok(true)
 }
 
-fn down(dir: &Path, purge: bool) -> Result<bool, Error> {
+fn down(dir: &Path, purge: bool, lang: Lang) -> Result<bool, Error> {
     let dir = canonical(dir)?;
     let cluster = Cluster::require(&dir)?;
     // Brokers first: from lab 11 on a broker leaves ZooKeeper as it stops, which needs the
@@ -664,10 +724,16 @@ fn down(dir: &Path, purge: bool) -> Result<bool, Error> {
     for server in &cluster.servers {
         let _ = std::fs::remove_file(cluster.folder(server).join(process::PID_FILE));
     }
-    println!(
-        "Stopped {stopped} servers of the cluster in {}.",
-        dir.display()
-    );
+    match lang {
+        Lang::En => println!(
+            "Stopped {stopped} servers of the cluster in {}.",
+            dir.display()
+        ),
+        Lang::Ko => println!(
+            "{}의 클러스터에서 서버 {stopped}대를 멈췄습니다.",
+            dir.display()
+        ),
+    }
     if purge {
         // Only what `up` wrote: a folder the learner chose may hold other files.
         for server in &cluster.servers {
@@ -679,13 +745,26 @@ fn down(dir: &Path, purge: bool) -> Result<bool, Error> {
         let state = Cluster::state_path(&dir);
         std::fs::remove_file(&state).map_err(io(&state))?;
         let _ = std::fs::remove_dir(&dir);
-        println!("Deleted its configs, data and logs.");
-    } else {
         println!(
-            "Its data and logs stay in {}: `kafkalab cluster up` starts it again on them, \
-             `kafkalab cluster down --purge` deletes them.",
-            dir.display()
+            "{}",
+            lang.pick(
+                "Deleted its configs, data and logs.",
+                "설정, 데이터, 로그를 지웠습니다."
+            )
         );
+    } else {
+        match lang {
+            Lang::En => println!(
+                "Its data and logs stay in {}: `kafkalab cluster up` starts it again on them, \
+                 `kafkalab cluster down --purge` deletes them.",
+                dir.display()
+            ),
+            Lang::Ko => println!(
+                "데이터와 로그는 {}에 남습니다. `kafkalab cluster up`은 그 데이터로 다시 띄우고, \
+                 `kafkalab cluster down --purge`는 지웁니다.",
+                dir.display()
+            ),
+        }
     }
     Ok(true)
 }
