@@ -3,21 +3,29 @@
 //! server is kafkalab-tools (or Debian's ZooKeeper), started with a config file written here.
 //!
 //! # Layout
+//! Start at `up` (what `cluster up` does, in order), then `plan` for the configs.
+//!
 //! - `plan` — which servers a topology and the options make, their ports and config files
 //!   (the topology's own files, on loopback). Pure.
 //! - `state` — the cluster folder: `cluster.json` and one folder per server; names to servers.
 //! - `launch` — the command for each server (kafkalab-tools, built once; or Java).
 //! - `process` — detached processes, pid files, signals, whether a pid is still our server.
 //! - `probe` — `srvr` for ZooKeeper, ApiVersions for a broker: is it serving?
+//! - `up` — `cluster up` and `cluster start`; `wait` — waiting for them to serve, with progress.
+//! - `stop` — `cluster stop`, `kill` and `down`; `logs` — `cluster logs`.
 //! - this file — what each server is doing now, and the table that shows it.
 
 pub mod launch;
+pub mod logs;
 pub mod plan;
 pub mod probe;
 pub mod process;
 pub mod state;
+pub mod stop;
+pub mod up;
+pub mod wait;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
@@ -206,4 +214,23 @@ pub fn summary(cluster: &Cluster, lang: Lang) -> String {
              브로커는 아직 주키퍼에 등록하지 않습니다(실습 11에서 합니다). 각 브로커는 혼자 서비스합니다."
         ),
     }
+}
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// `dir`, absolute with symlinks resolved, so every command names the same config paths (the
+/// pid check compares them with the servers' command lines). It must exist.
+pub fn canonical(dir: &Path) -> Result<PathBuf, Error> {
+    dir.canonicalize().map_err(|_| {
+        Error::Cluster(format!(
+            "there is no cluster in {}: start one with `kafkalab cluster up --dir {}`",
+            dir.display(),
+            dir.display()
+        ))
+    })
 }
