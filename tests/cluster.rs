@@ -73,6 +73,7 @@ fn free_block() -> u16 {
 #[derive(Debug, Clone)]
 struct Row {
     server: String,
+    host: String,
     role: String,
     address: String,
     state: String,
@@ -93,6 +94,7 @@ fn rows(table: &str) -> Vec<Row> {
         .filter(|cells| cells.len() == 6 && cells[0] != "server")
         .map(|cells| Row {
             server: cells[0].clone(),
+            host: cells[1].clone(),
             role: cells[2].clone(),
             address: cells[3].clone(),
             state: cells[4].clone(),
@@ -174,6 +176,19 @@ fn up_kill_leader_down(extra: &[&str]) {
             ]));
             let expected = format!("broker {} at {}", i + 1, broker.address);
             assert!(out.contains(&expected), "kcat -L: {out}");
+        }
+    }
+
+    let log = ok(&dir, &["logs", "zk1"]);
+    assert!(log.contains("==== kafkalab cluster: starting zk1"), "{log}");
+    // A host name means every server on it: zk2 and broker2 on the study's kafka02.
+    let host = &rows.iter().find(|r| r.server == "zk2").unwrap().host;
+    let on_host: Vec<&Row> = rows.iter().filter(|r| &r.host == host).collect();
+    let logs = ok(&dir, &["logs", host]);
+    if on_host.len() > 1 {
+        for r in on_host {
+            let header = format!("{}/server.log <==", r.server);
+            assert!(logs.contains(&header), "{header} in {logs}");
         }
     }
 

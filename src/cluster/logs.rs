@@ -33,7 +33,12 @@ pub fn logs(dir: &Path, name: &str, follow: bool) -> Result<bool, Error> {
             }
             Err(source) => return Err(Error::Io { path, source }),
         };
-        std::io::copy(&mut file, &mut out).map_err(io(&path))?;
+        // Reading stops when the reader does (`… | head`): a closed pipe is not an error here.
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).map_err(io(&path))?;
+        if out.write_all(&text).is_err() {
+            return Ok(true);
+        }
         if follow {
             // Like `tail -f`: read what was appended, every quarter second, until Ctrl-C. A
             // log that shrank (deleted and written anew) is read from its start.
@@ -49,8 +54,9 @@ pub fn logs(dir: &Path, name: &str, follow: bool) -> Result<bool, Error> {
                 let mut buf = Vec::new();
                 file.read_to_end(&mut buf).map_err(io(&path))?;
                 position += buf.len() as u64;
-                let _ = out.write_all(&buf);
-                let _ = out.flush();
+                if out.write_all(&buf).and_then(|()| out.flush()).is_err() {
+                    return Ok(true);
+                }
             }
         }
     }
