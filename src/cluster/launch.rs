@@ -18,9 +18,11 @@ use crate::workspace;
 
 /// Where Debian's `zookeeper` package puts ZooKeeper's jar.
 pub const DEBIAN_ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";
-/// The classpath of Debian's ZooKeeper: every jar of /usr/share/java (ZooKeeper and what it
-/// needs: Netty, SLF4J, …) and its log4j configuration.
-const DEBIAN_CLASSPATH: &str = "/usr/share/java/*:/etc/zookeeper/conf";
+/// The classpath of Debian's ZooKeeper, as its `zkEnv.sh` sets it (the jar's manifest names the
+/// jars it needs), plus log4j and its SLF4J binding: without a binding ZooKeeper logs nothing,
+/// and server.log would stay empty. `/etc/zookeeper/conf` holds its log4j.properties.
+const DEBIAN_CLASSPATH: &str = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:\
+    /usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar";
 /// The ZooKeeper server with `server.N` lines: it joins the ensemble (QuorumPeerMain).
 const QUORUM_PEER_MAIN: &str = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
 
