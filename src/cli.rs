@@ -66,6 +66,10 @@ pub enum Command {
     /// The install layouts (study: 3 VMs; book: 3 ZooKeeper + 3 Kafka) and each host's configs.
     #[command(subcommand)]
     Topology(crate::commands::topology::TopologyCommand),
+    /// The slides' cluster on this machine: three ZooKeeper servers and three brokers on
+    /// 127.0.0.1, started, watched, stopped and killed one by one.
+    #[command(subcommand)]
+    Cluster(crate::commands::cluster::ClusterCommand),
     /// Tools for course authors.
     #[command(subcommand)]
     Dev(DevCommand),

@@ -52,6 +52,10 @@ pub enum Error {
     Topology(#[from] crate::topology::TopologyError),
     #[error("{0}")]
     Tool(String),
+    /// `kafkalab cluster …`: a port in use, a cluster already up, Java missing, a server that
+    /// did not come up; the message names the server and what to do.
+    #[error("{0}")]
+    Cluster(String),
     #[error("`kafkalab {command}` is run by kafkalab-tools, which was not found: {tried}.\n\
              Run it inside the kafkalab repository or your workbook (kafkalab then builds it with cargo), \
              build it with `cargo build --release -p kafkalab-tools` and put it next to kafkalab, \

@@ -8,7 +8,7 @@
 //! # Layout
 //! - `cli` — the command line (clap). Start here to see every command.
 //! - `commands/` — one file per subcommand: `labs`, `check`, `hint`, `workbook`, `verify`,
-//!   `topology`, `loopback`, and `tools` (finding and running kafkalab-tools).
+//!   `topology`, `cluster`, `loopback`, and `tools` (finding and running kafkalab-tools).
 //! - `manifest` — `labs/labs.yaml`, the course map: labs, steps, hints.
 //! - `regions` — solution regions in lab sources and their `todo!()` skeletons (pure text).
 //! - `workbook` — writes a learner's copy of the workspace from the reference.
@@ -18,6 +18,8 @@
 //! - `verify` — the author check: reference passes, every test fails on its skeleton.
 //! - `step_order` — verify's step-order check: with steps < N solved, step N's tests fail
 //!   and earlier ones pass; `step_switch` — regions as run-time switches, for that check.
+//! - `cluster/` — `kafkalab cluster`: the slides' cluster as background processes on 127.0.0.1
+//!   (plan the servers and configs from a topology, start, probe, signal).
 //! - `topology` — the install layouts of vagrant/ and docker/ and each host's config files.
 //! - `cargo_messages` — cargo's JSON messages: the compiler's errors with file and line.
 //! - `progress` — the learner's record in `.kafkalab/progress.yaml`.
@@ -25,6 +27,7 @@
 
 pub mod cargo_messages;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod error;
 pub mod lang;

@@ -14,6 +14,11 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
     if let Command::Dev(DevCommand::LoopbackThroughput { mib, chunk }) = &cli.command {
         return commands::loopback::run(*mib, *chunk).map(|()| true);
     }
+    // The cluster runs anywhere: outside a workspace it uses the built-in topologies and a
+    // kafkalab-tools next to kafkalab.
+    if let Command::Cluster(command) = &cli.command {
+        return commands::cluster::run(cli.workspace.as_deref(), command, lang);
+    }
     let root = workspace::resolve(cli.workspace.as_deref())?;
     match cli.command {
         Command::Labs => commands::labs::run(&root, lang).map(|()| true),
@@ -38,7 +43,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
         Command::Dev(DevCommand::Verify { lab }) => {
             commands::verify::run(&root, lab).map(|()| true)
         }
-        Command::Dev(DevCommand::LoopbackThroughput { .. }) | Command::Tool(_) => {
+        Command::Dev(DevCommand::LoopbackThroughput { .. })
+        | Command::Cluster(_)
+        | Command::Tool(_) => {
             unreachable!("handled in main")
         }
     }

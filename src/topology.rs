@@ -141,11 +141,16 @@ impl Topology {
             path: path.to_path_buf(),
             source,
         })?;
+        Topology::parse(&text, path)
+    }
+
+    /// A topology from its YAML `text`; `path` names it in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Topology, TopologyError> {
         let invalid = |reason: String| TopologyError::Invalid {
             path: path.to_path_buf(),
             reason,
         };
-        let topology: Topology = serde_yaml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let topology: Topology = serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         topology.validate().map_err(invalid)?;
         Ok(topology)
     }

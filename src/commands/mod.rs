@@ -1,6 +1,7 @@
 //! One file per `kafkalab` subcommand; each takes parsed arguments and prints for a person.
 
 pub mod check;
+pub mod cluster;
 pub mod hint;
 pub mod labs;
 pub mod loopback;
