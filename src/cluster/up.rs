@@ -191,6 +191,11 @@ fn up_in(
     }
     let observed = c::observe(&cluster);
     println!("{}", c::table(&observed, lang));
+    // The availability lesson: kill the ZooKeeper leader and watch another take over.
+    let leader = observed
+        .iter()
+        .find(|o| o.is_leader())
+        .map_or("zk1".to_string(), |o| o.server.name.clone());
     println!("{}", c::summary(&cluster, lang));
     let first_broker = cluster
         .servers
@@ -206,12 +211,12 @@ fn up_in(
     match lang {
         Lang::En => println!(
             "Next: `kcat -b {first_broker} -L`, `kafkalab cluster status{shown_dir}`, \
-             `kafkalab cluster kill zk1{shown_dir}` (then status again: a new leader), \
+             `kafkalab cluster kill {leader}{shown_dir}` (the ZooKeeper leader; then status again: a new leader), \
              `kafkalab cluster down{shown_dir}`."
         ),
         Lang::Ko => println!(
             "다음: `kcat -b {first_broker} -L`, `kafkalab cluster status{shown_dir}`, \
-             `kafkalab cluster kill zk1{shown_dir}`(그리고 다시 status: 새 리더), \
+             `kafkalab cluster kill {leader}{shown_dir}`(주키퍼 리더입니다. 그리고 다시 status: 새 리더), \
              `kafkalab cluster down{shown_dir}`."
         ),
     }
