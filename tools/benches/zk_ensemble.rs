@@ -96,6 +96,9 @@ fn main() {
         kafkalab_testkit::ensemble::TICK_MS,
         load_average()
     );
+    if kinds.iter().any(|(k, _)| *k == Kind::Ours) {
+        println!("ours: {}", kafkalab_testkit::tools_bin().display());
+    }
     let mut all = Vec::new();
     for (kind, name) in kinds {
         all.push(bench_one(&runtime, &args, kind, name));

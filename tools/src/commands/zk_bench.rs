@@ -143,6 +143,8 @@ pub async fn measure(
         .await
         .map_err(tool)?;
     setup.create(&root, b"", 0).await.map_err(tool)?;
+    // Closed now: an idle session would expire during a long run (it sends no pings).
+    let _ = setup.close().await;
     let mut sessions = Vec::new();
     for c in 0..clients {
         sessions.push(
@@ -201,10 +203,9 @@ pub async fn measure(
         each(&f);
         figures.push(f);
     }
-    setup.delete(&root, -1).await.map_err(tool)?;
+    sessions[0].delete(&root, -1).await.map_err(tool)?;
     for c in sessions {
         let _ = c.close().await;
     }
-    let _ = setup.close().await;
     Ok(figures)
 }
