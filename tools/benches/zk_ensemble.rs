@@ -129,7 +129,13 @@ fn bench_one(
     // A first, shorter pass warms up both sides (the JVM's JIT, our allocator), uncounted.
     let warm = (args.ops / 5).max(1);
     runtime
-        .block_on(measure(&servers, args.clients, warm, args.data_size, |_| {}))
+        .block_on(measure(
+            &servers,
+            args.clients,
+            warm,
+            args.data_size,
+            |_| {},
+        ))
         .unwrap_or_else(|e| panic!("{name}: warm-up failed: {e}"));
     println!(
         "{:<8} {:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}",

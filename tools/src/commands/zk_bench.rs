@@ -139,9 +139,7 @@ pub async fn measure(
         .map(|d| d.as_millis())
         .unwrap_or(0);
     let root = format!("/zk-bench-{}-{stamp}", std::process::id());
-    let mut setup = ZkClient::connect(&servers[0], 30_000)
-        .await
-        .map_err(tool)?;
+    let mut setup = ZkClient::connect(&servers[0], 30_000).await.map_err(tool)?;
     setup.create(&root, b"", 0).await.map_err(tool)?;
     // Closed now: an idle session would expire during a long run (it sends no pings).
     let _ = setup.close().await;
