@@ -88,9 +88,20 @@ pub fn server_list(servers: &str) -> Vec<String> {
         .collect()
 }
 
+fn validate(servers: &[String], clients: usize, ops: usize) -> Result<(), Error> {
+    if clients == 0 || ops == 0 {
+        return Err(Error::Tool("--clients and --ops must be at least 1".into()));
+    }
+    if servers.is_empty() {
+        return Err(Error::Tool("--server needs at least one HOST:PORT".into()));
+    }
+    Ok(())
+}
+
 pub fn run(args: &ZkBenchArgs) -> Result<bool, Error> {
+    let servers = server_list(&args.server);
+    validate(&servers, args.clients, args.ops)?;
     block_on(async {
-        let servers = server_list(&args.server);
         println!(
             "{} clients x {} ops, {}-byte znodes, against {}",
             args.clients, args.ops, args.data_size, args.server
@@ -126,12 +137,7 @@ pub async fn measure(
     data_size: usize,
     mut each: impl FnMut(&PhaseFigures),
 ) -> Result<Vec<PhaseFigures>, Error> {
-    if clients == 0 || ops == 0 {
-        return Err(Error::Tool("--clients and --ops must be at least 1".into()));
-    }
-    if servers.is_empty() {
-        return Err(Error::Tool("--server needs at least one HOST:PORT".into()));
-    }
+    validate(servers, clients, ops)?;
     let tool = |e: lab08_znodes::client::ClientError| Error::Tool(e.to_string());
     // The clock too, so that two runs against the same ensemble never share a root.
     let stamp = std::time::SystemTime::now()
