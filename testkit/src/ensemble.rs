@@ -41,8 +41,15 @@ pub struct Ensemble {
 pub const TICK_MS: u64 = 500;
 
 impl Ensemble {
-    /// Starts one member per entry of `kinds` (ids 1, 2, 3 …) under `root`.
+    /// Starts one member per entry of `kinds` (ids 1, 2, 3 …) under `root`, with a small
+    /// `snapCount` so that the tests see snapshots (and SNAP syncs) too.
     pub fn start(root: &Path, kinds: &[Kind]) -> Ensemble {
+        Ensemble::start_with_snap_count(root, kinds, 100)
+    }
+
+    /// [`Ensemble::start`] with `snapCount` chosen: a benchmark keeps ZooKeeper's default
+    /// (100,000), so that it measures the write path rather than snapshots.
+    pub fn start_with_snap_count(root: &Path, kinds: &[Kind], snap_count: u64) -> Ensemble {
         let ports: Vec<(u16, u16, u16)> = kinds
             .iter()
             .map(|_| (free_port(), free_port(), free_port()))
@@ -63,7 +70,7 @@ impl Ensemble {
                 format!(
                     "tickTime={TICK_MS}\ninitLimit=10\nsyncLimit=4\ndataDir={}\nclientPort={}\n\
                      clientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\n\
-                     maxClientCnxns=0\nsnapCount=100\n{servers}",
+                     maxClientCnxns=0\nsnapCount={snap_count}\n{servers}",
                     dir.join("data").display(),
                     ports[i].0
                 ),

@@ -302,6 +302,33 @@ fn zk_bench_prints_a_line_per_phase_and_cleans_up() {
     );
 }
 
+/// Several servers, comma-separated: client i uses server i mod n (here one server, listed
+/// twice, so that the test needs no ensemble).
+#[test]
+fn zk_bench_spreads_clients_over_a_server_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "");
+    let servers = format!("{},{}", zk.address(), zk.address());
+    let out = run_ok(
+        Command::new(assert_cmd::cargo::cargo_bin("kafkalab-tools")).args([
+            "zk-bench",
+            "--server",
+            &servers,
+            "--clients",
+            "2",
+            "--ops",
+            "10",
+        ]),
+    );
+    assert!(out.lines().next().unwrap().ends_with(&servers), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains(" 20 ")).count(),
+        4,
+        "{out}"
+    );
+    assert_eq!(shell(&zk.address(), &["ls", "/"]).1, "[zookeeper]\n");
+}
+
 const WATCHES: &str = r#"
 import json, subprocess, sys, time
 from kazoo.client import KazooClient

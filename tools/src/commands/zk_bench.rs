@@ -6,7 +6,12 @@
 //!
 //! ```text
 //! kafkalab zk-bench --server 127.0.0.1:2181 --clients 8 --ops 2000 --data-size 100
+//! kafkalab zk-bench --server 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183 --clients 9
 //! ```
+//!
+//! With several servers, client i uses server i mod n, as an application's clients spread
+//! over an ensemble: reads are answered by whichever server a client is on, writes travel to
+//! the leader and back.
 
 use std::time::Instant;
 
@@ -17,7 +22,7 @@ use crate::error::Error;
 
 #[derive(Debug, clap::Args)]
 pub struct ZkBenchArgs {
-    /// The server, HOST:PORT.
+    /// The server, HOST:PORT, or several, comma-separated: client i uses server i mod n.
     #[arg(long)]
     pub server: String,
     /// Client sessions running at once.
@@ -39,8 +44,8 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[((p * sorted.len() as f64) as usize).min(sorted.len() - 1)] as f64 / 1000.0
 }
 
-#[derive(Clone, Copy)]
-enum Phase {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
     Create,
     Set,
     Get,
@@ -48,7 +53,9 @@ enum Phase {
 }
 
 impl Phase {
-    fn name(self) -> &'static str {
+    pub const ALL: [Phase; 4] = [Phase::Create, Phase::Set, Phase::Get, Phase::Delete];
+
+    pub fn name(self) -> &'static str {
         match self {
             Phase::Create => "create",
             Phase::Set => "setData",
@@ -58,25 +65,43 @@ impl Phase {
     }
 }
 
-pub fn run(args: &ZkBenchArgs) -> Result<bool, Error> {
-    if args.clients == 0 || args.ops == 0 {
+/// What one phase measured; latencies in milliseconds.
+#[derive(Debug, Clone)]
+pub struct PhaseFigures {
+    pub phase: Phase,
+    pub ops: usize,
+    pub ops_per_sec: f64,
+    pub avg_ms: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// The servers of a `--server` value, in order.
+pub fn server_list(servers: &str) -> Vec<String> {
+    servers
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn validate(servers: &[String], clients: usize, ops: usize) -> Result<(), Error> {
+    if clients == 0 || ops == 0 {
         return Err(Error::Tool("--clients and --ops must be at least 1".into()));
     }
+    if servers.is_empty() {
+        return Err(Error::Tool("--server needs at least one HOST:PORT".into()));
+    }
+    Ok(())
+}
+
+pub fn run(args: &ZkBenchArgs) -> Result<bool, Error> {
+    let servers = server_list(&args.server);
+    validate(&servers, args.clients, args.ops)?;
     block_on(async {
-        let tool = |e: lab08_znodes::client::ClientError| Error::Tool(e.to_string());
-        let root = format!("/zk-bench-{}", std::process::id());
-        let mut setup = ZkClient::connect(&args.server, 30_000)
-            .await
-            .map_err(tool)?;
-        setup.create(&root, b"", 0).await.map_err(tool)?;
-        let mut clients = Vec::new();
-        for _ in 0..args.clients {
-            clients.push(
-                ZkClient::connect(&args.server, 30_000)
-                    .await
-                    .map_err(tool)?,
-            );
-        }
         println!(
             "{} clients x {} ops, {}-byte znodes, against {}",
             args.clients, args.ops, args.data_size, args.server
@@ -85,58 +110,106 @@ pub fn run(args: &ZkBenchArgs) -> Result<bool, Error> {
             "{:<8} {:>10} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9}",
             "phase", "ops", "ops/sec", "avg ms", "p50 ms", "p95 ms", "p99 ms", "max ms"
         );
-        let data = vec![b'z'; args.data_size];
-        for phase in [Phase::Create, Phase::Set, Phase::Get, Phase::Delete] {
-            let start = Instant::now();
-            let mut tasks = Vec::new();
-            for (c, mut client) in clients.drain(..).enumerate() {
-                let (root, data, ops) = (root.clone(), data.clone(), args.ops);
-                tasks.push(tokio::spawn(async move {
-                    let mut latencies = Vec::with_capacity(ops);
-                    for i in 0..ops {
-                        let path = format!("{root}/c{c}-{i}");
-                        let t = Instant::now();
-                        let result = match phase {
-                            Phase::Create => client.create(&path, &data, 0).await.map(|_| ()),
-                            Phase::Set => client.set(&path, &data, -1).await.map(|_| ()),
-                            Phase::Get => client.get(&path).await.map(|_| ()),
-                            Phase::Delete => client.delete(&path, -1).await,
-                        };
-                        result?;
-                        latencies.push(t.elapsed().as_micros() as u64);
-                    }
-                    Ok::<_, lab08_znodes::client::ClientError>((client, latencies))
-                }));
-            }
-            let mut all = Vec::new();
-            for task in tasks {
-                let (client, latencies) = task
-                    .await
-                    .map_err(|e| Error::Tool(format!("a client task failed: {e}")))?
-                    .map_err(tool)?;
-                clients.push(client);
-                all.extend(latencies);
-            }
-            let secs = start.elapsed().as_secs_f64();
-            all.sort_unstable();
-            let avg = all.iter().sum::<u64>() as f64 / all.len().max(1) as f64 / 1000.0;
+        measure(&servers, args.clients, args.ops, args.data_size, |f| {
             println!(
                 "{:<8} {:>10} {:>12.1} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-                phase.name(),
-                all.len(),
-                all.len() as f64 / secs,
-                avg,
-                percentile(&all, 0.5),
-                percentile(&all, 0.95),
-                percentile(&all, 0.99),
-                all.last().copied().unwrap_or(0) as f64 / 1000.0
+                f.phase.name(),
+                f.ops,
+                f.ops_per_sec,
+                f.avg_ms,
+                f.p50_ms,
+                f.p95_ms,
+                f.p99_ms,
+                f.max_ms
             );
-        }
-        setup.delete(&root, -1).await.map_err(tool)?;
-        for c in clients {
-            let _ = c.close().await;
-        }
-        let _ = setup.close().await;
+        })
+        .await?;
         Ok(true)
     })
+}
+
+/// Runs the four phases against `servers` (client i on server i mod n) and returns their
+/// figures, calling `each` as every phase ends.
+pub async fn measure(
+    servers: &[String],
+    clients: usize,
+    ops: usize,
+    data_size: usize,
+    mut each: impl FnMut(&PhaseFigures),
+) -> Result<Vec<PhaseFigures>, Error> {
+    validate(servers, clients, ops)?;
+    let tool = |e: lab08_znodes::client::ClientError| Error::Tool(e.to_string());
+    // The clock too, so that two runs against the same ensemble never share a root.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let root = format!("/zk-bench-{}-{stamp}", std::process::id());
+    let mut setup = ZkClient::connect(&servers[0], 30_000).await.map_err(tool)?;
+    setup.create(&root, b"", 0).await.map_err(tool)?;
+    // Closed now: an idle session would expire during a long run (it sends no pings).
+    let _ = setup.close().await;
+    let mut sessions = Vec::new();
+    for c in 0..clients {
+        sessions.push(
+            ZkClient::connect(&servers[c % servers.len()], 30_000)
+                .await
+                .map_err(tool)?,
+        );
+    }
+    // A follower's client may not see a create made through another server yet: `sync`
+    // is not in lab 08's client, so every client works on its own znodes only.
+    let data = vec![b'z'; data_size];
+    let mut figures = Vec::new();
+    for phase in Phase::ALL {
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for (c, mut client) in sessions.drain(..).enumerate() {
+            let (root, data) = (root.clone(), data.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(ops);
+                for i in 0..ops {
+                    let path = format!("{root}/c{c}-{i}");
+                    let t = Instant::now();
+                    let result = match phase {
+                        Phase::Create => client.create(&path, &data, 0).await.map(|_| ()),
+                        Phase::Set => client.set(&path, &data, -1).await.map(|_| ()),
+                        Phase::Get => client.get(&path).await.map(|_| ()),
+                        Phase::Delete => client.delete(&path, -1).await,
+                    };
+                    result?;
+                    latencies.push(t.elapsed().as_micros() as u64);
+                }
+                Ok::<_, lab08_znodes::client::ClientError>((client, latencies))
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            let (client, latencies) = task
+                .await
+                .map_err(|e| Error::Tool(format!("a client task failed: {e}")))?
+                .map_err(tool)?;
+            sessions.push(client);
+            all.extend(latencies);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        all.sort_unstable();
+        let f = PhaseFigures {
+            phase,
+            ops: all.len(),
+            ops_per_sec: all.len() as f64 / secs,
+            avg_ms: all.iter().sum::<u64>() as f64 / all.len().max(1) as f64 / 1000.0,
+            p50_ms: percentile(&all, 0.5),
+            p95_ms: percentile(&all, 0.95),
+            p99_ms: percentile(&all, 0.99),
+            max_ms: all.last().copied().unwrap_or(0) as f64 / 1000.0,
+        };
+        each(&f);
+        figures.push(f);
+    }
+    sessions[0].delete(&root, -1).await.map_err(tool)?;
+    for c in sessions {
+        let _ = c.close().await;
+    }
+    Ok(figures)
 }

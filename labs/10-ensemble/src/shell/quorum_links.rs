@@ -156,13 +156,21 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Writes what arrives on `rx` to `writer` until either ends.
+/// Writes what arrives on `rx` to `writer` until either ends. Packets queued together (a
+/// batch of proposals, their commits) go out in one write rather than one system call each.
 fn spawn_writer(
     mut writer: tokio::net::tcp::OwnedWriteHalf,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        while let Some(bytes) = rx.recv().await {
+        const MAX_WRITE: usize = 1 << 20;
+        while let Some(mut bytes) = rx.recv().await {
+            while bytes.len() < MAX_WRITE {
+                match rx.try_recv() {
+                    Ok(more) => bytes.extend_from_slice(&more),
+                    Err(_) => break,
+                }
+            }
             if writer.write_all(&bytes).await.is_err() {
                 break;
             }
