@@ -90,7 +90,10 @@ RUN
 
 # Debian's zookeeper package: the server (debian flavor) or only its client tools (lab).
 install_debian_package() {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
+  # Installed already when a host changes flavor (the Docker lab image is the debian one
+  # reinstalled as lab, and its apt lists are gone).
+  dpkg-query -W -f '${Status}' zookeeper 2>/dev/null | grep -q 'ok installed' ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
   mkdir -p "$KL_ZK_INSTALL_DIR"
   bin=/usr/share/zookeeper/bin
   # Debian's zkServer.sh always reads /etc/zookeeper/conf/zoo.cfg: point it at ours.
