@@ -7,7 +7,7 @@
 #                                     kafkalab-tools in /opt/kafkalab/bin and the lab flavor's
 #                                     launchers; tagged kafkalab/node:latest instead
 # A build is skipped when an image of the same content exists. Prints the name of the image
-# the containers run.
+# the containers run (KL_TAG_LATEST=0: without tagging it kafkalab/node:latest, as tests do).
 #
 #   sh docker/build-images.sh [study|book]      (KL_FLAVOR=debian|apache|lab, default debian)
 #
@@ -89,5 +89,5 @@ if [ "$flavor" = lab ]; then
   fi
   image="$lab_image"
 fi
-docker tag "$image" kafkalab/node:latest
+[ "${KL_TAG_LATEST:-1}" = 0 ] || docker tag "$image" kafkalab/node:latest
 echo "$image"
