@@ -4,7 +4,8 @@
 //! The same scenario then runs on the real flavor (Debian's ZooKeeper 3.8 in the same images and
 //! Compose file), and both must be seen to do the same:
 //!
-//! 1. one leader and two followers; a write through one server is read through another;
+//! 1. one leader and two followers, and Docker's health check passes; a write through one server
+//!    is read through another;
 //! 2. `docker network disconnect` cuts the leader off: a client of the cut-off server gets no
 //!    write acknowledged (a minority cannot commit), the other two elect a leader among
 //!    themselves and keep acknowledging writes;
@@ -30,6 +31,8 @@ const WRITES_DURING_CUT: usize = 20;
 struct Observed {
     /// `srvr` modes once the three have started, sorted.
     modes: Vec<String>,
+    /// Docker's health check (ruok, srvr, the broker's port) passes on all three.
+    healthy: bool,
     /// A znode created through kafka01 is read through kafka03.
     read_through_another: bool,
     /// The cut-off server's `Mode:` once it noticed the cut (none: not serving).
@@ -52,6 +55,7 @@ struct Observed {
 fn expected() -> Observed {
     Observed {
         modes: vec!["follower".into(), "follower".into(), "leader".into()],
+        healthy: true,
         read_through_another: true,
         cut_off_mode: None,
         cut_off_acknowledged: false,
@@ -84,6 +88,19 @@ fn partition_and_heal(cluster: &Cluster) -> Observed {
         Duration::from_secs(120),
     );
     let modes = cluster.modes(&HOSTS);
+    // The check runs every 5 s; give it a few rounds.
+    support::docker::wait_for(
+        &format!("the three to be healthy ({})", cluster.describe()),
+        Duration::from_secs(60),
+        || {
+            let health: Vec<String> = HOSTS.iter().map(|h| cluster.health(h)).collect();
+            health
+                .iter()
+                .all(|h| h != "starting")
+                .then(|| format!("{health:?}"))
+        },
+    );
+    let healthy = HOSTS.iter().all(|h| cluster.health(h) == "healthy");
     cluster.zk_cli(
         "kafka01",
         &["create", "/kafkalab-test", "written-via-kafka01"],
@@ -151,6 +168,7 @@ fn partition_and_heal(cluster: &Cluster) -> Observed {
     });
     Observed {
         modes,
+        healthy,
         read_through_another,
         cut_off_mode,
         cut_off_acknowledged,

@@ -199,6 +199,19 @@ impl Cluster {
         );
     }
 
+    /// Docker's health status of `host`'s container (`starting`, `healthy`, `unhealthy`): the
+    /// Compose file's check, vagrant/provision/healthcheck.sh.
+    pub fn health(&self, host: &str) -> String {
+        run_ok(Command::new("docker").args([
+            "inspect",
+            "-f",
+            "{{if .State.Health}}{{.State.Health.Status}}{{end}}",
+            &self.container(host),
+        ]))
+        .trim()
+        .to_string()
+    }
+
     /// The host of `hosts` whose server leads.
     pub fn leader(&self, hosts: &[&str]) -> String {
         hosts
@@ -289,7 +302,15 @@ impl Drop for Cluster {
         // The lab image is the shared node image plus this build's binary: remove that layer,
         // the node image stays cached for the next test.
         if self.flavor == Flavor::Lab {
-            let _ = Command::new("docker").args(["rmi", &self.image]).output();
+            match Command::new("docker").args(["rmi", &self.image]).output() {
+                Ok(out) if out.status.success() => {}
+                Ok(out) => eprintln!(
+                    "NOTE: docker rmi {} failed: {}",
+                    self.image,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                Err(e) => eprintln!("NOTE: docker rmi {}: {e}", self.image),
+            }
         }
     }
 }

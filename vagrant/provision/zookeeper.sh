@@ -53,7 +53,7 @@ install() {
       step "ZooKeeper 2/4: kafkalab's own coordinator ($KL_LAB_BIN_DIR/kafkalab-tools zookeeper-server-start) as the server; Debian's package for the client tools"
       install_debian_package
       [ -x "$KL_LAB_BIN_DIR/kafkalab-tools" ] ||
-        note "$KL_LAB_BIN_DIR/kafkalab-tools is not there yet: the server starts once it is (labs 08-09 run it standalone; the ensemble is lab 10)"
+        note "$KL_LAB_BIN_DIR/kafkalab-tools is not there yet: the server starts once it is (labs 08-09 run it standalone; from lab 10 the server.N lines make the hosts one ensemble)"
       ;;
     *) die "KL_FLAVOR=$KL_FLAVOR: use apache, debian or lab" ;;
   esac
