@@ -77,6 +77,14 @@ fn num_children(zk_cli_output: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// `COMMAND PATH` through `host` after a `sync PATH` in the same session: a follower may serve a
+/// read before it has applied the latest commit, and `sync` makes it catch up with the leader
+/// first (ZooKeeper answers one session's requests in order).
+fn read_synced(cluster: &Cluster, host: &str, command: &str, path: &str) -> String {
+    let script = format!("sync {path}\n{command} {path}\n");
+    cluster.zk_cli_script(host, &script, Duration::from_secs(60))
+}
+
 fn partition_and_heal(cluster: &Cluster) -> Observed {
     let zk_limit = Duration::from_secs(60);
     cluster.compose(&["up", "-d"]);
@@ -105,9 +113,8 @@ fn partition_and_heal(cluster: &Cluster) -> Observed {
         "kafka01",
         &["create", "/kafkalab-test", "written-via-kafka01"],
     );
-    let read_through_another = cluster
-        .zk_cli("kafka03", &["get", "/kafkalab-test"])
-        .contains("written-via-kafka01");
+    let read_through_another =
+        read_synced(cluster, "kafka03", "get", "/kafkalab-test").contains("written-via-kafka01");
 
     // 2. Cut the leader off. Its client writes at once, while the server may still think it
     //    leads: it can log the proposal but never gets a quorum of acks to commit it.
@@ -145,7 +152,12 @@ fn partition_and_heal(cluster: &Cluster) -> Observed {
     }
     let written = cluster.zk_cli_script(others[0], &script, zk_limit);
     let majority_acknowledged = written.matches("Created /kafkalab-partition/").count();
-    let count_on_other = num_children(&cluster.zk_cli(others[1], &["stat", "/kafkalab-partition"]));
+    let count_on_other = num_children(&read_synced(
+        cluster,
+        others[1],
+        "stat",
+        "/kafkalab-partition",
+    ));
 
     // 3. Heal: the cut-off server rejoins the leader the two elected and catches up.
     cluster.connect(&cut);
@@ -160,9 +172,9 @@ fn partition_and_heal(cluster: &Cluster) -> Observed {
         Duration::from_secs(120),
     );
     let healed_mode = cluster.mode(&cut);
-    let count_on_healed = num_children(&cluster.zk_cli(&cut, &["stat", "/kafkalab-partition"]));
+    let count_on_healed = num_children(&read_synced(cluster, &cut, "stat", "/kafkalab-partition"));
     let cut_off_write_anywhere = HOSTS.iter().any(|h| {
-        let root = cluster.zk_cli(h, &["ls", "/"]);
+        let root = read_synced(cluster, h, "ls", "/");
         assert!(root.contains("kafkalab-partition"), "{h}: {root}");
         root.contains("kafkalab-cut")
     });
