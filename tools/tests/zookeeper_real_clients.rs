@@ -139,6 +139,28 @@ fn four_letter_words_follow_the_whitelist() {
     assert!(four_letter(zk.port, "srvr").starts_with("Zookeeper version:"));
 }
 
+/// ZooKeeper takes the word off the socket before it answers and closes. A server that closes
+/// with the word still unread resets the connection instead, and `echo srvr | nc HOST 2181` (the
+/// install lesson's check) then often prints nothing: nc sees the reset before it prints.
+#[test]
+fn a_four_letter_word_is_answered_with_a_plain_close_not_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Coordinator::start(dir.path(), "4lw.commands.whitelist=ruok,srvr\n");
+    for word in ["ruok", "srvr", "ruok", "srvr"] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", zk.port)).unwrap();
+        s.write_all(word.as_bytes()).unwrap();
+        let mut out = String::new();
+        let read = s.read_to_string(&mut out);
+        // Not a time limit: on loopback a reset sent with the close has arrived by then.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let error = s.take_error().unwrap().or(read.err());
+        assert!(
+            error.is_none(),
+            "{word}: the connection was reset ({error:?}) after the answer {out:?}"
+        );
+    }
+}
+
 #[test]
 fn bad_input_closes_only_that_connection() {
     let dir = tempfile::tempdir().unwrap();

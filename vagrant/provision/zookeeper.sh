@@ -53,7 +53,7 @@ install() {
       step "ZooKeeper 2/4: kafkalab's own coordinator ($KL_LAB_BIN_DIR/kafkalab-tools zookeeper-server-start) as the server; Debian's package for the client tools"
       install_debian_package
       [ -x "$KL_LAB_BIN_DIR/kafkalab-tools" ] ||
-        note "$KL_LAB_BIN_DIR/kafkalab-tools is not there yet: the server starts once it is (labs 08-09 run it standalone; the ensemble is lab 10)"
+        note "$KL_LAB_BIN_DIR/kafkalab-tools is not there yet: the server starts once it is (labs 08-09 run it standalone; from lab 10 the server.N lines make the hosts one ensemble)"
       ;;
     *) die "KL_FLAVOR=$KL_FLAVOR: use apache, debian or lab" ;;
   esac
@@ -90,7 +90,10 @@ RUN
 
 # Debian's zookeeper package: the server (debian flavor) or only its client tools (lab).
 install_debian_package() {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
+  # Installed already when a host changes flavor (the Docker lab image is the debian one
+  # reinstalled as lab, and its apt lists are gone).
+  dpkg-query -W -f '${Status}' zookeeper 2>/dev/null | grep -q 'ok installed' ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
   mkdir -p "$KL_ZK_INSTALL_DIR"
   bin=/usr/share/zookeeper/bin
   # Debian's zkServer.sh always reads /etc/zookeeper/conf/zoo.cfg: point it at ours.

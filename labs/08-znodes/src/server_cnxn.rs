@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
@@ -32,6 +32,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             .ok()
             .and_then(|w| four_letter_word(w, &shared))
         {
+            // Take the word off the socket before answering, as ZooKeeper does: a socket closed
+            // with unread bytes sends a reset instead of a plain close, and a client such as nc
+            // that sees the reset first may drop the answer it has not printed yet.
+            let _ = stream.read_exact(&mut first).await;
             let _ = stream.write_all(answer.as_bytes()).await;
             let _ = stream.shutdown().await;
             return;
