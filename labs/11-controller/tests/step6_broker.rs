@@ -149,8 +149,11 @@ async fn metadata(addr: &str) -> MetadataResponse {
         .unwrap()
 }
 
-/// (node id, port) of each broker, and (partition, leader, replicas, isr) of `orders`.
-fn describe(m: &MetadataResponse) -> (Vec<(i32, i32)>, Vec<(i32, i32, Vec<i32>, Vec<i32>)>) {
+/// One partition as Metadata describes it: (partition, leader, replicas, isr).
+type Described = (i32, i32, Vec<i32>, Vec<i32>);
+
+/// (node id, port) of each broker, and each partition of `orders`.
+fn describe(m: &MetadataResponse) -> (Vec<(i32, i32)>, Vec<Described>) {
     let mut brokers: Vec<(i32, i32)> = m.brokers.iter().map(|b| (b.node_id.0, b.port)).collect();
     brokers.sort();
     let mut partitions = Vec::new();
