@@ -3,7 +3,8 @@
 //! The slides' three brokers find each other through ZooKeeper: each registers under
 //! `/brokers/ids`, one of them becomes the *controller* through `/controller`, and the
 //! controller decides who leads each partition and tells the others. This lab builds that on
-//! Kafka 2.6's own znodes, as a pure core that a simulation drives (the sockets come later).
+//! Kafka 2.6's own znodes, as a pure core that a simulation drives, and then the brokers'
+//! side of the controller's requests on the real wire.
 //!
 //! # Layout
 //! - `zk_connect` — step 1: `zookeeper.connect`, its servers and chroot. Start here.
@@ -19,6 +20,11 @@
 //! - `topic_deletion` — step 5: deleting a topic.
 //! - `fencing` — step 5: how a broker refuses a deposed controller.
 //! - `broker_view` — step 5: a broker applying the three requests.
+//! - `messages` — step 6: the three requests and their responses as bytes, every version
+//!   Kafka 2.6 has (lab 04's shape: one file per API).
+//! - `metadata_cache` — step 6: what a broker answers clients from once a controller spoke.
+//! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
+//!   the three requests and makes Metadata, Produce, Fetch and ListOffsets follow the cache.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `requests` — given: LeaderAndIsr, UpdateMetadata, StopReplica as typed values.
 //! - `error` — the one error type.
@@ -31,9 +37,12 @@ pub mod controller;
 pub mod error;
 pub mod events;
 pub mod fencing;
+pub mod messages;
+pub mod metadata_cache;
 pub mod partition_leader_election;
 pub mod request_batch;
 pub mod requests;
+pub mod service;
 pub mod topic_deletion;
 pub mod zk_connect;
 pub mod zk_data;
@@ -47,6 +56,8 @@ pub use events::{
     BrokerRequest, ClusterSnapshot, ControllerEvent, PartitionStateZNode, Ready, RegisteredBroker,
     ZkOp,
 };
+pub use metadata_cache::MetadataCache;
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};
+pub use service::ControllerRequestsService;
 pub use zk_connect::ZkConnect;
 pub use zk_data::{LeaderIsrAndControllerEpoch, TopicAssignment, TopicConfig};

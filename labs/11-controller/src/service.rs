@@ -1,0 +1,303 @@
+//! Lab 11's [`Service`] on lab 05's router: the broker's side of the controller's requests
+//! on the real wire. It answers LeaderAndIsr, UpdateMetadata and StopReplica by applying them
+//! to the [`MetadataCache`] (step 5's `BrokerView`, with its epoch fencing), and it takes over
+//! four client APIs so they follow the cache once a controller has spoken:
+//!
+//! - Metadata lists every live broker and each partition's leader, replicas and ISR;
+//! - Produce, Fetch and ListOffsets answer NOT_LEADER_OR_FOLLOWER for a partition the cache
+//!   says another broker leads, and hand the rest to lab 05's handlers unchanged.
+//!
+//! Until a controller speaks, all four go straight to lab 05: a broker started alone behaves
+//! exactly as before. Register it after lab 05's `CoreService` (a later route replaces the
+//! earlier one for the same key): `Router::new().with(core).with(topics).with(controller)`.
+//!
+//! A teaching shortcut: LeaderAndIsr updates only the cache, not the logs; a partition this
+//! broker leads must exist locally (CreateTopics or auto-creation, as in labs 05 and 06).
+//! Creating and truncating replica logs is lab 12's job, with the followers.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lab04_protocol_codec::{
+    ErrorCode, FetchPartitionResponse, FetchRequest, FetchResponse, FetchTopicResponse,
+    ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse,
+    ListOffsetsTopicResponse, MetadataRequest, MetadataResponse, ProducePartitionResponse,
+    ProduceRequest, ProduceResponse, ProduceTopicResponse,
+};
+use lab05_broker::apis::{fetch, list_offsets, metadata, produce};
+use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
+
+use crate::metadata_cache::MetadataCache;
+use crate::requests::{
+    error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse,
+    UpdateMetadataRequest, UpdateMetadataResponse,
+};
+
+pub struct ControllerRequestsService {
+    shared: Arc<Shared>,
+    /// A `std::sync::Mutex`: held only to read or apply, never across an `.await`, and never
+    /// while the broker's lock is taken.
+    cache: Mutex<MetadataCache>,
+}
+
+impl ControllerRequestsService {
+    /// The service of the broker in `shared`, registered with `broker_epoch` (the czxid of its
+    /// `/brokers/ids/<id>`; −1 when it has none, so no request is refused for its broker
+    /// epoch), giving out addresses on `listener` (`PLAINTEXT` for the labs' brokers).
+    pub fn new(
+        shared: Arc<Shared>,
+        broker_epoch: i64,
+        listener: &str,
+    ) -> Arc<ControllerRequestsService> {
+        let broker_id = shared.broker().config().broker_id;
+        Arc::new(ControllerRequestsService {
+            shared,
+            cache: Mutex::new(MetadataCache::new(broker_id, broker_epoch, listener)),
+        })
+    }
+
+    /// The cache; a panic while it was held leaves whole requests applied, so carry on.
+    pub fn cache(&self) -> MutexGuard<'_, MetadataCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn leader_and_isr(&self, r: &LeaderAndIsrRequest) -> LeaderAndIsrResponse {
+        let mut cache = self.cache();
+        let response = cache.view.handle_leader_and_isr(r);
+        if response.error_code == error_code::NONE {
+            cache.controller_id = r.controller_id;
+        }
+        response
+    }
+
+    fn update_metadata(&self, r: &UpdateMetadataRequest) -> UpdateMetadataResponse {
+        let mut cache = self.cache();
+        let response = cache.view.handle_update_metadata(r);
+        if response.error_code == error_code::NONE {
+            cache.controller_id = r.controller_id;
+            tracing::info!(
+                controller = r.controller_id,
+                epoch = r.controller_epoch,
+                brokers = r.live_brokers.len(),
+                "metadata updated"
+            );
+        } else {
+            tracing::warn!(
+                controller = r.controller_id,
+                epoch = r.controller_epoch,
+                error = response.error_code,
+                "UpdateMetadata refused"
+            );
+        }
+        response
+    }
+
+    fn stop_replica(&self, r: &StopReplicaRequest) -> StopReplicaResponse {
+        let mut cache = self.cache();
+        let response = cache.view.handle_stop_replica(r);
+        if response.error_code == error_code::NONE {
+            cache.controller_id = r.controller_id;
+        }
+        response
+    }
+
+    /// Which of `partitions` of `topic` the cache says another broker leads (none before any
+    /// controller spoke: this broker serves everything, as lab 05's).
+    fn refused(&self, topic: &str, partitions: impl Iterator<Item = i32>) -> Vec<i32> {
+        let cache = self.cache();
+        if !cache.controller_spoke() {
+            return Vec::new();
+        }
+        partitions.filter(|p| cache.not_leader(topic, *p)).collect()
+    }
+}
+
+async fn handle_produce(
+    s: Arc<ControllerRequestsService>,
+    ctx: RequestContext,
+    mut request: ProduceRequest,
+) -> Handled<ProduceResponse> {
+    let mut refused: Vec<(String, Vec<i32>)> = Vec::new();
+    for t in &mut request.topics {
+        let no = s.refused(&t.name, t.partitions.iter().map(|p| p.index));
+        t.partitions.retain(|p| !no.contains(&p.index));
+        if !no.is_empty() {
+            refused.push((t.name.clone(), no));
+        }
+    }
+    request.topics.retain(|t| !t.partitions.is_empty());
+    let acks = request.acks;
+    let mut response = if request.topics.is_empty() {
+        ProduceResponse {
+            responses: Vec::new(),
+            throttle_time_ms: 0,
+        }
+    } else {
+        match produce::handle(s.shared.clone(), ctx, request).await? {
+            Some(response) => response,
+            None => return Ok(None),
+        }
+    };
+    if acks == 0 {
+        return Ok(None);
+    }
+    for (topic, partitions) in refused {
+        let answers = partitions
+            .into_iter()
+            .map(|index| ProducePartitionResponse {
+                index,
+                error_code: ErrorCode::NotLeaderOrFollower,
+                base_offset: -1,
+                log_append_time_ms: -1,
+                log_start_offset: -1,
+                error_message: None,
+            });
+        match response.responses.iter_mut().find(|t| t.name == topic) {
+            Some(t) => t.partitions.extend(answers),
+            None => response.responses.push(ProduceTopicResponse {
+                name: topic,
+                partitions: answers.collect(),
+            }),
+        }
+    }
+    Ok(Some(response))
+}
+
+async fn handle_fetch(
+    s: Arc<ControllerRequestsService>,
+    ctx: RequestContext,
+    mut request: FetchRequest,
+) -> Handled<FetchResponse> {
+    let mut refused: Vec<(String, Vec<i32>)> = Vec::new();
+    for t in &mut request.topics {
+        let no = s.refused(&t.name, t.partitions.iter().map(|p| p.partition));
+        t.partitions.retain(|p| !no.contains(&p.partition));
+        if !no.is_empty() {
+            refused.push((t.name.clone(), no));
+        }
+    }
+    request.topics.retain(|t| !t.partitions.is_empty());
+    // With nothing left to read, answer at once instead of long-polling an empty fetch.
+    let mut response = if request.topics.is_empty() {
+        FetchResponse {
+            throttle_time_ms: 0,
+            error_code: ErrorCode::None,
+            session_id: 0,
+            responses: Vec::new(),
+        }
+    } else {
+        match fetch::handle(s.shared.clone(), ctx, request).await? {
+            Some(response) => response,
+            None => return Ok(None),
+        }
+    };
+    for (topic, partitions) in refused {
+        let answers = partitions
+            .into_iter()
+            .map(|partition| FetchPartitionResponse {
+                partition,
+                error_code: ErrorCode::NotLeaderOrFollower,
+                high_watermark: -1,
+                last_stable_offset: -1,
+                log_start_offset: -1,
+                records: Vec::new(),
+            });
+        match response.responses.iter_mut().find(|t| t.topic == topic) {
+            Some(t) => t.partitions.extend(answers),
+            None => response.responses.push(FetchTopicResponse {
+                topic,
+                partitions: answers.collect(),
+            }),
+        }
+    }
+    Ok(Some(response))
+}
+
+async fn handle_list_offsets(
+    s: Arc<ControllerRequestsService>,
+    ctx: RequestContext,
+    mut request: ListOffsetsRequest,
+) -> Handled<ListOffsetsResponse> {
+    let mut refused: Vec<(String, Vec<i32>)> = Vec::new();
+    for t in &mut request.topics {
+        let no = s.refused(&t.name, t.partitions.iter().map(|p| p.partition));
+        t.partitions.retain(|p| !no.contains(&p.partition));
+        if !no.is_empty() {
+            refused.push((t.name.clone(), no));
+        }
+    }
+    request.topics.retain(|t| !t.partitions.is_empty());
+    let mut response = if request.topics.is_empty() {
+        ListOffsetsResponse {
+            throttle_time_ms: 0,
+            topics: Vec::new(),
+        }
+    } else {
+        match list_offsets::handle(s.shared.clone(), ctx, request).await? {
+            Some(response) => response,
+            None => return Ok(None),
+        }
+    };
+    for (topic, partitions) in refused {
+        let answers = partitions
+            .into_iter()
+            .map(|partition| ListOffsetsPartitionResponse {
+                partition,
+                error_code: ErrorCode::NotLeaderOrFollower,
+                timestamp: -1,
+                offset: -1,
+                leader_epoch: -1,
+            });
+        match response.topics.iter_mut().find(|t| t.name == topic) {
+            Some(t) => t.partitions.extend(answers),
+            None => response.topics.push(ListOffsetsTopicResponse {
+                name: topic,
+                partitions: answers.collect(),
+            }),
+        }
+    }
+    Ok(Some(response))
+}
+
+async fn handle_metadata(
+    s: Arc<ControllerRequestsService>,
+    ctx: RequestContext,
+    request: MetadataRequest,
+) -> Handled<MetadataResponse> {
+    let answer = {
+        let cache = s.cache();
+        cache.controller_spoke().then(|| cache.metadata(&request))
+    };
+    match answer {
+        Some(response) => Ok(Some(response)),
+        None => metadata::handle(s.shared.clone(), ctx, request).await,
+    }
+}
+
+impl Service for ControllerRequestsService {
+    fn routes(self: Arc<Self>, router: &mut Router) {
+        let s = self.clone();
+        router.route(move |_, r: LeaderAndIsrRequest| {
+            let answer = s.leader_and_isr(&r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_, r: StopReplicaRequest| {
+            let answer = s.stop_replica(&r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_, r: UpdateMetadataRequest| {
+            let answer = s.update_metadata(&r);
+            async move { Ok(Some(answer)) }
+        });
+        // Lab 05's client APIs, replaced in place (ApiVersions keeps their order).
+        let s = self.clone();
+        router.route(move |ctx, r: ProduceRequest| handle_produce(s.clone(), ctx, r));
+        let s = self.clone();
+        router.route(move |ctx, r: FetchRequest| handle_fetch(s.clone(), ctx, r));
+        let s = self.clone();
+        router.route(move |ctx, r: ListOffsetsRequest| handle_list_offsets(s.clone(), ctx, r));
+        let s = self;
+        router.route(move |ctx, r: MetadataRequest| handle_metadata(s.clone(), ctx, r));
+    }
+}
