@@ -360,7 +360,7 @@ fn run_one(
     }
     match running.wait(COMMAND_LIMIT) {
         Some(0) => None,
-        Some(1) if is_skeleton_check(&found.text) && !running.output().contains("error:") => None,
+        Some(1) if is_skeleton_check(&found.text) && !runner_error(&running.output()) => None,
         Some(code) => Some(format!("exit code {code}:\n{}", running.output())),
         None => {
             let out = running.output();
@@ -383,6 +383,16 @@ fn end_block(workbook: &Path, servers: &mut Vec<Running>) {
     if data.exists() {
         std::fs::remove_dir_all(&data).unwrap();
     }
+}
+
+/// Whether the output holds an error of the runner or of cargo (`error: …`, `error[E…]` at the
+/// start of a line), or a lab that does not compile — not a failing test's message, which
+/// `check` prints indented.
+fn runner_error(output: &str) -> bool {
+    output.contains("does not compile")
+        || output
+            .lines()
+            .any(|l| l.starts_with("error:") || l.starts_with("error["))
 }
 
 /// `check N` of a lab that the workbook leaves as a skeleton: its tests fail, as they should.
