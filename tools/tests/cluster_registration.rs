@@ -151,3 +151,29 @@ fn brokers_register_on_debians_zookeeper_and_zkcli_lists_them() {
     wait_for_ids(&zk, "[]", 10);
     three_brokers_register_and_leave(dir2.path(), &zk);
 }
+
+#[test]
+fn a_bad_zookeeper_connect_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("server.properties");
+    std::fs::write(
+        &config,
+        format!(
+            "broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs={}\n\
+             zookeeper.connect=127.0.0.1:notaport/my-kafka-cluster\n",
+            dir.path().join("logs").display()
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(support::tools_bin());
+    command.arg("kafka-server-start").arg(&config);
+    let out = command.output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            r#"zookeeper.connect "127.0.0.1:notaport/my-kafka-cluster": "notaport" is not a port"#
+        ),
+        "{stderr}"
+    );
+}
