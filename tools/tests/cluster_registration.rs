@@ -119,6 +119,53 @@ fn brokers_register_on_our_coordinator() {
     three_brokers_register_and_leave(dir.path(), &coordinator.address());
 }
 
+fn owner(zk: &str, id: i32) -> String {
+    let stat = shell(
+        zk,
+        &["stat", &format!("/my-kafka-cluster/brokers/ids/{id}")],
+    );
+    stat.lines()
+        .find(|l| l.starts_with("ephemeralOwner"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn brokers_register_again_on_a_new_session_after_the_coordinator_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let zk_dir = dir.path().join("zk");
+    std::fs::create_dir_all(&zk_dir).unwrap();
+    let coordinator = Coordinator::start(&zk_dir, "");
+    let (port, zk) = (coordinator.port, coordinator.address());
+    let _brokers: Vec<Broker> = (1..=2)
+        .map(|id| start_broker(dir.path(), &zk, id, free_port()))
+        .collect();
+    wait_for_ids(&zk, "[1, 2]", 30);
+    let before = [owner(&zk, 1), owner(&zk, 2)];
+    // SIGKILL, then the same port and dataDir: every broker's connection broke, so each opens
+    // a new session and registers again once the old session (kept across the restart, as
+    // ZooKeeper keeps it) has expired.
+    drop(coordinator);
+    let _coordinator = Coordinator::start_on(&zk_dir, port, "");
+    let deadline = Instant::now() + Duration::from_secs(3 * SESSION_TIMEOUT_MS / 1000 + 20);
+    loop {
+        let now = [owner(&zk, 1), owner(&zk, 2)];
+        if now
+            .iter()
+            .zip(&before)
+            .all(|(n, b)| !n.is_empty() && n != b)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the brokers did not register on new sessions: before {before:?}, now {now:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    wait_for_ids(&zk, "[1, 2]", 10);
+}
+
 #[test]
 fn brokers_register_on_debians_zookeeper_and_zkcli_lists_them() {
     if !support::tool_path(ZKCLI, "apt-get install zookeeper")

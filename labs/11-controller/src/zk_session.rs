@@ -2,7 +2,8 @@
 //!
 //! It dials the servers of `zookeeper.connect` in order until one answers, registers (step 7),
 //! then pings every third of the session timeout so the server keeps the session — and with it
-//! the ephemeral `/brokers/ids/<id>`. When a ping fails the connection is gone; this client
+//! the ephemeral `/brokers/ids/<id>`. When a ping fails, or gets no answer within two periods,
+//! the connection is gone; this client
 //! cannot resume a session on another server, so it starts a new one and registers again
 //! (Kafka's `reinitialize` after `SessionExpired`). While the old session lives on in the
 //! server (up to its timeout), its registration is still there and creating ours fails: the
@@ -113,8 +114,13 @@ async fn run(
                 }
             }
         };
+        // A server that accepts and then never answers (paused, partitioned) must not hold the
+        // broker forever: an attempt gets one session timeout.
+        let session_timeout = Duration::from_millis(config.session_timeout_ms as u64);
         let outcome = tokio::select! {
-            outcome = attempt => outcome,
+            outcome = tokio::time::timeout(session_timeout, attempt) => outcome.unwrap_or_else(|_| {
+                Err(crate::Error::ZooKeeper("no answer within the session timeout".into()))
+            }),
             _ = &mut stop => return,
         };
         match outcome {
@@ -137,9 +143,20 @@ async fn run(
                             return;
                         }
                     }
-                    if let Err(e) = zk.ping().await {
-                        tracing::warn!("lost the ZooKeeper session: {e}; starting a new one");
-                        break;
+                    // Kafka's client gives a silent server two thirds of the session timeout
+                    // (its read timeout); two ping periods is the same.
+                    match tokio::time::timeout(2 * ping_every, zk.ping()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!("lost the ZooKeeper session: {e}; starting a new one");
+                            break;
+                        }
+                        Err(_) => {
+                            tracing::warn!(
+                                "ZooKeeper did not answer a ping; starting a new session"
+                            );
+                            break;
+                        }
                     }
                 }
                 let _ = registered.send(None);
