@@ -16,6 +16,8 @@ pub enum Error {
     Kafka(#[from] lab06_topics::Error),
     #[error(transparent)]
     Groups(#[from] lab07_consumer_groups::Error),
+    #[error(transparent)]
+    Cluster(#[from] lab11_controller::Error),
     #[error("{0}")]
     Tool(String),
 }

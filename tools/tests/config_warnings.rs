@@ -39,7 +39,7 @@ fn kafka_server_start_warns_about_each_key_it_does_not_use() {
         &config,
         format!(
             "broker.id=0\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs={}\n\
-             zookeeper.connect=localhost:2181\nmin.insync.replicas=2\ndefault.replication.factor=3\n\
+             zookeeper.set.acl=false\nmin.insync.replicas=2\ndefault.replication.factor=3\n\
              transaction.state.log.replication.factor=1\nlog.retention.hour=1\nflux.capacitor=1.21\n\
              group.initial.rebalance.delay.ms=0\n",
             dir.path().join("logs").display()
@@ -48,7 +48,7 @@ fn kafka_server_start_warns_about_each_key_it_does_not_use() {
     .unwrap();
     let stderr = stderr_of_a_start("kafka-server-start", &config);
     for expected in [
-        "line 4: `zookeeper.connect` is not used until lab 11 (Membership and the controller)",
+        "line 4: `zookeeper.set.acl` is not used until lab 11 (Membership and the controller)",
         "line 5: `min.insync.replicas` is not used until lab 12 (Replication)",
         "line 6: `default.replication.factor` is not used until lab 12",
         "line 7: `transaction.state.log.replication.factor` is not used: it is Kafka's setting for transactions",

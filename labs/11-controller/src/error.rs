@@ -25,6 +25,9 @@ pub enum Error {
         replication_factor: i32,
         brokers: usize,
     },
+    /// A ZooKeeper request failed (unreachable servers, a lost session, an error code).
+    #[error("ZooKeeper: {0}")]
+    ZooKeeper(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

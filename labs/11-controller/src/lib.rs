@@ -23,6 +23,10 @@
 //! - `messages` — step 6: the three requests and their responses as bytes, every version
 //!   Kafka 2.6 has (lab 04's shape: one file per API).
 //! - `metadata_cache` — step 6: what a broker answers clients from once a controller spoke.
+//! - `registration` — step 7: what a broker writes in ZooKeeper when it starts: the chroot,
+//!   Kafka's persistent paths, `/cluster/id`, its ephemeral `/brokers/ids/<id>`.
+//! - `zk_session` — given: the tokio task that keeps a broker's ZooKeeper session (any listed
+//!   server, pings, a new session and a new registration when the old one is lost).
 //! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
 //!   the three requests and makes Metadata, Produce, Fetch and ListOffsets follow the cache.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
@@ -40,12 +44,14 @@ pub mod fencing;
 pub mod messages;
 pub mod metadata_cache;
 pub mod partition_leader_election;
+pub mod registration;
 pub mod request_batch;
 pub mod requests;
 pub mod service;
 pub mod topic_deletion;
 pub mod zk_connect;
 pub mod zk_data;
+pub mod zk_session;
 
 pub use admin_utils::{assign_replicas_to_brokers, AssignmentStart};
 pub use broker_info::{BrokerInfo, EndPoint};
@@ -57,7 +63,9 @@ pub use events::{
     ZkOp,
 };
 pub use metadata_cache::MetadataCache;
+pub use registration::{register, Registration};
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};
 pub use service::ControllerRequestsService;
 pub use zk_connect::ZkConnect;
 pub use zk_data::{LeaderIsrAndControllerEpoch, TopicAssignment, TopicConfig};
+pub use zk_session::{BrokerSession, SessionConfig};

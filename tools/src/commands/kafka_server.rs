@@ -1,5 +1,9 @@
 //! `kafkalab kafka-server-start server.properties`: the broker of the labs, started the way
 //! Kafka's `kafka-server-start.sh` starts Kafka. Stops on Ctrl-C or SIGTERM after flushing.
+//!
+//! With `zookeeper.connect` (lab 11) the broker also keeps a ZooKeeper session and registers
+//! `/brokers/ids/<broker.id>` under the chroot; without it, it is the single broker of labs
+//! 05–07, exactly.
 
 use std::path::Path;
 
@@ -10,6 +14,9 @@ use lab06_topics::TopicsService;
 use lab07_consumer_groups::coordinator::CoordinatorConfig;
 use lab07_consumer_groups::GroupService;
 
+use lab11_controller::zk_session::{new_cluster_id, DEFAULT_SESSION_TIMEOUT_MS};
+use lab11_controller::{BrokerInfo, BrokerSession, EndPoint, SessionConfig, ZkConnect};
+
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
 
@@ -19,6 +26,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     let properties = ServerProperties::parse(&text);
     let config = BrokerConfig::from_properties(&properties)?;
     let groups = CoordinatorConfig::from_properties(&properties)?;
+    let zookeeper = zookeeper_config(&properties, &config)?;
     for w in properties.unused() {
         tracing::warn!("{w}");
     }
@@ -36,6 +44,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
+        let session = zookeeper.map(BrokerSession::spawn);
         let shared = Shared::new(broker);
         // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side.
         let router = Router::new()
@@ -43,6 +52,53 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             .with(TopicsService::open(shared.clone())?)
             .with(GroupService::open(shared.clone(), groups)?);
         server::run(listener, shared, Arc::new(router), shutdown_signal()).await;
+        // Closing the session removes the registration now, not a session timeout later.
+        if let Some(session) = session {
+            session.close().await;
+        }
         Ok(())
     })
+}
+
+/// Lab 11's keys: `zookeeper.connect` (absent: no ZooKeeper at all) and the session timeout.
+fn zookeeper_config(
+    properties: &ServerProperties,
+    config: &BrokerConfig,
+) -> Result<Option<SessionConfig>, Error> {
+    let Some(value) = properties.get("zookeeper.connect") else {
+        return Ok(None);
+    };
+    let connect = ZkConnect::parse(value)?;
+    let session_timeout_ms =
+        match properties.number("zookeeper.session.timeout.ms", "a number of ms")? {
+            Some(ms) if ms > 0 && ms <= i32::MAX as i64 => ms as i32,
+            Some(_) => {
+                return Err(properties
+                    .invalid(
+                        "zookeeper.session.timeout.ms",
+                        "must be a positive number of ms",
+                    )
+                    .into())
+            }
+            None => DEFAULT_SESSION_TIMEOUT_MS,
+        };
+    let info = BrokerInfo {
+        id: config.broker_id,
+        endpoints: vec![EndPoint {
+            listener_name: "PLAINTEXT".to_string(),
+            host: config.advertised_host.clone(),
+            port: config.advertised_port as i32,
+            security_protocol: "PLAINTEXT".to_string(),
+        }],
+        rack: None,
+        jmx_port: -1,
+        timestamp_ms: lab05_broker::shared::now_ms(),
+        version: 4,
+    };
+    Ok(Some(SessionConfig {
+        connect,
+        info,
+        session_timeout_ms,
+        cluster_id: new_cluster_id(),
+    }))
 }
