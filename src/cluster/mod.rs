@@ -205,13 +205,13 @@ pub fn summary(cluster: &Cluster, lang: Lang) -> String {
             "cluster folder {dir} · topology {topology} · ZooKeeper: {flavor}\n\
              ZooKeeper ensemble: {zk}\n\
              brokers (bootstrap servers): {brokers}\n\
-             The brokers do not register in ZooKeeper yet (that is lab 11): each serves alone."
+             The brokers register in ZooKeeper (lab 11 step 7); no controller runs yet, so each serves its own topics."
         ),
         Lang::Ko => format!(
             "클러스터 폴더 {dir} · 토폴로지 {topology} · 주키퍼: {flavor}\n\
              주키퍼 앙상블: {zk}\n\
              브로커(부트스트랩 서버): {brokers}\n\
-             브로커는 아직 주키퍼에 등록하지 않습니다(실습 11에서 합니다). 각 브로커는 혼자 서비스합니다."
+             브로커는 주키퍼에 등록합니다(실습 11 7단계). 아직 컨트롤러가 돌지 않으므로 각자 자기 토픽만 서비스합니다."
         ),
     }
 }

@@ -343,7 +343,7 @@ pub fn loopback_server_properties(
             "log.dirs" => Some(log_dir.display().to_string()),
             "zookeeper.connect" => {
                 comments.push_str(
-                    "# Read from lab 11 on (brokers register there); until then each broker serves alone.\n",
+                    "# Lab 11: brokers register under this chroot (step 7); the controller comes in later steps.\n",
                 );
                 Some(connect.to_string())
             }
