@@ -1,15 +1,23 @@
-//! A small ZooKeeper client over the same records: enough for `kafkalab zookeeper-shell` and
-//! for tests. One request at a time; notifications (xid −1) are skipped.
+//! A small ZooKeeper client over the same records: enough for `kafkalab zookeeper-shell`, for
+//! tests and for a controller. One request at a time.
+//!
+//! Watches: the `*_and_watch` reads leave a one-shot watch on the server. Its notification
+//! (xid −1) may arrive between any two replies, so every call (a [`ZkClient::ping`] too) hands
+//! the notifications it reads to the channel [`ZkClient::events`] returns. A controller pings on
+//! its tick anyway; after each ping it drains the channel, re-reads what changed and re-arms the
+//! watch with that same read, as Kafka's controller does. A broken connection puts a
+//! `Disconnected` state event on the channel: the watches went with the session's connection.
 
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 
 use crate::code::Code;
 use crate::jute::{InputArchive, OutputArchive};
 use crate::packet;
-use crate::proto::{op, read_acls, write_acls};
+use crate::proto::{op, read_acls, write_acls, Op, OpResult};
 use crate::stat::{Acl, Stat};
 
 /// What went wrong talking to a ZooKeeper server.
@@ -28,6 +36,31 @@ pub enum ClientError {
         message: &'static str,
         path: String,
     },
+    /// A multi failed as a whole: op `index` (from 0) failed with `code`; nothing was applied.
+    #[error("multi op {index} failed: {message}: {path}")]
+    Multi {
+        index: usize,
+        code: i32,
+        message: &'static str,
+        path: String,
+    },
+}
+
+/// ZooKeeper's session states (`Watcher.Event.KeeperState`) as they travel in a notification.
+pub mod state {
+    pub const DISCONNECTED: i32 = 0;
+    pub const SYNC_CONNECTED: i32 = 3;
+    pub const EXPIRED: i32 = -112;
+}
+
+/// One watch notification (jute `WatcherEvent`), or a change of session state (`kind` −1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedEvent {
+    /// 1 created, 2 deleted, 3 data changed, 4 children changed (`crate::watch::EventType`); −1 none.
+    pub kind: i32,
+    /// A [`state`] constant.
+    pub state: i32,
+    pub path: String,
 }
 
 /// zkCli.sh's words for an error code.
@@ -53,6 +86,8 @@ pub struct ZkClient {
     xid: i32,
     pub session_id: i64,
     pub timeout_ms: i32,
+    events_tx: mpsc::UnboundedSender<WatchedEvent>,
+    events_rx: Option<mpsc::UnboundedReceiver<WatchedEvent>>,
 }
 
 type Result<T> = std::result::Result<T, ClientError>;
@@ -89,12 +124,21 @@ impl ZkClient {
         if timeout <= 0 {
             return Err(fail("the server refused the session".into()));
         }
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
         Ok(ZkClient {
             stream,
             xid: 0,
             session_id,
             timeout_ms: timeout,
+            events_tx,
+            events_rx: Some(events_rx),
         })
+    }
+
+    /// The watch notifications this client reads, in the order the server sent them. The
+    /// receiver can be taken once (None after); events read before it is taken wait in it.
+    pub fn events(&mut self) -> Option<mpsc::UnboundedReceiver<WatchedEvent>> {
+        self.events_rx.take()
     }
 
     /// Sends one request and returns the reply body, or ZooKeeper's error for `path`.
@@ -104,6 +148,24 @@ impl ZkClient {
         path: &str,
         body: impl FnOnce(&mut OutputArchive),
     ) -> Result<Vec<u8>> {
+        let (err, reply) = self.call_raw(kind, body).await?;
+        if err != 0 {
+            return Err(ClientError::Keeper {
+                code: err,
+                message: message(err),
+                path: path.to_string(),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// Sends one request; returns the reply header's error code and the body after the header.
+    /// Notifications read on the way go to the events channel.
+    async fn call_raw(
+        &mut self,
+        kind: i32,
+        body: impl FnOnce(&mut OutputArchive),
+    ) -> Result<(i32, Vec<u8>)> {
         self.xid += 1;
         let xid = match kind {
             op::PING => -2,
@@ -114,9 +176,21 @@ impl ZkClient {
         o.write_int(xid);
         o.write_int(kind);
         body(&mut o);
+        let result = self.exchange(o.into_bytes()).await;
+        if let Err(ClientError::Io(_)) = result {
+            let _ = self.events_tx.send(WatchedEvent {
+                kind: -1,
+                state: state::DISCONNECTED,
+                path: String::new(),
+            });
+        }
+        result
+    }
+
+    async fn exchange(&mut self, request: Vec<u8>) -> Result<(i32, Vec<u8>)> {
         let io = |e: std::io::Error| ClientError::Io(e.to_string());
         self.stream
-            .write_all(&packet::frame(&o.into_bytes()))
+            .write_all(&packet::frame(&request))
             .await
             .map_err(io)?;
         loop {
@@ -126,18 +200,72 @@ impl ZkClient {
             let _zxid = i.read_long()?;
             let err = i.read_int()?;
             if reply_xid == -1 {
-                continue; // a watch notification
-            }
-            if err != 0 {
-                return Err(ClientError::Keeper {
-                    code: err,
-                    message: message(err),
-                    path: path.to_string(),
-                });
+                let event = WatchedEvent {
+                    kind: i.read_int()?,
+                    state: i.read_int()?,
+                    path: i.read_string()?.unwrap_or_default(),
+                };
+                // Nobody listening (the receiver dropped) is fine: the event is dropped too.
+                let _ = self.events_tx.send(event);
+                continue;
             }
             let start = reply.len() - i.remaining();
-            return Ok(reply[start..].to_vec());
+            return Ok((err, reply[start..].to_vec()));
         }
+    }
+
+    /// One MultiRequest: all of `ops` or none. Build ops with [`Op::create`], [`Op::delete`],
+    /// [`Op::set_data`] and [`Op::check`]. Returns each op's result, or, as ZooKeeper's
+    /// `KeeperException` from multi does, the first failed op's index and error.
+    pub async fn multi(&mut self, ops: &[Op]) -> Result<Vec<OpResult>> {
+        let request = Op::Multi(ops.to_vec());
+        let (err, body) = self.call_raw(op::MULTI, |o| request.write(o)).await?;
+        let fail = |index: usize, code: i32| ClientError::Multi {
+            index,
+            code,
+            message: message(code),
+            path: ops.get(index).map(op_path).unwrap_or_default().to_string(),
+        };
+        let mut i = InputArchive::new(&body);
+        let mut results = Vec::new();
+        let mut first_error = None;
+        // A MultiResponse: (MultiHeader type | done | err, result record)…, ended by done = true.
+        // A server may send only the header's error, with no body, when it refused the request.
+        while i.remaining() > 0 {
+            let t = i.read_int()?;
+            let done = i.read_bool()?;
+            let _err = i.read_int()?;
+            if done {
+                break;
+            }
+            let result = match t {
+                op::CREATE => OpResult::Path(i.read_path()?),
+                op::CREATE2 => OpResult::PathStat(i.read_path()?, Stat::read(&mut i)?),
+                op::SET_DATA => OpResult::Stat(Stat::read(&mut i)?),
+                op::DELETE | op::CHECK => OpResult::Empty,
+                op::ERROR => {
+                    // Ops before the failed one say OK (0); ops after it RUNTIMEINCONSISTENCY.
+                    let code = i.read_int()?;
+                    if code != 0 && first_error.is_none() {
+                        first_error = Some((results.len(), code));
+                    }
+                    OpResult::Number(code)
+                }
+                other => return Err(crate::error::Error::UnknownOp(other).into()),
+            };
+            results.push(result);
+        }
+        if let Some((index, code)) = first_error {
+            return Err(fail(index, code));
+        }
+        if err != 0 {
+            return Err(ClientError::Keeper {
+                code: err,
+                message: message(err),
+                path: String::new(),
+            });
+        }
+        Ok(results)
     }
 
     pub async fn ping(&mut self) -> Result<()> {
@@ -202,10 +330,19 @@ impl ZkClient {
     }
 
     pub async fn get(&mut self, path: &str) -> Result<(Vec<u8>, Stat)> {
+        self.get_watched(path, false).await
+    }
+
+    /// [`ZkClient::get`] leaving a data watch: it fires once, on setData or delete of `path`.
+    pub async fn get_and_watch(&mut self, path: &str) -> Result<(Vec<u8>, Stat)> {
+        self.get_watched(path, true).await
+    }
+
+    async fn get_watched(&mut self, path: &str, watch: bool) -> Result<(Vec<u8>, Stat)> {
         let body = self
             .call(op::GET_DATA, path, |o| {
                 o.write_string(Some(path));
-                o.write_bool(false);
+                o.write_bool(watch);
             })
             .await?;
         let mut i = InputArchive::new(&body);
@@ -234,10 +371,20 @@ impl ZkClient {
     }
 
     pub async fn exists(&mut self, path: &str) -> Result<Option<Stat>> {
+        self.exists_watched(path, false).await
+    }
+
+    /// [`ZkClient::exists`] leaving a watch even when `path` is absent: it fires once, on its
+    /// create, setData or delete.
+    pub async fn exists_and_watch(&mut self, path: &str) -> Result<Option<Stat>> {
+        self.exists_watched(path, true).await
+    }
+
+    async fn exists_watched(&mut self, path: &str, watch: bool) -> Result<Option<Stat>> {
         match self
             .call(op::EXISTS, path, |o| {
                 o.write_string(Some(path));
-                o.write_bool(false);
+                o.write_bool(watch);
             })
             .await
         {
@@ -248,10 +395,20 @@ impl ZkClient {
     }
 
     pub async fn children(&mut self, path: &str) -> Result<Vec<String>> {
+        self.children_watched(path, false).await
+    }
+
+    /// [`ZkClient::children`] leaving a child watch: it fires once, when a child comes or goes
+    /// (or `path` is deleted); read again with this method to re-arm it.
+    pub async fn children_and_watch(&mut self, path: &str) -> Result<Vec<String>> {
+        self.children_watched(path, true).await
+    }
+
+    async fn children_watched(&mut self, path: &str, watch: bool) -> Result<Vec<String>> {
         let body = self
             .call(op::GET_CHILDREN, path, |o| {
                 o.write_string(Some(path));
-                o.write_bool(false);
+                o.write_bool(watch);
             })
             .await?;
         let mut i = InputArchive::new(&body);
@@ -266,6 +423,56 @@ impl ZkClient {
     /// Closes the session: its ephemeral nodes go at once.
     pub async fn close(mut self) -> Result<()> {
         self.call(op::CLOSE_SESSION, "", |_| {}).await.map(|_| ())
+    }
+}
+
+/// The path an op names, for error messages.
+fn op_path(op: &Op) -> &str {
+    match op {
+        Op::Create { path, .. }
+        | Op::Delete { path, .. }
+        | Op::SetData { path, .. }
+        | Op::Check { path, .. } => path,
+        _ => "",
+    }
+}
+
+/// The ops a client puts in a multi.
+impl Op {
+    /// A create with the open ACL; `flags` as for [`ZkClient::create`].
+    pub fn create(path: &str, data: &[u8], flags: i32) -> Op {
+        Op::Create {
+            path: path.to_string(),
+            data: data.to_vec(),
+            acl: vec![Acl::open()],
+            flags,
+            with_stat: false,
+        }
+    }
+
+    /// A delete if the version matches (−1: any version).
+    pub fn delete(path: &str, version: i32) -> Op {
+        Op::Delete {
+            path: path.to_string(),
+            version,
+        }
+    }
+
+    pub fn set_data(path: &str, data: &[u8], version: i32) -> Op {
+        Op::SetData {
+            path: path.to_string(),
+            data: data.to_vec(),
+            version,
+        }
+    }
+
+    /// Fails the whole multi unless `path`'s version is `version` (Kafka's check on
+    /// `/controller_epoch`).
+    pub fn check(path: &str, version: i32) -> Op {
+        Op::Check {
+            path: path.to_string(),
+            version,
+        }
     }
 }
 
