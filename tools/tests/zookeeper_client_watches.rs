@@ -192,7 +192,6 @@ fn client_watches_and_multi_same_on_zookeeper_3_8() {
     let real = RealZooKeeper::start(real_dir.path());
     let ours = Coordinator::start(our_dir.path(), "");
     let theirs = run(real.address());
-    eprintln!("real ZooKeeper 3.8 at {}: {theirs:?}", real.address());
     assert_eq!(theirs, expected(), "the real ZooKeeper 3.8");
     assert_eq!(run(ours.address()), theirs, "ours against the real one");
 }
