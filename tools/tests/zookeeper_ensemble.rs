@@ -178,6 +178,16 @@ fn scenario_then(kinds: &[Kind], more: impl FnOnce(&mut Ensemble)) -> Outcome {
         }
     }
     let minority_acked = lonely_client.ask("try_write /minority 8")["ok"] == true;
+    if minority_acked {
+        // Say who acknowledged what, for the failure message.
+        eprintln!(
+            "{kinds:?}: server.{} acknowledged a write while cut off; {}\n--- its log:\n{}",
+            lonely + 1,
+            ensemble.describe(),
+            std::fs::read_to_string(ensemble.members[lonely].dir.join("server.log"))
+                .unwrap_or_default()
+        );
+    }
     for (i, m) in ensemble.members.iter().enumerate() {
         if i != lonely {
             m.resume();
