@@ -311,6 +311,71 @@ fn log_of(ensemble: &Ensemble, index: usize) -> String {
     std::fs::read_to_string(ensemble.members[index].dir.join("server.log")).unwrap_or_default()
 }
 
+/// A mixed ensemble, `kinds` with server.1 first: the fault scenario; then server.1 restarts
+/// after writes it missed (DIFF), and again after losing its disk (SNAP). Returns the sync
+/// modes the log of `sync_log` shows (server.1's own, or the leader's for the learners it
+/// synchronized), and that log.
+fn mixed_ensemble(
+    kinds: &[Kind],
+    leader_kind: Kind,
+    sync_log: SyncLog,
+) -> (Vec<&'static str>, String) {
+    let mut checked = None;
+    let outcome = scenario_then(kinds, |e| {
+        let leader = e.wait_leader(Duration::from_secs(60));
+        assert_eq!(e.members[leader].kind, leader_kind, "the leader's kind");
+        assert_eq!(
+            e.members[0].mode().as_deref(),
+            Some("follower"),
+            "server.1 ({:?}) should follow",
+            kinds[0]
+        );
+        assert_eq!(
+            rejoin_after_writes(e, 0, "/rejoin"),
+            10,
+            "server.1 ({:?}) should catch up after its restart",
+            kinds[0]
+        );
+        // A server that lost its disk has nothing to diff from: the leader sends its image.
+        e.members[0].kill();
+        std::fs::remove_dir_all(e.members[0].dir.join("data/version-2")).unwrap();
+        e.members[0].restart();
+        let count = Kazoo::connect(&e.members[0].address()).ask("count /a")["count"].clone();
+        assert_eq!(
+            count, 300,
+            "server.1 ({:?}) should have everything again after a SNAP",
+            kinds[0]
+        );
+        let log = log_of(
+            e,
+            if sync_log == SyncLog::Leader {
+                leader
+            } else {
+                0
+            },
+        );
+        checked = Some(log);
+    });
+    assert_eq!(
+        outcome,
+        expected(),
+        "a mixed ensemble behaved unlike ZooKeeper 3.8"
+    );
+    let log = checked.expect("the checks after the scenario ran");
+    let synced = ["DIFF", "SNAP", "TRUNC"]
+        .into_iter()
+        .filter(|m| log.contains(&format!("by {m}")))
+        .collect();
+    (synced, log)
+}
+
+/// Whose log tells the sync modes: our follower's, or our leader's.
+#[derive(PartialEq)]
+enum SyncLog {
+    Follower,
+    Leader,
+}
+
 /// Issue (b): two of Debian's ZooKeeper 3.8 servers and one of ours. Ours (server.1) follows
 /// a real leader: synchronized from it, it serves kazoo's reads and forwards its writes, and
 /// after a restart it catches up again.
@@ -319,37 +384,15 @@ fn ours_follows_a_real_zookeeper_leader() {
     if !have_tools() {
         return;
     }
-    let mut roles = (String::new(), String::new(), 0, String::new());
-    let outcome = scenario_then(&[Kind::Ours, Kind::Real, Kind::Real], |e| {
-        let leader = e.wait_leader(Duration::from_secs(60));
-        roles.0 = format!("{:?}", e.members[leader].kind);
-        roles.1 = e.members[0].mode().unwrap_or_default();
-        roles.2 = rejoin_after_writes(e, 0, "/rejoin");
-        // A server that lost its disk has nothing to diff from: the leader sends its image.
-        e.members[0].kill();
-        std::fs::remove_dir_all(e.members[0].dir.join("data/version-2")).unwrap();
-        e.members[0].restart();
-        let count = Kazoo::connect(&e.members[0].address()).ask("count /a")["count"].clone();
-        assert_eq!(count, 300, "ours should have everything again after a SNAP");
-        roles.3 = log_of(e, 0);
-    });
-    assert_eq!(
-        outcome,
-        expected(),
-        "a mixed ensemble behaved unlike ZooKeeper 3.8"
+    let (synced, log) = mixed_ensemble(
+        &[Kind::Ours, Kind::Real, Kind::Real],
+        Kind::Real,
+        SyncLog::Follower,
     );
-    assert_eq!(roles.0, "Real", "the leader should be a real ZooKeeper");
-    assert_eq!(roles.1, "follower", "ours should follow");
-    assert_eq!(roles.2, 10, "ours should catch up after its restart");
-    let synced: Vec<&str> = ["DIFF", "SNAP", "TRUNC"]
-        .into_iter()
-        .filter(|m| roles.3.contains(&format!("by {m}")))
-        .collect();
     eprintln!("ours was synchronized by {synced:?}");
     assert!(
         synced.contains(&"DIFF") && synced.contains(&"SNAP"),
-        "ours should have been synchronized by DIFF and by SNAP:\n{}",
-        roles.3
+        "ours should have been synchronized by DIFF and by SNAP:\n{log}"
     );
 }
 
@@ -360,41 +403,14 @@ fn a_real_zookeeper_follows_our_leader() {
     if !have_tools() {
         return;
     }
-    let mut roles = (String::new(), String::new(), 0, String::new());
-    let outcome = scenario_then(&[Kind::Real, Kind::Ours, Kind::Ours], |e| {
-        let leader = e.wait_leader(Duration::from_secs(60));
-        roles.0 = format!("{:?}", e.members[leader].kind);
-        roles.1 = e.members[0].mode().unwrap_or_default();
-        roles.2 = rejoin_after_writes(e, 0, "/rejoin");
-        e.members[0].kill();
-        std::fs::remove_dir_all(e.members[0].dir.join("data/version-2")).unwrap();
-        e.members[0].restart();
-        let count = Kazoo::connect(&e.members[0].address()).ask("count /a")["count"].clone();
-        assert_eq!(
-            count, 300,
-            "the real ZooKeeper should have everything again"
-        );
-        roles.3 = log_of(e, leader);
-    });
-    assert_eq!(
-        outcome,
-        expected(),
-        "a mixed ensemble behaved unlike ZooKeeper 3.8"
+    let (synced, log) = mixed_ensemble(
+        &[Kind::Real, Kind::Ours, Kind::Ours],
+        Kind::Ours,
+        SyncLog::Leader,
     );
-    assert_eq!(roles.0, "Ours", "the leader should be ours");
-    assert_eq!(roles.1, "follower", "the real ZooKeeper should follow");
-    assert_eq!(
-        roles.2, 10,
-        "the real ZooKeeper should catch up after its restart"
-    );
-    let synced: Vec<&str> = ["DIFF", "SNAP", "TRUNC"]
-        .into_iter()
-        .filter(|m| roles.3.contains(&format!("by {m}")))
-        .collect();
     eprintln!("our leader synchronized learners by {synced:?}");
     assert!(
         synced.contains(&"DIFF") && synced.contains(&"SNAP"),
-        "our leader should have synchronized by DIFF and by SNAP:\n{}",
-        roles.3
+        "our leader should have synchronized by DIFF and by SNAP:\n{log}"
     );
 }
