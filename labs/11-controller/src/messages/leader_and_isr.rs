@@ -18,7 +18,7 @@
 
 use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, Result};
 
-use super::{group_by_topic, read_int32s, read_structs, write_int32s, write_structs};
+use super::{group_by_topic, read_int32s, read_structs, ungroup, write_int32s, write_structs};
 use crate::requests::{
     LeaderAndIsrLiveLeader, LeaderAndIsrPartitionError, LeaderAndIsrPartitionState,
     LeaderAndIsrRequest, LeaderAndIsrResponse, LeaderAndIsrTopicState,
@@ -162,15 +162,11 @@ impl LeaderAndIsrRequest {
             e.i64(self.broker_epoch);
         }
         if version <= 1 {
-            let ungrouped: Vec<(&str, &LeaderAndIsrPartitionState)> = self
-                .topic_states
-                .iter()
-                .flat_map(|t| {
-                    t.partition_states
-                        .iter()
-                        .map(|p| (t.topic_name.as_str(), p))
-                })
-                .collect();
+            let ungrouped = ungroup(
+                &self.topic_states,
+                |t| t.topic_name.as_str(),
+                |t| t.partition_states.as_slice(),
+            );
             write_structs(e, &ungrouped, flexible, |e, (topic, p)| {
                 write_partition_state(e, topic, p, version)
             });

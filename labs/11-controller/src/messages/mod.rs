@@ -67,6 +67,22 @@ pub(crate) fn write_int32s(e: &mut Encoder, values: &[i32], flexible: bool) {
     }
 }
 
+/// The opposite of [`group_by_topic`], for the writer of an old version: every partition of
+/// every topic, in order, with its topic's name beside it.
+pub(crate) fn ungroup<'a, T, P>(
+    topics: &'a [T],
+    topic_name: impl Fn(&'a T) -> &'a str,
+    partitions: impl Fn(&'a T) -> &'a [P],
+) -> Vec<(&'a str, &'a P)> {
+    topics
+        .iter()
+        .flat_map(|t| {
+            let name = topic_name(t);
+            partitions(t).iter().map(move |p| (name, p))
+        })
+        .collect()
+}
+
 /// Groups `(topic, item)` pairs by topic, keeping the order in which topics first appear: how
 /// v0/v1 messages, which name the topic in every partition, become v2+'s per-topic lists.
 pub(crate) fn group_by_topic<T>(items: Vec<(String, T)>) -> Vec<(String, Vec<T>)> {

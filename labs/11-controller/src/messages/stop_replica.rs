@@ -21,7 +21,7 @@
 
 use lab04_protocol_codec::{ApiRequest, ApiResponse, ApiSpec, Decoder, Encoder, Result};
 
-use super::{group_by_topic, read_int32s, read_structs, write_int32s, write_structs};
+use super::{group_by_topic, read_int32s, read_structs, ungroup, write_int32s, write_structs};
 use crate::requests::{
     StopReplicaPartitionError, StopReplicaPartitionState, StopReplicaRequest, StopReplicaResponse,
     StopReplicaTopicState,
@@ -128,18 +128,14 @@ impl StopReplicaRequest {
         }
         match version {
             0 => {
-                let ungrouped: Vec<(&str, i32)> = self
-                    .topic_states
-                    .iter()
-                    .flat_map(|t| {
-                        t.partition_states
-                            .iter()
-                            .map(|p| (t.topic_name.as_str(), p.partition_index))
-                    })
-                    .collect();
-                write_structs(e, &ungrouped, flexible, |e, (topic, partition)| {
+                let ungrouped = ungroup(
+                    &self.topic_states,
+                    |t| t.topic_name.as_str(),
+                    |t| t.partition_states.as_slice(),
+                );
+                write_structs(e, &ungrouped, flexible, |e, (topic, p)| {
                     e.string(topic, flexible);
-                    e.i32(*partition);
+                    e.i32(p.partition_index);
                 });
             }
             1 | 2 => write_structs(e, &self.topic_states, flexible, |e, t| {
