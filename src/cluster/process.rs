@@ -74,20 +74,32 @@ pub fn running_pid(folder: &Path, config: &Path) -> Option<u32> {
     is_our_process(pid, config).then_some(pid)
 }
 
-fn is_our_process(pid: u32, config: &Path) -> bool {
-    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+/// Whether `pid` has not exited yet (a zombie has; without /proc, whether it exists at all).
+fn still_running(pid: u32) -> bool {
     if Path::new("/proc/self").exists() {
-        let Ok(stat) = std::fs::read_to_string(proc_dir.join("stat")) else {
-            return false;
-        };
         // The state is the first field after the command name in parentheses; Z is a zombie
         // (exited, waiting to be reaped), X dead.
-        let state = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next());
-        if matches!(state, Some("Z") | Some("X") | None) {
-            return false;
-        }
+        return std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !matches!(
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().next()),
+                Some("Z") | Some("X") | None
+            )
+        });
+    }
+    Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn is_our_process(pid: u32, config: &Path) -> bool {
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    if !still_running(pid) {
+        return false;
+    }
+    if Path::new("/proc/self").exists() {
         let Ok(cmdline) = std::fs::read(proc_dir.join("cmdline")) else {
             return false;
         };
@@ -96,12 +108,8 @@ fn is_our_process(pid: u32, config: &Path) -> bool {
             .split(|b| *b == 0)
             .any(|arg| String::from_utf8_lossy(arg) == config);
     }
-    // Without /proc (macOS): whether the pid exists at all.
-    Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    // Without /proc (macOS): the pid exists, which `still_running` found.
+    true
 }
 
 /// Sends `signal` (`TERM`, `KILL`) to `pid`.
@@ -120,13 +128,20 @@ pub fn signal(pid: u32, signal: &str) -> Result<(), Error> {
 }
 
 /// Waits up to `limit` until none of `servers` (folder, config) runs; the ones still running.
+/// Each server's process is identified once, at the start: while it ends, its command line is
+/// already gone from /proc (so it no longer looks like our server) but the process still runs
+/// until it has exited, and only then is it gone.
 pub fn wait_gone(servers: &[(PathBuf, PathBuf)], limit: Duration) -> Vec<usize> {
     let deadline = Instant::now() + limit;
+    let pids: Vec<Option<u32>> = servers
+        .iter()
+        .map(|(folder, config)| running_pid(folder, config))
+        .collect();
     loop {
-        let left: Vec<usize> = servers
+        let left: Vec<usize> = pids
             .iter()
             .enumerate()
-            .filter(|(_, (folder, config))| running_pid(folder, config).is_some())
+            .filter(|(_, pid)| pid.is_some_and(still_running))
             .map(|(i, _)| i)
             .collect();
         if left.is_empty() || Instant::now() >= deadline {
