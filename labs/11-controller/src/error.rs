@@ -25,6 +25,12 @@ pub enum Error {
         replication_factor: i32,
         brokers: usize,
     },
+    /// `/brokers/topics/<topic>` exists already (TOPIC_ALREADY_EXISTS on the wire).
+    #[error("topic {0:?} already exists")]
+    TopicExists(String),
+    /// No `/brokers/topics/<topic>` (UNKNOWN_TOPIC_OR_PARTITION on the wire).
+    #[error("topic {0:?} does not exist")]
+    UnknownTopic(String),
     /// A ZooKeeper request failed (unreachable servers, a lost session, an error code).
     #[error("ZooKeeper: {0}")]
     ZooKeeper(String),

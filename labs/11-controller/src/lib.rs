@@ -29,6 +29,8 @@
 //!   server, pings, a new session and a new registration when the old one is lost).
 //! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
 //!   the three requests and makes Metadata, Produce, Fetch and ListOffsets follow the cache.
+//! - `zk_admin` — given: a request handler's way to write a new topic or a deletion into
+//!   ZooKeeper through the session task.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `requests` — given: LeaderAndIsr, UpdateMetadata, StopReplica as typed values.
 //! - `error` — the one error type.
@@ -50,6 +52,7 @@ pub mod requests;
 pub mod service;
 pub mod topic_deletion;
 pub mod zk_connect;
+pub mod zk_admin;
 pub mod zk_data;
 pub mod zk_session;
 
@@ -67,5 +70,6 @@ pub use registration::{register, Registration};
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};
 pub use service::ControllerRequestsService;
 pub use zk_connect::ZkConnect;
+pub use zk_admin::{AdminRequest, ZkAdmin};
 pub use zk_data::{LeaderIsrAndControllerEpoch, TopicAssignment, TopicConfig};
 pub use zk_session::{BrokerSession, SessionConfig};

@@ -1,0 +1,84 @@
+//! Given: what a broker asks of ZooKeeper while it serves clients — Kafka's `AdminZkClient`.
+//!
+//! In a cluster a broker does not create a topic's logs when a client asks for a topic: it
+//! writes the topic's replica assignment to `/brokers/topics/<topic>` (and its settings to
+//! `/config/topics/<topic>`), and the controller, watching `/brokers/topics`, elects leaders
+//! and tells the replicas with LeaderAndIsr. Deleting is the same: the broker only adds
+//! `/admin/delete_topics/<topic>`.
+//!
+//! Request handlers hold a [`ZkAdmin`]: a cheap handle that sends each request to the task that
+//! owns the broker's one ZooKeeper session (`zk_session`), and waits for the answer.
+
+use std::collections::BTreeMap;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result};
+
+/// One request to the session task.
+#[derive(Debug)]
+pub enum AdminRequest {
+    /// Create `/config/topics/<topic>` with `configs`, then `/brokers/topics/<topic>` with
+    /// `assignment` (partition → replicas). A topic that exists gets `Error::TopicExists`.
+    CreateTopic {
+        topic: String,
+        assignment: BTreeMap<i32, Vec<i32>>,
+        configs: BTreeMap<String, String>,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    /// Create `/admin/delete_topics/<topic>`. A topic without `/brokers/topics/<topic>` gets
+    /// `Error::UnknownTopic`; one already queued for deletion is no error.
+    DeleteTopic {
+        topic: String,
+        reply: oneshot::Sender<Result<()>>,
+    },
+}
+
+/// A handle on the session task, for request handlers. Clone freely.
+#[derive(Debug, Clone)]
+pub struct ZkAdmin {
+    tx: mpsc::Sender<AdminRequest>,
+}
+
+impl ZkAdmin {
+    /// A handle and the receiving end the session task (or a test) serves.
+    pub fn channel(capacity: usize) -> (ZkAdmin, mpsc::Receiver<AdminRequest>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (ZkAdmin { tx }, rx)
+    }
+
+    /// `AdminZkClient.createTopicWithAssignment`.
+    pub async fn create_topic(
+        &self,
+        topic: &str,
+        assignment: BTreeMap<i32, Vec<i32>>,
+        configs: BTreeMap<String, String>,
+    ) -> Result<()> {
+        self.ask(|reply| AdminRequest::CreateTopic {
+            topic: topic.to_string(),
+            assignment,
+            configs,
+            reply,
+        })
+        .await
+    }
+
+    /// `AdminZkClient.deleteTopic`.
+    pub async fn delete_topic(&self, topic: &str) -> Result<()> {
+        self.ask(|reply| AdminRequest::DeleteTopic {
+            topic: topic.to_string(),
+            reply,
+        })
+        .await
+    }
+
+    async fn ask(
+        &self,
+        request: impl FnOnce(oneshot::Sender<Result<()>>) -> AdminRequest,
+    ) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || Error::ZooKeeper("the broker's ZooKeeper session task has stopped".into());
+        self.tx.send(request(reply)).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
