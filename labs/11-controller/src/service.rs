@@ -27,6 +27,7 @@ use lab05_broker::apis::{fetch, list_offsets, metadata, produce};
 use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
 
 use crate::metadata_cache::MetadataCache;
+use crate::zk_admin::ZkAdmin;
 use crate::requests::{
     error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse,
     UpdateMetadataRequest, UpdateMetadataResponse,
@@ -37,6 +38,9 @@ pub struct ControllerRequestsService {
     /// A `std::sync::Mutex`: held only to read or apply, never across an `.await`, and never
     /// while the broker's lock is taken.
     cache: Mutex<MetadataCache>,
+    /// In a cluster (`zookeeper.connect` set): how request handlers write new topics and
+    /// deletions into ZooKeeper. `None` for a broker started alone.
+    admin: Option<ZkAdmin>,
 }
 
 impl ControllerRequestsService {
@@ -52,7 +56,35 @@ impl ControllerRequestsService {
         Arc::new(ControllerRequestsService {
             shared,
             cache: Mutex::new(MetadataCache::new(broker_id, broker_epoch, listener)),
+            admin: None,
         })
+    }
+
+    /// The service of a broker in a cluster: not yet registered (broker epoch −1 until the
+    /// session task calls [`set_broker_epoch`](Self::set_broker_epoch)), writing topics
+    /// through `admin`.
+    pub fn in_cluster(
+        shared: Arc<Shared>,
+        listener: &str,
+        admin: ZkAdmin,
+    ) -> Arc<ControllerRequestsService> {
+        let broker_id = shared.broker().config().broker_id;
+        Arc::new(ControllerRequestsService {
+            shared,
+            cache: Mutex::new(MetadataCache::new(broker_id, -1, listener)),
+            admin: Some(admin),
+        })
+    }
+
+    /// The broker registered (again) with this epoch: the czxid of its `/brokers/ids/<id>`.
+    /// Requests from a controller that knew an older registration are refused from now on.
+    pub fn set_broker_epoch(&self, broker_epoch: i64) {
+        self.cache().view.broker_epoch = broker_epoch;
+    }
+
+    /// The ZooKeeper handle, in a cluster.
+    pub fn admin(&self) -> Option<&ZkAdmin> {
+        self.admin.as_ref()
     }
 
     /// The cache; a panic while it was held leaves whole requests applied, so carry on.

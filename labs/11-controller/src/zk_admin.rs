@@ -32,6 +32,12 @@ pub enum AdminRequest {
         topic: String,
         reply: oneshot::Sender<Result<()>>,
     },
+    /// Read `/config/topics/<topic>`'s settings (none: an empty map), for the logs a broker
+    /// creates when LeaderAndIsr names it a replica.
+    TopicConfig {
+        topic: String,
+        reply: oneshot::Sender<Result<BTreeMap<String, String>>>,
+    },
 }
 
 /// A handle on the session task, for request handlers. Clone freely.
@@ -72,10 +78,19 @@ impl ZkAdmin {
         .await
     }
 
-    async fn ask(
+    /// The settings of `/config/topics/<topic>`.
+    pub async fn topic_config(&self, topic: &str) -> Result<BTreeMap<String, String>> {
+        self.ask(|reply| AdminRequest::TopicConfig {
+            topic: topic.to_string(),
+            reply,
+        })
+        .await
+    }
+
+    async fn ask<T>(
         &self,
-        request: impl FnOnce(oneshot::Sender<Result<()>>) -> AdminRequest,
-    ) -> Result<()> {
+        request: impl FnOnce(oneshot::Sender<Result<T>>) -> AdminRequest,
+    ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
         let gone = || Error::ZooKeeper("the broker's ZooKeeper session task has stopped".into());
         self.tx.send(request(reply)).await.map_err(|_| gone())?;
