@@ -45,23 +45,26 @@ pub struct LogManager {
     dir: PathBuf,
     /// What a new partition log gets unless its topic says otherwise (lab 06).
     log_config: LogConfig,
-    /// Topic name → its partitions, by partition index.
-    topics: BTreeMap<String, Vec<Partition>>,
+    /// Topic name → the partitions this broker hosts, by partition index. A map and not a
+    /// list: a broker alone hosts partitions 0..n, but in a cluster (lab 11) it hosts only the
+    /// partitions the controller gave it — of a 6-partition topic on 3 brokers, perhaps 1 and 4.
+    topics: BTreeMap<String, BTreeMap<i32, Partition>>,
     /// The replica rules every partition gets (lab 05: this broker alone).
     replication: Arc<dyn Replication>,
 }
 
 impl LogManager {
     /// Opens `dir`: every `<topic>-<partition>` folder becomes a partition log again,
-    /// recovered by lab 03. A topic must have partitions 0..n without gaps.
+    /// recovered by lab 03. Any set of partitions may be there (`orders-1` and `orders-4`
+    /// alone is a broker of a cluster), so each folder is a partition of its own.
     pub fn open(
         dir: &Path,
         log_config: LogConfig,
         replication: Arc<dyn Replication>,
         now_ms: i64,
     ) -> Result<LogManager> {
-        // BEGIN SOLUTION step 1: create log.dirs, open every topic-partition folder as a Log, and check the partitions have no gaps
-        // ko: log.dirs를 만들고, 토픽-파티션 폴더마다 Log로 열고, 파티션 번호에 빈틈이 없는지 확인하기
+        // BEGIN SOLUTION step 1: create log.dirs and open every topic-partition folder as a Log, whatever partitions are there
+        // ko: log.dirs를 만들고, 어떤 파티션들이 있든 토픽-파티션 폴더마다 Log로 열기
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             op: "create",
             path: dir.display().to_string(),
@@ -95,17 +98,12 @@ impl LogManager {
             replication,
         };
         for (topic, partitions) in found {
-            let mut logs = Vec::new();
-            for (expected, (partition, path)) in partitions.into_iter().enumerate() {
-                if partition != expected as i32 {
-                    tracing::warn!(%topic, partition, "partition folders have a gap; ignoring {}", path.display());
-                    break;
-                }
+            let count = partitions.len();
+            for (partition, path) in partitions {
                 let (log, _) = Log::open(&path, manager.log_config.clone(), now_ms)?;
-                logs.push(log);
+                manager.insert_partition(&topic, partition, log);
             }
-            tracing::info!(%topic, partitions = logs.len(), "loaded topic");
-            manager.insert_topic(&topic, logs);
+            tracing::info!(%topic, partitions = count, "loaded topic");
         }
         Ok(manager)
         // END SOLUTION
@@ -146,9 +144,52 @@ impl LogManager {
         let partitions = logs
             .into_iter()
             .enumerate()
-            .map(|(i, log)| Partition::new(topic, i as i32, log, self.replication.clone()))
+            .map(|(i, log)| {
+                let index = i as i32;
+                (
+                    index,
+                    Partition::new(topic, index, log, self.replication.clone()),
+                )
+            })
             .collect();
         self.topics.insert(topic.to_string(), partitions);
+    }
+
+    /// Adds one partition whose log the caller opened; replaces a partition of the same index.
+    pub fn insert_partition(&mut self, topic: &str, partition: i32, log: Log) {
+        let replication = self.replication.clone();
+        self.topics.entry(topic.to_string()).or_default().insert(
+            partition,
+            Partition::new(topic, partition, log, replication),
+        );
+    }
+
+    /// Opens (creating its folder if needed) the log of one partition with `config` and hosts
+    /// it — what a broker of a cluster does when the controller names it a replica (lab 11).
+    /// A partition already hosted is kept as it is.
+    pub fn create_partition(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> Result<()> {
+        if self.partition(topic, partition).is_none() {
+            let log = self.open_log(topic, partition, config, now_ms)?;
+            self.insert_partition(topic, partition, log);
+        }
+        Ok(())
+    }
+
+    /// Takes one partition out (a topic left without partitions is gone too); the caller
+    /// decides what happens to its files (`Log::delete` removes them).
+    pub fn remove_partition(&mut self, topic: &str, partition: i32) -> Option<Log> {
+        let partitions = self.topics.get_mut(topic)?;
+        let removed = partitions.remove(&partition)?;
+        if partitions.is_empty() {
+            self.topics.remove(topic);
+        }
+        Some(removed.into_log())
     }
 
     /// Adds partitions to an existing topic, numbered after its last one (CreatePartitions).
@@ -162,45 +203,45 @@ impl LogManager {
             return Err(logs);
         };
         for log in logs {
-            let index = partitions.len() as i32;
-            partitions.push(Partition::new(topic, index, log, self.replication.clone()));
+            let index = partitions.keys().next_back().map_or(0, |last| last + 1);
+            let partition = Partition::new(topic, index, log, self.replication.clone());
+            partitions.insert(index, partition);
         }
         Ok(())
     }
 
-    /// Takes a topic out: from now on requests see it as unknown. The caller decides what
-    /// happens to its files (`Log::delete` removes them).
+    /// Takes a topic out: from now on requests see it as unknown. Returns the logs it hosted,
+    /// by partition index; the caller decides what happens to their files (`Log::delete`
+    /// removes them).
     pub fn remove_topic(&mut self, topic: &str) -> Option<Vec<Log>> {
         let partitions = self.topics.remove(topic)?;
-        Some(partitions.into_iter().map(Partition::into_log).collect())
+        Some(partitions.into_values().map(Partition::into_log).collect())
     }
 
     pub fn topic_names(&self) -> Vec<String> {
         self.topics.keys().cloned().collect()
     }
 
+    /// How many partitions of `topic` this broker hosts (for a broker alone: all of them).
     pub fn partition_count(&self, topic: &str) -> Option<usize> {
-        self.topics.get(topic).map(Vec::len)
+        self.topics.get(topic).map(BTreeMap::len)
     }
 
-    pub fn partitions(&self, topic: &str) -> Option<&[Partition]> {
-        self.topics.get(topic).map(Vec::as_slice)
+    /// The partitions of `topic` this broker hosts, by index.
+    pub fn partitions(&self, topic: &str) -> Option<&BTreeMap<i32, Partition>> {
+        self.topics.get(topic)
     }
 
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&Partition> {
-        self.topics
-            .get(topic)?
-            .get(usize::try_from(partition).ok()?)
+        self.topics.get(topic)?.get(&partition)
     }
 
     pub fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
-        self.topics
-            .get_mut(topic)?
-            .get_mut(usize::try_from(partition).ok()?)
+        self.topics.get_mut(topic)?.get_mut(&partition)
     }
 
     fn all_mut(&mut self) -> impl Iterator<Item = &mut Partition> {
-        self.topics.values_mut().flatten()
+        self.topics.values_mut().flat_map(BTreeMap::values_mut)
     }
 
     /// fsyncs every partition: on the flush timer and at shutdown.

@@ -385,8 +385,12 @@ impl TopicAdmin {
             config.store(&dir, topic)?;
         }
         let log_config = config.log_config(&broker.log_config());
-        let count = broker.partition_count(topic).unwrap_or(0) as i32;
-        for p in 0..count {
+        let hosted: Vec<i32> = broker
+            .logs()
+            .partitions(topic)
+            .map(|partitions| partitions.keys().copied().collect())
+            .unwrap_or_default();
+        for p in hosted {
             if let Some(partition) = broker.partition_mut(topic, p) {
                 partition.log_mut().set_config(log_config.clone());
             }

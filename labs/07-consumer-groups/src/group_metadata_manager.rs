@@ -33,9 +33,9 @@ impl GroupMetadataManager {
     /// with a log line, not fatal: other groups' offsets still load.
     pub fn load(broker: &Broker) -> crate::Result<GroupMetadataManager> {
         let mut manager = GroupMetadataManager::default();
-        let partitions = broker.partition_count(OFFSETS_TOPIC).unwrap_or(0);
+        // Every partition this broker hosts: all of them alone, only some in a cluster (lab 11).
         let mut records = 0;
-        for p in 0..partitions as i32 {
+        for p in 0..OFFSETS_PARTITIONS {
             records += manager.replay_partition(broker, p)?;
         }
         if records > 0 {

@@ -33,7 +33,7 @@ impl Broker {
         let (error_code, partitions) = match self.logs().partitions(name) {
             Some(partitions) => (
                 ErrorCode::None,
-                partitions.iter().map(metadata_partition).collect(),
+                partitions.values().map(metadata_partition).collect(),
             ),
             None if valid_topic_name(name) => (ErrorCode::UnknownTopicOrPartition, vec![]),
             None => (ErrorCode::InvalidTopicException, vec![]),
