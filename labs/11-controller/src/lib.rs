@@ -25,6 +25,13 @@
 //! - `metadata_cache` — step 6: what a broker answers clients from once a controller spoke.
 //! - `registration` — step 7: what a broker writes in ZooKeeper when it starts: the chroot,
 //!   Kafka's persistent paths, `/cluster/id`, its ephemeral `/brokers/ids/<id>`.
+//! - `replica_manager` — step 8: what LeaderAndIsr and StopReplica change in the logs
+//!   (which partition logs to create, leader or follower, which to delete).
+//! - `admin_manager` — step 8: CreateTopics, DeleteTopics and auto-creation in a cluster,
+//!   written through ZooKeeper, then waiting for the controller's news.
+//! - `group_placement` — step 8: which broker coordinates a group (the leader of its
+//!   `__consumer_offsets` partition); FindCoordinator and NOT_COORDINATOR around lab 07.
+//! - `cluster_config` — given: `default.replication.factor`, `offsets.topic.replication.factor`.
 //! - `zk_session` — given: the tokio task that keeps a broker's ZooKeeper session (any listed
 //!   server, pings, a new session and a new registration when the old one is lost).
 //! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
@@ -35,18 +42,22 @@
 //! - `requests` — given: LeaderAndIsr, UpdateMetadata, StopReplica as typed values.
 //! - `error` — the one error type.
 
+pub mod admin_manager;
 pub mod admin_utils;
 pub mod broker_change;
 pub mod broker_info;
 pub mod broker_view;
+pub mod cluster_config;
 pub mod controller;
 pub mod error;
 pub mod events;
 pub mod fencing;
+pub mod group_placement;
 pub mod messages;
 pub mod metadata_cache;
 pub mod partition_leader_election;
 pub mod registration;
+pub mod replica_manager;
 pub mod request_batch;
 pub mod requests;
 pub mod service;
@@ -59,12 +70,14 @@ pub mod zk_session;
 pub use admin_utils::{assign_replicas_to_brokers, AssignmentStart};
 pub use broker_info::{BrokerInfo, EndPoint};
 pub use broker_view::BrokerView;
+pub use cluster_config::ClusterConfig;
 pub use controller::{Controller, Role};
 pub use error::{Error, Result};
 pub use events::{
     BrokerRequest, ClusterSnapshot, ControllerEvent, PartitionStateZNode, Ready, RegisteredBroker,
     ZkOp,
 };
+pub use group_placement::ClusterGroupService;
 pub use metadata_cache::MetadataCache;
 pub use registration::{register, Registration};
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};

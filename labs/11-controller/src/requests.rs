@@ -17,6 +17,8 @@ pub mod error_code {
     /// The request's controller epoch is older than one this broker has seen.
     pub const STALE_CONTROLLER_EPOCH: i16 = 11;
     pub const INVALID_REPLICATION_FACTOR: i16 = 38;
+    /// The broker could not create or open a partition's log.
+    pub const KAFKA_STORAGE_ERROR: i16 = 56;
     /// The request was meant for an earlier registration of this broker.
     pub const STALE_BROKER_EPOCH: i16 = 77;
 }

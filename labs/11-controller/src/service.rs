@@ -11,11 +11,15 @@
 //! exactly as before. Register it after lab 05's `CoreService` (a later route replaces the
 //! earlier one for the same key): `Router::new().with(core).with(topics).with(controller)`.
 //!
-//! A teaching shortcut: LeaderAndIsr updates only the cache, not the logs; a partition this
-//! broker leads must exist locally (CreateTopics or auto-creation, as in labs 05 and 06).
-//! Creating and truncating replica logs is lab 12's job, with the followers.
+//! LeaderAndIsr and StopReplica also change the logs (step 8, `replica_manager`): a broker
+//! named a replica creates the partition's log, a deleted partition loses its files. In a
+//! cluster (built with [`in_cluster`](ControllerRequestsService::in_cluster)) the service
+//! also takes over CreateTopics and DeleteTopics, and auto-creation in Metadata, which write
+//! to ZooKeeper instead of creating logs (step 8, `admin_manager`). A follower only holds its
+//! log: fetching from the leader is lab 12's job.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use lab04_protocol_codec::{
     ErrorCode, FetchPartitionResponse, FetchRequest, FetchResponse, FetchTopicResponse,
@@ -24,9 +28,17 @@ use lab04_protocol_codec::{
     ProduceRequest, ProduceResponse, ProduceTopicResponse,
 };
 use lab05_broker::apis::{fetch, list_offsets, metadata, produce};
+use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
+use lab06_topics::create_topics::CreateTopicsRequest;
+use lab06_topics::delete_topics::DeleteTopicsRequest;
+use lab06_topics::topic_config::TopicConfig;
+use tokio::sync::Notify;
 
+use crate::admin_manager;
+use crate::cluster_config::ClusterConfig;
 use crate::metadata_cache::MetadataCache;
+use crate::replica_manager::{local_changes, topic_config, ReplicaRole};
 use crate::requests::{
     error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse,
     UpdateMetadataRequest, UpdateMetadataResponse,
@@ -41,6 +53,11 @@ pub struct ControllerRequestsService {
     /// In a cluster (`zookeeper.connect` set): how request handlers write new topics and
     /// deletions into ZooKeeper. `None` for a broker started alone.
     admin: Option<ZkAdmin>,
+    /// The cluster's defaults for new topics (only used in a cluster).
+    config: ClusterConfig,
+    /// Woken after every accepted UpdateMetadata: CreateTopics and DeleteTopics wait on it
+    /// until the controller's news shows their topics with leaders, or gone.
+    changed: Notify,
 }
 
 impl ControllerRequestsService {
@@ -57,6 +74,8 @@ impl ControllerRequestsService {
             shared,
             cache: Mutex::new(MetadataCache::new(broker_id, broker_epoch, listener)),
             admin: None,
+            config: ClusterConfig::default(),
+            changed: Notify::new(),
         })
     }
 
@@ -68,12 +87,33 @@ impl ControllerRequestsService {
         listener: &str,
         admin: ZkAdmin,
     ) -> Arc<ControllerRequestsService> {
+        Self::in_cluster_with(shared, listener, admin, ClusterConfig::default())
+    }
+
+    /// [`in_cluster`](Self::in_cluster) with the cluster keys of `server.properties`
+    /// (`default.replication.factor`, `offsets.topic.replication.factor`).
+    pub fn in_cluster_with(
+        shared: Arc<Shared>,
+        listener: &str,
+        admin: ZkAdmin,
+        config: ClusterConfig,
+    ) -> Arc<ControllerRequestsService> {
         let broker_id = shared.broker().config().broker_id;
         Arc::new(ControllerRequestsService {
             shared,
             cache: Mutex::new(MetadataCache::new(broker_id, -1, listener)),
             admin: Some(admin),
+            config,
+            changed: Notify::new(),
         })
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub fn cluster_config(&self) -> &ClusterConfig {
+        &self.config
     }
 
     /// The broker registered (again) with this epoch: the czxid of its `/brokers/ids/<id>`.
@@ -92,13 +132,78 @@ impl ControllerRequestsService {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn leader_and_isr(&self, r: &LeaderAndIsrRequest) -> LeaderAndIsrResponse {
-        let mut cache = self.cache();
-        let response = cache.view.handle_leader_and_isr(r);
-        if response.error_code == error_code::NONE {
-            cache.controller_id = r.controller_id;
+    /// Step 5's view takes the request; then the partitions it names this broker a replica of
+    /// get a log if they have none, with their topic's settings, before the answer goes back
+    /// (a controller that hears NONE may send clients here at once).
+    async fn leader_and_isr(&self, r: &LeaderAndIsrRequest) -> LeaderAndIsrResponse {
+        let (broker_id, mut response) = {
+            let mut cache = self.cache();
+            let response = cache.view.handle_leader_and_isr(r);
+            if response.error_code == error_code::NONE {
+                cache.controller_id = r.controller_id;
+            }
+            (cache.view.broker_id, response)
+        };
+        let changes = {
+            let broker = self.shared.broker();
+            local_changes(broker_id, r, &response, |tp| {
+                broker.partition(&tp.topic, tp.partition).is_some()
+            })
+        };
+        let mut configs: std::collections::BTreeMap<String, TopicConfig> = Default::default();
+        for change in &changes {
+            let topic = &change.partition.topic;
+            if change.create_log && !configs.contains_key(topic) {
+                let config = self.topic_config(topic).await;
+                configs.insert(topic.clone(), config);
+            }
+        }
+        let mut broker = self.shared.broker();
+        let defaults = broker.log_config();
+        for change in changes {
+            let tp = &change.partition;
+            if let Some(config) = configs.get(&tp.topic).filter(|_| change.create_log) {
+                let log_config = config.log_config(&defaults);
+                let created = broker.logs_mut().create_partition(
+                    &tp.topic,
+                    tp.partition,
+                    log_config,
+                    now_ms(),
+                );
+                if let Err(e) = created {
+                    tracing::error!(topic = %tp.topic, partition = tp.partition, "creating the log: {e}");
+                    set_partition_error(&mut response, tp, error_code::KAFKA_STORAGE_ERROR);
+                    continue;
+                }
+            }
+            match change.role {
+                ReplicaRole::Leader => {
+                    tracing::info!(topic = %tp.topic, partition = tp.partition, "became leader")
+                }
+                ReplicaRole::Follower => {
+                    tracing::info!(topic = %tp.topic, partition = tp.partition, "became follower (fetching is lab 12's)")
+                }
+            }
         }
         response
+    }
+
+    /// A topic's settings for a new log: ZooKeeper's `/config/topics/<topic>` in a cluster,
+    /// lab 06's stored overrides for a broker alone; the broker's defaults if unreadable.
+    async fn topic_config(&self, topic: &str) -> TopicConfig {
+        match &self.admin {
+            Some(admin) => match admin.topic_config(topic).await {
+                Ok(configs) => topic_config(topic, &configs),
+                Err(e) => {
+                    tracing::warn!(topic, "reading the topic's config: {e}; using the defaults");
+                    TopicConfig::default()
+                }
+            },
+            None => {
+                let dir = self.shared.broker().log_dir().to_path_buf();
+                TopicConfig::load(&dir, topic).unwrap_or_default()
+            }
+        }
     }
 
     fn update_metadata(&self, r: &UpdateMetadataRequest) -> UpdateMetadataResponse {
@@ -106,6 +211,7 @@ impl ControllerRequestsService {
         let response = cache.view.handle_update_metadata(r);
         if response.error_code == error_code::NONE {
             cache.controller_id = r.controller_id;
+            self.changed.notify_waiters();
             tracing::info!(
                 controller = r.controller_id,
                 epoch = r.controller_epoch,
@@ -123,13 +229,61 @@ impl ControllerRequestsService {
         response
     }
 
+    /// Step 5's view takes the request; then each partition to delete leaves the log manager
+    /// and its files go. A partition stopped without deletion keeps its log.
     fn stop_replica(&self, r: &StopReplicaRequest) -> StopReplicaResponse {
-        let mut cache = self.cache();
-        let response = cache.view.handle_stop_replica(r);
-        if response.error_code == error_code::NONE {
-            cache.controller_id = r.controller_id;
+        let response = {
+            let mut cache = self.cache();
+            let response = cache.view.handle_stop_replica(r);
+            if response.error_code == error_code::NONE {
+                cache.controller_id = r.controller_id;
+            }
+            response
+        };
+        if response.error_code != error_code::NONE {
+            return response;
+        }
+        let mut broker = self.shared.broker();
+        for topic in &r.topic_states {
+            for state in topic.partition_states.iter().filter(|s| s.delete_partition) {
+                let removed = broker
+                    .logs_mut()
+                    .remove_partition(&topic.topic_name, state.partition_index);
+                if let Some(log) = removed {
+                    match log.delete() {
+                        Ok(()) => {
+                            tracing::info!(topic = %topic.topic_name, partition = state.partition_index, "deleted the partition's log")
+                        }
+                        Err(e) => {
+                            tracing::error!(topic = %topic.topic_name, partition = state.partition_index, "deleting the log: {e}")
+                        }
+                    }
+                }
+            }
         }
         response
+    }
+
+    /// Waits until `done` holds for the cache, or `timeout` passes; returns whether it held.
+    /// Bounded: every turn waits for one UpdateMetadata, and none after the deadline.
+    pub async fn wait_for_cache(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&MetadataCache) -> bool,
+    ) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Registered before the check, so an update between the two is not missed.
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if done(&self.cache()) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return done(&self.cache());
+            }
+        }
     }
 
     /// Which of `partitions` of `topic` the cache says another broker leads (none before any
@@ -295,6 +449,9 @@ async fn handle_metadata(
     ctx: RequestContext,
     request: MetadataRequest,
 ) -> Handled<MetadataResponse> {
+    if s.admin.is_some() && s.cache().controller_spoke() {
+        return Ok(Some(admin_manager::metadata(&s, &request).await));
+    }
     let answer = {
         let cache = s.cache();
         cache.controller_spoke().then(|| cache.metadata(&request))
@@ -309,8 +466,8 @@ impl Service for ControllerRequestsService {
     fn routes(self: Arc<Self>, router: &mut Router) {
         let s = self.clone();
         router.route(move |_, r: LeaderAndIsrRequest| {
-            let answer = s.leader_and_isr(&r);
-            async move { Ok(Some(answer)) }
+            let s = s.clone();
+            async move { Ok(Some(s.leader_and_isr(&r).await)) }
         });
         let s = self.clone();
         router.route(move |_, r: StopReplicaRequest| {
@@ -329,7 +486,28 @@ impl Service for ControllerRequestsService {
         router.route(move |ctx, r: FetchRequest| handle_fetch(s.clone(), ctx, r));
         let s = self.clone();
         router.route(move |ctx, r: ListOffsetsRequest| handle_list_offsets(s.clone(), ctx, r));
-        let s = self;
+        let s = self.clone();
         router.route(move |ctx, r: MetadataRequest| handle_metadata(s.clone(), ctx, r));
+        // In a cluster, topics are created and deleted through ZooKeeper (lab 06's routes,
+        // which change only this broker's logs, are replaced).
+        if self.admin.is_some() {
+            let s = self.clone();
+            router.route(move |ctx, r: CreateTopicsRequest| {
+                admin_manager::handle_create_topics(s.clone(), ctx, r)
+            });
+            let s = self;
+            router.route(move |ctx, r: DeleteTopicsRequest| {
+                admin_manager::handle_delete_topics(s.clone(), ctx, r)
+            });
+        }
+    }
+}
+
+/// Overwrites one partition's error in a LeaderAndIsr answer.
+fn set_partition_error(response: &mut LeaderAndIsrResponse, tp: &crate::TopicPartition, code: i16) {
+    for e in &mut response.partition_errors {
+        if e.topic_name == tp.topic && e.partition_index == tp.partition {
+            e.error_code = code;
+        }
     }
 }
