@@ -4,6 +4,8 @@
 //! commit is appended *before* it is applied and acknowledged ("persist before you answer"),
 //! so an acknowledged commit survives a restart; deleting a group appends tombstones.
 
+use std::sync::Arc;
+
 use lab01_record_batch::{BatchHeader, RecordBatch, RecordBatchBuilder};
 use lab03_partition_log::CleanupPolicy;
 use lab04_protocol_codec::{ErrorCode, ProducePartition, ProduceRequest, ProduceTopic};
@@ -23,9 +25,23 @@ pub const OFFSET_METADATA_MAX_BYTES: usize = 4096;
 /// One offset record to append: a value, or `None` for a tombstone.
 pub type OffsetRecord = (OffsetKey, Option<OffsetValue>);
 
+/// Whether a topic-partition exists, for OffsetCommit. A broker alone asks its own logs;
+/// a broker of a cluster (lab 11) asks its metadata cache, since the partitions of a topic
+/// live on other brokers too — as Kafka's `metadataCache.contains(topicPartition)`.
+#[derive(Clone)]
+pub struct PartitionCheck(pub Arc<dyn Fn(&str, i32) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for PartitionCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PartitionCheck")
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct GroupMetadataManager {
     offsets: OffsetStore,
+    /// `None`: a partition exists if this broker has its log.
+    pub partition_check: Option<PartitionCheck>,
 }
 
 impl GroupMetadataManager {
@@ -131,6 +147,13 @@ impl GroupMetadataManager {
         code
     }
 
+    fn partition_exists(&self, broker: &Broker, topic: &str, partition: i32) -> bool {
+        match &self.partition_check {
+            Some(check) => (check.0)(topic, partition),
+            None => broker.partition(topic, partition).is_some(),
+        }
+    }
+
     /// OffsetCommit after the membership check (`check`, from the coordinator): the partitions
     /// that exist are written in one batch, and only then applied and acknowledged.
     pub fn commit(
@@ -147,7 +170,7 @@ impl GroupMetadataManager {
             for p in partitions {
                 let code = if check != ErrorCode::None {
                     check
-                } else if broker.partition(topic, p.partition_index).is_none() {
+                } else if !self.partition_exists(broker, topic, p.partition_index) {
                     ErrorCode::UnknownTopicOrPartition
                 } else if p
                     .committed_metadata

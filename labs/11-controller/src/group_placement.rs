@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use lab04_protocol_codec::ErrorCode;
 use lab05_broker::{Handled, RequestContext, Router, Service};
+use lab07_consumer_groups::group_metadata_manager::PartitionCheck;
 use lab07_consumer_groups::messages::delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
 use lab07_consumer_groups::messages::describe_groups::{
     DescribeGroupsRequest, DescribeGroupsResponse, DescribedGroup,
@@ -110,6 +111,16 @@ impl ClusterGroupService {
         controller: Arc<ControllerRequestsService>,
         groups: Arc<GroupService>,
     ) -> Arc<ClusterGroupService> {
+        // OffsetCommit's "does this partition exist" asks the cluster's metadata, not the
+        // local logs: the committed topic's partitions mostly live on other brokers.
+        let cache = controller.clone();
+        groups.state().groups.partition_check = Some(PartitionCheck(Arc::new(move |topic, p| {
+            let cache = cache.cache();
+            cache
+                .view
+                .metadata
+                .contains_key(&TopicPartition::new(topic, p))
+        })));
         Arc::new(ClusterGroupService { controller, groups })
     }
 
