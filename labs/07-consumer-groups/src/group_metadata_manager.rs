@@ -29,7 +29,10 @@ pub type OffsetRecord = (OffsetKey, Option<OffsetValue>);
 /// a broker of a cluster (lab 11) asks its metadata cache, since the partitions of a topic
 /// live on other brokers too — as Kafka's `metadataCache.contains(topicPartition)`.
 #[derive(Clone)]
-pub struct PartitionCheck(pub Arc<dyn Fn(&str, i32) -> bool + Send + Sync>);
+pub struct PartitionCheck(pub Arc<PartitionExists>);
+
+/// `(topic, partition)` → whether it exists.
+pub type PartitionExists = dyn Fn(&str, i32) -> bool + Send + Sync;
 
 impl std::fmt::Debug for PartitionCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

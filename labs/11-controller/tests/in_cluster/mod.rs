@@ -92,11 +92,14 @@ fn serve_fake_zk(
                     configs,
                     reply,
                 } => {
-                    let answer = if zk.topics.contains_key(&topic) {
-                        Err(Error::TopicExists(topic))
-                    } else {
-                        zk.topics.insert(topic, (assignment, configs));
-                        Ok(())
+                    let answer = match zk.topics.entry(topic.clone()) {
+                        std::collections::btree_map::Entry::Occupied(_) => {
+                            Err(Error::TopicExists(topic))
+                        }
+                        std::collections::btree_map::Entry::Vacant(v) => {
+                            v.insert((assignment, configs));
+                            Ok(())
+                        }
                     };
                     let _ = reply.send(answer);
                 }
