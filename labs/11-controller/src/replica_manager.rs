@@ -13,9 +13,16 @@
 //! the logs are lab 05's [`LogManager`](lab05_broker::log_manager::LogManager). A follower
 //! here only holds its log: fetching from the leader to stay in sync is lab 12's job.
 
+use std::collections::BTreeMap;
+
+use lab05_broker::shared::now_ms;
+use lab05_broker::Shared;
 use lab06_topics::topic_config::TopicConfig;
 
-use crate::requests::{error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, TopicPartition};
+use crate::requests::{
+    error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, TopicPartition,
+};
+use crate::zk_admin::ZkAdmin;
 
 /// What this broker is for one partition after a LeaderAndIsr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,11 +92,8 @@ pub fn local_changes(
 /// A topic's settings as ZooKeeper holds them (`/config/topics/<topic>`), checked by lab 06's
 /// rules. A setting this lab does not know is left out with a warning, not fatal: the log is
 /// still created, with the broker's default for it.
-pub fn topic_config(
-    topic: &str,
-    configs: &std::collections::BTreeMap<String, String>,
-) -> TopicConfig {
-    let mut overrides = std::collections::BTreeMap::new();
+pub fn topic_config(topic: &str, configs: &BTreeMap<String, String>) -> TopicConfig {
+    let mut overrides = BTreeMap::new();
     for (key, value) in configs {
         let one = [(key.clone(), Some(value.clone()))];
         match TopicConfig::from_request(&one) {
@@ -98,4 +102,95 @@ pub fn topic_config(
         }
     }
     TopicConfig { overrides }
+}
+
+/// Given: applies an accepted LeaderAndIsr to the logs — creates the missing ones with their
+/// topic's settings from ZooKeeper (KAFKA_STORAGE_ERROR for a log that cannot be created) —
+/// before the answer goes back.
+pub async fn apply_leader_and_isr(
+    shared: &Shared,
+    admin: &ZkAdmin,
+    broker_id: i32,
+    r: &LeaderAndIsrRequest,
+    response: &mut LeaderAndIsrResponse,
+) {
+    let changes = {
+        let broker = shared.broker();
+        local_changes(broker_id, r, response, |tp| {
+            broker.partition(&tp.topic, tp.partition).is_some()
+        })
+    };
+    let mut configs: BTreeMap<String, TopicConfig> = BTreeMap::new();
+    for change in &changes {
+        let topic = &change.partition.topic;
+        if change.create_log && !configs.contains_key(topic) {
+            let config = topic_settings(admin, topic).await;
+            configs.insert(topic.clone(), config);
+        }
+    }
+    let mut broker = shared.broker();
+    let defaults = broker.log_config();
+    for change in changes {
+        let tp = &change.partition;
+        if let Some(config) = configs.get(&tp.topic).filter(|_| change.create_log) {
+            let log_config = config.log_config(&defaults);
+            let created =
+                broker
+                    .logs_mut()
+                    .create_partition(&tp.topic, tp.partition, log_config, now_ms());
+            if let Err(e) = created {
+                tracing::error!(topic = %tp.topic, partition = tp.partition, "creating the log: {e}");
+                set_partition_error(response, tp, error_code::KAFKA_STORAGE_ERROR);
+                continue;
+            }
+        }
+        match change.role {
+            ReplicaRole::Leader => {
+                tracing::info!(topic = %tp.topic, partition = tp.partition, "became leader")
+            }
+            ReplicaRole::Follower => {
+                tracing::info!(topic = %tp.topic, partition = tp.partition, "became follower (fetching is lab 12's)")
+            }
+        }
+    }
+}
+
+/// Given: after an accepted StopReplica, each partition to delete leaves the log manager and
+/// its files go; the others keep their logs.
+pub fn delete_stopped(shared: &Shared, r: &StopReplicaRequest) {
+    let mut broker = shared.broker();
+    for topic in &r.topic_states {
+        for state in topic.partition_states.iter().filter(|s| s.delete_partition) {
+            let (name, partition) = (&topic.topic_name, state.partition_index);
+            if let Some(log) = broker.logs_mut().remove_partition(name, partition) {
+                match log.delete() {
+                    Ok(()) => {
+                        tracing::info!(topic = %name, partition, "deleted the partition's log")
+                    }
+                    Err(e) => tracing::error!(topic = %name, partition, "deleting the log: {e}"),
+                }
+            }
+        }
+    }
+}
+
+/// A topic's settings for a new log, from ZooKeeper's `/config/topics/<topic>`; the
+/// broker's defaults if unreadable.
+async fn topic_settings(admin: &ZkAdmin, topic: &str) -> TopicConfig {
+    match admin.topic_config(topic).await {
+        Ok(configs) => topic_config(topic, &configs),
+        Err(e) => {
+            tracing::warn!(topic, "reading the topic's config: {e}; using the defaults");
+            TopicConfig::default()
+        }
+    }
+}
+
+/// Overwrites one partition's error in a LeaderAndIsr answer.
+fn set_partition_error(response: &mut LeaderAndIsrResponse, tp: &TopicPartition, code: i16) {
+    for e in &mut response.partition_errors {
+        if e.topic_name == tp.topic && e.partition_index == tp.partition {
+            e.error_code = code;
+        }
+    }
 }

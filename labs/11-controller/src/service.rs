@@ -11,12 +11,13 @@
 //! exactly as before. Register it after lab 05's `CoreService` (a later route replaces the
 //! earlier one for the same key): `Router::new().with(core).with(topics).with(controller)`.
 //!
+//! In a cluster (built with [`in_cluster`](ControllerRequestsService::in_cluster)),
 //! LeaderAndIsr and StopReplica also change the logs (step 8, `replica_manager`): a broker
-//! named a replica creates the partition's log, a deleted partition loses its files. In a
-//! cluster (built with [`in_cluster`](ControllerRequestsService::in_cluster)) the service
-//! also takes over CreateTopics and DeleteTopics, and auto-creation in Metadata, which write
-//! to ZooKeeper instead of creating logs (step 8, `admin_manager`). A follower only holds its
-//! log: fetching from the leader is lab 12's job.
+//! named a replica creates the partition's log, a deleted partition loses its files; and the
+//! service takes over CreateTopics and DeleteTopics, and auto-creation in Metadata, which
+//! write to ZooKeeper instead of creating logs (step 8, `admin_manager`). A follower only
+//! holds its log: fetching from the leader is lab 12's job. A broker built with
+//! [`new`](ControllerRequestsService::new) keeps its own logs; only its cache follows.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -28,17 +29,15 @@ use lab04_protocol_codec::{
     ProduceRequest, ProduceResponse, ProduceTopicResponse,
 };
 use lab05_broker::apis::{fetch, list_offsets, metadata, produce};
-use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
 use lab06_topics::create_topics::CreateTopicsRequest;
 use lab06_topics::delete_topics::DeleteTopicsRequest;
-use lab06_topics::topic_config::TopicConfig;
 use tokio::sync::Notify;
 
 use crate::admin_manager;
 use crate::cluster_config::ClusterConfig;
 use crate::metadata_cache::MetadataCache;
-use crate::replica_manager::{local_changes, topic_config, ReplicaRole};
+use crate::replica_manager;
 use crate::requests::{
     error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse,
     UpdateMetadataRequest, UpdateMetadataResponse,
@@ -132,9 +131,10 @@ impl ControllerRequestsService {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Step 5's view takes the request; then the partitions it names this broker a replica of
-    /// get a log if they have none, with their topic's settings, before the answer goes back
-    /// (a controller that hears NONE may send clients here at once).
+    /// Step 5's view takes the request; then, in a cluster, the partitions it names this
+    /// broker a replica of get a log if they have none, with their topic's settings, before
+    /// the answer goes back (a controller that hears NONE may send clients here at once). A
+    /// broker started alone keeps its own logs: only the cache follows the request.
     async fn leader_and_isr(&self, r: &LeaderAndIsrRequest) -> LeaderAndIsrResponse {
         let (broker_id, mut response) = {
             let mut cache = self.cache();
@@ -144,66 +144,12 @@ impl ControllerRequestsService {
             }
             (cache.view.broker_id, response)
         };
-        let changes = {
-            let broker = self.shared.broker();
-            local_changes(broker_id, r, &response, |tp| {
-                broker.partition(&tp.topic, tp.partition).is_some()
-            })
+        let Some(admin) = self.admin.clone() else {
+            return response;
         };
-        let mut configs: std::collections::BTreeMap<String, TopicConfig> = Default::default();
-        for change in &changes {
-            let topic = &change.partition.topic;
-            if change.create_log && !configs.contains_key(topic) {
-                let config = self.topic_config(topic).await;
-                configs.insert(topic.clone(), config);
-            }
-        }
-        let mut broker = self.shared.broker();
-        let defaults = broker.log_config();
-        for change in changes {
-            let tp = &change.partition;
-            if let Some(config) = configs.get(&tp.topic).filter(|_| change.create_log) {
-                let log_config = config.log_config(&defaults);
-                let created = broker.logs_mut().create_partition(
-                    &tp.topic,
-                    tp.partition,
-                    log_config,
-                    now_ms(),
-                );
-                if let Err(e) = created {
-                    tracing::error!(topic = %tp.topic, partition = tp.partition, "creating the log: {e}");
-                    set_partition_error(&mut response, tp, error_code::KAFKA_STORAGE_ERROR);
-                    continue;
-                }
-            }
-            match change.role {
-                ReplicaRole::Leader => {
-                    tracing::info!(topic = %tp.topic, partition = tp.partition, "became leader")
-                }
-                ReplicaRole::Follower => {
-                    tracing::info!(topic = %tp.topic, partition = tp.partition, "became follower (fetching is lab 12's)")
-                }
-            }
-        }
+        replica_manager::apply_leader_and_isr(&self.shared, &admin, broker_id, r, &mut response)
+            .await;
         response
-    }
-
-    /// A topic's settings for a new log: ZooKeeper's `/config/topics/<topic>` in a cluster,
-    /// lab 06's stored overrides for a broker alone; the broker's defaults if unreadable.
-    async fn topic_config(&self, topic: &str) -> TopicConfig {
-        match &self.admin {
-            Some(admin) => match admin.topic_config(topic).await {
-                Ok(configs) => topic_config(topic, &configs),
-                Err(e) => {
-                    tracing::warn!(topic, "reading the topic's config: {e}; using the defaults");
-                    TopicConfig::default()
-                }
-            },
-            None => {
-                let dir = self.shared.broker().log_dir().to_path_buf();
-                TopicConfig::load(&dir, topic).unwrap_or_default()
-            }
-        }
     }
 
     fn update_metadata(&self, r: &UpdateMetadataRequest) -> UpdateMetadataResponse {
@@ -229,8 +175,8 @@ impl ControllerRequestsService {
         response
     }
 
-    /// Step 5's view takes the request; then each partition to delete leaves the log manager
-    /// and its files go. A partition stopped without deletion keeps its log.
+    /// Step 5's view takes the request; then, in a cluster, each partition to delete leaves the
+    /// log manager and its files go. A partition stopped without deletion keeps its log.
     fn stop_replica(&self, r: &StopReplicaRequest) -> StopReplicaResponse {
         let response = {
             let mut cache = self.cache();
@@ -240,27 +186,10 @@ impl ControllerRequestsService {
             }
             response
         };
-        if response.error_code != error_code::NONE {
+        if response.error_code != error_code::NONE || self.admin.is_none() {
             return response;
         }
-        let mut broker = self.shared.broker();
-        for topic in &r.topic_states {
-            for state in topic.partition_states.iter().filter(|s| s.delete_partition) {
-                let removed = broker
-                    .logs_mut()
-                    .remove_partition(&topic.topic_name, state.partition_index);
-                if let Some(log) = removed {
-                    match log.delete() {
-                        Ok(()) => {
-                            tracing::info!(topic = %topic.topic_name, partition = state.partition_index, "deleted the partition's log")
-                        }
-                        Err(e) => {
-                            tracing::error!(topic = %topic.topic_name, partition = state.partition_index, "deleting the log: {e}")
-                        }
-                    }
-                }
-            }
-        }
+        replica_manager::delete_stopped(&self.shared, r);
         response
     }
 
@@ -499,15 +428,6 @@ impl Service for ControllerRequestsService {
             router.route(move |ctx, r: DeleteTopicsRequest| {
                 admin_manager::handle_delete_topics(s.clone(), ctx, r)
             });
-        }
-    }
-}
-
-/// Overwrites one partition's error in a LeaderAndIsr answer.
-fn set_partition_error(response: &mut LeaderAndIsrResponse, tp: &crate::TopicPartition, code: i16) {
-    for e in &mut response.partition_errors {
-        if e.topic_name == tp.topic && e.partition_index == tp.partition {
-            e.error_code = code;
         }
     }
 }
