@@ -35,7 +35,8 @@
 //! - `zk_session` — given: the tokio task that keeps a broker's ZooKeeper session (any listed
 //!   server, pings, a new session and a new registration when the old one is lost).
 //! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
-//!   the three requests and makes Metadata, Produce, Fetch and ListOffsets follow the cache.
+//!   the three requests and makes Metadata, Produce, Fetch and ListOffsets follow the cache;
+//!   in a cluster also CreateTopics and DeleteTopics (step 8's `admin_manager`).
 //! - `zk_admin` — given: a request handler's way to write a new topic or a deletion into
 //!   ZooKeeper through the session task.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.

@@ -7,8 +7,8 @@
 //! - Produce, Fetch and ListOffsets answer NOT_LEADER_OR_FOLLOWER for a partition the cache
 //!   says another broker leads, and hand the rest to lab 05's handlers unchanged.
 //!
-//! Until a controller speaks, all four go straight to lab 05: a broker started alone behaves
-//! exactly as before. Register it after lab 05's `CoreService` (a later route replaces the
+//! Until a controller speaks, all four go straight to lab 05 (in a cluster, Metadata always
+//! follows the cache): a broker started alone behaves exactly as before. Register it after lab 05's `CoreService` (a later route replaces the
 //! earlier one for the same key): `Router::new().with(core).with(topics).with(controller)`.
 //!
 //! In a cluster (built with [`in_cluster`](ControllerRequestsService::in_cluster)),
@@ -378,7 +378,10 @@ async fn handle_metadata(
     ctx: RequestContext,
     request: MetadataRequest,
 ) -> Handled<MetadataResponse> {
-    if s.admin.is_some() && s.cache().controller_spoke() {
+    // In a cluster the cache is the only truth, even before the controller's first
+    // UpdateMetadata (no brokers yet, as Kafka answers): lab 05's Metadata would auto-create
+    // every partition of a topic on this one broker.
+    if s.admin.is_some() {
         return Ok(Some(admin_manager::metadata(&s, &request).await));
     }
     let answer = {

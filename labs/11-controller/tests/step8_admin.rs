@@ -55,8 +55,19 @@ fn matches_some_start(assignment: &BTreeMap<i32, Vec<i32>>, partitions: i32, rf:
 async fn step8_create_topics_writes_an_assignment_over_the_live_brokers() {
     let dir = tempfile::tempdir().unwrap();
     let node = start(dir.path(), FakeZk::default()).await;
-    assert_eq!(update_metadata(&node.addr, node.port, &[]).await, 0);
     let mut c = node.client().await;
+
+    // Before the controller's first UpdateMetadata no broker is known: auto-creation cannot
+    // place a replica (INVALID_REPLICATION_FACTOR), and no log appears on this broker.
+    let early = MetadataRequest::default()
+        .with_allow_auto_topic_creation(true)
+        .with_topics(Some(vec![
+            kafka_protocol::messages::metadata_request::MetadataRequestTopic::default()
+                .with_name(Some(name("early"))),
+        ]));
+    assert_eq!(c.call(&early).await.unwrap().topics[0].error_code, 38);
+    assert_eq!(node.shared.broker().partition_count("early"), None);
+    assert_eq!(update_metadata(&node.addr, node.port, &[]).await, 0);
 
     // timeout 0: written, answered at once (Kafka does not wait then).
     let answer = c.call(&create("orders", 6, 1, 0)).await.unwrap();
