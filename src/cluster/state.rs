@@ -26,6 +26,10 @@ pub struct Cluster {
     pub dir: PathBuf,
     pub options: Options,
     pub servers: Vec<Server>,
+    /// The kafkalab-tools binary the servers were started with; `status` runs its
+    /// `zookeeper-cluster-state` to show the partitions. Absent in older cluster folders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<PathBuf>,
 }
 
 impl Cluster {
