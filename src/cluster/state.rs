@@ -139,6 +139,7 @@ mod tests {
                 zookeeper: Flavor::Ours,
                 base_port: None,
             },
+            tools: None,
             servers: vec![
                 server("zk1", "kafka01", Kind::Zookeeper),
                 server("zk2", "kafka02", Kind::Zookeeper),
