@@ -13,7 +13,9 @@
 //! Kafka's rules (`Partition.maybeIncrementLeaderHW`, `Log.maybeIncrementHighWatermark`):
 //! - the HW is the smallest LEO among the leader and the followers that are in the ISR *or*
 //!   caught up within `replica.lag.time.max.ms` — waiting also for a follower that is catching
-//!   up lets it reach the HW and join the ISR, instead of chasing an HW that always runs ahead;
+//!   up lets it reach the HW and join the ISR, instead of chasing an HW that always runs ahead.
+//!   "In the ISR" here means in the *maximal* ISR (`Partition::in_maximal_isr`): also in an ISR
+//!   this leader has asked ZooKeeper for and not heard back about;
 //! - the HW never goes back: a follower whose LEO is still unknown (−1) or a smaller minimum
 //!   just leaves it where it is;
 //! - a follower learns the HW from each fetch answer and keeps its own, never above its own
@@ -24,15 +26,15 @@ use crate::partition::Partition;
 
 impl Partition {
     /// `maybeIncrementLeaderHW` at `now_ms`: the smallest LEO of the leader and every follower
-    /// in the ISR or caught up within `replica.lag.time.max.ms`; the HW takes it only if that
-    /// is higher. Returns whether it moved.
+    /// in the maximal ISR or caught up within `replica.lag.time.max.ms`; the HW takes it only
+    /// if that is higher. Returns whether it moved.
     pub(crate) fn maybe_increment_leader_hw(&mut self, now_ms: i64) -> bool {
-        // BEGIN SOLUTION step 2: take the minimum LEO over the leader and the followers in the ISR or recently caught up; move the HW only forward
-        // ko: 리더와, ISR에 있거나 최근에 따라잡은 팔로워의 LEO 중 최솟값을 구해 HW를 앞으로만 옮기세요
+        // BEGIN SOLUTION step 2: take the minimum LEO over the leader and the followers in the maximal ISR or recently caught up; move the HW only forward
+        // ko: 리더와, 최대 ISR에 있거나 최근에 따라잡은 팔로워의 LEO 중 최솟값을 구해 HW를 앞으로만 옮기세요
         let lag = self.config.replica_lag_time_max_ms;
         let mut new_hw = self.log_end_offset;
         for replica in self.remote_replicas.values() {
-            let counts = self.isr.contains(&replica.broker_id())
+            let counts = self.in_maximal_isr(replica.broker_id())
                 || now_ms - replica.last_caught_up_time_ms() <= lag;
             if counts && replica.log_end_offset() < new_hw {
                 new_hw = replica.log_end_offset();

@@ -263,6 +263,19 @@ impl Partition {
     pub fn isr(&self) -> &[i32] {
         &self.isr
     }
+    /// Whether `broker_id` is in the ISR or in an ISR this leader asked ZooKeeper for: the
+    /// *maximal ISR*, which the HW must respect. ZooKeeper may already hold the pending ISR, so
+    /// committing past one of its members could lose records in a failover. Kafka 2.6 needs no
+    /// such thing, as it writes ZooKeeper under the partition's lock, which stops the HW from
+    /// moving meanwhile; Kafka 2.7's asynchronous AlterIsr (KIP-497) has the same
+    /// `maximalIsr` as here.
+    pub fn in_maximal_isr(&self, broker_id: i32) -> bool {
+        self.isr.contains(&broker_id)
+            || self
+                .pending_isr
+                .as_ref()
+                .is_some_and(|pending| pending.contains(&broker_id))
+    }
     /// The ISR written to ZooKeeper and not yet confirmed.
     pub fn pending_isr(&self) -> Option<&[i32]> {
         self.pending_isr.as_deref()

@@ -1,0 +1,507 @@
+//! A seeded simulation of one partition with replication factor 3: broker 1 leads (its
+//! `ReplicaManager`), brokers 2 and 3 follow (their `FollowerPartition`s), a simulated
+//! ZooKeeper holds the partition state znode, a producer sends `acks=all` (and some `acks=1`
+//! and `acks=0`) batches, and a consumer reads. Links delay messages but keep their order
+//! (TCP). Followers *pause* (a GC pause, a stuck disk, a cut link): they neither fetch nor
+//! handle answers until they resume. The same seed gives the same run.
+//!
+//! Checked at every step: the high watermark never decreases and never exceeds the log end of
+//! any ISR member (as the leader caches it, or as ZooKeeper has it); each follower's log is a
+//! prefix of the leader's and its HW ≤ its LEO and ≤ the leader's HW; a consumer never reads
+//! at or above the HW; every record acknowledged to an `acks=all` producer is in the log of
+//! every ISR member, and was acknowledged only with `min.insync.replicas` in the ISR;
+//! ISR ⊆ replicas with the leader in it; a follower that has not fetched for longer than
+//! `replica.lag.time.max.ms` while behind is out of the ISR once the timers and ZooKeeper had
+//! their time. After a quiet end (no pauses, no produces): every follower is back in the ISR,
+//! in ZooKeeper too, with the leader's whole log and HW, every produce answered, the ISR
+//! change announced.
+
+use std::collections::BTreeMap;
+
+use lab11_controller::LeaderIsrAndControllerEpoch;
+use lab12_replication::{
+    AppendResult, ErrorCode, FetchPartition, FetchedPartition, FollowerPartition,
+    LeaderAndIsrPartitionState, ReplicaConfig, ReplicaManager, TopicPartition, ZkOp,
+};
+
+/// SplitMix64: a tiny seeded generator, enough for schedules.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// True with probability `per_mille` / 1000.
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+}
+
+/// How busy and how hostile a run is (chances per tick, in per mille).
+#[derive(Clone, Copy, Debug)]
+pub struct Faults {
+    /// Ticks with produces and pauses; then a quiet end.
+    pub ticks: i64,
+    pub tick_ms: i64,
+    /// `replica.lag.time.max.ms`, scaled down so a one-minute schedule sees several shrinks.
+    pub lag_ms: i64,
+    pub min_insync_replicas: usize,
+    pub produce: u64,
+    pub consume: u64,
+    pub pause: u64,
+    pub max_pause_ticks: u64,
+    /// A message takes 0..=max_delay ticks, in order per link.
+    pub max_delay: u64,
+    /// `timeout.ms` of a produce.
+    pub produce_timeout_ms: i64,
+}
+
+impl Default for Faults {
+    fn default() -> Faults {
+        Faults {
+            ticks: 600,
+            tick_ms: 100,
+            lag_ms: 3_000,
+            min_insync_replicas: 2,
+            produce: 200,
+            consume: 200,
+            pause: 6,
+            max_pause_ticks: 120,
+            max_delay: 3,
+            produce_timeout_ms: 2_000,
+        }
+    }
+}
+
+const LEADER: i32 = 1;
+const FOLLOWERS: [i32; 2] = [2, 3];
+const ZK: i32 = 0;
+const T0: i64 = 1_600_000_000_000;
+
+enum Delivery {
+    Fetch { from: i32, request: FetchPartition },
+    FetchAnswer { to: i32, fetch_offset: i64, data: FetchedPartition, values: Vec<u64> },
+    ZkWrite(ZkOp),
+    ZkAnswer { version: Option<i32> },
+}
+
+struct Follower {
+    core: FollowerPartition,
+    log: Vec<u64>,
+    paused_until: i64,
+    in_flight: bool,
+    next_fetch_at: i64,
+    /// When the leader last handled a fetch of this follower, and since when the leader's view
+    /// of its LEO differs from the leader's LEO (the two clocks of `getOutOfSyncReplicas`).
+    last_fetch_at_leader: i64,
+    differs_since: Option<i64>,
+}
+
+pub struct Sim {
+    rng: Rng,
+    f: Faults,
+    now: i64,
+    seq: u64,
+    queue: BTreeMap<(i64, u64), Delivery>,
+    last: BTreeMap<(i32, i32), i64>,
+    tp: TopicPartition,
+    leader: ReplicaManager,
+    leader_log: Vec<u64>,
+    followers: BTreeMap<i32, Follower>,
+    zk_state: LeaderIsrAndControllerEpoch,
+    zk_version: i32,
+    notifications: u64,
+    waiting: BTreeMap<u64, (i64, usize)>,
+    next_value: u64,
+    consumer_position: i64,
+    last_hw: i64,
+    /// The highest offset acknowledged to an `acks=all` producer, + 1.
+    acked_end: i64,
+    pub stats: BTreeMap<&'static str, u64>,
+}
+
+impl Sim {
+    pub fn new(seed: u64, f: Faults) -> Sim {
+        let tp = TopicPartition::new("orders", 0);
+        let state = LeaderAndIsrPartitionState {
+            partition_index: 0,
+            controller_epoch: 1,
+            leader: LEADER,
+            leader_epoch: 0,
+            isr: vec![1, 2, 3],
+            zk_version: 0,
+            replicas: vec![1, 2, 3],
+            adding_replicas: vec![],
+            removing_replicas: vec![],
+            is_new: true,
+        };
+        let config = ReplicaConfig {
+            replica_lag_time_max_ms: f.lag_ms,
+            min_insync_replicas: f.min_insync_replicas,
+        };
+        let mut leader = ReplicaManager::new(LEADER, config, T0);
+        leader.become_leader(&tp, &state, 0, 0, T0).unwrap();
+        let followers = FOLLOWERS
+            .iter()
+            .map(|&id| {
+                let core = FollowerPartition::new(tp.clone(), id, &state, 0, 0).unwrap();
+                let follower = Follower {
+                    core,
+                    log: Vec::new(),
+                    paused_until: T0,
+                    in_flight: false,
+                    next_fetch_at: T0,
+                    last_fetch_at_leader: T0,
+                    differs_since: None,
+                };
+                (id, follower)
+            })
+            .collect();
+        Sim {
+            rng: Rng(seed),
+            f,
+            now: T0,
+            seq: 0,
+            queue: BTreeMap::new(),
+            last: BTreeMap::new(),
+            tp,
+            leader,
+            leader_log: Vec::new(),
+            followers,
+            zk_state: state.leader_isr(),
+            zk_version: 0,
+            notifications: 0,
+            waiting: BTreeMap::new(),
+            next_value: 0,
+            consumer_position: 0,
+            last_hw: 0,
+            acked_end: 0,
+            stats: BTreeMap::new(),
+        }
+    }
+
+    fn count(&mut self, what: &'static str, n: u64) {
+        *self.stats.entry(what).or_insert(0) += n;
+    }
+
+    /// Queues `d` on link (from, to), after everything already on it.
+    fn send(&mut self, from: i32, to: i32, d: Delivery) {
+        let delay = self.rng.below(self.f.max_delay + 1) as i64 * self.f.tick_ms;
+        let at = (self.now + delay).max(self.last.get(&(from, to)).copied().unwrap_or(0));
+        self.last.insert((from, to), at);
+        self.seq += 1;
+        self.queue.insert((at, self.seq), d);
+    }
+
+    pub fn run(&mut self) {
+        for _ in 0..self.f.ticks {
+            self.faults();
+            if self.rng.chance(self.f.produce) {
+                self.produce();
+            }
+            self.step();
+        }
+        // The quiet end: no new pauses, no produces. Long enough for the longest pause to end,
+        // then a shrink, a catch-up, an expand and the notification's blackout; it stops as
+        // soon as everything has settled.
+        let quiet_ticks = self.f.max_pause_ticks as i64 + (4 * self.f.lag_ms + 20_000) / self.f.tick_ms;
+        for _ in 0..quiet_ticks {
+            if self.settled() {
+                break;
+            }
+            self.step();
+        }
+        self.check_quiet_end();
+    }
+
+    /// One tick: deliver what is due, let followers fetch, run the leader's timers, maybe
+    /// consume, check.
+    fn step(&mut self) {
+        self.now += self.f.tick_ms;
+        self.deliver();
+        self.send_fetches();
+        self.leader.tick(self.now);
+        self.handle_ready();
+        if self.rng.chance(self.f.consume) {
+            self.consume();
+        }
+        self.check();
+    }
+
+    fn settled(&self) -> bool {
+        let p = self.partition();
+        p.isr().len() == 3
+            && p.pending_isr().is_none()
+            && self.zk_state.isr.len() == 3
+            && p.high_watermark() == p.log_end_offset()
+            && self.leader.isr_change_set().is_empty()
+            && self.waiting.is_empty()
+            && !self
+                .queue
+                .values()
+                .any(|d| matches!(d, Delivery::ZkWrite(_) | Delivery::ZkAnswer { .. }))
+            && self.followers.values().all(|f| {
+                f.log.len() == self.leader_log.len() && f.core.high_watermark() == p.high_watermark()
+            })
+    }
+
+    fn faults(&mut self) {
+        for id in FOLLOWERS {
+            if self.followers[&id].paused_until <= self.now && self.rng.chance(self.f.pause) {
+                let ticks = 1 + self.rng.below(self.f.max_pause_ticks) as i64;
+                self.followers.get_mut(&id).unwrap().paused_until = self.now + ticks * self.f.tick_ms;
+                self.count("pauses", 1);
+                if ticks * self.f.tick_ms > self.f.lag_ms {
+                    self.count("pauses longer than the lag time", 1);
+                }
+            }
+        }
+    }
+
+    fn produce(&mut self) {
+        let acks = match self.rng.below(10) {
+            0 => 0,
+            1 => 1,
+            _ => -1,
+        };
+        let n = 1 + self.rng.below(3) as i64;
+        let isr_size = self.partition().isr().len();
+        let leo = self.partition().log_end_offset();
+        let result = self
+            .leader
+            .append_records(&self.tp, n, acks, self.f.produce_timeout_ms, self.now)
+            .unwrap();
+        let base = match result {
+            AppendResult::Done { base_offset: -1, error } => {
+                assert_eq!(error, ErrorCode::NotEnoughReplicas, "refused with {error:?}");
+                assert!(acks == -1 && isr_size < self.f.min_insync_replicas);
+                assert_eq!(self.partition().log_end_offset(), leo, "a refused produce wrote");
+                self.count("produces refused: NOT_ENOUGH_REPLICAS", 1);
+                return;
+            }
+            AppendResult::Done { base_offset, error } => {
+                assert_eq!(error, ErrorCode::None);
+                if acks == -1 {
+                    self.acknowledged(base_offset, n as usize);
+                }
+                base_offset
+            }
+            AppendResult::Delayed { id, base_offset, .. } => {
+                self.waiting.insert(id, (base_offset, n as usize));
+                base_offset
+            }
+        };
+        assert_eq!(base, self.leader_log.len() as i64, "offsets continue the log");
+        for _ in 0..n {
+            self.leader_log.push(self.next_value);
+            self.next_value += 1;
+        }
+    }
+
+    /// An `acks=all` produce of `n` records at `base` was answered NONE.
+    fn acknowledged(&mut self, base: i64, n: usize) {
+        let p = self.partition();
+        assert!(p.isr().len() >= self.f.min_insync_replicas, "acked with ISR {:?}", p.isr());
+        assert!(p.high_watermark() >= base + n as i64, "acked above the HW");
+        let end = base + n as i64;
+        let holders = 1 + FOLLOWERS.iter().filter(|id| self.followers[id].log.len() as i64 >= end).count();
+        assert!(holders >= self.f.min_insync_replicas, "acked records on {holders} replicas");
+        self.acked_end = self.acked_end.max(end);
+        self.count("records acknowledged (acks=all)", n as u64);
+    }
+
+    fn send_fetches(&mut self) {
+        for id in FOLLOWERS {
+            let f = &self.followers[&id];
+            if f.paused_until > self.now || f.in_flight || f.next_fetch_at > self.now {
+                continue;
+            }
+            let request = f.core.build_fetch();
+            self.followers.get_mut(&id).unwrap().in_flight = true;
+            self.send(id, LEADER, Delivery::Fetch { from: id, request });
+        }
+    }
+
+    fn deliver(&mut self) {
+        // Bounded: each delivery is handled once or deferred to a later time.
+        while let Some(entry) = self.queue.first_entry() {
+            if entry.key().0 > self.now {
+                break;
+            }
+            let d = entry.remove();
+            match d {
+                Delivery::Fetch { from, request } => self.leader_fetch(from, request),
+                Delivery::FetchAnswer { to, fetch_offset, data, values } => {
+                    let resume = self.followers[&to].paused_until;
+                    if resume > self.now {
+                        // Paused: the answer waits in the socket buffer.
+                        self.seq += 1;
+                        let d = Delivery::FetchAnswer { to, fetch_offset, data, values };
+                        self.queue.insert((resume, self.seq), d);
+                    } else {
+                        self.follower_answer(to, fetch_offset, data, values);
+                    }
+                }
+                Delivery::ZkWrite(op) => self.zookeeper(op),
+                Delivery::ZkAnswer { version } => {
+                    let (tp, now) = (self.tp.clone(), self.now);
+                    self.leader.on_partition_state_written(&tp, version, now).unwrap();
+                    self.handle_ready();
+                }
+            }
+        }
+    }
+
+    fn leader_fetch(&mut self, from: i32, request: FetchPartition) {
+        let result = self.leader.fetch(&self.tp, &request, self.now);
+        assert_eq!(result.error, ErrorCode::None, "fetch of {from} refused");
+        let cap = 1 + self.rng.below(8) as i64;
+        let end = result.read_up_to.min(request.fetch_offset + cap);
+        let values: Vec<u64> = self.leader_log[request.fetch_offset as usize..end as usize].to_vec();
+        let records = (!values.is_empty()).then(|| (request.fetch_offset, end - 1));
+        let data = FetchedPartition { error: result.error, high_watermark: result.high_watermark, records };
+        let f = self.followers.get_mut(&from).unwrap();
+        f.last_fetch_at_leader = self.now;
+        f.differs_since = None;
+        let d = Delivery::FetchAnswer { to: from, fetch_offset: request.fetch_offset, data, values };
+        self.send(LEADER, from, d);
+        self.handle_ready();
+    }
+
+    fn follower_answer(&mut self, id: i32, fetch_offset: i64, data: FetchedPartition, values: Vec<u64>) {
+        let backoff = self.rng.below(3) as i64 * self.f.tick_ms;
+        let now = self.now;
+        let f = self.followers.get_mut(&id).unwrap();
+        let appended = f.core.process_partition_data(fetch_offset, &data).unwrap();
+        if let Some((first, last)) = appended {
+            assert_eq!(first, f.log.len() as i64);
+            assert_eq!(values.len() as i64, last - first + 1);
+            f.log.extend(values);
+        }
+        f.in_flight = false;
+        f.next_fetch_at = now + backoff;
+        if appended.is_some() {
+            self.count("records copied", (data.records.unwrap().1 - data.records.unwrap().0 + 1) as u64);
+        }
+    }
+
+    fn zookeeper(&mut self, op: ZkOp) {
+        match op {
+            ZkOp::UpdatePartitionState { data, version, .. } => {
+                let answer = if version == self.zk_version {
+                    self.zk_state = LeaderIsrAndControllerEpoch::decode(&data).unwrap();
+                    self.zk_version += 1;
+                    Some(self.zk_version)
+                } else {
+                    None
+                };
+                self.count("ISR writes", 1);
+                self.send(ZK, LEADER, Delivery::ZkAnswer { version: answer });
+            }
+            ZkOp::CreateIsrChangeNotification { .. } => self.notifications += 1,
+        }
+    }
+
+    fn handle_ready(&mut self) {
+        let ready = self.leader.ready();
+        for op in ready.zk_ops {
+            self.send(LEADER, ZK, Delivery::ZkWrite(op));
+        }
+        for r in ready.produce_responses {
+            let (base, n) = self.waiting.remove(&r.id).expect("answered once");
+            match r.error {
+                ErrorCode::None => self.acknowledged(base, n),
+                ErrorCode::RequestTimedOut => self.count("produces timed out", 1),
+                ErrorCode::NotEnoughReplicasAfterAppend => {
+                    assert!(self.partition().isr().len() < self.f.min_insync_replicas);
+                    self.count("produces answered NOT_ENOUGH_REPLICAS_AFTER_APPEND", 1);
+                }
+                e => panic!("unexpected produce error {e:?}"),
+            }
+        }
+    }
+
+    fn consume(&mut self) {
+        let request = FetchPartition { replica_id: -1, fetch_offset: self.consumer_position, current_leader_epoch: None };
+        let result = self.leader.fetch(&self.tp, &request, self.now);
+        assert_eq!(result.error, ErrorCode::None);
+        let hw = self.partition().high_watermark();
+        assert!(result.read_up_to <= hw, "a consumer may read to {} above HW {hw}", result.read_up_to);
+        self.count("records consumed", (result.read_up_to - self.consumer_position) as u64);
+        self.consumer_position = result.read_up_to;
+    }
+
+    fn partition(&self) -> &lab12_replication::Partition {
+        self.leader.partition(&self.tp).unwrap()
+    }
+
+    fn check(&mut self) {
+        let p = self.partition();
+        let (hw, leo, lag) = (p.high_watermark(), p.log_end_offset(), self.f.lag_ms);
+        assert!(hw >= self.last_hw, "HW went back from {} to {hw}", self.last_hw);
+        assert_eq!(leo, self.leader_log.len() as i64);
+        let cached: Vec<i32> = p.isr().to_vec();
+        let period = p.config().isr_expiration_period_ms();
+        let zk_round_trip = 2 * (self.f.max_delay as i64 + 1) * self.f.tick_ms;
+        for isr in [&cached, &self.zk_state.isr] {
+            assert!(isr.contains(&LEADER), "leader not in ISR {isr:?}");
+            assert!(isr.iter().all(|b| (1..=3).contains(b)), "ISR {isr:?} ⊄ replicas");
+            for id in isr.iter().filter(|id| **id != LEADER) {
+                let len = self.followers[id].log.len() as i64;
+                assert!(hw <= len, "HW {hw} above ISR {isr:?} member {id}'s LEO {len} (cached ISR {cached:?}, pending {:?})", p.pending_isr());
+                assert!(self.acked_end <= len, "member {id} lacks acknowledged records");
+            }
+        }
+        // The leader's view of each follower's LEO; `differs_since` starts when it falls behind.
+        let views: Vec<(i32, i64)> =
+            FOLLOWERS.iter().map(|id| (*id, p.replica(*id).unwrap().log_end_offset())).collect();
+        let now = self.now;
+        for (id, view) in views {
+            let f = self.followers.get_mut(&id).unwrap();
+            assert!(f.core.high_watermark() <= f.log.len() as i64 && f.core.high_watermark() <= hw);
+            assert_eq!(f.log[..], self.leader_log[..f.log.len()], "follower {id} diverged");
+            if view == leo {
+                f.differs_since = None;
+                continue;
+            }
+            let since = *f.differs_since.get_or_insert(now);
+            // Out of sync once behind and not caught up for > lag; then the next isr-expiration
+            // run (a second one if another ISR write was in flight) and ZooKeeper's answer.
+            let must_be_out_at = (f.last_fetch_at_leader + lag + 1).max(since)
+                + 2 * period
+                + zk_round_trip
+                + 2 * self.f.tick_ms;
+            assert!(
+                now <= must_be_out_at || !cached.contains(&id),
+                "follower {id}, behind since {since} with no fetch since {}, is still in the ISR at {now}",
+                f.last_fetch_at_leader
+            );
+        }
+        self.last_hw = hw;
+    }
+
+    fn check_quiet_end(&mut self) {
+        let p = self.partition();
+        assert_eq!(p.isr().len(), 3, "followers did not rejoin: ISR {:?}", p.isr());
+        assert_eq!(self.zk_state.isr.len(), 3, "ZooKeeper has ISR {:?}", self.zk_state.isr);
+        assert_eq!(p.zk_version(), self.zk_version);
+        assert_eq!(p.high_watermark(), p.log_end_offset());
+        for f in self.followers.values() {
+            assert_eq!(f.log, self.leader_log);
+            assert_eq!(f.core.high_watermark(), p.high_watermark());
+        }
+        assert!(self.waiting.is_empty(), "unanswered produces");
+        assert!(self.leader.isr_change_set().is_empty(), "an ISR change was never announced");
+        let isr_changes = self.zk_version as u64;
+        assert!(self.notifications <= isr_changes && (isr_changes == 0) == (self.notifications == 0));
+        self.count("ISR changes", isr_changes);
+        self.count("ISR change notifications", self.notifications);
+    }
+}
