@@ -10,8 +10,8 @@
 //!    send the records from the fetch offset below it (any whole prefix: a size limit is
 //!    fine), with the result's high watermark.
 //! 3. Run `Ready::zk_ops` in order. `UpdatePartitionState` is a conditional setData: answer it
-//!    with `on_partition_state_written` (the znode's new version, or `None` when the version
-//!    check failed). `CreateIsrChangeNotification` needs no answer.
+//!    with `on_partition_state_written` (the version the write was conditioned on, and the
+//!    znode's new version, or `None` when the version check failed). `CreateIsrChangeNotification` needs no answer.
 //! 4. Send `Ready::produce_responses` to the producers that wait (none for `acks=0`).
 //! 5. Call `tick` as time passes (any period shorter than Kafka's timers: every 100 ms is plenty).
 

@@ -146,7 +146,12 @@ impl Partition {
         }
         let out = self.out_of_sync_replicas(now_ms);
         if !out.is_empty() {
-            let new_isr = self.isr.iter().copied().filter(|b| !out.contains(b)).collect();
+            let new_isr = self
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| !out.contains(b))
+                .collect();
             self.update_isr(new_isr);
         }
         // END SOLUTION
@@ -167,13 +172,23 @@ impl Partition {
         // END SOLUTION
     }
 
-    /// `maybeUpdateIsrAndVersion`: ZooKeeper answered the pending write — the znode's new
-    /// version, or `None` when the version check failed. On success the ISR and zkVersion
-    /// change and the HW may move (the ISR may be smaller now); on failure nothing changes.
-    /// Returns (whether the ISR changed, whether the HW moved).
-    pub fn on_isr_update(&mut self, new_zk_version: Option<i32>, now_ms: i64) -> (bool, bool) {
-        // BEGIN SOLUTION step 3: take the pending ISR; on success keep it and the new version, then try the HW
-        // ko: 대기 중인 ISR을 꺼내고, 성공이면 그것과 새 버전을 담은 뒤 HW를 옮겨 보세요
+    /// `maybeUpdateIsrAndVersion`: ZooKeeper answered the write that was conditioned on
+    /// `written_version` — the znode's new version, or `None` when the version check failed.
+    /// On success the pending ISR and the new zkVersion are kept and the HW may move (the ISR
+    /// may be smaller now); on failure nothing changes. An answer to an older write (a
+    /// LeaderAndIsr set a newer zkVersion since) is ignored. Returns (whether the ISR changed,
+    /// whether the HW moved).
+    pub fn on_isr_update(
+        &mut self,
+        written_version: i32,
+        new_zk_version: Option<i32>,
+        now_ms: i64,
+    ) -> (bool, bool) {
+        // BEGIN SOLUTION step 3: ignore answers to older writes; take the pending ISR; on success keep it and the new version, then try the HW
+        // ko: 예전 쓰기에 대한 답은 무시하고, 대기 중인 ISR을 꺼내 성공이면 그것과 새 버전을 담은 뒤 HW를 옮겨 보세요
+        if written_version != self.zk_version {
+            return (false, false);
+        }
         let Some(isr) = self.pending_isr.take() else {
             return (false, false);
         };

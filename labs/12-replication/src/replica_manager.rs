@@ -101,10 +101,12 @@ impl ReplicaManager {
         if record_count <= 0 {
             return Err(Error::EmptyAppend(record_count));
         }
-        let refused = |error| Ok(AppendResult::Done {
-            base_offset: -1,
-            error,
-        });
+        let refused = |error| {
+            Ok(AppendResult::Done {
+                base_offset: -1,
+                error,
+            })
+        };
         if !matches!(required_acks, -1..=1) {
             return refused(ErrorCode::InvalidRequiredAcks);
         }
@@ -149,7 +151,12 @@ impl ReplicaManager {
     }
 
     /// One partition of a Fetch, from a follower (`replica_id` ≥ 0) or a consumer (−1).
-    pub fn fetch(&mut self, tp: &TopicPartition, request: &FetchPartition, now_ms: i64) -> FetchResult {
+    pub fn fetch(
+        &mut self,
+        tp: &TopicPartition,
+        request: &FetchPartition,
+        now_ms: i64,
+    ) -> FetchResult {
         let Some(partition) = self.partitions.get_mut(tp) else {
             return FetchResult {
                 error: ErrorCode::UnknownTopicOrPartition,
@@ -165,12 +172,13 @@ impl ReplicaManager {
         result
     }
 
-    /// ZooKeeper answered an `UpdatePartitionState` for `tp`: the znode's new version, or
-    /// `None` when its version check failed (`ZkPartitionStateStore`: a success is recorded
-    /// for the next ISR change notification).
+    /// ZooKeeper answered the `UpdatePartitionState` for `tp` whose `version` was
+    /// `written_version`: the znode's new version, or `None` when its version check failed
+    /// (`ZkPartitionStateStore`: a success is recorded for the next ISR change notification).
     pub fn on_partition_state_written(
         &mut self,
         tp: &TopicPartition,
+        written_version: i32,
         new_zk_version: Option<i32>,
         now_ms: i64,
     ) -> Result<()> {
@@ -178,7 +186,8 @@ impl ReplicaManager {
             .partitions
             .get_mut(tp)
             .ok_or_else(|| Error::UnknownPartition(tp.clone()))?;
-        let (isr_changed, hw_moved) = partition.on_isr_update(new_zk_version, now_ms);
+        let (isr_changed, hw_moved) =
+            partition.on_isr_update(written_version, new_zk_version, now_ms);
         if isr_changed {
             // `recordIsrChange`
             self.isr_change_set.insert(tp.clone());

@@ -10,7 +10,11 @@ fn step1_a_fetch_at_the_leaders_log_end_is_caught_up_now() {
     assert_eq!(r.log_end_offset(), UNKNOWN_OFFSET);
     assert_eq!(r.last_caught_up_time_ms(), 0, "never caught up yet");
     r.update_fetch_state(10, T + 100, 10);
-    assert_eq!(r.log_end_offset(), 10, "the fetch offset is the follower's LEO");
+    assert_eq!(
+        r.log_end_offset(),
+        10,
+        "the fetch offset is the follower's LEO"
+    );
     assert_eq!(r.last_caught_up_time_ms(), T + 100);
     assert_eq!(r.last_fetch_time_ms(), T + 100);
     assert_eq!(r.last_fetch_leader_log_end_offset(), 10);
@@ -46,7 +50,11 @@ fn step1_a_follower_that_stays_behind_is_never_caught_up() {
     assert_eq!(r.last_caught_up_time_ms(), 0);
     for (i, (offset, leo)) in [(1, 8), (3, 12), (7, 20), (11, 30)].into_iter().enumerate() {
         r.update_fetch_state(offset, T + 200 + i as i64 * 100, leo);
-        assert_eq!(r.last_caught_up_time_ms(), 0, "fetch at {offset} with the leader at {leo}");
+        assert_eq!(
+            r.last_caught_up_time_ms(),
+            0,
+            "fetch at {offset} with the leader at {leo}"
+        );
     }
 }
 

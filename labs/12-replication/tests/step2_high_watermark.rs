@@ -6,8 +6,7 @@ mod common;
 
 use common::*;
 use lab12_replication::{
-    follower_high_watermark, AppendResult, ErrorCode, FetchIsolation, FetchPartition,
-    ReplicaConfig,
+    follower_high_watermark, AppendResult, ErrorCode, FetchIsolation, FetchPartition, ReplicaConfig,
 };
 
 #[test]
@@ -15,7 +14,10 @@ fn step2_the_high_watermark_is_the_smallest_log_end_offset_in_the_isr() {
     let mut rm = leader(ReplicaConfig::default(), &[1, 2, 3], &[1, 2, 3], 0);
     assert_eq!(
         produce(&mut rm, 5, 1, T0 + 10),
-        AppendResult::Done { base_offset: 0, error: ErrorCode::None }
+        AppendResult::Done {
+            base_offset: 0,
+            error: ErrorCode::None
+        }
     );
     assert_eq!(rm.partition(&tp()).unwrap().log_end_offset(), 5);
     // Neither follower has fetched: their LEOs are unknown, nothing is committed.
@@ -57,7 +59,10 @@ fn step2_a_consumer_reads_only_below_the_high_watermark() {
         current_leader_epoch: None,
     };
     let r = rm.fetch(&tp(), &consumer(2), T0 + 30);
-    assert_eq!((r.error, r.read_up_to, r.high_watermark), (ErrorCode::None, 6, 6));
+    assert_eq!(
+        (r.error, r.read_up_to, r.high_watermark),
+        (ErrorCode::None, 6, 6)
+    );
     // Between the HW and the LEO there is nothing for a consumer yet (not an error).
     let r = rm.fetch(&tp(), &consumer(8), T0 + 30);
     assert_eq!((r.error, r.read_up_to), (ErrorCode::None, 8));
@@ -78,7 +83,14 @@ fn step2_the_high_watermark_never_moves_backwards() {
     // A late fetch from before (a reordered request) lowers follower 3's LEO in the
     // leader's eyes, but not the HW: what was committed stays committed.
     fetch(&mut rm, 3, 2, T0 + 30);
-    assert_eq!(rm.partition(&tp()).unwrap().replica(3).unwrap().log_end_offset(), 2);
+    assert_eq!(
+        rm.partition(&tp())
+            .unwrap()
+            .replica(3)
+            .unwrap()
+            .log_end_offset(),
+        2
+    );
     assert_eq!(hw(&rm), 5);
     produce(&mut rm, 1, 1, T0 + 40);
     fetch(&mut rm, 2, 6, T0 + 50);
@@ -99,7 +111,11 @@ fn step2_an_isr_of_one_commits_on_append() {
 #[test]
 fn step2_a_new_leader_keeps_its_checkpointed_high_watermark_and_checks_epochs() {
     let mut rm = leader_at(ReplicaConfig::default(), &[1, 2], &[1, 2], 10, 7);
-    assert_eq!(hw(&rm), 7, "follower 2's LEO is unknown: the checkpoint stands");
+    assert_eq!(
+        hw(&rm),
+        7,
+        "follower 2's LEO is unknown: the checkpoint stands"
+    );
     let fetch_epoch = |epoch| FetchPartition {
         replica_id: 2,
         fetch_offset: 10,
@@ -108,20 +124,36 @@ fn step2_a_new_leader_keeps_its_checkpointed_high_watermark_and_checks_epochs() 
     let mut newer = common::state(1, 1, &[1, 2], &[1, 2], 3);
     newer.controller_epoch = 2;
     assert!(rm.become_leader(&tp(), &newer, 10, 7, T0 + 5).unwrap());
-    assert_eq!(rm.fetch(&tp(), &fetch_epoch(0), T0 + 10).error, ErrorCode::FencedLeaderEpoch);
-    assert_eq!(rm.fetch(&tp(), &fetch_epoch(2), T0 + 10).error, ErrorCode::UnknownLeaderEpoch);
+    assert_eq!(
+        rm.fetch(&tp(), &fetch_epoch(0), T0 + 10).error,
+        ErrorCode::FencedLeaderEpoch
+    );
+    assert_eq!(
+        rm.fetch(&tp(), &fetch_epoch(2), T0 + 10).error,
+        ErrorCode::UnknownLeaderEpoch
+    );
     assert_eq!(hw(&rm), 7, "a refused fetch moves nothing");
     let r = rm.fetch(&tp(), &fetch_epoch(1), T0 + 10);
     assert_eq!((r.error, r.high_watermark), (ErrorCode::None, 10));
     // An older LeaderAndIsr is ignored.
-    assert!(!rm.become_leader(&tp(), &common::state(1, 0, &[1], &[1, 2], 0), 10, 7, T0).unwrap());
+    assert!(!rm
+        .become_leader(&tp(), &common::state(1, 0, &[1], &[1, 2], 0), 10, 7, T0)
+        .unwrap());
     assert_eq!(isr(&rm), vec![1, 2]);
 }
 
 #[test]
 fn step2_a_follower_takes_the_leaders_high_watermark_capped_at_its_own_log_end() {
     assert_eq!(follower_high_watermark(6, 0, 8), 6);
-    assert_eq!(follower_high_watermark(9, 0, 8), 8, "never above its own LEO");
-    assert_eq!(follower_high_watermark(2, 4, 8), 4, "never below its log start");
+    assert_eq!(
+        follower_high_watermark(9, 0, 8),
+        8,
+        "never above its own LEO"
+    );
+    assert_eq!(
+        follower_high_watermark(2, 4, 8),
+        4,
+        "never below its log start"
+    );
     assert_eq!(follower_high_watermark(0, 0, 0), 0);
 }

@@ -34,12 +34,18 @@ fn step3_a_follower_behind_for_the_lag_time_leaves_the_isr() {
     fetch(&mut rm, 2, 5, T0 + 200);
     // Follower 3 was caught up at T0 (makeLeader) and never since.
     let p = rm.partition(&tp()).unwrap();
-    assert!(p.out_of_sync_replicas(T0 + 30_000).is_empty(), "30 s exactly is not more than 30 s");
+    assert!(
+        p.out_of_sync_replicas(T0 + 30_000).is_empty(),
+        "30 s exactly is not more than 30 s"
+    );
     assert_eq!(p.out_of_sync_replicas(T0 + 30_001), vec![3]);
     rm.tick(T0 + 15_000);
     assert!(rm.ready().zk_ops.is_empty(), "15 s behind: still in sync");
     rm.tick(T0 + 30_000);
-    assert!(rm.ready().zk_ops.is_empty(), "the next isr-expiration run is at 30 s");
+    assert!(
+        rm.ready().zk_ops.is_empty(),
+        "the next isr-expiration run is at 30 s"
+    );
     for t in (30_100..45_000).step_by(100) {
         fetch(&mut rm, 2, 5, T0 + t);
         rm.tick(T0 + t);
@@ -49,11 +55,15 @@ fn step3_a_follower_behind_for_the_lag_time_leaves_the_isr() {
     assert_eq!(rm.ready().zk_ops, vec![state_write("1,2", 0)]);
     // Until ZooKeeper answers, the cached ISR is the old one, and no second write goes out.
     assert_eq!(isr(&rm), vec![1, 2, 3]);
-    assert_eq!(rm.partition(&tp()).unwrap().pending_isr(), Some(&[1, 2][..]));
+    assert_eq!(
+        rm.partition(&tp()).unwrap().pending_isr(),
+        Some(&[1, 2][..])
+    );
     assert_eq!(hw(&rm), 0, "follower 3 still holds the HW");
     rm.tick(T0 + 60_000);
     assert!(rm.ready().zk_ops.is_empty());
-    rm.on_partition_state_written(&tp(), Some(1), T0 + 60_010).unwrap();
+    rm.on_partition_state_written(&tp(), 0, Some(1), T0 + 60_010)
+        .unwrap();
     assert_eq!(isr(&rm), vec![1, 2]);
     assert_eq!(rm.partition(&tp()).unwrap().zk_version(), 1);
     assert_eq!(hw(&rm), 5, "without follower 3 the HW moves at once");
@@ -84,14 +94,22 @@ fn step3_a_failed_version_check_leaves_the_isr_unchanged() {
     rm.tick(T0 + 15_000);
     rm.tick(T0 + 45_000);
     assert_eq!(rm.ready().zk_ops, vec![state_write("1,2", 0)]);
-    rm.on_partition_state_written(&tp(), None, T0 + 45_010).unwrap();
+    rm.on_partition_state_written(&tp(), 0, None, T0 + 45_010)
+        .unwrap();
     assert_eq!(isr(&rm), vec![1, 2, 3]);
     assert_eq!(rm.partition(&tp()).unwrap().zk_version(), 0);
     assert_eq!(rm.partition(&tp()).unwrap().pending_isr(), None);
-    assert!(rm.isr_change_set().is_empty(), "nothing changed, nothing to announce");
+    assert!(
+        rm.isr_change_set().is_empty(),
+        "nothing changed, nothing to announce"
+    );
     assert_eq!(hw(&rm), 0);
     rm.tick(T0 + 60_010);
-    assert_eq!(rm.ready().zk_ops, vec![state_write("1,2", 0)], "tried again");
+    assert_eq!(
+        rm.ready().zk_ops,
+        vec![state_write("1,2", 0)],
+        "tried again"
+    );
 }
 
 /// Back in the ISR only with LEO ≥ HW: a follower below the HW is still catching up.
@@ -109,7 +127,8 @@ fn step3_a_follower_that_catches_up_to_the_high_watermark_rejoins() {
     // Another fetch while the write is in flight asks nothing more.
     fetch(&mut rm, 3, 8, T0 + 600);
     assert!(rm.ready().zk_ops.is_empty());
-    rm.on_partition_state_written(&tp(), Some(1), T0 + 700).unwrap();
+    rm.on_partition_state_written(&tp(), 0, Some(1), T0 + 700)
+        .unwrap();
     assert_eq!(isr(&rm), vec![1, 2, 3]);
     assert_eq!(rm.isr_change_set(), &BTreeSet::from([tp()]));
 }
@@ -135,11 +154,20 @@ fn step3_rejoining_needs_the_leader_epoch_start_offset() {
 fn step3_the_high_watermark_waits_for_a_caught_up_follower_outside_the_isr() {
     let mut rm = leader(ReplicaConfig::default(), &[1], &[1, 2], 0);
     fetch(&mut rm, 2, 0, T0 + 100);
-    assert_eq!(rm.ready().zk_ops, vec![state_write("1,2", 0)], "caught up: it asks to rejoin");
+    assert_eq!(
+        rm.ready().zk_ops,
+        vec![state_write("1,2", 0)],
+        "caught up: it asks to rejoin"
+    );
     produce(&mut rm, 5, 1, T0 + 200);
-    assert_eq!(hw(&rm), 0, "follower 2 was caught up 100 ms ago: wait for it");
+    assert_eq!(
+        hw(&rm),
+        0,
+        "follower 2 was caught up 100 ms ago: wait for it"
+    );
     // 30 s after its last catch-up it no longer counts; the next append commits alone.
-    rm.on_partition_state_written(&tp(), None, T0 + 300).unwrap();
+    rm.on_partition_state_written(&tp(), 0, None, T0 + 300)
+        .unwrap();
     produce(&mut rm, 1, 1, T0 + 30_101);
     assert_eq!(hw(&rm), 6);
 }
@@ -149,7 +177,8 @@ fn step3_isr_changes_are_announced_after_five_quiet_seconds() {
     let mut rm = leader(ReplicaConfig::default(), &[1, 2], &[1, 2, 3], 0);
     fetch(&mut rm, 3, 0, T0 + 100);
     rm.ready();
-    rm.on_partition_state_written(&tp(), Some(1), T0 + 1_000).unwrap();
+    rm.on_partition_state_written(&tp(), 0, Some(1), T0 + 1_000)
+        .unwrap();
     // The propagation task looks every 2.5 s; the change is not 5 s old before T0+6000.
     for t in [2_500, 5_000] {
         rm.tick(T0 + t);

@@ -1,5 +1,6 @@
 //! Step 5: one leader, two followers, a producer and a consumer under a seeded simulation —
-//! 300 schedules of fetch delays, follower pauses and resumptions, `acks=all` produces — each
+//! 300 schedules of fetch delays, follower pauses and resumptions, `acks=all` produces and
+//! controller writes (then 100 with slower links and longer pauses) — each
 //! checked for replication's promises (see `sim`). A failure prints its seed;
 //! `KAFKALAB_SIM_SEED=<seed>` replays just that one; `KAFKALAB_SIM_SCHEDULES=<n>` runs a longer
 //! soak.
@@ -17,7 +18,11 @@ fn seeds(base: u64, default: u64) -> Vec<u64> {
         return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
     }
     let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| s.trim().parse().expect("KAFKALAB_SIM_SCHEDULES is a number"))
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("KAFKALAB_SIM_SCHEDULES is a number")
+        })
         .unwrap_or(default);
     (0..n).map(|i| base + i).collect()
 }
@@ -52,8 +57,15 @@ fn step5_simulated_replicas_never_lose_an_acknowledged_record() {
     let totals = run_all("paused followers", seeds(1, SCHEDULES), Faults::default());
     // The schedules must exercise what they check (unless one seed is replayed).
     if totals["schedules"] >= 100 {
-        for key in ["ISR changes", "ISR change notifications", "produces timed out"] {
-            assert!(totals.get(key).copied().unwrap_or(0) > 0, "no {key} in any schedule");
+        for key in [
+            "ISR changes",
+            "ISR change notifications",
+            "produces timed out",
+        ] {
+            assert!(
+                totals.get(key).copied().unwrap_or(0) > 0,
+                "no {key} in any schedule"
+            );
         }
     }
 }
@@ -62,7 +74,7 @@ fn step5_simulated_replicas_never_lose_an_acknowledged_record() {
 fn step5_simulated_replicas_with_slow_links_and_long_pauses() {
     let f = Faults {
         max_delay: 8,
-        pause: 15,
+        pause: 10,
         max_pause_ticks: 200,
         produce: 350,
         ..Faults::default()

@@ -39,7 +39,12 @@ pub fn state(
 
 /// Broker 1 leading `orders-0` (leader epoch 0, zkVersion 0) from `T0`, its log ending at
 /// `log_end_offset` with that high watermark checkpointed.
-pub fn leader(config: ReplicaConfig, isr: &[i32], replicas: &[i32], log_end_offset: i64) -> ReplicaManager {
+pub fn leader(
+    config: ReplicaConfig,
+    isr: &[i32],
+    replicas: &[i32],
+    log_end_offset: i64,
+) -> ReplicaManager {
     leader_at(config, isr, replicas, log_end_offset, log_end_offset)
 }
 
@@ -52,7 +57,13 @@ pub fn leader_at(
 ) -> ReplicaManager {
     let mut rm = ReplicaManager::new(1, config, T0);
     let applied = rm
-        .become_leader(&tp(), &state(1, 0, isr, replicas, 0), log_end_offset, high_watermark, T0)
+        .become_leader(
+            &tp(),
+            &state(1, 0, isr, replicas, 0),
+            log_end_offset,
+            high_watermark,
+            T0,
+        )
         .expect("a valid LeaderAndIsr state");
     assert!(applied);
     rm

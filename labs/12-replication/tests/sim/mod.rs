@@ -3,26 +3,21 @@
 //! ZooKeeper holds the partition state znode, a producer sends `acks=all` (and some `acks=1`
 //! and `acks=0`) batches, and a consumer reads. Links delay messages but keep their order
 //! (TCP). Followers *pause* (a GC pause, a stuck disk, a cut link): they neither fetch nor
-//! handle answers until they resume. The same seed gives the same run.
+//! handle anything until they resume. Now and then the controller rewrites the state znode with
+//! the next leader epoch and sends LeaderAndIsr, so the leader's pending ISR write can fail its
+//! version check and followers can be fenced. The same seed gives the same run.
 //!
-//! Checked at every step: the high watermark never decreases and never exceeds the log end of
-//! any ISR member (as the leader caches it, or as ZooKeeper has it); each follower's log is a
-//! prefix of the leader's and its HW ≤ its LEO and ≤ the leader's HW; a consumer never reads
-//! at or above the HW; every record acknowledged to an `acks=all` producer is in the log of
-//! every ISR member, and was acknowledged only with `min.insync.replicas` in the ISR;
-//! ISR ⊆ replicas with the leader in it; a follower that has not fetched for longer than
-//! `replica.lag.time.max.ms` while behind is out of the ISR once the timers and ZooKeeper had
-//! their time. After a quiet end (no pauses, no produces): every follower is back in the ISR,
-//! in ZooKeeper too, with the leader's whole log and HW, every produce answered, the ISR
-//! change announced.
+//! What is checked is in `checker.rs`.
 
 use std::collections::BTreeMap;
 
 use lab11_controller::LeaderIsrAndControllerEpoch;
 use lab12_replication::{
-    AppendResult, ErrorCode, FetchPartition, FetchedPartition, FollowerPartition,
+    AppendResult, Error, ErrorCode, FetchPartition, FetchedPartition, FollowerPartition,
     LeaderAndIsrPartitionState, ReplicaConfig, ReplicaManager, TopicPartition, ZkOp,
 };
+
+mod checker;
 
 /// SplitMix64: a tiny seeded generator, enough for schedules.
 pub struct Rng(u64);
@@ -47,7 +42,7 @@ impl Rng {
 /// How busy and how hostile a run is (chances per tick, in per mille).
 #[derive(Clone, Copy, Debug)]
 pub struct Faults {
-    /// Ticks with produces and pauses; then a quiet end.
+    /// Ticks with produces and faults; then a quiet end.
     pub ticks: i64,
     pub tick_ms: i64,
     /// `replica.lag.time.max.ms`, scaled down so a one-minute schedule sees several shrinks.
@@ -55,8 +50,11 @@ pub struct Faults {
     pub min_insync_replicas: usize,
     pub produce: u64,
     pub consume: u64,
+    /// Per follower and tick.
     pub pause: u64,
     pub max_pause_ticks: u64,
+    /// The controller writes the next leader epoch and sends LeaderAndIsr.
+    pub controller_bump: u64,
     /// A message takes 0..=max_delay ticks, in order per link.
     pub max_delay: u64,
     /// `timeout.ms` of a produce.
@@ -74,6 +72,7 @@ impl Default for Faults {
             consume: 200,
             pause: 6,
             max_pause_ticks: 120,
+            controller_bump: 4,
             max_delay: 3,
             produce_timeout_ms: 2_000,
         }
@@ -83,13 +82,29 @@ impl Default for Faults {
 const LEADER: i32 = 1;
 const FOLLOWERS: [i32; 2] = [2, 3];
 const ZK: i32 = 0;
+const CONTROLLER: i32 = -1;
 const T0: i64 = 1_600_000_000_000;
 
 enum Delivery {
-    Fetch { from: i32, request: FetchPartition },
-    FetchAnswer { to: i32, fetch_offset: i64, data: FetchedPartition, values: Vec<u64> },
+    Fetch {
+        from: i32,
+        request: FetchPartition,
+    },
+    FetchAnswer {
+        to: i32,
+        fetch_offset: i64,
+        data: FetchedPartition,
+        values: Vec<u64>,
+    },
     ZkWrite(ZkOp),
-    ZkAnswer { version: Option<i32> },
+    ZkAnswer {
+        written_version: i32,
+        version: Option<i32>,
+    },
+    LeaderAndIsr {
+        to: i32,
+        state: LeaderAndIsrPartitionState,
+    },
 }
 
 struct Follower {
@@ -98,8 +113,8 @@ struct Follower {
     paused_until: i64,
     in_flight: bool,
     next_fetch_at: i64,
-    /// When the leader last handled a fetch of this follower, and since when the leader's view
-    /// of its LEO differs from the leader's LEO (the two clocks of `getOutOfSyncReplicas`).
+    /// When the leader last took a fetch of this follower, and since when the leader's view of
+    /// its LEO differs from the leader's LEO (the two clocks of `getOutOfSyncReplicas`).
     last_fetch_at_leader: i64,
     differs_since: Option<i64>,
 }
@@ -114,15 +129,18 @@ pub struct Sim {
     tp: TopicPartition,
     leader: ReplicaManager,
     leader_log: Vec<u64>,
+    /// When the leader last applied a LeaderAndIsr (it resets the followers' clocks).
+    last_leader_and_isr_at: i64,
     followers: BTreeMap<i32, Follower>,
     zk_state: LeaderIsrAndControllerEpoch,
     zk_version: i32,
     notifications: u64,
+    /// Waiting `acks=all` produces: id → (base offset, record count).
     waiting: BTreeMap<u64, (i64, usize)>,
     next_value: u64,
     consumer_position: i64,
     last_hw: i64,
-    /// The highest offset acknowledged to an `acks=all` producer, + 1.
+    /// The end of the highest offset acknowledged to an `acks=all` producer.
     acked_end: i64,
     pub stats: BTreeMap<&'static str, u64>,
 }
@@ -148,22 +166,15 @@ impl Sim {
         };
         let mut leader = ReplicaManager::new(LEADER, config, T0);
         leader.become_leader(&tp, &state, 0, 0, T0).unwrap();
-        let followers = FOLLOWERS
-            .iter()
-            .map(|&id| {
-                let core = FollowerPartition::new(tp.clone(), id, &state, 0, 0).unwrap();
-                let follower = Follower {
-                    core,
-                    log: Vec::new(),
-                    paused_until: T0,
-                    in_flight: false,
-                    next_fetch_at: T0,
-                    last_fetch_at_leader: T0,
-                    differs_since: None,
-                };
-                (id, follower)
-            })
-            .collect();
+        let follower = |id| Follower {
+            core: FollowerPartition::new(tp.clone(), id, &state, 0, 0).unwrap(),
+            log: Vec::new(),
+            paused_until: T0,
+            in_flight: false,
+            next_fetch_at: T0,
+            last_fetch_at_leader: T0,
+            differs_since: None,
+        };
         Sim {
             rng: Rng(seed),
             f,
@@ -171,10 +182,10 @@ impl Sim {
             seq: 0,
             queue: BTreeMap::new(),
             last: BTreeMap::new(),
-            tp,
             leader,
             leader_log: Vec::new(),
-            followers,
+            last_leader_and_isr_at: T0,
+            followers: FOLLOWERS.iter().map(|&id| (id, follower(id))).collect(),
             zk_state: state.leader_isr(),
             zk_version: 0,
             notifications: 0,
@@ -184,6 +195,7 @@ impl Sim {
             last_hw: 0,
             acked_end: 0,
             stats: BTreeMap::new(),
+            tp,
         }
     }
 
@@ -208,11 +220,11 @@ impl Sim {
             }
             self.step();
         }
-        // The quiet end: no new pauses, no produces. Long enough for the longest pause to end,
-        // then a shrink, a catch-up, an expand and the notification's blackout; it stops as
-        // soon as everything has settled.
-        let quiet_ticks = self.f.max_pause_ticks as i64 + (4 * self.f.lag_ms + 20_000) / self.f.tick_ms;
-        for _ in 0..quiet_ticks {
+        // The quiet end: no faults, no produces. Long enough for the longest pause to end, then
+        // a shrink, a catch-up, an expand and the notification's blackout; it stops as soon as
+        // everything has settled.
+        let quiet = self.f.max_pause_ticks as i64 + (4 * self.f.lag_ms + 20_000) / self.f.tick_ms;
+        for _ in 0..quiet {
             if self.settled() {
                 break;
             }
@@ -235,33 +247,47 @@ impl Sim {
         self.check();
     }
 
-    fn settled(&self) -> bool {
-        let p = self.partition();
-        p.isr().len() == 3
-            && p.pending_isr().is_none()
-            && self.zk_state.isr.len() == 3
-            && p.high_watermark() == p.log_end_offset()
-            && self.leader.isr_change_set().is_empty()
-            && self.waiting.is_empty()
-            && !self
-                .queue
-                .values()
-                .any(|d| matches!(d, Delivery::ZkWrite(_) | Delivery::ZkAnswer { .. }))
-            && self.followers.values().all(|f| {
-                f.log.len() == self.leader_log.len() && f.core.high_watermark() == p.high_watermark()
-            })
-    }
-
     fn faults(&mut self) {
         for id in FOLLOWERS {
             if self.followers[&id].paused_until <= self.now && self.rng.chance(self.f.pause) {
                 let ticks = 1 + self.rng.below(self.f.max_pause_ticks) as i64;
-                self.followers.get_mut(&id).unwrap().paused_until = self.now + ticks * self.f.tick_ms;
+                self.followers.get_mut(&id).unwrap().paused_until =
+                    self.now + ticks * self.f.tick_ms;
                 self.count("pauses", 1);
                 if ticks * self.f.tick_ms > self.f.lag_ms {
                     self.count("pauses longer than the lag time", 1);
                 }
             }
+        }
+        if self.rng.chance(self.f.controller_bump) {
+            // What lab 11's controller does when it changes a partition's state: write the
+            // znode first (its own version check passes: it read it just now), then tell the
+            // replicas. Here the leader and ISR stay and only the leader epoch moves on.
+            self.zk_state.leader_epoch += 1;
+            self.zk_version += 1;
+            let state = LeaderAndIsrPartitionState {
+                partition_index: 0,
+                controller_epoch: self.zk_state.controller_epoch,
+                leader: LEADER,
+                leader_epoch: self.zk_state.leader_epoch,
+                isr: self.zk_state.isr.clone(),
+                zk_version: self.zk_version,
+                replicas: vec![1, 2, 3],
+                adding_replicas: vec![],
+                removing_replicas: vec![],
+                is_new: false,
+            };
+            for to in [LEADER, 2, 3] {
+                self.send(
+                    CONTROLLER,
+                    to,
+                    Delivery::LeaderAndIsr {
+                        to,
+                        state: state.clone(),
+                    },
+                );
+            }
+            self.count("controller writes", 1);
         }
     }
 
@@ -274,15 +300,27 @@ impl Sim {
         let n = 1 + self.rng.below(3) as i64;
         let isr_size = self.partition().isr().len();
         let leo = self.partition().log_end_offset();
+        let timeout = self.f.produce_timeout_ms;
         let result = self
             .leader
-            .append_records(&self.tp, n, acks, self.f.produce_timeout_ms, self.now)
+            .append_records(&self.tp, n, acks, timeout, self.now)
             .unwrap();
         let base = match result {
-            AppendResult::Done { base_offset: -1, error } => {
-                assert_eq!(error, ErrorCode::NotEnoughReplicas, "refused with {error:?}");
+            AppendResult::Done {
+                base_offset: -1,
+                error,
+            } => {
+                assert_eq!(
+                    error,
+                    ErrorCode::NotEnoughReplicas,
+                    "refused with {error:?}"
+                );
                 assert!(acks == -1 && isr_size < self.f.min_insync_replicas);
-                assert_eq!(self.partition().log_end_offset(), leo, "a refused produce wrote");
+                assert_eq!(
+                    self.partition().log_end_offset(),
+                    leo,
+                    "a refused produce wrote"
+                );
                 self.count("produces refused: NOT_ENOUGH_REPLICAS", 1);
                 return;
             }
@@ -293,28 +331,22 @@ impl Sim {
                 }
                 base_offset
             }
-            AppendResult::Delayed { id, base_offset, .. } => {
+            AppendResult::Delayed {
+                id, base_offset, ..
+            } => {
                 self.waiting.insert(id, (base_offset, n as usize));
                 base_offset
             }
         };
-        assert_eq!(base, self.leader_log.len() as i64, "offsets continue the log");
+        assert_eq!(
+            base,
+            self.leader_log.len() as i64,
+            "offsets continue the log"
+        );
         for _ in 0..n {
             self.leader_log.push(self.next_value);
             self.next_value += 1;
         }
-    }
-
-    /// An `acks=all` produce of `n` records at `base` was answered NONE.
-    fn acknowledged(&mut self, base: i64, n: usize) {
-        let p = self.partition();
-        assert!(p.isr().len() >= self.f.min_insync_replicas, "acked with ISR {:?}", p.isr());
-        assert!(p.high_watermark() >= base + n as i64, "acked above the HW");
-        let end = base + n as i64;
-        let holders = 1 + FOLLOWERS.iter().filter(|id| self.followers[id].log.len() as i64 >= end).count();
-        assert!(holders >= self.f.min_insync_replicas, "acked records on {holders} replicas");
-        self.acked_end = self.acked_end.max(end);
-        self.count("records acknowledged (acks=all)", n as u64);
     }
 
     fn send_fetches(&mut self) {
@@ -330,30 +362,61 @@ impl Sim {
     }
 
     fn deliver(&mut self) {
-        // Bounded: each delivery is handled once or deferred to a later time.
+        // Bounded: each delivery is handled once, or deferred once to its follower's resume.
         while let Some(entry) = self.queue.first_entry() {
             if entry.key().0 > self.now {
                 break;
             }
             let d = entry.remove();
+            let paused_follower = match &d {
+                Delivery::FetchAnswer { to, .. } | Delivery::LeaderAndIsr { to, .. } => self
+                    .followers
+                    .get(to)
+                    .map(|f| f.paused_until)
+                    .filter(|resume| *resume > self.now),
+                _ => None,
+            };
+            if let Some(resume) = paused_follower {
+                // Paused: it waits in the socket buffer.
+                self.seq += 1;
+                self.queue.insert((resume, self.seq), d);
+                continue;
+            }
             match d {
                 Delivery::Fetch { from, request } => self.leader_fetch(from, request),
-                Delivery::FetchAnswer { to, fetch_offset, data, values } => {
-                    let resume = self.followers[&to].paused_until;
-                    if resume > self.now {
-                        // Paused: the answer waits in the socket buffer.
-                        self.seq += 1;
-                        let d = Delivery::FetchAnswer { to, fetch_offset, data, values };
-                        self.queue.insert((resume, self.seq), d);
-                    } else {
-                        self.follower_answer(to, fetch_offset, data, values);
-                    }
-                }
+                Delivery::FetchAnswer {
+                    to,
+                    fetch_offset,
+                    data,
+                    values,
+                } => self.follower_answer(to, fetch_offset, data, values),
                 Delivery::ZkWrite(op) => self.zookeeper(op),
-                Delivery::ZkAnswer { version } => {
+                Delivery::ZkAnswer {
+                    written_version,
+                    version,
+                } => {
                     let (tp, now) = (self.tp.clone(), self.now);
-                    self.leader.on_partition_state_written(&tp, version, now).unwrap();
+                    self.leader
+                        .on_partition_state_written(&tp, written_version, version, now)
+                        .unwrap();
                     self.handle_ready();
+                }
+                Delivery::LeaderAndIsr { to: LEADER, state } => {
+                    if self
+                        .leader
+                        .become_leader(&self.tp, &state, 0, 0, self.now)
+                        .unwrap()
+                    {
+                        self.last_leader_and_isr_at = self.now;
+                    }
+                    self.handle_ready();
+                }
+                Delivery::LeaderAndIsr { to, state } => {
+                    self.followers
+                        .get_mut(&to)
+                        .unwrap()
+                        .core
+                        .make_follower(&state);
                 }
             }
         }
@@ -361,34 +424,61 @@ impl Sim {
 
     fn leader_fetch(&mut self, from: i32, request: FetchPartition) {
         let result = self.leader.fetch(&self.tp, &request, self.now);
-        assert_eq!(result.error, ErrorCode::None, "fetch of {from} refused");
-        let cap = 1 + self.rng.below(8) as i64;
-        let end = result.read_up_to.min(request.fetch_offset + cap);
-        let values: Vec<u64> = self.leader_log[request.fetch_offset as usize..end as usize].to_vec();
-        let records = (!values.is_empty()).then(|| (request.fetch_offset, end - 1));
-        let data = FetchedPartition { error: result.error, high_watermark: result.high_watermark, records };
-        let f = self.followers.get_mut(&from).unwrap();
-        f.last_fetch_at_leader = self.now;
-        f.differs_since = None;
-        let d = Delivery::FetchAnswer { to: from, fetch_offset: request.fetch_offset, data, values };
+        let mut values = Vec::new();
+        match result.error {
+            ErrorCode::None => {
+                let cap = 1 + self.rng.below(8) as i64;
+                let end = result.read_up_to.min(request.fetch_offset + cap) as usize;
+                values = self.leader_log[request.fetch_offset as usize..end].to_vec();
+                let f = self.followers.get_mut(&from).unwrap();
+                f.last_fetch_at_leader = self.now;
+                f.differs_since = None;
+            }
+            ErrorCode::FencedLeaderEpoch | ErrorCode::UnknownLeaderEpoch => {
+                self.count("fetches refused for their leader epoch", 1)
+            }
+            e => panic!("fetch of {from} refused with {e:?}"),
+        }
+        let last = request.fetch_offset + values.len() as i64 - 1;
+        let records = (!values.is_empty()).then_some((request.fetch_offset, last));
+        let data = FetchedPartition {
+            error: result.error,
+            high_watermark: result.high_watermark,
+            records,
+        };
+        let d = Delivery::FetchAnswer {
+            to: from,
+            fetch_offset: request.fetch_offset,
+            data,
+            values,
+        };
         self.send(LEADER, from, d);
         self.handle_ready();
     }
 
-    fn follower_answer(&mut self, id: i32, fetch_offset: i64, data: FetchedPartition, values: Vec<u64>) {
+    fn follower_answer(
+        &mut self,
+        id: i32,
+        fetch_offset: i64,
+        data: FetchedPartition,
+        values: Vec<u64>,
+    ) {
         let backoff = self.rng.below(3) as i64 * self.f.tick_ms;
         let now = self.now;
         let f = self.followers.get_mut(&id).unwrap();
-        let appended = f.core.process_partition_data(fetch_offset, &data).unwrap();
-        if let Some((first, last)) = appended {
-            assert_eq!(first, f.log.len() as i64);
-            assert_eq!(values.len() as i64, last - first + 1);
-            f.log.extend(values);
-        }
         f.in_flight = false;
         f.next_fetch_at = now + backoff;
-        if appended.is_some() {
-            self.count("records copied", (data.records.unwrap().1 - data.records.unwrap().0 + 1) as u64);
+        match f.core.process_partition_data(fetch_offset, &data) {
+            Ok(Some((first, last))) => {
+                assert_eq!(first, f.log.len() as i64);
+                assert_eq!(values.len() as i64, last - first + 1);
+                f.log.extend(values);
+                self.count("records copied", (last - first + 1) as u64);
+            }
+            Ok(None) => {}
+            // Wait for the LeaderAndIsr that is on its way, and fetch again.
+            Err(Error::FetchFailed { .. }) => {}
+            Err(e) => panic!("follower {id}: {e}"),
         }
     }
 
@@ -398,12 +488,17 @@ impl Sim {
                 let answer = if version == self.zk_version {
                     self.zk_state = LeaderIsrAndControllerEpoch::decode(&data).unwrap();
                     self.zk_version += 1;
+                    self.count("ISR changes", 1);
                     Some(self.zk_version)
                 } else {
+                    self.count("ISR writes refused by the version check", 1);
                     None
                 };
-                self.count("ISR writes", 1);
-                self.send(ZK, LEADER, Delivery::ZkAnswer { version: answer });
+                let d = Delivery::ZkAnswer {
+                    written_version: version,
+                    version: answer,
+                };
+                self.send(ZK, LEADER, d);
             }
             ZkOp::CreateIsrChangeNotification { .. } => self.notifications += 1,
         }
@@ -429,79 +524,27 @@ impl Sim {
     }
 
     fn consume(&mut self) {
-        let request = FetchPartition { replica_id: -1, fetch_offset: self.consumer_position, current_leader_epoch: None };
+        let request = FetchPartition {
+            replica_id: -1,
+            fetch_offset: self.consumer_position,
+            current_leader_epoch: None,
+        };
         let result = self.leader.fetch(&self.tp, &request, self.now);
         assert_eq!(result.error, ErrorCode::None);
         let hw = self.partition().high_watermark();
-        assert!(result.read_up_to <= hw, "a consumer may read to {} above HW {hw}", result.read_up_to);
-        self.count("records consumed", (result.read_up_to - self.consumer_position) as u64);
+        assert!(
+            result.read_up_to <= hw,
+            "a consumer may read to {} above HW {hw}",
+            result.read_up_to
+        );
+        self.count(
+            "records consumed",
+            (result.read_up_to - self.consumer_position) as u64,
+        );
         self.consumer_position = result.read_up_to;
     }
 
     fn partition(&self) -> &lab12_replication::Partition {
         self.leader.partition(&self.tp).unwrap()
-    }
-
-    fn check(&mut self) {
-        let p = self.partition();
-        let (hw, leo, lag) = (p.high_watermark(), p.log_end_offset(), self.f.lag_ms);
-        assert!(hw >= self.last_hw, "HW went back from {} to {hw}", self.last_hw);
-        assert_eq!(leo, self.leader_log.len() as i64);
-        let cached: Vec<i32> = p.isr().to_vec();
-        let period = p.config().isr_expiration_period_ms();
-        let zk_round_trip = 2 * (self.f.max_delay as i64 + 1) * self.f.tick_ms;
-        for isr in [&cached, &self.zk_state.isr] {
-            assert!(isr.contains(&LEADER), "leader not in ISR {isr:?}");
-            assert!(isr.iter().all(|b| (1..=3).contains(b)), "ISR {isr:?} ⊄ replicas");
-            for id in isr.iter().filter(|id| **id != LEADER) {
-                let len = self.followers[id].log.len() as i64;
-                assert!(hw <= len, "HW {hw} above ISR {isr:?} member {id}'s LEO {len} (cached ISR {cached:?}, pending {:?})", p.pending_isr());
-                assert!(self.acked_end <= len, "member {id} lacks acknowledged records");
-            }
-        }
-        // The leader's view of each follower's LEO; `differs_since` starts when it falls behind.
-        let views: Vec<(i32, i64)> =
-            FOLLOWERS.iter().map(|id| (*id, p.replica(*id).unwrap().log_end_offset())).collect();
-        let now = self.now;
-        for (id, view) in views {
-            let f = self.followers.get_mut(&id).unwrap();
-            assert!(f.core.high_watermark() <= f.log.len() as i64 && f.core.high_watermark() <= hw);
-            assert_eq!(f.log[..], self.leader_log[..f.log.len()], "follower {id} diverged");
-            if view == leo {
-                f.differs_since = None;
-                continue;
-            }
-            let since = *f.differs_since.get_or_insert(now);
-            // Out of sync once behind and not caught up for > lag; then the next isr-expiration
-            // run (a second one if another ISR write was in flight) and ZooKeeper's answer.
-            let must_be_out_at = (f.last_fetch_at_leader + lag + 1).max(since)
-                + 2 * period
-                + zk_round_trip
-                + 2 * self.f.tick_ms;
-            assert!(
-                now <= must_be_out_at || !cached.contains(&id),
-                "follower {id}, behind since {since} with no fetch since {}, is still in the ISR at {now}",
-                f.last_fetch_at_leader
-            );
-        }
-        self.last_hw = hw;
-    }
-
-    fn check_quiet_end(&mut self) {
-        let p = self.partition();
-        assert_eq!(p.isr().len(), 3, "followers did not rejoin: ISR {:?}", p.isr());
-        assert_eq!(self.zk_state.isr.len(), 3, "ZooKeeper has ISR {:?}", self.zk_state.isr);
-        assert_eq!(p.zk_version(), self.zk_version);
-        assert_eq!(p.high_watermark(), p.log_end_offset());
-        for f in self.followers.values() {
-            assert_eq!(f.log, self.leader_log);
-            assert_eq!(f.core.high_watermark(), p.high_watermark());
-        }
-        assert!(self.waiting.is_empty(), "unanswered produces");
-        assert!(self.leader.isr_change_set().is_empty(), "an ISR change was never announced");
-        let isr_changes = self.zk_version as u64;
-        assert!(self.notifications <= isr_changes && (isr_changes == 0) == (self.notifications == 0));
-        self.count("ISR changes", isr_changes);
-        self.count("ISR change notifications", self.notifications);
     }
 }
