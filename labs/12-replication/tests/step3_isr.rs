@@ -210,3 +210,31 @@ fn step3_one_notification_names_every_changed_partition() {
     assert_eq!(decode_isr_change_notification(&bytes).unwrap(), set);
     assert!(decode_isr_change_notification(br#"{"version":2,"partitions":[]}"#).is_err());
 }
+
+/// The controller moved the znode on (a new leader epoch, zkVersion 1) while the leader's
+/// shrink was in flight: the LeaderAndIsr clears the pending write, and the late answer to it
+/// — even a success — changes nothing.
+#[test]
+fn step3_an_answer_to_a_write_from_before_a_leader_and_isr_is_ignored() {
+    let mut rm = leader(ReplicaConfig::default(), &[1, 2, 3], &[1, 2, 3], 0);
+    produce(&mut rm, 5, 1, T0 + 100);
+    fetch(&mut rm, 2, 5, T0 + 200);
+    rm.tick(T0 + 15_000);
+    rm.tick(T0 + 45_000);
+    assert_eq!(rm.ready().zk_ops, vec![state_write("1,2", 0)]);
+    assert!(rm
+        .become_leader(
+            &tp(),
+            &state(1, 1, &[1, 2, 3], &[1, 2, 3], 1),
+            5,
+            0,
+            T0 + 45_005
+        )
+        .unwrap());
+    assert_eq!(rm.partition(&tp()).unwrap().pending_isr(), None);
+    rm.on_partition_state_written(&tp(), 0, Some(1), T0 + 45_010)
+        .unwrap();
+    assert_eq!(isr(&rm), vec![1, 2, 3]);
+    assert_eq!(rm.partition(&tp()).unwrap().zk_version(), 1);
+    assert!(rm.isr_change_set().is_empty());
+}
