@@ -220,10 +220,11 @@ impl Sim {
             }
             self.step();
         }
-        // The quiet end: no faults, no produces. Long enough for the longest pause to end, then
-        // a shrink, a catch-up, an expand and the notification's blackout; it stops as soon as
-        // everything has settled.
-        let quiet = self.f.max_pause_ticks as i64 + (4 * self.f.lag_ms + 20_000) / self.f.tick_ms;
+        // The quiet end: no faults, no produces, until everything has settled. The bound is
+        // generous: the longest pause must end, then a shrink, a catch-up of the whole backlog
+        // (a few records per round trip over slow links), an expand and the notification's
+        // blackout.
+        let quiet = self.f.max_pause_ticks as i64 + (10 * self.f.lag_ms + 200_000) / self.f.tick_ms;
         for _ in 0..quiet {
             if self.settled() {
                 break;
