@@ -1,8 +1,9 @@
 //! The settings the replica rules read, with Kafka 2.6's names and defaults.
 
 /// `replica.lag.time.max.ms`: a follower that has not caught up with the leader's log end for
-/// this long leaves the ISR. Kafka 2.6's default is 30 s (KIP-537 raised it from 10 s in 2.5,
-/// because short network or GC hiccups kept shrinking and re-growing ISRs).
+/// this long leaves the ISR. Kafka 2.6's default is 30 s: KIP-537 raised it from 10 s in 2.5,
+/// with `zookeeper.session.timeout.ms` (6 s → 18 s), because short network or GC hiccups kept
+/// shrinking and re-growing ISRs.
 pub const DEFAULT_REPLICA_LAG_TIME_MAX_MS: i64 = 30_000;
 
 /// `min.insync.replicas` (a topic or broker setting): how many in-sync replicas an `acks=all`
