@@ -1,9 +1,10 @@
 //! `kafkalab kafka-server-start server.properties`: the broker of the labs, started the way
 //! Kafka's `kafka-server-start.sh` starts Kafka. Stops on Ctrl-C or SIGTERM after flushing.
 //!
-//! With `zookeeper.connect` (lab 11) the broker also keeps a ZooKeeper session and registers
-//! `/brokers/ids/<broker.id>` under the chroot; without it, it is the single broker of labs
-//! 05–07, exactly.
+//! With `zookeeper.connect` (lab 11) the broker also keeps a ZooKeeper session, registers
+//! `/brokers/ids/<broker.id>` under the chroot, runs its controller on that session (one broker
+//! of the cluster wins `/controller`) and answers the controller's requests; without it, it is
+//! the single broker of labs 05–07, exactly.
 
 use std::path::Path;
 
@@ -15,7 +16,10 @@ use lab07_consumer_groups::coordinator::CoordinatorConfig;
 use lab07_consumer_groups::GroupService;
 
 use lab11_controller::zk_session::{new_cluster_id, DEFAULT_SESSION_TIMEOUT_MS};
-use lab11_controller::{BrokerInfo, BrokerSession, EndPoint, SessionConfig, ZkConnect};
+use lab11_controller::{
+    BrokerInfo, BrokerSession, ControllerRequestsService, EndPoint, SessionConfig, ZkAdmin,
+    ZkConnect,
+};
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
@@ -44,13 +48,26 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
-        let session = zookeeper.map(BrokerSession::spawn);
         let shared = Shared::new(broker);
         // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side.
         let router = Router::new()
             .with(CoreService::new(shared.clone()))
             .with(TopicsService::open(shared.clone())?)
             .with(GroupService::open(shared.clone(), groups)?);
+        // In a cluster, lab 11's service goes last: a later route replaces an earlier one, so
+        // Metadata, Produce, Fetch and ListOffsets follow what the controller said. The
+        // session task runs the controller and does the handlers' ZooKeeper writes.
+        let (router, session) = match zookeeper {
+            None => (router, None),
+            Some(config) => {
+                let (admin, admin_requests) = ZkAdmin::channel(64);
+                let service =
+                    ControllerRequestsService::in_cluster(shared.clone(), "PLAINTEXT", admin);
+                let session =
+                    BrokerSession::spawn_with_controller(config, service.clone(), admin_requests);
+                (router.with(service), Some(session))
+            }
+        };
         server::run(listener, shared, Arc::new(router), shutdown_signal()).await;
         // Closing the session removes the registration now, not a session timeout later.
         if let Some(session) = session {
