@@ -136,7 +136,12 @@ fn kcat_metadata(broker: &str) -> Result<Seen, String> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let json: serde_json::Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
     let mut brokers: Vec<i64> = json["brokers"]
         .as_array()
@@ -180,10 +185,14 @@ fn wait_for_metadata(broker: &str, want: Seen, secs: u64) {
 
 /// Waits until partition `p`'s state znode has `leader`; returns the state.
 fn wait_for_leader(zk: &mut Zk, p: i32, leader: i32, secs: u64) -> LeaderIsrAndControllerEpoch {
-    wait_until(&format!("partition {p} led by {leader}"), secs, || match zk.state(p) {
-        Some(s) if s.leader == leader => Ok(s),
-        other => Err(format!("{other:?}")),
-    })
+    wait_until(
+        &format!("partition {p} led by {leader}"),
+        secs,
+        || match zk.state(p) {
+            Some(s) if s.leader == leader => Ok(s),
+            other => Err(format!("{other:?}")),
+        },
+    )
 }
 
 /// The scenario, on any ZooKeeper at `address`.
@@ -375,7 +384,10 @@ fn zk_admin_writes_topics_and_the_controller_deletes_them() {
         let (data, _) = zk.get("/c/config/topics/a").await.unwrap();
         assert_eq!(data, br#"{"version":1,"config":{"retention.ms":"1000"}}"#);
         let (data, _) = zk.get("/c/brokers/topics/a").await.unwrap();
-        assert_eq!(TopicAssignment::decode(&data).unwrap().partitions, assignment);
+        assert_eq!(
+            TopicAssignment::decode(&data).unwrap().partitions,
+            assignment
+        );
         assert_eq!(
             admin.create_topic("a", assignment, BTreeMap::new()).await,
             Err(Error::TopicExists("a".into()))
@@ -401,7 +413,11 @@ fn zk_admin_writes_topics_and_the_controller_deletes_them() {
         }
         // Deletion: the marker, then StopReplica to the replica, then every znode of the topic.
         admin.delete_topic("a").await.unwrap();
-        let gone = ["/c/brokers/topics/a", "/c/config/topics/a", "/c/admin/delete_topics/a"];
+        let gone = [
+            "/c/brokers/topics/a",
+            "/c/config/topics/a",
+            "/c/admin/delete_topics/a",
+        ];
         let mut left = Vec::new();
         for _ in 0..200 {
             left.clear();
@@ -420,7 +436,10 @@ fn zk_admin_writes_topics_and_the_controller_deletes_them() {
         // hears that ZooKeeper is out of reach instead of waiting.
         session.close().await;
         assert_eq!(zk.exists("/c/controller").await.unwrap(), None);
-        assert_eq!(zk.children("/c/brokers/ids").await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            zk.children("/c/brokers/ids").await.unwrap(),
+            Vec::<String>::new()
+        );
         assert!(matches!(
             admin.topic_config("a").await,
             Err(Error::ZooKeeper(_))

@@ -305,7 +305,9 @@ async fn exchange(
     stream.read_exact(&mut body).await?;
     // One request at a time on the connection: the answer must echo this request's id, or the
     // stream is out of step and only a new connection can help.
-    let echoed = body.get(..4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let echoed = body
+        .get(..4)
+        .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
     if echoed != Some(correlation_id) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,

@@ -151,7 +151,8 @@ impl ControllerShell {
         let no_session = || crate::Error::ZooKeeper("the broker has no ZooKeeper session".into());
         while let Ok(request) = self.admin.try_recv() {
             match request {
-                AdminRequest::CreateTopic { reply, .. } | AdminRequest::DeleteTopic { reply, .. } => {
+                AdminRequest::CreateTopic { reply, .. }
+                | AdminRequest::DeleteTopic { reply, .. } => {
                     let _ = reply.send(Err(no_session()));
                 }
                 AdminRequest::TopicConfig { reply, .. } => {
@@ -221,7 +222,9 @@ impl ControllerShell {
                 ControllerEvent::BrokersChanged(brokers)
             }
             Watch::Topics => ControllerEvent::TopicsChanged(kzk.topics().await?),
-            Watch::DeleteTopics => ControllerEvent::TopicDeletionsChanged(kzk.topics_to_delete().await?),
+            Watch::DeleteTopics => {
+                ControllerEvent::TopicDeletionsChanged(kzk.topics_to_delete().await?)
+            }
         };
         self.step(zk, event).await
     }

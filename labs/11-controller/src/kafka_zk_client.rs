@@ -18,7 +18,9 @@ use lab08_znodes::proto::{Op, OpResult};
 use lab08_znodes::Code;
 
 use crate::broker_info::BrokerInfo;
-use crate::events::{ClusterSnapshot, ControllerEvent, PartitionStateZNode, RegisteredBroker, ZkOp};
+use crate::events::{
+    ClusterSnapshot, ControllerEvent, PartitionStateZNode, RegisteredBroker, ZkOp,
+};
 use crate::requests::TopicPartition;
 use crate::zk_connect::ZkConnect;
 use crate::zk_data::{
@@ -34,7 +36,11 @@ pub enum ZkFailure {
     Session(String),
     /// ZooKeeper refused this one request (a failed version check, a missing node …); the
     /// session is fine.
-    Refused { path: String, code: i32, reason: String },
+    Refused {
+        path: String,
+        code: i32,
+        reason: String,
+    },
 }
 
 impl ZkFailure {
@@ -114,10 +120,8 @@ impl KafkaZkClient<'_> {
         let controller_id = match self.zk.exists_and_watch(&controller).await? {
             None => None,
             // It may go between the two reads: then there is none, and the watch will fire.
-            Some(_) => match optional(self.zk.get(&controller).await)? {
-                None => None,
-                Some((bytes, _)) => Some(decode_controller(&bytes)),
-            },
+            Some(_) => optional(self.zk.get(&controller).await)?
+                .map(|(bytes, _)| decode_controller(&bytes)),
         };
         let epoch_path = self.path(paths::CONTROLLER_EPOCH);
         let controller_epoch = match optional(self.zk.get(&epoch_path).await)? {

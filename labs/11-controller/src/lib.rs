@@ -62,8 +62,8 @@ pub mod request_batch;
 pub mod requests;
 pub mod service;
 pub mod topic_deletion;
-pub mod zk_connect;
 pub mod zk_admin;
+pub mod zk_connect;
 pub mod zk_data;
 pub mod zk_session;
 
@@ -80,7 +80,7 @@ pub use metadata_cache::MetadataCache;
 pub use registration::{register, Registration};
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};
 pub use service::ControllerRequestsService;
-pub use zk_connect::ZkConnect;
 pub use zk_admin::{AdminRequest, ZkAdmin};
+pub use zk_connect::ZkConnect;
 pub use zk_data::{LeaderIsrAndControllerEpoch, TopicAssignment, TopicConfig};
 pub use zk_session::{BrokerSession, SessionConfig};

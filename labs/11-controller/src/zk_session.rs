@@ -25,9 +25,9 @@ use tokio::task::JoinHandle;
 
 use crate::broker_info::BrokerInfo;
 use crate::controller_shell::{ControllerShell, SessionEnd};
+use crate::registration::{register, zk_error, Registration};
 use crate::service::ControllerRequestsService;
 use crate::zk_admin::AdminRequest;
-use crate::registration::{register, zk_error, Registration};
 use crate::zk_connect::ZkConnect;
 
 /// Kafka 2.6's `zookeeper.session.timeout.ms` default.
