@@ -54,9 +54,13 @@ impl Zk {
             .enable_all()
             .build()
             .unwrap();
-        let client = runtime
-            .block_on(ZkClient::connect(address, 30_000))
-            .unwrap();
+        // ZooKeeper answers `ruok` a moment before it serves sessions (it closes the
+        // connection until then): try again for a bounded time, as the brokers do.
+        let client = wait_until("a ZooKeeper session", 20, || {
+            runtime
+                .block_on(ZkClient::connect(address, 30_000))
+                .map_err(|e| e.to_string())
+        });
         Zk { runtime, client }
     }
 
@@ -90,8 +94,21 @@ impl Zk {
         Some(decode_controller_epoch(&self.get("/controller_epoch")?).unwrap())
     }
 
+    fn set(&mut self, path: &str, data: &[u8]) {
+        let path = format!("{CHROOT}{path}");
+        self.runtime
+            .block_on(self.client.set(&path, data, -1))
+            .unwrap_or_else(|e| panic!("set {path}: {e}"));
+    }
+
     fn state(&mut self, partition: i32) -> Option<LeaderIsrAndControllerEpoch> {
-        let data = self.get(&format!("/brokers/topics/t/partitions/{partition}/state"))?;
+        self.state_of("t", partition)
+    }
+
+    fn state_of(&mut self, topic: &str, partition: i32) -> Option<LeaderIsrAndControllerEpoch> {
+        let data = self.get(&format!(
+            "/brokers/topics/{topic}/partitions/{partition}/state"
+        ))?;
         Some(LeaderIsrAndControllerEpoch::decode(&data).unwrap())
     }
 }
@@ -287,6 +304,22 @@ fn controller_elects_fails_over_and_leads_again(root: &Path, address: &str) {
     });
     assert_ne!(third, successor);
     assert_eq!(zk.controller_epoch(), Some(3));
+
+    // Fencing: someone rewrites /controller_epoch (same value, new znode version), as a rival
+    // controller would. The controller's next write — the states of a new topic — fails its
+    // epoch check, so it writes nothing and gives up /controller (Kafka's
+    // `triggerControllerMove`); a new election (epoch 4) creates the states.
+    zk.set("/controller_epoch", b"3");
+    zk.create(
+        "/brokers/topics/u",
+        br#"{"version":2,"partitions":{"0":[1,2,3]}}"#,
+    );
+    let state = wait_until("topic u's state", 20, || match zk.state_of("u", 0) {
+        Some(s) => Ok(s),
+        None => Err(format!("epoch {:?}", zk.controller_epoch())),
+    });
+    assert_eq!(zk.controller_epoch(), Some(4));
+    assert_eq!(state.controller_epoch, 4, "{state:?}");
     println!("scenario took {:.1}s", started.elapsed().as_secs_f64());
 }
 
