@@ -75,6 +75,11 @@ impl Launcher {
         Ok(command)
     }
 
+    /// The kafkalab-tools binary, once a command needed it.
+    pub fn tools_path(&self) -> Option<&Path> {
+        self.tools.as_deref()
+    }
+
     fn tools(&mut self) -> Result<PathBuf, Error> {
         if let Some(path) = &self.tools {
             return Ok(path.clone());

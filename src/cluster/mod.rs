@@ -12,11 +12,13 @@
 //! - `process` — detached processes, pid files, signals, whether a pid is still our server.
 //! - `probe` — `srvr` for ZooKeeper, ApiVersions for a broker: is it serving?
 //! - `up` — `cluster up` and `cluster start`; `wait` — waiting for them to serve, with progress.
+//! - `partitions` — what ZooKeeper says: the controller, registered brokers, partitions.
 //! - `stop` — `cluster stop`, `kill` and `down`; `logs` — `cluster logs`.
 //! - this file — what each server is doing now, and the table that shows it.
 
 pub mod launch;
 pub mod logs;
+pub mod partitions;
 pub mod plan;
 pub mod probe;
 pub mod process;
@@ -32,6 +34,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use crate::error::Error;
 use crate::lang::Lang;
 use crate::topology::Topology;
+use partitions::ZkView;
 use plan::{Kind, Server};
 use probe::ZkAnswer;
 use state::Cluster;
@@ -99,8 +102,16 @@ impl Observed {
         self.health == Health::Serving(Some("leader".into()))
     }
 
-    /// `zookeeper leader`, `zookeeper follower`, `zookeeper` (mode unknown), `broker`.
-    pub fn role(&self, lang: Lang) -> String {
+    /// `zookeeper leader`, `zookeeper follower`, `zookeeper` (mode unknown), `broker`,
+    /// `broker (controller)` when `controller` is this broker's id.
+    pub fn role(&self, view: Option<&ZkView>, lang: Lang) -> String {
+        let controller = view.and_then(|v| Some((v.controller?, v.broker_at(self.server.port)?)));
+        if self.server.kind == Kind::Broker
+            && self.health != Health::Stopped
+            && controller.is_some_and(|(c, me)| c == me)
+        {
+            return lang.pick("broker (controller)", "브로커(컨트롤러)").into();
+        }
         match (&self.health, self.server.kind) {
             (Health::Serving(Some(mode)), Kind::Zookeeper) => match (lang, mode.as_str()) {
                 (Lang::Ko, "leader") => "주키퍼 리더".into(),
@@ -157,8 +168,9 @@ pub fn observe(cluster: &Cluster) -> Vec<Observed> {
         .collect()
 }
 
-/// The status table: server, host, role, address, state, pid.
-pub fn table(observed: &[Observed], lang: Lang) -> Table {
+/// The status table: server, host, role, address, state, pid; with what ZooKeeper says, the
+/// controller's broker is marked.
+pub fn table(observed: &[Observed], view: Option<&ZkView>, lang: Lang) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
         lang.pick("server", "서버"),
@@ -172,7 +184,7 @@ pub fn table(observed: &[Observed], lang: Lang) -> Table {
         table.add_row([
             o.server.name.clone(),
             o.server.host.clone(),
-            o.role(lang),
+            o.role(view, lang),
             o.server.address(),
             o.state(lang).to_string(),
             o.pid.map_or("-".into(), |p| p.to_string()),
@@ -204,14 +216,12 @@ pub fn summary(cluster: &Cluster, lang: Lang) -> String {
         Lang::En => format!(
             "cluster folder {dir} · topology {topology} · ZooKeeper: {flavor}\n\
              ZooKeeper ensemble: {zk}\n\
-             brokers (bootstrap servers): {brokers}\n\
-             The brokers register in ZooKeeper (lab 11 step 7); no controller runs yet, so each serves its own topics."
+             brokers (bootstrap servers): {brokers}"
         ),
         Lang::Ko => format!(
             "클러스터 폴더 {dir} · 토폴로지 {topology} · 주키퍼: {flavor}\n\
              주키퍼 앙상블: {zk}\n\
-             브로커(부트스트랩 서버): {brokers}\n\
-             브로커는 주키퍼에 등록합니다(실습 11 7단계). 아직 컨트롤러가 돌지 않으므로 각자 자기 토픽만 서비스합니다."
+             브로커(부트스트랩 서버): {brokers}"
         ),
     }
 }

@@ -26,6 +26,10 @@ pub struct Cluster {
     pub dir: PathBuf,
     pub options: Options,
     pub servers: Vec<Server>,
+    /// The kafkalab-tools binary the servers were started with; `status` runs its
+    /// `zookeeper-cluster-state` to show the partitions. Absent in older cluster folders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<PathBuf>,
 }
 
 impl Cluster {
@@ -135,6 +139,7 @@ mod tests {
                 zookeeper: Flavor::Ours,
                 base_port: None,
             },
+            tools: None,
             servers: vec![
                 server("zk1", "kafka01", Kind::Zookeeper),
                 server("zk2", "kafka02", Kind::Zookeeper),

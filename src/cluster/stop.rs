@@ -55,7 +55,7 @@ pub fn signal_servers(dir: &Path, name: &str, signal: &str, lang: Lang) -> Resul
             let _ = std::fs::remove_file(folder.join(process::PID_FILE));
         }
     }
-    println!("{}", c::table(&c::observe(&cluster), lang));
+    crate::commands::cluster::print_status(&cluster, &c::observe(&cluster), lang);
     Ok(left.is_empty())
 }
 

@@ -122,10 +122,11 @@ fn up_in(
     let planned = plan::plan(&topology, &options, &dir).map_err(Error::Cluster)?;
     check_ports(planned.iter().map(|p| &p.server))?;
 
-    let cluster = Cluster {
+    let mut cluster = Cluster {
         dir: dir.clone(),
         options: options.clone(),
         servers: planned.iter().map(|p| p.server.clone()).collect(),
+        tools: None,
     };
     // Everything that can fail before a process starts: Java for Debian's ZooKeeper, building
     // kafkalab-tools.
@@ -139,6 +140,7 @@ fn up_in(
         )?;
         commands.push((p.server.clone(), command));
     }
+    cluster.tools = launcher.tools_path().map(Path::to_path_buf);
     for p in &planned {
         let folder = cluster.folder(&p.server);
         let data = folder.join(plan::data_folder(p.server.kind));
@@ -189,8 +191,9 @@ fn up_in(
             return Err(e);
         }
     }
+    wait_for_controller(&cluster, started, limit);
     let observed = c::observe(&cluster);
-    println!("{}", c::table(&observed, lang));
+    crate::commands::cluster::print_status(&cluster, &observed, lang);
     // The availability lesson: kill the ZooKeeper leader and watch another take over.
     let leader = observed
         .iter()
@@ -221,6 +224,23 @@ fn up_in(
         ),
     }
     Ok(true)
+}
+
+/// Brokers serve before they have registered and before one of them won `/controller`: wait
+/// (within what is left of `limit`) until ZooKeeper shows a controller and every broker, so
+/// the first table shows the cluster at work. Not reaching it is no error: the table says.
+fn wait_for_controller(cluster: &Cluster, started: Instant, limit: Duration) {
+    let brokers = cluster
+        .servers
+        .iter()
+        .filter(|s| s.kind == Kind::Broker)
+        .count();
+    while started.elapsed() < limit {
+        match c::partitions::read(cluster) {
+            Ok(view) if view.controller.is_some() && view.brokers.len() >= brokers => return,
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
 }
 
 /// A port any server needs that another process holds: the error names it and its server.
@@ -318,7 +338,7 @@ pub fn start(workspace: Option<&Path>, dir: &Path, name: &str, lang: Lang) -> Re
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    println!("{}", c::table(&c::observe(&cluster), lang));
+    crate::commands::cluster::print_status(&cluster, &c::observe(&cluster), lang);
     Ok(true)
 }
 

@@ -46,7 +46,7 @@ pub fn wait_healthy(
                     "  ✓ {:8} {} {} ({:.1} s)",
                     server.name,
                     // Display columns, not chars: Hangul takes two.
-                    crate::text::pad(&observed.role(lang), 18),
+                    crate::text::pad(&observed.role(None, lang), 18),
                     server.address(),
                     started.elapsed().as_secs_f64()
                 );

@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 use crate::cluster::plan::{Flavor, MAX_BROKERS, PORT_BLOCK};
 use crate::cluster::state::Cluster;
 use crate::cluster::up::Asked;
-use crate::cluster::{self as c, canonical, logs, stop, up, Observed};
+use crate::cluster::{self as c, canonical, logs, partitions, stop, up, Observed};
 use crate::error::Error;
 use crate::lang::Lang;
 
@@ -154,7 +154,7 @@ fn status(
     let cluster = Cluster::require(&dir)?;
     if !watch {
         let observed = c::observe(&cluster);
-        println!("{}", c::table(&observed, lang));
+        print_status(&cluster, &observed, lang);
         println!("{}", c::summary(&cluster, lang));
         return Ok(true);
     }
@@ -176,13 +176,40 @@ fn status(
                 leader_line(&observed, lang)
             ),
         }
-        println!("{}", c::table(&observed, lang));
+        print_status(&cluster, &observed, lang);
         let _ = std::io::stdout().flush();
         shown += 1;
         if count.is_some_and(|n| shown >= n) {
             return Ok(true);
         }
         std::thread::sleep(Duration::from_secs(interval.max(1)));
+    }
+}
+
+/// The servers' table, then what ZooKeeper says: the controller and every partition's leader,
+/// replicas and ISR (or why that cannot be read now).
+pub fn print_status(cluster: &Cluster, observed: &[Observed], lang: Lang) {
+    let view = partitions::read(cluster);
+    println!("{}", c::table(observed, view.as_ref().ok(), lang));
+    match &view {
+        Ok(view) => {
+            println!("{}", partitions::headline(view, lang));
+            if view.topics.is_empty() {
+                println!(
+                    "{}",
+                    lang.pick(
+                        "No topics yet: `kafkalab kafka-topics --create` or a producer makes one.",
+                        "아직 토픽이 없습니다: `kafkalab kafka-topics --create`나 프로듀서가 만듭니다."
+                    )
+                );
+            } else {
+                println!("{}", partitions::table(view, lang));
+            }
+        }
+        Err(why) => match lang {
+            Lang::En => println!("Partitions: cannot read them from ZooKeeper now ({why})"),
+            Lang::Ko => println!("파티션: 지금은 주키퍼에서 읽을 수 없습니다({why})"),
+        },
     }
 }
 

@@ -41,6 +41,18 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+    /// What ZooKeeper says about a Kafka cluster (lab 11's znodes): the controller, the
+    /// registered brokers, each partition's leader, replicas and ISR — readable while every
+    /// broker is down.
+    #[command(name = "zookeeper-cluster-state")]
+    ZookeeperClusterState {
+        /// Kafka's zookeeper.connect: HOST:PORT[,HOST:PORT…][/chroot].
+        #[arg(long)]
+        zookeeper: String,
+        /// Print one JSON object instead of kafka-topics' lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Load a ZooKeeper with creates, setData, getData and deletes from many sessions; print
     /// ops/s and latency percentiles (ours or a real one alike).
     #[command(name = "zk-bench")]

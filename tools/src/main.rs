@@ -17,6 +17,9 @@ fn run(cli: Cli) -> Result<bool, kafkalab_tools::Error> {
         Command::ZookeeperShell { server, command } => {
             commands::zookeeper_shell::run(server, command)
         }
+        Command::ZookeeperClusterState { zookeeper, json } => {
+            commands::cluster_state::run(zookeeper, *json)
+        }
         Command::ZkBench(args) => commands::zk_bench::run(args),
         Command::KafkaTopics(args) => tools::topics::run(args),
         Command::KafkaConfigs(args) => tools::configs::run(args),

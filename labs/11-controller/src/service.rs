@@ -27,11 +27,11 @@ use lab05_broker::apis::{fetch, list_offsets, metadata, produce};
 use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
 
 use crate::metadata_cache::MetadataCache;
-use crate::zk_admin::ZkAdmin;
 use crate::requests::{
     error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse,
     UpdateMetadataRequest, UpdateMetadataResponse,
 };
+use crate::zk_admin::ZkAdmin;
 
 pub struct ControllerRequestsService {
     shared: Arc<Shared>,

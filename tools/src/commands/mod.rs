@@ -1,5 +1,6 @@
 //! One file per `kafkalab-tools` command; each takes parsed arguments and prints for a person.
 
+pub mod cluster_state;
 pub mod kafka_server;
 pub mod kafka_tools;
 pub mod server_start;
