@@ -100,11 +100,6 @@ impl ControllerChannelManager {
         }
     }
 
-    /// The brokers with a channel.
-    pub fn broker_ids(&self) -> Vec<i32> {
-        self.brokers.keys().copied().collect()
-    }
-
     /// Queues `request` for `broker_id`. `false` when the broker has no channel (it left, or
     /// has no PLAINTEXT endpoint): the request is dropped, as Kafka drops it.
     pub fn send(&mut self, broker_id: i32, request: ControllerRequest) -> bool {
