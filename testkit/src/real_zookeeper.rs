@@ -55,6 +55,9 @@ impl RealZooKeeper {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                // A JVM still starting may accept and then say nothing: without a read timeout
+                // this wait would have no end.
+                let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
                 let _ = s.write_all(b"ruok");
                 let mut answer = String::new();
                 let _ = s.read_to_string(&mut answer);

@@ -39,21 +39,32 @@
 //!   in a cluster also CreateTopics and DeleteTopics (step 8's `admin_manager`).
 //! - `zk_admin` — given: a request handler's way to write a new topic or a deletion into
 //!   ZooKeeper through the session task.
+//! - `controller_shell` — given: the controller running for real on the broker's session:
+//!   watches and reads become events, the core's `Ready` becomes ZooKeeper multis and
+//!   requests. Read it beside `tests/sim`, which drives the core the same way.
+//! - `kafka_zk_client` — given: the shell's reads and epoch-guarded writes, chroot included.
+//! - `admin_zk_client` — given: the session task's answers to `zk_admin`'s requests.
+//! - `controller_channel_manager` — given: one queue and one TCP connection per live broker
+//!   for the controller's requests, their answers handed back to the shell.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `requests` — given: LeaderAndIsr, UpdateMetadata, StopReplica as typed values.
 //! - `error` — the one error type.
 
 pub mod admin_manager;
 pub mod admin_utils;
+pub mod admin_zk_client;
 pub mod broker_change;
 pub mod broker_info;
 pub mod broker_view;
 pub mod cluster_config;
 pub mod controller;
+pub mod controller_channel_manager;
+pub mod controller_shell;
 pub mod error;
 pub mod events;
 pub mod fencing;
 pub mod group_placement;
+pub mod kafka_zk_client;
 pub mod messages;
 pub mod metadata_cache;
 pub mod partition_leader_election;

@@ -9,17 +9,25 @@
 //! server (up to its timeout), its registration is still there and creating ours fails: the
 //! loop retries until ZooKeeper has expired it. On shutdown it closes the session, so the
 //! registration goes at once instead of after the timeout.
+//!
+//! In a cluster ([`BrokerSession::spawn_with_controller`]) the same session also runs the
+//! broker's controller (`controller_shell`) and serves the request handlers' `ZkAdmin`: in
+//! Kafka, `/controller` is an ephemeral of the broker's own session.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lab08_znodes::client::ZkClient;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::broker_info::BrokerInfo;
+use crate::controller_shell::{ControllerShell, SessionEnd};
 use crate::registration::{register, zk_error, Registration};
+use crate::service::ControllerRequestsService;
+use crate::zk_admin::AdminRequest;
 use crate::zk_connect::ZkConnect;
 
 /// Kafka 2.6's `zookeeper.session.timeout.ms` default.
@@ -43,11 +51,32 @@ pub struct BrokerSession {
 }
 
 impl BrokerSession {
-    /// Starts the task (on the current tokio runtime).
+    /// Starts the task (on the current tokio runtime): registration only.
     pub fn spawn(config: SessionConfig) -> BrokerSession {
+        BrokerSession::start(config, None)
+    }
+
+    /// Starts the task of a broker in a cluster: it also runs the broker's controller, tells
+    /// `service` each new broker epoch, and answers the `ZkAdmin` requests from `admin`.
+    pub fn spawn_with_controller(
+        config: SessionConfig,
+        service: Arc<ControllerRequestsService>,
+        admin: mpsc::Receiver<AdminRequest>,
+    ) -> BrokerSession {
+        let shell = ControllerShell::new(
+            config.info.id,
+            config.connect.clone(),
+            service,
+            admin,
+            config.session_timeout_ms,
+        );
+        BrokerSession::start(config, Some(shell))
+    }
+
+    fn start(config: SessionConfig, shell: Option<ControllerShell>) -> BrokerSession {
         let (stop, stop_rx) = oneshot::channel();
         let (tx, registered) = watch::channel(None);
-        let task = tokio::spawn(run(config, stop_rx, tx));
+        let task = tokio::spawn(run(config, shell, stop_rx, tx));
         BrokerSession {
             stop: Some(stop),
             task,
@@ -98,6 +127,7 @@ fn base64_url(bytes: &[u8]) -> String {
 
 async fn run(
     config: SessionConfig,
+    mut shell: Option<ControllerShell>,
     mut stop: oneshot::Receiver<()>,
     registered: watch::Sender<Option<Registration>>,
 ) {
@@ -134,28 +164,24 @@ async fn run(
                     registration.broker_epoch,
                     registration.cluster_id
                 );
+                let broker_epoch = registration.broker_epoch;
                 let _ = registered.send(Some(registration));
-                loop {
-                    tokio::select! {
-                        _ = tokio::time::sleep(ping_every) => {}
-                        _ = &mut stop => {
-                            let _ = zk.close().await;
-                            return;
+                let end = match shell.as_mut() {
+                    Some(shell) => shell.run(&mut zk, broker_epoch, &mut stop).await,
+                    None => keep_alive(&mut zk, ping_every, &mut stop).await,
+                };
+                match end {
+                    SessionEnd::Stopped => {
+                        if let Some(shell) = shell.as_mut() {
+                            shell.shutdown();
                         }
+                        let _ = zk.close().await;
+                        return;
                     }
-                    // Kafka's client gives a silent server two thirds of the session timeout
-                    // (its read timeout); two ping periods is the same.
-                    match tokio::time::timeout(2 * ping_every, zk.ping()).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => {
-                            tracing::warn!("lost the ZooKeeper session: {e}; starting a new one");
-                            break;
-                        }
-                        Err(_) => {
-                            tracing::warn!(
-                                "ZooKeeper did not answer a ping; starting a new session"
-                            );
-                            break;
+                    SessionEnd::Lost(reason) => {
+                        tracing::warn!("lost the ZooKeeper session: {reason}; starting a new one");
+                        if let Some(shell) = shell.as_mut() {
+                            shell.session_lost();
                         }
                     }
                 }
@@ -163,9 +189,34 @@ async fn run(
             }
             Err(e) => tracing::warn!("cannot register in ZooKeeper yet: {e}; retrying"),
         }
+        // No session now: a request handler waiting on ZooKeeper hears so instead of waiting.
+        if let Some(shell) = shell.as_mut() {
+            shell.refuse_admin_requests();
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = &mut stop => return,
+        }
+    }
+}
+
+/// A session that only keeps the registration: a ping every `ping_every`.
+async fn keep_alive(
+    zk: &mut ZkClient,
+    ping_every: Duration,
+    stop: &mut oneshot::Receiver<()>,
+) -> SessionEnd {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(ping_every) => {}
+            _ = &mut *stop => return SessionEnd::Stopped,
+        }
+        // Kafka's client gives a silent server two thirds of the session timeout (its read
+        // timeout); two ping periods is the same.
+        match tokio::time::timeout(2 * ping_every, zk.ping()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return SessionEnd::Lost(e.to_string()),
+            Err(_) => return SessionEnd::Lost("ZooKeeper did not answer a ping".into()),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! `kafkalab kafka-server-start server.properties`: the broker of the labs, started the way
 //! Kafka's `kafka-server-start.sh` starts Kafka. Stops on Ctrl-C or SIGTERM after flushing.
 //!
-//! With `zookeeper.connect` (lab 11) the broker also keeps a ZooKeeper session and registers
-//! `/brokers/ids/<broker.id>` under the chroot; without it, it is the single broker of labs
-//! 05–07, exactly.
+//! With `zookeeper.connect` (lab 11) the broker also keeps a ZooKeeper session, registers
+//! `/brokers/ids/<broker.id>` under the chroot, runs its controller on that session (one broker
+//! of the cluster wins `/controller`) and answers the controller's requests; without it, it is
+//! the single broker of labs 05–07, exactly.
 
 use std::path::Path;
 
@@ -15,7 +16,10 @@ use lab07_consumer_groups::coordinator::CoordinatorConfig;
 use lab07_consumer_groups::GroupService;
 
 use lab11_controller::zk_session::{new_cluster_id, DEFAULT_SESSION_TIMEOUT_MS};
-use lab11_controller::{BrokerInfo, BrokerSession, EndPoint, SessionConfig, ZkConnect};
+use lab11_controller::{
+    BrokerInfo, BrokerSession, ClusterConfig, ClusterGroupService, ControllerRequestsService,
+    EndPoint, SessionConfig, ZkAdmin, ZkConnect,
+};
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
@@ -27,6 +31,11 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     let config = BrokerConfig::from_properties(&properties)?;
     let groups = CoordinatorConfig::from_properties(&properties)?;
     let zookeeper = zookeeper_config(&properties, &config)?;
+    // Replication factors for new topics matter only in a cluster (lab 11 step 8).
+    let cluster = match &zookeeper {
+        Some(_) => Some(ClusterConfig::from_properties(&properties)?),
+        None => None,
+    };
     for w in properties.unused() {
         tracing::warn!("{w}");
     }
@@ -44,13 +53,35 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         );
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
-        let session = zookeeper.map(BrokerSession::spawn);
         let shared = Shared::new(broker);
         // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side.
+        let groups = GroupService::open(shared.clone(), groups)?;
         let router = Router::new()
             .with(CoreService::new(shared.clone()))
             .with(TopicsService::open(shared.clone())?)
-            .with(GroupService::open(shared.clone(), groups)?);
+            .with(groups.clone());
+        // In a cluster, lab 11's services go last: a later route replaces an earlier one, so
+        // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
+        // said, and group requests go to the leader of the group's offsets partition. The
+        // session task runs the controller and does the handlers' ZooKeeper writes.
+        let (router, session) = match (zookeeper, cluster) {
+            (Some(config), Some(cluster)) => {
+                let (admin, admin_requests) = ZkAdmin::channel(64);
+                let service = ControllerRequestsService::in_cluster_with(
+                    shared.clone(),
+                    "PLAINTEXT",
+                    admin,
+                    cluster,
+                );
+                let session =
+                    BrokerSession::spawn_with_controller(config, service.clone(), admin_requests);
+                let router = router
+                    .with(service.clone())
+                    .with(ClusterGroupService::new(service, groups));
+                (router, Some(session))
+            }
+            _ => (router, None),
+        };
         server::run(listener, shared, Arc::new(router), shutdown_signal()).await;
         // Closing the session removes the registration now, not a session timeout later.
         if let Some(session) = session {
