@@ -127,21 +127,17 @@ pub fn signal(pid: u32, signal: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Waits up to `limit` until none of `servers` (folder, config) runs; the ones still running.
-/// Each server's process is identified once, at the start: while it ends, its command line is
-/// already gone from /proc (so it no longer looks like our server) but the process still runs
-/// until it has exited, and only then is it gone.
-pub fn wait_gone(servers: &[(PathBuf, PathBuf)], limit: Duration) -> Vec<usize> {
+/// Waits until every process of `pids` has exited, at most `limit`; returns the indexes of those
+/// still running. The pids are identified by the caller *before* it signals them: a process that
+/// is ending has no command line in /proc any more but still runs, so identifying it afterwards
+/// would take it for gone too early.
+pub fn wait_gone(pids: &[u32], limit: Duration) -> Vec<usize> {
     let deadline = Instant::now() + limit;
-    let pids: Vec<Option<u32>> = servers
-        .iter()
-        .map(|(folder, config)| running_pid(folder, config))
-        .collect();
     loop {
         let left: Vec<usize> = pids
             .iter()
             .enumerate()
-            .filter(|(_, pid)| pid.is_some_and(still_running))
+            .filter(|(_, pid)| still_running(**pid))
             .map(|(i, _)| i)
             .collect();
         if left.is_empty() || Instant::now() >= deadline {

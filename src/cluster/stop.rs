@@ -25,7 +25,7 @@ pub fn signal_servers(dir: &Path, name: &str, signal: &str, lang: Lang) -> Resul
             Some(pid) => {
                 process::signal(pid, signal)?;
                 println!("{} {} (pid {pid})", verb(signal, lang), server.name);
-                waiting.push((cluster.folder(server), cluster.config_path(server)));
+                waiting.push((cluster.folder(server), pid));
             }
             None => match lang {
                 Lang::En => println!("{} is not running", server.name),
@@ -33,7 +33,8 @@ pub fn signal_servers(dir: &Path, name: &str, signal: &str, lang: Lang) -> Resul
             },
         }
     }
-    let left = process::wait_gone(&waiting, STOP_LIMIT);
+    let pids: Vec<u32> = waiting.iter().map(|(_, pid)| *pid).collect();
+    let left = process::wait_gone(&pids, STOP_LIMIT);
     for i in &left {
         println!(
             "{} is still stopping after {}s; `kafkalab cluster kill {}` ends it now",
@@ -77,23 +78,22 @@ pub fn down(dir: &Path, purge: bool, lang: Lang) -> Result<bool, Error> {
         for server in cluster.servers.iter().filter(|s| s.kind == kind) {
             if let Some(pid) = cluster.pid(server) {
                 process::signal(pid, "TERM")?;
-                waiting.push((cluster.folder(server), cluster.config_path(server)));
+                waiting.push((cluster.folder(server), pid));
             }
         }
         stopped += waiting.len();
-        let left = process::wait_gone(&waiting, STOP_LIMIT);
+        let pids: Vec<u32> = waiting.iter().map(|(_, pid)| *pid).collect();
+        let left = process::wait_gone(&pids, STOP_LIMIT);
         for i in &left {
-            let (folder, config) = &waiting[*i];
-            if let Some(pid) = process::running_pid(folder, config) {
-                println!(
-                    "{} did not stop within {}s: killed (SIGKILL)",
-                    folder.file_name().unwrap_or_default().to_string_lossy(),
-                    STOP_LIMIT.as_secs()
-                );
-                process::signal(pid, "KILL")?;
-            }
+            let (folder, pid) = &waiting[*i];
+            println!(
+                "{} did not stop within {}s: killed (SIGKILL)",
+                folder.file_name().unwrap_or_default().to_string_lossy(),
+                STOP_LIMIT.as_secs()
+            );
+            process::signal(*pid, "KILL")?;
         }
-        let still = process::wait_gone(&waiting, Duration::from_secs(5));
+        let still = process::wait_gone(&pids, Duration::from_secs(5));
         if !still.is_empty() {
             return Err(Error::Cluster(format!(
                 "{} would not end; see `kafkalab cluster status --dir {}`",

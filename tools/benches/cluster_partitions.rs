@@ -1,0 +1,353 @@
+//! The cluster benchmark of issue 13: three of our brokers on our three-server ensemble (or on
+//! Debian's ZooKeeper 3.8 with `--zookeeper debian`), on loopback, in one run:
+//! 1. the controller's time to create a topic of `--partitions` partitions (1,000): from
+//!    CreateTopics until every partition has a leader in ZooKeeper and in the brokers' metadata;
+//! 2. `kafka-producer-perf-test` rec/s to a 1-partition topic and to that wide topic, same
+//!    records, same settings — the target is ≥ 80 % of the one-partition figure;
+//! 3. the time to publish new metadata after a broker dies: stopped cleanly (its session closes,
+//!    so this is the controller's own work), and killed with SIGKILL (then ZooKeeper's session
+//!    timeout, 6 s here, comes first).
+//!
+//! It prints figures and asserts nothing. Everything runs in a temporary directory and is
+//! stopped at the end.
+//!
+//! ```text
+//! cargo bench -p kafkalab-tools --bench cluster_partitions -- --partitions 1000 --records 300000
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use kafkalab_testkit::ensemble::{Ensemble, Kind};
+use lab06_topics::client::admin::{AdminClient, NewTopic};
+use lab08_znodes::client::ZkClient;
+use lab11_controller::zk_data::paths;
+use lab11_controller::LeaderIsrAndControllerEpoch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Which {
+    Ours,
+    Debian,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "1,000 partitions over three brokers vs one partition; controller timings")]
+struct Args {
+    /// The ensemble under the brokers.
+    #[arg(long, value_enum, default_value = "ours")]
+    zookeeper: Which,
+    /// Partitions of the wide topic.
+    #[arg(long, default_value = "1000")]
+    partitions: i32,
+    /// Records per producer run.
+    #[arg(long, default_value = "300000")]
+    records: u64,
+    /// Bytes per record.
+    #[arg(long, default_value = "100")]
+    record_size: usize,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const CHROOT: &str = "/my-kafka-cluster";
+const SESSION_TIMEOUT_MS: u64 = 6000;
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn tools() -> &'static str {
+    env!("CARGO_BIN_EXE_kafkalab-tools")
+}
+
+struct BrokerProcess {
+    id: i32,
+    port: u16,
+    dir: std::path::PathBuf,
+    child: Option<Child>,
+}
+
+impl BrokerProcess {
+    fn start(root: &Path, id: i32, port: u16, zookeeper: &str) -> BrokerProcess {
+        let dir = root.join(format!("broker{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut b = BrokerProcess {
+            id,
+            port,
+            dir,
+            child: None,
+        };
+        std::fs::write(
+            b.dir.join("server.properties"),
+            format!(
+                "broker.id={id}\nlisteners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\n\
+                 zookeeper.connect={zookeeper}{CHROOT}\nzookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}\n\
+                 offsets.topic.replication.factor=1\n",
+                b.dir.join("logs").display()
+            ),
+        )
+        .unwrap();
+        b.spawn();
+        b
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(tools())
+            .arg("kafka-server-start")
+            .arg(self.dir.join("server.properties"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kafkalab-tools kafka-server-start");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("kafkalab broker started"), "{line}");
+        self.child = Some(child);
+    }
+
+    fn signal(&mut self, signal: &str) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+
+    fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        self.signal("-TERM");
+    }
+}
+
+fn main() {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let root = tempfile::tempdir().unwrap();
+    let kind = match args.zookeeper {
+        Which::Ours => Kind::Ours,
+        Which::Debian => Kind::Real,
+    };
+    let ensemble = Ensemble::start(&root.path().join("zk"), &[kind; 3]);
+    ensemble.wait_leader(LIMIT);
+    let zookeeper = ensemble.hosts();
+    let mut brokers: Vec<BrokerProcess> = (1..=3)
+        .map(|id| BrokerProcess::start(root.path(), id, kafkalab_testkit::free_port(), &zookeeper))
+        .collect();
+    let bootstrap: String = brokers
+        .iter()
+        .map(BrokerProcess::address)
+        .collect::<Vec<_>>()
+        .join(",");
+    println!(
+        "three brokers on {} ({:?}); {} records of {} bytes; load average {}",
+        zookeeper,
+        args.zookeeper,
+        args.records,
+        args.record_size,
+        load_average()
+    );
+    let first_zk = zookeeper.split(',').next().unwrap().to_string();
+    wait("a controller and three registered brokers", || {
+        runtime.block_on(async {
+            let mut zk = ZkClient::connect(&first_zk, 6000).await.ok()?;
+            let ids = zk.children(&format!("{CHROOT}/brokers/ids")).await.ok()?;
+            let controller = zk.exists(&format!("{CHROOT}/controller")).await.ok()?;
+            let _ = zk.close().await;
+            (ids.len() == 3 && controller.is_some()).then_some(())
+        })
+    });
+
+    let mut figures: Vec<(String, String)> = Vec::new();
+    // 1. The controller creating the wide topic.
+    let started = Instant::now();
+    runtime
+        .block_on(async {
+            let mut admin = AdminClient::connect(&bootstrap, LIMIT).await?;
+            admin
+                .create_topic(
+                    &NewTopic {
+                        name: "one".into(),
+                        partitions: 1,
+                        replication_factor: 1,
+                        configs: vec![],
+                    },
+                    false,
+                )
+                .await?;
+            let started = Instant::now();
+            admin
+                .create_topic(
+                    &NewTopic {
+                        name: "wide".into(),
+                        partitions: args.partitions,
+                        replication_factor: 1,
+                        configs: vec![],
+                    },
+                    false,
+                )
+                .await
+                .map(|()| started.elapsed())
+        })
+        .map(|created| {
+            figures.push((
+                format!("CreateTopics of {} partitions answered", args.partitions),
+                format!("{:.2} s", created.as_secs_f64()),
+            ))
+        })
+        .unwrap_or_else(|e| panic!("creating the topics: {e}"));
+    let leaders = wait("every partition led in ZooKeeper", || {
+        runtime.block_on(partition_leaders(&first_zk, "wide", args.partitions))
+    });
+    figures.push((
+        "… and every state znode written".into(),
+        format!("{:.2} s", started.elapsed().as_secs_f64()),
+    ));
+    let mut per_broker: BTreeMap<i32, usize> = BTreeMap::new();
+    for l in leaders.values() {
+        *per_broker.entry(*l).or_default() += 1;
+    }
+    println!("leaders per broker: {per_broker:?}");
+
+    // 2. Produce to one partition, then to the wide topic.
+    for topic in ["one", "wide"] {
+        let line = perf(&bootstrap, topic, args.records, args.record_size);
+        println!("{topic}: {line}");
+        let rate = line
+            .split(" records/sec")
+            .next()
+            .and_then(|l| l.rsplit(", ").next())
+            .and_then(|r| r.trim().parse::<f64>().ok())
+            .unwrap_or(0.0);
+        figures.push((
+            format!("produce rec/s, topic {topic}"),
+            format!("{rate:.0}"),
+        ));
+    }
+
+    // 3. A broker dies: how long until broker 1's metadata has the news.
+    let bootstrap_one = brokers[0].address();
+    for (how, signal) in [
+        ("stopped (SIGTERM)", "-TERM"),
+        ("killed (SIGKILL)", "-KILL"),
+    ] {
+        let third = brokers.iter_mut().find(|b| b.id == 3).unwrap();
+        let started = Instant::now();
+        third.signal(signal);
+        wait("broker 1's metadata without broker 3", || {
+            runtime.block_on(async {
+                let mut admin = AdminClient::connect(&bootstrap_one, LIMIT).await.ok()?;
+                let ids = admin.broker_ids().await.ok()?;
+                (!ids.contains(&3)).then_some(())
+            })
+        });
+        let took = started.elapsed();
+        figures.push((
+            format!("broker 3 {how} → new metadata at broker 1"),
+            format!("{:.2} s", took.as_secs_f64()),
+        ));
+        third.spawn();
+        wait("broker 3 back in the metadata", || {
+            runtime.block_on(async {
+                let mut admin = AdminClient::connect(&bootstrap_one, LIMIT).await.ok()?;
+                let ids = admin.broker_ids().await.ok()?;
+                ids.contains(&3).then_some(())
+            })
+        });
+    }
+
+    println!("\nload average at the end: {}", load_average());
+    println!("\n| figure | value |\n|---|---|");
+    for (name, value) in &figures {
+        println!("| {name} | {value} |");
+    }
+    let rate = |t: &str| {
+        figures
+            .iter()
+            .find(|(n, _)| n.ends_with(&format!("topic {t}")))
+            .and_then(|(_, v)| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    if rate("one") > 0.0 {
+        println!(
+            "| wide / one (target ≥ 80 %) | {:.0} % |",
+            100.0 * rate("wide") / rate("one")
+        );
+    }
+    drop(brokers);
+}
+
+/// Partition → leader of `topic`, once all `count` state znodes name a leader.
+async fn partition_leaders(
+    zk_address: &str,
+    topic: &str,
+    count: i32,
+) -> Option<BTreeMap<i32, i32>> {
+    let mut zk = ZkClient::connect(zk_address, 6000).await.ok()?;
+    let mut leaders = BTreeMap::new();
+    for p in 0..count {
+        let path = format!("{CHROOT}{}", paths::partition_state(topic, p));
+        let (bytes, _) = zk.get(&path).await.ok()?;
+        let state = LeaderIsrAndControllerEpoch::decode(&bytes).ok()?;
+        if state.leader < 0 {
+            return None;
+        }
+        leaders.insert(p, state.leader);
+    }
+    let _ = zk.close().await;
+    Some(leaders)
+}
+
+fn perf(bootstrap: &str, topic: &str, records: u64, size: usize) -> String {
+    let out = Command::new(tools())
+        .args(["kafka-producer-perf-test", "--topic", topic])
+        .args(["--num-records", &records.to_string()])
+        .args(["--record-size", &size.to_string()])
+        .args(["--throughput", "-1", "--seed", "1", "--producer-props"])
+        .arg(format!("bootstrap.servers={bootstrap}"))
+        .arg("acks=1")
+        .output()
+        .expect("kafka-producer-perf-test");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .filter(|l| l.contains("records sent"))
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn wait<T>(what: &str, mut done: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(v) = done() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {LIMIT:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
