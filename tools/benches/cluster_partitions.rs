@@ -330,7 +330,7 @@ fn perf(bootstrap: &str, topic: &str, records: u64, size: usize) -> String {
     );
     text.lines()
         .filter(|l| l.contains("records sent"))
-        .last()
+        .next_back()
         .unwrap_or("")
         .to_string()
 }
