@@ -329,8 +329,7 @@ fn perf(bootstrap: &str, topic: &str, records: u64, size: usize) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     text.lines()
-        .filter(|l| l.contains("records sent"))
-        .next_back()
+        .rfind(|l| l.contains("records sent"))
         .unwrap_or("")
         .to_string()
 }
