@@ -92,7 +92,13 @@ pub fn do_controlled_shutdown(
                 None => remaining.push(p.tp.clone()),
             }
         } else if p.state.isr.contains(&broker_id) && p.state.leader != NO_LEADER {
-            let isr: Vec<i32> = p.state.isr.iter().copied().filter(|b| *b != broker_id).collect();
+            let isr: Vec<i32> = p
+                .state
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| *b != broker_id)
+                .collect();
             let election = Election {
                 leader: p.state.leader,
                 isr,

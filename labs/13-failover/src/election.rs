@@ -97,9 +97,10 @@ pub fn controlled_shutdown_leader_election(
 ) -> Option<Election> {
     // BEGIN SOLUTION step 4: the first assigned replica alive, in the ISR and not shutting down; the ISR without the brokers shutting down
     // ko: 살아 있고 ISR에 있으며 종료 중이 아닌 첫 할당 레플리카, ISR에서는 종료 중인 브로커를 빼세요
-    let leader = assignment.iter().copied().find(|b| {
-        live.contains(b) && current.isr.contains(b) && !shutting_down.contains(b)
-    })?;
+    let leader = assignment
+        .iter()
+        .copied()
+        .find(|b| live.contains(b) && current.isr.contains(b) && !shutting_down.contains(b))?;
     let isr = current
         .isr
         .iter()

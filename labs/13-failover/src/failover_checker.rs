@@ -80,7 +80,11 @@ impl FailoverChecker {
     pub fn check(&self, isr_logs: &[&[u64]]) -> CheckReport {
         // BEGIN SOLUTION step 5: an acknowledged value missing at its offset in any ISR log is lost; a read value missing there is changed (plus rereads); count values found at more than one offset in each log; add the nonmonotonic reads
         // ko: 확인받은 값이 어느 ISR 로그에서든 그 오프셋에 없으면 lost, 읽은 값이 없으면 changed(다시 읽기 포함), 로그마다 둘 이상의 오프셋에 있는 값을 duplicated로 세고, nonmonotonic을 더하세요
-        let at = |log: &[u64], offset: i64| usize::try_from(offset).ok().and_then(|i| log.get(i).copied());
+        let at = |log: &[u64], offset: i64| {
+            usize::try_from(offset)
+                .ok()
+                .and_then(|i| log.get(i).copied())
+        };
         let lost = self
             .acked
             .iter()

@@ -19,7 +19,9 @@
 
 use lab04_protocol_codec::ErrorCode;
 
-use crate::leader_epoch_file_cache::{LeaderEpochFileCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
+use crate::leader_epoch_file_cache::{
+    LeaderEpochFileCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET,
+};
 
 /// Kafka's `OffsetTruncationState`: cut the log to end at `offset`; if not
 /// `truncation_completed`, ask the leader again (with the new latest epoch) before fetching.

@@ -48,7 +48,9 @@ pub fn last_offset_for_leader_epoch(
     if !local.is_leader {
         return undefined(ErrorCode::NotLeaderOrFollower);
     }
-    let (epoch, offset) = local.cache.end_offset_for(leader_epoch, local.log_end_offset);
+    let (epoch, offset) = local
+        .cache
+        .end_offset_for(leader_epoch, local.log_end_offset);
     if offset == UNDEFINED_EPOCH_OFFSET {
         undefined(ErrorCode::None)
     } else {

@@ -52,7 +52,9 @@ pub fn decode_checkpoint(text: &str, path: &str) -> Result<Vec<EpochEntry>> {
         reason,
     };
     let mut lines = text.lines();
-    let version = lines.next().ok_or_else(|| bad(1, "the file is empty".into()))?;
+    let version = lines
+        .next()
+        .ok_or_else(|| bad(1, "the file is empty".into()))?;
     if version.trim() != CHECKPOINT_VERSION.to_string() {
         return Err(bad(1, format!("unknown version {version:?}, expected 0")));
     }
@@ -67,12 +69,18 @@ pub fn decode_checkpoint(text: &str, path: &str) -> Result<Vec<EpochEntry>> {
     for i in 0..count {
         let n = i + 3;
         let line = lines.next().ok_or_else(|| {
-            bad(n, format!("expected {count} entries but found only {i} (a torn write?)"))
+            bad(
+                n,
+                format!("expected {count} entries but found only {i} (a torn write?)"),
+            )
         })?;
         let mut fields = line.split(' ');
         let (Some(epoch), Some(offset), None) = (fields.next(), fields.next(), fields.next())
         else {
-            return Err(bad(n, format!("malformed line {line:?}: expected \"epoch offset\"")));
+            return Err(bad(
+                n,
+                format!("malformed line {line:?}: expected \"epoch offset\""),
+            ));
         };
         let epoch: i32 = epoch
             .parse()
@@ -85,13 +93,22 @@ pub fn decode_checkpoint(text: &str, path: &str) -> Result<Vec<EpochEntry>> {
         }
         if let Some(prev) = entries.last() {
             if epoch <= prev.epoch || start_offset <= prev.start_offset {
-                return Err(bad(n, format!("entry {line:?} does not follow {} {}", prev.epoch, prev.start_offset)));
+                return Err(bad(
+                    n,
+                    format!(
+                        "entry {line:?} does not follow {} {}",
+                        prev.epoch, prev.start_offset
+                    ),
+                ));
             }
         }
         entries.push(EpochEntry::new(epoch, start_offset));
     }
     if let Some(extra) = lines.find(|l| !l.is_empty()) {
-        return Err(bad(count + 3, format!("more lines than the count {count}: {extra:?}")));
+        return Err(bad(
+            count + 3,
+            format!("more lines than the count {count}: {extra:?}"),
+        ));
     }
     Ok(entries)
     // END SOLUTION

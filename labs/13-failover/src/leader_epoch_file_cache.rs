@@ -130,7 +130,12 @@ impl LeaderEpochFileCache {
         let Some(higher) = self.entries.iter().find(|e| e.epoch > requested_epoch) else {
             return undefined;
         };
-        match self.entries.iter().rev().find(|e| e.epoch <= requested_epoch) {
+        match self
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.epoch <= requested_epoch)
+        {
             None => (requested_epoch, higher.start_offset),
             Some(floor) => (floor.epoch, higher.start_offset),
         }

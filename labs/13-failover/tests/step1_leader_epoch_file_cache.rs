@@ -15,7 +15,10 @@ fn cache(entries: &[(i32, i64)]) -> LeaderEpochFileCache {
 }
 
 fn pairs(c: &LeaderEpochFileCache) -> Vec<(i32, i64)> {
-    c.entries().iter().map(|e| (e.epoch, e.start_offset)).collect()
+    c.entries()
+        .iter()
+        .map(|e| (e.epoch, e.start_offset))
+        .collect()
 }
 
 #[test]
@@ -97,10 +100,17 @@ fn step1_truncation_from_either_end() {
 
 #[test]
 fn step1_the_checkpoint_text_is_kafkas() {
-    let entries = [EpochEntry::new(0, 0), EpochEntry::new(2, 4), EpochEntry::new(3, 7)];
+    let entries = [
+        EpochEntry::new(0, 0),
+        EpochEntry::new(2, 4),
+        EpochEntry::new(3, 7),
+    ];
     assert_eq!(encode_checkpoint(&entries), "0\n3\n0 0\n2 4\n3 7\n");
     assert_eq!(encode_checkpoint(&[]), "0\n0\n");
-    assert_eq!(decode_checkpoint("0\n3\n0 0\n2 4\n3 7\n", "f").unwrap(), entries);
+    assert_eq!(
+        decode_checkpoint("0\n3\n0 0\n2 4\n3 7\n", "f").unwrap(),
+        entries
+    );
     assert_eq!(decode_checkpoint("0\n0\n", "f").unwrap(), vec![]);
 }
 
@@ -116,13 +126,19 @@ fn step1_a_bad_checkpoint_names_its_line() {
     assert_eq!(line_of(""), 1);
     assert_eq!(line_of("1\n0\n"), 1, "unknown version");
     assert_eq!(line_of("0\nthree\n"), 2);
-    assert_eq!(line_of("0\n3\n0 0\n2 4\n"), 5, "a torn write: an entry missing");
+    assert_eq!(
+        line_of("0\n3\n0 0\n2 4\n"),
+        5,
+        "a torn write: an entry missing"
+    );
     assert_eq!(line_of("0\n2\n0 0\n2\n"), 4, "half a line");
     assert_eq!(line_of("0\n1\n0 x\n"), 3);
     assert_eq!(line_of("0\n1\n-1 0\n"), 3);
     assert_eq!(line_of("0\n2\n2 4\n1 5\n"), 4, "epochs must go up");
     assert_eq!(line_of("0\n1\n0 0\n2 4\n"), 4, "more lines than counted");
-    let msg = decode_checkpoint("0\n3\n0 0\n", "p").unwrap_err().to_string();
+    let msg = decode_checkpoint("0\n3\n0 0\n", "p")
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("expected 3 entries"), "{msg}");
 }
 
@@ -143,5 +159,8 @@ fn step1_the_checkpoint_file_is_replaced_atomically_and_read_back() {
     let back = LeaderEpochFileCache::from_entries(file.read().unwrap());
     assert_eq!(back, c);
     std::fs::write(file.path(), "0\n2\n0 0\n").unwrap();
-    assert!(matches!(file.read(), Err(Error::BadCheckpoint { line: 4, .. })));
+    assert!(matches!(
+        file.read(),
+        Err(Error::BadCheckpoint { line: 4, .. })
+    ));
 }

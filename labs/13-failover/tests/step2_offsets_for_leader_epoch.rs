@@ -2,7 +2,9 @@
 //! answer (`Partition.lastOffsetForLeaderEpoch`).
 
 use lab04_protocol_codec::{ApiRequest, ApiResponse, Decoder, Encoder};
-use lab13_failover::last_offset_for_leader_epoch::{last_offset_for_leader_epoch, LocalReplicaState};
+use lab13_failover::last_offset_for_leader_epoch::{
+    last_offset_for_leader_epoch, LocalReplicaState,
+};
 use lab13_failover::messages::offsets_for_leader_epoch::{
     EpochEndOffset, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse,
     OffsetForLeaderPartition, OffsetForLeaderTopic, OffsetForLeaderTopicResult, SPEC,
@@ -93,7 +95,8 @@ fn step2_responses_of_every_version_encode_as_kafka_lays_them_out() {
         resp.encode(&mut e, version);
         let bytes = e.into_bytes();
         assert_eq!(bytes, response_bytes(version), "v{version}");
-        let back = OffsetForLeaderEpochResponse::decode(&mut Decoder::new(&bytes), version).unwrap();
+        let back =
+            OffsetForLeaderEpochResponse::decode(&mut Decoder::new(&bytes), version).unwrap();
         let want_epoch = if version >= 1 { 2 } else { -1 };
         assert_eq!(back.topics[0].partitions[0].leader_epoch, want_epoch);
     }
@@ -116,14 +119,26 @@ fn step2_the_leader_answers_from_its_cache() {
         cache: &cache,
         log_end_offset: 9,
     };
-    assert_eq!(last_offset_for_leader_epoch(&local, Some(3), 2), (ErrorCode::None, 2, 7));
-    assert_eq!(last_offset_for_leader_epoch(&local, None, 3), (ErrorCode::None, 3, 9));
+    assert_eq!(
+        last_offset_for_leader_epoch(&local, Some(3), 2),
+        (ErrorCode::None, 2, 7)
+    );
+    assert_eq!(
+        last_offset_for_leader_epoch(&local, None, 3),
+        (ErrorCode::None, 3, 9)
+    );
     // KIP-279: epoch 1 is unknown here; the leader answers with the epoch below it.
-    assert_eq!(last_offset_for_leader_epoch(&local, Some(3), 1), (ErrorCode::None, 0, 4));
+    assert_eq!(
+        last_offset_for_leader_epoch(&local, Some(3), 1),
+        (ErrorCode::None, 0, 4)
+    );
     let undefined = (ErrorCode::None, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET);
     assert_eq!(last_offset_for_leader_epoch(&local, Some(3), 4), undefined);
     let empty = LeaderEpochFileCache::new();
-    let fresh = LocalReplicaState { cache: &empty, ..local };
+    let fresh = LocalReplicaState {
+        cache: &empty,
+        ..local
+    };
     assert_eq!(last_offset_for_leader_epoch(&fresh, Some(3), 2), undefined);
 }
 
@@ -137,8 +152,20 @@ fn step2_the_current_leader_epoch_fences_stale_and_early_askers() {
         log_end_offset: 9,
     };
     let err = |e| (e, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET);
-    assert_eq!(last_offset_for_leader_epoch(&local, Some(2), 2), err(ErrorCode::FencedLeaderEpoch));
-    assert_eq!(last_offset_for_leader_epoch(&local, Some(4), 2), err(ErrorCode::UnknownLeaderEpoch));
-    let follower = LocalReplicaState { is_leader: false, ..local };
-    assert_eq!(last_offset_for_leader_epoch(&follower, Some(3), 2), err(ErrorCode::NotLeaderOrFollower));
+    assert_eq!(
+        last_offset_for_leader_epoch(&local, Some(2), 2),
+        err(ErrorCode::FencedLeaderEpoch)
+    );
+    assert_eq!(
+        last_offset_for_leader_epoch(&local, Some(4), 2),
+        err(ErrorCode::UnknownLeaderEpoch)
+    );
+    let follower = LocalReplicaState {
+        is_leader: false,
+        ..local
+    };
+    assert_eq!(
+        last_offset_for_leader_epoch(&follower, Some(3), 2),
+        err(ErrorCode::NotLeaderOrFollower)
+    );
 }

@@ -46,7 +46,11 @@ fn step3_a_diverged_tail_is_cut_where_the_leader_says() {
     // Same epoch on both sides: the smaller end wins.
     let f = cache(&[(0, 0), (1, 2)]);
     assert_eq!(offset_truncation_state(answer(1, 5), &f, 8, 0), done(5));
-    assert_eq!(offset_truncation_state(answer(1, 9), &f, 8, 0), done(8), "never past the LEO");
+    assert_eq!(
+        offset_truncation_state(answer(1, 9), &f, 8, 0),
+        done(8),
+        "never past the LEO"
+    );
 }
 
 /// KIP-101's first scenario: a follower whose HW lags must *not* cut to its HW: the leader
@@ -85,14 +89,29 @@ fn step3_an_epoch_unknown_to_the_follower_needs_another_round() {
 #[test]
 fn step3_without_epochs_the_high_watermark_decides() {
     let f = cache(&[(0, 0)]);
-    assert_eq!(offset_truncation_state(LeaderEpochAnswer::NotSupported, &f, 9, 4), done(4));
-    assert_eq!(offset_truncation_state(answer(-1, -1), &f, 9, 4), done(4), "undefined end");
-    assert_eq!(offset_truncation_state(answer(-1, 6), &f, 9, 4), done(6), "a v0 answer");
+    assert_eq!(
+        offset_truncation_state(LeaderEpochAnswer::NotSupported, &f, 9, 4),
+        done(4)
+    );
+    assert_eq!(
+        offset_truncation_state(answer(-1, -1), &f, 9, 4),
+        done(4),
+        "undefined end"
+    );
+    assert_eq!(
+        offset_truncation_state(answer(-1, 6), &f, 9, 4),
+        done(6),
+        "a v0 answer"
+    );
     assert_eq!(offset_truncation_state(answer(-1, 12), &f, 9, 4), done(9));
     let error = LeaderEpochAnswer::EndOffset {
         error: ErrorCode::FencedLeaderEpoch,
         leader_epoch: -1,
         end_offset: -1,
     };
-    assert_eq!(offset_truncation_state(error, &f, 9, 4), None, "ask again later");
+    assert_eq!(
+        offset_truncation_state(error, &f, 9, 4),
+        None,
+        "ask again later"
+    );
 }

@@ -19,7 +19,11 @@ fn seeds(base: u64, default: u64) -> Vec<u64> {
         return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
     }
     let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| s.trim().parse().expect("KAFKALAB_SIM_SCHEDULES is a number"))
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("KAFKALAB_SIM_SCHEDULES is a number")
+        })
         .unwrap_or(default);
     (0..n).map(|i| base + i).collect()
 }
@@ -87,8 +91,20 @@ fn step5_the_checker_counts_lost_changed_duplicated_and_nonmonotonic() {
 fn step5_no_acknowledged_record_is_lost_when_brokers_die() {
     let totals = run_all("failover", seeds(1, SCHEDULES), Faults::default(), true);
     if totals["schedules"] >= 100 {
-        for key in ["kills", "restarts", "isolations", "slow disks", "leader changes", "records truncated", "acks", "read"] {
-            assert!(totals.get(key).copied().unwrap_or(0) > 0, "no {key} in any schedule");
+        for key in [
+            "kills",
+            "restarts",
+            "isolations",
+            "slow disks",
+            "leader changes",
+            "records truncated",
+            "acks",
+            "read",
+        ] {
+            assert!(
+                totals.get(key).copied().unwrap_or(0) > 0,
+                "no {key} in any schedule"
+            );
         }
         assert_eq!(totals.get("unclean elections"), None);
     }
@@ -98,10 +114,16 @@ fn step5_no_acknowledged_record_is_lost_when_brokers_die() {
 /// (no OffsetsForLeaderEpoch) keeps a diverged tail, and the checker must see it.
 #[test]
 fn step5_keeping_a_diverged_tail_is_caught() {
-    let f = Faults { truncation: Truncation::KeepLogEnd, ..Faults::default() };
+    let f = Faults {
+        truncation: Truncation::KeepLogEnd,
+        ..Faults::default()
+    };
     let totals = run_all("keep the log end", seeds(1, 60), f, false);
     if totals["schedules"] >= 60 {
-        assert!(totals.get("schedules caught").copied().unwrap_or(0) > 0, "{totals:#?}");
+        assert!(
+            totals.get("schedules caught").copied().unwrap_or(0) > 0,
+            "{totals:#?}"
+        );
     }
 }
 
@@ -109,10 +131,18 @@ fn step5_keeping_a_diverged_tail_is_caught() {
 /// may lead, and acknowledged records are lost.
 #[test]
 fn step5_unclean_leader_election_is_caught_losing_records() {
-    let f = Faults { unclean_leader_election: true, kill: 20, restart: 20, ..Faults::default() };
+    let f = Faults {
+        unclean_leader_election: true,
+        kill: 20,
+        restart: 20,
+        ..Faults::default()
+    };
     let totals = run_all("unclean election", seeds(1, 60), f, false);
     if totals["schedules"] >= 60 {
-        assert!(totals.get("unclean elections").copied().unwrap_or(0) > 0, "{totals:#?}");
+        assert!(
+            totals.get("unclean elections").copied().unwrap_or(0) > 0,
+            "{totals:#?}"
+        );
         assert!(totals.get("lost").copied().unwrap_or(0) > 0, "{totals:#?}");
     }
 }
@@ -122,9 +152,15 @@ fn step5_unclean_leader_election_is_caught_losing_records() {
 /// follower leads next, they are gone (KIP-101's first scenario).
 #[test]
 fn step5_truncating_to_the_high_watermark_is_caught() {
-    let f = Faults { truncation: Truncation::HighWatermark, ..Faults::default() };
+    let f = Faults {
+        truncation: Truncation::HighWatermark,
+        ..Faults::default()
+    };
     let totals = run_all("truncate to the HW", seeds(1, SCHEDULES), f, false);
     if totals["schedules"] >= SCHEDULES {
-        assert!(totals.get("schedules caught").copied().unwrap_or(0) > 0, "{totals:#?}");
+        assert!(
+            totals.get("schedules caught").copied().unwrap_or(0) > 0,
+            "{totals:#?}"
+        );
     }
 }

@@ -115,7 +115,10 @@ impl Sim {
             self.send(id, ZK, Delivery::ZkWrite(op));
         }
         for r in ready.produce_responses {
-            let value = self.waiting.remove(&(id, incarnation, r.id)).expect("answered once");
+            let value = self
+                .waiting
+                .remove(&(id, incarnation, r.id))
+                .expect("answered once");
             match r.error {
                 ErrorCode::None => {
                     self.checker.acknowledged(value, r.base_offset);
@@ -214,7 +217,8 @@ impl Sim {
                     cache: &b.cache,
                     log_end_offset: b.log.len() as i64,
                 };
-                let answer = last_offset_for_leader_epoch(&local, Some(current_leader_epoch), epoch);
+                let answer =
+                    last_offset_for_leader_epoch(&local, Some(current_leader_epoch), epoch);
                 let d = Delivery::EpochAnswer {
                     asked_epoch: current_leader_epoch,
                     answer,

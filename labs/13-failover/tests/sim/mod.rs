@@ -136,7 +136,9 @@ impl Sim {
 
     /// Whether `id` is cut off (isolated) now.
     fn cut(&self, id: i32) -> bool {
-        self.brokers.get(&id).is_some_and(|b| b.isolated_until > self.now)
+        self.brokers
+            .get(&id)
+            .is_some_and(|b| b.isolated_until > self.now)
     }
 
     /// Queues `d` on link (from, to), after everything already on it.
@@ -213,7 +215,8 @@ impl Sim {
             && p.high_watermark() == leo as i64
             && BROKERS.iter().all(|id| {
                 let b = &self.brokers[id];
-                b.log.len() == leo && (*id == leader || matches!(&b.role, Role::Follower(f) if !f.truncating))
+                b.log.len() == leo
+                    && (*id == leader || matches!(&b.role, Role::Follower(f) if !f.truncating))
             })
     }
 
@@ -237,7 +240,10 @@ impl Sim {
         let id = BROKERS[self.rng.below(3) as usize];
         let (alive, busy) = {
             let b = &self.brokers[&id];
-            (b.alive, b.isolated_until > self.now || b.slow_until > self.now)
+            (
+                b.alive,
+                b.isolated_until > self.now || b.slow_until > self.now,
+            )
         };
         if alive && !busy && self.rng.chance(self.f.kill) {
             self.kill(id);
@@ -396,7 +402,9 @@ impl Sim {
         let result = rm.append_records(&tp, 1, -1, timeout, now).unwrap();
         let value = self.next_value;
         let (base, id) = match result {
-            AppendResult::Done { base_offset: -1, .. } => {
+            AppendResult::Done {
+                base_offset: -1, ..
+            } => {
                 self.count("produces refused: NOT_ENOUGH_REPLICAS", 1);
                 self.broker_ready(leader);
                 return;
@@ -405,7 +413,9 @@ impl Sim {
                 assert_eq!(error, ErrorCode::None);
                 (base_offset, None)
             }
-            AppendResult::Delayed { id, base_offset, .. } => (base_offset, Some(id)),
+            AppendResult::Delayed {
+                id, base_offset, ..
+            } => (base_offset, Some(id)),
         };
         self.next_value += 1;
         let b = self.brokers.get_mut(&leader).unwrap();
@@ -443,7 +453,9 @@ impl Sim {
             self.count("consumer fetches refused", 1);
             return;
         }
-        let end = result.read_up_to.min(request.fetch_offset + 1 + c as i64 * 4);
+        let end = result
+            .read_up_to
+            .min(request.fetch_offset + 1 + c as i64 * 4);
         let read: Vec<(i64, u64)> = (request.fetch_offset..end)
             .map(|o| (o, b.log[o as usize].1))
             .collect();
@@ -457,20 +469,37 @@ impl Sim {
 impl Sim {
     /// The state at the end, for a failing seed's message.
     pub fn debug(&self) -> String {
-        let mut out = format!("zk {:?} v{} registered {:?};", self.zk_state, self.zk_version, self.registered);
+        let mut out = format!(
+            "zk {:?} v{} registered {:?};",
+            self.zk_state, self.zk_version, self.registered
+        );
         for (id, b) in &self.brokers {
             let role = match &b.role {
                 Role::None => "none".to_string(),
                 Role::Leader(rm) => {
                     let p = rm.partition(&self.tp).unwrap();
-                    format!("leader e{} isr {:?} pending {:?} hw {}", p.leader_epoch(), p.isr(), p.pending_isr(), p.high_watermark())
+                    format!(
+                        "leader e{} isr {:?} pending {:?} hw {}",
+                        p.leader_epoch(),
+                        p.isr(),
+                        p.pending_isr(),
+                        p.high_watermark()
+                    )
                 }
                 Role::Follower(f) => format!(
                     "follower of {} e{} truncating {} leo {} hw {}",
-                    f.state.leader, f.state.leader_epoch, f.truncating, f.core.log_end_offset(), f.core.high_watermark()
+                    f.state.leader,
+                    f.state.leader_epoch,
+                    f.truncating,
+                    f.core.log_end_offset(),
+                    f.core.high_watermark()
                 ),
             };
-            out.push_str(&format!(" [{id}: alive {} log {} {role}]", b.alive, b.log.len()));
+            out.push_str(&format!(
+                " [{id}: alive {} log {} {role}]",
+                b.alive,
+                b.log.len()
+            ));
         }
         out
     }
