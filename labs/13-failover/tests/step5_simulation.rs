@@ -110,6 +110,22 @@ fn step5_no_acknowledged_record_is_lost_when_brokers_die() {
     }
 }
 
+/// Harsher: slow links, more kills, longer isolations and stalls.
+#[test]
+fn step5_no_acknowledged_record_is_lost_with_slow_links_and_long_faults() {
+    let f = Faults {
+        max_delay: 8,
+        kill: 15,
+        isolate: 10,
+        slow_disk: 10,
+        max_fault_ticks: 80,
+        lag_ms: 3_000,
+        produce_timeout_ms: 4_000,
+        ..Faults::default()
+    };
+    run_all("harsh", seeds(1_000_000, SCHEDULES / 3), f, true);
+}
+
 /// The checker can fail: a follower that keeps its log to its LEO after a leader change
 /// (no OffsetsForLeaderEpoch) keeps a diverged tail, and the checker must see it.
 #[test]
