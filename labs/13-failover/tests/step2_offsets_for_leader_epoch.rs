@@ -1,6 +1,18 @@
 //! Step 2: OffsetsForLeaderEpoch (API 23) on the wire, v0–v3 of Kafka 2.6, and the leader's
 //! answer (`Partition.lastOffsetForLeaderEpoch`).
 
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::offset_for_leader_epoch_request::{
+    OffsetForLeaderPartition as OraclePartition, OffsetForLeaderTopic as OracleTopic,
+};
+use kafka_protocol::messages::offset_for_leader_epoch_response::{
+    EpochEndOffset as OracleEpochEndOffset, OffsetForLeaderTopicResult as OracleTopicResult,
+};
+use kafka_protocol::messages::{
+    BrokerId, OffsetForLeaderEpochRequest as OracleRequest,
+    OffsetForLeaderEpochResponse as OracleResponse, TopicName,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use lab04_protocol_codec::{ApiRequest, ApiResponse, Decoder, Encoder};
 use lab13_failover::last_offset_for_leader_epoch::{
     last_offset_for_leader_epoch, LocalReplicaState,
@@ -168,4 +180,66 @@ fn step2_the_current_leader_epoch_fences_stale_and_early_askers() {
         last_offset_for_leader_epoch(&follower, Some(3), 2),
         err(ErrorCode::NotLeaderOrFollower)
     );
+}
+
+fn name(topic: &str) -> TopicName {
+    TopicName(StrBytes::from_string(topic.to_string()))
+}
+
+fn oracle_bytes(m: &impl Encodable, version: i16) -> Vec<u8> {
+    let mut buf = BytesMut::new();
+    m.encode(&mut buf, version).unwrap();
+    buf.to_vec()
+}
+
+/// Against an independent oracle: the `kafka-protocol` crate, generated from Kafka's message
+/// JSON, has v2–v3 of Kafka 2.6's range (Kafka 4.0 dropped v0–v1, KIP-896).
+#[test]
+fn step2_offsets_for_leader_epoch_agrees_with_the_oracle() {
+    let oracle = OracleRequest::default()
+        .with_replica_id(BrokerId(2))
+        .with_topics(vec![OracleTopic::default()
+            .with_topic(name("orders"))
+            .with_partitions(vec![OraclePartition::default()
+                .with_partition(1)
+                .with_current_leader_epoch(5)
+                .with_leader_epoch(3)])]);
+    for version in 2..=3 {
+        let bytes = oracle_bytes(&oracle, version);
+        let mut d = Decoder::new(&bytes);
+        let ours = OffsetForLeaderEpochRequest::decode(&mut d, version).unwrap();
+        d.finish().unwrap();
+        assert_eq!(ours.replica_id, if version >= 3 { 2 } else { -2 });
+        let p = &ours.topics[0].partitions[0];
+        assert_eq!(
+            (p.partition_index, p.current_leader_epoch, p.leader_epoch),
+            (1, 5, 3)
+        );
+
+        let resp = OffsetForLeaderEpochResponse {
+            throttle_time_ms: 7,
+            topics: vec![OffsetForLeaderTopicResult {
+                name: "orders".into(),
+                partitions: vec![EpochEndOffset {
+                    error_code: 74,
+                    partition_index: 1,
+                    leader_epoch: 2,
+                    end_offset: 1 << 40,
+                }],
+            }],
+        };
+        let mut e = Encoder::new();
+        resp.encode(&mut e, version);
+        let back = OracleResponse::decode(&mut Bytes::from(e.into_bytes()), version).unwrap();
+        let want = OracleResponse::default()
+            .with_throttle_time_ms(7)
+            .with_topics(vec![OracleTopicResult::default()
+                .with_topic(name("orders"))
+                .with_partitions(vec![OracleEpochEndOffset::default()
+                    .with_error_code(74)
+                    .with_partition(1)
+                    .with_leader_epoch(2)
+                    .with_end_offset(1 << 40)])]);
+        assert_eq!(back, want, "v{version}");
+    }
 }
