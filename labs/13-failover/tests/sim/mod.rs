@@ -11,6 +11,10 @@
 //! `acks=all`, two consumers read below the high watermark. After the faults, everything heals
 //! and the run settles; lab 13's `FailoverChecker` then compares what was acknowledged and
 //! read with the ISR's logs. The same seed gives the same run.
+//!
+//! Files: `broker.rs` (one broker: disk, role, message handling), `clients.rs` (the producer,
+//! the consumers, the end-state report), `faults.rs` (the dice and the knobs, including the
+//! broken variants).
 
 mod broker;
 mod clients;
