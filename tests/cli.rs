@@ -38,14 +38,18 @@ fn workbook(from: &str) -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn labs_prints_the_course_table_in_both_languages() {
     let (_dir, wb) = workbook("1");
-    kafkalab(&wb)
+    let table = kafkalab(&wb)
         .arg("labs")
         .assert()
         .success()
         .stdout(predicate::str::contains("Record batches"))
         .stdout(predicate::str::contains("Failover"))
-        .stdout(predicate::str::contains("planned"))
         .stdout(predicate::str::contains("not started"));
+    // A planned lab shows as such (once every lab is written, there is none to show).
+    let manifest = kafkalab::manifest::Manifest::load(&repo()).unwrap();
+    if manifest.labs.iter().any(|l| l.available().is_none()) {
+        table.stdout(predicate::str::contains("planned"));
+    }
     kafkalab(&wb)
         .args(["labs", "--lang", "ko"])
         .assert()
