@@ -30,6 +30,8 @@
 //! - `read_committed` — step 5: what a `read_committed` consumer keeps.
 //! - `errors` — the wire error codes and the one error type.
 
+pub mod control_batch;
 pub mod errors;
+pub mod messages;
 pub mod producer_snapshot;
 pub mod producer_state_manager;
