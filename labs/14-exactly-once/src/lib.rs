@@ -35,3 +35,6 @@ pub mod errors;
 pub mod messages;
 pub mod producer_snapshot;
 pub mod producer_state_manager;
+pub mod transaction_log;
+pub mod transaction_metadata;
+pub mod transaction_state_manager;
