@@ -9,6 +9,8 @@
 #[repr(i16)]
 pub enum Errors {
     None = 0,
+    UnknownTopicOrPartition = 3,
+    NotLeaderOrFollower = 6,
     CoordinatorLoadInProgress = 14,
     CoordinatorNotAvailable = 15,
     NotCoordinator = 16,
@@ -39,6 +41,8 @@ impl Errors {
         use Errors::*;
         [
             None,
+            UnknownTopicOrPartition,
+            NotLeaderOrFollower,
             CoordinatorLoadInProgress,
             CoordinatorNotAvailable,
             NotCoordinator,

@@ -35,6 +35,8 @@ pub mod errors;
 pub mod messages;
 pub mod producer_snapshot;
 pub mod producer_state_manager;
+pub mod transaction_coordinator;
 pub mod transaction_log;
+pub mod transaction_marker_channel_manager;
 pub mod transaction_metadata;
 pub mod transaction_state_manager;

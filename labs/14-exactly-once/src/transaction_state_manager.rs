@@ -27,6 +27,8 @@ pub struct TransactionConfig {
     pub transaction_log_num_partitions: i32,
     /// `transaction.abort.timed.out.transaction.cleanup.interval.ms` (10 s).
     pub abort_timed_out_transactions_interval_ms: i64,
+    /// `offsets.topic.num.partitions`: AddOffsetsToTxn adds the group's `__consumer_offsets` partition.
+    pub offsets_topic_num_partitions: i32,
 }
 
 impl Default for TransactionConfig {
@@ -35,6 +37,7 @@ impl Default for TransactionConfig {
             transaction_max_timeout_ms: 900_000,
             transaction_log_num_partitions: DEFAULT_NUM_PARTITIONS,
             abort_timed_out_transactions_interval_ms: 10_000,
+            offsets_topic_num_partitions: 50,
         }
     }
 }
