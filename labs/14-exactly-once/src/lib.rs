@@ -32,11 +32,14 @@
 
 pub mod control_batch;
 pub mod errors;
+pub mod last_stable_offset;
 pub mod messages;
 pub mod producer_snapshot;
 pub mod producer_state_manager;
+pub mod read_committed;
 pub mod transaction_coordinator;
 pub mod transaction_log;
 pub mod transaction_marker_channel_manager;
 pub mod transaction_metadata;
 pub mod transaction_state_manager;
+pub mod txn_index;
