@@ -123,16 +123,24 @@ impl<'a> Reader<'a> {
         Ok(self.take(1, what)?[0] as i8)
     }
     pub fn i16(&mut self, what: &'static str) -> Result<i16> {
-        Ok(i16::from_be_bytes(self.take(2, what)?.try_into().unwrap_or([0; 2])))
+        Ok(i16::from_be_bytes(
+            self.take(2, what)?.try_into().unwrap_or([0; 2]),
+        ))
     }
     pub fn i32(&mut self, what: &'static str) -> Result<i32> {
-        Ok(i32::from_be_bytes(self.take(4, what)?.try_into().unwrap_or([0; 4])))
+        Ok(i32::from_be_bytes(
+            self.take(4, what)?.try_into().unwrap_or([0; 4]),
+        ))
     }
     pub fn u32(&mut self, what: &'static str) -> Result<u32> {
-        Ok(u32::from_be_bytes(self.take(4, what)?.try_into().unwrap_or([0; 4])))
+        Ok(u32::from_be_bytes(
+            self.take(4, what)?.try_into().unwrap_or([0; 4]),
+        ))
     }
     pub fn i64(&mut self, what: &'static str) -> Result<i64> {
-        Ok(i64::from_be_bytes(self.take(8, what)?.try_into().unwrap_or([0; 8])))
+        Ok(i64::from_be_bytes(
+            self.take(8, what)?.try_into().unwrap_or([0; 8]),
+        ))
     }
     /// A string with an int16 length (Kafka's `STRING`).
     pub fn string(&mut self, what: &'static str) -> Result<String> {

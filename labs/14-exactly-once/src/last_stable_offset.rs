@@ -44,7 +44,10 @@ impl ProducerStateManager {
     pub fn first_unstable_offset(&self) -> Option<i64> {
         // BEGIN SOLUTION step 5: the smallest open transaction first offset over all producers
         // ko: 모든 프로듀서에 걸쳐 열린 트랜잭션 첫 오프셋 중 가장 작은 것
-        self.producers.values().filter_map(|e| e.current_txn_first_offset).min()
+        self.producers
+            .values()
+            .filter_map(|e| e.current_txn_first_offset)
+            .min()
         // END SOLUTION
     }
 
@@ -77,18 +80,22 @@ impl ProducerStateManager {
         }
         entry.coordinator_epoch = marker.coordinator_epoch;
         self.map_end_offset = offset + 1;
-        Ok(entry.current_txn_first_offset.take().map(|first_offset| CompletedTxn {
-            producer_id,
-            first_offset,
-            last_offset: offset,
-            is_aborted: marker.control_type == ControlRecordType::Abort,
-        }))
+        Ok(entry
+            .current_txn_first_offset
+            .take()
+            .map(|first_offset| CompletedTxn {
+                producer_id,
+                first_offset,
+                last_offset: offset,
+                is_aborted: marker.control_type == ControlRecordType::Abort,
+            }))
         // END SOLUTION
     }
 
     /// The LSO right after `completed` closed (what its `AbortedTxn` records): the oldest
     /// other open transaction's first offset, or just past the marker.
     pub fn last_stable_offset_after(&self, completed: &CompletedTxn) -> i64 {
-        self.first_unstable_offset().unwrap_or(completed.last_offset + 1)
+        self.first_unstable_offset()
+            .unwrap_or(completed.last_offset + 1)
     }
 }

@@ -76,7 +76,9 @@ impl ProducerStateEntry {
         }
     }
     pub fn last_seq(&self) -> i32 {
-        self.batch_metadata.back().map_or(NO_SEQUENCE, |b| b.last_seq)
+        self.batch_metadata
+            .back()
+            .map_or(NO_SEQUENCE, |b| b.last_seq)
     }
     pub fn last_data_offset(&self) -> i64 {
         self.batch_metadata.back().map_or(-1, |b| b.last_offset)
@@ -269,7 +271,8 @@ fn check_sequence(entry: &ProducerStateEntry, epoch: i16, first_seq: i32) -> Res
         return Ok(());
     }
     let last = entry.last_seq();
-    let in_sequence = i64::from(first_seq) == i64::from(last) + 1 || (first_seq == 0 && last == i32::MAX);
+    let in_sequence =
+        i64::from(first_seq) == i64::from(last) + 1 || (first_seq == 0 && last == i32::MAX);
     if in_sequence {
         Ok(())
     } else {

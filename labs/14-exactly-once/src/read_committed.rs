@@ -28,7 +28,11 @@ pub struct AbortedTransaction {
 
 /// How far a fetch may read (`Log.read`'s max offset): a follower to the log end, a
 /// `read_uncommitted` consumer to the high watermark, a `read_committed` one to the LSO.
-pub fn fetch_upper_bound(isolation: IsolationLevel, high_watermark: i64, last_stable_offset: i64) -> i64 {
+pub fn fetch_upper_bound(
+    isolation: IsolationLevel,
+    high_watermark: i64,
+    last_stable_offset: i64,
+) -> i64 {
     match isolation {
         IsolationLevel::ReadUncommitted => high_watermark,
         IsolationLevel::ReadCommitted => last_stable_offset,

@@ -31,20 +31,48 @@ use crate::transaction_state_manager::{TransactionConfig, TransactionStateManage
 /// A request to the coordinator, with the shell's id for its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxnRequest {
-    InitProducerId { transactional_id: Option<String>, transaction_timeout_ms: i32 },
-    AddPartitions { transactional_id: String, producer_id: i64, producer_epoch: i16, partitions: Vec<TopicPartition> },
-    AddOffsets { transactional_id: String, producer_id: i64, producer_epoch: i16, group_id: String },
-    EndTxn { transactional_id: String, producer_id: i64, producer_epoch: i16, commit: bool },
+    InitProducerId {
+        transactional_id: Option<String>,
+        transaction_timeout_ms: i32,
+    },
+    AddPartitions {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+    },
+    AddOffsets {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        group_id: String,
+    },
+    EndTxn {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+    },
 }
 
 /// The answer (the shell turns it into the API's response; AddPartitionsToTxn repeats the
 /// error for every partition).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxnResponse {
-    InitProducerId { error: Errors, producer_id: i64, producer_epoch: i16 },
-    AddPartitions { error: Errors },
-    AddOffsets { error: Errors },
-    EndTxn { error: Errors },
+    InitProducerId {
+        error: Errors,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    AddPartitions {
+        error: Errors,
+    },
+    AddOffsets {
+        error: Errors,
+    },
+    EndTxn {
+        error: Errors,
+    },
 }
 
 /// A record the shell must append to `__transaction_state` and report with `on_append`.
@@ -99,7 +127,11 @@ pub struct TransactionCoordinator {
 }
 
 impl TransactionCoordinator {
-    pub fn new(config: TransactionConfig, producer_id_block_start: i64, now_ms: i64) -> TransactionCoordinator {
+    pub fn new(
+        config: TransactionConfig,
+        producer_id_block_start: i64,
+        now_ms: i64,
+    ) -> TransactionCoordinator {
         TransactionCoordinator {
             state: TransactionStateManager::new(config),
             markers: TransactionMarkerChannelManager::default(),
@@ -116,8 +148,16 @@ impl TransactionCoordinator {
 
     /// Becomes coordinator of a `__transaction_state` partition: loads it and resends the
     /// markers of every transaction decided but not completed.
-    pub fn load_partition(&mut self, partition: i32, coordinator_epoch: i32, records: &[TxnLogRecord]) -> crate::errors::Result<()> {
-        for id in self.state.load_transactions_for_partition(partition, coordinator_epoch, records)? {
+    pub fn load_partition(
+        &mut self,
+        partition: i32,
+        coordinator_epoch: i32,
+        records: &[TxnLogRecord],
+    ) -> crate::errors::Result<()> {
+        for id in
+            self.state
+                .load_transactions_for_partition(partition, coordinator_epoch, records)?
+        {
             self.send_markers(&id);
         }
         Ok(())
@@ -138,7 +178,13 @@ impl TransactionCoordinator {
     }
 
     /// Queues `transit` for `transactional_id` as a record to append.
-    fn append(&mut self, transactional_id: &str, transit: TxnTransitMetadata, after: AfterAppend, failure: Option<(u64, TxnResponse)>) {
+    fn append(
+        &mut self,
+        transactional_id: &str,
+        transit: TxnTransitMetadata,
+        after: AfterAppend,
+        failure: Option<(u64, TxnResponse)>,
+    ) {
         let append_id = self.next_append_id;
         self.next_append_id += 1;
         let coordinator_epoch = self.state.coordinator_epoch(transactional_id).unwrap_or(-1);
@@ -146,18 +192,30 @@ impl TransactionCoordinator {
             append_id,
             partition: self.state.partition_for(transactional_id),
             coordinator_epoch,
-            record: (key_to_bytes(transactional_id), Some(value_to_bytes(&transit))),
+            record: (
+                key_to_bytes(transactional_id),
+                Some(value_to_bytes(&transit)),
+            ),
         });
         self.pending_appends.insert(
             append_id,
-            PendingAppend { transactional_id: transactional_id.to_string(), transit, after, failure },
+            PendingAppend {
+                transactional_id: transactional_id.to_string(),
+                transit,
+                after,
+                failure,
+            },
         );
     }
 
     /// Queues one marker per partition of a decided transaction.
     fn send_markers(&mut self, transactional_id: &str) {
-        let Some(m) = self.state.transactions.get(transactional_id) else { return };
-        let Ok(coordinator_epoch) = self.state.coordinator_epoch(transactional_id) else { return };
+        let Some(m) = self.state.transactions.get(transactional_id) else {
+            return;
+        };
+        let Ok(coordinator_epoch) = self.state.coordinator_epoch(transactional_id) else {
+            return;
+        };
         let commit = m.state == TransactionState::PrepareCommit;
         let partitions = m.topic_partitions.clone();
         for p in &partitions {
@@ -170,17 +228,24 @@ impl TransactionCoordinator {
                 partition: p.clone(),
             });
         }
-        self.in_progress.insert(transactional_id.to_string(), partitions);
+        self.in_progress
+            .insert(transactional_id.to_string(), partitions);
         self.try_complete(transactional_id);
     }
 
     /// Writes CompleteCommit/CompleteAbort once no marker is outstanding.
     fn try_complete(&mut self, transactional_id: &str) {
-        if self.in_progress.get(transactional_id).is_some_and(|s| !s.is_empty()) {
+        if self
+            .in_progress
+            .get(transactional_id)
+            .is_some_and(|s| !s.is_empty())
+        {
             return;
         }
         let now = self.now_ms;
-        let Some(m) = self.state.transactions.get_mut(transactional_id) else { return };
+        let Some(m) = self.state.transactions.get_mut(transactional_id) else {
+            return;
+        };
         if let Ok(t) = m.prepare_complete(now) {
             self.in_progress.remove(transactional_id);
             self.append(transactional_id, t, AfterAppend::Completed, None);
@@ -190,28 +255,71 @@ impl TransactionCoordinator {
     /// A request arrives.
     pub fn step(&mut self, request_id: u64, request: TxnRequest) {
         match request {
-            TxnRequest::InitProducerId { transactional_id, transaction_timeout_ms } => {
-                self.handle_init_producer_id(request_id, transactional_id.as_deref(), transaction_timeout_ms)
-            }
-            TxnRequest::AddPartitions { transactional_id, producer_id, producer_epoch, partitions } => {
-                let r = self.handle_add_partitions(request_id, &transactional_id, producer_id, producer_epoch, &partitions, false);
+            TxnRequest::InitProducerId {
+                transactional_id,
+                transaction_timeout_ms,
+            } => self.handle_init_producer_id(
+                request_id,
+                transactional_id.as_deref(),
+                transaction_timeout_ms,
+            ),
+            TxnRequest::AddPartitions {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => {
+                let r = self.handle_add_partitions(
+                    request_id,
+                    &transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    &partitions,
+                    false,
+                );
                 if let Some(error) = r {
-                    self.responses.push((request_id, TxnResponse::AddPartitions { error }));
+                    self.responses
+                        .push((request_id, TxnResponse::AddPartitions { error }));
                 }
             }
-            TxnRequest::AddOffsets { transactional_id, producer_id, producer_epoch, group_id } => {
+            TxnRequest::AddOffsets {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id,
+            } => {
                 let n = self.state.config.offsets_topic_num_partitions;
                 let h = java_string_hash(&group_id);
                 let p = (if h == i32::MIN { 0 } else { h.abs() }) % n;
                 let partitions = [("__consumer_offsets".to_string(), p)];
-                let r = self.handle_add_partitions(request_id, &transactional_id, producer_id, producer_epoch, &partitions, true);
+                let r = self.handle_add_partitions(
+                    request_id,
+                    &transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    &partitions,
+                    true,
+                );
                 if let Some(error) = r {
-                    self.responses.push((request_id, TxnResponse::AddOffsets { error }));
+                    self.responses
+                        .push((request_id, TxnResponse::AddOffsets { error }));
                 }
             }
-            TxnRequest::EndTxn { transactional_id, producer_id, producer_epoch, commit } => {
-                if let Err(error) = self.handle_end_txn(Some(request_id), &transactional_id, producer_id, producer_epoch, commit) {
-                    self.responses.push((request_id, TxnResponse::EndTxn { error }));
+            TxnRequest::EndTxn {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                commit,
+            } => {
+                if let Err(error) = self.handle_end_txn(
+                    Some(request_id),
+                    &transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    commit,
+                ) {
+                    self.responses
+                        .push((request_id, TxnResponse::EndTxn { error }));
                 }
             }
         }

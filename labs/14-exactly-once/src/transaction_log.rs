@@ -62,7 +62,11 @@ pub fn read_key(bytes: &[u8]) -> Result<String> {
     let mut r = Reader::new(bytes);
     let version = r.i16("transaction log key version")?;
     if version != KEY_VERSION {
-        return Err(Error::UnknownVersion { what: "a transaction log key", version, expected: KEY_VERSION });
+        return Err(Error::UnknownVersion {
+            what: "a transaction log key",
+            version,
+            expected: KEY_VERSION,
+        });
     }
     let id = r.string("transactional id")?;
     r.finish("a transaction log key")?;
@@ -110,14 +114,20 @@ pub fn read_value(bytes: Option<&[u8]>) -> Result<Option<TxnTransitMetadata>> {
     let mut r = Reader::new(bytes);
     let version = r.i16("transaction log value version")?;
     if version != VALUE_VERSION {
-        return Err(Error::UnknownVersion { what: "a transaction log value", version, expected: VALUE_VERSION });
+        return Err(Error::UnknownVersion {
+            what: "a transaction log value",
+            version,
+            expected: VALUE_VERSION,
+        });
     }
     let producer_id = r.i64("producer id")?;
     let producer_epoch = r.i16("producer epoch")?;
     let txn_timeout_ms = r.i32("transaction timeout")?;
     let status = r.i8("transaction status")?;
-    let txn_state = TransactionState::from_byte(status)
-        .ok_or(Error::Invalid { what: "a transaction status", value: status.into() })?;
+    let txn_state = TransactionState::from_byte(status).ok_or(Error::Invalid {
+        what: "a transaction status",
+        value: status.into(),
+    })?;
     let mut topic_partitions = BTreeSet::new();
     let topics = r.i32("partition topics")?;
     for _ in 0..topics.max(0) {

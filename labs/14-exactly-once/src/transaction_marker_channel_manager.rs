@@ -35,7 +35,8 @@ impl TransactionMarkerChannelManager {
 
     /// Forgets every queued marker of a transactional id (its coordinator was fenced).
     pub fn remove_markers_for_txn_id(&mut self, transactional_id: &str) {
-        self.queue.retain(|m| m.transactional_id != transactional_id);
+        self.queue
+            .retain(|m| m.transactional_id != transactional_id);
     }
 
     pub fn len(&self) -> usize {
@@ -48,7 +49,10 @@ impl TransactionMarkerChannelManager {
 
     /// Takes the markers whose partition has a leader and groups them into one request per
     /// leader (broker id), one `WritableTxnMarker` per producer, decision and partition set.
-    pub fn drain(&mut self, leader_of: impl Fn(&TopicPartition) -> Option<i32>) -> Vec<(i32, WriteTxnMarkersRequest)> {
+    pub fn drain(
+        &mut self,
+        leader_of: impl Fn(&TopicPartition) -> Option<i32>,
+    ) -> Vec<(i32, WriteTxnMarkersRequest)> {
         let mut per_broker: BTreeMap<i32, Vec<PendingMarker>> = BTreeMap::new();
         let mut kept = Vec::new();
         for m in self.queue.drain(..) {

@@ -38,9 +38,18 @@ pub enum TransactionState {
 impl TransactionState {
     pub fn from_byte(b: i8) -> Option<TransactionState> {
         use TransactionState::*;
-        [Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Dead, PrepareEpochFence]
-            .into_iter()
-            .find(|s| *s as i8 == b)
+        [
+            Empty,
+            Ongoing,
+            PrepareCommit,
+            PrepareAbort,
+            CompleteCommit,
+            CompleteAbort,
+            Dead,
+            PrepareEpochFence,
+        ]
+        .into_iter()
+        .find(|s| *s as i8 == b)
     }
 
     /// The states a transition into `self` may start from (`TransactionMetadata.validPreviousStates`).
@@ -95,7 +104,12 @@ pub struct TransactionMetadata {
 
 impl TransactionMetadata {
     /// A new transactional id: a fresh producer id, no epoch yet (−1), Empty.
-    pub fn new(transactional_id: &str, producer_id: i64, txn_timeout_ms: i32, now_ms: i64) -> TransactionMetadata {
+    pub fn new(
+        transactional_id: &str,
+        producer_id: i64,
+        txn_timeout_ms: i32,
+        now_ms: i64,
+    ) -> TransactionMetadata {
         TransactionMetadata {
             transactional_id: transactional_id.to_string(),
             producer_id,
@@ -135,7 +149,10 @@ impl TransactionMetadata {
     /// First half of a transition: refuses when another is pending (CONCURRENT_TRANSACTIONS)
     /// or when `to.txn_state` cannot follow the current state (INVALID_TXN_STATE); else
     /// remembers the pending state and returns `to`, the record to write.
-    pub fn prepare_transition(&mut self, to: TxnTransitMetadata) -> Result<TxnTransitMetadata, Errors> {
+    pub fn prepare_transition(
+        &mut self,
+        to: TxnTransitMetadata,
+    ) -> Result<TxnTransitMetadata, Errors> {
         // BEGIN SOLUTION step 3: refuse while pending or when the move is not allowed; else mark it pending
         // ko: 대기 중이거나 허용되지 않는 이동이면 거부하고, 아니면 대기 상태로 표시하기
         if self.pending_state.is_some() {
@@ -187,7 +204,11 @@ impl TransactionMetadata {
             to.producer_id = new_producer_id;
             to.producer_epoch = 0;
         } else {
-            to.producer_epoch = if self.producer_epoch < 0 { 0 } else { self.producer_epoch + 1 };
+            to.producer_epoch = if self.producer_epoch < 0 {
+                0
+            } else {
+                self.producer_epoch + 1
+            };
         }
         to.last_producer_epoch = self.producer_epoch;
         to.txn_timeout_ms = new_timeout_ms;

@@ -55,7 +55,10 @@ pub struct TransactionStateManager {
 
 impl TransactionStateManager {
     pub fn new(config: TransactionConfig) -> TransactionStateManager {
-        TransactionStateManager { config, ..Default::default() }
+        TransactionStateManager {
+            config,
+            ..Default::default()
+        }
     }
 
     /// Whether a producer's `transaction.timeout.ms` is acceptable: positive and not above
@@ -105,10 +108,17 @@ impl TransactionStateManager {
                 }
             }
         }
-        self.transactions.retain(|id, _| partition_for(id, self.config.transaction_log_num_partitions) != partition);
+        self.transactions.retain(|id, _| {
+            partition_for(id, self.config.transaction_log_num_partitions) != partition
+        });
         let pending = loaded
             .iter()
-            .filter(|(_, m)| matches!(m.state, TransactionState::PrepareCommit | TransactionState::PrepareAbort))
+            .filter(|(_, m)| {
+                matches!(
+                    m.state,
+                    TransactionState::PrepareCommit | TransactionState::PrepareAbort
+                )
+            })
             .map(|(id, _)| id.clone())
             .collect();
         self.transactions.extend(loaded);
@@ -121,7 +131,8 @@ impl TransactionStateManager {
     pub fn remove_transactions_for_partition(&mut self, partition: i32) {
         let n = self.config.transaction_log_num_partitions;
         self.owned_partitions.remove(&partition);
-        self.transactions.retain(|id, _| partition_for(id, n) != partition);
+        self.transactions
+            .retain(|id, _| partition_for(id, n) != partition);
     }
 
     /// The ids whose Ongoing transaction has run past its timeout at `now_ms` and that no

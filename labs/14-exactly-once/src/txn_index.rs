@@ -61,7 +61,10 @@ impl TransactionIndex {
     pub fn append(&mut self, txn: AbortedTxn) -> Result<()> {
         if let Some(last) = self.entries.last() {
             if txn.last_offset <= last.last_offset {
-                return Err(Error::Invalid { what: "an aborted transaction's last offset (not increasing)", value: txn.last_offset });
+                return Err(Error::Invalid {
+                    what: "an aborted transaction's last offset (not increasing)",
+                    value: txn.last_offset,
+                });
             }
         }
         self.entries.push(txn);
@@ -76,7 +79,7 @@ impl TransactionIndex {
     pub fn from_bytes(bytes: &[u8]) -> Result<TransactionIndex> {
         // BEGIN SOLUTION step 5: whole 34-byte entries only, each with version 0
         // ko: 34바이트 엔트리 단위로만, 각각 버전 0
-        if bytes.len() % ABORTED_TXN_SIZE != 0 {
+        if !bytes.len().is_multiple_of(ABORTED_TXN_SIZE) {
             return Err(Error::Truncated {
                 what: "an aborted transaction entry",
                 needed: ABORTED_TXN_SIZE,
@@ -88,7 +91,11 @@ impl TransactionIndex {
             let mut r = Reader::new(chunk);
             let version = r.i16("aborted txn version")?;
             if version != ABORTED_TXN_VERSION {
-                return Err(Error::UnknownVersion { what: "an aborted transaction entry", version, expected: ABORTED_TXN_VERSION });
+                return Err(Error::UnknownVersion {
+                    what: "an aborted transaction entry",
+                    version,
+                    expected: ABORTED_TXN_VERSION,
+                });
             }
             entries.push(AbortedTxn {
                 producer_id: r.i64("producer id")?,
@@ -105,7 +112,11 @@ impl TransactionIndex {
     /// (`collectAbortedTxns`): those ending at or after the fetch offset and starting before
     /// the bound. Complete once an entry's LSO reaches the bound (no later segment can hold an
     /// aborted transaction that started before it).
-    pub fn collect_aborted_txns(&self, fetch_offset: i64, upper_bound_offset: i64) -> TxnIndexSearchResult {
+    pub fn collect_aborted_txns(
+        &self,
+        fetch_offset: i64,
+        upper_bound_offset: i64,
+    ) -> TxnIndexSearchResult {
         // BEGIN SOLUTION step 5: keep overlapping entries; stop, complete, at the first whose LSO reaches the bound
         // ko: 겹치는 엔트리를 모으고, LSO가 상한에 닿는 첫 엔트리에서 완료로 멈추기
         let mut aborted = Vec::new();
@@ -114,10 +125,16 @@ impl TransactionIndex {
                 aborted.push(*t);
             }
             if t.last_stable_offset >= upper_bound_offset {
-                return TxnIndexSearchResult { aborted, is_complete: true };
+                return TxnIndexSearchResult {
+                    aborted,
+                    is_complete: true,
+                };
             }
         }
-        TxnIndexSearchResult { aborted, is_complete: false }
+        TxnIndexSearchResult {
+            aborted,
+            is_complete: false,
+        }
         // END SOLUTION
     }
 }

@@ -8,7 +8,14 @@ use lab14_exactly_once::producer_snapshot::{
 };
 use lab14_exactly_once::producer_state_manager::{ProducerBatch, ProducerStateManager};
 
-fn header(base_offset: i64, pid: i64, epoch: i16, seq: i32, records: i32, control: bool) -> BatchHeader {
+fn header(
+    base_offset: i64,
+    pid: i64,
+    epoch: i16,
+    seq: i32,
+    records: i32,
+    control: bool,
+) -> BatchHeader {
     BatchHeader {
         base_offset,
         batch_length: 0,
@@ -33,7 +40,10 @@ fn header(base_offset: i64, pid: i64, epoch: i16, seq: i32, records: i32, contro
 fn one_producer() -> ProducerStateManager {
     let mut s = ProducerStateManager::new();
     // Producer 1000, epoch 2: a batch of three records, seq 0..=2, at offsets 40..=42.
-    s.update(&ProducerBatch::from_header(&header(40, 1000, 2, 0, 3, false)), 40);
+    s.update(
+        &ProducerBatch::from_header(&header(40, 1000, 2, 0, 3, false)),
+        40,
+    );
     s
 }
 
@@ -68,9 +78,15 @@ fn step1_snapshot_reads_back_and_rejects_a_flipped_bit() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0], s.producers[&1000]);
     bytes[20] ^= 1;
-    assert!(matches!(decode_snapshot(&bytes), Err(Error::CorruptSnapshot { .. })));
+    assert!(matches!(
+        decode_snapshot(&bytes),
+        Err(Error::CorruptSnapshot { .. })
+    ));
     bytes[1] = 9;
-    assert!(matches!(decode_snapshot(&bytes), Err(Error::UnknownVersion { version: 9, .. })));
+    assert!(matches!(
+        decode_snapshot(&bytes),
+        Err(Error::UnknownVersion { version: 9, .. })
+    ));
 }
 
 #[test]
@@ -108,7 +124,10 @@ fn step1_a_missing_or_corrupt_snapshot_rebuilds_from_the_whole_log() {
     let rebuilt = load_producer_state(dir.path(), &log).unwrap();
     let e = rebuilt.entry(1000).unwrap();
     assert_eq!((e.producer_epoch, e.current_txn_first_offset), (3, None));
-    assert!(e.batch_metadata.is_empty(), "a marker with a new epoch forgets the batches");
+    assert!(
+        e.batch_metadata.is_empty(),
+        "a marker with a new epoch forgets the batches"
+    );
     assert_eq!(rebuilt.map_end_offset, 6);
 
     std::fs::write(dir.path().join(snapshot_file_name(3)), b"\x00\x01garbage").unwrap();

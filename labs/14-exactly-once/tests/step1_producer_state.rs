@@ -19,7 +19,11 @@ fn batch(pid: i64, epoch: i16, seq: i32, records: i32) -> ProducerBatch {
 }
 
 /// Checks, then appends at `offset` like a leader would; returns the decision.
-fn produce(s: &mut ProducerStateManager, b: ProducerBatch, offset: i64) -> Result<AppendDecision, Errors> {
+fn produce(
+    s: &mut ProducerStateManager,
+    b: ProducerBatch,
+    offset: i64,
+) -> Result<AppendDecision, Errors> {
     let d = s.analyze(&b)?;
     if d == AppendDecision::Append {
         s.update(&b, offset);
@@ -40,8 +44,14 @@ fn step1_sequences_wrap_past_i32_max() {
 #[test]
 fn step1_a_retried_batch_gets_its_original_offsets_and_is_not_appended() {
     let mut s = ProducerStateManager::new();
-    assert_eq!(produce(&mut s, batch(7, 0, 0, 3), 100), Ok(AppendDecision::Append));
-    assert_eq!(produce(&mut s, batch(7, 0, 3, 2), 103), Ok(AppendDecision::Append));
+    assert_eq!(
+        produce(&mut s, batch(7, 0, 0, 3), 100),
+        Ok(AppendDecision::Append)
+    );
+    assert_eq!(
+        produce(&mut s, batch(7, 0, 3, 2), 103),
+        Ok(AppendDecision::Append)
+    );
     // The retry of the first batch: same epoch, same sequence range.
     match produce(&mut s, batch(7, 0, 0, 3), 105) {
         Ok(AppendDecision::Duplicate(m)) => {
@@ -50,7 +60,11 @@ fn step1_a_retried_batch_gets_its_original_offsets_and_is_not_appended() {
         }
         other => panic!("a retry must be a duplicate, got {other:?}"),
     }
-    assert_eq!(s.entry(7).unwrap().last_data_offset(), 104, "the duplicate was not appended");
+    assert_eq!(
+        s.entry(7).unwrap().last_data_offset(),
+        104,
+        "the duplicate was not appended"
+    );
     assert_eq!(s.map_end_offset, 105);
 }
 
@@ -64,33 +78,61 @@ fn step1_only_the_last_five_batches_are_remembered() {
     assert_eq!(e.batch_metadata.len(), NUM_BATCHES_TO_RETAIN);
     assert_eq!(e.batch_metadata.front().unwrap().last_seq, 2);
     // Seq 1 is forgotten: it is no duplicate any more but out of order.
-    assert_eq!(produce(&mut s, batch(7, 0, 1, 1), 7), Err(Errors::OutOfOrderSequenceNumber));
-    assert!(matches!(produce(&mut s, batch(7, 0, 2, 1), 7), Ok(AppendDecision::Duplicate(_))));
+    assert_eq!(
+        produce(&mut s, batch(7, 0, 1, 1), 7),
+        Err(Errors::OutOfOrderSequenceNumber)
+    );
+    assert!(matches!(
+        produce(&mut s, batch(7, 0, 2, 1), 7),
+        Ok(AppendDecision::Duplicate(_))
+    ));
 }
 
 #[test]
 fn step1_a_gap_is_out_of_order() {
     let mut s = ProducerStateManager::new();
     produce(&mut s, batch(7, 0, 0, 2), 0).unwrap();
-    assert_eq!(produce(&mut s, batch(7, 0, 3, 1), 2), Err(Errors::OutOfOrderSequenceNumber));
-    assert_eq!(produce(&mut s, batch(7, 0, 2, 1), 2), Ok(AppendDecision::Append));
+    assert_eq!(
+        produce(&mut s, batch(7, 0, 3, 1), 2),
+        Err(Errors::OutOfOrderSequenceNumber)
+    );
+    assert_eq!(
+        produce(&mut s, batch(7, 0, 2, 1), 2),
+        Ok(AppendDecision::Append)
+    );
 }
 
 #[test]
 fn step1_old_epoch_is_fenced_and_a_new_epoch_starts_at_zero() {
     let mut s = ProducerStateManager::new();
     produce(&mut s, batch(7, 3, 0, 2), 0).unwrap();
-    assert_eq!(produce(&mut s, batch(7, 2, 2, 1), 2), Err(Errors::InvalidProducerEpoch));
-    assert_eq!(produce(&mut s, batch(7, 4, 5, 1), 2), Err(Errors::OutOfOrderSequenceNumber));
-    assert_eq!(produce(&mut s, batch(7, 4, 0, 1), 2), Ok(AppendDecision::Append));
+    assert_eq!(
+        produce(&mut s, batch(7, 2, 2, 1), 2),
+        Err(Errors::InvalidProducerEpoch)
+    );
+    assert_eq!(
+        produce(&mut s, batch(7, 4, 5, 1), 2),
+        Err(Errors::OutOfOrderSequenceNumber)
+    );
+    assert_eq!(
+        produce(&mut s, batch(7, 4, 0, 1), 2),
+        Ok(AppendDecision::Append)
+    );
     assert_eq!(s.entry(7).unwrap().producer_epoch, 4);
-    assert_eq!(s.entry(7).unwrap().batch_metadata.len(), 1, "a new epoch forgets the old batches");
+    assert_eq!(
+        s.entry(7).unwrap().batch_metadata.len(),
+        1,
+        "a new epoch forgets the old batches"
+    );
 }
 
 #[test]
 fn step1_unknown_producer_must_start_at_zero() {
     let s = ProducerStateManager::new();
-    assert_eq!(s.analyze(&batch(9, 0, 5, 1)), Err(Errors::UnknownProducerId));
+    assert_eq!(
+        s.analyze(&batch(9, 0, 5, 1)),
+        Err(Errors::UnknownProducerId)
+    );
     assert_eq!(s.analyze(&batch(9, 0, 0, 1)), Ok(AppendDecision::Append));
     // A batch without a producer id is not idempotent: always appended.
     assert_eq!(s.analyze(&batch(-1, -1, -1, 1)), Ok(AppendDecision::Append));
@@ -101,9 +143,24 @@ fn step1_sequence_continues_across_the_wrap() {
     let mut s = ProducerStateManager::new();
     produce(&mut s, batch(7, 0, 0, 1), 0).unwrap();
     // Pretend the producer has sent 2^31 - 2 records: its next batch ends at i32::MAX.
-    s.producers.get_mut(&7).unwrap().batch_metadata.back_mut().unwrap().last_seq = i32::MAX - 2;
-    assert_eq!(produce(&mut s, batch(7, 0, i32::MAX - 1, 2), 1), Ok(AppendDecision::Append));
+    s.producers
+        .get_mut(&7)
+        .unwrap()
+        .batch_metadata
+        .back_mut()
+        .unwrap()
+        .last_seq = i32::MAX - 2;
+    assert_eq!(
+        produce(&mut s, batch(7, 0, i32::MAX - 1, 2), 1),
+        Ok(AppendDecision::Append)
+    );
     assert_eq!(s.entry(7).unwrap().last_seq(), i32::MAX);
-    assert_eq!(produce(&mut s, batch(7, 0, 0, 1), 3), Ok(AppendDecision::Append));
-    assert!(matches!(produce(&mut s, batch(7, 0, i32::MAX - 1, 2), 4), Ok(AppendDecision::Duplicate(_))));
+    assert_eq!(
+        produce(&mut s, batch(7, 0, 0, 1), 3),
+        Ok(AppendDecision::Append)
+    );
+    assert!(matches!(
+        produce(&mut s, batch(7, 0, i32::MAX - 1, 2), 4),
+        Ok(AppendDecision::Duplicate(_))
+    ));
 }

@@ -15,7 +15,11 @@ fn seeds() -> Vec<u64> {
         return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
     }
     let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| s.trim().parse().expect("KAFKALAB_SIM_SCHEDULES is a number"))
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("KAFKALAB_SIM_SCHEDULES is a number")
+        })
         .unwrap_or(SCHEDULES);
     (1..=n).collect()
 }
@@ -52,7 +56,10 @@ fn step4_simulated_crashes_never_leave_a_transaction_half_done() {
             "zombie writes refused",
             "appends lost in a crash",
         ] {
-            assert!(totals.get(key).copied().unwrap_or(0) > 0, "no schedule had {key}: {totals:#?}");
+            assert!(
+                totals.get(key).copied().unwrap_or(0) > 0,
+                "no schedule had {key}: {totals:#?}"
+            );
         }
     }
 }

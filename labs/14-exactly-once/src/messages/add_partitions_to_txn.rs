@@ -48,7 +48,9 @@ impl ApiRequest for AddPartitionsToTxnRequest {
             transactional_id: d.string(false)?,
             producer_id: d.i64()?,
             producer_epoch: d.i16()?,
-            topics: read_array(d, false, |d| Ok((d.string(false)?, read_array(d, false, |d| d.i32())?)))?,
+            topics: read_array(d, false, |d| {
+                Ok((d.string(false)?, read_array(d, false, |d| d.i32())?))
+            })?,
         })
         // END SOLUTION
     }

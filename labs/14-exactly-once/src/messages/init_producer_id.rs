@@ -49,7 +49,11 @@ impl ApiRequest for InitProducerIdRequest {
         let flexible = SPEC.is_flexible(version);
         let transactional_id = d.nullable_string(flexible)?;
         let transaction_timeout_ms = d.i32()?;
-        let (producer_id, producer_epoch) = if version >= 3 { (d.i64()?, d.i16()?) } else { (-1, -1) };
+        let (producer_id, producer_epoch) = if version >= 3 {
+            (d.i64()?, d.i16()?)
+        } else {
+            (-1, -1)
+        };
         if flexible {
             d.skip_tagged_fields()?;
         }

@@ -38,10 +38,13 @@ pub struct WriteTxnMarkersRequest {
     pub markers: Vec<WritableTxnMarker>,
 }
 
+/// Per topic, per partition: the error of a marker's append.
+pub type TopicResults = Vec<(String, Vec<(i32, Errors)>)>;
+
 /// Per producer, per topic, per partition: the error of its marker's append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteTxnMarkersResponse {
-    pub markers: Vec<(i64, Vec<(String, Vec<(i32, Errors)>)>)>,
+    pub markers: Vec<(i64, TopicResults)>,
 }
 
 impl ApiRequest for WriteTxnMarkersRequest {
@@ -56,7 +59,9 @@ impl ApiRequest for WriteTxnMarkersRequest {
                 producer_id: d.i64()?,
                 producer_epoch: d.i16()?,
                 transaction_result: d.bool()?,
-                topics: read_array(d, false, |d| Ok((d.string(false)?, read_array(d, false, |d| d.i32())?)))?,
+                topics: read_array(d, false, |d| {
+                    Ok((d.string(false)?, read_array(d, false, |d| d.i32())?))
+                })?,
                 coordinator_epoch: d.i32()?,
             })
         })?;
@@ -115,7 +120,10 @@ impl WriteTxnMarkersResponse {
                 let parts = read_array(d, false, |d| {
                     let p = d.i32()?;
                     let code = d.i16()?;
-                    Ok((p, Errors::from_code(code).unwrap_or(Errors::UnknownServerError)))
+                    Ok((
+                        p,
+                        Errors::from_code(code).unwrap_or(Errors::UnknownServerError),
+                    ))
                 })?;
                 Ok((name, parts))
             })?;

@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 
 use checker::Entry;
 use lab14_exactly_once::errors::Errors;
-use lab14_exactly_once::transaction_coordinator::{TransactionCoordinator, TxnLogAppend, TxnRequest, TxnResponse};
+use lab14_exactly_once::transaction_coordinator::{
+    TransactionCoordinator, TxnLogAppend, TxnRequest, TxnResponse,
+};
 use lab14_exactly_once::transaction_metadata::{TopicPartition, TransactionState};
 use lab14_exactly_once::transaction_state_manager::{TransactionConfig, TxnLogRecord};
 
@@ -49,14 +51,33 @@ enum Event {
     ToClient(u64, TxnResponse),
     Persist(u64, TxnLogAppend),
     AppendAck(u64, u64),
-    Marker { producer_id: i64, epoch: i16, commit: bool, coordinator_epoch: i32, tp: TopicPartition, incarnation: u64 },
+    Marker {
+        producer_id: i64,
+        epoch: i16,
+        commit: bool,
+        coordinator_epoch: i32,
+        tp: TopicPartition,
+        incarnation: u64,
+    },
     MarkerAck(u64, i64, TopicPartition, Errors),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase { NeedInit, Ready, InTxn, Hung(u64) }
+enum Phase {
+    NeedInit,
+    Ready,
+    InTxn,
+    Hung(u64),
+}
 
-struct Txn { tag: u64, added: Vec<TopicPartition>, writes_left: u32, hang: bool, commit: bool, offsets: bool }
+struct Txn {
+    tag: u64,
+    added: Vec<TopicPartition>,
+    writes_left: u32,
+    hang: bool,
+    commit: bool,
+    offsets: bool,
+}
 
 struct Client {
     tid: &'static str,
@@ -108,7 +129,10 @@ impl Sim {
             clients: IDS.iter().map(|tid| client(tid)).collect(),
             next_request: 0,
             next_tag: 0,
-            logs: partitions().into_iter().map(|tp| (tp, Vec::new())).collect(),
+            logs: partitions()
+                .into_iter()
+                .map(|tp| (tp, Vec::new()))
+                .collect(),
             producers: BTreeMap::new(),
             answered: BTreeMap::new(),
             stats: BTreeMap::new(),
@@ -135,7 +159,8 @@ impl Sim {
         let mut c = TransactionCoordinator::new(config(), self.incarnation as i64 * 100_000, now);
         for p in 0..50 {
             let records = self.durable.get(&p).cloned().unwrap_or_default();
-            c.load_partition(p, self.coordinator_epoch, &records).expect("durable records decode");
+            c.load_partition(p, self.coordinator_epoch, &records)
+                .expect("durable records decode");
         }
         self.coordinator = c;
     }
@@ -146,19 +171,33 @@ impl Sim {
         }
         let mut quiet = 0;
         while !self.settled() {
-            assert!(quiet < QUIET_TICKS_MAX, "not settled {QUIET_TICKS_MAX} ticks after the faults stopped");
+            assert!(
+                quiet < QUIET_TICKS_MAX,
+                "not settled {QUIET_TICKS_MAX} ticks after the faults stopped"
+            );
             self.step(false);
             quiet += 1;
         }
         for m in self.coordinator.state.transactions.values() {
             assert!(
-                matches!(m.state, TransactionState::Empty | TransactionState::CompleteCommit | TransactionState::CompleteAbort),
-                "{} is left in {:?}", m.transactional_id, m.state
+                matches!(
+                    m.state,
+                    TransactionState::Empty
+                        | TransactionState::CompleteCommit
+                        | TransactionState::CompleteAbort
+                ),
+                "{} is left in {:?}",
+                m.transactional_id,
+                m.state
             );
         }
         let closures = checker::check(&self.logs, &self.answered);
         for cs in closures.values() {
-            self.stat(if cs[0].0 { "transactions committed" } else { "transactions aborted" });
+            self.stat(if cs[0].0 {
+                "transactions committed"
+            } else {
+                "transactions aborted"
+            });
         }
         self.stat("schedules");
     }
@@ -168,8 +207,19 @@ impl Sim {
             && self.tick >= self.down_until
             && self.coordinator.markers.is_empty()
             && self.coordinator.in_progress.is_empty()
-            && self.coordinator.state.transactions.values().all(|m| m.pending_state.is_none() && !matches!(m.state, TransactionState::Ongoing | TransactionState::PrepareCommit | TransactionState::PrepareAbort))
-            && self.clients.iter().all(|c| c.retired || (c.awaiting.is_none() && c.phase == Phase::Ready))
+            && self.coordinator.state.transactions.values().all(|m| {
+                m.pending_state.is_none()
+                    && !matches!(
+                        m.state,
+                        TransactionState::Ongoing
+                            | TransactionState::PrepareCommit
+                            | TransactionState::PrepareAbort
+                    )
+            })
+            && self
+                .clients
+                .iter()
+                .all(|c| c.retired || (c.awaiting.is_none() && c.phase == Phase::Ready))
     }
 
     fn step(&mut self, busy: bool) {
@@ -184,7 +234,11 @@ impl Sim {
         if up {
             self.coordinator.tick(now);
         }
-        let due: Vec<(u64, u64)> = self.events.range(..(self.tick + 1, 0)).map(|(k, _)| *k).collect();
+        let due: Vec<(u64, u64)> = self
+            .events
+            .range(..(self.tick + 1, 0))
+            .map(|(k, _)| *k)
+            .collect();
         for k in due {
             let e = self.events.remove(&k).expect("listed");
             self.deliver(e, up);
@@ -210,7 +264,14 @@ impl Sim {
                 for (t, ps) in &m.topics {
                     for p in ps {
                         let tp = (t.clone(), *p);
-                        self.send(Event::Marker { producer_id: m.producer_id, epoch: m.producer_epoch, commit: m.transaction_result, coordinator_epoch: m.coordinator_epoch, tp, incarnation: self.incarnation });
+                        self.send(Event::Marker {
+                            producer_id: m.producer_id,
+                            epoch: m.producer_epoch,
+                            commit: m.transaction_result,
+                            coordinator_epoch: m.coordinator_epoch,
+                            tp,
+                            incarnation: self.incarnation,
+                        });
                     }
                 }
             }
@@ -226,24 +287,50 @@ impl Sim {
             Event::ToCoordinator(..) => {}
             Event::ToClient(id, r) => self.answer(id, r),
             Event::Persist(inc, a) if inc == self.incarnation && up => {
-                self.durable.entry(a.partition).or_default().push(a.record.clone());
+                self.durable
+                    .entry(a.partition)
+                    .or_default()
+                    .push(a.record.clone());
                 self.send(Event::AppendAck(inc, a.append_id));
             }
             Event::Persist(..) => self.stat("appends lost in a crash"),
-            Event::AppendAck(inc, id) if inc == self.incarnation && up => self.coordinator.on_append(id, Errors::None),
+            Event::AppendAck(inc, id) if inc == self.incarnation && up => {
+                self.coordinator.on_append(id, Errors::None)
+            }
             Event::AppendAck(..) => {}
-            Event::Marker { producer_id, epoch, commit, coordinator_epoch, tp, incarnation } => {
+            Event::Marker {
+                producer_id,
+                epoch,
+                commit,
+                coordinator_epoch,
+                tp,
+                incarnation,
+            } => {
                 let result = self.write_marker(&tp, producer_id, epoch, commit, coordinator_epoch);
                 self.send(Event::MarkerAck(incarnation, producer_id, tp, result));
             }
-            Event::MarkerAck(inc, pid, tp, r) if inc == self.incarnation && up => self.coordinator.on_marker_result(pid, &tp, r),
+            Event::MarkerAck(inc, pid, tp, r) if inc == self.incarnation && up => {
+                self.coordinator.on_marker_result(pid, &tp, r)
+            }
             Event::MarkerAck(..) => {}
         }
     }
 
     /// The partition leader's side of a marker (`ProducerAppendInfo.appendEndTxnMarker`).
-    fn write_marker(&mut self, tp: &TopicPartition, pid: i64, epoch: i16, commit: bool, coordinator_epoch: i32) -> Errors {
-        let known = self.producers.entry(tp.clone()).or_default().entry(pid).or_insert((-1, -1));
+    fn write_marker(
+        &mut self,
+        tp: &TopicPartition,
+        pid: i64,
+        epoch: i16,
+        commit: bool,
+        coordinator_epoch: i32,
+    ) -> Errors {
+        let known = self
+            .producers
+            .entry(tp.clone())
+            .or_default()
+            .entry(pid)
+            .or_insert((-1, -1));
         if epoch < known.0 {
             self.stat("markers refused: old producer epoch");
             return Errors::InvalidProducerEpoch;
@@ -253,18 +340,35 @@ impl Sim {
             return Errors::TransactionCoordinatorFenced;
         }
         *known = (epoch, coordinator_epoch);
-        self.logs.entry(tp.clone()).or_default().push(Entry::Marker { producer_id: pid, epoch, commit, coordinator_epoch });
+        self.logs
+            .entry(tp.clone())
+            .or_default()
+            .push(Entry::Marker {
+                producer_id: pid,
+                epoch,
+                commit,
+                coordinator_epoch,
+            });
         Errors::None
     }
 
     /// A transactional batch (`ProducerAppendInfo.checkProducerEpoch`).
     fn write_data(&mut self, tp: &TopicPartition, pid: i64, epoch: i16, txn: u64) -> bool {
-        let known = self.producers.entry(tp.clone()).or_default().entry(pid).or_insert((-1, -1));
+        let known = self
+            .producers
+            .entry(tp.clone())
+            .or_default()
+            .entry(pid)
+            .or_insert((-1, -1));
         if epoch < known.0 {
             return false;
         }
         known.0 = epoch;
-        self.logs.entry(tp.clone()).or_default().push(Entry::Data { producer_id: pid, epoch, txn });
+        self.logs.entry(tp.clone()).or_default().push(Entry::Data {
+            producer_id: pid,
+            epoch,
+            txn,
+        });
         true
     }
 
@@ -272,7 +376,9 @@ impl Sim {
         let tid = IDS[self.rng.below(IDS.len() as u64) as usize];
         self.stat("new instances (zombies made)");
         self.clients.push(client(tid));
-        let live: Vec<usize> = (0..self.clients.len()).filter(|i| self.clients[*i].tid == tid && !self.clients[*i].retired).collect();
+        let live: Vec<usize> = (0..self.clients.len())
+            .filter(|i| self.clients[*i].tid == tid && !self.clients[*i].retired)
+            .collect();
         if live.len() > 2 {
             self.clients[live[0]].retired = true;
         }
@@ -299,16 +405,40 @@ impl Sim {
         let c = &self.clients[i];
         let (tid, pid, epoch) = (c.tid.to_string(), c.producer_id, c.epoch);
         match c.phase {
-            Phase::NeedInit => self.request(i, TxnRequest::InitProducerId { transactional_id: Some(tid), transaction_timeout_ms: TXN_TIMEOUT_MS }),
+            Phase::NeedInit => self.request(
+                i,
+                TxnRequest::InitProducerId {
+                    transactional_id: Some(tid),
+                    transaction_timeout_ms: TXN_TIMEOUT_MS,
+                },
+            ),
             Phase::Ready if busy && self.rng.chance(300) => {
                 self.next_tag += 1;
-                let mut added: Vec<TopicPartition> = partitions().into_iter().filter(|_| self.rng.chance(600)).collect();
+                let mut added: Vec<TopicPartition> = partitions()
+                    .into_iter()
+                    .filter(|_| self.rng.chance(600))
+                    .collect();
                 if added.is_empty() {
                     added.push(("o".into(), 0));
                 }
-                let txn = Txn { tag: self.next_tag, added: added.clone(), writes_left: 1 + self.rng.below(4) as u32, hang: self.rng.chance(80), commit: self.rng.chance(700), offsets: self.rng.chance(300) };
+                let txn = Txn {
+                    tag: self.next_tag,
+                    added: added.clone(),
+                    writes_left: 1 + self.rng.below(4) as u32,
+                    hang: self.rng.chance(80),
+                    commit: self.rng.chance(700),
+                    offsets: self.rng.chance(300),
+                };
                 self.clients[i].txn = Some(txn);
-                self.request(i, TxnRequest::AddPartitions { transactional_id: tid, producer_id: pid, producer_epoch: epoch, partitions: added });
+                self.request(
+                    i,
+                    TxnRequest::AddPartitions {
+                        transactional_id: tid,
+                        producer_id: pid,
+                        producer_epoch: epoch,
+                        partitions: added,
+                    },
+                );
             }
             Phase::Ready => {}
             Phase::Hung(until) if self.tick < until && busy => {}
@@ -328,20 +458,46 @@ impl Sim {
                     self.clients[i].phase = Phase::Hung(self.tick + 30);
                 } else {
                     let commit = t.commit;
-                    self.request(i, TxnRequest::EndTxn { transactional_id: tid, producer_id: pid, producer_epoch: epoch, commit });
+                    self.request(
+                        i,
+                        TxnRequest::EndTxn {
+                            transactional_id: tid,
+                            producer_id: pid,
+                            producer_epoch: epoch,
+                            commit,
+                        },
+                    );
                 }
             }
         }
     }
 
     fn answer(&mut self, id: u64, r: TxnResponse) {
-        let Some(i) = self.clients.iter().position(|c| c.awaiting.as_ref().is_some_and(|a| a.0 == id)) else { return };
-        let retry = |e: Errors| matches!(e, Errors::ConcurrentTransactions | Errors::CoordinatorNotAvailable | Errors::NotCoordinator);
+        let Some(i) = self
+            .clients
+            .iter()
+            .position(|c| c.awaiting.as_ref().is_some_and(|a| a.0 == id))
+        else {
+            return;
+        };
+        let retry = |e: Errors| {
+            matches!(
+                e,
+                Errors::ConcurrentTransactions
+                    | Errors::CoordinatorNotAvailable
+                    | Errors::NotCoordinator
+            )
+        };
         let (_, _, req) = self.clients[i].awaiting.take().expect("matched");
         match r {
-            TxnResponse::InitProducerId { error: Errors::None, producer_id, producer_epoch } => {
+            TxnResponse::InitProducerId {
+                error: Errors::None,
+                producer_id,
+                producer_epoch,
+            } => {
                 let c = &mut self.clients[i];
-                (c.producer_id, c.epoch, c.phase, c.txn) = (producer_id, producer_epoch, Phase::Ready, None);
+                (c.producer_id, c.epoch, c.phase, c.txn) =
+                    (producer_id, producer_epoch, Phase::Ready, None);
             }
             TxnResponse::InitProducerId { error, .. } => {
                 if error == Errors::ConcurrentTransactions {
@@ -349,17 +505,29 @@ impl Sim {
                 }
                 self.clients[i].phase = Phase::NeedInit;
             }
-            TxnResponse::AddPartitions { error: Errors::None } => {
+            TxnResponse::AddPartitions {
+                error: Errors::None,
+            } => {
                 let c = &mut self.clients[i];
                 let t = c.txn.as_mut().expect("adding");
                 if t.offsets {
                     let (tid, pid, epoch) = (c.tid.to_string(), c.producer_id, c.epoch);
-                    self.request(i, TxnRequest::AddOffsets { transactional_id: tid, producer_id: pid, producer_epoch: epoch, group_id: "g".into() });
+                    self.request(
+                        i,
+                        TxnRequest::AddOffsets {
+                            transactional_id: tid,
+                            producer_id: pid,
+                            producer_epoch: epoch,
+                            group_id: "g".into(),
+                        },
+                    );
                 } else {
                     c.phase = Phase::InTxn;
                 }
             }
-            TxnResponse::AddOffsets { error: Errors::None } => {
+            TxnResponse::AddOffsets {
+                error: Errors::None,
+            } => {
                 let c = &mut self.clients[i];
                 let t = c.txn.as_mut().expect("adding");
                 // TxnOffsetCommit: the group coordinator writes the offsets as a transactional batch.
@@ -371,14 +539,18 @@ impl Sim {
                     self.clients[i].phase = Phase::NeedInit;
                 }
             }
-            TxnResponse::EndTxn { error: Errors::None } => {
+            TxnResponse::EndTxn {
+                error: Errors::None,
+            } => {
                 let c = &mut self.clients[i];
                 let t = c.txn.take().expect("ending");
                 self.answered.insert(t.tag, t.commit);
                 c.phase = Phase::Ready;
                 self.stat("EndTxn answered");
             }
-            TxnResponse::AddPartitions { error } | TxnResponse::AddOffsets { error } | TxnResponse::EndTxn { error } => {
+            TxnResponse::AddPartitions { error }
+            | TxnResponse::AddOffsets { error }
+            | TxnResponse::EndTxn { error } => {
                 if retry(error) {
                     self.request(i, req);
                 } else {
@@ -391,9 +563,20 @@ impl Sim {
 }
 
 fn client(tid: &'static str) -> Client {
-    Client { tid, phase: Phase::NeedInit, producer_id: -1, epoch: -1, awaiting: None, txn: None, retired: false }
+    Client {
+        tid,
+        phase: Phase::NeedInit,
+        producer_id: -1,
+        epoch: -1,
+        awaiting: None,
+        txn: None,
+        retired: false,
+    }
 }
 
 fn config() -> TransactionConfig {
-    TransactionConfig { abort_timed_out_transactions_interval_ms: 500, ..TransactionConfig::default() }
+    TransactionConfig {
+        abort_timed_out_transactions_interval_ms: 500,
+        ..TransactionConfig::default()
+    }
 }
