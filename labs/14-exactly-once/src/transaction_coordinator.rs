@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::errors::Errors;
 use crate::messages::write_txn_markers::WriteTxnMarkersRequest;
-use crate::transaction_log::{java_string_hash, key_to_bytes, value_to_bytes};
+use crate::transaction_log::{key_to_bytes, partition_for, value_to_bytes};
 use crate::transaction_marker_channel_manager::{PendingMarker, TransactionMarkerChannelManager};
 use crate::transaction_metadata::{TopicPartition, TransactionState, TxnTransitMetadata};
 use crate::transaction_state_manager::{TransactionConfig, TransactionStateManager, TxnLogRecord};
@@ -289,8 +289,8 @@ impl TransactionCoordinator {
                 group_id,
             } => {
                 let n = self.state.config.offsets_topic_num_partitions;
-                let h = java_string_hash(&group_id);
-                let p = (if h == i32::MIN { 0 } else { h.abs() }) % n;
+                // The group's offsets partition: the same hash as lab 07's `partition_for_group`.
+                let p = partition_for(&group_id, n);
                 let partitions = [("__consumer_offsets".to_string(), p)];
                 let r = self.handle_add_partitions(
                     request_id,
