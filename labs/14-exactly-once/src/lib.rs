@@ -1,0 +1,45 @@
+//! # Lab 14 — exactly once: the idempotent producer and transactions
+//!
+//! A producer that retries after a timeout may store a batch twice; a consume-transform-produce
+//! loop that crashes between writing its output and committing its input offsets reprocesses
+//! records. Kafka 0.11 (KIP-98) closed both gaps: **sequence numbers** let a partition leader
+//! drop a retried batch, and **transactions** make writes to several partitions, plus the
+//! consumer's offsets, visible all together or not at all. This lab builds Kafka 2.6's rules as
+//! pure cores and codecs: no sockets, clocks or threads — time is an argument, and what must be
+//! persisted or sent comes back as values.
+//!
+//! # Layout
+//! - `producer_state_manager` — step 1: per producer, its epoch and last five batches; a
+//!   duplicate, a gap, a zombie. Start here.
+//! - `producer_snapshot` — step 1: the `<offset>.snapshot` file, and the state rebuilt from
+//!   the log when it is missing.
+//! - `messages` — step 2: the codecs of InitProducerId (v0–v3), AddPartitionsToTxn,
+//!   AddOffsetsToTxn, EndTxn, WriteTxnMarkers and TxnOffsetCommit.
+//! - `control_batch` — step 2: commit and abort markers as record batches.
+//! - `transaction_metadata` — step 3: one transactional id's state machine.
+//! - `transaction_log` — step 3: the `__transaction_state` key and value, and which of its
+//!   partitions a transactional id lives in.
+//! - `transaction_state_manager` — step 3: every transactional id's metadata, loaded from
+//!   `__transaction_state`, and the expired transactions.
+//! - `transaction_coordinator` — step 4: the coordinator as a pure core: requests, ticks and
+//!   marker answers in; records to persist, markers to send and responses out.
+//! - `transaction_marker_channel_manager` — given: the markers waiting to be written, per
+//!   partition.
+//! - `last_stable_offset` — step 5: the LSO, and a marker that closes a transaction.
+//! - `txn_index` — step 5: the `.txnindex` file of aborted transactions.
+//! - `read_committed` — step 5: what a `read_committed` consumer keeps.
+//! - `errors` — the wire error codes and the one error type.
+
+pub mod control_batch;
+pub mod errors;
+pub mod last_stable_offset;
+pub mod messages;
+pub mod producer_snapshot;
+pub mod producer_state_manager;
+pub mod read_committed;
+pub mod transaction_coordinator;
+pub mod transaction_log;
+pub mod transaction_marker_channel_manager;
+pub mod transaction_metadata;
+pub mod transaction_state_manager;
+pub mod txn_index;
