@@ -109,7 +109,8 @@ on() {
 
 # --- 1. The box -----------------------------------------------------------------------------
 t0="$(now)"
-box_dir="$(sh "$here/box/build-box.sh" | tail -n 1)"
+box_dir="$(timeout 1200 sh "$here/box/build-box.sh" | tail -n 1)"
+[ -f "$box_dir/kafkalab.box" ] || die "box/build-box.sh did not build the box within 20 minutes (its output is above)"
 t_box=$(($(now) - t0))
 log "box: $box_dir (${t_box}s)"
 
