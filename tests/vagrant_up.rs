@@ -64,6 +64,7 @@ fn vagrant_up_boots_the_study_cluster_with_the_lab_flavor() {
         .arg(support::repo().join("vagrant/test-up.sh"))
         .args(["study", "lab"])
         .env("KAFKALAB_LAB_BIN", support::built_tools_bin())
+        .stdin(std::process::Stdio::null())
         .status()
         .expect("cannot run sh vagrant/test-up.sh");
     assert!(

@@ -2,13 +2,16 @@
 # A real `vagrant up` of a topology on libvirt, checked from inside the VMs as the slides check
 # it, then broken (one VM halted) and destroyed. CI runs it; run it yourself as root:
 #
-#   sh vagrant/test-up.sh [study] [lab|debian]
+#   sh vagrant/test-up.sh [study|book] [lab|debian]
 #
 #   lab      your servers: KAFKALAB_LAB_BIN (default target/release/kafkalab-tools, from
 #            `cargo build --release -p kafkalab-tools`) copied into every VM, started by the
 #            same provisioning scripts as the Docker lab flavor; also checks that the three
 #            brokers registered in ZooKeeper
 #   debian   Debian's zookeeper package (ZooKeeper 3.8), no Kafka
+#
+#   study (three VMs, each ZooKeeper and broker) is what CI runs; book (peter-zk01..03 and
+#   peter-kafka01..03, six VMs) runs the same checks on its three ZooKeeper hosts.
 #
 # Everything runs in a network namespace made for the run (`ip netns add`): libvirtd, the VMs,
 # their private network (192.168.56.0/24 for study) and every vagrant command. The VMs have no
@@ -28,13 +31,14 @@ die() { printf 'test-up: FAILED: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
 
 case "$flavor" in lab | debian) ;; *) die "flavor $flavor: use lab or debian" ;; esac
-[ "$topology" = study ] || die "topology $topology: only study is checked here (three hosts, each ZooKeeper and broker)"
+[ -f "$here/topologies/$topology.yaml" ] || die "no topology $topology (vagrant/topologies/$topology.yaml)"
 [ "$(id -u)" = 0 ] || die "run as root: it creates a network namespace and starts libvirtd"
 for tool in vagrant libvirtd virtlogd virsh qemu-system-x86_64 qemu-img ip python3 ruby flock timeout; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iproute2 python3 ruby util-linux)"
 done
 
 # One run at a time on a machine: libvirtd's socket and storage are per machine.
+mkdir -p /run/lock
 exec 9>/run/lock/kafkalab-vagrant-test.lock
 flock -w 900 9 || die "another vagrant/test-up.sh has held /run/lock/kafkalab-vagrant-test.lock for 15 minutes"
 
@@ -100,7 +104,8 @@ trap 'exit 130' INT TERM
 vg() {
   limit="$1"
   shift
-  ip netns exec "$ns" timeout "$limit" vagrant "$@"
+  # No standard input: CI has none, and vagrant must not wait for an answer on one.
+  ip netns exec "$ns" timeout "$limit" vagrant "$@" </dev/null
 }
 # on HOST COMMAND: runs COMMAND in the VM (as the vagrant user) through `vagrant ssh`.
 on() {
@@ -154,8 +159,21 @@ done
 
 # --- 3. What the VMs install, served inside the namespace ----------------------------------
 hosts="$(ruby "$here/topology.rb" hosts "$topology")"
-first="$(printf '%s\n' "$hosts" | head -n 1)"
-kl_hosts="$(ruby "$here/topology.rb" env "$topology" "$first" vm | sed -n "s/^KL_HOSTS='\(.*\)'$/\1/p")"
+# setting HOST NAME: one KL_* setting of HOST, as the Vagrantfile gives it to the scripts.
+setting() { ruby "$here/topology.rb" env "$topology" "$1" vm | sed -n "s/^$2='\(.*\)'$/\1/p"; }
+# The ZooKeeper hosts (all three in study; peter-zk01..03 in book): the checks run on these.
+zk_hosts=""
+for h in $hosts; do
+  case " $(setting "$h" KL_ROLES) " in *" zookeeper "*) zk_hosts="$zk_hosts $h" ;; esac
+done
+# shellcheck disable=SC2086 # one argument per host
+set -- $zk_hosts
+[ "$#" = 3 ] || die "topology $topology has $# ZooKeeper hosts; the checks expect three"
+first="$1" second="$2" third="$3"
+kl_hosts="$(setting "$first" KL_HOSTS)"
+# The brokers' chroot in ZooKeeper: the end of zookeeper.connect (/my-kafka-cluster in study).
+zk_connect="$(setting "$first" KL_KAFKA_ZK_CONNECT)"
+zk_chroot="/${zk_connect#*/}"
 first_ip="${kl_hosts%%=*}"
 gateway="${first_ip%.*}.1"
 ip netns exec "$ns" python3 -m http.server 8080 --bind 0.0.0.0 --directory "$box_dir/packages" \
@@ -226,29 +244,26 @@ wait_modes() {
 }
 zkcli() { on "$1" "zkCli.sh -server 127.0.0.1:2181 $2 2>&1"; }
 
-second="$(printf '%s\n' "$hosts" | sed -n 2p)"
-third="$(printf '%s\n' "$hosts" | sed -n 3p)"
 second_ip="$(printf '%s\n' "$kl_hosts" | tr ' ' '\n' | sed -n "s/=$second\$//p")"
 seen="$(on "$first" "getent hosts $second" | tr -d '\r')"
 printf '%s\n' "$seen" | grep -q "^${second_ip}[[:space:]]\+${second}\$" ||
   die "getent hosts $second on $first: '$seen', expected '$second_ip $second'"
 log "getent hosts $second on $first: $seen"
 
-# shellcheck disable=SC2086 # one argument per host
-wait_modes "follower follower leader" 180 $hosts
+wait_modes "follower follower leader" 180 "$first" "$second" "$third"
 
 if [ "$flavor" = lab ]; then
   # Lab 11: each broker registers itself under the chroot of zookeeper.connect.
   seen="$(on "$first" "
     end=\$((\$(date +%s) + 120))
     while :; do
-      ids=\$(zkCli.sh -server 127.0.0.1:2181 ls /my-kafka-cluster/brokers/ids 2>&1 | grep '^\\[' | tail -n 1)
+      ids=\$(zkCli.sh -server 127.0.0.1:2181 ls $zk_chroot/brokers/ids 2>&1 | grep '^\\[' | tail -n 1)
       [ \"\$ids\" = '[1, 2, 3]' ] || [ \$(date +%s) -ge \$end ] && break
       sleep 5
     done
     echo \"\$ids\"" | tr -d '\r' | tail -n 1)"
-  [ "$seen" = "[1, 2, 3]" ] || die "zkCli.sh ls /my-kafka-cluster/brokers/ids on $first within 120 s: '$seen', expected '[1, 2, 3]'"
-  log "zkCli.sh ls /my-kafka-cluster/brokers/ids: $seen"
+  [ "$seen" = "[1, 2, 3]" ] || die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 120 s: '$seen', expected '[1, 2, 3]'"
+  log "zkCli.sh ls $zk_chroot/brokers/ids: $seen"
 fi
 
 # --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
