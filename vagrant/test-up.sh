@@ -120,6 +120,11 @@ t_box=$(($(now) - t0))
 log "box: $box_dir (${t_box}s)"
 
 # --- 2. The namespace, libvirtd and its storage ---------------------------------------------
+# A libvirtd already running (a desktop's, under systemd) would take this run's VMs outside the
+# namespace: refuse rather than use it.
+if virsh -q -c qemu:///system version >/dev/null 2>&1; then
+  die "a libvirtd is running already; this test starts its own inside a network namespace: stop that one first (or run vagrant up yourself, see vagrant/README.md)"
+fi
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 if [ -e /dev/kvm ]; then
@@ -134,6 +139,7 @@ until virsh_ version >/dev/null 2>&1; do
   [ "$i" -le 60 ] || die "libvirtd did not answer within 30 s"
   sleep 0.5
 done
+kill -0 "$(cat "$state/libvirtd.pid")" 2>/dev/null || die "the libvirtd this run started is not running"
 log "libvirtd $(cat "$state/libvirtd.pid") and virtlogd $(cat "$state/virtlogd.pid") run in namespace $ns"
 virsh_ net-list --all --name > "$state/networks-before"
 if ! virsh_ pool-info default >/dev/null 2>&1; then
