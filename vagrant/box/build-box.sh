@@ -57,7 +57,8 @@ cleanup() {
   umount "$root/proc" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 log "debootstrap --variant=minbase bookworm with $BOX_PACKAGES (about a minute)"
 debootstrap --variant=minbase --include="$BOX_PACKAGES" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
