@@ -1,4 +1,5 @@
-//! Static checks of the install lesson: shellcheck on every script, `vagrant validate` on the
+//! Static checks of the install lesson: shellcheck on every script (the provisioning, the box
+//! build, vagrant/test-up.sh), `vagrant validate` on the
 //! Vagrantfile for both topologies, `systemd-analyze verify` on the units, and the Compose
 //! files as docker-compose reads them.
 
@@ -9,7 +10,7 @@ use std::process::Command;
 
 fn scripts() -> Vec<String> {
     let mut files = Vec::new();
-    for dir in ["vagrant/provision", "docker"] {
+    for dir in ["vagrant/provision", "vagrant/box", "docker"] {
         for entry in std::fs::read_dir(support::repo().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "sh") {
@@ -23,6 +24,7 @@ fn scripts() -> Vec<String> {
         }
     }
     files.push(".ci/run".into());
+    files.push("vagrant/test-up.sh".into());
     files.sort();
     files
 }

@@ -1,0 +1,296 @@
+#!/bin/sh
+# A real `vagrant up` of a topology on libvirt, checked from inside the VMs as the slides check
+# it, then broken (one VM halted) and destroyed. CI runs it; run it yourself as root:
+#
+#   sh vagrant/test-up.sh [study|book] [lab|debian]
+#
+#   lab      your servers: KAFKALAB_LAB_BIN (default target/release/kafkalab-tools, from
+#            `cargo build --release -p kafkalab-tools`) copied into every VM, started by the
+#            same provisioning scripts as the Docker lab flavor; also checks that the three
+#            brokers registered in ZooKeeper
+#   debian   Debian's zookeeper package (ZooKeeper 3.8), no Kafka
+#
+#   study (three VMs, each ZooKeeper and broker) is what CI runs; book (peter-zk01..03 and
+#   peter-kafka01..03, six VMs) runs the same checks on its three ZooKeeper hosts.
+#
+# Everything runs in a network namespace made for the run (`ip netns add`): libvirtd, the VMs,
+# their private network (192.168.56.0/24 for study) and every vagrant command. The VMs have no
+# route out of it; what they install comes from the box's local package folder, served inside
+# the namespace. Every daemon and VM is stopped by its process id and the namespace is deleted
+# at the end, also when a check fails (the script then exits non-zero and prints what it saw).
+#
+# Environment: KAFKALAB_LIBVIRT_DRIVER (kvm by default; qemu where KVM cannot run, as in CI),
+# KAFKALAB_VM_MEMORY_MB (768), KAFKALAB_VM_CPUS (1), KAFKALAB_BOX_CACHE (see box/build-box.sh).
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+topology="${1:-study}"
+flavor="${2:-lab}"
+log() { printf '==> [test-up %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf 'test-up: FAILED: %s\n' "$*" >&2; exit 1; }
+now() { date +%s; }
+
+case "$flavor" in lab | debian) ;; *) die "flavor $flavor: use lab or debian" ;; esac
+[ -f "$here/topologies/$topology.yaml" ] || die "no topology $topology (vagrant/topologies/$topology.yaml)"
+[ "$(id -u)" = 0 ] || die "run as root: it creates a network namespace and starts libvirtd"
+for tool in vagrant libvirtd virtlogd virsh qemu-system-x86_64 qemu-img ip python3 ruby flock timeout; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iproute2 python3 ruby util-linux)"
+done
+
+# One run at a time on a machine: libvirtd's socket and storage are per machine.
+mkdir -p /run/lock
+exec 9>/run/lock/kafkalab-vagrant-test.lock
+flock -w 900 9 || die "another vagrant/test-up.sh has held /run/lock/kafkalab-vagrant-test.lock for 15 minutes"
+
+t_start="$(now)"
+state="$(mktemp -d /tmp/kafkalab-vagrant-XXXXXX)"
+ns="kafkalab-vagrant-$$"
+prefix="kafkalab-test-$$-"
+up_started=""
+http_pid=""
+
+# --- Cleanup: runs on every exit, success or failure -------------------------------------
+virsh_() { ip netns exec "$ns" virsh -q -c qemu:///system "$@"; }
+# stop_pid NAME PID: TERM, up to 20 s to exit, then KILL.
+stop_pid() {
+  [ -n "$2" ] && kill -0 "$2" 2>/dev/null || return 0
+  kill -TERM "$2" 2>/dev/null || true
+  i=0
+  while kill -0 "$2" 2>/dev/null && [ "$i" -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
+  if kill -0 "$2" 2>/dev/null; then
+    log "$1 (pid $2) did not stop in 20 s: KILL"
+    kill -KILL "$2" 2>/dev/null || true
+  fi
+}
+cleanup() {
+  status=$?
+  set +e
+  trap - EXIT INT TERM
+  if [ -n "$up_started" ]; then
+    log "cleanup: vagrant destroy -f"
+    vg 300 destroy -f >"$state/destroy-cleanup.log" 2>&1
+  fi
+  if [ -f "$state/libvirtd.pid" ]; then
+    # What destroy may have left: this run's domains, and the networks it made (their dnsmasq
+    # processes are children of libvirtd's network driver, not of libvirtd).
+    for dom in $(virsh_ list --all --name 2>/dev/null | grep "^$prefix"); do
+      virsh_ destroy "$dom" >/dev/null 2>&1
+      virsh_ undefine "$dom" --remove-all-storage >/dev/null 2>&1
+    done
+    for net in $(virsh_ net-list --name 2>/dev/null); do virsh_ net-destroy "$net" >/dev/null 2>&1; done
+    for net in $(virsh_ net-list --all --name 2>/dev/null); do
+      grep -qx "$net" "$state/networks-before" 2>/dev/null || virsh_ net-undefine "$net" >/dev/null 2>&1
+    done
+  fi
+  stop_pid "apt http server" "$http_pid"
+  stop_pid libvirtd "$(cat "$state/libvirtd.pid" 2>/dev/null)"
+  stop_pid virtlogd "$(cat "$state/virtlogd.pid" 2>/dev/null)"
+  if ip netns list | grep -q "^$ns\b"; then
+    # Whatever still runs in the namespace was started by this run (a VM, a dnsmasq).
+    for pid in $(ip netns pids "$ns"); do
+      log "cleanup: still in $ns: pid $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -c1-80))"
+      stop_pid "pid $pid" "$pid"
+    done
+    ip netns del "$ns"
+  fi
+  rm -rf "$state"
+  log "cleanup done (namespace $ns deleted); exit status $status"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# vg LIMIT ARGS: `vagrant ARGS` in the namespace, stopped after LIMIT seconds.
+vg() {
+  limit="$1"
+  shift
+  # No standard input: CI has none, and vagrant must not wait for an answer on one.
+  ip netns exec "$ns" timeout "$limit" vagrant "$@" </dev/null
+}
+# on HOST COMMAND: runs COMMAND in the VM (as the vagrant user) through `vagrant ssh`.
+on() {
+  vg 300 ssh "$1" -c "$2" 2>>"$state/ssh.log"
+}
+
+# --- 1. The box -----------------------------------------------------------------------------
+t0="$(now)"
+box_dir="$(timeout 1200 sh "$here/box/build-box.sh" | tail -n 1)"
+[ -f "$box_dir/kafkalab.box" ] || die "box/build-box.sh did not build the box within 20 minutes (its output is above)"
+t_box=$(($(now) - t0))
+log "box: $box_dir (${t_box}s)"
+
+# --- 2. The namespace, libvirtd and its storage ---------------------------------------------
+# A libvirtd already running (a desktop's, under systemd) would take this run's VMs outside the
+# namespace: refuse rather than use it.
+if virsh -q -c qemu:///system version >/dev/null 2>&1; then
+  die "a libvirtd is running already; this test starts its own inside a network namespace: stop that one first (or run vagrant up yourself, see vagrant/README.md)"
+fi
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+if [ -e /dev/kvm ]; then
+  # libvirt checks /dev/kvm's group; if it does not match, it probes QEMU again on every call.
+  chgrp kvm /dev/kvm 2>/dev/null && chmod 660 /dev/kvm
+fi
+ip netns exec "$ns" virtlogd -d -p "$state/virtlogd.pid"
+ip netns exec "$ns" libvirtd -d -p "$state/libvirtd.pid"
+i=0
+until virsh_ version >/dev/null 2>&1; do
+  i=$((i + 1))
+  [ "$i" -le 60 ] || die "libvirtd did not answer within 30 s"
+  sleep 0.5
+done
+kill -0 "$(cat "$state/libvirtd.pid")" 2>/dev/null || die "the libvirtd this run started is not running"
+log "libvirtd $(cat "$state/libvirtd.pid") and virtlogd $(cat "$state/virtlogd.pid") run in namespace $ns"
+virsh_ net-list --all --name > "$state/networks-before"
+if ! virsh_ pool-info default >/dev/null 2>&1; then
+  # Transient: gone when this libvirtd stops; the box's volume in it stays for the next run.
+  mkdir -p /var/lib/libvirt/images
+  virsh_ pool-create-as default dir --target /var/lib/libvirt/images >/dev/null
+elif ! virsh_ pool-info default | grep -q 'State: *running'; then
+  virsh_ pool-start default >/dev/null
+fi
+
+# Older builds of the box (box/build-box.sh keeps the newest only): their Vagrant box and the
+# copy vagrant-libvirt uploaded into the pool.
+box_name="kafkalab/bookworm-$(basename "$box_dir")"
+for old in $(VAGRANT_CHECKPOINT_DISABLE=1 vagrant box list 2>/dev/null | sed -n 's|^\(kafkalab/bookworm-box-[0-9a-f]*\) .*|\1|p'); do
+  [ "$old" = "$box_name" ] || VAGRANT_CHECKPOINT_DISABLE=1 vagrant box remove --force --all "$old" >/dev/null 2>&1 || true
+done
+for vol in $(virsh_ vol-list default 2>/dev/null | awk '{print $1}' | grep '^kafkalab-VAGRANTSLASH-bookworm-box-'); do
+  case "$vol" in
+    "kafkalab-VAGRANTSLASH-bookworm-$(basename "$box_dir")_"*) ;;
+    *) virsh_ vol-delete --pool default "$vol" >/dev/null 2>&1 || true ;;
+  esac
+done
+
+# --- 3. What the VMs install, served inside the namespace ----------------------------------
+hosts="$(ruby "$here/topology.rb" hosts "$topology")"
+# setting HOST NAME: one KL_* setting of HOST, as the Vagrantfile gives it to the scripts.
+setting() { ruby "$here/topology.rb" env "$topology" "$1" vm | sed -n "s/^$2='\(.*\)'$/\1/p"; }
+# The ZooKeeper hosts (all three in study; peter-zk01..03 in book): the checks run on these.
+zk_hosts=""
+for h in $hosts; do
+  case " $(setting "$h" KL_ROLES) " in *" zookeeper "*) zk_hosts="$zk_hosts $h" ;; esac
+done
+# shellcheck disable=SC2086 # one argument per host
+set -- $zk_hosts
+[ "$#" = 3 ] || die "topology $topology has $# ZooKeeper hosts; the checks expect three"
+first="$1" second="$2" third="$3"
+kl_hosts="$(setting "$first" KL_HOSTS)"
+# The brokers' chroot in ZooKeeper: the end of zookeeper.connect (/my-kafka-cluster in study).
+zk_connect="$(setting "$first" KL_KAFKA_ZK_CONNECT)"
+zk_chroot="/${zk_connect#*/}"
+first_ip="${kl_hosts%%=*}"
+gateway="${first_ip%.*}.1"
+ip netns exec "$ns" python3 -m http.server 8080 --bind 0.0.0.0 --directory "$box_dir/packages" \
+  >"$state/http.log" 2>&1 &
+http_pid=$!
+
+# --- 4. vagrant up ----------------------------------------------------------------------------
+export VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_DOTFILE_PATH="$state/dot-vagrant" VAGRANT_CWD="$here"
+export KAFKALAB_TOPOLOGY="$topology" KAFKALAB_FLAVOR="$flavor" KAFKALAB_BOX_DIR="$box_dir"
+export KAFKALAB_LIBVIRT_DRIVER="${KAFKALAB_LIBVIRT_DRIVER:-kvm}" KAFKALAB_LIBVIRT_MGMT_MODE=none
+export KAFKALAB_LIBVIRT_PREFIX="$prefix" KAFKALAB_APT_URL="http://$gateway:8080/"
+export KAFKALAB_VM_MEMORY_MB="${KAFKALAB_VM_MEMORY_MB:-768}" KAFKALAB_VM_CPUS="${KAFKALAB_VM_CPUS:-1}"
+if [ "$flavor" = lab ]; then
+  lab_bin="${KAFKALAB_LAB_BIN:-$repo/target/release/kafkalab-tools}"
+  [ -x "$lab_bin" ] || die "$lab_bin is missing: cargo build --release -p kafkalab-tools, or set KAFKALAB_LAB_BIN"
+  # Without symbols it is a fraction of the size to copy into three VMs.
+  cp "$lab_bin" "$state/kafkalab-tools"
+  strip "$state/kafkalab-tools" 2>/dev/null || true
+  export KAFKALAB_LAB_BIN="$state/kafkalab-tools"
+fi
+mem_before="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
+log "vagrant up --no-provision: $(echo "$hosts" | tr '\n' ' ')(driver $KAFKALAB_LIBVIRT_DRIVER, ${KAFKALAB_VM_MEMORY_MB} MiB each)"
+up_started=1
+t0="$(now)"
+vg 600 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
+  { tail -n 40 "$state/up.log" >&2; die "vagrant up failed (above: the end of its output)"; }
+t_up=$(($(now) - t0))
+log "vagrant up: ${t_up}s"
+
+# --- 5. Provisioning: the three at once, each with the same scripts as the Docker images -----
+t0="$(now)"
+pids=""
+for h in $hosts; do
+  vg 600 provision "$h" >"$state/provision-$h.log" 2>&1 &
+  pids="$pids $!"
+done
+failed=""
+for pid in $pids; do wait "$pid" || failed=1; done
+t_provision=$(($(now) - t0))
+if [ -n "$failed" ]; then
+  for h in $hosts; do
+    printf -- '--- provision %s (end)\n' "$h" >&2
+    tail -n 25 "$state/provision-$h.log" >&2
+  done
+  die "vagrant provision failed"
+fi
+log "provisioning: ${t_provision}s"
+mem_after="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
+
+# --- 6. Checks, from inside the VMs -----------------------------------------------------------
+# wait_modes EXPECTED LIMIT HOST...: asks each host's ZooKeeper for `srvr` from inside
+# $first, every 3 s until the sorted Mode lines are EXPECTED ("none" where nothing answers),
+# for at most LIMIT seconds. The loop runs in the VM: one `vagrant ssh`, not one per poll.
+wait_modes() {
+  expected="$1"
+  limit="$2"
+  shift 2
+  seen="$(on "$first" "
+    end=\$((\$(date +%s) + $limit))
+    while :; do
+      modes=\$(for h in $*; do m=\$(printf srvr | nc -w 3 \$h 2181 | sed -n 's/^Mode: //p'); echo \${m:-none}; done | sort | tr '\\n' ' ')
+      [ \"\$modes\" = '$expected ' ] || [ \$(date +%s) -ge \$end ] && break
+      sleep 3
+    done
+    echo \"\$modes\"" | tr -d '\r' | tail -n 1 | sed 's/ $//')"
+  [ "$seen" = "$expected" ] || die "srvr modes of $* within ${limit}s: '$seen', expected '$expected'"
+  log "srvr modes of $*: $seen"
+}
+zkcli() { on "$1" "zkCli.sh -server 127.0.0.1:2181 $2 2>&1"; }
+
+second_ip="$(printf '%s\n' "$kl_hosts" | tr ' ' '\n' | sed -n "s/=$second\$//p")"
+seen="$(on "$first" "getent hosts $second" | tr -d '\r')"
+printf '%s\n' "$seen" | grep -q "^${second_ip}[[:space:]]\+${second}\$" ||
+  die "getent hosts $second on $first: '$seen', expected '$second_ip $second'"
+log "getent hosts $second on $first: $seen"
+
+wait_modes "follower follower leader" 180 "$first" "$second" "$third"
+
+if [ "$flavor" = lab ]; then
+  # Lab 11: each broker registers itself under the chroot of zookeeper.connect.
+  seen="$(on "$first" "
+    end=\$((\$(date +%s) + 120))
+    while :; do
+      ids=\$(zkCli.sh -server 127.0.0.1:2181 ls $zk_chroot/brokers/ids 2>&1 | grep '^\\[' | tail -n 1)
+      [ \"\$ids\" = '[1, 2, 3]' ] || [ \$(date +%s) -ge \$end ] && break
+      sleep 5
+    done
+    echo \"\$ids\"" | tr -d '\r' | tail -n 1)"
+  [ "$seen" = "[1, 2, 3]" ] || die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 120 s: '$seen', expected '[1, 2, 3]'"
+  log "zkCli.sh ls $zk_chroot/brokers/ids: $seen"
+fi
+
+# --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
+t0="$(now)"
+vg 300 halt "$second" >"$state/halt.log" 2>&1 || { cat "$state/halt.log" >&2; die "vagrant halt $second failed"; }
+log "vagrant halt $second: $(($(now) - t0))s"
+wait_modes "follower leader" 120 "$first" "$third"
+seen="$(zkcli "$first" "create /kafkalab-vagrant-halted $second-halted")"
+printf '%s\n' "$seen" | grep -q "Created /kafkalab-vagrant-halted" ||
+  die "zkCli.sh create on $first with $second halted: $seen"
+seen="$(zkcli "$third" "get /kafkalab-vagrant-halted" | tr -d '\r')"
+printf '%s\n' "$seen" | grep -qx "$second-halted" ||
+  die "zkCli.sh get /kafkalab-vagrant-halted on $third: $seen"
+log "with $second halted: a write through $first was read through $third"
+
+# --- 8. Destroy --------------------------------------------------------------------------------
+t0="$(now)"
+vg 300 destroy -f >"$state/destroy.log" 2>&1 || { cat "$state/destroy.log" >&2; die "vagrant destroy -f failed"; }
+up_started=""
+t_destroy=$(($(now) - t0))
+left="$(virsh_ list --all --name | grep "^$prefix" || true)"
+[ -z "$left" ] || die "vagrant destroy -f left domains: $left"
+log "vagrant destroy -f: ${t_destroy}s"
+log "PASSED $topology/$flavor: box ${t_box}s, up ${t_up}s, provisioning ${t_provision}s, destroy ${t_destroy}s, host memory used by the VMs $(((mem_before - mem_after) / 1024)) MiB, total $(($(now) - t_start))s"
