@@ -147,6 +147,22 @@ fn controller_address(service: &ControllerRequestsService) -> Option<String> {
     Some(format!("{}:{}", endpoint.host, endpoint.port))
 }
 
+/// Whether some remaining partition has another in-sync replica that the metadata cache
+/// lists as a live broker: only then can a retry move it.
+fn any_other_in_sync(service: &ControllerRequestsService, r: &ControlledShutdownResponse) -> bool {
+    let cache = service.cache();
+    let me = cache.view.broker_id;
+    r.remaining_partitions.iter().any(|p| {
+        let tp = lab11_controller::TopicPartition::new(&p.topic_name, p.partition_index);
+        cache.view.metadata.get(&tp).is_some_and(|state| {
+            state
+                .isr
+                .iter()
+                .any(|b| *b != me && cache.view.live_brokers.contains_key(b))
+        })
+    })
+}
+
 /// `KafkaServer.controlledShutdown`: asks the controller until it answers that this broker
 /// leads nothing replicated any more, at most `1 + max_retries` times. Returns whether it
 /// succeeded; the broker stops either way (Kafka logs "Proceeding to do an unclean shutdown").
@@ -175,6 +191,16 @@ pub async fn controlled_shutdown(
             Ok(r) if r.error_code == 0 && r.remaining_partitions.is_empty() => {
                 tracing::info!("controlled shutdown succeeded (controller at {address})");
                 return true;
+            }
+            Ok(r) if r.error_code == 0 && !any_other_in_sync(service, &r) => {
+                // A shortcut Kafka 2.6 does not take (it retries anyway): no other in-sync
+                // replica of these partitions is alive, so asking again cannot move them.
+                tracing::warn!(
+                    "controlled shutdown: {} partitions have no other live in-sync replica; \
+                     proceeding to shut down",
+                    r.remaining_partitions.len()
+                );
+                return false;
             }
             Ok(r) => tracing::warn!(
                 "controlled shutdown: error code {}, {} partitions still led here; retrying",
