@@ -192,7 +192,11 @@ impl Zk {
     }
 
     fn controller(&mut self) -> Option<i32> {
-        Some(ControllerZNode::decode(&self.get("/controller")?).unwrap().broker_id)
+        Some(
+            ControllerZNode::decode(&self.get("/controller")?)
+                .unwrap()
+                .broker_id,
+        )
     }
 
     fn state(&mut self, topic: &str, p: i32) -> Option<LeaderIsrAndControllerEpoch> {
@@ -221,12 +225,14 @@ fn wait_for_state(
     secs: u64,
     want: impl Fn(&LeaderIsrAndControllerEpoch) -> bool,
 ) -> LeaderIsrAndControllerEpoch {
-    wait_until(&format!("the state {topic}-{p} wanted"), secs, || {
-        match zk.state(topic, p) {
+    wait_until(
+        &format!("the state {topic}-{p} wanted"),
+        secs,
+        || match zk.state(topic, p) {
             Some(s) if want(&s) => Ok(s),
             other => Err(format!("{other:?}")),
-        }
-    })
+        },
+    )
 }
 
 /// Topic `topic`'s leaders by partition as kcat (librdkafka) reads them at `broker`.
@@ -247,7 +253,12 @@ fn kcat_leaders(broker: &str, topic: &str) -> Result<BTreeMap<i64, i64>, String>
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let json: serde_json::Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
     let mut leaders = BTreeMap::new();
     for t in json["topics"].as_array().ok_or(out.clone())? {
@@ -280,7 +291,12 @@ fn wait_for_kcat(broker: &str, topic: &str, want: &BTreeMap<i64, i64>, secs: u64
 fn leader_election(bootstrap: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(support::tools_bin())
         .arg("kafka-leader-election")
-        .args(["--bootstrap-server", bootstrap, "--election-type", "preferred"])
+        .args([
+            "--bootstrap-server",
+            bootstrap,
+            "--election-type",
+            "preferred",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -308,7 +324,13 @@ fn start_cluster(
 /// SIGTERM to a leader: its leaderships move to the ISR before it exits.
 fn controlled_shutdown_moves_leaders_before_exit(root: &Path, address: &str) {
     let chroot = "/controlled-shutdown";
-    let mut brokers = start_cluster(root, address, chroot, &[1, 2, 3], "auto.leader.rebalance.enable=false\n");
+    let mut brokers = start_cluster(
+        root,
+        address,
+        chroot,
+        &[1, 2, 3],
+        "auto.leader.rebalance.enable=false\n",
+    );
     let mut zk = Zk::connect(address, chroot);
     let controller = wait_until("a controller", 30, || zk.controller().ok_or("none".into()));
     zk.create_all(
@@ -316,7 +338,9 @@ fn controlled_shutdown_moves_leaders_before_exit(root: &Path, address: &str) {
         br#"{"version":2,"partitions":{"0":[1,2,3],"1":[2,3,1],"2":[3,1,2]},"adding_replicas":{},"removing_replicas":{}}"#,
     );
     for p in 0..3 {
-        wait_for_state(&mut zk, "t", p, 20, |s| s.leader == p + 1 && s.isr.len() == 3);
+        wait_for_state(&mut zk, "t", p, 20, |s| {
+            s.leader == p + 1 && s.isr.len() == 3
+        });
     }
     let all = BTreeMap::from([(0, 1), (1, 2), (2, 3)]);
     for b in brokers.values() {
@@ -352,15 +376,24 @@ fn controlled_shutdown_moves_leaders_before_exit(root: &Path, address: &str) {
     // The controller stops too: its own ControlledShutdown reaches its own core; the last
     // broker leads everything before the controller's session (and /controller) goes.
     brokers.remove(&victim);
-    let last = (1..=3).find(|id| *id != controller && *id != victim).unwrap();
+    let last = (1..=3)
+        .find(|id| *id != controller && *id != victim)
+        .unwrap();
     brokers.get_mut(&controller).unwrap().stop();
     for p in 0..3 {
         let s = zk.state("t", p).unwrap();
-        assert_eq!((s.leader, s.isr.clone()), (last, vec![last]), "t-{p}: {s:?}");
+        assert_eq!(
+            (s.leader, s.isr.clone()),
+            (last, vec![last]),
+            "t-{p}: {s:?}"
+        );
     }
     // The last one has nobody to hand over to: it does not wait out the retries.
     let took = brokers.get_mut(&last).unwrap().stop();
-    assert!(took < Duration::from_secs(5), "the last broker took {took:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "the last broker took {took:?}"
+    );
 }
 
 /// Assignment of topic `p` on brokers 1–3 and states led by each partition's *second*
@@ -379,7 +412,10 @@ fn seed_moved_leaders(zk: &mut Zk) {
             isr: replicas.to_vec(),
             controller_epoch: 0,
         };
-        zk.create_all(&format!("/brokers/topics/p/partitions/{p}/state"), &state.encode());
+        zk.create_all(
+            &format!("/brokers/topics/p/partitions/{p}/state"),
+            &state.encode(),
+        );
     }
     zk.hold_controller();
 }
@@ -389,7 +425,13 @@ fn preferred_election_with_the_tool(root: &Path, address: &str) {
     let chroot = "/preferred";
     let mut zk = Zk::connect(address, chroot);
     seed_moved_leaders(&mut zk);
-    let brokers = start_cluster(root, address, chroot, &[1, 2, 3], "auto.leader.rebalance.enable=false\n");
+    let brokers = start_cluster(
+        root,
+        address,
+        chroot,
+        &[1, 2, 3],
+        "auto.leader.rebalance.enable=false\n",
+    );
     zk.release_controller(3);
     wait_until("a controller", 30, || match zk.controller() {
         Some(id) if id != 99 => Ok(id),
@@ -407,7 +449,10 @@ fn preferred_election_with_the_tool(root: &Path, address: &str) {
     );
     // Written before the answer came back.
     let s = zk.state("p", 0).unwrap();
-    assert_eq!((s.leader, s.leader_epoch, s.isr.clone()), (1, 4, vec![1, 2]));
+    assert_eq!(
+        (s.leader, s.leader_epoch, s.isr.clone()),
+        (1, 4, vec![1, 2])
+    );
 
     let (ok, out) = leader_election(&bootstrap, &["--all-topic-partitions"]);
     assert!(ok, "{out}");
@@ -415,10 +460,16 @@ fn preferred_election_with_the_tool(root: &Path, address: &str) {
         out.contains("Successfully completed leader election (PREFERRED) for partitions p-1, p-2"),
         "{out}"
     );
-    assert!(out.contains("Valid replica already elected for partitions p-0"), "{out}");
+    assert!(
+        out.contains("Valid replica already elected for partitions p-0"),
+        "{out}"
+    );
     let (ok, out) = leader_election(&bootstrap, &["--all-topic-partitions"]);
     assert!(ok, "{out}");
-    assert_eq!(out.trim(), "Valid replica already elected for partitions p-0, p-1, p-2");
+    assert_eq!(
+        out.trim(),
+        "Valid replica already elected for partitions p-0, p-1, p-2"
+    );
     let preferred = BTreeMap::from([(0, 1), (1, 2), (2, 3)]);
     for b in brokers.values() {
         wait_for_kcat(&b.address(), "p", &preferred, 20);
@@ -451,7 +502,11 @@ fn auto_leader_rebalance(root: &Path, address: &str) {
 
 /// A partition whose only in-sync replica (3) is dead, and a live out-of-sync replica (1).
 fn unclean_election(root: &Path, address: &str, enabled: bool) {
-    let chroot = if enabled { "/unclean-on" } else { "/unclean-off" };
+    let chroot = if enabled {
+        "/unclean-on"
+    } else {
+        "/unclean-off"
+    };
     let mut zk = Zk::connect(address, chroot);
     zk.create_all(
         "/brokers/topics/u",
@@ -474,9 +529,15 @@ fn unclean_election(root: &Path, address: &str, enabled: bool) {
     // Metadata is sent after every write of the controller's step: once a client sees the
     // partition, the controller has decided.
     let want = if enabled { 1 } else { NO_LEADER as i64 };
-    wait_for_kcat(&brokers[&1].address(), "u", &BTreeMap::from([(0, want)]), 20);
+    wait_for_kcat(
+        &brokers[&1].address(),
+        "u",
+        &BTreeMap::from([(0, want)]),
+        20,
+    );
     let s = wait_for_state(&mut zk, "u", 0, 20, |s| s.leader_epoch >= 1);
-    let logged = brokers[&1].log_count("unclean leader election for u-0: broker 1 was not in the ISR");
+    let logged =
+        brokers[&1].log_count("unclean leader election for u-0: broker 1 was not in the ISR");
     if enabled {
         assert_eq!((s.leader, s.isr.clone()), (1, vec![1]), "{s:?}");
         assert_eq!(logged, 1);
@@ -489,7 +550,10 @@ fn unclean_election(root: &Path, address: &str, enabled: bool) {
 fn all_scenarios(root: &Path, address: &str) {
     let started = Instant::now();
     controlled_shutdown_moves_leaders_before_exit(root, address);
-    println!("controlled shutdown: {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "controlled shutdown: {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     let at = Instant::now();
     preferred_election_with_the_tool(root, address);
     println!("kafka-leader-election: {:.1}s", at.elapsed().as_secs_f64());

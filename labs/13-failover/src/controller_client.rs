@@ -18,7 +18,9 @@ use lab11_controller::ControllerRequestsService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::messages::controlled_shutdown::{self, ControlledShutdownRequest, ControlledShutdownResponse};
+use crate::messages::controlled_shutdown::{
+    self, ControlledShutdownRequest, ControlledShutdownResponse,
+};
 use crate::messages::elect_leaders::{self, ElectLeadersRequest, ElectLeadersResponse};
 use crate::messages::FAILOVER_APIS;
 
@@ -74,7 +76,10 @@ async fn exchange(
         .encode(&mut e, &apis);
         encode(&mut e);
         let io = |e: std::io::Error| format!("{address}: {e}");
-        stream.write_all(&frame::frame(&e.into_bytes())).await.map_err(io)?;
+        stream
+            .write_all(&frame::frame(&e.into_bytes()))
+            .await
+            .map_err(io)?;
         let mut size = [0u8; 4];
         stream.read_exact(&mut size).await.map_err(io)?;
         let size = i32::from_be_bytes(size);

@@ -37,10 +37,8 @@ impl FailoverConfig {
             rules.auto_leader_rebalance_enable = v;
         }
         if let Some(v) = p.number("leader.imbalance.per.broker.percentage", "a percentage")? {
-            rules.leader_imbalance_per_broker_percentage = u32::try_from(v)
-                .ok()
-                .filter(|v| *v <= 100)
-                .ok_or_else(|| {
+            rules.leader_imbalance_per_broker_percentage =
+                u32::try_from(v).ok().filter(|v| *v <= 100).ok_or_else(|| {
                     p.invalid("leader.imbalance.per.broker.percentage", "must be 0 to 100")
                 })?;
         }
@@ -55,7 +53,10 @@ impl FailoverConfig {
         }
         if let Some(v) = p.number("controlled.shutdown.retry.backoff.ms", "a number of ms")? {
             let ms = u64::try_from(v).map_err(|_| {
-                p.invalid("controlled.shutdown.retry.backoff.ms", "must not be negative")
+                p.invalid(
+                    "controlled.shutdown.retry.backoff.ms",
+                    "must not be negative",
+                )
             })?;
             shutdown.retry_backoff = Duration::from_millis(ms);
         }

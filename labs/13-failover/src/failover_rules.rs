@@ -29,8 +29,7 @@ pub struct Kafka26FailoverRules {
 impl Default for Kafka26FailoverRules {
     fn default() -> Self {
         Kafka26FailoverRules {
-            unclean_leader_election_enable:
-                crate::election::DEFAULT_UNCLEAN_LEADER_ELECTION_ENABLE,
+            unclean_leader_election_enable: crate::election::DEFAULT_UNCLEAN_LEADER_ELECTION_ENABLE,
             auto_leader_rebalance_enable:
                 crate::preferred_replica_imbalance::DEFAULT_AUTO_LEADER_REBALANCE_ENABLE,
             leader_imbalance_per_broker_percentage:

@@ -64,7 +64,11 @@ async fn handle_elect_leaders(
 ) -> Handled<ElectLeadersResponse> {
     let partitions: Option<Vec<TopicPartition>> = request.topic_partitions.as_ref().map(|ts| {
         ts.iter()
-            .flat_map(|t| t.partitions.iter().map(|p| TopicPartition::new(&t.topic, *p)))
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .map(|p| TopicPartition::new(&t.topic, *p))
+            })
             .collect()
     });
     if request.election_type != ELECTION_TYPE_PREFERRED {
@@ -83,7 +87,11 @@ async fn handle_elect_leaders(
     Ok(Some(response(error_code, results, "")))
 }
 
-fn response(error_code: i16, results: Vec<(TopicPartition, i16)>, why: &str) -> ElectLeadersResponse {
+fn response(
+    error_code: i16,
+    results: Vec<(TopicPartition, i16)>,
+    why: &str,
+) -> ElectLeadersResponse {
     let mut by_topic: Vec<ReplicaElectionResult> = Vec::new();
     for (tp, code) in results {
         let result = PartitionResult {

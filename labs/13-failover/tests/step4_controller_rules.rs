@@ -71,7 +71,10 @@ fn active(
         topics: BTreeMap::from([(
             "t".to_string(),
             TopicAssignment {
-                partitions: partitions.iter().map(|(p, r, _)| (*p, r.to_vec())).collect(),
+                partitions: partitions
+                    .iter()
+                    .map(|(p, r, _)| (*p, r.to_vec()))
+                    .collect(),
                 ..TopicAssignment::default()
             },
         )]),
@@ -124,12 +127,15 @@ fn step4_the_controller_elects_an_out_of_sync_replica_only_when_unclean_is_enabl
     let partitions = [(0, &[3, 1][..], state(3, 0, &[3]))];
     let (_, r) = active(unclean(true), &[1, 2], &partitions);
     // The clean pass first (no leader, epoch 1), then the unclean one (1 alone, epoch 2).
-    assert_eq!(written(&r, 0), Some(LeaderIsrAndControllerEpoch {
-        leader: 1,
-        leader_epoch: 2,
-        isr: vec![1],
-        controller_epoch: 2,
-    }));
+    assert_eq!(
+        written(&r, 0),
+        Some(LeaderIsrAndControllerEpoch {
+            leader: 1,
+            leader_epoch: 2,
+            isr: vec![1],
+            controller_epoch: 2,
+        })
+    );
     assert!(leader_and_isr_targets(&r).contains(&1));
 
     let (_, r) = active(unclean(false), &[1, 2], &partitions);
@@ -154,8 +160,14 @@ fn step4_controlled_shutdown_moves_leaders_and_answers_what_remains() {
         c.take_answer(),
         Some(CommandAnswer::ControlledShutdown((0, vec![tp(2)])))
     );
-    assert_eq!(written(&r, 0).map(|s| (s.leader, s.isr)), Some((1, vec![1, 3])));
-    assert_eq!(written(&r, 1).map(|s| (s.leader, s.isr)), Some((1, vec![1])));
+    assert_eq!(
+        written(&r, 0).map(|s| (s.leader, s.isr)),
+        Some((1, vec![1, 3]))
+    );
+    assert_eq!(
+        written(&r, 1).map(|s| (s.leader, s.isr)),
+        Some((1, vec![1]))
+    );
     assert_eq!(written(&r, 2), None);
     assert_eq!(leader_and_isr_targets(&r), BTreeSet::from([1, 2, 3]));
     assert_eq!(c.shutting_down_broker_ids(), &BTreeSet::from([2]));
@@ -168,11 +180,15 @@ fn step4_controlled_shutdown_moves_leaders_and_answers_what_remains() {
     assert!(c.ready().is_empty());
     assert_eq!(
         c.take_answer(),
-        Some(CommandAnswer::ControlledShutdown((STALE_BROKER_EPOCH, vec![])))
+        Some(CommandAnswer::ControlledShutdown((
+            STALE_BROKER_EPOCH,
+            vec![]
+        )))
     );
 
     // A broker that is not the controller says so.
-    let mut other = Controller::new(3).with_failover_rules(Arc::new(Kafka26FailoverRules::default()));
+    let mut other =
+        Controller::new(3).with_failover_rules(Arc::new(Kafka26FailoverRules::default()));
     other.step(ControllerEvent::ControlledShutdown {
         broker_id: 2,
         broker_epoch: 102,
@@ -194,9 +210,15 @@ fn step4_preferred_election_on_demand_and_by_the_rebalance_check() {
     let r = c.ready();
     assert_eq!(
         c.take_answer(),
-        Some(CommandAnswer::ElectLeaders((0, vec![(tp(0), 0), (tp(1), ELECTION_NOT_NEEDED)])))
+        Some(CommandAnswer::ElectLeaders((
+            0,
+            vec![(tp(0), 0), (tp(1), ELECTION_NOT_NEEDED)]
+        )))
     );
-    assert_eq!(written(&r, 0).map(|s| (s.leader, s.leader_epoch)), Some((1, 4)));
+    assert_eq!(
+        written(&r, 0).map(|s| (s.leader, s.leader_epoch)),
+        Some((1, 4))
+    );
 
     // The same imbalance, found by the periodic check; off when disabled.
     let (mut c, _) = active(Kafka26FailoverRules::default(), &[1, 2], &partitions);

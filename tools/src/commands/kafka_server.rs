@@ -98,7 +98,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                     .with(ClusterGroupService::new(service.clone(), groups))
                     .with(FailoverService::new(commands));
                 let session = Arc::new(tokio::sync::Mutex::new(Some(session)));
-                (router, Some((service, session, failover.controlled_shutdown)))
+                (
+                    router,
+                    Some((service, session, failover.controlled_shutdown)),
+                )
             }
             _ => (router, None),
         };

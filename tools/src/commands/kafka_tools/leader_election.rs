@@ -51,9 +51,10 @@ pub fn run(args: &LeaderElectionArgs) -> Result<bool, Error> {
     };
     let response = block_on(async {
         let timeout = Duration::from_secs(30);
-        let mut cluster = Cluster::connect(&args.bootstrap_server, "kafka-leader-election", timeout)
-            .await
-            .map_err(|e| Error::Tool(e.to_string()))?;
+        let mut cluster =
+            Cluster::connect(&args.bootstrap_server, "kafka-leader-election", timeout)
+                .await
+                .map_err(|e| Error::Tool(e.to_string()))?;
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
@@ -99,7 +100,10 @@ pub fn run(args: &LeaderElectionArgs) -> Result<bool, Error> {
         );
     }
     if !noop.is_empty() {
-        println!("Valid replica already elected for partitions {}", noop.join(", "));
+        println!(
+            "Valid replica already elected for partitions {}",
+            noop.join(", ")
+        );
     }
     for (name, code, message) in &failed {
         println!(
