@@ -588,3 +588,47 @@ fn failover_rules_in_the_running_cluster_on_debians_zookeeper() {
     let zookeeper = RealZooKeeper::start(&dir.path().join("zk"));
     all_scenarios(dir.path(), &zookeeper.address());
 }
+
+/// A bad failover key stops the broker at start, naming the key.
+#[test]
+fn a_bad_failover_key_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (line, key) in [
+        (
+            "controlled.shutdown.max.retries=many",
+            "controlled.shutdown.max.retries",
+        ),
+        (
+            "unclean.leader.election.enable=yes",
+            "unclean.leader.election.enable",
+        ),
+        (
+            "leader.imbalance.check.interval.seconds=0",
+            "leader.imbalance.check.interval.seconds",
+        ),
+        (
+            "leader.imbalance.per.broker.percentage=150",
+            "leader.imbalance.per.broker.percentage",
+        ),
+    ] {
+        let config = dir.path().join("server.properties");
+        std::fs::write(
+            &config,
+            format!(
+                "broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:{}\nlog.dirs={}\n\
+                 zookeeper.connect=127.0.0.1:1\n{line}\n",
+                free_port(),
+                dir.path().join("logs").display()
+            ),
+        )
+        .unwrap();
+        let out = Command::new(support::tools_bin())
+            .arg("kafka-server-start")
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{line}: started anyway");
+        assert!(stderr.contains(key), "{line}: {stderr}");
+    }
+}
