@@ -470,6 +470,13 @@ fn preferred_election_with_the_tool(root: &Path, address: &str) {
         out.trim(),
         "Valid replica already elected for partitions p-0, p-1, p-2"
     );
+    // A partition the controller does not know: Kafka's error line, and exit status 1.
+    let (ok, out) = leader_election(&bootstrap, &["--topic", "nope", "--partition", "0"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("Error completing leader election (PREFERRED) for partition: nope-0: org.apache.kafka.common.errors.UnknownTopicOrPartitionException"),
+        "{out}"
+    );
     let preferred = BTreeMap::from([(0, 1), (1, 2), (2, 3)]);
     for b in brokers.values() {
         wait_for_kcat(&b.address(), "p", &preferred, 20);
