@@ -74,32 +74,21 @@ pub fn down(dir: &Path, purge: bool, lang: Lang) -> Result<bool, Error> {
     // ensemble still up.
     let mut stopped = 0;
     for kind in [Kind::Broker, Kind::Zookeeper] {
-        let mut waiting = Vec::new();
-        for server in cluster.servers.iter().filter(|s| s.kind == kind) {
-            if let Some(pid) = cluster.pid(server) {
-                process::signal(pid, "TERM")?;
-                waiting.push((cluster.folder(server), pid));
-            }
-        }
-        stopped += waiting.len();
-        let pids: Vec<u32> = waiting.iter().map(|(_, pid)| *pid).collect();
-        let left = process::wait_gone(&pids, STOP_LIMIT);
-        for i in &left {
-            let (folder, pid) = &waiting[*i];
-            println!(
-                "{} did not stop within {}s: killed (SIGKILL)",
-                folder.file_name().unwrap_or_default().to_string_lossy(),
-                STOP_LIMIT.as_secs()
-            );
-            process::signal(*pid, "KILL")?;
-        }
-        let still = process::wait_gone(&pids, Duration::from_secs(5));
-        if !still.is_empty() {
-            return Err(Error::Cluster(format!(
-                "{} would not end; see `kafkalab cluster status --dir {}`",
-                waiting[still[0]].0.display(),
-                dir.display()
-            )));
+        // Brokers one at a time (a rolling stop): from lab 13 on each asks the controller to
+        // move its leaderships to the others first, which only works while they still run.
+        let running: Vec<_> = cluster
+            .servers
+            .iter()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| Some((cluster.folder(s), cluster.pid(s)?)))
+            .collect();
+        let groups: Vec<Vec<_>> = match kind {
+            Kind::Broker => running.into_iter().map(|r| vec![r]).collect(),
+            _ => vec![running],
+        };
+        for group in groups {
+            stopped += group.len();
+            stop_group(&dir, group)?;
         }
     }
     for server in &cluster.servers {
@@ -148,4 +137,32 @@ pub fn down(dir: &Path, purge: bool, lang: Lang) -> Result<bool, Error> {
         }
     }
     Ok(true)
+}
+
+/// SIGTERM to each server of `waiting` (folder, pid), then waits; SIGKILL for those still
+/// running after `STOP_LIMIT`.
+fn stop_group(dir: &Path, waiting: Vec<(std::path::PathBuf, u32)>) -> Result<(), Error> {
+    for (_, pid) in &waiting {
+        process::signal(*pid, "TERM")?;
+    }
+    let pids: Vec<u32> = waiting.iter().map(|(_, pid)| *pid).collect();
+    let left = process::wait_gone(&pids, STOP_LIMIT);
+    for i in &left {
+        let (folder, pid) = &waiting[*i];
+        println!(
+            "{} did not stop within {}s: killed (SIGKILL)",
+            folder.file_name().unwrap_or_default().to_string_lossy(),
+            STOP_LIMIT.as_secs()
+        );
+        process::signal(*pid, "KILL")?;
+    }
+    let still = process::wait_gone(&pids, Duration::from_secs(5));
+    if !still.is_empty() {
+        return Err(Error::Cluster(format!(
+            "{} would not end; see `kafkalab cluster status --dir {}`",
+            waiting[still[0]].0.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
 }

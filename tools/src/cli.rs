@@ -81,4 +81,7 @@ pub enum Command {
     /// Measure consuming: records/s and MB/s (kafka-consumer-perf-test.sh).
     #[command(name = "kafka-consumer-perf-test")]
     KafkaConsumerPerfTest(crate::kafka_cli::ConsumerPerfArgs),
+    /// Move leadership back to each partition's preferred replica (kafka-leader-election.sh).
+    #[command(name = "kafka-leader-election")]
+    KafkaLeaderElection(crate::kafka_cli::LeaderElectionArgs),
 }

@@ -249,3 +249,21 @@ pub struct DeleteRecordsArgs {
     #[arg(long)]
     pub command_config: Option<std::path::PathBuf>,
 }
+
+/// `kafka-leader-election`'s arguments (Kafka 2.6's `LeaderElectionCommand`).
+#[derive(Debug, Args)]
+pub struct LeaderElectionArgs {
+    /// The broker(s) to talk to: host:port[,host:port...].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bootstrap_server: String,
+    /// preferred (unclean is accepted on the wire but not carried out by these brokers).
+    #[arg(long, value_name = "preferred|unclean")]
+    pub election_type: String,
+    /// Elect for every partition of the cluster.
+    #[arg(long)]
+    pub all_topic_partitions: bool,
+    #[arg(long)]
+    pub topic: Option<String>,
+    #[arg(long)]
+    pub partition: Option<i32>,
+}

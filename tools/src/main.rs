@@ -29,6 +29,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab_tools::Error> {
         Command::KafkaProducerPerfTest(args) => tools::producer_perf::run(args),
         Command::KafkaConsumerGroups(args) => tools::consumer_groups::run(args),
         Command::KafkaConsumerPerfTest(args) => tools::consumer_perf::run(args),
+        Command::KafkaLeaderElection(args) => tools::leader_election::run(args),
     }
 }
 

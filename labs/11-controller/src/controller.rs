@@ -21,11 +21,14 @@
 //! deletion in `topic_deletion.rs` (step 5).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::events::{
     BrokerRequest, ClusterSnapshot, ControllerEvent, PartitionStateZNode, Ready, RegisteredBroker,
     ZkOp,
 };
+use crate::failover::CommandAnswer;
+use crate::failover_rules::FailoverRules;
 use crate::requests::{ControllerRequest, ControllerResponse, TopicPartition};
 use crate::zk_data::{paths, LeaderIsrAndControllerEpoch, TopicAssignment, INITIAL_LEADER_EPOCH};
 
@@ -61,6 +64,12 @@ pub struct Controller {
     /// StopReplica without error.
     pub(crate) deletion_pending: BTreeMap<String, BTreeSet<(i32, i32)>>,
     pub(crate) ready: Ready,
+    /// Lab 13's failover rules, if the broker was given them (`failover`); kept on resigning.
+    pub(crate) rules: Option<Arc<dyn FailoverRules>>,
+    /// Brokers in a controlled shutdown (Kafka's `shuttingDownBrokerIds`).
+    pub(crate) shutting_down: BTreeSet<i32>,
+    /// The answer to the last ControlledShutdown or ElectLeaders event.
+    pub(crate) answer: Option<CommandAnswer>,
 }
 
 impl Controller {
@@ -78,6 +87,9 @@ impl Controller {
             topics_to_delete: BTreeSet::new(),
             deletion_pending: BTreeMap::new(),
             ready: Ready::default(),
+            rules: None,
+            shutting_down: BTreeSet::new(),
+            answer: None,
         }
     }
 
@@ -101,11 +113,13 @@ impl Controller {
             ControllerEvent::ClusterLoaded(snapshot) => {
                 if self.role == Role::Loading {
                     self.on_cluster_loaded(snapshot);
+                    self.elect_unclean_leaders();
                 }
             }
             ControllerEvent::BrokersChanged(brokers) => {
                 if self.role == Role::Active {
                     self.on_brokers_changed(brokers);
+                    self.elect_unclean_leaders();
                 }
             }
             ControllerEvent::TopicsChanged(topics) => {
@@ -116,6 +130,19 @@ impl Controller {
             ControllerEvent::TopicDeletionsChanged(topics) => {
                 if self.role == Role::Active {
                     self.on_topic_deletions_changed(topics);
+                }
+            }
+            // Lab 13's rules (`failover`): they answer NOT_CONTROLLER unless active.
+            ControllerEvent::ControlledShutdown {
+                broker_id,
+                broker_epoch,
+            } => self.on_controlled_shutdown(broker_id, broker_epoch),
+            ControllerEvent::ElectPreferredLeaders { partitions } => {
+                self.on_elect_preferred_leaders(partitions)
+            }
+            ControllerEvent::AutoLeaderRebalance => {
+                if self.role == Role::Active {
+                    self.on_auto_leader_rebalance();
                 }
             }
             // Our ephemerals are gone, so someone else may already be controller: stop at
@@ -180,7 +207,9 @@ impl Controller {
     pub(crate) fn resign(&mut self) {
         let broker_id = self.broker_id;
         let active = self.active_controller_id;
+        let rules = self.rules.take();
         *self = Controller::new(broker_id);
+        self.rules = rules;
         self.active_controller_id = active.filter(|id| *id != broker_id);
     }
 

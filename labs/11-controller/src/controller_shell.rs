@@ -29,7 +29,10 @@ use tokio::sync::{mpsc, oneshot};
 use crate::admin_zk_client;
 use crate::controller::{Controller, Role};
 use crate::controller_channel_manager::{ChannelResponse, ControllerChannelManager};
+use crate::controller_commands::ControllerCommand;
 use crate::events::{ControllerEvent, ZkOp};
+use crate::failover::CommandAnswer;
+use crate::failover_rules::FailoverRules;
 use crate::kafka_zk_client::{KafkaZkClient, ZkFailure, ZkResult};
 use crate::service::ControllerRequestsService;
 use crate::zk_admin::AdminRequest;
@@ -72,6 +75,10 @@ pub struct ControllerShell {
     /// The longest one event may keep ZooKeeper busy before the server counts as gone (two
     /// thirds of the session timeout, Kafka client's read timeout).
     call_timeout: Duration,
+    /// ControlledShutdown and ElectLeaders from the request handlers (`controller_commands`),
+    /// and how often the auto leader rebalance check runs: set by `with_failover`.
+    commands: Option<mpsc::Receiver<ControllerCommand>>,
+    rebalance_every: Option<Duration>,
 }
 
 impl ControllerShell {
@@ -91,7 +98,23 @@ impl ControllerShell {
             channels: ControllerChannelManager::new(broker_id, responses_tx),
             responses,
             call_timeout: Duration::from_millis((session_timeout_ms as u64 * 2 / 3).max(1_000)),
+            commands: None,
+            rebalance_every: None,
         }
+    }
+
+    /// With lab 13's failover rules: the core gets `rules`, the shell serves `commands` and
+    /// steps `AutoLeaderRebalance` every `rebalance_every` (`None`: never).
+    pub fn with_failover(
+        mut self,
+        rules: Arc<dyn FailoverRules>,
+        commands: mpsc::Receiver<ControllerCommand>,
+        rebalance_every: Option<Duration>,
+    ) -> ControllerShell {
+        self.core = self.core.with_failover_rules(rules);
+        self.commands = Some(commands);
+        self.rebalance_every = rebalance_every;
+        self
     }
 
     /// Runs the controller on `zk`, a session on which this broker has just registered with
@@ -113,6 +136,10 @@ impl ControllerShell {
         }
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first rebalance check one interval after the session starts, as Kafka schedules it.
+        let every = self.rebalance_every.unwrap_or(Duration::from_secs(3600));
+        let mut rebalance = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        rebalance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             // Every branch's future is cancel-safe (channel receives, a timer): ZooKeeper is
             // only called in the handlers, which always run to their end or their timeout.
@@ -124,6 +151,12 @@ impl ControllerShell {
                 Some(request) = self.admin.recv() => {
                     let mut kzk = KafkaZkClient { zk: &mut *zk, connect: &self.connect };
                     within(limit, admin_zk_client::serve(&mut kzk, request)).await
+                }
+                Some(command) = next_command(&mut self.commands) => {
+                    within(limit, self.on_command(zk, command)).await
+                }
+                _ = rebalance.tick(), if self.rebalance_every.is_some() => {
+                    within(limit, self.step(zk, ControllerEvent::AutoLeaderRebalance)).await
                 }
                 _ = tick.tick() => within(limit, self.on_tick(zk, &mut notifications)).await,
             };
@@ -160,6 +193,40 @@ impl ControllerShell {
                 }
             }
         }
+        if let Some(commands) = self.commands.as_mut() {
+            while let Ok(command) = commands.try_recv() {
+                command.refuse();
+            }
+        }
+    }
+
+    /// A ControlledShutdown or ElectLeaders: stepped as an event; the core's answer goes back.
+    /// A session lost meanwhile drops the reply, and the handler answers NOT_CONTROLLER.
+    async fn on_command(&mut self, zk: &mut ZkClient, command: ControllerCommand) -> ZkResult<()> {
+        match command {
+            ControllerCommand::ControlledShutdown {
+                broker_id,
+                broker_epoch,
+                reply,
+            } => {
+                let event = ControllerEvent::ControlledShutdown {
+                    broker_id,
+                    broker_epoch,
+                };
+                self.step(zk, event).await?;
+                if let Some(CommandAnswer::ControlledShutdown(answer)) = self.core.take_answer() {
+                    let _ = reply.send(answer);
+                }
+            }
+            ControllerCommand::ElectPreferredLeaders { partitions, reply } => {
+                self.step(zk, ControllerEvent::ElectPreferredLeaders { partitions })
+                    .await?;
+                if let Some(CommandAnswer::ElectLeaders(answer)) = self.core.take_answer() {
+                    let _ = reply.send(answer);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A ping (which reads the notifications that arrived), then each watch that fired, once.
@@ -332,6 +399,16 @@ impl ControllerShell {
             }
         }
         Ok(())
+    }
+}
+
+/// The next command, or never when the shell has no command channel (cancel-safe).
+async fn next_command(
+    commands: &mut Option<mpsc::Receiver<ControllerCommand>>,
+) -> Option<ControllerCommand> {
+    match commands {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -78,6 +78,14 @@ pub enum ControllerEvent {
     SessionExpired,
     /// A write in `Ready::zk_ops` failed (see the module doc).
     ZkOpFailed { path: String, reason: String },
+    /// ControlledShutdown (API 7) from `broker_id` (lab 13's rules, `failover`).
+    ControlledShutdown { broker_id: i32, broker_epoch: i64 },
+    /// ElectLeaders (API 43), preferred: `None` for every partition.
+    ElectPreferredLeaders {
+        partitions: Option<Vec<TopicPartition>>,
+    },
+    /// `leader.imbalance.check.interval.seconds` passed: `auto.leader.rebalance.enable`'s check.
+    AutoLeaderRebalance,
     /// A broker answered a request this controller sent.
     BrokerResponse {
         broker_id: i32,

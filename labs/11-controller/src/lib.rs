@@ -46,6 +46,12 @@
 //! - `admin_zk_client` — given: the session task's answers to `zk_admin`'s requests.
 //! - `controller_channel_manager` — given: one queue and one TCP connection per live broker
 //!   for the controller's requests, their answers handed back to the shell.
+//! - `failover_rules` — given: the rules lab 13 teaches (unclean, controlled-shutdown and
+//!   preferred election) as a trait the controller asks; lab 13 implements it.
+//! - `failover` — given: the controller carrying those rules out (unclean election after the
+//!   clean one, ControlledShutdown, ElectLeaders, the auto-rebalance check).
+//! - `controller_commands` — given: ControlledShutdown and ElectLeaders from the request
+//!   handlers to the session task, like `zk_admin`.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `requests` — given: LeaderAndIsr, UpdateMetadata, StopReplica as typed values.
 //! - `error` — the one error type.
@@ -59,9 +65,12 @@ pub mod broker_view;
 pub mod cluster_config;
 pub mod controller;
 pub mod controller_channel_manager;
+pub mod controller_commands;
 pub mod controller_shell;
 pub mod error;
 pub mod events;
+pub mod failover;
+pub mod failover_rules;
 pub mod fencing;
 pub mod group_placement;
 pub mod kafka_zk_client;

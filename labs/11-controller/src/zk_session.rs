@@ -24,7 +24,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::broker_info::BrokerInfo;
+use crate::controller_commands::ControllerCommand;
 use crate::controller_shell::{ControllerShell, SessionEnd};
+use crate::failover_rules::FailoverRules;
 use crate::registration::{register, zk_error, Registration};
 use crate::service::ControllerRequestsService;
 use crate::zk_admin::AdminRequest;
@@ -70,6 +72,28 @@ impl BrokerSession {
             admin,
             config.session_timeout_ms,
         );
+        BrokerSession::start(config, Some(shell))
+    }
+
+    /// [`spawn_with_controller`](Self::spawn_with_controller) with lab 13's failover rules:
+    /// the controller also serves `commands` (ControlledShutdown, ElectLeaders) and checks the
+    /// leader balance every `rebalance_every`.
+    pub fn spawn_with_failover(
+        config: SessionConfig,
+        service: Arc<ControllerRequestsService>,
+        admin: mpsc::Receiver<AdminRequest>,
+        rules: Arc<dyn FailoverRules>,
+        commands: mpsc::Receiver<ControllerCommand>,
+        rebalance_every: Option<Duration>,
+    ) -> BrokerSession {
+        let shell = ControllerShell::new(
+            config.info.id,
+            config.connect.clone(),
+            service,
+            admin,
+            config.session_timeout_ms,
+        )
+        .with_failover(rules, commands, rebalance_every);
         BrokerSession::start(config, Some(shell))
     }
 

@@ -25,12 +25,23 @@
 //! - `preferred_replica_imbalance` — step 4: `auto.leader.rebalance.enable`'s check.
 //! - `failover_checker` — step 5: the checker of the seeded simulation in `tests/sim`: lost,
 //!   duplicated and non-monotonic records.
+//! - `failover_config` — given: the failover keys of `server.properties`.
+//! - `failover_rules` — given: steps 4's rules handed to lab 11's controller in the running
+//!   cluster (lab 11's `FailoverRules` trait).
+//! - `failover_service` — given: ControlledShutdown and ElectLeaders on a broker, carried to
+//!   its controller.
+//! - `controller_client` — given: the asking side of both, and a broker's controlled
+//!   shutdown on SIGTERM.
 //! - `error` — the one error type.
 
 pub mod controlled_shutdown;
+pub mod controller_client;
 pub mod election;
 pub mod error;
 pub mod failover_checker;
+pub mod failover_config;
+pub mod failover_rules;
+pub mod failover_service;
 pub mod fetcher_truncation;
 pub mod last_offset_for_leader_epoch;
 pub mod leader_epoch_checkpoint_file;

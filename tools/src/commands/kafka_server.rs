@@ -21,6 +21,11 @@ use lab11_controller::{
     EndPoint, SessionConfig, ZkAdmin, ZkConnect,
 };
 
+use lab11_controller::controller_commands::ControllerCommands;
+use lab13_failover::controller_client::controlled_shutdown;
+use lab13_failover::failover_config::FailoverConfig;
+use lab13_failover::failover_service::FailoverService;
+
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
 
@@ -33,7 +38,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     let zookeeper = zookeeper_config(&properties, &config)?;
     // Replication factors for new topics matter only in a cluster (lab 11 step 8).
     let cluster = match &zookeeper {
-        Some(_) => Some(ClusterConfig::from_properties(&properties)?),
+        Some(_) => Some((
+            ClusterConfig::from_properties(&properties)?,
+            FailoverConfig::from_properties(&properties)?,
+        )),
         None => None,
     };
     for w in properties.unused() {
@@ -64,28 +72,60 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
         // said, and group requests go to the leader of the group's offsets partition. The
         // session task runs the controller and does the handlers' ZooKeeper writes.
-        let (router, session) = match (zookeeper, cluster) {
-            (Some(config), Some(cluster)) => {
+        // Lab 13's failover rules ride on the controller: ControlledShutdown and ElectLeaders
+        // reach it through `commands`, and on SIGTERM the broker asks it to move its
+        // leaderships away before it stops serving.
+        let (router, cluster) = match (zookeeper, cluster) {
+            (Some(config), Some((cluster, failover))) => {
                 let (admin, admin_requests) = ZkAdmin::channel(64);
+                let (commands, command_requests) = ControllerCommands::channel(16);
                 let service = ControllerRequestsService::in_cluster_with(
                     shared.clone(),
                     "PLAINTEXT",
                     admin,
                     cluster,
                 );
-                let session =
-                    BrokerSession::spawn_with_controller(config, service.clone(), admin_requests);
+                let session = BrokerSession::spawn_with_failover(
+                    config,
+                    service.clone(),
+                    admin_requests,
+                    Arc::new(failover.rules.clone()),
+                    command_requests,
+                    failover.leader_imbalance_check_interval,
+                );
                 let router = router
                     .with(service.clone())
-                    .with(ClusterGroupService::new(service, groups));
-                (router, Some(session))
+                    .with(ClusterGroupService::new(service.clone(), groups))
+                    .with(FailoverService::new(commands));
+                let session = Arc::new(tokio::sync::Mutex::new(Some(session)));
+                (
+                    router,
+                    Some((service, session, failover.controlled_shutdown)),
+                )
             }
             _ => (router, None),
         };
-        server::run(listener, shared, Arc::new(router), shutdown_signal()).await;
+        let shutdown = {
+            let cluster = cluster.clone();
+            async move {
+                shutdown_signal().await;
+                if let Some((service, session, config)) = cluster {
+                    let epoch = session.lock().await.as_ref().and_then(|s| s.registration());
+                    match epoch {
+                        Some(r) => {
+                            controlled_shutdown(&service, r.broker_epoch, &config).await;
+                        }
+                        None => tracing::warn!("no ZooKeeper session: no controlled shutdown"),
+                    }
+                }
+            }
+        };
+        server::run(listener, shared, Arc::new(router), shutdown).await;
         // Closing the session removes the registration now, not a session timeout later.
-        if let Some(session) = session {
-            session.close().await;
+        if let Some((_, session, _)) = cluster {
+            if let Some(session) = session.lock().await.take() {
+                session.close().await;
+            }
         }
         Ok(())
     })

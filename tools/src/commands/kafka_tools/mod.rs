@@ -9,6 +9,7 @@ pub mod console_producer;
 pub mod consumer_groups;
 pub mod consumer_perf;
 pub mod delete_records;
+pub mod leader_election;
 pub mod producer_perf;
 pub mod topics;
 
