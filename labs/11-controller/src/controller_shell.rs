@@ -158,6 +158,12 @@ impl ControllerShell {
                 AdminRequest::TopicConfig { reply, .. } => {
                     let _ = reply.send(Err(no_session()));
                 }
+                AdminRequest::UpdatePartitionState { reply, .. } => {
+                    let _ = reply.send(Err(no_session()));
+                }
+                AdminRequest::CreateSequential { reply, .. } => {
+                    let _ = reply.send(Err(no_session()));
+                }
             }
         }
     }

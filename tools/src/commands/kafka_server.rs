@@ -21,6 +21,10 @@ use lab11_controller::{
     EndPoint, SessionConfig, ZkAdmin, ZkConnect,
 };
 
+use lab12_replication::{
+    cluster_replication, ClusterReplication, ReplicaConfig, ReplicationService,
+};
+
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
 
@@ -36,6 +40,11 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         Some(_) => Some(ClusterConfig::from_properties(&properties)?),
         None => None,
     };
+    // Lab 12's keys, read (and checked) only in a cluster: one broker has no followers.
+    let replica_config = match &zookeeper {
+        Some(_) => Some(replica_config(&properties)?),
+        None => None,
+    };
     for w in properties.unused() {
         tracing::warn!("{w}");
     }
@@ -43,7 +52,15 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     runtime.block_on(async {
         let address = format!("{}:{}", config.listener_host, config.listener_port);
         let (listener, local) = bind(address).await?;
-        let broker = Broker::open(config, lab05_broker::shared::now_ms())?;
+        // In a cluster, lab 12's replica rules: followers fetch, the ISR decides the HW.
+        let replication = replica_config
+            .map(|c| ClusterReplication::new(config.broker_id, c, lab05_broker::shared::now_ms()));
+        let broker = match &replication {
+            Some((rules, _)) => {
+                Broker::open_with(config, rules.clone(), lab05_broker::shared::now_ms())?
+            }
+            None => Broker::open(config, lab05_broker::shared::now_ms())?,
+        };
         tracing::info!(
             "broker {} listening on {local}, advertised as {}:{}, logs in {}",
             broker.config().broker_id,
@@ -64,9 +81,12 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
         // said, and group requests go to the leader of the group's offsets partition. The
         // session task runs the controller and does the handlers' ZooKeeper writes.
-        let (router, session) = match (zookeeper, cluster) {
-            (Some(config), Some(cluster)) => {
+        let stop_replication = tokio_util::sync::CancellationToken::new();
+        let mut replication_service = None;
+        let (router, session) = match (zookeeper, cluster, replication) {
+            (Some(config), Some(cluster), Some((rules, zk_ops))) => {
                 let (admin, admin_requests) = ZkAdmin::channel(64);
+                let writes = admin.clone();
                 let service = ControllerRequestsService::in_cluster_with(
                     shared.clone(),
                     "PLAINTEXT",
@@ -75,20 +95,62 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 );
                 let session =
                     BrokerSession::spawn_with_controller(config, service.clone(), admin_requests);
+                tokio::spawn(cluster_replication::run_timers(
+                    shared.clone(),
+                    rules.clone(),
+                    stop_replication.clone(),
+                ));
+                tokio::spawn(cluster_replication::run_zk_writes(
+                    shared.clone(),
+                    rules.clone(),
+                    writes,
+                    zk_ops,
+                ));
+                let replicas = ReplicationService::new(service.clone(), rules);
+                replication_service = Some(replicas.clone());
                 let router = router
                     .with(service.clone())
+                    .with(replicas)
                     .with(ClusterGroupService::new(service, groups));
                 (router, Some(session))
             }
             _ => (router, None),
         };
         server::run(listener, shared, Arc::new(router), shutdown_signal()).await;
+        stop_replication.cancel();
+        if let Some(replicas) = replication_service {
+            replicas.shutdown();
+        }
         // Closing the session removes the registration now, not a session timeout later.
         if let Some(session) = session {
             session.close().await;
         }
         Ok(())
     })
+}
+
+/// Lab 12's keys: `replica.lag.time.max.ms` and the broker's `min.insync.replicas`.
+fn replica_config(properties: &ServerProperties) -> Result<ReplicaConfig, Error> {
+    let mut config = ReplicaConfig::default();
+    match properties.number("replica.lag.time.max.ms", "a number of ms")? {
+        Some(ms) if ms > 0 => config.replica_lag_time_max_ms = ms,
+        Some(_) => {
+            return Err(properties
+                .invalid("replica.lag.time.max.ms", "must be a positive number of ms")
+                .into())
+        }
+        None => {}
+    }
+    match properties.number("min.insync.replicas", "a number of replicas")? {
+        Some(n) if n >= 1 => config.min_insync_replicas = n as usize,
+        Some(_) => {
+            return Err(properties
+                .invalid("min.insync.replicas", "must be at least 1")
+                .into())
+        }
+        None => {}
+    }
+    Ok(config)
 }
 
 /// Lab 11's keys: `zookeeper.connect` (absent: no ZooKeeper at all) and the session timeout.
