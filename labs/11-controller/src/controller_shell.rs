@@ -59,6 +59,8 @@ enum Watch {
     BrokerIds,
     Topics,
     DeleteTopics,
+    /// Lab 12: `IsrChangeNotificationHandler`.
+    IsrChange,
 }
 
 /// The controller of one broker, across its sessions.
@@ -72,6 +74,8 @@ pub struct ControllerShell {
     /// The longest one event may keep ZooKeeper busy before the server counts as gone (two
     /// thirds of the session timeout, Kafka client's read timeout).
     call_timeout: Duration,
+    /// Whether this controller's term has armed the `/isr_change_notification` watch.
+    isr_change_watched: bool,
 }
 
 impl ControllerShell {
@@ -91,6 +95,7 @@ impl ControllerShell {
             channels: ControllerChannelManager::new(broker_id, responses_tx),
             responses,
             call_timeout: Duration::from_millis((session_timeout_ms as u64 * 2 / 3).max(1_000)),
+            isr_change_watched: false,
         }
     }
 
@@ -104,6 +109,7 @@ impl ControllerShell {
     ) -> SessionEnd {
         // Requests from a controller that knew the previous registration are refused now.
         self.service.set_broker_epoch(broker_epoch);
+        self.isr_change_watched = false;
         let Some(mut notifications) = zk.events() else {
             return SessionEnd::Lost("the client's watch events were taken already".into());
         };
@@ -187,6 +193,12 @@ impl ControllerShell {
                 fired.insert(watch);
             }
         }
+        // Lab 12: a controller that just took over reads (and watches) the ISR change
+        // notifications once; `LoadCluster` arms the other watches.
+        if self.core.is_active() && !self.isr_change_watched {
+            self.isr_change_watched = true;
+            fired.insert(Watch::IsrChange);
+        }
         for watch in fired {
             self.on_watch(zk, watch).await?;
         }
@@ -205,6 +217,7 @@ impl ControllerShell {
             (paths::BROKER_IDS, _) => Some(Watch::BrokerIds),
             (paths::TOPICS, _) | (_, paths::TOPICS) => Some(Watch::Topics),
             (paths::DELETE_TOPICS, _) => Some(Watch::DeleteTopics),
+            (paths::ISR_CHANGE_NOTIFICATION, _) => Some(Watch::IsrChange),
             _ => None,
         }
     }
@@ -231,6 +244,7 @@ impl ControllerShell {
             Watch::DeleteTopics => {
                 ControllerEvent::TopicDeletionsChanged(kzk.topics_to_delete().await?)
             }
+            Watch::IsrChange => kzk.isr_change_notifications().await?,
         };
         self.step(zk, event).await
     }
@@ -315,6 +329,7 @@ impl ControllerShell {
             );
         }
         if now != Role::Active && now != Role::Loading {
+            self.isr_change_watched = false;
             if was == Role::Active {
                 tracing::info!("broker {} resigned as controller", self.core.broker_id());
             }

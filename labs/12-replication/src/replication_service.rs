@@ -96,7 +96,10 @@ impl ReplicationService {
                     ReplicaRole::Follower => {
                         self.replication.become_follower(partition, state);
                         tracing::info!(%tp, leader = state.leader, epoch = state.leader_epoch, "following");
-                        fetch_from.push(state.leader);
+                        // No leader (−1) while the controller elects one: nothing to fetch.
+                        if state.leader >= 0 {
+                            fetch_from.push(state.leader);
+                        }
                     }
                 }
             }
