@@ -215,13 +215,20 @@ fn replication_on_a_cluster(extra: &[&str]) {
     let zookeeper = format!("{}{chroot}", zk.join(","));
     let bootstrap = (1..=3).map(address).collect::<Vec<_>>().join(",");
 
-    let created = kafkalab()
-        .args(["kafka-topics", "--bootstrap-server", &bootstrap])
-        .args(["--create", "--topic", TOPIC, "--partitions", "1"])
-        .args(["--replication-factor", "3"])
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{}", text(&created));
+    // Right after the restarts a broker's Metadata may not list all three yet.
+    wait_until("the topic created with three replicas", Duration::from_secs(20), || {
+        let created = kafkalab()
+            .args(["kafka-topics", "--bootstrap-server", &bootstrap])
+            .args(["--create", "--topic", TOPIC, "--partitions", "1"])
+            .args(["--replication-factor", "3"])
+            .output()
+            .unwrap();
+        if created.status.success() {
+            Ok(())
+        } else {
+            Err(text(&created))
+        }
+    });
     let all: BTreeSet<i64> = [1, 2, 3].into();
     let mut leader = 0;
     wait_until(
@@ -235,7 +242,17 @@ fn replication_on_a_cluster(extra: &[&str]) {
             seen => Err(format!("{seen:?}")),
         },
     );
-    let followers: Vec<i64> = (1..=3).filter(|n| *n != leader).collect();
+    // The follower paused first must not be the controller: a paused controller sends no
+    // UpdateMetadata, so Metadata would not change until its session expired.
+    let controller = rows
+        .iter()
+        .find(|r| r.role == "broker (controller)")
+        .and_then(|r| r.server.strip_prefix("broker"))
+        .and_then(|n| n.parse::<i64>().ok());
+    let mut followers: Vec<i64> = (1..=3).filter(|n| *n != leader).collect();
+    if Some(followers[0]) == controller {
+        followers.swap(0, 1);
+    }
     let at_leader = address(leader);
     let _resume = Resume(followers.iter().map(|n| pid(*n)).collect());
 
@@ -290,6 +307,22 @@ fn replication_on_a_cluster(extra: &[&str]) {
         },
     );
 
+    // kafka-topics' filters (Kafka 2.6): the partition is under-replicated, not unavailable.
+    let describe = |filter: &str| {
+        let out = kafkalab()
+            .args(["kafka-topics", "--bootstrap-server", &address(followers[1])])
+            .args(["--describe", "--topic", TOPIC, filter])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let under = describe("--under-replicated-partitions");
+    assert_eq!(under.lines().count(), 1, "{under}");
+    assert!(under.contains("Partition: 0\tLeader: "), "{under}");
+    let unavailable = describe("--unavailable-partitions");
+    assert_eq!(unavailable.trim(), "", "it has a leader: {unavailable}");
+
     // The second follower paused: once it lags and leaves, acks=all is refused.
     signal(pid(followers[1]), "-STOP");
     let (sent, said) = produce(&at_leader, "1", &["lagging".to_string()]);
@@ -334,6 +367,12 @@ fn replication_on_a_cluster(extra: &[&str]) {
             seen => Err(format!("{seen:?}")),
         },
     );
+    let under = kafkalab()
+        .args(["kafka-topics", "--bootstrap-server", &at_leader])
+        .args(["--describe", "--under-replicated-partitions"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&under).trim(), "", "nothing under-replicated any more");
     let last = consume(&at_leader);
     assert_eq!(last.len(), 104, "{last:?}");
     assert!(
