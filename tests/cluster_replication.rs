@@ -216,19 +216,23 @@ fn replication_on_a_cluster(extra: &[&str]) {
     let bootstrap = (1..=3).map(address).collect::<Vec<_>>().join(",");
 
     // Right after the restarts a broker's Metadata may not list all three yet.
-    wait_until("the topic created with three replicas", Duration::from_secs(20), || {
-        let created = kafkalab()
-            .args(["kafka-topics", "--bootstrap-server", &bootstrap])
-            .args(["--create", "--topic", TOPIC, "--partitions", "1"])
-            .args(["--replication-factor", "3"])
-            .output()
-            .unwrap();
-        if created.status.success() {
-            Ok(())
-        } else {
-            Err(text(&created))
-        }
-    });
+    wait_until(
+        "the topic created with three replicas",
+        Duration::from_secs(20),
+        || {
+            let created = kafkalab()
+                .args(["kafka-topics", "--bootstrap-server", &bootstrap])
+                .args(["--create", "--topic", TOPIC, "--partitions", "1"])
+                .args(["--replication-factor", "3"])
+                .output()
+                .unwrap();
+            if created.status.success() {
+                Ok(())
+            } else {
+                Err(text(&created))
+            }
+        },
+    );
     let all: BTreeSet<i64> = [1, 2, 3].into();
     let mut leader = 0;
     wait_until(

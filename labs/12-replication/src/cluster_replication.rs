@@ -95,13 +95,14 @@ impl ClusterReplication {
         partition: &mut lab05_broker::Partition,
         state: &LeaderAndIsrPartitionState,
         min_insync_replicas: usize,
+        now_ms: i64,
     ) {
         let tp = TopicPartition::new(partition.topic(), partition.index());
         let mut replicas = self.replicas();
         replicas.followers.remove(&tp);
         replicas.follower_isr.remove(&tp);
         let (leo, hw) = (partition.log_end_offset(), partition.high_watermark());
-        match replicas.core.become_leader(&tp, state, leo, hw, now_ms()) {
+        match replicas.core.become_leader(&tp, state, leo, hw, now_ms) {
             Ok(_) => replicas
                 .core
                 .set_min_insync_replicas(&tp, min_insync_replicas),
@@ -180,12 +181,19 @@ impl ClusterReplication {
         self.after(&mut replicas);
     }
 
-    /// ZooKeeper answered an ISR write.
-    fn on_written(&self, tp: &TopicPartition, version: i32, new_version: Option<i32>) {
+    /// ZooKeeper answered the ISR write of `tp` conditioned on `version`: the znode's new
+    /// version, or `None` (events rule 3).
+    pub fn on_partition_state_written(
+        &self,
+        tp: &TopicPartition,
+        version: i32,
+        new_version: Option<i32>,
+        now_ms: i64,
+    ) {
         let mut replicas = self.replicas();
         if let Err(e) = replicas
             .core
-            .on_partition_state_written(tp, version, new_version, now_ms())
+            .on_partition_state_written(tp, version, new_version, now_ms)
         {
             tracing::warn!(%tp, "an ISR write answered late: {e}");
         }
@@ -217,8 +225,13 @@ pub fn copy_state(replicas: &Replicas, tp: &TopicPartition, state: &mut ReplicaS
     }
 }
 
-/// A leader's state as lab 05 shows it, from the core's [`Partition`].
+/// Step 6: a leader's state as lab 05's handlers see it, from the core's [`Partition`]: this
+/// broker as leader, the leader epoch, the replicas, the ISR, the high watermark (a consumer's
+/// Fetch stops there, an `acks=all` produce waits for it) and each follower's LEO and
+/// caught-up time (for the learner's eyes: lab 05 does not decide anything with them).
 pub fn copy_leader_state(p: &Partition, state: &mut ReplicaState) {
+    // BEGIN SOLUTION step 6: copy the leader id, epoch, replicas, ISR and high watermark, and each remote replica's LEO and caught-up time
+    // ko: 리더 id, 에포크, 레플리카, ISR, 하이 워터마크, 그리고 원격 레플리카마다 LEO와 따라잡은 시각을 옮기세요
     state.leader_id = p.local_broker_id;
     state.leader_epoch = p.leader_epoch();
     state.replicas = p.assigned_replicas().to_vec();
@@ -237,6 +250,7 @@ pub fn copy_leader_state(p: &Partition, state: &mut ReplicaState) {
             )
         })
         .collect();
+    // END SOLUTION
 }
 
 impl Replication for ClusterReplication {
@@ -369,7 +383,7 @@ pub async fn run_zk_writes(
                     }
                 };
                 tracing::info!(%tp, version, ?new_version, "ISR written to ZooKeeper");
-                replication.on_written(&tp, version, new_version);
+                replication.on_partition_state_written(&tp, version, new_version, now_ms());
                 shared.appended.notify_waiters();
             }
             ZkOp::CreateIsrChangeNotification { path_prefix, data } => {

@@ -145,7 +145,7 @@ async fn run(
                 };
                 let error = error_code(p.error_code);
                 let records = p.records.clone().unwrap_or_default();
-                if let Err(e) = apply(
+                if let Err(e) = apply_fetched_partition(
                     &shared,
                     &replication,
                     &tp,
@@ -215,10 +215,11 @@ fn fetch_request(
         .with_topics(topics)
 }
 
-/// `processPartitionData` and the append: the whole batches of `records` that continue the
-/// log (a size limit may cut the last one), checked by step 5, then appended as they are.
-/// Lock order: the broker's, then the replicas'.
-fn apply(
+/// Given: one partition of a fetch answer on the follower (`processPartitionData` and the
+/// append): step 7's whole batches, checked by step 5, then appended to the follower's log as
+/// they are, and the follower's HW copied to lab 05's state. `fetch_offset` is what the fetch
+/// asked from. Lock order: the broker's, then the replicas'.
+pub fn apply_fetched_partition(
     shared: &Shared,
     replication: &ClusterReplication,
     tp: &TopicPartition,
@@ -258,8 +259,14 @@ fn apply(
     Ok(())
 }
 
-/// The whole batches at the start of `records`, with their headers.
-fn whole_batches(records: &Bytes) -> Result<Vec<(BatchHeader, Bytes)>, String> {
+/// Step 7: the whole batches at the start of a fetch answer's `records`, each with its
+/// header, in order. The leader sends whole batches, but its size limit
+/// (`replica.fetch.max.bytes`) may cut the last one: a cut batch, or bytes too short for a
+/// header, end the list (the next fetch asks for it again). Bytes that begin with no whole
+/// batch at all, while there are more than a header's worth, are an error.
+pub fn whole_batches(records: &Bytes) -> Result<Vec<(BatchHeader, Bytes)>, String> {
+    // BEGIN SOLUTION step 7: parse header after header, keep each batch that fits whole, stop at the first cut one
+    // ko: 헤더를 차례로 읽어 통째로 들어 있는 배치는 담고, 처음 잘린 배치에서 멈추세요
     let mut out = Vec::new();
     let mut at = 0;
     while at < records.len() {
@@ -273,8 +280,15 @@ fn whole_batches(records: &Bytes) -> Result<Vec<(BatchHeader, Bytes)>, String> {
         out.push((header, records.slice(at..at + size)));
         at += size;
     }
-    if out.is_empty() && !records.is_empty() && records.len() > 61 {
-        return Err("the leader sent bytes that hold no whole batch".to_string());
+    if out.is_empty() && records.len() > BATCH_HEADER_SIZE {
+        let first = BatchHeader::parse(records).map(|h| h.total_size());
+        if !matches!(first, Ok(size) if size > records.len()) {
+            return Err("the leader sent bytes that hold no whole batch".to_string());
+        }
     }
     Ok(out)
+    // END SOLUTION
 }
+
+/// A batch's fixed header: 61 bytes (lab 01).
+const BATCH_HEADER_SIZE: usize = 61;

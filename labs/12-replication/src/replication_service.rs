@@ -90,7 +90,8 @@ impl ReplicationService {
                 match change.role {
                     ReplicaRole::Leader => {
                         let n = min_isr.get(&tp.topic).copied().unwrap_or(1);
-                        self.replication.become_leader(partition, state, n);
+                        self.replication
+                            .become_leader(partition, state, n, now_ms());
                         tracing::info!(%tp, epoch = state.leader_epoch, isr = ?state.isr, min_insync_replicas = n, "leading");
                     }
                     ReplicaRole::Follower => {
