@@ -53,6 +53,12 @@ pub struct TopicsArgs {
     /// With --delete or --alter: no error if the topic does not exist.
     #[arg(long)]
     pub if_exists: bool,
+    /// With --describe: only partitions whose ISR is smaller than their replicas (lab 12).
+    #[arg(long)]
+    pub under_replicated_partitions: bool,
+    /// With --describe: only partitions without a leader.
+    #[arg(long)]
+    pub unavailable_partitions: bool,
 }
 
 #[derive(Debug, Args)]

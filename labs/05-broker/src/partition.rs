@@ -72,13 +72,25 @@ pub trait Replication: Send + Sync + 'static {
     /// The state of a partition this broker opens, whose log ends at `log_end_offset`.
     fn open(&self, topic: &str, partition: i32, log_end_offset: i64) -> ReplicaState;
 
-    /// The leader appended: its log now ends at `log_end_offset`. May move the HW.
-    fn on_leader_append(&self, state: &mut ReplicaState, log_end_offset: i64);
+    /// The leader appended to `topic`-`partition`: its log now ends at `log_end_offset`. May
+    /// move the HW.
+    fn on_leader_append(
+        &self,
+        topic: &str,
+        partition: i32,
+        state: &mut ReplicaState,
+        log_end_offset: i64,
+    );
 
     /// Follower `replica_id` asked to fetch from `fetch_offset` at `now_ms`; the leader's log
     /// ends at `log_end_offset`. May move the HW and the ISR. An error code refuses the fetch.
+    // The partition, its state and the fetch: eight arguments, and a struct for them would
+    // only hide what the hook is told.
+    #[allow(clippy::too_many_arguments)]
     fn on_follower_fetch(
         &self,
+        topic: &str,
+        partition: i32,
         state: &mut ReplicaState,
         replica_id: i32,
         fetch_offset: i64,
@@ -87,7 +99,15 @@ pub trait Replication: Send + Sync + 'static {
     ) -> ErrorCode;
 
     /// Time passed: drop followers that fell behind from the ISR. Nothing to do on one broker.
-    fn tick(&self, _state: &mut ReplicaState, _log_end_offset: i64, _now_ms: i64) {}
+    fn tick(
+        &self,
+        _topic: &str,
+        _partition: i32,
+        _state: &mut ReplicaState,
+        _log_end_offset: i64,
+        _now_ms: i64,
+    ) {
+    }
 }
 
 /// One broker, one copy: this broker leads every partition, is its only replica and always in
@@ -110,11 +130,20 @@ impl Replication for SingleReplica {
         }
     }
 
-    fn on_leader_append(&self, state: &mut ReplicaState, log_end_offset: i64) {
+    fn on_leader_append(&self, _: &str, _: i32, state: &mut ReplicaState, log_end_offset: i64) {
         state.high_watermark = log_end_offset;
     }
 
-    fn on_follower_fetch(&self, _: &mut ReplicaState, _: i32, _: i64, _: i64, _: i64) -> ErrorCode {
+    fn on_follower_fetch(
+        &self,
+        _: &str,
+        _: i32,
+        _: &mut ReplicaState,
+        _: i32,
+        _: i64,
+        _: i64,
+        _: i64,
+    ) -> ErrorCode {
         // No broker follows this one: a replica fetch is for someone else's partition.
         ErrorCode::NotLeaderOrFollower
     }
@@ -209,9 +238,38 @@ impl Partition {
         now_ms: i64,
     ) -> lab03_partition_log::Result<AppendInfo> {
         let info = self.log.append(batch, now_ms)?;
+        let leo = self.log.log_end_offset();
         self.replication
-            .on_leader_append(&mut self.state, self.log.log_end_offset());
+            .on_leader_append(&self.topic, self.index, &mut self.state, leo);
         Ok(info)
+    }
+
+    /// Appends one batch a follower fetched from its leader (lab 12), *keeping* its offsets:
+    /// the batch must start at this log's end (a follower copies its leader's log, it does not
+    /// number records itself). The replica rules are not asked: a follower's HW comes from its
+    /// leader's answers ([`Partition::replica_state_mut`]).
+    pub fn append_as_follower(
+        &mut self,
+        batch: &mut [u8],
+        now_ms: i64,
+    ) -> lab03_partition_log::Result<AppendInfo> {
+        let header = BatchHeader::parse(batch)?;
+        let leo = self.log.log_end_offset();
+        if header.base_offset != leo {
+            return Err(lab03_partition_log::Error::OffsetOutOfRange {
+                offset: header.base_offset,
+                log_start_offset: self.log.log_start_offset(),
+                log_end_offset: leo,
+            });
+        }
+        // The log gives the batch the next offsets, which are the ones it already has.
+        self.log.append(batch, now_ms)
+    }
+
+    /// The replica state, for a follower's shell (lab 12): it sets the leader, the ISR and the
+    /// HW its leader sent. A leader's state changes only through its [`Replication`].
+    pub fn replica_state_mut(&mut self) -> &mut ReplicaState {
+        &mut self.state
     }
 
     /// Whether every in-sync replica has `offset`: what an acks=−1 produce waits for.
@@ -227,14 +285,22 @@ impl Partition {
         now_ms: i64,
     ) -> ErrorCode {
         let leo = self.log.log_end_offset();
-        self.replication
-            .on_follower_fetch(&mut self.state, replica_id, fetch_offset, leo, now_ms)
+        self.replication.on_follower_fetch(
+            &self.topic,
+            self.index,
+            &mut self.state,
+            replica_id,
+            fetch_offset,
+            leo,
+            now_ms,
+        )
     }
 
     /// Time passed, for the replica rules (ISR shrinking in lab 12).
     pub fn tick(&mut self, now_ms: i64) {
         let leo = self.log.log_end_offset();
-        self.replication.tick(&mut self.state, leo, now_ms);
+        self.replication
+            .tick(&self.topic, self.index, &mut self.state, leo, now_ms);
     }
 
     /// Whole batches from `offset`, up to `max_bytes` (at least one batch), as lab 03's

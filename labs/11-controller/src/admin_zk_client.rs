@@ -36,6 +36,23 @@ pub async fn serve(zk: &mut KafkaZkClient<'_>, request: AdminRequest) -> ZkResul
             let answer = topic_config(zk, &topic).await;
             let _ = reply.send(answer_of(answer, &mut lost));
         }
+        AdminRequest::UpdatePartitionState {
+            path,
+            data,
+            version,
+            reply,
+        } => {
+            let answer = update_partition_state(zk, &path, &data, version).await;
+            let _ = reply.send(answer_of(answer, &mut lost));
+        }
+        AdminRequest::CreateSequential {
+            path_prefix,
+            data,
+            reply,
+        } => {
+            let answer = create_sequential(zk, &path_prefix, &data).await;
+            let _ = reply.send(answer_of(answer, &mut lost));
+        }
     }
     lost.map_or(Ok(()), Err)
 }
@@ -124,4 +141,35 @@ async fn topic_config(
     }
     let (bytes, _) = read?;
     Ok(TopicConfig::decode(&bytes).map(|c| c.config))
+}
+
+/// `ReplicationUtils.updateLeaderAndIsr`: a conditional setData. A failed version check
+/// (BADVERSION) is an answer, `None`, not an error: the leader re-reads what LeaderAndIsr says.
+async fn update_partition_state(
+    zk: &mut KafkaZkClient<'_>,
+    path: &str,
+    data: &[u8],
+    version: i32,
+) -> ZkResult<Result<Option<i32>>> {
+    let path = zk.connect.path(path);
+    let written = zk
+        .zk
+        .set(&path, data, version)
+        .await
+        .map_err(ZkFailure::from);
+    if failed_with(&written, Code::BadVersion) {
+        return Ok(Ok(None));
+    }
+    Ok(Ok(Some(written?.version)))
+}
+
+/// A persistent sequential znode (flags 2): ZooKeeper appends a 10-digit counter to the name.
+async fn create_sequential(
+    zk: &mut KafkaZkClient<'_>,
+    path_prefix: &str,
+    data: &[u8],
+) -> ZkResult<Result<String>> {
+    let path = zk.connect.path(path_prefix);
+    let created = zk.zk.create(&path, data, 2).await?;
+    Ok(Ok(created))
 }

@@ -145,6 +145,14 @@ impl Controller {
                     self.on_auto_leader_rebalance();
                 }
             }
+            ControllerEvent::IsrChangeNotifications {
+                notifications,
+                partition_states,
+            } => {
+                if self.role == Role::Active {
+                    self.on_isr_change_notifications(notifications, partition_states);
+                }
+            }
             // Our ephemerals are gone, so someone else may already be controller: stop at
             // once. The shell re-registers the broker and steps `ControllerChanged` again.
             ControllerEvent::SessionExpired | ControllerEvent::ZkOpFailed { .. } => self.resign(),

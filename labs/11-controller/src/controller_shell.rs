@@ -62,6 +62,8 @@ enum Watch {
     BrokerIds,
     Topics,
     DeleteTopics,
+    /// Lab 12: `IsrChangeNotificationHandler`.
+    IsrChange,
 }
 
 /// The controller of one broker, across its sessions.
@@ -79,6 +81,8 @@ pub struct ControllerShell {
     /// and how often the auto leader rebalance check runs: set by `with_failover`.
     commands: Option<mpsc::Receiver<ControllerCommand>>,
     rebalance_every: Option<Duration>,
+    /// Whether this controller's term has armed the `/isr_change_notification` watch.
+    isr_change_watched: bool,
 }
 
 impl ControllerShell {
@@ -100,6 +104,7 @@ impl ControllerShell {
             call_timeout: Duration::from_millis((session_timeout_ms as u64 * 2 / 3).max(1_000)),
             commands: None,
             rebalance_every: None,
+            isr_change_watched: false,
         }
     }
 
@@ -127,6 +132,7 @@ impl ControllerShell {
     ) -> SessionEnd {
         // Requests from a controller that knew the previous registration are refused now.
         self.service.set_broker_epoch(broker_epoch);
+        self.isr_change_watched = false;
         let Some(mut notifications) = zk.events() else {
             return SessionEnd::Lost("the client's watch events were taken already".into());
         };
@@ -191,6 +197,12 @@ impl ControllerShell {
                 AdminRequest::TopicConfig { reply, .. } => {
                     let _ = reply.send(Err(no_session()));
                 }
+                AdminRequest::UpdatePartitionState { reply, .. } => {
+                    let _ = reply.send(Err(no_session()));
+                }
+                AdminRequest::CreateSequential { reply, .. } => {
+                    let _ = reply.send(Err(no_session()));
+                }
             }
         }
         if let Some(commands) = self.commands.as_mut() {
@@ -248,6 +260,12 @@ impl ControllerShell {
                 fired.insert(watch);
             }
         }
+        // Lab 12: a controller that just took over reads (and watches) the ISR change
+        // notifications once; `LoadCluster` arms the other watches.
+        if self.core.is_active() && !self.isr_change_watched {
+            self.isr_change_watched = true;
+            fired.insert(Watch::IsrChange);
+        }
         for watch in fired {
             self.on_watch(zk, watch).await?;
         }
@@ -266,6 +284,7 @@ impl ControllerShell {
             (paths::BROKER_IDS, _) => Some(Watch::BrokerIds),
             (paths::TOPICS, _) | (_, paths::TOPICS) => Some(Watch::Topics),
             (paths::DELETE_TOPICS, _) => Some(Watch::DeleteTopics),
+            (paths::ISR_CHANGE_NOTIFICATION, _) => Some(Watch::IsrChange),
             _ => None,
         }
     }
@@ -292,6 +311,7 @@ impl ControllerShell {
             Watch::DeleteTopics => {
                 ControllerEvent::TopicDeletionsChanged(kzk.topics_to_delete().await?)
             }
+            Watch::IsrChange => kzk.isr_change_notifications().await?,
         };
         self.step(zk, event).await
     }
@@ -376,6 +396,7 @@ impl ControllerShell {
             );
         }
         if now != Role::Active && now != Role::Loading {
+            self.isr_change_watched = false;
             if was == Role::Active {
                 tracing::info!("broker {} resigned as controller", self.core.broker_id());
             }

@@ -74,6 +74,13 @@ pub enum ControllerEvent {
     TopicsChanged(BTreeMap<String, TopicAssignment>),
     /// The children of `/admin/delete_topics` changed; here they are now.
     TopicDeletionsChanged(BTreeSet<String>),
+    /// Lab 12: the children of `/isr_change_notification` (watched): each notification's name
+    /// (`isr_change_0000000003`), and the state znode of every partition they name, as read
+    /// now (Kafka's `IsrChangeNotificationHandler`). A partition leader changed its ISR.
+    IsrChangeNotifications {
+        notifications: Vec<String>,
+        partition_states: BTreeMap<TopicPartition, PartitionStateZNode>,
+    },
     /// This broker's ZooKeeper session expired: its ephemerals are gone.
     SessionExpired,
     /// A write in `Ready::zk_ops` failed (see the module doc).

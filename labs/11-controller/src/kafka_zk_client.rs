@@ -353,6 +353,47 @@ impl KafkaZkClient<'_> {
             .collect())
     }
 
+    /// Lab 12: the children of `/isr_change_notification` (watched) and the state znode of
+    /// every partition they name. A notification that does not decode is still returned (so
+    /// it is deleted), naming nothing.
+    pub async fn isr_change_notifications(&mut self) -> ZkResult<ControllerEvent> {
+        let dir = self.path(paths::ISR_CHANGE_NOTIFICATION);
+        let notifications = self.zk.children_and_watch(&dir).await?;
+        let mut named = BTreeSet::new();
+        for name in &notifications {
+            let path = format!("{dir}/{name}");
+            let Some((bytes, _)) = optional(self.zk.get(&path).await)? else {
+                continue;
+            };
+            match crate::isr_change_notification::decode_isr_change_notification(&bytes) {
+                Ok(partitions) => named.extend(partitions),
+                Err(e) => tracing::warn!("{path}: {e}; deleting it"),
+            }
+        }
+        let mut partition_states = BTreeMap::new();
+        for tp in named {
+            let path = self.path(&paths::partition_state(&tp.topic, tp.partition));
+            if let Some((bytes, stat)) = optional(self.zk.get(&path).await)? {
+                match LeaderIsrAndControllerEpoch::decode(&bytes) {
+                    Ok(state) => {
+                        partition_states.insert(
+                            tp,
+                            PartitionStateZNode {
+                                state,
+                                zk_version: stat.version,
+                            },
+                        );
+                    }
+                    Err(e) => tracing::warn!("{path}: {e}; the controller ignores it"),
+                }
+            }
+        }
+        Ok(ControllerEvent::IsrChangeNotifications {
+            notifications,
+            partition_states,
+        })
+    }
+
     /// `path` and everything under it, children before their parent (the order a multi
     /// must delete them in). Nothing for a path that does not exist.
     async fn subtree(&mut self, path: &str, out: &mut Vec<String>) -> ZkResult<()> {

@@ -19,6 +19,8 @@
 //! - `broker_change` — step 4: the controller when `/brokers/ids` changes.
 //! - `topic_deletion` — step 5: deleting a topic.
 //! - `fencing` — step 5: how a broker refuses a deposed controller.
+//! - `isr_change_notification` — given (lab 12's addition): a leader changed an ISR; the
+//!   controller re-reads the partitions and sends UpdateMetadata.
 //! - `broker_view` — step 5: a broker applying the three requests.
 //! - `messages` — step 6: the three requests and their responses as bytes, every version
 //!   Kafka 2.6 has (lab 04's shape: one file per API).
@@ -73,6 +75,7 @@ pub mod failover;
 pub mod failover_rules;
 pub mod fencing;
 pub mod group_placement;
+pub mod isr_change_notification;
 pub mod kafka_zk_client;
 pub mod messages;
 pub mod metadata_cache;

@@ -135,7 +135,7 @@ impl ControllerRequestsService {
     /// broker a replica of get a log if they have none, with their topic's settings, before
     /// the answer goes back (a controller that hears NONE may send clients here at once). A
     /// broker started alone keeps its own logs: only the cache follows the request.
-    async fn leader_and_isr(&self, r: &LeaderAndIsrRequest) -> LeaderAndIsrResponse {
+    pub async fn leader_and_isr(&self, r: &LeaderAndIsrRequest) -> LeaderAndIsrResponse {
         let (broker_id, mut response) = {
             let mut cache = self.cache();
             let response = cache.view.handle_leader_and_isr(r);
@@ -177,7 +177,7 @@ impl ControllerRequestsService {
 
     /// Step 5's view takes the request; then, in a cluster, each partition to delete leaves the
     /// log manager and its files go. A partition stopped without deletion keeps its log.
-    fn stop_replica(&self, r: &StopReplicaRequest) -> StopReplicaResponse {
+    pub fn stop_replica(&self, r: &StopReplicaRequest) -> StopReplicaResponse {
         let response = {
             let mut cache = self.cache();
             let response = cache.view.handle_stop_replica(r);
@@ -226,7 +226,7 @@ impl ControllerRequestsService {
     }
 }
 
-async fn handle_produce(
+pub async fn handle_produce(
     s: Arc<ControllerRequestsService>,
     ctx: RequestContext,
     mut request: ProduceRequest,
@@ -277,7 +277,7 @@ async fn handle_produce(
     Ok(Some(response))
 }
 
-async fn handle_fetch(
+pub async fn handle_fetch(
     s: Arc<ControllerRequestsService>,
     ctx: RequestContext,
     mut request: FetchRequest,

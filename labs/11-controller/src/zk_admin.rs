@@ -38,6 +38,23 @@ pub enum AdminRequest {
         topic: String,
         reply: oneshot::Sender<Result<BTreeMap<String, String>>>,
     },
+    /// Lab 12: a partition's leader writes the ISR it wants — setData of `path` (a partition
+    /// state znode, without the chroot) to `data` *if its version is still `version`*
+    /// (`ReplicationUtils.updateLeaderAndIsr`). Answers the znode's new version, or `None`
+    /// when the version check failed (the controller wrote it since).
+    UpdatePartitionState {
+        path: String,
+        data: Vec<u8>,
+        version: i32,
+        reply: oneshot::Sender<Result<Option<i32>>>,
+    },
+    /// Lab 12: create the persistent *sequential* znode `path_prefix<10 digits>` holding
+    /// `data` (`/isr_change_notification/isr_change_…`). Answers the path created.
+    CreateSequential {
+        path_prefix: String,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<String>>,
+    },
 }
 
 /// A handle on the session task, for request handlers. Clone freely.
@@ -82,6 +99,33 @@ impl ZkAdmin {
     pub async fn topic_config(&self, topic: &str) -> Result<BTreeMap<String, String>> {
         self.ask(|reply| AdminRequest::TopicConfig {
             topic: topic.to_string(),
+            reply,
+        })
+        .await
+    }
+
+    /// The conditional setData of a partition state znode (lab 12): `Some(new version)`, or
+    /// `None` when `version` is no longer the znode's.
+    pub async fn update_partition_state(
+        &self,
+        path: &str,
+        data: Vec<u8>,
+        version: i32,
+    ) -> Result<Option<i32>> {
+        self.ask(|reply| AdminRequest::UpdatePartitionState {
+            path: path.to_string(),
+            data,
+            version,
+            reply,
+        })
+        .await
+    }
+
+    /// A persistent sequential znode under `path_prefix` (lab 12's ISR change notification).
+    pub async fn create_sequential(&self, path_prefix: &str, data: Vec<u8>) -> Result<String> {
+        self.ask(|reply| AdminRequest::CreateSequential {
+            path_prefix: path_prefix.to_string(),
+            data,
             reply,
         })
         .await

@@ -41,6 +41,8 @@ pub mod paths {
     pub const TOPICS: &str = "/brokers/topics";
     pub const DELETE_TOPICS: &str = "/admin/delete_topics";
     pub const CONFIG_TOPICS: &str = "/config/topics";
+    /// Lab 12: where partition leaders announce ISR changes (`isr_change_<10 digits>`).
+    pub const ISR_CHANGE_NOTIFICATION: &str = "/isr_change_notification";
 
     /// `/brokers/ids/<id>`.
     pub fn broker_id(id: i32) -> String {

@@ -7,6 +7,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
+use lab11_controller::events::PartitionStateZNode;
 use lab11_controller::zk_data::paths;
 use lab11_controller::{Controller, ControllerEvent, LeaderIsrAndControllerEpoch, Role, ZkOp};
 
@@ -338,4 +339,70 @@ fn step3_writes_are_guarded_by_our_epochs_zk_version() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// Lab 12's addition (`IsrChangeNotificationHandler`): a leader wrote a smaller ISR itself and
+/// announced it under `/isr_change_notification`. The controller keeps the newer state, sends
+/// UpdateMetadata for that partition to every live broker, and deletes the notifications; an
+/// older state than the one it knows is not taken.
+#[test]
+fn step3_an_isr_change_notification_updates_every_broker_s_metadata() {
+    let snap = snapshot(
+        &[1, 2, 3],
+        &[("orders", assignment(&[(0, &[1, 2, 3]), (1, &[2, 3, 1])]))],
+        &[
+            (tp("orders", 0), state(1, 0, &[1, 2, 3], 1)),
+            (tp("orders", 1), state(2, 0, &[2, 3, 1], 1)),
+        ],
+    );
+    let (mut c, _) = elect(1, 2, snap);
+    let shrunk = PartitionStateZNode {
+        state: state(1, 0, &[1, 2], 1),
+        zk_version: 1,
+    };
+    c.step(ControllerEvent::IsrChangeNotifications {
+        notifications: vec![
+            "isr_change_0000000000".into(),
+            "isr_change_0000000001".into(),
+        ],
+        partition_states: BTreeMap::from([(tp("orders", 0), shrunk.clone())]),
+    });
+    assert_eq!(c.partition_state(&tp("orders", 0)), Some(&shrunk));
+    let r = c.ready();
+    let um = update_metadata(&r);
+    assert_eq!(um.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+    for reqs in um.values() {
+        let states: Vec<_> = reqs[0]
+            .topic_states
+            .iter()
+            .flat_map(|t| t.partition_states.iter())
+            .map(|p| (p.partition_index, p.isr.clone(), p.zk_version))
+            .collect();
+        assert_eq!(states, vec![(0, vec![1, 2], 1)], "only the partition named");
+    }
+    assert_eq!(
+        r.zk_ops,
+        vec![
+            ZkOp::DeleteRecursive {
+                path: "/isr_change_notification/isr_change_0000000000".into(),
+                controller_epoch_zk_version: 2,
+            },
+            ZkOp::DeleteRecursive {
+                path: "/isr_change_notification/isr_change_0000000001".into(),
+                controller_epoch_zk_version: 2,
+            },
+        ]
+    );
+    // A stale read (version 0, older than what the controller knows) changes nothing.
+    c.step(ControllerEvent::IsrChangeNotifications {
+        notifications: vec![],
+        partition_states: BTreeMap::from([(
+            tp("orders", 0),
+            PartitionStateZNode {
+                state: state(1, 0, &[1, 2, 3], 1),
+                zk_version: 0,
+            },
+        )]),
+    });
+    assert_eq!(c.partition_state(&tp("orders", 0)), Some(&shrunk));
 }

@@ -23,10 +23,15 @@
 //!   an append), calling the steps above.
 //! - `replica_manager` — given: every partition this broker leads, its timers (`isr-expiration`,
 //!   `isr-change-propagation`) and its purgatory of waiting produces.
+//! - `cluster_replication` — given: the core behind lab 05's `Replication` hook in a running
+//!   broker; its timers and its ZooKeeper writes on the broker's session.
+//! - `replica_fetcher_thread` — given: one fetcher task per leader broker (Fetch on the wire).
+//! - `replication_service` — given: LeaderAndIsr starts leading or following, acks=all waits.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `config` — given: `replica.lag.time.max.ms`, `min.insync.replicas` and Kafka's constants.
 //! - `error` — the one error type.
 
+pub mod cluster_replication;
 pub mod config;
 pub mod delayed_produce;
 pub mod error;
@@ -36,8 +41,11 @@ pub mod isr;
 pub mod partition;
 pub mod replica;
 pub mod replica_fetcher;
+pub mod replica_fetcher_thread;
 pub mod replica_manager;
+pub mod replication_service;
 
+pub use cluster_replication::ClusterReplication;
 pub use config::ReplicaConfig;
 pub use delayed_produce::DelayedProduce;
 pub use error::{Error, Result};
@@ -53,3 +61,4 @@ pub use partition::Partition;
 pub use replica::{Replica, UNKNOWN_OFFSET};
 pub use replica_fetcher::{FetchedPartition, FollowerPartition};
 pub use replica_manager::ReplicaManager;
+pub use replication_service::ReplicationService;

@@ -225,6 +225,24 @@ impl ReplicaManager {
         }
     }
 
+    /// LeaderAndIsr made another broker leader of `tp`, or StopReplica stopped it: this
+    /// broker no longer leads it. Its waiting produces are answered NOT_LEADER_OR_FOLLOWER
+    /// (the records may still commit under the new leader, or be lost: lab 13).
+    pub fn stop_leading(&mut self, tp: &TopicPartition) {
+        if self.partitions.remove(tp).is_none() {
+            return;
+        }
+        self.isr_change_set.remove(tp);
+        self.try_complete_delayed_produces(tp);
+    }
+
+    /// `min.insync.replicas` for one partition (its topic's setting, or the broker's).
+    pub fn set_min_insync_replicas(&mut self, tp: &TopicPartition, min_insync_replicas: usize) {
+        if let Some(p) = self.partitions.get_mut(tp) {
+            p.config.min_insync_replicas = min_insync_replicas;
+        }
+    }
+
     /// Takes what the shell must do now.
     pub fn ready(&mut self) -> Ready {
         std::mem::take(&mut self.ready)

@@ -22,6 +22,9 @@ use lab11_controller::{
 };
 
 use lab11_controller::controller_commands::ControllerCommands;
+use lab12_replication::{
+    cluster_replication, ClusterReplication, ReplicaConfig, ReplicationService,
+};
 use lab13_failover::controller_client::controlled_shutdown;
 use lab13_failover::failover_config::FailoverConfig;
 use lab13_failover::failover_service::FailoverService;
@@ -36,11 +39,13 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     let config = BrokerConfig::from_properties(&properties)?;
     let groups = CoordinatorConfig::from_properties(&properties)?;
     let zookeeper = zookeeper_config(&properties, &config)?;
-    // Replication factors for new topics matter only in a cluster (lab 11 step 8).
+    // Only in a cluster: replication factors for new topics (lab 11 step 8), lab 12's replica
+    // keys (one broker has no followers) and lab 13's failover keys.
     let cluster = match &zookeeper {
         Some(_) => Some((
             ClusterConfig::from_properties(&properties)?,
             FailoverConfig::from_properties(&properties)?,
+            replica_config(&properties)?,
         )),
         None => None,
     };
@@ -51,7 +56,20 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     runtime.block_on(async {
         let address = format!("{}:{}", config.listener_host, config.listener_port);
         let (listener, local) = bind(address).await?;
-        let broker = Broker::open(config, lab05_broker::shared::now_ms())?;
+        // In a cluster, lab 12's replica rules: followers fetch, the ISR decides the HW.
+        let replication = cluster.as_ref().map(|(_, _, replicas)| {
+            ClusterReplication::new(
+                config.broker_id,
+                replicas.clone(),
+                lab05_broker::shared::now_ms(),
+            )
+        });
+        let broker = match &replication {
+            Some((rules, _)) => {
+                Broker::open_with(config, rules.clone(), lab05_broker::shared::now_ms())?
+            }
+            None => Broker::open(config, lab05_broker::shared::now_ms())?,
+        };
         tracing::info!(
             "broker {} listening on {local}, advertised as {}:{}, logs in {}",
             broker.config().broker_id,
@@ -71,13 +89,16 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         // In a cluster, lab 11's services go last: a later route replaces an earlier one, so
         // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
         // said, and group requests go to the leader of the group's offsets partition. The
-        // session task runs the controller and does the handlers' ZooKeeper writes.
-        // Lab 13's failover rules ride on the controller: ControlledShutdown and ElectLeaders
-        // reach it through `commands`, and on SIGTERM the broker asks it to move its
-        // leaderships away before it stops serving.
-        let (router, cluster) = match (zookeeper, cluster) {
-            (Some(config), Some((cluster, failover))) => {
+        // session task runs the controller and does the handlers' ZooKeeper writes. Lab 12's
+        // service replicates; lab 13's failover rules ride on the controller: ControlledShutdown
+        // and ElectLeaders reach it through `commands`, and on SIGTERM the broker asks it to
+        // move its leaderships away before it stops serving.
+        let stop_replication = tokio_util::sync::CancellationToken::new();
+        let mut replication_service = None;
+        let (router, cluster) = match (zookeeper, cluster, replication) {
+            (Some(config), Some((cluster, failover, _)), Some((rules, zk_ops))) => {
                 let (admin, admin_requests) = ZkAdmin::channel(64);
+                let writes = admin.clone();
                 let (commands, command_requests) = ControllerCommands::channel(16);
                 let service = ControllerRequestsService::in_cluster_with(
                     shared.clone(),
@@ -93,8 +114,22 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                     command_requests,
                     failover.leader_imbalance_check_interval,
                 );
+                tokio::spawn(cluster_replication::run_timers(
+                    shared.clone(),
+                    rules.clone(),
+                    stop_replication.clone(),
+                ));
+                tokio::spawn(cluster_replication::run_zk_writes(
+                    shared.clone(),
+                    rules.clone(),
+                    writes,
+                    zk_ops,
+                ));
+                let replicas = ReplicationService::new(service.clone(), rules);
+                replication_service = Some(replicas.clone());
                 let router = router
                     .with(service.clone())
+                    .with(replicas)
                     .with(ClusterGroupService::new(service.clone(), groups))
                     .with(FailoverService::new(commands));
                 let session = Arc::new(tokio::sync::Mutex::new(Some(session)));
@@ -121,6 +156,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             }
         };
         server::run(listener, shared, Arc::new(router), shutdown).await;
+        stop_replication.cancel();
+        if let Some(replicas) = replication_service {
+            replicas.shutdown();
+        }
         // Closing the session removes the registration now, not a session timeout later.
         if let Some((_, session, _)) = cluster {
             if let Some(session) = session.lock().await.take() {
@@ -129,6 +168,30 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         }
         Ok(())
     })
+}
+
+/// Lab 12's keys: `replica.lag.time.max.ms` and the broker's `min.insync.replicas`.
+fn replica_config(properties: &ServerProperties) -> Result<ReplicaConfig, Error> {
+    let mut config = ReplicaConfig::default();
+    match properties.number("replica.lag.time.max.ms", "a number of ms")? {
+        Some(ms) if ms > 0 => config.replica_lag_time_max_ms = ms,
+        Some(_) => {
+            return Err(properties
+                .invalid("replica.lag.time.max.ms", "must be a positive number of ms")
+                .into())
+        }
+        None => {}
+    }
+    match properties.number("min.insync.replicas", "a number of replicas")? {
+        Some(n) if n >= 1 => config.min_insync_replicas = n as usize,
+        Some(_) => {
+            return Err(properties
+                .invalid("min.insync.replicas", "must be at least 1")
+                .into())
+        }
+        None => {}
+    }
+    Ok(config)
 }
 
 /// Lab 11's keys: `zookeeper.connect` (absent: no ZooKeeper at all) and the session timeout.

@@ -114,13 +114,21 @@ impl lab05_broker::Replication for OneFollower {
         }
     }
 
-    fn on_leader_append(&self, state: &mut lab05_broker::partition::ReplicaState, leo: i64) {
+    fn on_leader_append(
+        &self,
+        _: &str,
+        _: i32,
+        state: &mut lab05_broker::partition::ReplicaState,
+        leo: i64,
+    ) {
         let follower = state.followers.values().map(|f| f.log_end_offset).min();
         state.high_watermark = follower.unwrap_or(leo).min(leo);
     }
 
     fn on_follower_fetch(
         &self,
+        topic: &str,
+        partition: i32,
         state: &mut lab05_broker::partition::ReplicaState,
         replica_id: i32,
         fetch_offset: i64,
@@ -132,7 +140,7 @@ impl lab05_broker::Replication for OneFollower {
         };
         follower.log_end_offset = fetch_offset;
         follower.last_caught_up_ms = now_ms;
-        self.on_leader_append(state, leo);
+        self.on_leader_append(topic, partition, state, leo);
         ErrorCode::None
     }
 }

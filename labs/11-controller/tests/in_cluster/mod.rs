@@ -116,6 +116,12 @@ fn serve_fake_zk(
                     let configs = zk.topics.get(&topic).map(|t| t.1.clone());
                     let _ = reply.send(Ok(configs.unwrap_or_default()));
                 }
+                AdminRequest::UpdatePartitionState { reply, .. } => {
+                    let _ = reply.send(Err(Error::ZooKeeper("not in this fake".into())));
+                }
+                AdminRequest::CreateSequential { reply, .. } => {
+                    let _ = reply.send(Err(Error::ZooKeeper("not in this fake".into())));
+                }
             }
             drop(zk);
             changed.notify_waiters();

@@ -48,20 +48,29 @@ pub fn run(args: &TopicsArgs) -> Result<bool, Error> {
                 Some(t) => vec![t.clone()],
                 None => admin.list_topics().await?,
             };
+            // As Kafka 2.6's TopicCommand: with a filter, only the matching partitions'
+            // lines, without the topic's summary line.
+            let filtered = args.under_replicated_partitions || args.unavailable_partitions;
             for name in names {
                 let d = admin.describe_topic(&name).await?;
                 let rf = d.partitions.first().map_or(0, |p| p.replicas.len());
                 let configs: Vec<String> =
                     d.configs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                println!(
-                    "Topic: {}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {}",
-                    d.name,
-                    d.partitions.len(),
-                    configs.join(",")
-                );
+                if !filtered {
+                    println!(
+                        "Topic: {}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {}",
+                        d.name,
+                        d.partitions.len(),
+                        configs.join(",")
+                    );
+                }
                 let list =
                     |ids: &[i32]| ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-                for p in &d.partitions {
+                let shown = |p: &&lab06_topics::client::cluster::PartitionInfo| {
+                    (!args.under_replicated_partitions || p.isr.len() < p.replicas.len())
+                        && (!args.unavailable_partitions || p.leader < 0)
+                };
+                for p in d.partitions.iter().filter(shown) {
                     println!(
                         "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}",
                         d.name,
