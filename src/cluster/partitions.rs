@@ -23,6 +23,9 @@ pub struct ZkView {
     pub controller_epoch: Option<i32>,
     pub brokers: Vec<RegisteredBroker>,
     pub topics: Vec<TopicView>,
+    /// Broker id → how many brokers its Metadata lists (null: it did not answer).
+    #[serde(default)]
+    pub metadata_brokers: std::collections::BTreeMap<String, Option<usize>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +65,19 @@ impl PartitionView {
 }
 
 impl ZkView {
+    /// A controller is elected, `brokers` brokers are registered, and every one of them lists
+    /// them all in its Metadata (the controller's UpdateMetadata reached it): clients and
+    /// topic creation can start.
+    pub fn ready(&self, brokers: usize) -> bool {
+        self.controller.is_some()
+            && self.brokers.len() >= brokers
+            && self.metadata_brokers.len() >= brokers
+            && self
+                .metadata_brokers
+                .values()
+                .all(|n| n.is_some_and(|n| n >= brokers))
+    }
+
     /// The broker id registered with `port` on 127.0.0.1.
     pub fn broker_at(&self, port: u16) -> Option<i32> {
         let suffix = format!(":{port}");

@@ -227,8 +227,9 @@ fn up_in(
 }
 
 /// Brokers serve before they have registered and before one of them won `/controller`: wait
-/// (within what is left of `limit`) until ZooKeeper shows a controller and every broker, so
-/// the first table shows the cluster at work. Not reaching it is no error: the table says.
+/// (within what is left of `limit`) until ZooKeeper shows a controller and every broker, and
+/// every broker's Metadata lists them all, so the first table shows the cluster at work and a
+/// topic can be created at once. Not reaching it is no error: the table says.
 fn wait_for_controller(cluster: &Cluster, started: Instant, limit: Duration) {
     let brokers = cluster
         .servers
@@ -237,7 +238,7 @@ fn wait_for_controller(cluster: &Cluster, started: Instant, limit: Duration) {
         .count();
     while started.elapsed() < limit {
         match c::partitions::read(cluster) {
-            Ok(view) if view.controller.is_some() && view.brokers.len() >= brokers => return,
+            Ok(view) if view.ready(brokers) => return,
             _ => std::thread::sleep(Duration::from_millis(200)),
         }
     }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use lab06_topics::client::admin::AdminClient;
 use lab08_znodes::client::{ClientError, ZkClient};
 use lab08_znodes::Code;
 use lab11_controller::zk_data::{
@@ -38,6 +39,10 @@ pub struct ClusterState {
     pub brokers: BTreeMap<i32, String>,
     pub topics: BTreeMap<String, Vec<PartitionRow>>,
     pub deleting: Vec<String>,
+    /// Registered broker id → how many brokers its Metadata answer lists (`None`: no answer).
+    /// Filled for `--json` only: a broker lists the others once the controller's first
+    /// UpdateMetadata reached it, which is when it can serve clients and create topics.
+    pub metadata_brokers: BTreeMap<i32, Option<usize>>,
 }
 
 pub fn run(zookeeper: &str, as_json: bool) -> Result<bool, Error> {
@@ -49,11 +54,34 @@ pub fn run(zookeeper: &str, as_json: bool) -> Result<bool, Error> {
         state
     })?;
     if as_json {
+        let mut state = state;
+        state.metadata_brokers = block_on(metadata_brokers(&state.brokers))?;
         println!("{}", to_json(&state));
     } else {
         print!("{}", describe(&state));
     }
     Ok(true)
+}
+
+/// Asks each broker for Metadata, with a short limit each.
+async fn metadata_brokers(
+    brokers: &BTreeMap<i32, String>,
+) -> Result<BTreeMap<i32, Option<usize>>, Error> {
+    let mut seen = BTreeMap::new();
+    for (id, address) in brokers {
+        let ask = async {
+            let mut admin = AdminClient::connect(address, Duration::from_secs(2))
+                .await
+                .ok()?;
+            admin.broker_ids().await.ok().map(|ids| ids.len())
+        };
+        let count = tokio::time::timeout(Duration::from_secs(3), ask)
+            .await
+            .ok()
+            .flatten();
+        seen.insert(*id, count);
+    }
+    Ok(seen)
 }
 
 async fn connect_any(connect: &ZkConnect) -> Result<ZkClient, Error> {
@@ -222,8 +250,14 @@ pub fn to_json(state: &ClusterState) -> serde_json::Value {
         .iter()
         .map(|(id, address)| json!({ "id": id, "address": address }))
         .collect();
+    let metadata_brokers: BTreeMap<String, Option<usize>> = state
+        .metadata_brokers
+        .iter()
+        .map(|(id, n)| (id.to_string(), *n))
+        .collect();
     json!({
         "cluster_id": state.cluster_id,
+        "metadata_brokers": metadata_brokers,
         "controller": state.controller,
         "controller_epoch": state.controller_epoch,
         "brokers": brokers,
