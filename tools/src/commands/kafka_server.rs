@@ -58,11 +58,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         let (listener, local) = bind(address).await?;
         // In a cluster, lab 12's replica rules: followers fetch, the ISR decides the HW.
         let replication = cluster.as_ref().map(|(_, _, replicas)| {
-            ClusterReplication::new(
-                config.broker_id,
-                replicas.clone(),
-                lab05_broker::shared::now_ms(),
-            )
+            ClusterReplication::new(config.broker_id, *replicas, lab05_broker::shared::now_ms())
         });
         let broker = match &replication {
             Some((rules, _)) => {
