@@ -23,6 +23,7 @@ pub mod coordinator;
 pub mod docker;
 pub mod ensemble;
 pub mod real_zookeeper;
+pub mod sim;
 pub mod wait;
 
 use std::process::Command;

@@ -21,28 +21,8 @@ use lab10_ensemble::messages::{Message, QuorumPacket, Request, Sid, OP_CREATE_SE
 use lab10_ensemble::ready::{ClientReply, Ready};
 use lab10_ensemble::{ServerState, Zxid};
 
-/// SplitMix64: a tiny seeded generator, enough for schedules.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// True with probability `per_mille` / 1000.
-    pub fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-}
+/// The shared dice (SplitMix64, seeded).
+pub use kafkalab_testkit::sim::Rng;
 
 /// How hostile a run is.
 #[derive(Clone, Copy, Debug)]

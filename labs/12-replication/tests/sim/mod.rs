@@ -119,7 +119,7 @@ impl Sim {
             differs_since: None,
         };
         Sim {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             f,
             now: T0,
             seq: 0,

@@ -104,7 +104,7 @@ impl Sim {
             min_insync_replicas: f.min_insync_replicas,
         };
         let mut sim = Sim {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             f,
             now: T0,
             seq: 0,

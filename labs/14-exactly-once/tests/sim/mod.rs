@@ -20,24 +20,8 @@ use lab14_exactly_once::transaction_coordinator::{
 use lab14_exactly_once::transaction_metadata::{TopicPartition, TransactionState};
 use lab14_exactly_once::transaction_state_manager::{TransactionConfig, TxnLogRecord};
 
-/// SplitMix64: a tiny seeded generator, enough for schedules.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    pub fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-}
+/// The shared dice (SplitMix64, seeded).
+pub use kafkalab_testkit::sim::Rng;
 
 const TICK_MS: i64 = 100;
 const TXN_TIMEOUT_MS: i32 = 2_000;
@@ -117,7 +101,7 @@ fn partitions() -> Vec<TopicPartition> {
 impl Sim {
     pub fn new(seed: u64) -> Sim {
         let mut s = Sim {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             tick: 0,
             seq: 0,
             events: BTreeMap::new(),
