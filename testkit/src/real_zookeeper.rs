@@ -23,14 +23,14 @@ impl RealZooKeeper {
     }
 
     /// ZooKeeper with its zoo.cfg in `dir` and the dataDir `data_dir` (one it finds written
-    /// already, by another ZooKeeper or by ours, it loads). Waits until it answers `ruok`.
+    /// already, by another ZooKeeper or by ours, it loads). Waits until it serves sessions.
     pub fn start_on_data_dir(dir: &Path, data_dir: &Path) -> RealZooKeeper {
         let port = free_port();
         let config = dir.join("zoo.cfg");
         std::fs::write(
             &config,
             format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=ruok\nadmin.enableServer=false\n",
+                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=ruok,srvr\nadmin.enableServer=false\n",
                 data_dir.display()
             ),
         )
@@ -51,22 +51,24 @@ impl RealZooKeeper {
             port,
             data_dir: data_dir.to_path_buf(),
         };
-        // Wait until it answers ruok (the JVM takes a few seconds).
+        // Wait until it serves (the JVM takes a few seconds). `ruok` is not enough: ZooKeeper
+        // answers `imok` as soon as it listens, while it still loads its data and closes every
+        // session until then. `srvr` says "not currently serving requests" until it serves.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
                 // A JVM still starting may accept and then say nothing: without a read timeout
                 // this wait would have no end.
                 let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-                let _ = s.write_all(b"ruok");
+                let _ = s.write_all(b"srvr");
                 let mut answer = String::new();
                 let _ = s.read_to_string(&mut answer);
-                if answer == "imok" {
+                if answer.starts_with("Zookeeper version") && answer.contains("Mode:") {
                     return zk;
                 }
             }
             if let Ok(Some(status)) = zk.child.try_wait() {
-                panic!("ZooKeeper exited before it answered ruok: {status}");
+                panic!("ZooKeeper exited before it served: {status}");
             }
             assert!(
                 Instant::now() < deadline,
