@@ -38,7 +38,8 @@ fn seed(default: u64) -> u64 {
 }
 
 /// One fault's schedule: which partition's leader, when (after the producer starts) and for
-/// how long. Held longer than the brokers' 6 s ZooKeeper session, so leadership moves.
+/// how long. Held longer than the brokers' 6 s ZooKeeper session (and ZooKeeper's 2 s tick on
+/// top), so leadership moves.
 #[derive(Debug)]
 struct Schedule {
     seed: u64,
@@ -54,7 +55,7 @@ impl Schedule {
             seed,
             partition: rng.below(PARTITIONS as u64) as u32,
             start: Duration::from_millis(2_000 + rng.below(4_000)),
-            hold: Duration::from_millis(8_000 + rng.below(6_000)),
+            hold: Duration::from_millis(10_000 + rng.below(6_000)),
         }
     }
 }
@@ -79,27 +80,63 @@ fn cluster_with_topic(label: &str) -> Option<(LabCluster, Vec<PartitionState>)> 
     Some((cluster, before))
 }
 
-/// After the fault: every partition led with at least two in-sync replicas, the producer's
-/// reports, the read-back, and the verdict.
-fn heal_and_count(
-    cluster: &LabCluster,
-    what: &str,
-    schedule: &Schedule,
-    producer: Producer,
-    before: &[PartitionState],
+/// A fault of one broker: Docker's command that makes it and the one that heals it.
+struct Fault {
+    what: &'static str,
+    inject: (&'static str, fn(&LabCluster, &str)),
+    heal: (&'static str, fn(&LabCluster, &str)),
+}
+
+/// Starts a cluster and the producer, injects `fault` on the broker leading the schedule's
+/// partition, heals it, runs `then` (more faults of its own), and counts.
+fn broker_fault(
+    label: &str,
+    default_seed: u64,
+    fault: Fault,
+    then: impl FnOnce(&LabCluster, u64, Instant),
 ) {
-    let started = Instant::now();
+    let Some((cluster, before)) = cluster_with_topic(label) else {
+        return;
+    };
+    let schedule = Schedule::new(seed(default_seed));
+    let broker = cluster.broker(leader_of(&before, schedule.partition));
+    let zero = Instant::now();
+    let producer = Producer::start(&cluster, TOPIC, label, RECORDS, PRODUCE_SECONDS);
+    sleep_until(zero, schedule.start);
+    eprintln!(
+        "t={:.1}s {} {broker}",
+        zero.elapsed().as_secs_f64(),
+        fault.inject.0
+    );
+    (fault.inject.1)(&cluster, &broker);
+    sleep_until(zero, schedule.start + schedule.hold);
+    // What the other brokers' Metadata says just before the heal.
+    let during = cluster.partitions(TOPIC).unwrap_or_default();
+    eprintln!(
+        "t={:.1}s {} {broker}",
+        zero.elapsed().as_secs_f64(),
+        fault.heal.0
+    );
+    (fault.heal.1)(&cluster, &broker);
+    then(&cluster, schedule.seed, zero);
+
     let after = cluster.wait_for_partitions(TOPIC, PARTITIONS, 2, Duration::from_secs(90));
     let produced = producer.finish();
-    // The healed broker catching up is not what this test checks; say how far it got.
-    let full = cluster.partitions(TOPIC).unwrap_or_default();
     let read = acks::read_back(&cluster, TOPIC);
-    let tally = Tally::of(&produced, &read, before);
+    let tally = Tally::of(&produced, &read, &before);
+    // The healed broker catching up is not what this test checks; say how far it got.
+    let end = Instant::now() + Duration::from_secs(30);
+    let mut last = cluster.partitions(TOPIC).unwrap_or_default();
+    while Instant::now() < end && !last.iter().all(|p| p.isr.len() == 3) {
+        std::thread::sleep(Duration::from_millis(500));
+        last = cluster.partitions(TOPIC).unwrap_or_default();
+    }
     eprintln!(
-        "{what} (seed {}, {schedule:?}): acknowledged {}, failed {} (never acknowledged), \
-         unresolved {}, read back {} of them (complete: {}, high watermarks {}); producer ran \
-         {:.1}s, healed in {:.1}s\n  partitions before: {before:?}\n  after the fault: \
-         {after:?}\n  at the end: {full:?}",
+        "{} (seed {}, {schedule:?}, broker {broker}): acknowledged {}, failed {} (never \
+         acknowledged), unresolved {}, read back {} of them (complete: {}, high watermarks \
+         {}); producer ran {:.1}s\n  partitions before: {before:?}\n  during the fault: \
+         {during:?}\n  after the heal: {after:?}\n  in the end: {last:?}",
+        fault.what,
         schedule.seed,
         tally.acknowledged,
         tally.failed,
@@ -108,20 +145,21 @@ fn heal_and_count(
         read.complete,
         read.high_watermarks,
         produced.seconds,
-        started.elapsed().as_secs_f64(),
     );
     if let Some((i, error)) = produced.failed.iter().next() {
         eprintln!("  first failure: record {i}: {error}");
     }
     assert!(
         tally.acknowledged > 0,
-        "{what}: nothing was acknowledged at all (seed {})",
+        "{}: nothing was acknowledged at all (seed {})",
+        fault.what,
         schedule.seed
     );
     assert!(
         tally.lost.is_empty(),
-        "{what} (seed {}): {} acknowledged records lost:\n  {}\nreplay with \
+        "{} (seed {}): {} acknowledged records lost:\n  {}\nreplay with \
          KAFKALAB_FAULT_SEED={}",
+        fault.what,
         schedule.seed,
         tally.lost.len(),
         tally.lost.join("\n  "),
@@ -137,42 +175,21 @@ fn leader_of(before: &[PartitionState], partition: u32) -> i64 {
         .leader
 }
 
-#[test]
-fn kill_9_of_a_leaders_broker_and_of_a_zookeeper_server_loses_no_acknowledged_record() {
-    let Some((cluster, before)) = cluster_with_topic("kill") else {
-        return;
-    };
-    let schedule = Schedule::new(seed(11));
-    let mut rng = Rng::new(schedule.seed ^ 0x2b);
-    let broker = cluster.broker(leader_of(&before, schedule.partition));
-    let zero = Instant::now();
-    let producer = Producer::start(
-        &cluster,
-        TOPIC,
-        "kill",
-        RECORDS,
-        PRODUCE_SECONDS,
-    );
-
-    // The broker leading the partition dies at once, mid-stream; it comes back with its disk.
-    sleep_until(zero, schedule.start);
-    eprintln!(
-        "t={:.1}s docker kill -s KILL {broker}",
-        zero.elapsed().as_secs_f64()
-    );
-    cluster.kill(&broker);
-    sleep_until(zero, schedule.start + schedule.hold);
-    eprintln!("t={:.1}s docker start {broker}", zero.elapsed().as_secs_f64());
-    cluster.restart(&broker);
-
-    // Then a ZooKeeper server (the leader or a follower, by the seed), while zkCli.sh writes
-    // through one of the two others: the brokers keep their sessions on the other servers.
+/// A ZooKeeper server (the leader or a follower, by the seed) killed while zkCli.sh writes
+/// through one of the two others, then started again: every create acknowledged is on it.
+/// The brokers keep their sessions on the other servers meanwhile.
+fn kill_a_zookeeper_server(cluster: &LabCluster, seed: u64, zero: Instant) {
+    let mut rng = Rng::new(seed ^ 0x2b);
     let zookeepers = cluster.zookeepers();
     let zk_leader = cluster.ensemble_leader();
     let victim = if rng.chance(500) {
         zk_leader.clone()
     } else {
-        zookeepers.iter().find(|z| **z != zk_leader).unwrap().clone()
+        zookeepers
+            .iter()
+            .find(|z| **z != zk_leader)
+            .unwrap()
+            .clone()
     };
     let others: Vec<String> = zookeepers.into_iter().filter(|z| *z != victim).collect();
     eprintln!(
@@ -187,8 +204,11 @@ fn kill_9_of_a_leaders_broker_and_of_a_zookeeper_server_loses_no_acknowledged_re
         script.push_str(&format!("create /kafkalab-kill/w{i:02} {i}\n"));
     }
     let written = support::docker::zk_cli_script_in(&others[0], &script, Duration::from_secs(60));
-    let zk_acknowledged = written.matches("Created /kafkalab-kill/").count();
-    eprintln!("t={:.1}s docker start {victim}", zero.elapsed().as_secs_f64());
+    let acknowledged = written.matches("Created /kafkalab-kill/").count();
+    eprintln!(
+        "t={:.1}s docker start {victim}",
+        zero.elapsed().as_secs_f64()
+    );
     cluster.restart(&victim);
     cluster.wait_for_ensemble(&["follower", "follower", "leader"]);
     // The restarted server catches up from the leader; `sync` makes its read wait for that.
@@ -197,77 +217,48 @@ fn kill_9_of_a_leaders_broker_and_of_a_zookeeper_server_loses_no_acknowledged_re
         "sync /kafkalab-kill\nls /kafkalab-kill\n",
         Duration::from_secs(60),
     );
-    let zk_lost: Vec<String> = (0..zk_acknowledged)
+    let lost: Vec<String> = (0..acknowledged)
         .map(|i| format!("w{i:02}"))
         .filter(|w| !listing.contains(w.as_str()))
         .collect();
     eprintln!(
-        "ZooKeeper kill -9 (seed {}): {zk_acknowledged} of {writes} creates acknowledged \
-         through {}, lost on the restarted {victim}: {zk_lost:?}",
-        schedule.seed, others[0]
+        "ZooKeeper kill -9 (seed {seed}): {acknowledged} of {writes} creates acknowledged \
+         through {}, lost on the restarted {victim}: {lost:?}",
+        others[0]
     );
     assert_eq!(
-        zk_acknowledged, writes,
+        acknowledged, writes,
         "two of three servers are a majority: every create is acknowledged:\n{written}"
     );
-    assert!(zk_lost.is_empty(), "{listing}\n{}", cluster.logs(&victim));
+    assert!(lost.is_empty(), "{listing}\n{}", cluster.logs(&victim));
+}
 
-    heal_and_count(&cluster, "kill -9", &schedule, producer, &before);
+#[test]
+fn kill_9_of_a_leaders_broker_and_of_a_zookeeper_server_loses_no_acknowledged_record() {
+    let fault = Fault {
+        what: "kill -9",
+        inject: ("docker kill -s KILL", LabCluster::kill),
+        heal: ("docker start", LabCluster::restart),
+    };
+    broker_fault("kill", 11, fault, kill_a_zookeeper_server);
 }
 
 #[test]
 fn a_network_partition_of_a_leaders_broker_loses_no_acknowledged_record() {
-    let Some((cluster, before)) = cluster_with_topic("partition") else {
-        return;
+    let fault = Fault {
+        what: "network partition",
+        inject: ("docker network disconnect", LabCluster::disconnect),
+        heal: ("docker network connect", LabCluster::connect),
     };
-    let schedule = Schedule::new(seed(12));
-    let broker = cluster.broker(leader_of(&before, schedule.partition));
-    let zero = Instant::now();
-    let producer = Producer::start(
-        &cluster,
-        TOPIC,
-        "partition",
-        RECORDS,
-        PRODUCE_SECONDS,
-    );
-    sleep_until(zero, schedule.start);
-    eprintln!(
-        "t={:.1}s docker network disconnect {broker}",
-        zero.elapsed().as_secs_f64()
-    );
-    cluster.disconnect(&broker);
-    sleep_until(zero, schedule.start + schedule.hold);
-    eprintln!(
-        "t={:.1}s docker network connect {broker}",
-        zero.elapsed().as_secs_f64()
-    );
-    cluster.connect(&broker);
-    heal_and_count(&cluster, "network partition", &schedule, producer, &before);
+    broker_fault("partition", 12, fault, |_, _, _| {});
 }
 
 #[test]
 fn a_paused_leaders_broker_loses_no_acknowledged_record() {
-    let Some((cluster, before)) = cluster_with_topic("pause") else {
-        return;
+    let fault = Fault {
+        what: "pause",
+        inject: ("docker pause", LabCluster::pause),
+        heal: ("docker unpause", LabCluster::unpause),
     };
-    let schedule = Schedule::new(seed(13));
-    let broker = cluster.broker(leader_of(&before, schedule.partition));
-    let zero = Instant::now();
-    let producer = Producer::start(
-        &cluster,
-        TOPIC,
-        "pause",
-        RECORDS,
-        PRODUCE_SECONDS,
-    );
-    sleep_until(zero, schedule.start);
-    eprintln!("t={:.1}s docker pause {broker}", zero.elapsed().as_secs_f64());
-    cluster.pause(&broker);
-    sleep_until(zero, schedule.start + schedule.hold);
-    eprintln!(
-        "t={:.1}s docker unpause {broker}",
-        zero.elapsed().as_secs_f64()
-    );
-    cluster.unpause(&broker);
-    heal_and_count(&cluster, "pause", &schedule, producer, &before);
+    broker_fault("pause", 13, fault, |_, _, _| {});
 }

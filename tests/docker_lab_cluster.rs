@@ -45,7 +45,11 @@ fn the_lab_flavors_ensemble_and_brokers_run_in_containers_started_by_testcontain
         let bindings: Vec<&str> = ports.lines().collect();
         assert_eq!(
             bindings,
-            [format!("{0}/tcp -> {1}", cluster.address(id).rsplit(':').next().unwrap(), cluster.address(id))],
+            [format!(
+                "{0}/tcp -> {1}",
+                cluster.address(id).rsplit(':').next().unwrap(),
+                cluster.address(id)
+            )],
             "broker {id}"
         );
     }

@@ -36,7 +36,13 @@ pub struct Producer {
 
 impl Producer {
     /// Starts sending `count` records to `topic`, spread over `seconds`.
-    pub fn start(cluster: &LabCluster, topic: &str, run: &str, count: u32, seconds: u32) -> Producer {
+    pub fn start(
+        cluster: &LabCluster,
+        topic: &str,
+        run: &str,
+        count: u32,
+        seconds: u32,
+    ) -> Producer {
         let child = driver(cluster, "produce", topic)
             .arg(run)
             .arg(count.to_string())

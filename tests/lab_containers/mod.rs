@@ -42,6 +42,11 @@ const BROKERS: [&str; 3] = ["peter-kafka01", "peter-kafka02", "peter-kafka03"];
 /// leaderships) after 6 s; a follower that stops fetching leaves the ISR after 5 s.
 const BROKER_TIMERS: &str = "zookeeper.session.timeout.ms=6000 replica.lag.time.max.ms=5000";
 
+/// ZooKeeper's tick in ms (the book's is 2000): elections and a follower's sync limit
+/// (`syncLimit` ticks) take a quarter of the time. Sessions may last 2 to 20 ticks: the
+/// brokers' 6 s fit.
+const ZK_TICK_MS: &str = "500";
+
 /// One partition as Metadata shows it (`kcat -L`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionState {
@@ -59,6 +64,8 @@ pub struct LabCluster {
     ports: Vec<u16>,
     /// Dropped last to first: the brokers, then the ensemble, then (with the last) the network.
     containers: Vec<Container<GenericImage>>,
+    /// Containers killed, cut off or paused: Metadata is asked of the others.
+    unreachable: std::cell::RefCell<BTreeSet<String>>,
     paused: std::cell::RefCell<BTreeSet<String>>,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
@@ -68,12 +75,15 @@ impl LabCluster {
     /// leader and two followers and every broker's Metadata lists the three brokers. `None`
     /// when Docker is missing outside CI (under `KAFKALAB_REQUIRE_ALL=1` that fails instead).
     pub fn start(label: &str) -> Option<LabCluster> {
-        if !support::docker::can_build_images() || !support::tool("kcat", "apt-get install kcat")
-        {
+        if !support::docker::can_build_images() || !support::tool("kcat", "apt-get install kcat") {
             return None;
         }
         let turn = support::docker::take_turn();
-        let image = support::docker::build_image("book", Flavor::Lab);
+        // One build (or cache lookup) per test process; the image stays for the next run.
+        static IMAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let image = IMAGE
+            .get_or_init(|| support::docker::build_image("book", Flavor::Lab))
+            .clone();
         // testcontainers would pull an image Docker does not have: make sure it has it.
         support::run_ok(Command::new("docker").args(["image", "inspect", &image]));
         let prefix = format!("kafkalab-tc-{}-{label}-", std::process::id());
@@ -83,12 +93,17 @@ impl LabCluster {
             image,
             ports: BROKERS.iter().map(|_| support::free_port()).collect(),
             containers: Vec::new(),
+            unreachable: Default::default(),
             paused: Default::default(),
             _turn: turn,
         };
         for host in ZOOKEEPERS.iter().chain(&BROKERS) {
             let container = cluster.request(host).start().unwrap_or_else(|e| {
-                panic!("starting {} from {}: {e}", cluster.container(host), cluster.image)
+                panic!(
+                    "starting {} from {}: {e}",
+                    cluster.container(host),
+                    cluster.image
+                )
             });
             cluster.containers.push(container);
         }
@@ -108,6 +123,7 @@ impl LabCluster {
         for (key, value) in support::topology_env("book", host, "docker") {
             request = request.with_env_var(key, self.rename(&value));
         }
+        request = request.with_env_var("KL_ZK_TICK_TIME", ZK_TICK_MS);
         if let Some(id) = BROKERS.iter().position(|b| *b == host) {
             let port = self.ports[id];
             request = request
@@ -150,7 +166,11 @@ impl LabCluster {
 
     /// Every broker's `127.0.0.1:PORT`, comma separated, for a client's bootstrap list.
     pub fn bootstrap(&self) -> String {
-        let all: Vec<String> = self.ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let all: Vec<String> = self
+            .ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
         all.join(",")
     }
 
@@ -171,7 +191,11 @@ impl LabCluster {
     /// The ensemble's chroot of the brokers (`/kafka3` in the book).
     pub fn chroot(&self) -> String {
         let env = support::topology_env("book", BROKERS[0], "docker");
-        let connect = &env.iter().find(|(k, _)| k == "KL_KAFKA_ZK_CONNECT").unwrap().1;
+        let connect = &env
+            .iter()
+            .find(|(k, _)| k == "KL_KAFKA_ZK_CONNECT")
+            .unwrap()
+            .1;
         format!("/{}", connect.split_once('/').unwrap().1)
     }
 
@@ -219,7 +243,9 @@ impl LabCluster {
                 Duration::from_secs(120),
                 || {
                     let listing = kcat_list(&address, None)?;
-                    listing.contains(" 3 brokers:").then(|| "3 brokers".to_string())
+                    listing
+                        .contains(" 3 brokers:")
+                        .then(|| "3 brokers".to_string())
                 },
             );
         }
@@ -272,7 +298,7 @@ impl LabCluster {
     /// The partitions of `topic` from the first broker whose Metadata answers.
     pub fn partitions(&self, topic: &str) -> Option<Vec<PartitionState>> {
         (1..=3)
-            .filter(|id| !self.paused.borrow().contains(&self.broker(*id)))
+            .filter(|id| !self.unreachable.borrow().contains(&self.broker(*id)))
             .find_map(|id| kcat_list(&self.address(id), Some(topic)))
             .map(|listing| parse_partitions(&listing))
             .filter(|p| !p.is_empty())
@@ -281,23 +307,27 @@ impl LabCluster {
     /// `docker kill -s KILL`: the process dies at once, as in a power cut; nothing is flushed.
     pub fn kill(&self, container: &str) {
         docker(&["kill", "-s", "KILL", container]);
+        self.unreachable.borrow_mut().insert(container.to_string());
     }
 
     /// `docker start` of a killed container: the same file system, so the same data.
     pub fn restart(&self, container: &str) {
         docker(&["start", container]);
+        self.unreachable.borrow_mut().remove(container);
     }
 
     /// `docker network disconnect`: the container runs on, alone; nobody reaches it, not even
     /// through its published port.
     pub fn disconnect(&self, container: &str) {
         docker(&["network", "disconnect", &self.network, container]);
+        self.unreachable.borrow_mut().insert(container.to_string());
     }
 
     /// `docker network connect`: back on the network under its name (Docker's DNS resolves
     /// container names on a network of the user's).
     pub fn connect(&self, container: &str) {
         docker(&["network", "connect", &self.network, container]);
+        self.unreachable.borrow_mut().remove(container);
     }
 
     /// `docker pause`: every process of the container is frozen (the cgroup freezer), as in a
@@ -305,11 +335,13 @@ impl LabCluster {
     pub fn pause(&self, container: &str) {
         docker(&["pause", container]);
         self.paused.borrow_mut().insert(container.to_string());
+        self.unreachable.borrow_mut().insert(container.to_string());
     }
 
     pub fn unpause(&self, container: &str) {
         docker(&["unpause", container]);
         self.paused.borrow_mut().remove(container);
+        self.unreachable.borrow_mut().remove(container);
     }
 
     /// The last lines of a container's log, for failure messages.
@@ -363,9 +395,8 @@ fn kcat_list(address: &str, topic: Option<&str>) -> Option<String> {
 
 /// `partition 0, leader 2, replicas: 2,3,1, isrs: 2,3,1` lines of `kcat -L`.
 fn parse_partitions(listing: &str) -> Vec<PartitionState> {
-    let ids = |s: &str| -> BTreeSet<i64> {
-        s.split(',').filter_map(|x| x.trim().parse().ok()).collect()
-    };
+    let ids =
+        |s: &str| -> BTreeSet<i64> { s.split(',').filter_map(|x| x.trim().parse().ok()).collect() };
     listing
         .lines()
         .filter_map(|line| {
@@ -373,7 +404,11 @@ fn parse_partitions(listing: &str) -> Vec<PartitionState> {
             let (partition, rest) = rest.split_once(", leader ")?;
             let (leader, rest) = rest.split_once(", replicas: ")?;
             let (replicas, rest) = rest.split_once(", isrs: ")?;
-            let isr = rest.split(',').take_while(|s| !s.contains("Broker")).collect::<Vec<_>>().join(",");
+            let isr = rest
+                .split(',')
+                .take_while(|s| !s.contains("Broker"))
+                .collect::<Vec<_>>()
+                .join(",");
             Some(PartitionState {
                 partition: partition.trim().parse().ok()?,
                 leader: leader.trim().parse().ok()?,
