@@ -135,7 +135,8 @@ fn broker_fault(
         "{} (seed {}, {schedule:?}, broker {broker}): acknowledged {}, failed {} (never \
          acknowledged), unresolved {}, read back {} of them (complete: {}, high watermarks \
          {}); producer ran {:.1}s\n  partitions before: {before:?}\n  during the fault: \
-         {during:?}\n  after the heal: {after:?}\n  in the end: {last:?}",
+         {during:?}\n  after the heal: {after:?}\n  in the end: {last:?}\n  in ZooKeeper in \
+         the end:\n{}",
         fault.what,
         schedule.seed,
         tally.acknowledged,
@@ -145,6 +146,7 @@ fn broker_fault(
         read.complete,
         read.high_watermarks,
         produced.seconds,
+        cluster.zookeeper_view().trim_end(),
     );
     if let Some((i, error)) = produced.failed.iter().next() {
         eprintln!("  first failure: record {i}: {error}");

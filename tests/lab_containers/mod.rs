@@ -66,6 +66,8 @@ pub struct LabCluster {
     containers: Vec<Container<GenericImage>>,
     /// Containers killed, cut off or paused: Metadata is asked of the others.
     unreachable: std::cell::RefCell<BTreeSet<String>>,
+    /// Containers ever hurt: asked last, as a healed broker may still serve a stale Metadata.
+    hurt: std::cell::RefCell<BTreeSet<String>>,
     paused: std::cell::RefCell<BTreeSet<String>>,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
@@ -94,6 +96,7 @@ impl LabCluster {
             ports: BROKERS.iter().map(|_| support::free_port()).collect(),
             containers: Vec::new(),
             unreachable: Default::default(),
+            hurt: Default::default(),
             paused: Default::default(),
             _turn: turn,
         };
@@ -295,19 +298,42 @@ impl LabCluster {
         seen
     }
 
-    /// The partitions of `topic` from the first broker whose Metadata answers.
+    /// The partitions of `topic` from the first broker whose Metadata answers; brokers never
+    /// hurt by a fault first.
     pub fn partitions(&self, topic: &str) -> Option<Vec<PartitionState>> {
-        (1..=3)
+        let mut ids: Vec<i64> = (1..=3)
             .filter(|id| !self.unreachable.borrow().contains(&self.broker(*id)))
+            .collect();
+        ids.sort_by_key(|id| self.hurt.borrow().contains(&self.broker(*id)));
+        ids.into_iter()
             .find_map(|id| kcat_list(&self.address(id), Some(topic)))
             .map(|listing| parse_partitions(&listing))
             .filter(|p| !p.is_empty())
     }
 
+    /// What ZooKeeper holds (the controller's decisions), as `kafka-topics --describe` lines:
+    /// our `zookeeper-cluster-state` run in a ZooKeeper container that is not hurt.
+    pub fn zookeeper_view(&self) -> String {
+        let Some(zk) = self
+            .zookeepers()
+            .into_iter()
+            .find(|z| !self.unreachable.borrow().contains(z))
+        else {
+            return "no ZooKeeper server reachable".into();
+        };
+        let connect = format!("127.0.0.1:2181{}", self.chroot());
+        let out = Command::new("docker")
+            .args(["exec", &zk, "/opt/kafkalab/bin/kafkalab-tools"])
+            .args(["zookeeper-cluster-state", "--zookeeper", &connect])
+            .output()
+            .unwrap();
+        support::docker::output_text(&out)
+    }
+
     /// `docker kill -s KILL`: the process dies at once, as in a power cut; nothing is flushed.
     pub fn kill(&self, container: &str) {
         docker(&["kill", "-s", "KILL", container]);
-        self.unreachable.borrow_mut().insert(container.to_string());
+        self.hurt(container);
     }
 
     /// `docker start` of a killed container: the same file system, so the same data.
@@ -320,7 +346,7 @@ impl LabCluster {
     /// through its published port.
     pub fn disconnect(&self, container: &str) {
         docker(&["network", "disconnect", &self.network, container]);
-        self.unreachable.borrow_mut().insert(container.to_string());
+        self.hurt(container);
     }
 
     /// `docker network connect`: back on the network under its name (Docker's DNS resolves
@@ -335,13 +361,18 @@ impl LabCluster {
     pub fn pause(&self, container: &str) {
         docker(&["pause", container]);
         self.paused.borrow_mut().insert(container.to_string());
-        self.unreachable.borrow_mut().insert(container.to_string());
+        self.hurt(container);
     }
 
     pub fn unpause(&self, container: &str) {
         docker(&["unpause", container]);
         self.paused.borrow_mut().remove(container);
         self.unreachable.borrow_mut().remove(container);
+    }
+
+    fn hurt(&self, container: &str) {
+        self.unreachable.borrow_mut().insert(container.to_string());
+        self.hurt.borrow_mut().insert(container.to_string());
     }
 
     /// The last lines of a container's log, for failure messages.
