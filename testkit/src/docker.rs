@@ -7,7 +7,7 @@
 //! and a label, and ports are published on free ports of 127.0.0.1, so a learner's running
 //! cluster, or another `cargo test` on the same machine, is left alone. Every wait is bounded and
 //! says what it waited for when it gives up. Dropping a [`Cluster`] removes its containers,
-//! network and volumes, and the `lab` image it built.
+//! network and volumes; a `lab` image stays, the cache of the next run of the same binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,6 +36,81 @@ impl Flavor {
 /// Clusters share the image build and a 2-core machine, so the tests of one process take turns.
 static ONE_CLUSTER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Waits for this process's other clusters (Compose or testcontainers) to finish: hold the
+/// guard while the containers run.
+pub fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_CLUSTER_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether Docker and what docker/build-images.sh needs (ruby, debootstrap) are here; prints
+/// how to get them when not, and fails under `KAFKALAB_REQUIRE_ALL=1`.
+pub fn can_build_images() -> bool {
+    tool("docker", "install Docker Engine")
+        && tool("ruby", "apt-get install ruby")
+        && tool("debootstrap", "apt-get install debootstrap")
+}
+
+/// Builds (or finds, by content hash) the image of `flavor` with docker/build-images.sh and
+/// returns its name, e.g. `kafkalab/node:0123abcd4567-lab-89ef…`. The `lab` flavor's image holds
+/// the `kafkalab-tools` this `cargo test` built, checked to run in the image's Debian 12.
+/// Leaves the learner's `kafkalab/node:latest` where it was. A `lab` image stays as the cache
+/// of the next run with the same binary; those of other binaries are removed.
+pub fn build_image(topology: &str, flavor: Flavor) -> String {
+    let mut build = Command::new("sh");
+    build
+        .arg(repo().join("docker/build-images.sh"))
+        .arg(topology)
+        .env("KL_FLAVOR", flavor.name())
+        .env("KL_TAG_LATEST", "0");
+    if flavor == Flavor::Lab {
+        build.env("KL_LAB_BIN", built_tools_bin());
+    }
+    let built = run_ok(&mut build);
+    let image = built.lines().last().unwrap().trim().to_string();
+    if flavor == Flavor::Lab {
+        check_lab_binary_runs(&image);
+        remove_other_lab_images(&image);
+    }
+    image
+}
+
+/// The binary is the one `cargo test` built on this machine: it runs in the image only if
+/// this machine's C library is not newer than the image's Debian 12 one.
+fn check_lab_binary_runs(image: &str) {
+    let out = Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            "--entrypoint",
+            "/opt/kafkalab/bin/kafkalab-tools",
+        ])
+        .arg(image)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kafkalab-tools does not run in {image} (Debian 12); build it on Debian 12 or older:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Removes the `lab` images of other binaries (each is the shared node image plus one build's
+/// binary, ~200 MB). Docker keeps those that containers still run from.
+fn remove_other_lab_images(keep: &str) {
+    let listed = run_ok(Command::new("docker").args([
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+        "kafkalab/node",
+    ]));
+    for image in listed.lines().filter(|i| i.contains("-lab-") && *i != keep) {
+        let _ = Command::new("docker").args(["rmi", image]).output();
+    }
+}
+
 /// One topology's containers, started from a renamed copy of its Compose file.
 pub struct Cluster {
     compose: Vec<String>,
@@ -53,28 +128,12 @@ impl Cluster {
     /// `None` if a tool is missing outside CI. `label` keeps the names of two clusters of one
     /// test apart.
     pub fn new(topology: &'static str, flavor: Flavor, label: &str) -> Option<Cluster> {
-        if !tool("docker", "install Docker Engine") || !tool("ruby", "apt-get install ruby") {
+        if !can_build_images() {
             return None;
         }
         let compose = compose_command()?;
-        if !tool("debootstrap", "apt-get install debootstrap") {
-            return None;
-        }
-        let turn = ONE_CLUSTER_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let mut build = Command::new("sh");
-        build
-            .arg(repo().join("docker/build-images.sh"))
-            .arg(topology)
-            .env("KL_FLAVOR", flavor.name())
-            // A test leaves the learner's kafkalab/node:latest where it was.
-            .env("KL_TAG_LATEST", "0");
-        if flavor == Flavor::Lab {
-            build.env("KL_LAB_BIN", built_tools_bin());
-        }
-        let built = run_ok(&mut build);
-        let image = built.lines().last().unwrap().trim().to_string();
+        let turn = take_turn();
+        let image = build_image(topology, flavor);
         let prefix = format!("kafkalab-test-{}-{label}-", std::process::id());
         let dir = tempfile::tempdir().unwrap();
         let file = compose_file_for_test(topology, &prefix, dir.path());
@@ -88,36 +147,11 @@ impl Cluster {
             _dir: dir,
             _turn: turn,
         };
-        if flavor == Flavor::Lab {
-            cluster.check_lab_binary_runs();
-        }
         let _ = cluster
             .command()
             .args(["down", "-v", "--remove-orphans"])
             .output();
         Some(cluster)
-    }
-
-    /// The binary is the one `cargo test` built on this machine: it runs in the image only if
-    /// this machine's C library is not newer than the image's Debian 12 one.
-    fn check_lab_binary_runs(&self) {
-        let out = Command::new("docker")
-            .args([
-                "run",
-                "--rm",
-                "--entrypoint",
-                "/opt/kafkalab/bin/kafkalab-tools",
-            ])
-            .arg(&self.image)
-            .arg("--version")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "kafkalab-tools does not run in {} (Debian 12); build it on Debian 12 or older:\n{}",
-            self.image,
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
 
     /// `docker compose -f COPY -p PROJECT`, with the image this cluster runs.
@@ -167,8 +201,7 @@ impl Cluster {
     /// What `srvr` says on `host`'s client port, asked from inside its container; empty when
     /// nothing answers.
     pub fn srvr(&self, host: &str) -> String {
-        let out = self.exec(host, &["sh", "-c", "printf srvr | nc -w 2 127.0.0.1 2181"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        srvr_in(&self.container(host))
     }
 
     /// `leader` or `follower`; `None` while `host` serves no clients (no quorum, an election).
@@ -239,20 +272,7 @@ impl Cluster {
     /// Runs zkCli.sh in `host`'s container with `commands` (one a line) on its standard input,
     /// all in one session, stopped after `limit`; its stdout and stderr, whatever the outcome.
     pub fn zk_cli_script(&self, host: &str, commands: &str, limit: Duration) -> String {
-        use std::io::Write;
-        let mut child = Command::new("docker")
-            .args(["exec", "-i", &self.container(host), "timeout"])
-            .arg(limit.as_secs().to_string())
-            .args(["zkCli.sh", "-server", "127.0.0.1:2181"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(commands.as_bytes()).unwrap();
-        drop(stdin);
-        output_text(&child.wait_with_output().unwrap())
+        zk_cli_script_in(&self.container(host), commands, limit)
     }
 
     /// `docker network disconnect`: `host` can no longer reach the others, nor they it.
@@ -299,19 +319,6 @@ impl Drop for Cluster {
             .command()
             .args(["down", "-v", "--remove-orphans"])
             .output();
-        // The lab image is the shared node image plus this build's binary: remove that layer,
-        // the node image stays cached for the next test.
-        if self.flavor == Flavor::Lab {
-            match Command::new("docker").args(["rmi", &self.image]).output() {
-                Ok(out) if out.status.success() => {}
-                Ok(out) => eprintln!(
-                    "NOTE: docker rmi {} failed: {}",
-                    self.image,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-                Err(e) => eprintln!("NOTE: docker rmi {}: {e}", self.image),
-            }
-        }
     }
 }
 
@@ -353,7 +360,39 @@ fn compose_file_for_test(topology: &str, prefix: &str, dir: &Path) -> PathBuf {
     path
 }
 
-fn output_text(out: &std::process::Output) -> String {
+/// What `srvr` says on the client port of the ZooKeeper server in `container`, asked from
+/// inside it; empty when nothing answers.
+pub fn srvr_in(container: &str) -> String {
+    let out = Command::new("docker")
+        .args(["exec", container, "sh", "-c"])
+        .arg("printf srvr | nc -w 2 127.0.0.1 2181")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs Debian's zkCli.sh in `container` against its own server with `commands` (one a line)
+/// on its standard input, all in one session, stopped after `limit`; its stdout and stderr,
+/// whatever the outcome (zkCli.sh writes "Created /path" to stderr).
+pub fn zk_cli_script_in(container: &str, commands: &str, limit: Duration) -> String {
+    use std::io::Write;
+    let mut child = Command::new("docker")
+        .args(["exec", "-i", container, "timeout"])
+        .arg(limit.as_secs().to_string())
+        .args(["zkCli.sh", "-server", "127.0.0.1:2181"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(commands.as_bytes()).unwrap();
+    drop(stdin);
+    output_text(&child.wait_with_output().unwrap())
+}
+
+/// A command's stdout then stderr, as text.
+pub fn output_text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

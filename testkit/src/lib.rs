@@ -9,8 +9,9 @@
 //!   `require_all`), `run_ok`, `compose_command`, `topology_env`, `free_port`, `repo`.
 //! - `broker` — our broker as a process (`kafkalab-tools kafka-server-start`).
 //! - `coordinator` — our coordinator as a process (`kafkalab-tools zookeeper-server-start`).
-//! - `docker` — a topology of docker/compose.*.yml in containers (real or `lab` flavor), with
-//!   `srvr`, zkCli.sh and network partitions run through `docker exec` and `docker network`.
+//! - `docker` — the images docker/build-images.sh builds (`build_image`), and a topology of
+//!   docker/compose.*.yml in containers (real or `lab` flavor), with `srvr`, zkCli.sh and
+//!   network partitions run through `docker exec` and `docker network`.
 //! - `ensemble` — three ZooKeeper servers (ours, real ones, or a mix) on loopback, with faults.
 //! - `real_zookeeper` — Debian's ZooKeeper 3.8 as a process, standalone (the reference).
 //! - `wait` — `within`: a future with a time limit that says what it was waiting for.

@@ -100,6 +100,14 @@ log.segment.bytes=1073741824
 zookeeper.connect=$KL_KAFKA_ZK_CONNECT
 zookeeper.connection.timeout.ms=18000
 PROPS
+  # Settings of this host only, as key=value words: tests shorten the timers that decide how
+  # soon a dead broker loses its leaderships (zookeeper.session.timeout.ms) and a stalled
+  # follower its place in the ISR (replica.lag.time.max.ms).
+  if [ -n "${KL_KAFKA_EXTRA_PROPERTIES:-}" ]; then
+    printf '# KL_KAFKA_EXTRA_PROPERTIES\n'
+    # shellcheck disable=SC2086 # one property a word
+    printf '%s\n' $KL_KAFKA_EXTRA_PROPERTIES
+  fi
 }
 
 # render_unit NAME DESCRIPTION USER EXEC: a systemd unit like the book's, running in the foreground.
