@@ -7,7 +7,8 @@
 #   lab      your servers: KAFKALAB_LAB_BIN (default target/release/kafkalab-tools, from
 #            `cargo build --release -p kafkalab-tools`) copied into every VM, started by the
 #            same provisioning scripts as the Docker lab flavor; also checks that the three
-#            brokers registered in ZooKeeper
+#            brokers registered in ZooKeeper and that lines produced on the first broker's VM
+#            (acks=all, three replicas) are read back on the last one's
 #   debian   Debian's zookeeper package (ZooKeeper 3.8), no Kafka
 #
 #   study (three VMs, each ZooKeeper and broker) is what CI runs; book (peter-zk01..03 and
@@ -176,6 +177,16 @@ done
 set -- $zk_hosts
 [ "$#" = 3 ] || die "topology $topology has $# ZooKeeper hosts; the checks expect three"
 first="$1" second="$2" third="$3"
+# The broker hosts (all three in study; peter-kafka01..03 in book).
+kafka_hosts=""
+for h in $hosts; do
+  case " $(setting "$h" KL_ROLES) " in *" kafka "*) kafka_hosts="$kafka_hosts $h" ;; esac
+done
+# shellcheck disable=SC2086 # one argument per host
+set -- $kafka_hosts
+kafka_first="$1" kafka_last=""
+for h in $kafka_hosts; do kafka_last="$h"; done
+kafka_port="$(setting "$kafka_first" KL_KAFKA_PORT)"
 kl_hosts="$(setting "$first" KL_HOSTS)"
 # The brokers' chroot in ZooKeeper: the end of zookeeper.connect (/my-kafka-cluster in study).
 zk_connect="$(setting "$first" KL_KAFKA_ZK_CONNECT)"
@@ -270,6 +281,18 @@ if [ "$flavor" = lab ]; then
     echo \"\$ids\"" | tr -d '\r' | tail -n 1)"
   [ "$seen" = "[1, 2, 3]" ] || die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 120 s: '$seen', expected '[1, 2, 3]'"
   log "zkCli.sh ls $zk_chroot/brokers/ids: $seen"
+
+  # Labs 11-12, the slides' own check: a topic with three replicas, lines produced on the first
+  # broker's VM with acks=all, read back on the last one's, through the brokers' own names.
+  tools=/opt/kafkalab/bin/kafkalab-tools
+  seen="$(on "$kafka_first" "$tools kafka-topics --bootstrap-server $kafka_first:$kafka_port --create --if-not-exists --topic slides --partitions 1 --replication-factor 3 2>&1")"
+  printf '%s\n' "$seen" | grep -q "slides" || die "kafka-topics --create on $kafka_first: $seen"
+  seen="$(on "$kafka_first" "printf 'line-%s\\n' 1 2 3 4 5 | $tools kafka-console-producer --bootstrap-server $kafka_first:$kafka_port --topic slides --request-required-acks all 2>&1 && echo PRODUCED")"
+  printf '%s\n' "$seen" | grep -q "^PRODUCED" || die "kafka-console-producer on $kafka_first: $seen"
+  seen="$(on "$kafka_last" "$tools kafka-console-consumer --bootstrap-server $kafka_last:$kafka_port --topic slides --from-beginning --max-messages 5 --timeout-ms 30000 2>/dev/null" | tr -d '\r' | tr '\n' ' ')"
+  [ "$seen" = "line-1 line-2 line-3 line-4 line-5 " ] ||
+    die "kafka-console-consumer on $kafka_last read '$seen', expected 'line-1 line-2 line-3 line-4 line-5 '"
+  log "produced on $kafka_first with acks=all, read on $kafka_last: $seen"
 fi
 
 # --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
