@@ -260,6 +260,13 @@ wait_modes() {
   log "srvr modes of $*: $seen"
 }
 zkcli() { on "$1" "zkCli.sh -server 127.0.0.1:2181 $2 2>&1"; }
+# broker_journals: what each broker's unit says, when a broker check fails.
+broker_journals() {
+  for h in $kafka_hosts; do
+    printf -- '--- kafka-server on %s\n' "$h" >&2
+    on "$h" "sudo systemctl --no-pager status kafka-server 2>&1 | head -n 5; sudo journalctl --no-pager -u kafka-server -n 30 2>&1" >&2 || true
+  done
+}
 
 second_ip="$(printf '%s\n' "$kl_hosts" | tr ' ' '\n' | sed -n "s/=$second\$//p")"
 seen="$(on "$first" "getent hosts $second" | tr -d '\r')"
@@ -272,26 +279,31 @@ wait_modes "follower follower leader" 180 "$first" "$second" "$third"
 if [ "$flavor" = lab ]; then
   # Lab 11: each broker registers itself under the chroot of zookeeper.connect.
   seen="$(on "$first" "
-    end=\$((\$(date +%s) + 120))
+    end=\$((\$(date +%s) + 240))
     while :; do
       ids=\$(zkCli.sh -server 127.0.0.1:2181 ls $zk_chroot/brokers/ids 2>&1 | grep '^\\[' | tail -n 1)
       [ \"\$ids\" = '[1, 2, 3]' ] || [ \$(date +%s) -ge \$end ] && break
       sleep 5
     done
     echo \"\$ids\"" | tr -d '\r' | tail -n 1)"
-  [ "$seen" = "[1, 2, 3]" ] || die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 120 s: '$seen', expected '[1, 2, 3]'"
+  if [ "$seen" != "[1, 2, 3]" ]; then
+    broker_journals
+    die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 240 s: '$seen', expected '[1, 2, 3]'"
+  fi
   log "zkCli.sh ls $zk_chroot/brokers/ids: $seen"
 
   # Labs 11-12, the slides' own check: a topic with three replicas, lines produced on the first
   # broker's VM with acks=all, read back on the last one's, through the brokers' own names.
   tools=/opt/kafkalab/bin/kafkalab-tools
   seen="$(on "$kafka_first" "$tools kafka-topics --bootstrap-server $kafka_first:$kafka_port --create --if-not-exists --topic slides --partitions 1 --replication-factor 3 2>&1")"
-  printf '%s\n' "$seen" | grep -q "slides" || die "kafka-topics --create on $kafka_first: $seen"
+  printf '%s\n' "$seen" | grep -q "slides" || { broker_journals; die "kafka-topics --create on $kafka_first: $seen"; }
   seen="$(on "$kafka_first" "printf 'line-%s\\n' 1 2 3 4 5 | $tools kafka-console-producer --bootstrap-server $kafka_first:$kafka_port --topic slides --request-required-acks all 2>&1 && echo PRODUCED")"
-  printf '%s\n' "$seen" | grep -q "^PRODUCED" || die "kafka-console-producer on $kafka_first: $seen"
+  printf '%s\n' "$seen" | grep -q "^PRODUCED" || { broker_journals; die "kafka-console-producer on $kafka_first: $seen"; }
   seen="$(on "$kafka_last" "$tools kafka-console-consumer --bootstrap-server $kafka_last:$kafka_port --topic slides --from-beginning --max-messages 5 --timeout-ms 30000 2>/dev/null" | tr -d '\r' | tr '\n' ' ')"
-  [ "$seen" = "line-1 line-2 line-3 line-4 line-5 " ] ||
+  [ "$seen" = "line-1 line-2 line-3 line-4 line-5 " ] || {
+    broker_journals
     die "kafka-console-consumer on $kafka_last read '$seen', expected 'line-1 line-2 line-3 line-4 line-5 '"
+  }
   log "produced on $kafka_first with acks=all, read on $kafka_last: $seen"
 fi
 
