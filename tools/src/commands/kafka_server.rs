@@ -28,6 +28,7 @@ use lab12_replication::{
 use lab13_failover::controller_client::controlled_shutdown;
 use lab13_failover::failover_config::FailoverConfig;
 use lab13_failover::failover_service::FailoverService;
+use lab14_exactly_once::service::ExactlyOnceService;
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
@@ -76,12 +77,14 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         // A line a script or test can wait for, whatever the log level.
         println!("kafkalab broker started on {local}");
         let shared = Shared::new(broker);
-        // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side.
+        // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side; lab
+        // 14's idempotent producer after lab 05's, whose InitProducerId it replaces.
         let groups = GroupService::open(shared.clone(), groups)?;
         let router = Router::new()
             .with(CoreService::new(shared.clone()))
             .with(TopicsService::open(shared.clone())?)
-            .with(groups.clone());
+            .with(groups.clone())
+            .with(ExactlyOnceService::open(&shared));
         // In a cluster, lab 11's services go last: a later route replaces an earlier one, so
         // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
         // said, and group requests go to the leader of the group's offsets partition. The

@@ -1,0 +1,201 @@
+"""Real clients against our broker for lab 14 (driven by exactly_once_real_clients.rs).
+
+usage: exactly_once_clients.py MODE PROXY_PORT BROKER TOPIC [ARGS...]
+
+The broker advertises PROXY_PORT, so every client connection goes through the proxy below.
+The proxy forwards frames both ways and, for the first DROPS Produce requests, closes the
+connection instead of passing the broker's answer on: the broker has stored the batch, the
+client never hears so, and it sends the same batch again (same producer id, epoch and
+sequence) on a new connection. That is the retry that idempotence must not store twice.
+
+MODE
+  produce CLIENT IDEMPOTENT DROPS N   produce N records "v0".."v{N-1}" to partition 0 with
+                                      CLIENT (confluent or kafka-python); print JSON with the
+                                      values read back from the broker and the drops done.
+All output is one JSON line.
+"""
+
+import json
+import socket
+import struct
+import sys
+import threading
+
+
+class DroppingProxy:
+    """A loopback TCP proxy that drops the answers of the first `drops` Produce requests."""
+
+    def __init__(self, port, broker, drops):
+        host, bport = broker.rsplit(":", 1)
+        self.broker = (host, int(bport))
+        self.drops_left = drops
+        self.dropped = 0
+        self.lock = threading.Lock()
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", port))
+        self.server.listen(16)
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.broker)
+            produce_ids = set()
+            threading.Thread(target=self.requests, args=(client, upstream, produce_ids), daemon=True).start()
+            threading.Thread(target=self.responses, args=(upstream, client, produce_ids), daemon=True).start()
+
+    @staticmethod
+    def read_frame(sock):
+        size = DroppingProxy.read_exact(sock, 4)
+        if size is None:
+            return None
+        body = DroppingProxy.read_exact(sock, struct.unpack(">i", size)[0])
+        return None if body is None else size + body
+
+    @staticmethod
+    def read_exact(sock, n):
+        buf = b""
+        while len(buf) < n:
+            try:
+                chunk = sock.recv(n - len(buf))
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+
+    def requests(self, client, upstream, produce_ids):
+        while True:
+            frame = self.read_frame(client)
+            if frame is None:
+                break
+            api_key, _version, correlation = struct.unpack(">hhi", frame[4:12])
+            if api_key == 0:
+                produce_ids.add(correlation)
+            try:
+                upstream.sendall(frame)
+            except OSError:
+                break
+        self.close(client, upstream)
+
+    def responses(self, upstream, client, produce_ids):
+        while True:
+            frame = self.read_frame(upstream)
+            if frame is None:
+                break
+            correlation = struct.unpack(">i", frame[4:8])[0]
+            if correlation in produce_ids:
+                with self.lock:
+                    drop = self.drops_left > 0
+                    if drop:
+                        self.drops_left -= 1
+                        self.dropped += 1
+                if drop:
+                    break
+            try:
+                client.sendall(frame)
+            except OSError:
+                break
+        self.close(client, upstream)
+
+    @staticmethod
+    def close(*socks):
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
+def read_back(broker, topic):
+    """Every value in partition 0, read by a fresh consumer (read_uncommitted) through the
+    proxy, whose drops are used up by then."""
+    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING, KafkaError
+
+    c = Consumer({
+        "bootstrap.servers": broker,
+        "group.id": "eos-check",
+        "enable.auto.commit": False,
+        "enable.partition.eof": True,
+    })
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    values = []
+    for _ in range(2000):
+        m = c.poll(1.0)
+        if m is None:
+            continue
+        if m.error():
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                break
+            raise SystemExit(f"consume error: {m.error()}")
+        values.append(m.value().decode())
+    c.close()
+    return values
+
+
+def produce_confluent(broker, topic, idempotent, n):
+    from confluent_kafka import Producer
+
+    errors = []
+    p = Producer({
+        "bootstrap.servers": broker,
+        "enable.idempotence": idempotent,
+        "acks": "all",
+        # One batch for the whole run, so the dropped answer is for all of it.
+        "linger.ms": 200,
+        "retries": 10,
+        "retry.backoff.ms": 100,
+        "socket.timeout.ms": 10000,
+        "message.timeout.ms": 30000,
+    })
+    for i in range(n):
+        p.produce(topic, value=f"v{i}".encode(), partition=0,
+                  on_delivery=lambda err, _m: err and errors.append(str(err)))
+    left = p.flush(60)
+    return errors + ([f"{left} not delivered"] if left else [])
+
+
+def produce_kafka_python(broker, topic, idempotent, n):
+    from kafka import KafkaProducer
+
+    p = KafkaProducer(
+        bootstrap_servers=broker,
+        enable_idempotence=idempotent,
+        acks="all",
+        linger_ms=200,
+        retries=10,
+        retry_backoff_ms=100,
+        request_timeout_ms=10000,
+    )
+    futures = [p.send(topic, value=f"v{i}".encode(), partition=0) for i in range(n)]
+    errors = []
+    for f in futures:
+        try:
+            f.get(timeout=60)
+        except Exception as e:  # noqa: BLE001 - report whatever the client raised
+            errors.append(repr(e))
+    p.close(timeout=10)
+    return errors
+
+
+def main():
+    mode, proxy_port, broker, topic = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    if mode == "produce":
+        client, idempotent, drops, n = sys.argv[5], sys.argv[6] == "true", int(sys.argv[7]), int(sys.argv[8])
+        proxy = DroppingProxy(proxy_port, broker, drops)
+        via = f"127.0.0.1:{proxy_port}"
+        produce = produce_confluent if client == "confluent" else produce_kafka_python
+        errors = produce(via, topic, idempotent, n)
+        print(json.dumps({"errors": errors, "dropped": proxy.dropped, "values": read_back(via, topic)}))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main()

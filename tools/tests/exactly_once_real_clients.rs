@@ -1,0 +1,111 @@
+//! Lab 14's idempotent producer in the running broker, with real clients: confluent-kafka
+//! (librdkafka 2.16) and kafka-python 3, with and without `enable.idempotence`, produce 100
+//! records while a loopback proxy drops the broker's answer to the first Produce
+//! (`exactly_once_clients.py`). The broker stored the batch; the client never heard, so it sends
+//! the same batch again on a new connection. Idempotent: each record is stored once (the
+//! retry is answered with the batch's original offset). Not idempotent: the batch is stored
+//! twice — the duplicate the issue describes, shown so the test proves its own point.
+//! All traffic stays on 127.0.0.1.
+
+use kafkalab_testkit as support;
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use support::broker::{free_port, Broker};
+
+const RECORDS: usize = 100;
+
+fn driver() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exactly_once_clients.py")
+}
+
+/// Produces RECORDS records through a proxy on `proxy_port` that drops one Produce answer;
+/// returns the values the partition holds afterwards.
+fn produce_with_one_lost_answer(
+    proxy_port: u16,
+    broker: &Broker,
+    client: &str,
+    idempotent: bool,
+) -> Vec<String> {
+    let topic = format!("eos-{client}-{idempotent}");
+    let out = support::run_ok(
+        Command::new("timeout")
+            .args(["180", "python3"])
+            .arg(driver())
+            .args([
+                "produce",
+                &proxy_port.to_string(),
+                &broker.address(),
+                &topic,
+            ])
+            .args([client, &idempotent.to_string(), "1", &RECORDS.to_string()])
+            .stdin(Stdio::null()),
+    );
+    let answer: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(
+        answer["errors"],
+        serde_json::json!([]),
+        "{client}: {answer}"
+    );
+    assert_eq!(
+        answer["dropped"], 1,
+        "{client}: the proxy dropped one answer"
+    );
+    answer["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn check(client: &str, module: &str, install: &str) {
+    if !support::python_module(module, install) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (port, proxy_port) = (free_port(), free_port());
+    // Clients learn the proxy's address from Metadata, so every connection goes through it.
+    let broker = Broker::start_with(
+        dir.path(),
+        port,
+        &format!("advertised.listeners=PLAINTEXT://127.0.0.1:{proxy_port}\nnum.partitions=1\n"),
+    );
+    let expected: BTreeSet<String> = (0..RECORDS).map(|i| format!("v{i}")).collect();
+
+    let values = produce_with_one_lost_answer(proxy_port, &broker, client, true);
+    assert_eq!(
+        values.len(),
+        RECORDS,
+        "{client} idempotent: each record once"
+    );
+    assert_eq!(values.iter().cloned().collect::<BTreeSet<_>>(), expected);
+
+    let values = produce_with_one_lost_answer(proxy_port, &broker, client, false);
+    assert_eq!(
+        values.len(),
+        2 * RECORDS,
+        "{client} without idempotence: the resent batch is stored again"
+    );
+    assert_eq!(values.iter().cloned().collect::<BTreeSet<_>>(), expected);
+}
+
+#[test]
+fn confluent_kafka_idempotent_producer_stores_a_resent_batch_once() {
+    check(
+        "confluent",
+        "confluent_kafka",
+        "pip install confluent-kafka",
+    );
+}
+
+#[test]
+fn kafka_python_idempotent_producer_stores_a_resent_batch_once() {
+    // The read-back uses confluent-kafka too.
+    if !support::python_module("confluent_kafka", "pip install confluent-kafka") {
+        return;
+    }
+    check("kafka-python", "kafka", "pip install kafka-python");
+}
