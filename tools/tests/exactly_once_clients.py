@@ -12,6 +12,12 @@ MODE
   produce CLIENT IDEMPOTENT DROPS N   produce N records "v0".."v{N-1}" to partition 0 with
                                       CLIENT (confluent or kafka-python); print JSON with the
                                       values read back from the broker and the drops done.
+  transactions                        (no proxy drops) a consume-transform-produce loop with
+                                      confluent-kafka: TOPIC-in → TOPIC-out, one transaction
+                                      committed, one aborted; then a zombie fenced by a new
+                                      instance of its transactional.id; print JSON with what
+                                      read_committed and read_uncommitted consumers see and
+                                      the group's committed offset.
 All output is one JSON line.
 """
 
@@ -184,6 +190,118 @@ def produce_kafka_python(broker, topic, idempotent, n):
     return errors
 
 
+def read_all(broker, topic, isolation):
+    """Every value of partition 0 of `topic`, as a consumer with `isolation` sees it."""
+    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING, KafkaError
+
+    c = Consumer({
+        "bootstrap.servers": broker,
+        "group.id": f"eos-read-{isolation}",
+        "enable.auto.commit": False,
+        "enable.partition.eof": True,
+        "isolation.level": isolation,
+    })
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    values = []
+    for _ in range(200):
+        m = c.poll(0.5)
+        if m is None:
+            continue
+        if m.error():
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                break
+            raise SystemExit(f"consume error: {m.error()}")
+        values.append(m.value().decode())
+    c.close()
+    return values
+
+
+def transactions(broker, topic):
+    from confluent_kafka import Consumer, Producer, TopicPartition, KafkaException
+
+    source, sink = f"{topic}-in", f"{topic}-out"
+    plain = Producer({"bootstrap.servers": broker})
+    for i in range(10):
+        plain.produce(source, value=f"i{i}".encode(), partition=0)
+    plain.flush(30)
+
+    consumer = Consumer({
+        "bootstrap.servers": broker,
+        "group.id": "eos-ctp",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+    })
+    consumer.assign([TopicPartition(source, 0)])
+    producer = Producer({"bootstrap.servers": broker, "transactional.id": "eos-ctp-1",
+                         "transaction.timeout.ms": 60000})
+    producer.init_transactions(30)
+    for commit in (True, False):
+        got = []
+        while len(got) < 5:
+            for m in consumer.consume(5 - len(got), timeout=1.0):
+                if not m.error():
+                    got.append(m)
+        producer.begin_transaction()
+        for m in got:
+            producer.produce(sink, value=m.value().decode().replace("i", "o").encode(), partition=0)
+        producer.send_offsets_to_transaction(
+            [TopicPartition(source, 0, got[-1].offset() + 1)],
+            consumer.consumer_group_metadata(), 30)
+        # Into the log before the end: an aborted transaction's records are stored too.
+        producer.flush(30)
+        if commit:
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+            # An application rewinds to its last committed input after an abort.
+            consumer.seek(TopicPartition(source, 0, got[0].offset()))
+    committed = consumer.committed([TopicPartition(source, 0)], timeout=10)[0].offset
+    consumer.close()
+
+    # A zombie: instance A of "eos-zombie" has a transaction open when instance B starts.
+    a = Producer({"bootstrap.servers": broker, "transactional.id": "eos-zombie"})
+    a.init_transactions(30)
+    a.begin_transaction()
+    a.produce(sink, value=b"zombie-1", partition=0)
+    a.flush(30)
+    b = Producer({"bootstrap.servers": broker, "transactional.id": "eos-zombie"})
+    b.init_transactions(30)
+    fenced = None
+    try:
+        a.produce(sink, value=b"zombie-2", partition=0)
+        a.commit_transaction(30)
+    except KafkaException as e:
+        fenced = e.args[0].name()
+    b.begin_transaction()
+    b.produce(sink, value=b"instance-b", partition=0)
+    b.commit_transaction(30)
+
+    # A producer that hangs inside a transaction: after transaction.timeout.ms the coordinator
+    # aborts it, and read_committed consumers get past it again (the LSO moves on).
+    hung = Producer({"bootstrap.servers": broker, "transactional.id": "eos-hung",
+                     "transaction.timeout.ms": 2000})
+    hung.init_transactions(30)
+    hung.begin_transaction()
+    hung.produce(sink, value=b"hung", partition=0)
+    hung.flush(30)
+    b.begin_transaction()
+    b.produce(sink, value=b"after-hung", partition=0)
+    b.commit_transaction(30)
+    after_timeout = []
+    for _ in range(30):
+        after_timeout = read_all(broker, sink, "read_committed")
+        if "after-hung" in after_timeout:
+            break
+    return {
+        "committed_offset": committed,
+        "read_committed": read_all(broker, sink, "read_committed"),
+        "read_uncommitted": read_all(broker, sink, "read_uncommitted"),
+        "zombie_error": fenced,
+        "read_committed_after_timeout": after_timeout,
+    }
+
+
 def main():
     mode, proxy_port, broker, topic = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if mode == "produce":
@@ -193,6 +311,8 @@ def main():
         produce = produce_confluent if client == "confluent" else produce_kafka_python
         errors = produce(via, topic, idempotent, n)
         print(json.dumps({"errors": errors, "dropped": proxy.dropped, "values": read_back(via, topic)}))
+    elif mode == "transactions":
+        print(json.dumps(transactions(broker, topic)))
     else:
         raise SystemExit(f"unknown mode {mode}")
 

@@ -109,3 +109,59 @@ fn kafka_python_idempotent_producer_stores_a_resent_batch_once() {
     }
     check("kafka-python", "kafka", "pip install kafka-python");
 }
+
+/// Transactions with confluent-kafka (`exactly_once_clients.py transactions`): a
+/// consume-transform-produce loop commits one transaction and aborts the next; a
+/// `read_committed` consumer sees only the committed output, a `read_uncommitted` one both;
+/// the group's offset is the committed transaction's; a second instance of a transactional id
+/// fences the first (its open transaction is aborted, its next write refused); a transaction
+/// left open past `transaction.timeout.ms` is aborted by the coordinator, so
+/// `read_committed` consumers get past it.
+#[test]
+fn confluent_kafka_transactions_commit_abort_and_fence_a_zombie() {
+    if !support::python_module("confluent_kafka", "pip install confluent-kafka") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let broker = Broker::start_with(
+        dir.path(),
+        port,
+        "num.partitions=1\ntransaction.state.log.num.partitions=4\n\
+         transaction.abort.timed.out.transaction.cleanup.interval.ms=500\n",
+    );
+    let out = support::run_ok(
+        Command::new("timeout")
+            .args(["300", "python3"])
+            .arg(driver())
+            .args(["transactions", "0", &broker.address(), "eos-txn"])
+            .stdin(Stdio::null()),
+    );
+    let answer: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let values = |key: &str| -> Vec<String> {
+        answer[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {answer}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let committed: Vec<String> = (0..5).map(|i| format!("o{i}")).collect();
+    let aborted: Vec<String> = (5..10).map(|i| format!("o{i}")).collect();
+    let mut expected = committed.clone();
+    expected.extend(["instance-b".to_string(), "after-hung".to_string()]);
+    assert_eq!(values("read_committed"), expected, "{answer}");
+    let mut everything = committed;
+    everything.extend(aborted);
+    everything.extend(["zombie-1", "instance-b", "hung", "after-hung"].map(String::from));
+    assert_eq!(values("read_uncommitted"), everything, "{answer}");
+    assert_eq!(
+        answer["committed_offset"], 5,
+        "the committed transaction's offsets only"
+    );
+    assert_eq!(answer["zombie_error"], "_FENCED", "{answer}");
+    assert!(
+        values("read_committed_after_timeout").contains(&"after-hung".to_string()),
+        "the hung transaction was aborted: {answer}"
+    );
+}

@@ -345,6 +345,25 @@ impl Partition {
             .map_or(ProducerCheck::Append, |p| p.check(header))
     }
 
+    /// The last stable offset: the HW, or the first offset of the oldest open transaction if
+    /// that is lower (a `read_committed` consumer reads below it only).
+    pub fn last_stable_offset(&self) -> i64 {
+        let first_unstable = self
+            .producers
+            .as_ref()
+            .and_then(|p| p.first_unstable_offset());
+        first_unstable.map_or(self.state.high_watermark, |f| {
+            f.min(self.state.high_watermark)
+        })
+    }
+
+    /// The aborted transactions overlapping `[from, to)`: (producer id, first offset).
+    pub fn aborted_transactions(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        self.producers
+            .as_ref()
+            .map_or_else(Vec::new, |p| p.aborted_transactions(from, to))
+    }
+
     /// Persists the producer state (a clean shutdown).
     pub fn close_producers(&mut self) {
         if let Some(p) = self.producers.as_mut() {
@@ -361,7 +380,7 @@ impl Partition {
             producers.on_roll(&self.log);
         }
         if let Ok(header) = BatchHeader::parse(batch) {
-            producers.on_append(&header);
+            producers.on_append(&header, batch);
         }
     }
 }

@@ -33,12 +33,23 @@ pub enum ProducerCheck {
 pub trait PartitionProducers: Send {
     /// Before a client's batch is appended (the header as the client sent it).
     fn check(&self, header: &BatchHeader) -> ProducerCheck;
-    /// After a batch went into the log; `header.base_offset` is its first offset there.
-    fn on_append(&mut self, header: &BatchHeader);
+    /// After a batch went into the log (`batch`, whole); `header.base_offset` is its first
+    /// offset there.
+    fn on_append(&mut self, header: &BatchHeader, batch: &[u8]);
     /// A new segment was rolled: a good moment to persist the state (`log` is after the roll).
     fn on_roll(&mut self, log: &Log);
     /// The broker shuts down cleanly: persist the state, so the next start replays nothing.
     fn on_close(&mut self, log: &Log);
+    /// The first offset of the oldest transaction still open here (lab 14): a `read_committed`
+    /// consumer reads below it only (the last stable offset). `None`: no open transaction.
+    fn first_unstable_offset(&self) -> Option<i64> {
+        None
+    }
+    /// The aborted transactions overlapping `[from, to)`, as (producer id, first offset), for
+    /// a `read_committed` fetch.
+    fn aborted_transactions(&self, _from: i64, _to: i64) -> Vec<(i64, i64)> {
+        Vec::new()
+    }
 }
 
 /// Opens each partition's [`PartitionProducers`] from its log (snapshot files, or a replay).

@@ -32,7 +32,9 @@
 //!   `PartitionProducers` seam: the checks on Produce, snapshots on roll and shutdown.
 //! - `producer_id_manager` — given: unique producer ids (a simpler scheme than Kafka's
 //!   ZooKeeper blocks, said there).
-//! - `service` — given: lab 14's APIs on lab 05's router.
+//! - `transaction_shell` — given: the coordinator in the running broker: appends to
+//!   `__transaction_state`, markers into the partitions, transactional offsets.
+//! - `service` — given: lab 14's APIs on lab 05's router, and `read_committed` fetches.
 //! - `errors` — the wire error codes and the one error type.
 
 pub mod control_batch;
@@ -49,5 +51,6 @@ pub mod transaction_coordinator;
 pub mod transaction_log;
 pub mod transaction_marker_channel_manager;
 pub mod transaction_metadata;
+pub mod transaction_shell;
 pub mod transaction_state_manager;
 pub mod txn_index;

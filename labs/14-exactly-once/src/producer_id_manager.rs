@@ -22,13 +22,13 @@ pub const BLOCK_FILE: &str = "producer_id_block";
 /// How many bits of a producer id count ids within one broker.
 pub const COUNTER_BITS: u32 = 40;
 
-/// Hands out producer ids; persists each new block before using it.
+/// Claims blocks of producer ids; persists each block before any id of it is used.
 #[derive(Debug)]
 pub struct ProducerIdManager {
     broker_id: i64,
     file: PathBuf,
+    /// The first counter value of the next block to claim.
     next: i64,
-    block_end: i64,
 }
 
 impl ProducerIdManager {
@@ -43,20 +43,17 @@ impl ProducerIdManager {
             broker_id: i64::from(broker_id.max(0)),
             file,
             next: claimed,
-            block_end: claimed,
         }
     }
 
-    /// The next id, claiming (and persisting) a new block when this one is used up.
-    pub fn next_id(&mut self) -> std::io::Result<i64> {
-        if self.next >= self.block_end {
-            let end = self.next + BLOCK_SIZE;
-            write_durably(&self.file, &end.to_string())?;
-            self.block_end = end;
-        }
-        let id = (self.broker_id << COUNTER_BITS) | self.next;
-        self.next += 1;
-        Ok(id)
+    /// Claims the next block: the ids `[start, end)` it returns are this broker's alone, and
+    /// stay so after a restart (the block is on disk before this returns).
+    pub fn claim_block(&mut self) -> std::io::Result<(i64, i64)> {
+        let (first, end) = (self.next, self.next + BLOCK_SIZE);
+        write_durably(&self.file, &end.to_string())?;
+        self.next = end;
+        let base = self.broker_id << COUNTER_BITS;
+        Ok((base | first, base | end))
     }
 }
 

@@ -1,69 +1,347 @@
-//! Given: lab 14's [`Service`] on lab 05's router — the running broker's idempotent producer.
+//! Given: lab 14's [`Service`] on lab 05's router — idempotence and transactions in the running
+//! broker (a broker alone; in a cluster lab 11's routes for Fetch and FindCoordinator come
+//! after these and win).
 //!
-//! [`ExactlyOnceService::open`] gives every partition of the broker a producer state
-//! ([`crate::partition_producers`]: duplicates answered with their original offset, gaps and
-//! zombies refused, snapshots on roll and shutdown) and answers InitProducerId v0–v3 with ids
-//! from [`ProducerIdManager`]. Register it after lab 05's `CoreService`: a later route
-//! replaces an earlier one, so lab 14's InitProducerId (v0–v3) replaces lab 04's (v0–v1).
+//! - every partition gets a producer state ([`crate::partition_producers`]): duplicates
+//!   answered with their original offset, gaps and zombies refused, snapshots on roll and
+//!   shutdown, the last stable offset and the aborted transactions;
+//! - InitProducerId (v0–v3, replacing lab 04's v0–v1), AddPartitionsToTxn, AddOffsetsToTxn,
+//!   EndTxn and TxnOffsetCommit go to the transaction coordinator ([`TxnShell`]), whose clock
+//!   ticks every second (expired transactions are aborted);
+//! - FindCoordinator with key type 1 names this broker (key type 0 is lab 07's);
+//! - Fetch with `isolation_level` 1 (`read_committed`) stops at the last stable offset and
+//!   lists the aborted transactions it reaches.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
-use lab05_broker::{RequestContext, Router, Service, Shared};
+use lab01_record_batch::BatchHeader;
+use lab04_protocol_codec::{ErrorCode, FetchRequest, FetchResponse};
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Broker, RequestContext, Router, ServerProperties, Service, Shared};
+use lab07_consumer_groups::messages::find_coordinator::{
+    self, FindCoordinatorRequest, FindCoordinatorResponse,
+};
+use lab07_consumer_groups::offsets::{OffsetKey, OffsetValue};
+use lab07_consumer_groups::GroupService;
 
 use crate::errors::Errors;
+use crate::messages::add_offsets_to_txn::{AddOffsetsToTxnRequest, AddOffsetsToTxnResponse};
+use crate::messages::add_partitions_to_txn::{
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
+};
+use crate::messages::end_txn::{EndTxnRequest, EndTxnResponse};
 use crate::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+use crate::messages::txn_offset_commit::{TxnOffsetCommitRequest, TxnOffsetCommitResponse};
 use crate::partition_producers::Idempotence;
-use crate::producer_id_manager::ProducerIdManager;
+use crate::transaction_coordinator::{TxnRequest, TxnResponse};
+use crate::transaction_shell::TxnShell;
+use crate::transaction_state_manager::TransactionConfig;
+
+/// The broker's transaction keys, with Kafka 2.6's defaults.
+pub fn transaction_config(p: &ServerProperties) -> lab05_broker::Result<TransactionConfig> {
+    let mut config = TransactionConfig::default();
+    if let Some(ms) = p.number("transaction.max.timeout.ms", "a number of ms")? {
+        config.transaction_max_timeout_ms = i32::try_from(ms)
+            .ok()
+            .filter(|ms| *ms > 0)
+            .ok_or_else(|| p.invalid("transaction.max.timeout.ms", "must be 1 to 2147483647"))?;
+    }
+    if let Some(n) = p.number("transaction.state.log.num.partitions", "a partition count")? {
+        config.transaction_log_num_partitions =
+            i32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                p.invalid("transaction.state.log.num.partitions", "must be at least 1")
+            })?;
+    }
+    let key = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    if let Some(ms) = p.number(key, "a number of ms")? {
+        if ms <= 0 {
+            return Err(p.invalid(key, "must be a positive number of ms"));
+        }
+        config.abort_timed_out_transactions_interval_ms = ms;
+    }
+    if let Some(n) = p.number("offsets.topic.num.partitions", "a partition count")? {
+        config.offsets_topic_num_partitions = n.clamp(1, i64::from(i32::MAX)) as i32;
+    }
+    Ok(config)
+}
 
 pub struct ExactlyOnceService {
-    ids: Mutex<ProducerIdManager>,
+    shared: Arc<Shared>,
+    groups: Arc<GroupService>,
+    /// Taken before the broker's lock (and lab 07's state lock after both).
+    txn: Mutex<TxnShell>,
 }
 
 impl ExactlyOnceService {
-    /// Loads every partition's producer state (snapshots, then the log) and the producer id
-    /// block of `log.dirs`.
-    pub fn open(shared: &Shared) -> Arc<ExactlyOnceService> {
-        let mut broker = shared.broker();
-        broker.set_producer_states(Idempotence::new());
-        let ids = ProducerIdManager::open(broker.log_dir(), broker.config().broker_id);
-        Arc::new(ExactlyOnceService {
-            ids: Mutex::new(ids),
-        })
+    /// Loads every partition's producer state and `__transaction_state`, and starts the
+    /// coordinator's clock. Call inside a tokio runtime.
+    pub fn open(
+        shared: Arc<Shared>,
+        groups: Arc<GroupService>,
+        config: TransactionConfig,
+    ) -> Arc<ExactlyOnceService> {
+        let txn = {
+            let mut broker = shared.broker();
+            broker.set_producer_states(Idempotence::new());
+            TxnShell::open(&mut broker, config, now_ms())
+        };
+        let service = Arc::new(ExactlyOnceService {
+            shared,
+            groups,
+            txn: Mutex::new(txn),
+        });
+        // The clock holds a weak reference: it stops when the service is gone.
+        let weak: Weak<ExactlyOnceService> = Arc::downgrade(&service);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                interval.tick().await;
+                let Some(service) = weak.upgrade() else {
+                    return;
+                };
+                let mut txn = service.txn();
+                txn.tick(&mut service.shared.broker(), &service.groups, now_ms());
+            }
+        });
+        service
     }
 
-    /// InitProducerId without a `transactional.id`: a fresh id at epoch 0. (With one, the
-    /// transaction coordinator answers; this broker has none yet.)
-    pub fn init_producer_id(&self, request: &InitProducerIdRequest) -> InitProducerIdResponse {
-        let mut answer = InitProducerIdResponse {
-            throttle_time_ms: 0,
-            error_code: Errors::None,
-            producer_id: -1,
-            producer_epoch: -1,
-        };
-        if request.transactional_id.is_some() {
-            answer.error_code = Errors::CoordinatorNotAvailable;
-            return answer;
-        }
-        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
-        match ids.next_id() {
-            Ok(id) => {
-                answer.producer_id = id;
-                answer.producer_epoch = 0;
-            }
-            Err(e) => {
-                tracing::error!("no producer id: the id block was not persisted: {e}");
-                answer.error_code = Errors::UnknownServerError;
-            }
-        }
+    fn txn(&self) -> MutexGuard<'_, TxnShell> {
+        self.txn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One request to the coordinator, answered once it is done.
+    fn coordinate(&self, request: TxnRequest) -> Option<TxnResponse> {
+        let mut txn = self.txn();
+        let answer = txn.request(&mut self.shared.broker(), &self.groups, request, now_ms());
+        // Markers appended: wake fetches waiting for the last stable offset to move.
+        self.shared.appended.notify_waiters();
         answer
     }
+
+    pub fn init_producer_id(&self, r: InitProducerIdRequest) -> InitProducerIdResponse {
+        let request = TxnRequest::InitProducerId {
+            transactional_id: r.transactional_id,
+            transaction_timeout_ms: r.transaction_timeout_ms,
+        };
+        let (error_code, producer_id, producer_epoch) = match self.coordinate(request) {
+            Some(TxnResponse::InitProducerId {
+                error,
+                producer_id,
+                producer_epoch,
+            }) => (error, producer_id, producer_epoch),
+            _ => (Errors::UnknownServerError, -1, -1),
+        };
+        InitProducerIdResponse {
+            throttle_time_ms: 0,
+            error_code,
+            producer_id,
+            producer_epoch,
+        }
+    }
+
+    pub fn add_partitions(&self, r: AddPartitionsToTxnRequest) -> AddPartitionsToTxnResponse {
+        let partitions = r
+            .topics
+            .iter()
+            .flat_map(|(t, ps)| ps.iter().map(|p| (t.clone(), *p)))
+            .collect();
+        let request = TxnRequest::AddPartitions {
+            transactional_id: r.transactional_id,
+            producer_id: r.producer_id,
+            producer_epoch: r.producer_epoch,
+            partitions,
+        };
+        let error = match self.coordinate(request) {
+            Some(TxnResponse::AddPartitions { error }) => error,
+            _ => Errors::UnknownServerError,
+        };
+        AddPartitionsToTxnResponse {
+            throttle_time_ms: 0,
+            results: r
+                .topics
+                .into_iter()
+                .map(|(t, ps)| (t, ps.into_iter().map(|p| (p, error)).collect()))
+                .collect(),
+        }
+    }
+
+    pub fn add_offsets(&self, r: AddOffsetsToTxnRequest) -> AddOffsetsToTxnResponse {
+        let request = TxnRequest::AddOffsets {
+            transactional_id: r.transactional_id,
+            producer_id: r.producer_id,
+            producer_epoch: r.producer_epoch,
+            group_id: r.group_id,
+        };
+        let error_code = match self.coordinate(request) {
+            Some(TxnResponse::AddOffsets { error }) => error,
+            _ => Errors::UnknownServerError,
+        };
+        AddOffsetsToTxnResponse {
+            throttle_time_ms: 0,
+            error_code,
+        }
+    }
+
+    pub fn end_txn(&self, r: EndTxnRequest) -> EndTxnResponse {
+        let request = TxnRequest::EndTxn {
+            transactional_id: r.transactional_id,
+            producer_id: r.producer_id,
+            producer_epoch: r.producer_epoch,
+            commit: r.committed,
+        };
+        let error_code = match self.coordinate(request) {
+            Some(TxnResponse::EndTxn { error }) => error,
+            _ => Errors::UnknownServerError,
+        };
+        EndTxnResponse {
+            throttle_time_ms: 0,
+            error_code,
+        }
+    }
+
+    pub fn txn_offset_commit(&self, r: TxnOffsetCommitRequest) -> TxnOffsetCommitResponse {
+        let now = now_ms();
+        let offsets = r
+            .topics
+            .iter()
+            .flat_map(|(topic, ps)| {
+                ps.iter().map(|p| {
+                    let key = OffsetKey {
+                        group: r.group_id.clone(),
+                        topic: topic.clone(),
+                        partition: p.partition_index,
+                    };
+                    let value = OffsetValue {
+                        offset: p.committed_offset,
+                        leader_epoch: p.committed_leader_epoch,
+                        metadata: p.committed_metadata.clone().unwrap_or_default(),
+                        commit_timestamp: now,
+                    };
+                    (r.group_id.clone(), (key, Some(value)))
+                })
+            })
+            .collect();
+        let error = self.txn().add_offsets(
+            &r.transactional_id,
+            r.producer_id,
+            r.producer_epoch,
+            offsets,
+        );
+        TxnOffsetCommitResponse {
+            throttle_time_ms: 0,
+            topics: r
+                .topics
+                .into_iter()
+                .map(|(t, ps)| (t, ps.iter().map(|p| (p.partition_index, error)).collect()))
+                .collect(),
+        }
+    }
+
+    /// FindCoordinator: key type 1 (a transactional id) names this broker, which leads every
+    /// `__transaction_state` partition; key type 0 is lab 07's.
+    fn transaction_coordinator(&self) -> FindCoordinatorResponse {
+        let broker = self.shared.broker();
+        let config = broker.config();
+        FindCoordinatorResponse {
+            error_code: ErrorCode::None,
+            error_message: None,
+            node_id: config.broker_id,
+            host: config.advertised_host.clone(),
+            port: i32::from(config.advertised_port),
+        }
+    }
+}
+
+/// A `read_committed` fetch: each partition's records cut at its last stable offset, and the
+/// aborted transactions among them (Kafka: `Log.read` with `FetchTxnCommitted`).
+pub fn read_committed(broker: &Broker, request: &FetchRequest, response: &mut FetchResponse) {
+    for t in &mut response.responses {
+        for p in &mut t.partitions {
+            let Some(partition) = broker.partition(&t.topic, p.partition) else {
+                continue;
+            };
+            let lso = partition.last_stable_offset();
+            p.last_stable_offset = lso;
+            if request.isolation_level != 1 || p.error_code != ErrorCode::None {
+                continue;
+            }
+            p.records.truncate(prefix_below(&p.records, lso));
+            let from = request
+                .topics
+                .iter()
+                .filter(|f| f.name == t.topic)
+                .flat_map(|f| f.partitions.iter())
+                .find(|f| f.partition == p.partition)
+                .map_or(0, |f| f.fetch_offset);
+            p.aborted_transactions = Some(partition.aborted_transactions(from, lso));
+        }
+    }
+}
+
+/// How many leading bytes of `batches` are whole batches that end below `offset`.
+fn prefix_below(batches: &[u8], offset: i64) -> usize {
+    let mut end = 0;
+    while let Ok(h) = BatchHeader::parse(&batches[end..]) {
+        let size = h.total_size();
+        if size == 0 || h.last_offset() >= offset || end + size > batches.len() {
+            break;
+        }
+        end += size;
+    }
+    end
 }
 
 impl Service for ExactlyOnceService {
     fn routes(self: Arc<Self>, router: &mut Router) {
-        router.route(move |_ctx: RequestContext, r: InitProducerIdRequest| {
-            let answer = self.init_producer_id(&r);
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: InitProducerIdRequest| {
+            let answer = s.init_producer_id(r);
             async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: AddPartitionsToTxnRequest| {
+            let answer = s.add_partitions(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: AddOffsetsToTxnRequest| {
+            let answer = s.add_offsets(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: EndTxnRequest| {
+            let answer = s.end_txn(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: TxnOffsetCommitRequest| {
+            let answer = s.txn_offset_commit(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |ctx: RequestContext, r: FindCoordinatorRequest| {
+            let s = s.clone();
+            async move {
+                if r.key_type == 1 {
+                    return Ok(Some(s.transaction_coordinator()));
+                }
+                find_coordinator::handle(s.groups.clone(), ctx, r).await
+            }
+        });
+        let s = self;
+        router.route(move |ctx: RequestContext, r: FetchRequest| {
+            let s = s.clone();
+            async move {
+                let request = r.clone();
+                let mut answer =
+                    lab05_broker::apis::fetch::handle(s.shared.clone(), ctx, r).await?;
+                if let Some(response) = answer.as_mut() {
+                    read_committed(&s.shared.broker(), &request, response);
+                }
+                Ok(answer)
+            }
         });
     }
 }
