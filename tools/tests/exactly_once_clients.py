@@ -18,6 +18,10 @@ MODE
                                       instance of its transactional.id; print JSON with what
                                       read_committed and read_uncommitted consumers see and
                                       the group's committed offset.
+  bench N                             (no proxy drops) produce N records of 100 bytes with
+                                      confluent-kafka four ways: idempotence off, on, and in
+                                      transactions of 100 and of 10,000 records; print JSON
+                                      with each run's seconds (for tools/benches/exactly_once.rs).
 All output is one JSON line.
 """
 
@@ -302,6 +306,46 @@ def transactions(broker, topic):
     }
 
 
+def bench(broker, topic, n):
+    import time
+    from confluent_kafka import Producer
+
+    value = b"x" * 100
+    runs = {}
+    for name, conf, per_txn in (
+        ("idempotence off", {"enable.idempotence": False, "acks": "all"}, None),
+        ("idempotence on", {"enable.idempotence": True}, None),
+        ("transactions of 100", {"transactional.id": f"{topic}-t100"}, 100),
+        ("transactions of 10,000", {"transactional.id": f"{topic}-t10000"}, 10_000),
+    ):
+        p = Producer({"bootstrap.servers": broker, "linger.ms": 5, **conf})
+        target = f"{topic}-{len(runs)}"
+        if per_txn:
+            p.init_transactions(30)
+        # Warm up: metadata and the connection, outside the timing.
+        p.produce(target, value=value, partition=0)
+        p.flush(30)
+        start = time.perf_counter()
+        sent = 0
+        while sent < n:
+            if per_txn:
+                p.begin_transaction()
+            for _ in range(per_txn or n):
+                while True:
+                    try:
+                        p.produce(target, value=value, partition=0)
+                        break
+                    except BufferError:
+                        p.poll(0.01)
+                sent += 1
+                p.poll(0)
+            if per_txn:
+                p.commit_transaction(60)
+        p.flush(60)
+        runs[name] = time.perf_counter() - start
+    return {"records": n, "seconds": runs}
+
+
 def main():
     mode, proxy_port, broker, topic = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if mode == "produce":
@@ -311,6 +355,8 @@ def main():
         produce = produce_confluent if client == "confluent" else produce_kafka_python
         errors = produce(via, topic, idempotent, n)
         print(json.dumps({"errors": errors, "dropped": proxy.dropped, "values": read_back(via, topic)}))
+    elif mode == "bench":
+        print(json.dumps(bench(broker, topic, int(sys.argv[5]))))
     elif mode == "transactions":
         print(json.dumps(transactions(broker, topic)))
     else:
