@@ -18,6 +18,9 @@ MODE
                                       instance of its transactional.id; print JSON with what
                                       read_committed and read_uncommitted consumers see and
                                       the group's committed offset.
+  reinit                              after a broker restart: "eos-zombie" (from transactions)
+                                      starts again and commits "after-restart"; print JSON with
+                                      what read_committed and read_uncommitted consumers see.
   bench N                             (no proxy drops) produce N records of 100 bytes with
                                       confluent-kafka four ways: idempotence off, on, and in
                                       transactions of 100 and of 10,000 records; print JSON
@@ -121,32 +124,6 @@ class DroppingProxy:
             except OSError:
                 pass
             s.close()
-
-
-def read_back(broker, topic):
-    """Every value in partition 0, read by a fresh consumer (read_uncommitted) through the
-    proxy, whose drops are used up by then."""
-    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING, KafkaError
-
-    c = Consumer({
-        "bootstrap.servers": broker,
-        "group.id": "eos-check",
-        "enable.auto.commit": False,
-        "enable.partition.eof": True,
-    })
-    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    values = []
-    for _ in range(2000):
-        m = c.poll(1.0)
-        if m is None:
-            continue
-        if m.error():
-            if m.error().code() == KafkaError._PARTITION_EOF:
-                break
-            raise SystemExit(f"consume error: {m.error()}")
-        values.append(m.value().decode())
-    c.close()
-    return values
 
 
 def produce_confluent(broker, topic, idempotent, n):
@@ -306,6 +283,21 @@ def transactions(broker, topic):
     }
 
 
+def reinit(broker, topic):
+    from confluent_kafka import Producer
+
+    sink = f"{topic}-out"
+    p = Producer({"bootstrap.servers": broker, "transactional.id": "eos-zombie"})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.produce(sink, value=b"after-restart", partition=0)
+    p.commit_transaction(30)
+    return {
+        "read_committed": read_all(broker, sink, "read_committed"),
+        "read_uncommitted": read_all(broker, sink, "read_uncommitted"),
+    }
+
+
 def bench(broker, topic, n):
     import time
     from confluent_kafka import Producer
@@ -320,11 +312,14 @@ def bench(broker, topic, n):
     ):
         p = Producer({"bootstrap.servers": broker, "linger.ms": 5, **conf})
         target = f"{topic}-{len(runs)}"
+        # Warm up: metadata and the connection, outside the timing.
         if per_txn:
             p.init_transactions(30)
-        # Warm up: metadata and the connection, outside the timing.
+            p.begin_transaction()
         p.produce(target, value=value, partition=0)
         p.flush(30)
+        if per_txn:
+            p.commit_transaction(30)
         start = time.perf_counter()
         sent = 0
         while sent < n:
@@ -354,7 +349,9 @@ def main():
         via = f"127.0.0.1:{proxy_port}"
         produce = produce_confluent if client == "confluent" else produce_kafka_python
         errors = produce(via, topic, idempotent, n)
-        print(json.dumps({"errors": errors, "dropped": proxy.dropped, "values": read_back(via, topic)}))
+        print(json.dumps({"errors": errors, "dropped": proxy.dropped, "values": read_all(via, topic, "read_uncommitted")}))
+    elif mode == "reinit":
+        print(json.dumps(reinit(broker, topic)))
     elif mode == "bench":
         print(json.dumps(bench(broker, topic, int(sys.argv[5]))))
     elif mode == "transactions":

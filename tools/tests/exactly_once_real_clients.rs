@@ -84,10 +84,11 @@ fn check(client: &str, module: &str, install: &str) {
     assert_eq!(values.iter().cloned().collect::<BTreeSet<_>>(), expected);
 
     let values = produce_with_one_lost_answer(proxy_port, &broker, client, false);
-    assert_eq!(
-        values.len(),
-        2 * RECORDS,
-        "{client} without idempotence: the resent batch is stored again"
+    // How many records the resent batch held depends on the client's batching.
+    assert!(
+        values.len() > RECORDS,
+        "{client} without idempotence: the resent batch is stored again ({} records)",
+        values.len()
     );
     assert_eq!(values.iter().cloned().collect::<BTreeSet<_>>(), expected);
 }
@@ -116,7 +117,28 @@ fn kafka_python_idempotent_producer_stores_a_resent_batch_once() {
 /// the group's offset is the committed transaction's; a second instance of a transactional id
 /// fences the first (its open transaction is aborted, its next write refused); a transaction
 /// left open past `transaction.timeout.ms` is aborted by the coordinator, so
-/// `read_committed` consumers get past it.
+/// `read_committed` consumers get past it; all of it holds after the broker restarts.
+/// Runs `exactly_once_clients.py MODE` against `broker` (topics `eos-txn-*`); its JSON.
+fn run_driver(broker: &Broker, mode: &str) -> Value {
+    let out = support::run_ok(
+        Command::new("timeout")
+            .args(["300", "python3"])
+            .arg(driver())
+            .args([mode, "0", &broker.address(), "eos-txn"])
+            .stdin(Stdio::null()),
+    );
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn strings(answer: &Value, key: &str) -> Vec<String> {
+    answer[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key}: {answer}"))
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 #[test]
 fn confluent_kafka_transactions_commit_abort_and_fence_a_zombie() {
     if !support::python_module("confluent_kafka", "pip install confluent-kafka") {
@@ -124,28 +146,11 @@ fn confluent_kafka_transactions_commit_abort_and_fence_a_zombie() {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let broker = Broker::start_with(
-        dir.path(),
-        port,
-        "num.partitions=1\ntransaction.state.log.num.partitions=4\n\
-         transaction.abort.timed.out.transaction.cleanup.interval.ms=500\n",
-    );
-    let out = support::run_ok(
-        Command::new("timeout")
-            .args(["300", "python3"])
-            .arg(driver())
-            .args(["transactions", "0", &broker.address(), "eos-txn"])
-            .stdin(Stdio::null()),
-    );
-    let answer: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
-    let values = |key: &str| -> Vec<String> {
-        answer[key]
-            .as_array()
-            .unwrap_or_else(|| panic!("{key}: {answer}"))
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
-    };
+    let settings = "num.partitions=1\ntransaction.state.log.num.partitions=4\n\
+                    transaction.abort.timed.out.transaction.cleanup.interval.ms=500\n";
+    let broker = Broker::start_with(dir.path(), port, settings);
+    let answer = run_driver(&broker, "transactions");
+    let values = |key: &str| strings(&answer, key);
     let committed: Vec<String> = (0..5).map(|i| format!("o{i}")).collect();
     let aborted: Vec<String> = (5..10).map(|i| format!("o{i}")).collect();
     let mut expected = committed.clone();
@@ -164,4 +169,15 @@ fn confluent_kafka_transactions_commit_abort_and_fence_a_zombie() {
         values("read_committed_after_timeout").contains(&"after-hung".to_string()),
         "the hung transaction was aborted: {answer}"
     );
+
+    // After a restart: the coordinator reloads __transaction_state (the transactional id
+    // starts again at a bumped epoch), and the partition its producer state and .txnindex, so
+    // read_committed still skips every aborted record.
+    broker.stop();
+    let broker = Broker::start_with(dir.path(), port, settings);
+    let again = run_driver(&broker, "reinit");
+    expected.push("after-restart".to_string());
+    assert_eq!(strings(&again, "read_committed"), expected, "{again}");
+    everything.push("after-restart".to_string());
+    assert_eq!(strings(&again, "read_uncommitted"), everything, "{again}");
 }

@@ -385,8 +385,9 @@ impl Partition {
     }
 }
 
-/// How many leading bytes of `batches` are whole batches that end below `high_watermark`.
-fn committed_prefix(batches: &[u8], high_watermark: i64) -> usize {
+/// How many leading bytes of `batches` are whole batches that end below `high_watermark` (or
+/// below lab 14's last stable offset, for a `read_committed` fetch).
+pub fn committed_prefix(batches: &[u8], high_watermark: i64) -> usize {
     let mut end = 0;
     while let Ok(header) = BatchHeader::parse(&batches[end..]) {
         let size = header.total_size();

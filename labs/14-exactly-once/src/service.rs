@@ -15,8 +15,8 @@
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use lab01_record_batch::BatchHeader;
 use lab04_protocol_codec::{ErrorCode, FetchRequest, FetchResponse};
+use lab05_broker::partition::committed_prefix;
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Broker, RequestContext, Router, ServerProperties, Service, Shared};
 use lab07_consumer_groups::messages::find_coordinator::{
@@ -267,7 +267,7 @@ pub fn read_committed(broker: &Broker, request: &FetchRequest, response: &mut Fe
             if request.isolation_level != 1 || p.error_code != ErrorCode::None {
                 continue;
             }
-            p.records.truncate(prefix_below(&p.records, lso));
+            p.records.truncate(committed_prefix(&p.records, lso));
             let from = request
                 .topics
                 .iter()
@@ -278,19 +278,6 @@ pub fn read_committed(broker: &Broker, request: &FetchRequest, response: &mut Fe
             p.aborted_transactions = Some(partition.aborted_transactions(from, lso));
         }
     }
-}
-
-/// How many leading bytes of `batches` are whole batches that end below `offset`.
-fn prefix_below(batches: &[u8], offset: i64) -> usize {
-    let mut end = 0;
-    while let Ok(h) = BatchHeader::parse(&batches[end..]) {
-        let size = h.total_size();
-        if size == 0 || h.last_offset() >= offset || end + size > batches.len() {
-            break;
-        }
-        end += size;
-    }
-    end
 }
 
 impl Service for ExactlyOnceService {

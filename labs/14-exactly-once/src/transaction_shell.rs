@@ -67,16 +67,22 @@ pub struct TxnShell {
 
 impl TxnShell {
     /// Creates `__transaction_state` if needed and loads every partition of it.
-    pub fn open(broker: &mut Broker, config: TransactionConfig, now_ms: i64) -> TxnShell {
+    /// The topic's partition count wins over `transaction.state.log.num.partitions` once the
+    /// topic exists: ids were placed by it (Kafka fixes it at creation too).
+    pub fn open(broker: &mut Broker, mut config: TransactionConfig, now_ms: i64) -> TxnShell {
         let ids = ProducerIdManager::open(broker.log_dir(), broker.config().broker_id);
-        let mut coordinator = TransactionCoordinator::new(config, 0, now_ms);
-        coordinator.set_producer_id_block(0, 0); // claimed on first use
-        let partitions = config.transaction_log_num_partitions;
-        if broker.partition_count(TRANSACTION_STATE_TOPIC).is_none() {
-            if let Err(e) = broker.create_topic(TRANSACTION_STATE_TOPIC, partitions, now_ms) {
-                tracing::error!("cannot create {TRANSACTION_STATE_TOPIC}: {e}");
+        match broker.partition_count(TRANSACTION_STATE_TOPIC) {
+            Some(n) => config.transaction_log_num_partitions = n as i32,
+            None => {
+                let n = config.transaction_log_num_partitions;
+                if let Err(e) = broker.create_topic(TRANSACTION_STATE_TOPIC, n, now_ms) {
+                    tracing::error!("cannot create {TRANSACTION_STATE_TOPIC}: {e}");
+                }
             }
         }
+        let partitions = config.transaction_log_num_partitions;
+        let mut coordinator = TransactionCoordinator::new(config, 0, now_ms);
+        coordinator.set_producer_id_block(0, 0); // claimed on first use
         for p in 0..partitions {
             let mut records: Vec<TxnLogRecord> = Vec::new();
             if let Some(partition) = broker.partition(TRANSACTION_STATE_TOPIC, p) {
