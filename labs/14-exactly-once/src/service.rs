@@ -1,6 +1,6 @@
 //! Given: lab 14's [`Service`] on lab 05's router — idempotence and transactions in the running
-//! broker (a broker alone; in a cluster lab 11's routes for Fetch and FindCoordinator come
-//! after these and win).
+//! broker, a broker alone (`kafka-server-start` without `zookeeper.connect`; a cluster does not
+//! register it yet).
 //!
 //! - every partition gets a producer state ([`crate::partition_producers`]): duplicates
 //!   answered with their original offset, gaps and zombies refused, snapshots on roll and
