@@ -19,10 +19,10 @@ use lab04_protocol_codec::{ErrorCode, FetchRequest, FetchResponse};
 use lab05_broker::partition::committed_prefix;
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Broker, RequestContext, Router, ServerProperties, Service, Shared};
+use lab07_consumer_groups::group_metadata_manager::offset_record;
 use lab07_consumer_groups::messages::find_coordinator::{
     self, FindCoordinatorRequest, FindCoordinatorResponse,
 };
-use lab07_consumer_groups::offsets::{OffsetKey, OffsetValue};
 use lab07_consumer_groups::GroupService;
 
 use crate::errors::Errors;
@@ -208,18 +208,15 @@ impl ExactlyOnceService {
             .iter()
             .flat_map(|(topic, ps)| {
                 ps.iter().map(|p| {
-                    let key = OffsetKey {
-                        group: r.group_id.clone(),
-                        topic: topic.clone(),
-                        partition: p.partition_index,
-                    };
-                    let value = OffsetValue {
-                        offset: p.committed_offset,
-                        leader_epoch: p.committed_leader_epoch,
-                        metadata: p.committed_metadata.clone().unwrap_or_default(),
-                        commit_timestamp: now,
-                    };
-                    (r.group_id.clone(), (key, Some(value)))
+                    let record = offset_record(
+                        &r.group_id,
+                        topic,
+                        p.partition_index,
+                        (p.committed_offset, p.committed_leader_epoch),
+                        p.committed_metadata.as_deref(),
+                        now,
+                    );
+                    (r.group_id.clone(), record)
                 })
             })
             .collect();
