@@ -255,6 +255,7 @@ fn kafka_python_reads_every_response_the_codec_writes() {
         responses: vec![FetchTopicResponse {
             topic: "orders".into(),
             partitions: vec![FetchPartitionResponse {
+                aborted_transactions: None,
                 partition: 0,
                 error_code: ErrorCode::None,
                 high_watermark: 1,

@@ -68,6 +68,9 @@ pub struct FetchPartitionResponse {
     pub high_watermark: i64,
     pub last_stable_offset: i64,
     pub log_start_offset: i64,
+    /// `read_committed` fetches (lab 14): the aborted transactions overlapping the records,
+    /// as (producer id, first offset). `None` (sent as null) for `read_uncommitted`.
+    pub aborted_transactions: Option<Vec<(i64, i64)>>,
     /// Whole record batches, as stored; empty for a partition with an error or nothing new.
     ///
     /// The field is nullable on the wire (`"nullableVersions": "0+"` in Kafka's
@@ -177,7 +180,16 @@ impl ApiResponse for FetchResponse {
                 if version >= 5 {
                     e.i64(p.log_start_offset);
                 }
-                e.array_len(None, false); // no aborted transactions: this broker has none
+                match &p.aborted_transactions {
+                    None => e.array_len(None, false),
+                    Some(aborted) => {
+                        e.array_len(Some(aborted.len()), false);
+                        for (producer_id, first_offset) in aborted {
+                            e.i64(*producer_id);
+                            e.i64(*first_offset);
+                        }
+                    }
+                }
                 if version >= 11 {
                     e.i32(-1); // no preferred read replica
                 }

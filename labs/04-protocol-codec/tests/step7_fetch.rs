@@ -50,6 +50,7 @@ fn response(records: Vec<u8>) -> FetchResponse {
         responses: vec![FetchTopicResponse {
             topic: "orders".into(),
             partitions: vec![FetchPartitionResponse {
+                aborted_transactions: None,
                 partition: 0,
                 error_code: ErrorCode::None,
                 high_watermark: 10,
@@ -107,6 +108,7 @@ fn step7_a_partition_with_an_error_has_an_empty_record_set() {
         responses: vec![FetchTopicResponse {
             topic: "orders".into(),
             partitions: vec![FetchPartitionResponse {
+                aborted_transactions: None,
                 partition: 2,
                 error_code: ErrorCode::OffsetOutOfRange,
                 high_watermark: -1,

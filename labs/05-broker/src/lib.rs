@@ -13,6 +13,8 @@
 //!   retention and flush on a timer.
 //! - `partition` — one partition: its log and its replica state (leader epoch, replicas, ISR,
 //!   high watermark); the [`Replication`] seam where lab 12 adds followers.
+//! - `producer_state` — given: the seam where lab 14 checks idempotent producers' sequence
+//!   numbers per partition (lab 05 checks none: a retried batch is stored twice).
 //! - `broker` — given: the broker's state (settings, log manager, producer ids).
 //! - `apis` — steps 2–6: one file per API, each the `Broker` method that decides the answer and
 //!   the async `handle` around it; `CoreService` registers them.
@@ -31,6 +33,7 @@ pub mod error;
 pub mod kafka_keys;
 pub mod log_manager;
 pub mod partition;
+pub mod producer_state;
 pub mod properties;
 pub mod router;
 pub mod server;
@@ -43,6 +46,7 @@ pub use connection::Connection;
 pub use error::{Error, Result};
 pub use log_manager::LogManager;
 pub use partition::{Partition, Replication, SingleReplica};
+pub use producer_state::{PartitionProducers, ProducerCheck, ProducerStates};
 pub use properties::ServerProperties;
 pub use router::{Handled, Reply, RequestContext, Router, Service};
 pub use shared::Shared;

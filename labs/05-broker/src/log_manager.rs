@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::partition::{Partition, Replication};
+use crate::producer_state::ProducerStates;
 use crate::shared::{now_ms, Shared};
 
 /// `orders-3` → (`orders`, 3). Topic names may contain `-`, so split at the last one.
@@ -51,6 +52,8 @@ pub struct LogManager {
     topics: BTreeMap<String, BTreeMap<i32, Partition>>,
     /// The replica rules every partition gets (lab 05: this broker alone).
     replication: Arc<dyn Replication>,
+    /// Lab 14's producer state for every partition; `None` in lab 05.
+    producer_states: Option<Arc<dyn ProducerStates>>,
 }
 
 impl LogManager {
@@ -96,6 +99,7 @@ impl LogManager {
             log_config,
             topics: BTreeMap::new(),
             replication,
+            producer_states: None,
         };
         for (topic, partitions) in found {
             let count = partitions.len();
@@ -146,10 +150,7 @@ impl LogManager {
             .enumerate()
             .map(|(i, log)| {
                 let index = i as i32;
-                (
-                    index,
-                    Partition::new(topic, index, log, self.replication.clone()),
-                )
+                (index, self.new_partition(topic, index, log))
             })
             .collect();
         self.topics.insert(topic.to_string(), partitions);
@@ -157,11 +158,11 @@ impl LogManager {
 
     /// Adds one partition whose log the caller opened; replaces a partition of the same index.
     pub fn insert_partition(&mut self, topic: &str, partition: i32, log: Log) {
-        let replication = self.replication.clone();
-        self.topics.entry(topic.to_string()).or_default().insert(
-            partition,
-            Partition::new(topic, partition, log, replication),
-        );
+        let partition_state = self.new_partition(topic, partition, log);
+        self.topics
+            .entry(topic.to_string())
+            .or_default()
+            .insert(partition, partition_state);
     }
 
     /// Opens (creating its folder if needed) the log of one partition with `config` and hosts
@@ -199,13 +200,19 @@ impl LogManager {
         topic: &str,
         logs: Vec<Log>,
     ) -> std::result::Result<(), Vec<Log>> {
-        let Some(partitions) = self.topics.get_mut(topic) else {
+        let Some(mut next) = self
+            .topics
+            .get(topic)
+            .map(|partitions| partitions.keys().next_back().map_or(0, |last| last + 1))
+        else {
             return Err(logs);
         };
         for log in logs {
-            let index = partitions.keys().next_back().map_or(0, |last| last + 1);
-            let partition = Partition::new(topic, index, log, self.replication.clone());
-            partitions.insert(index, partition);
+            let partition = self.new_partition(topic, next, log);
+            if let Some(partitions) = self.topics.get_mut(topic) {
+                partitions.insert(next, partition);
+            }
+            next += 1;
         }
         Ok(())
     }
@@ -238,6 +245,34 @@ impl LogManager {
 
     pub fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
         self.topics.get_mut(topic)?.get_mut(&partition)
+    }
+
+    /// A partition with this manager's replica rules and producer state.
+    fn new_partition(&self, topic: &str, index: i32, log: Log) -> Partition {
+        let producers = self
+            .producer_states
+            .as_ref()
+            .map(|states| states.open(topic, index, &log));
+        let mut partition = Partition::new(topic, index, log, self.replication.clone());
+        partition.set_producers(producers);
+        partition
+    }
+
+    /// Gives every partition, hosted now or later, lab 14's producer state.
+    pub fn set_producer_states(&mut self, states: Arc<dyn ProducerStates>) {
+        for (topic, partitions) in self.topics.iter_mut() {
+            for (index, partition) in partitions.iter_mut() {
+                partition.set_producers(Some(states.open(topic, *index, partition.log())));
+            }
+        }
+        self.producer_states = Some(states);
+    }
+
+    /// Persists every partition's producer state (a clean shutdown).
+    pub fn close_producers(&mut self) {
+        for partition in self.all_mut() {
+            partition.close_producers();
+        }
     }
 
     fn all_mut(&mut self) -> impl Iterator<Item = &mut Partition> {

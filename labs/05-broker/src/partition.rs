@@ -41,6 +41,8 @@ use lab01_record_batch::BatchHeader;
 use lab03_partition_log::{AppendInfo, Log};
 use lab04_protocol_codec::ErrorCode;
 
+use crate::producer_state::{PartitionProducers, ProducerCheck};
+
 /// How far one follower has got, as its fetches tell the leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FollowerState {
@@ -173,6 +175,8 @@ pub struct Partition {
     log: Log,
     state: ReplicaState,
     replication: Arc<dyn Replication>,
+    /// Lab 14's producer state; `None` in lab 05 (no sequence checks: a labelled shortcut).
+    producers: Option<Box<dyn PartitionProducers>>,
 }
 
 impl Partition {
@@ -184,6 +188,7 @@ impl Partition {
             log,
             state,
             replication,
+            producers: None,
         }
     }
 
@@ -238,6 +243,7 @@ impl Partition {
         now_ms: i64,
     ) -> lab03_partition_log::Result<AppendInfo> {
         let info = self.log.append(batch, now_ms)?;
+        self.producers_appended(batch, &info);
         let leo = self.log.log_end_offset();
         self.replication
             .on_leader_append(&self.topic, self.index, &mut self.state, leo);
@@ -263,7 +269,10 @@ impl Partition {
             });
         }
         // The log gives the batch the next offsets, which are the ones it already has.
-        self.log.append(batch, now_ms)
+        let info = self.log.append(batch, now_ms)?;
+        // A follower keeps the producer state too, so it can check sequences once it leads.
+        self.producers_appended(batch, &info);
+        Ok(info)
     }
 
     /// The replica state, for a follower's shell (lab 12): it sets the leader, the ISR and the
@@ -321,8 +330,64 @@ impl Partition {
     }
 }
 
-/// How many leading bytes of `batches` are whole batches that end below `high_watermark`.
-fn committed_prefix(batches: &[u8], high_watermark: i64) -> usize {
+/// Lab 14's producer state ([`crate::producer_state`]), kept apart from the append path above.
+impl Partition {
+    /// Gives this partition its producer state (lab 14), or takes it away.
+    pub fn set_producers(&mut self, producers: Option<Box<dyn PartitionProducers>>) {
+        self.producers = producers;
+    }
+
+    /// What the producer rules say about a client's batch, before it is appended. Without
+    /// producer state (lab 05) every batch is appended.
+    pub fn check_producer(&self, header: &BatchHeader) -> ProducerCheck {
+        self.producers
+            .as_ref()
+            .map_or(ProducerCheck::Append, |p| p.check(header))
+    }
+
+    /// The last stable offset: the HW, or the first offset of the oldest open transaction if
+    /// that is lower (a `read_committed` consumer reads below it only).
+    pub fn last_stable_offset(&self) -> i64 {
+        let first_unstable = self
+            .producers
+            .as_ref()
+            .and_then(|p| p.first_unstable_offset());
+        first_unstable.map_or(self.state.high_watermark, |f| {
+            f.min(self.state.high_watermark)
+        })
+    }
+
+    /// The aborted transactions overlapping `[from, to)`: (producer id, first offset).
+    pub fn aborted_transactions(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        self.producers
+            .as_ref()
+            .map_or_else(Vec::new, |p| p.aborted_transactions(from, to))
+    }
+
+    /// Persists the producer state (a clean shutdown).
+    pub fn close_producers(&mut self) {
+        if let Some(p) = self.producers.as_mut() {
+            p.on_close(&self.log);
+        }
+    }
+
+    fn producers_appended(&mut self, batch: &[u8], info: &AppendInfo) {
+        let Some(producers) = self.producers.as_mut() else {
+            return;
+        };
+        if info.rolled.is_some() {
+            // The state as of the new segment's start, before this batch (Kafka's `Log.roll`).
+            producers.on_roll(&self.log);
+        }
+        if let Ok(header) = BatchHeader::parse(batch) {
+            producers.on_append(&header, batch);
+        }
+    }
+}
+
+/// How many leading bytes of `batches` are whole batches that end below `high_watermark` (or
+/// below lab 14's last stable offset, for a `read_committed` fetch).
+pub fn committed_prefix(batches: &[u8], high_watermark: i64) -> usize {
     let mut end = 0;
     while let Ok(header) = BatchHeader::parse(&batches[end..]) {
         let size = header.total_size();

@@ -25,6 +25,31 @@ pub const OFFSET_METADATA_MAX_BYTES: usize = 4096;
 /// One offset record to append: a value, or `None` for a tombstone.
 pub type OffsetRecord = (OffsetKey, Option<OffsetValue>);
 
+/// One committed offset as `__consumer_offsets` stores it: `(offset, leader epoch)` of
+/// `group` in `topic`-`partition`, committed at `now_ms` (OffsetCommit, and lab 14's
+/// TxnOffsetCommit once its transaction commits).
+pub fn offset_record(
+    group: &str,
+    topic: &str,
+    partition: i32,
+    (offset, leader_epoch): (i64, i32),
+    metadata: Option<&str>,
+    now_ms: i64,
+) -> OffsetRecord {
+    let key = OffsetKey {
+        group: group.to_string(),
+        topic: topic.to_string(),
+        partition,
+    };
+    let value = OffsetValue {
+        offset,
+        leader_epoch,
+        metadata: metadata.unwrap_or_default().to_string(),
+        commit_timestamp: now_ms,
+    };
+    (key, Some(value))
+}
+
 /// Whether a topic-partition exists, for OffsetCommit. A broker alone asks its own logs;
 /// a broker of a cluster (lab 11) asks its metadata cache, since the partitions of a topic
 /// live on other brokers too — as Kafka's `metadataCache.contains(topicPartition)`.
@@ -182,18 +207,14 @@ impl GroupMetadataManager {
                 {
                     ErrorCode::OffsetMetadataTooLarge
                 } else {
-                    let key = OffsetKey {
-                        group: r.group_id.clone(),
-                        topic: topic.clone(),
-                        partition: p.partition_index,
-                    };
-                    let value = OffsetValue {
-                        offset: p.committed_offset,
-                        leader_epoch: p.committed_leader_epoch,
-                        metadata: p.committed_metadata.clone().unwrap_or_default(),
-                        commit_timestamp: now,
-                    };
-                    to_store.push((key, Some(value)));
+                    to_store.push(offset_record(
+                        &r.group_id,
+                        topic,
+                        p.partition_index,
+                        (p.committed_offset, p.committed_leader_epoch),
+                        p.committed_metadata.as_deref(),
+                        now,
+                    ));
                     ErrorCode::None
                 };
                 answers.push((p.partition_index, code));

@@ -309,6 +309,7 @@ pub async fn handle_fetch(
         let answers = partitions
             .into_iter()
             .map(|partition| FetchPartitionResponse {
+                aborted_transactions: None,
                 partition,
                 error_code: ErrorCode::NotLeaderOrFollower,
                 high_watermark: -1,

@@ -28,18 +28,29 @@
 //! - `last_stable_offset` — step 5: the LSO, and a marker that closes a transaction.
 //! - `txn_index` — step 5: the `.txnindex` file of aborted transactions.
 //! - `read_committed` — step 5: what a `read_committed` consumer keeps.
+//! - `partition_producers` — given: step 1 in lab 05's running broker, behind its
+//!   `PartitionProducers` seam: the checks on Produce, snapshots on roll and shutdown.
+//! - `producer_id_manager` — given: unique producer ids (a simpler scheme than Kafka's
+//!   ZooKeeper blocks, said there).
+//! - `transaction_shell` — given: the coordinator in the running broker: appends to
+//!   `__transaction_state`, markers into the partitions, transactional offsets.
+//! - `service` — given: lab 14's APIs on lab 05's router, and `read_committed` fetches.
 //! - `errors` — the wire error codes and the one error type.
 
 pub mod control_batch;
 pub mod errors;
 pub mod last_stable_offset;
 pub mod messages;
+pub mod partition_producers;
+pub mod producer_id_manager;
 pub mod producer_snapshot;
 pub mod producer_state_manager;
 pub mod read_committed;
+pub mod service;
 pub mod transaction_coordinator;
 pub mod transaction_log;
 pub mod transaction_marker_channel_manager;
 pub mod transaction_metadata;
+pub mod transaction_shell;
 pub mod transaction_state_manager;
 pub mod txn_index;

@@ -118,6 +118,8 @@ pub struct TransactionCoordinator {
     /// The next producer id of this coordinator's block (Kafka takes blocks of 1000 from
     /// ZooKeeper's `/latest_producer_id_block`; the shell hands one in).
     next_producer_id: i64,
+    /// The end of that block: the shell hands in a new one before it runs out.
+    producer_id_block_end: i64,
     next_append_id: u64,
     pending_appends: BTreeMap<u64, PendingAppend>,
     appends: Vec<TxnLogAppend>,
@@ -137,6 +139,7 @@ impl TransactionCoordinator {
             markers: TransactionMarkerChannelManager::default(),
             in_progress: BTreeMap::new(),
             next_producer_id: producer_id_block_start,
+            producer_id_block_end: i64::MAX,
             next_append_id: 0,
             pending_appends: BTreeMap::new(),
             appends: Vec::new(),
@@ -161,6 +164,17 @@ impl TransactionCoordinator {
             self.send_markers(&id);
         }
         Ok(())
+    }
+
+    /// How many ids are left in the current block.
+    pub fn producer_ids_left(&self) -> i64 {
+        self.producer_id_block_end - self.next_producer_id
+    }
+
+    /// A new block of producer ids, `[start, end)`, claimed by the shell.
+    pub fn set_producer_id_block(&mut self, start: i64, end: i64) {
+        self.next_producer_id = start;
+        self.producer_id_block_end = end;
     }
 
     fn allocate_producer_id(&mut self) -> i64 {

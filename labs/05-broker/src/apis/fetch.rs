@@ -44,6 +44,7 @@ impl Broker {
                             high_watermark: -1,
                             last_stable_offset: -1,
                             log_start_offset: -1,
+                            aborted_transactions: None,
                             records: Vec::new(),
                         };
                         let Some(partition) = self.partition(&t.name, p.partition) else {

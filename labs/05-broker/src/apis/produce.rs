@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use crate::broker::Broker;
 use crate::partition::Partition;
+use crate::producer_state::ProducerCheck;
 use crate::router::{Handled, RequestContext};
 use crate::shared::{now_ms, Shared};
 
@@ -108,6 +109,42 @@ impl Broker {
         // END SOLUTION
     }
 
+    /// Lab 14's producer rules ([`crate::producer_state`]) for an idempotent producer's batch:
+    /// `Some` answer for a duplicate (its original offset, nothing appended) or a refused batch;
+    /// `None` to append as usual. Kafka takes exactly one batch per partition from an
+    /// idempotent producer (Produce v3+), so more than one is INVALID_RECORD.
+    fn check_producer(
+        &self,
+        topic: &str,
+        index: i32,
+        records: Option<&[u8]>,
+    ) -> Option<ProducePartitionResponse> {
+        let partition = self.partition(topic, index)?;
+        let records = records?;
+        let header = BatchHeader::parse(records).ok()?;
+        if header.producer_id < 0 {
+            return None;
+        }
+        let answer = |error_code, base_offset| ProducePartitionResponse {
+            index,
+            error_code,
+            base_offset,
+            log_append_time_ms: -1,
+            log_start_offset: partition.log_start_offset(),
+            error_message: None,
+        };
+        if header.total_size() < records.len() {
+            return Some(answer(ErrorCode::InvalidRecord, -1));
+        }
+        match partition.check_producer(&header) {
+            ProducerCheck::Append => None,
+            ProducerCheck::Duplicate { first_offset } => {
+                Some(answer(ErrorCode::None, first_offset))
+            }
+            ProducerCheck::Refuse(code) => Some(answer(code, -1)),
+        }
+    }
+
     /// Produce: append each partition's batches. With acks 0 the caller sends no response; with
     /// acks 1 it sends this at once, with acks −1 once [`Broker::all_committed`] holds.
     pub fn produce(&mut self, request: &ProduceRequest, now_ms: i64) -> ProduceResponse {
@@ -121,7 +158,11 @@ impl Broker {
                         .partitions
                         .iter()
                         .map(|p| {
-                            self.produce_partition(&t.name, p.index, p.records.as_deref(), now_ms)
+                            let records = p.records.as_deref();
+                            self.check_producer(&t.name, p.index, records)
+                                .unwrap_or_else(|| {
+                                    self.produce_partition(&t.name, p.index, records, now_ms)
+                                })
                         })
                         .collect(),
                 })

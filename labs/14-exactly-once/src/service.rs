@@ -1,0 +1,331 @@
+//! Given: lab 14's [`Service`] on lab 05's router — idempotence and transactions in the running
+//! broker, a broker alone (`kafka-server-start` without `zookeeper.connect`; a cluster does not
+//! register it yet).
+//!
+//! - every partition gets a producer state ([`crate::partition_producers`]): duplicates
+//!   answered with their original offset, gaps and zombies refused, snapshots on roll and
+//!   shutdown, the last stable offset and the aborted transactions;
+//! - InitProducerId (v0–v3, replacing lab 04's v0–v1), AddPartitionsToTxn, AddOffsetsToTxn,
+//!   EndTxn and TxnOffsetCommit go to the transaction coordinator ([`TxnShell`]), whose clock
+//!   ticks every second (expired transactions are aborted);
+//! - FindCoordinator with key type 1 names this broker (key type 0 is lab 07's);
+//! - Fetch with `isolation_level` 1 (`read_committed`) stops at the last stable offset and
+//!   lists the aborted transactions it reaches.
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use lab04_protocol_codec::{ErrorCode, FetchRequest, FetchResponse};
+use lab05_broker::partition::committed_prefix;
+use lab05_broker::shared::now_ms;
+use lab05_broker::{Broker, RequestContext, Router, ServerProperties, Service, Shared};
+use lab07_consumer_groups::group_metadata_manager::offset_record;
+use lab07_consumer_groups::messages::find_coordinator::{
+    self, FindCoordinatorRequest, FindCoordinatorResponse,
+};
+use lab07_consumer_groups::GroupService;
+
+use crate::errors::Errors;
+use crate::messages::add_offsets_to_txn::{AddOffsetsToTxnRequest, AddOffsetsToTxnResponse};
+use crate::messages::add_partitions_to_txn::{
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
+};
+use crate::messages::end_txn::{EndTxnRequest, EndTxnResponse};
+use crate::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+use crate::messages::txn_offset_commit::{TxnOffsetCommitRequest, TxnOffsetCommitResponse};
+use crate::partition_producers::Idempotence;
+use crate::transaction_coordinator::{TxnRequest, TxnResponse};
+use crate::transaction_shell::TxnShell;
+use crate::transaction_state_manager::TransactionConfig;
+
+/// The broker's transaction keys, with Kafka 2.6's defaults.
+pub fn transaction_config(p: &ServerProperties) -> lab05_broker::Result<TransactionConfig> {
+    let mut config = TransactionConfig::default();
+    if let Some(ms) = p.number("transaction.max.timeout.ms", "a number of ms")? {
+        config.transaction_max_timeout_ms = i32::try_from(ms)
+            .ok()
+            .filter(|ms| *ms > 0)
+            .ok_or_else(|| p.invalid("transaction.max.timeout.ms", "must be 1 to 2147483647"))?;
+    }
+    if let Some(n) = p.number("transaction.state.log.num.partitions", "a partition count")? {
+        config.transaction_log_num_partitions =
+            i32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                p.invalid("transaction.state.log.num.partitions", "must be at least 1")
+            })?;
+    }
+    let key = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    if let Some(ms) = p.number(key, "a number of ms")? {
+        if ms <= 0 {
+            return Err(p.invalid(key, "must be a positive number of ms"));
+        }
+        config.abort_timed_out_transactions_interval_ms = ms;
+    }
+    if let Some(n) = p.number("offsets.topic.num.partitions", "a partition count")? {
+        config.offsets_topic_num_partitions = n.clamp(1, i64::from(i32::MAX)) as i32;
+    }
+    Ok(config)
+}
+
+pub struct ExactlyOnceService {
+    shared: Arc<Shared>,
+    groups: Arc<GroupService>,
+    /// Taken before the broker's lock (and lab 07's state lock after both).
+    txn: Mutex<TxnShell>,
+}
+
+impl ExactlyOnceService {
+    /// Loads every partition's producer state and `__transaction_state`, and starts the
+    /// coordinator's clock. Call inside a tokio runtime.
+    pub fn open(
+        shared: Arc<Shared>,
+        groups: Arc<GroupService>,
+        config: TransactionConfig,
+    ) -> Arc<ExactlyOnceService> {
+        let txn = {
+            let mut broker = shared.broker();
+            broker.set_producer_states(Idempotence::new());
+            TxnShell::open(&mut broker, config, now_ms())
+        };
+        let service = Arc::new(ExactlyOnceService {
+            shared,
+            groups,
+            txn: Mutex::new(txn),
+        });
+        // The clock holds a weak reference: it stops when the service is gone.
+        let weak: Weak<ExactlyOnceService> = Arc::downgrade(&service);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                interval.tick().await;
+                let Some(service) = weak.upgrade() else {
+                    return;
+                };
+                let mut txn = service.txn();
+                txn.tick(&mut service.shared.broker(), &service.groups, now_ms());
+            }
+        });
+        service
+    }
+
+    fn txn(&self) -> MutexGuard<'_, TxnShell> {
+        self.txn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One request to the coordinator, answered once it is done.
+    fn coordinate(&self, request: TxnRequest) -> Option<TxnResponse> {
+        let mut txn = self.txn();
+        let answer = txn.request(&mut self.shared.broker(), &self.groups, request, now_ms());
+        // Markers appended: wake fetches waiting for the last stable offset to move.
+        self.shared.appended.notify_waiters();
+        answer
+    }
+
+    pub fn init_producer_id(&self, r: InitProducerIdRequest) -> InitProducerIdResponse {
+        let request = TxnRequest::InitProducerId {
+            transactional_id: r.transactional_id,
+            transaction_timeout_ms: r.transaction_timeout_ms,
+        };
+        let (error_code, producer_id, producer_epoch) = match self.coordinate(request) {
+            Some(TxnResponse::InitProducerId {
+                error,
+                producer_id,
+                producer_epoch,
+            }) => (error, producer_id, producer_epoch),
+            _ => (Errors::UnknownServerError, -1, -1),
+        };
+        InitProducerIdResponse {
+            throttle_time_ms: 0,
+            error_code,
+            producer_id,
+            producer_epoch,
+        }
+    }
+
+    pub fn add_partitions(&self, r: AddPartitionsToTxnRequest) -> AddPartitionsToTxnResponse {
+        let partitions = r
+            .topics
+            .iter()
+            .flat_map(|(t, ps)| ps.iter().map(|p| (t.clone(), *p)))
+            .collect();
+        let request = TxnRequest::AddPartitions {
+            transactional_id: r.transactional_id,
+            producer_id: r.producer_id,
+            producer_epoch: r.producer_epoch,
+            partitions,
+        };
+        let error = match self.coordinate(request) {
+            Some(TxnResponse::AddPartitions { error }) => error,
+            _ => Errors::UnknownServerError,
+        };
+        AddPartitionsToTxnResponse {
+            throttle_time_ms: 0,
+            results: r
+                .topics
+                .into_iter()
+                .map(|(t, ps)| (t, ps.into_iter().map(|p| (p, error)).collect()))
+                .collect(),
+        }
+    }
+
+    pub fn add_offsets(&self, r: AddOffsetsToTxnRequest) -> AddOffsetsToTxnResponse {
+        let request = TxnRequest::AddOffsets {
+            transactional_id: r.transactional_id,
+            producer_id: r.producer_id,
+            producer_epoch: r.producer_epoch,
+            group_id: r.group_id,
+        };
+        let error_code = match self.coordinate(request) {
+            Some(TxnResponse::AddOffsets { error }) => error,
+            _ => Errors::UnknownServerError,
+        };
+        AddOffsetsToTxnResponse {
+            throttle_time_ms: 0,
+            error_code,
+        }
+    }
+
+    pub fn end_txn(&self, r: EndTxnRequest) -> EndTxnResponse {
+        let request = TxnRequest::EndTxn {
+            transactional_id: r.transactional_id,
+            producer_id: r.producer_id,
+            producer_epoch: r.producer_epoch,
+            commit: r.committed,
+        };
+        let error_code = match self.coordinate(request) {
+            Some(TxnResponse::EndTxn { error }) => error,
+            _ => Errors::UnknownServerError,
+        };
+        EndTxnResponse {
+            throttle_time_ms: 0,
+            error_code,
+        }
+    }
+
+    pub fn txn_offset_commit(&self, r: TxnOffsetCommitRequest) -> TxnOffsetCommitResponse {
+        let now = now_ms();
+        let offsets = r
+            .topics
+            .iter()
+            .flat_map(|(topic, ps)| {
+                ps.iter().map(|p| {
+                    let record = offset_record(
+                        &r.group_id,
+                        topic,
+                        p.partition_index,
+                        (p.committed_offset, p.committed_leader_epoch),
+                        p.committed_metadata.as_deref(),
+                        now,
+                    );
+                    (r.group_id.clone(), record)
+                })
+            })
+            .collect();
+        let error = self.txn().add_offsets(
+            &r.transactional_id,
+            r.producer_id,
+            r.producer_epoch,
+            offsets,
+        );
+        TxnOffsetCommitResponse {
+            throttle_time_ms: 0,
+            topics: r
+                .topics
+                .into_iter()
+                .map(|(t, ps)| (t, ps.iter().map(|p| (p.partition_index, error)).collect()))
+                .collect(),
+        }
+    }
+
+    /// FindCoordinator: key type 1 (a transactional id) names this broker, which leads every
+    /// `__transaction_state` partition; key type 0 is lab 07's.
+    fn transaction_coordinator(&self) -> FindCoordinatorResponse {
+        let broker = self.shared.broker();
+        let config = broker.config();
+        FindCoordinatorResponse {
+            error_code: ErrorCode::None,
+            error_message: None,
+            node_id: config.broker_id,
+            host: config.advertised_host.clone(),
+            port: i32::from(config.advertised_port),
+        }
+    }
+}
+
+/// A `read_committed` fetch: each partition's records cut at its last stable offset, and the
+/// aborted transactions among them (Kafka: `Log.read` with `FetchTxnCommitted`).
+pub fn read_committed(broker: &Broker, request: &FetchRequest, response: &mut FetchResponse) {
+    for t in &mut response.responses {
+        for p in &mut t.partitions {
+            let Some(partition) = broker.partition(&t.topic, p.partition) else {
+                continue;
+            };
+            let lso = partition.last_stable_offset();
+            p.last_stable_offset = lso;
+            if request.isolation_level != 1 || p.error_code != ErrorCode::None {
+                continue;
+            }
+            p.records.truncate(committed_prefix(&p.records, lso));
+            let from = request
+                .topics
+                .iter()
+                .filter(|f| f.name == t.topic)
+                .flat_map(|f| f.partitions.iter())
+                .find(|f| f.partition == p.partition)
+                .map_or(0, |f| f.fetch_offset);
+            p.aborted_transactions = Some(partition.aborted_transactions(from, lso));
+        }
+    }
+}
+
+impl Service for ExactlyOnceService {
+    fn routes(self: Arc<Self>, router: &mut Router) {
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: InitProducerIdRequest| {
+            let answer = s.init_producer_id(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: AddPartitionsToTxnRequest| {
+            let answer = s.add_partitions(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: AddOffsetsToTxnRequest| {
+            let answer = s.add_offsets(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: EndTxnRequest| {
+            let answer = s.end_txn(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |_: RequestContext, r: TxnOffsetCommitRequest| {
+            let answer = s.txn_offset_commit(r);
+            async move { Ok(Some(answer)) }
+        });
+        let s = self.clone();
+        router.route(move |ctx: RequestContext, r: FindCoordinatorRequest| {
+            let s = s.clone();
+            async move {
+                if r.key_type == 1 {
+                    return Ok(Some(s.transaction_coordinator()));
+                }
+                find_coordinator::handle(s.groups.clone(), ctx, r).await
+            }
+        });
+        let s = self;
+        router.route(move |ctx: RequestContext, r: FetchRequest| {
+            let s = s.clone();
+            async move {
+                let request = r.clone();
+                let mut answer =
+                    lab05_broker::apis::fetch::handle(s.shared.clone(), ctx, r).await?;
+                if let Some(response) = answer.as_mut() {
+                    read_committed(&s.shared.broker(), &request, response);
+                }
+                Ok(answer)
+            }
+        });
+    }
+}
