@@ -18,7 +18,7 @@
 //! Nothing here takes the broker's lock while holding its own.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use lab04_protocol_codec::ErrorCode;
@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 use crate::config::ReplicaConfig;
 use crate::delayed_produce::DelayedProduce;
 use crate::events::{FetchPartition, ZkOp};
+use crate::leader_epochs::LeaderEpochs;
 use crate::partition::Partition;
 use crate::replica_fetcher::FollowerPartition;
 use crate::replica_manager::ReplicaManager;
@@ -52,6 +53,9 @@ pub struct ClusterReplication {
     replicas: Mutex<Replicas>,
     /// The core's ZooKeeper writes, for [`run_zk_writes`] (in order).
     zk_ops: mpsc::UnboundedSender<ZkOp>,
+    /// Lab 13's leader epoch caches, once the broker sets them: followers then truncate by
+    /// leader epoch before fetching. Without them a follower keeps its log (lab 12 alone).
+    epochs: OnceLock<Arc<dyn LeaderEpochs>>,
 }
 
 impl ClusterReplication {
@@ -71,6 +75,7 @@ impl ClusterReplication {
                 follower_isr: BTreeMap::new(),
             }),
             zk_ops: tx,
+            epochs: OnceLock::new(),
         });
         (replication, rx)
     }
@@ -81,6 +86,16 @@ impl ClusterReplication {
 
     pub fn config(&self) -> ReplicaConfig {
         self.config
+    }
+
+    /// Plugs in lab 13's leader epochs (once; a second call is ignored). Set it before the
+    /// first LeaderAndIsr arrives.
+    pub fn set_leader_epochs(&self, epochs: Arc<dyn LeaderEpochs>) {
+        let _ = self.epochs.set(epochs);
+    }
+
+    pub fn leader_epochs(&self) -> Option<&Arc<dyn LeaderEpochs>> {
+        self.epochs.get()
     }
 
     /// The core and the followers; a panic while held leaves whole steps applied, so carry on.
@@ -103,9 +118,14 @@ impl ClusterReplication {
         replicas.follower_isr.remove(&tp);
         let (leo, hw) = (partition.log_end_offset(), partition.high_watermark());
         match replicas.core.become_leader(&tp, state, leo, hw, now_ms) {
-            Ok(_) => replicas
-                .core
-                .set_min_insync_replicas(&tp, min_insync_replicas),
+            Ok(_) => {
+                replicas
+                    .core
+                    .set_min_insync_replicas(&tp, min_insync_replicas);
+                if let Some(epochs) = self.leader_epochs() {
+                    epochs.on_become_leader(partition, state.leader_epoch);
+                }
+            }
             Err(e) => tracing::error!(%tp, "cannot lead: {e}"),
         }
         self.after(&mut replicas);
@@ -116,8 +136,9 @@ impl ClusterReplication {
     /// waiting produces hear NOT_LEADER_OR_FOLLOWER) and a [`FollowerPartition`] starts from
     /// the log's end. Returns whether the partition's leader or epoch changed (fetch anew).
     ///
-    /// Before lab 13 a new follower does not truncate: Kafka before KIP-101 cut its log back
-    /// to its high watermark here, and lab 13 does it properly, by leader epoch.
+    /// The follower starts *truncating*: with lab 13's leader epochs plugged in
+    /// ([`ClusterReplication::set_leader_epochs`]) the fetcher first asks the leader where the
+    /// logs diverge and cuts there; without them the log is kept as it is.
     pub fn become_follower(
         &self,
         partition: &mut lab05_broker::Partition,

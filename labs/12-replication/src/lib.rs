@@ -27,6 +27,8 @@
 //!   broker; its timers and its ZooKeeper writes on the broker's session.
 //! - `replica_fetcher_thread` — given: one fetcher task per leader broker (Fetch on the wire).
 //! - `replication_service` — given: LeaderAndIsr starts leading or following, acks=all waits.
+//! - `leader_epochs` — given: where lab 13's leader epoch cache plugs in (a trait the fetcher
+//!   and LeaderAndIsr call).
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `config` — given: `replica.lag.time.max.ms`, `min.insync.replicas` and Kafka's constants.
 //! - `error` — the one error type.
@@ -38,6 +40,7 @@ pub mod error;
 pub mod events;
 pub mod high_watermark;
 pub mod isr;
+pub mod leader_epochs;
 pub mod partition;
 pub mod replica;
 pub mod replica_fetcher;
@@ -53,6 +56,7 @@ pub use events::{
     AppendResult, FetchIsolation, FetchPartition, FetchResult, ProduceResponse, Ready, ZkOp,
 };
 pub use high_watermark::follower_high_watermark;
+pub use leader_epochs::{EpochEndOffset, LeaderEpochs, Truncation};
 pub use isr::{decode_isr_change_notification, encode_isr_change_notification};
 pub use lab04_protocol_codec::ErrorCode;
 pub use lab11_controller::requests::LeaderAndIsrPartitionState;

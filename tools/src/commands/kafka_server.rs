@@ -28,6 +28,8 @@ use lab12_replication::{
 use lab13_failover::controller_client::controlled_shutdown;
 use lab13_failover::failover_config::FailoverConfig;
 use lab13_failover::failover_service::FailoverService;
+use lab13_failover::leader_epoch_caches::LeaderEpochCaches;
+use lab13_failover::leader_epoch_service::LeaderEpochService;
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
 use crate::error::Error;
@@ -121,13 +123,28 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                     writes,
                     zk_ops,
                 ));
+                // Lab 13's leader epochs: each partition's `leader-epoch-checkpoint`, loaded
+                // now; followers truncate by them, and the broker answers OffsetsForLeaderEpoch.
+                let epochs = LeaderEpochCaches::new();
+                {
+                    let broker = shared.broker();
+                    let logs = broker.logs();
+                    epochs.load_all(
+                        logs.topic_names()
+                            .iter()
+                            .filter_map(|t| logs.partitions(t))
+                            .flat_map(|ps| ps.values()),
+                    );
+                }
+                rules.set_leader_epochs(epochs.clone());
                 let replicas = ReplicationService::new(service.clone(), rules);
                 replication_service = Some(replicas.clone());
                 let router = router
                     .with(service.clone())
                     .with(replicas)
                     .with(ClusterGroupService::new(service.clone(), groups))
-                    .with(FailoverService::new(commands));
+                    .with(FailoverService::new(commands))
+                    .with(LeaderEpochService::new(shared.clone(), epochs));
                 let session = Arc::new(tokio::sync::Mutex::new(Some(session)));
                 (
                     router,
