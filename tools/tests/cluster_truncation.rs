@@ -256,7 +256,10 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
     // `replica.fetch.wait.max.ms` (500 ms), so records written after that never reach it.
     b2.signal("-STOP");
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(produce(&b1.address(), "1", &["x0", "x1", "x2"]), vec![5, 6, 7]);
+    assert_eq!(
+        produce(&b1.address(), "1", &["x0", "x1", "x2"]),
+        vec![5, 6, 7]
+    );
     b1.kill9();
     b2.signal("-CONT");
 
@@ -269,7 +272,11 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
     assert_eq!(produce(&b2.address(), "1", &b), vec![5, 6, 7, 8]);
 
     let before = records_on_disk(&b1.partition_dir());
-    assert_eq!(before.len(), 8, "broker 1 holds a0..a4 and x0..x2: {before:?}");
+    assert_eq!(
+        before.len(),
+        8,
+        "broker 1 holds a0..a4 and x0..x2: {before:?}"
+    );
     let b1 = Broker::start(&root.path().join("broker1"), &zk, 1, port1);
     let expected: Vec<(i64, String)> = a
         .iter()
@@ -286,14 +293,33 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
             Err(format!("{seen:?}"))
         }
     });
-    assert_eq!(after, expected, "the old leader's log is the new leader's, record by record");
+    assert_eq!(
+        after, expected,
+        "the old leader's log is the new leader's, record by record"
+    );
+
+    // The high watermark reaches the follower and both brokers' `replication-offset-checkpoint`
+    // (written every 5 s).
+    for broker in [&b1, &b2] {
+        let path = broker
+            .dir
+            .join("logs")
+            .join("replication-offset-checkpoint");
+        wait_until(
+            "the high watermark 9 checkpointed",
+            30,
+            || match std::fs::read_to_string(&path) {
+                Ok(text) if text == "0\n1\nd 0 9\n" => Ok(()),
+                other => Err(format!("{other:?}")),
+            },
+        );
+    }
 
     // Both keep Kafka's `leader-epoch-checkpoint`: the first leader's epoch from offset 0,
     // broker 2's from offset 5 (the epochs themselves depend on the controller's elections).
     for broker in [&b1, &b2] {
-        let text =
-            std::fs::read_to_string(broker.partition_dir().join("leader-epoch-checkpoint"))
-                .unwrap();
+        let text = std::fs::read_to_string(broker.partition_dir().join("leader-epoch-checkpoint"))
+            .unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4, "{text:?}");
         assert_eq!(lines[..2], ["0", "2"], "{text:?}");

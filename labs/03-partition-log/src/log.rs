@@ -454,7 +454,11 @@ impl Log {
             return Ok(self.log_end_offset());
         }
         let offset = offset.max(0);
-        let from = if offset < self.log_start_offset { i64::MIN } else { offset };
+        let from = if offset < self.log_start_offset {
+            i64::MIN
+        } else {
+            offset
+        };
         let doomed: Vec<i64> = self.segments.range(from..).map(|(b, _)| *b).collect();
         for base in doomed {
             if let Some(entry) = self.segments.remove(&base) {

@@ -29,6 +29,8 @@
 //! - `replication_service` — given: LeaderAndIsr starts leading or following, acks=all waits.
 //! - `leader_epochs` — given: where lab 13's leader epoch cache plugs in (a trait the fetcher
 //!   and LeaderAndIsr call).
+//! - `replication_offset_checkpoint` — given: the `replication-offset-checkpoint` file, so
+//!   high watermarks survive a restart.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `config` — given: `replica.lag.time.max.ms`, `min.insync.replicas` and Kafka's constants.
 //! - `error` — the one error type.
@@ -46,6 +48,7 @@ pub mod replica;
 pub mod replica_fetcher;
 pub mod replica_fetcher_thread;
 pub mod replica_manager;
+pub mod replication_offset_checkpoint;
 pub mod replication_service;
 
 pub use cluster_replication::ClusterReplication;
@@ -56,11 +59,11 @@ pub use events::{
     AppendResult, FetchIsolation, FetchPartition, FetchResult, ProduceResponse, Ready, ZkOp,
 };
 pub use high_watermark::follower_high_watermark;
-pub use leader_epochs::{EpochEndOffset, LeaderEpochs, Truncation};
 pub use isr::{decode_isr_change_notification, encode_isr_change_notification};
 pub use lab04_protocol_codec::ErrorCode;
 pub use lab11_controller::requests::LeaderAndIsrPartitionState;
 pub use lab11_controller::TopicPartition;
+pub use leader_epochs::{EpochEndOffset, LeaderEpochs, Truncation};
 pub use partition::Partition;
 pub use replica::{Replica, UNKNOWN_OFFSET};
 pub use replica_fetcher::{FetchedPartition, FollowerPartition};

@@ -277,7 +277,10 @@ async fn truncate_by_epoch(
         return Ok(settled);
     }
     let response = c
-        .call(&offsets_for_leader_epoch_request(replication.broker_id(), &asks))
+        .call(&offsets_for_leader_epoch_request(
+            replication.broker_id(),
+            &asks,
+        ))
         .await
         .map_err(|e| e.to_string())?;
     for t in &response.topics {
@@ -298,7 +301,9 @@ async fn truncate_by_epoch(
                     .and_then(|partition| epochs.truncation(partition, answer))
             };
             match truncation {
-                Some(t) => settled &= cut_log(shared, replication, epochs, &tp, t.offset, t.completed),
+                Some(t) => {
+                    settled &= cut_log(shared, replication, epochs, &tp, t.offset, t.completed)
+                }
                 None => {
                     tracing::warn!(%tp, error_code = p.error_code, "the leader could not say where its epoch ends");
                     settled = false;

@@ -91,9 +91,7 @@ impl LeaderEpochCaches {
     ) -> T {
         let dir = partition.log().dir().to_path_buf();
         let mut caches = self.caches.lock().unwrap_or_else(|e| e.into_inner());
-        let cache = caches
-            .entry(dir.clone())
-            .or_insert_with(|| load(partition));
+        let cache = caches.entry(dir.clone()).or_insert_with(|| load(partition));
         let (out, changed) = change(cache);
         if changed {
             if let Err(e) = LeaderEpochCheckpointFile::new(&dir).write(cache.entries()) {

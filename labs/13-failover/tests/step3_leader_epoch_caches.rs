@@ -57,7 +57,7 @@ fn step3_the_checkpoint_survives_a_restart() {
 }
 
 #[test]
-fn step3_a_torn_checkpoint_is_rebuilt_from_the_log_batches() {
+fn step1_a_torn_checkpoint_is_rebuilt_from_the_log_batches() {
     let dir = tempfile::tempdir().unwrap();
     drop(log_of_two_epochs(dir.path()));
     let path = dir.path().join(LEADER_EPOCH_CHECKPOINT_FILENAME);
@@ -85,7 +85,7 @@ fn step3_a_torn_checkpoint_is_rebuilt_from_the_log_batches() {
 }
 
 #[test]
-fn step3_entries_past_the_recovered_log_end_are_dropped() {
+fn step1_entries_past_the_recovered_log_end_are_dropped() {
     let dir = tempfile::tempdir().unwrap();
     drop(log_of_two_epochs(dir.path()));
     let path = dir.path().join(LEADER_EPOCH_CHECKPOINT_FILENAME);

@@ -64,6 +64,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         });
         let broker = match &replication {
             Some((rules, _)) => {
+                rules.load_high_watermarks(&config.log_dir);
                 Broker::open_with(config, rules.clone(), lab05_broker::shared::now_ms())?
             }
             None => Broker::open(config, lab05_broker::shared::now_ms())?,
@@ -168,10 +169,11 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 }
             }
         };
-        server::run(listener, shared, Arc::new(router), shutdown).await;
+        server::run(listener, shared.clone(), Arc::new(router), shutdown).await;
         stop_replication.cancel();
         if let Some(replicas) = replication_service {
             replicas.shutdown();
+            cluster_replication::checkpoint_high_watermarks(&shared);
         }
         // Closing the session removes the registration now, not a session timeout later.
         if let Some((_, session, _)) = cluster {
