@@ -98,6 +98,13 @@ pub trait Replication: Send + Sync + 'static {
         now_ms: i64,
     ) -> ErrorCode;
 
+    /// Whether a leader writes its epoch into each batch it appends ([`stamp_leader_epoch`]),
+    /// which a cluster's followers need (lab 13). Kafka always does; a broker alone keeps its
+    /// batches exactly as the producer sent them.
+    fn stamps_leader_epoch(&self) -> bool {
+        false
+    }
+
     /// Time passed: drop followers that fell behind from the ISR. Nothing to do on one broker.
     fn tick(
         &self,
@@ -237,7 +244,9 @@ impl Partition {
         batch: &mut [u8],
         now_ms: i64,
     ) -> lab03_partition_log::Result<AppendInfo> {
-        stamp_leader_epoch(batch, self.state.leader_epoch);
+        if self.replication.stamps_leader_epoch() {
+            stamp_leader_epoch(batch, self.state.leader_epoch);
+        }
         let info = self.log.append(batch, now_ms)?;
         let leo = self.log.log_end_offset();
         self.replication

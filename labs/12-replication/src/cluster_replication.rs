@@ -368,6 +368,10 @@ impl Replication for ClusterReplication {
         result.error
     }
 
+    fn stamps_leader_epoch(&self) -> bool {
+        true
+    }
+
     fn tick(
         &self,
         topic: &str,

@@ -7,15 +7,46 @@ use std::sync::Arc;
 
 use lab01_record_batch::RecordBatchBuilder;
 use lab03_partition_log::{Log, LogConfig};
-use lab05_broker::partition::SingleReplica;
+use lab04_protocol_codec::ErrorCode;
+use lab05_broker::partition::{ReplicaState, SingleReplica};
 use lab05_broker::Partition;
+use lab05_broker::Replication;
 use lab12_replication::{EpochEndOffset, LeaderEpochs, Truncation};
 use lab13_failover::leader_epoch_caches::LeaderEpochCaches;
 use lab13_failover::{EpochEntry, LEADER_EPOCH_CHECKPOINT_FILENAME};
 
+/// Lab 05's broker alone, except that its leader stamps its epoch into batches, as a
+/// cluster's does.
+struct Stamping(SingleReplica);
+
+impl Replication for Stamping {
+    fn open(&self, topic: &str, partition: i32, log_end_offset: i64) -> ReplicaState {
+        self.0.open(topic, partition, log_end_offset)
+    }
+    fn on_leader_append(&self, t: &str, p: i32, state: &mut ReplicaState, leo: i64) {
+        self.0.on_leader_append(t, p, state, leo)
+    }
+    fn on_follower_fetch(
+        &self,
+        _: &str,
+        _: i32,
+        _: &mut ReplicaState,
+        _: i32,
+        _: i64,
+        _: i64,
+        _: i64,
+    ) -> ErrorCode {
+        ErrorCode::NotLeaderOrFollower
+    }
+    fn stamps_leader_epoch(&self) -> bool {
+        true
+    }
+}
+
 fn open(dir: &std::path::Path) -> Partition {
     let (log, _) = Log::open(dir, LogConfig::default(), 0).unwrap();
-    Partition::new("t", 0, log, Arc::new(SingleReplica { broker_id: 1 }))
+    let rules = Stamping(SingleReplica { broker_id: 1 });
+    Partition::new("t", 0, log, Arc::new(rules))
 }
 
 /// Appends one 2-record batch as the leader of `epoch` (the leader stamps its epoch).
