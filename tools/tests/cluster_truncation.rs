@@ -329,3 +329,25 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
         assert_eq!(lines[3], format!("{} 5", s.leader_epoch), "{text:?}");
     }
 }
+
+/// The leader's check of a follower's `current_leader_epoch` in Fetch (KIP-320, Kafka 2.6's
+/// `Partition.checkCurrentLeaderEpoch`), which the running brokers apply to replica fetches.
+#[test]
+fn a_follower_fetching_with_another_leader_epoch_is_told_which_way() {
+    use lab12_replication::replication_service::check_current_leader_epoch;
+    use lab12_replication::ErrorCode;
+    assert_eq!(check_current_leader_epoch(3, 3), ErrorCode::None);
+    assert_eq!(
+        check_current_leader_epoch(-1, 3),
+        ErrorCode::None,
+        "no check"
+    );
+    assert_eq!(
+        check_current_leader_epoch(2, 3),
+        ErrorCode::FencedLeaderEpoch
+    );
+    assert_eq!(
+        check_current_leader_epoch(4, 3),
+        ErrorCode::UnknownLeaderEpoch
+    );
+}
