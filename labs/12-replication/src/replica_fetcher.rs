@@ -15,12 +15,15 @@
 //! HW lags the leader's by one round trip; that is why a new leader must not cut its log to its
 //! own HW (lab 13).
 //!
-//! **Not here: truncation.** With one leader for ever, a follower's log is always a prefix of
-//! the leader's, so appending at the LEO is all there is. After a failover it is not: a
-//! follower may hold records the new leader never got. Kafka 2.6 then first asks the leader
-//! where its own log diverges (OffsetsForLeaderEpoch, API 23, with the `leader-epoch-checkpoint`
-//! file) and truncates there before fetching — that is lab 13. An OFFSET_OUT_OF_RANGE answer
-//! (a follower ahead of its leader) is the same story and is only reported here.
+//! **Not in this step: truncation.** With one leader for ever, a follower's log is always a
+//! prefix of the leader's, so appending at the LEO is all there is. After a failover it is
+//! not: a follower may hold records the new leader never got. Kafka 2.6 then first asks the
+//! leader where its own log diverges (OffsetsForLeaderEpoch, API 23, with the
+//! `leader-epoch-checkpoint` file) and truncates there before fetching — that is lab 13, which
+//! the running broker plugs in through `leader_epochs`: a new follower (or one told
+//! OFFSET_OUT_OF_RANGE, a follower ahead of its leader) [`is_truncating`] until then.
+//!
+//! [`is_truncating`]: FollowerPartition::is_truncating
 
 use lab04_protocol_codec::ErrorCode;
 use lab11_controller::requests::LeaderAndIsrPartitionState;
