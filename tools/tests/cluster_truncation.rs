@@ -108,19 +108,6 @@ impl Drop for Broker {
     }
 }
 
-fn wait_until<T>(what: &str, secs: u64, mut check: impl FnMut() -> Result<T, String>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        match check() {
-            Ok(v) => return v,
-            Err(last) if Instant::now() > deadline => {
-                panic!("after {secs}s, still not {what}; last seen: {last}")
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
-}
-
 /// Writes topic `d` (one partition on brokers 1 and 2) and its state (leader 1, epoch 0, ISR
 /// both) before the brokers start, as a restarted cluster finds them: leadership is then
 /// known without depending on the controller's placement.
@@ -263,7 +250,7 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
     b1.kill9();
     b2.signal("-CONT");
 
-    let s = wait_until("broker 2 leads d-0", 60, || match state(&zk) {
+    let s = support::wait::until("broker 2 leads d-0", 60, || match state(&zk) {
         Ok(s) if s.leader == 2 => Ok(s),
         other => Err(format!("{other:?}")),
     });
@@ -285,7 +272,7 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
         .map(|(i, v)| (i as i64, v.to_string()))
         .collect();
     assert_eq!(records_on_disk(&b2.partition_dir()), expected);
-    let after = wait_until("broker 1 caught up with broker 2", 60, || {
+    let after = support::wait::until("broker 1 caught up with broker 2", 60, || {
         let seen = records_on_disk(&b1.partition_dir());
         if seen.len() >= expected.len() && !seen.iter().any(|(_, v)| v.starts_with('x')) {
             Ok(seen)
@@ -305,14 +292,12 @@ fn a_restarted_old_leader_cuts_what_the_new_leader_never_got() {
             .dir
             .join("logs")
             .join("replication-offset-checkpoint");
-        wait_until(
-            "the high watermark 9 checkpointed",
-            30,
-            || match std::fs::read_to_string(&path) {
+        support::wait::until("the high watermark 9 checkpointed", 30, || {
+            match std::fs::read_to_string(&path) {
                 Ok(text) if text == "0\n1\nd 0 9\n" => Ok(()),
                 other => Err(format!("{other:?}")),
-            },
-        );
+            }
+        });
     }
 
     // Both keep Kafka's `leader-epoch-checkpoint`: the first leader's epoch from offset 0,

@@ -100,6 +100,17 @@ pub fn decode(text: &str, path: &str) -> Result<BTreeMap<TopicPartition, i64>, C
     Ok(entries)
 }
 
+/// Replaces the file at `path` with `text` the way Kafka's checkpoint files are written: into
+/// `<path>.tmp`, fsynced, then renamed over the old file (`Utils.atomicMoveWithFallback`), so
+/// a crash leaves the old file or the new one, never half of one.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
 /// The checkpoint file of one log directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplicationOffsetCheckpoint {
@@ -117,17 +128,12 @@ impl ReplicationOffsetCheckpoint {
         &self.path
     }
 
-    /// Writes `entries` atomically: the `.tmp` file, synced, renamed over the old one.
+    /// Writes `entries` atomically ([`write_atomically`]).
     pub fn write(&self, entries: &BTreeMap<TopicPartition, i64>) -> Result<(), CheckpointError> {
-        let io = |e: std::io::Error| CheckpointError::Io {
+        write_atomically(&self.path, &encode(entries)).map_err(|e| CheckpointError::Io {
             path: self.path.display().to_string(),
             reason: e.to_string(),
-        };
-        let tmp = self.path.with_extension("tmp");
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(encode(entries).as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        })
     }
 
     /// Reads the entries; a missing file is none (a new broker).
