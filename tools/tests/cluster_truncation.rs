@@ -20,7 +20,7 @@ use kafkalab_testkit as support;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lab01_record_batch::{BatchHeader, RecordBatch};
 use lab08_znodes::client::ZkClient;
