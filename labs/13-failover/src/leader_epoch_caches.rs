@@ -91,10 +91,19 @@ impl LeaderEpochCaches {
     ) -> T {
         let dir = partition.log().dir().to_path_buf();
         let mut caches = self.caches.lock().unwrap_or_else(|e| e.into_inner());
+        // A cache with entries always has its file: without one, the partition's directory was
+        // deleted (the topic too) and maybe created again — forget what was known of it.
+        let file = LeaderEpochCheckpointFile::new(&dir);
+        if caches
+            .get(&dir)
+            .is_some_and(|c| !c.entries().is_empty() && !file.path().exists())
+        {
+            caches.remove(&dir);
+        }
         let cache = caches.entry(dir.clone()).or_insert_with(|| load(partition));
         let (out, changed) = change(cache);
         if changed {
-            if let Err(e) = LeaderEpochCheckpointFile::new(&dir).write(cache.entries()) {
+            if let Err(e) = file.write(cache.entries()) {
                 tracing::error!("writing the leader epoch checkpoint: {e}");
             }
         }

@@ -164,3 +164,18 @@ fn step3_a_follower_cuts_its_log_and_cache_where_the_leader_says() {
     };
     assert_eq!(caches.truncation(&p, refused), None);
 }
+
+#[test]
+fn step3_a_deleted_and_recreated_partition_starts_a_new_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let caches = LeaderEpochCaches::new();
+    let p = log_of_two_epochs(dir.path());
+    assert_eq!(caches.latest_epoch(&p), Some(2));
+    drop(p);
+    // The topic is deleted and created again: same directory, an empty log.
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    let p = open(dir.path());
+    assert_eq!(caches.latest_epoch(&p), None);
+    caches.on_become_leader(&p, 5);
+    assert_eq!(caches.cache(&p).entries(), entries(&[(5, 0)]));
+}
