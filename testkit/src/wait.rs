@@ -24,6 +24,23 @@ pub async fn within<T>(what: &str, secs: u64, fut: impl Future<Output = T>) -> T
     }
 }
 
+/// The blocking twin of [`within`] for tests that drive processes: calls `check` every 100 ms
+/// until it returns `Ok`, for at most `secs` seconds; then panics naming the wait and the last
+/// thing `check` saw.
+pub fn until<T>(what: &str, secs: u64, mut check: impl FnMut() -> Result<T, String>) -> T {
+    note_waiting(what);
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match check() {
+            Ok(v) => return v,
+            Err(last) if std::time::Instant::now() > deadline => {
+                panic!("after {secs}s, still not {what}; last seen: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
 /// Appends `THREAD<TAB>WHAT` to `$KAFKALAB_WAITING_FILE`, if set. libtest names each test's
 /// thread after the test, which is how the runner finds the line of the test it stopped.
 fn note_waiting(what: &str) {

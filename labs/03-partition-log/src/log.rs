@@ -442,6 +442,43 @@ impl Log {
         Ok(())
     }
 
+    /// Cuts the log so that it ends at `offset` (Kafka's `Log.truncateTo`): what a follower
+    /// does when its leader's log diverges from its own after a failover (lab 13). Segments
+    /// starting at or after `offset` are deleted; the one holding it loses the batch holding
+    /// `offset` and everything after — a batch is never split, so the new log end may be a
+    /// little below `offset` when `offset` falls inside a batch. An `offset` at or past the
+    /// log end changes nothing. Below the log start, the log is emptied and starts again at
+    /// `offset` (`truncateFullyAndStartAt`). Returns the new log end offset.
+    pub fn truncate_to(&mut self, offset: i64, now_ms: i64) -> Result<i64> {
+        if offset >= self.log_end_offset() {
+            return Ok(self.log_end_offset());
+        }
+        let offset = offset.max(0);
+        let from = if offset < self.log_start_offset {
+            i64::MIN
+        } else {
+            offset
+        };
+        let doomed: Vec<i64> = self.segments.range(from..).map(|(b, _)| *b).collect();
+        for base in doomed {
+            if let Some(entry) = self.segments.remove(&base) {
+                entry.segment.delete()?;
+            }
+        }
+        match self.segments.values_mut().next_back() {
+            Some(entry) => entry.segment.truncate_to(offset)?,
+            None => {
+                self.add_segment(offset, now_ms)?;
+                self.log_start_offset = offset;
+                self.store_log_start_offset()?;
+            }
+        }
+        let end = self.log_end_offset();
+        self.recovery_point = self.recovery_point.min(end);
+        self.first_dirty_offset = self.first_dirty_offset.min(end);
+        Ok(end)
+    }
+
     /// Offsets below this were compacted already (the cleaner checkpoint).
     pub fn first_dirty_offset(&self) -> i64 {
         self.first_dirty_offset

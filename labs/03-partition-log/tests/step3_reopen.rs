@@ -102,3 +102,25 @@ fn step3_overlapping_segments_are_refused() {
         }
     );
 }
+
+/// Kafka's `Log.truncateTo`, used by a follower after a failover (lab 13): segments past the
+/// cut go, the one holding it is cut at a batch boundary, and a reopened log ends there too.
+#[test]
+fn step3_truncate_to_cuts_segments_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = Log::open(dir.path(), config(500), 0).unwrap();
+    fill(&mut log, 30, 0);
+    assert!(log.segments().len() > 2, "the test needs several segments");
+    let all = read_all(&log, 0);
+    assert_eq!(log.truncate_to(12, 0).unwrap(), 12);
+    assert_eq!(log.log_end_offset(), 12);
+    assert_eq!(read_all(&log, 0), all[..12].to_vec());
+    assert!(log.segments().iter().all(|s| s.base_offset < 12));
+    assert_eq!(log.truncate_to(40, 0).unwrap(), 12, "past the end: nothing");
+    let info = log.append(&mut batch(&[7]), 0).unwrap();
+    assert_eq!(info.first_offset, 12, "appends go on from the cut");
+    drop(log);
+    let (log, _) = Log::open(dir.path(), config(500), 1).unwrap();
+    assert_eq!(log.log_end_offset(), 13);
+    assert_eq!(read_all(&log, 0)[..12], all[..12]);
+}

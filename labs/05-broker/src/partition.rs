@@ -100,6 +100,13 @@ pub trait Replication: Send + Sync + 'static {
         now_ms: i64,
     ) -> ErrorCode;
 
+    /// Whether a leader writes its epoch into each batch it appends ([`stamp_leader_epoch`]),
+    /// which a cluster's followers need (lab 13). Kafka always does; a broker alone keeps its
+    /// batches exactly as the producer sent them.
+    fn stamps_leader_epoch(&self) -> bool {
+        false
+    }
+
     /// Time passed: drop followers that fell behind from the ISR. Nothing to do on one broker.
     fn tick(
         &self,
@@ -242,12 +249,24 @@ impl Partition {
         batch: &mut [u8],
         now_ms: i64,
     ) -> lab03_partition_log::Result<AppendInfo> {
+        if self.replication.stamps_leader_epoch() {
+            stamp_leader_epoch(batch, self.state.leader_epoch);
+        }
         let info = self.log.append(batch, now_ms)?;
         self.producers_appended(batch, &info);
         let leo = self.log.log_end_offset();
         self.replication
             .on_leader_append(&self.topic, self.index, &mut self.state, leo);
         Ok(info)
+    }
+
+    /// Cuts the log to end at `offset` (at a batch boundary, see lab 03's `Log::truncate_to`),
+    /// as a follower does when its log diverges from its leader's (lab 13); the HW never stays
+    /// above the new log end. Returns the new log end offset.
+    pub fn truncate_to(&mut self, offset: i64, now_ms: i64) -> lab03_partition_log::Result<i64> {
+        let end = self.log.truncate_to(offset, now_ms)?;
+        self.state.high_watermark = self.state.high_watermark.min(end);
+        Ok(end)
     }
 
     /// Appends one batch a follower fetched from its leader (lab 12), *keeping* its offsets:
@@ -327,6 +346,16 @@ impl Partition {
             bytes.truncate(committed_prefix(&bytes, self.state.high_watermark));
         }
         Ok((!bytes.is_empty()).then_some(bytes))
+    }
+}
+
+/// Writes the leader's epoch into a producer's batch (`partitionLeaderEpoch`, bytes 12..16),
+/// as Kafka's `LogValidator` does: every batch then says which leader wrote it, which is what
+/// followers build their `leader-epoch-checkpoint` from (lab 13). The CRC starts after this
+/// field (at `attributes`), so the batch stays valid. A negative epoch (unknown) is not written.
+pub fn stamp_leader_epoch(batch: &mut [u8], leader_epoch: i32) {
+    if leader_epoch >= 0 && batch.len() >= 16 {
+        batch[12..16].copy_from_slice(&leader_epoch.to_be_bytes());
     }
 }
 

@@ -37,7 +37,7 @@ const fn key(name: &'static str, broker_key: &'static str, config_type: i8) -> T
 }
 
 /// Every topic key DescribeConfigs reports, in Kafka's alphabetical order.
-pub const TOPIC_KEYS: [TopicKey; 12] = [
+pub const TOPIC_KEYS: [TopicKey; 13] = [
     key("cleanup.policy", "log.cleanup.policy", config_type::LIST),
     key("compression.type", "compression.type", config_type::STRING),
     key(
@@ -65,6 +65,13 @@ pub const TOPIC_KEYS: [TopicKey; 12] = [
         "min.compaction.lag.ms",
         "log.cleaner.min.compaction.lag.ms",
         config_type::LONG,
+    ),
+    // Read by lab 12 in a cluster (acks=all needs this many in-sync replicas); a broker alone
+    // keeps it, as Kafka does, and has no use for it.
+    key(
+        "min.insync.replicas",
+        "min.insync.replicas",
+        config_type::INT,
     ),
     key("retention.bytes", "log.retention.bytes", config_type::LONG),
     key("retention.ms", "log.retention.ms", config_type::LONG),
@@ -158,6 +165,9 @@ impl TopicConfig {
                 }
                 "retention.ms" | "retention.bytes" => {
                     number(key, value, -1, i64::MAX)?;
+                }
+                "min.insync.replicas" => {
+                    number(key, value, 1, i64::from(i32::MAX))?;
                 }
                 // Kafka's minimum: a segment must hold at least one record's overhead.
                 "segment.bytes" => {

@@ -29,6 +29,8 @@ pub fn broker_value(key: &str, log: &LogConfig, message_max_bytes: usize) -> (St
         }
         "min.cleanable.dirty.ratio" => pick(|c| c.min_cleanable_dirty_ratio.to_string()),
         "min.compaction.lag.ms" => pick(|c| c.min_compaction_lag_ms.to_string()),
+        // Kafka's default; a broker's own `min.insync.replicas` is lab 12's, unknown here.
+        "min.insync.replicas" => ("1".into(), "1".into()),
         "retention.bytes" => pick(|c| c.retention_bytes.to_string()),
         "retention.ms" => pick(|c| c.retention_ms.to_string()),
         "segment.bytes" => pick(|c| c.segment_bytes.to_string()),

@@ -18,9 +18,12 @@ fn step1_known_settings_are_kept() {
         ("segment.bytes", "1048576"),
         ("cleanup.policy", "delete"),
         ("retention.bytes", "-1"),
+        // Kafka's acks=all rule, read by lab 12 in a cluster.
+        ("min.insync.replicas", "2"),
     ]))
     .unwrap();
-    assert_eq!(c.overrides.len(), 4);
+    assert_eq!(c.overrides.len(), 5);
+    assert_eq!(c.overrides["min.insync.replicas"], "2");
     assert_eq!(c.overrides["retention.ms"], "60000");
     // A null value means "no override".
     let c = TopicConfig::from_request(&[("retention.ms".into(), None)]).unwrap();
@@ -36,6 +39,7 @@ fn step1_bad_settings_are_refused_naming_the_key() {
         ("segment.bytes", "10", "between 14"),
         ("segment.bytes", "4294967296", "between"),
         ("flush.messages", "0", "between 1"),
+        ("min.insync.replicas", "0", "between 1"),
         ("cleanup.policy", "shred", "compact,delete"),
         ("max.message.bytes", "-1", "between 0"),
         ("compression.type", "brotli", "lz4"),

@@ -68,6 +68,7 @@ fn step4_each_value_says_where_it_comes_from() {
             "message.timestamp.type",
             "min.cleanable.dirty.ratio",
             "min.compaction.lag.ms",
+            "min.insync.replicas",
             "retention.bytes",
             "retention.ms",
             "segment.bytes",

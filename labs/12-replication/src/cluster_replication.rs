@@ -18,7 +18,8 @@
 //! Nothing here takes the broker's lock while holding its own.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use lab04_protocol_codec::ErrorCode;
@@ -32,9 +33,13 @@ use tokio::sync::mpsc;
 use crate::config::ReplicaConfig;
 use crate::delayed_produce::DelayedProduce;
 use crate::events::{FetchPartition, ZkOp};
+use crate::leader_epochs::LeaderEpochs;
 use crate::partition::Partition;
 use crate::replica_fetcher::FollowerPartition;
 use crate::replica_manager::ReplicaManager;
+use crate::replication_offset_checkpoint::{
+    ReplicationOffsetCheckpoint, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
+};
 
 /// What this broker is for its partitions: the core's leaders and its followers.
 #[derive(Debug)]
@@ -52,6 +57,12 @@ pub struct ClusterReplication {
     replicas: Mutex<Replicas>,
     /// The core's ZooKeeper writes, for [`run_zk_writes`] (in order).
     zk_ops: mpsc::UnboundedSender<ZkOp>,
+    /// Lab 13's leader epoch caches, once the broker sets them: followers then truncate by
+    /// leader epoch before fetching. Without them a follower keeps its log (lab 12 alone).
+    epochs: OnceLock<Arc<dyn LeaderEpochs>>,
+    /// The high watermarks of `replication-offset-checkpoint` read at start: a partition
+    /// opened then starts from its checkpointed HW instead of 0.
+    checkpointed: Mutex<BTreeMap<TopicPartition, i64>>,
 }
 
 impl ClusterReplication {
@@ -71,6 +82,8 @@ impl ClusterReplication {
                 follower_isr: BTreeMap::new(),
             }),
             zk_ops: tx,
+            epochs: OnceLock::new(),
+            checkpointed: Mutex::new(BTreeMap::new()),
         });
         (replication, rx)
     }
@@ -81,6 +94,31 @@ impl ClusterReplication {
 
     pub fn config(&self) -> ReplicaConfig {
         self.config
+    }
+
+    /// Plugs in lab 13's leader epochs (once; a second call is ignored). Set it before the
+    /// first LeaderAndIsr arrives.
+    pub fn set_leader_epochs(&self, epochs: Arc<dyn LeaderEpochs>) {
+        let _ = self.epochs.set(epochs);
+    }
+
+    pub fn leader_epochs(&self) -> Option<&Arc<dyn LeaderEpochs>> {
+        self.epochs.get()
+    }
+
+    /// Reads `replication-offset-checkpoint` in `log_dir`, before the broker opens its
+    /// partitions. A file that does not parse is reported and ignored (every HW from 0).
+    pub fn load_high_watermarks(&self, log_dir: &Path) {
+        let file = ReplicationOffsetCheckpoint::new(log_dir);
+        let entries = file.read().unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            BTreeMap::new()
+        });
+        tracing::info!(
+            partitions = entries.len(),
+            "read the high watermark checkpoint"
+        );
+        *self.checkpointed.lock().unwrap_or_else(|e| e.into_inner()) = entries;
     }
 
     /// The core and the followers; a panic while held leaves whole steps applied, so carry on.
@@ -103,9 +141,14 @@ impl ClusterReplication {
         replicas.follower_isr.remove(&tp);
         let (leo, hw) = (partition.log_end_offset(), partition.high_watermark());
         match replicas.core.become_leader(&tp, state, leo, hw, now_ms) {
-            Ok(_) => replicas
-                .core
-                .set_min_insync_replicas(&tp, min_insync_replicas),
+            Ok(_) => {
+                replicas
+                    .core
+                    .set_min_insync_replicas(&tp, min_insync_replicas);
+                if let Some(epochs) = self.leader_epochs() {
+                    epochs.on_become_leader(partition, state.leader_epoch);
+                }
+            }
             Err(e) => tracing::error!(%tp, "cannot lead: {e}"),
         }
         self.after(&mut replicas);
@@ -116,8 +159,9 @@ impl ClusterReplication {
     /// waiting produces hear NOT_LEADER_OR_FOLLOWER) and a [`FollowerPartition`] starts from
     /// the log's end. Returns whether the partition's leader or epoch changed (fetch anew).
     ///
-    /// Before lab 13 a new follower does not truncate: Kafka before KIP-101 cut its log back
-    /// to its high watermark here, and lab 13 does it properly, by leader epoch.
+    /// The follower starts *truncating*: with lab 13's leader epochs plugged in
+    /// ([`ClusterReplication::set_leader_epochs`]) the fetcher first asks the leader where the
+    /// logs diverge and cuts there; without them the log is kept as it is.
     pub fn become_follower(
         &self,
         partition: &mut lab05_broker::Partition,
@@ -254,15 +298,20 @@ pub fn copy_leader_state(p: &Partition, state: &mut ReplicaState) {
 }
 
 impl Replication for ClusterReplication {
-    fn open(&self, topic: &str, partition: i32, _log_end_offset: i64) -> ReplicaState {
+    fn open(&self, topic: &str, partition: i32, log_end_offset: i64) -> ReplicaState {
         let mut state = ReplicaState {
             leader_id: -1,
             leader_epoch: -1,
             replicas: vec![],
             isr: vec![],
-            // No `replication-offset-checkpoint` yet: nothing counts as committed until a
-            // leader says so (a leader's HW then grows from its ISR's fetches).
-            high_watermark: 0,
+            // From `replication-offset-checkpoint` (never past the log's end); a partition it
+            // does not name has nothing committed until a leader says so.
+            high_watermark: self
+                .checkpointed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&TopicPartition::new(topic, partition))
+                .map_or(0, |hw| (*hw).clamp(0, log_end_offset.max(0))),
             followers: BTreeMap::new(),
         };
         copy_state(
@@ -319,6 +368,10 @@ impl Replication for ClusterReplication {
         result.error
     }
 
+    fn stamps_leader_epoch(&self) -> bool {
+        true
+    }
+
     fn tick(
         &self,
         topic: &str,
@@ -335,8 +388,34 @@ impl Replication for ClusterReplication {
     }
 }
 
+/// Writes every hosted partition's high watermark to `replication-offset-checkpoint` in the
+/// log directory (on the timer and at shutdown). The broker's lock is held only to collect.
+pub fn checkpoint_high_watermarks(shared: &Shared) {
+    let (dir, entries) = {
+        let broker = shared.broker();
+        let logs = broker.logs();
+        let entries: BTreeMap<TopicPartition, i64> = logs
+            .topic_names()
+            .iter()
+            .filter_map(|t| logs.partitions(t))
+            .flat_map(|ps| ps.values())
+            .map(|p| {
+                (
+                    TopicPartition::new(p.topic(), p.index()),
+                    p.high_watermark(),
+                )
+            })
+            .collect();
+        (broker.log_dir().to_path_buf(), entries)
+    };
+    if let Err(e) = ReplicationOffsetCheckpoint::new(&dir).write(&entries) {
+        tracing::error!("writing the high watermark checkpoint: {e}");
+    }
+}
+
 /// The core's timers every 100 ms (events rule 5): ISR shrinks, ISR change notifications,
-/// then every partition's state is copied again and waiting produces look again. Ends when
+/// then every partition's state is copied again and waiting produces look again; the high
+/// watermark checkpoint every `replica.high.watermark.checkpoint.interval.ms`. Ends when
 /// `stop` is cancelled.
 pub async fn run_timers(
     shared: Arc<Shared>,
@@ -344,9 +423,18 @@ pub async fn run_timers(
     stop: tokio_util::sync::CancellationToken,
 ) {
     let mut every = tokio::time::interval(Duration::from_millis(100));
+    let checkpoint_every = Duration::from_millis(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
+    let mut checkpoint = tokio::time::interval_at(
+        tokio::time::Instant::now() + checkpoint_every,
+        checkpoint_every,
+    );
     loop {
         tokio::select! {
             _ = every.tick() => {}
+            _ = checkpoint.tick() => {
+                checkpoint_high_watermarks(&shared);
+                continue;
+            }
             _ = stop.cancelled() => return,
         }
         let now = now_ms();

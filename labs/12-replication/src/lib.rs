@@ -27,6 +27,10 @@
 //!   broker; its timers and its ZooKeeper writes on the broker's session.
 //! - `replica_fetcher_thread` — given: one fetcher task per leader broker (Fetch on the wire).
 //! - `replication_service` — given: LeaderAndIsr starts leading or following, acks=all waits.
+//! - `leader_epochs` — given: where lab 13's leader epoch cache plugs in (a trait the fetcher
+//!   and LeaderAndIsr call).
+//! - `replication_offset_checkpoint` — given: the `replication-offset-checkpoint` file, so
+//!   high watermarks survive a restart.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
 //! - `config` — given: `replica.lag.time.max.ms`, `min.insync.replicas` and Kafka's constants.
 //! - `error` — the one error type.
@@ -38,11 +42,13 @@ pub mod error;
 pub mod events;
 pub mod high_watermark;
 pub mod isr;
+pub mod leader_epochs;
 pub mod partition;
 pub mod replica;
 pub mod replica_fetcher;
 pub mod replica_fetcher_thread;
 pub mod replica_manager;
+pub mod replication_offset_checkpoint;
 pub mod replication_service;
 
 pub use cluster_replication::ClusterReplication;
@@ -57,6 +63,7 @@ pub use isr::{decode_isr_change_notification, encode_isr_change_notification};
 pub use lab04_protocol_codec::ErrorCode;
 pub use lab11_controller::requests::LeaderAndIsrPartitionState;
 pub use lab11_controller::TopicPartition;
+pub use leader_epochs::{EpochEndOffset, LeaderEpochs, Truncation};
 pub use partition::Partition;
 pub use replica::{Replica, UNKNOWN_OFFSET};
 pub use replica_fetcher::{FetchedPartition, FollowerPartition};

@@ -15,12 +15,15 @@
 //! HW lags the leader's by one round trip; that is why a new leader must not cut its log to its
 //! own HW (lab 13).
 //!
-//! **Not here: truncation.** With one leader for ever, a follower's log is always a prefix of
-//! the leader's, so appending at the LEO is all there is. After a failover it is not: a
-//! follower may hold records the new leader never got. Kafka 2.6 then first asks the leader
-//! where its own log diverges (OffsetsForLeaderEpoch, API 23, with the `leader-epoch-checkpoint`
-//! file) and truncates there before fetching — that is lab 13. An OFFSET_OUT_OF_RANGE answer
-//! (a follower ahead of its leader) is the same story and is only reported here.
+//! **Not in this step: truncation.** With one leader for ever, a follower's log is always a
+//! prefix of the leader's, so appending at the LEO is all there is. After a failover it is
+//! not: a follower may hold records the new leader never got. Kafka 2.6 then first asks the
+//! leader where its own log diverges (OffsetsForLeaderEpoch, API 23, with the
+//! `leader-epoch-checkpoint` file) and truncates there before fetching — that is lab 13, which
+//! the running broker plugs in through `leader_epochs`: a new follower (or one told
+//! OFFSET_OUT_OF_RANGE, a follower ahead of its leader) [`is_truncating`] until then.
+//!
+//! [`is_truncating`]: FollowerPartition::is_truncating
 
 use lab04_protocol_codec::ErrorCode;
 use lab11_controller::requests::LeaderAndIsrPartitionState;
@@ -49,6 +52,9 @@ pub struct FollowerPartition {
     log_start_offset: i64,
     log_end_offset: i64,
     high_watermark: i64,
+    /// A new leader or epoch: cut the log where it diverges from the leader's before fetching
+    /// (Kafka's `Truncating` fetch state; used only with lab 13's leader epochs).
+    truncating: bool,
 }
 
 impl FollowerPartition {
@@ -75,6 +81,7 @@ impl FollowerPartition {
             log_start_offset: 0,
             log_end_offset,
             high_watermark: high_watermark.clamp(0, log_end_offset.max(0)),
+            truncating: true,
         })
     }
 
@@ -86,7 +93,26 @@ impl FollowerPartition {
         }
         self.leader_id = state.leader;
         self.leader_epoch = state.leader_epoch;
+        self.truncating = true;
         true
+    }
+
+    /// Whether the log must first be cut where it diverges from the leader's (lab 13).
+    pub fn is_truncating(&self) -> bool {
+        self.truncating
+    }
+
+    /// The leader answered OFFSET_OUT_OF_RANGE (this follower is ahead of it): truncate again.
+    pub fn start_truncating(&mut self) {
+        self.truncating = true;
+    }
+
+    /// The log was cut to end at `log_end_offset`; with `completed`, fetching resumes from
+    /// there, otherwise the leader is asked again first. The HW never stays above the LEO.
+    pub fn truncated_to(&mut self, log_end_offset: i64, completed: bool) {
+        self.log_end_offset = log_end_offset;
+        self.high_watermark = self.high_watermark.min(log_end_offset);
+        self.truncating = !completed;
     }
 
     /// The next fetch for this partition (`buildFetch`): this broker as `replica_id`, from its

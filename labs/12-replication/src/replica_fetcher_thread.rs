@@ -19,7 +19,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use kafka_protocol::messages::{BrokerId, FetchRequest, TopicName};
+use kafka_protocol::messages::offset_for_leader_epoch_request::{
+    OffsetForLeaderPartition, OffsetForLeaderTopic,
+};
+use kafka_protocol::messages::{BrokerId, FetchRequest, OffsetForLeaderEpochRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use lab01_record_batch::BatchHeader;
 use lab04_protocol_codec::ErrorCode;
@@ -30,6 +33,7 @@ use lab11_controller::TopicPartition;
 use tokio::task::JoinHandle;
 
 use crate::cluster_replication::{copy_state, ClusterReplication};
+use crate::leader_epochs::{EpochEndOffset, LeaderEpochs};
 use crate::replica_fetcher::FetchedPartition;
 
 /// `replica.fetch.wait.max.ms` (Kafka's default: 500): how long the leader may hold a fetch
@@ -94,18 +98,20 @@ async fn run(
     address: String,
 ) {
     let broker_id = replication.broker_id();
+    let epochs = replication.leader_epochs().cloned();
     let mut connection: Option<BrokerConnection> = None;
     loop {
-        let wanted: Vec<(TopicPartition, crate::events::FetchPartition)> = {
+        // (partition, what to fetch, whether it must first be truncated)
+        let followed: Vec<(TopicPartition, crate::events::FetchPartition, bool)> = {
             let replicas = replication.replicas();
             replicas
                 .followers
                 .iter()
                 .filter(|(_, f)| f.leader_id() == leader)
-                .map(|(tp, f)| (tp.clone(), f.build_fetch()))
+                .map(|(tp, f)| (tp.clone(), f.build_fetch(), f.is_truncating()))
                 .collect()
         };
-        if wanted.is_empty() {
+        if followed.is_empty() {
             tracing::info!(
                 leader,
                 "no partition to fetch from this leader: fetcher ends"
@@ -126,6 +132,29 @@ async fn run(
         let Some(c) = connection.as_mut() else {
             continue;
         };
+        // Lab 13: partitions with a new leader or epoch first cut their logs where they
+        // diverge from the leader's (`maybeTruncate`), and are fetched on the next turn.
+        let (truncating, wanted): (Vec<_>, Vec<_>) = followed
+            .into_iter()
+            .partition(|(_, _, truncating)| *truncating && epochs.is_some());
+        if let (Some(epochs), false) = (&epochs, truncating.is_empty()) {
+            let tps: Vec<(TopicPartition, i32)> = truncating
+                .into_iter()
+                .map(|(tp, f, _)| (tp, f.current_leader_epoch.unwrap_or(-1)))
+                .collect();
+            match truncate_by_epoch(&shared, &replication, epochs.as_ref(), c, &tps).await {
+                Ok(true) => {}
+                Ok(false) => backoff().await,
+                Err(e) => {
+                    tracing::warn!(leader, "asking the leader for epoch end offsets: {e}");
+                    connection = None;
+                    backoff().await;
+                }
+            }
+            continue;
+        }
+        let wanted: Vec<(TopicPartition, crate::events::FetchPartition)> =
+            wanted.into_iter().map(|(tp, f, _)| (tp, f)).collect();
         let request = fetch_request(broker_id, &wanted);
         let response = match c.call(&request).await {
             Ok(response) => response,
@@ -215,6 +244,136 @@ fn fetch_request(
         .with_topics(topics)
 }
 
+/// Lab 13's truncation of the partitions `tps` (each with the leader epoch this follower
+/// believes in), Kafka 2.6's `maybeTruncate`: a partition whose cache knows no epoch is cut to
+/// its high watermark; the others ask the leader, in one OffsetsForLeaderEpoch, where their
+/// latest epoch ends, and are cut where the leader's answer says. Returns `Ok(false)` when a
+/// partition could not be settled (an error answer: it stays truncating, ask again later), an
+/// `Err` when the connection failed. Lock order: the broker's, then the replicas'.
+async fn truncate_by_epoch(
+    shared: &Shared,
+    replication: &ClusterReplication,
+    epochs: &dyn LeaderEpochs,
+    c: &mut BrokerConnection,
+    tps: &[(TopicPartition, i32)],
+) -> Result<bool, String> {
+    let mut asks: Vec<(TopicPartition, i32, i32)> = Vec::new();
+    let mut settled = true;
+    for (tp, current_epoch) in tps {
+        let latest = {
+            let broker = shared.broker();
+            broker
+                .partition(&tp.topic, tp.partition)
+                .map(|p| (epochs.latest_epoch(p), p.high_watermark()))
+        };
+        match latest {
+            Some((Some(epoch), _)) => asks.push((tp.clone(), *current_epoch, epoch)),
+            // No epoch known here: the rule before KIP-101, cut to the high watermark.
+            Some((None, hw)) => settled &= cut_log(shared, replication, epochs, tp, hw, true),
+            None => settled = false,
+        }
+    }
+    if asks.is_empty() {
+        return Ok(settled);
+    }
+    let response = c
+        .call(&offsets_for_leader_epoch_request(
+            replication.broker_id(),
+            &asks,
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    for t in &response.topics {
+        for p in &t.partitions {
+            let tp = TopicPartition::new(t.topic.0.as_str(), p.partition);
+            if !asks.iter().any(|(a, _, _)| *a == tp) {
+                continue;
+            }
+            let answer = EpochEndOffset {
+                error_code: p.error_code,
+                leader_epoch: p.leader_epoch,
+                end_offset: p.end_offset,
+            };
+            let truncation = {
+                let broker = shared.broker();
+                broker
+                    .partition(&tp.topic, tp.partition)
+                    .and_then(|partition| epochs.truncation(partition, answer))
+            };
+            match truncation {
+                Some(t) => {
+                    settled &= cut_log(shared, replication, epochs, &tp, t.offset, t.completed)
+                }
+                None => {
+                    tracing::warn!(%tp, error_code = p.error_code, "the leader could not say where its epoch ends");
+                    settled = false;
+                }
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// Cuts the follower's log of `tp` to end at `offset`, then its epoch cache and its
+/// [`crate::FollowerPartition`]. Returns whether it worked.
+fn cut_log(
+    shared: &Shared,
+    replication: &ClusterReplication,
+    epochs: &dyn LeaderEpochs,
+    tp: &TopicPartition,
+    offset: i64,
+    completed: bool,
+) -> bool {
+    let mut broker = shared.broker();
+    let Some(partition) = broker.partition_mut(&tp.topic, tp.partition) else {
+        return false;
+    };
+    let before = partition.log_end_offset();
+    let end = match partition.truncate_to(offset, now_ms()) {
+        Ok(end) => end,
+        Err(e) => {
+            tracing::error!(%tp, offset, "truncating the log: {e}");
+            return false;
+        }
+    };
+    epochs.on_truncated(partition, end);
+    if end < before {
+        tracing::info!(%tp, from = before, to = end, "truncated the log to where it meets the leader's");
+    }
+    let mut replicas = replication.replicas();
+    if let Some(follower) = replicas.followers.get_mut(tp) {
+        follower.truncated_to(end, completed);
+    }
+    copy_state(&replicas, tp, partition.replica_state_mut());
+    true
+}
+
+/// One OffsetsForLeaderEpoch for `asks`: (partition, current leader epoch, epoch to find the
+/// end of), sent as this follower (`replica_id`, KIP-320's fencing by the current epoch).
+fn offsets_for_leader_epoch_request(
+    broker_id: i32,
+    asks: &[(TopicPartition, i32, i32)],
+) -> OffsetForLeaderEpochRequest {
+    let mut topics: Vec<OffsetForLeaderTopic> = Vec::new();
+    for (tp, current_epoch, epoch) in asks {
+        let partition = OffsetForLeaderPartition::default()
+            .with_partition(tp.partition)
+            .with_current_leader_epoch(*current_epoch)
+            .with_leader_epoch(*epoch);
+        match topics.iter_mut().find(|t| t.topic.0.as_str() == tp.topic) {
+            Some(t) => t.partitions.push(partition),
+            None => topics.push(
+                OffsetForLeaderTopic::default()
+                    .with_topic(TopicName(StrBytes::from_string(tp.topic.clone())))
+                    .with_partitions(vec![partition]),
+            ),
+        }
+    }
+    OffsetForLeaderEpochRequest::default()
+        .with_replica_id(BrokerId(broker_id))
+        .with_topics(topics)
+}
+
 /// Given: one partition of a fetch answer on the follower (`processPartitionData` and the
 /// append): step 7's whole batches, checked by step 5, then appended to the follower's log as
 /// they are, and the follower's HW copied to lab 05's state. `fetch_offset` is what the fetch
@@ -241,6 +400,16 @@ pub fn apply_fetched_partition(
     let Some(follower) = replicas.followers.get_mut(tp) else {
         return Ok(()); // no longer followed: the answer is stale
     };
+    let epochs = replication.leader_epochs();
+    if epochs.is_some() {
+        if follower.is_truncating() {
+            return Ok(()); // asked before a leader change: the log is cut first
+        }
+        if error == ErrorCode::OffsetOutOfRange {
+            // This follower is ahead of its leader (KIP-101): find where the logs diverge.
+            follower.start_truncating();
+        }
+    }
     let data = FetchedPartition {
         error,
         high_watermark,
@@ -249,11 +418,14 @@ pub fn apply_fetched_partition(
     follower
         .process_partition_data(fetch_offset, &data)
         .map_err(|e| e.to_string())?;
-    for (_, bytes) in batches {
+    for (header, bytes) in batches {
         let mut batch = bytes.to_vec();
         partition
             .append_as_follower(&mut batch, now_ms())
             .map_err(|e| format!("appending a fetched batch: {e}"))?;
+        if let Some(epochs) = epochs {
+            epochs.on_follower_append(partition, header.partition_leader_epoch, header.base_offset);
+        }
     }
     copy_state(&replicas, tp, partition.replica_state_mut());
     Ok(())

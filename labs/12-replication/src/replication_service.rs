@@ -14,19 +14,25 @@
 //!   (REQUEST_TIMED_OUT). The waiting is woken by lab 05's `Shared::appended`, which a
 //!   follower's fetch, an ISR write and the timers fire.
 //!
-//! Consumers need nothing here: lab 05's Fetch reads below the HW the core keeps.
+//! - **Fetch** — a follower's `current_leader_epoch` is checked first (KIP-320:
+//!   FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH); then lab 11's handler, as a consumer's.
+//!
+//! Consumers need nothing more here: lab 05's Fetch reads below the HW the core keeps.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lab04_protocol_codec::{ErrorCode, ProducePartitionResponse, ProduceRequest, ProduceResponse};
+use lab04_protocol_codec::{
+    ErrorCode, FetchPartitionResponse, FetchRequest, FetchResponse, FetchTopicResponse,
+    ProducePartitionResponse, ProduceRequest, ProduceResponse,
+};
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
 use lab11_controller::replica_manager::{local_changes, ReplicaRole};
 use lab11_controller::requests::{
     error_code, LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest,
 };
-use lab11_controller::service::handle_produce;
+use lab11_controller::service::{handle_fetch, handle_produce};
 use lab11_controller::{ControllerRequestsService, TopicPartition};
 
 use crate::cluster_replication::ClusterReplication;
@@ -274,6 +280,85 @@ async fn produce(
     Ok(Some(response))
 }
 
+/// Kafka 2.6's `Partition.checkCurrentLeaderEpoch` (KIP-320): a follower that sends an older
+/// leader epoch than this broker's missed a leader change (FENCED_LEADER_EPOCH: it waits for
+/// its LeaderAndIsr), a newer one means this broker has not heard of the change yet
+/// (UNKNOWN_LEADER_EPOCH: retry); −1 asks for no check.
+pub fn check_current_leader_epoch(requested: i32, local: i32) -> ErrorCode {
+    if requested < 0 || requested == local {
+        ErrorCode::None
+    } else if requested < local {
+        ErrorCode::FencedLeaderEpoch
+    } else {
+        ErrorCode::UnknownLeaderEpoch
+    }
+}
+
+/// A follower's Fetch (`replica_id` ≥ 0): partitions whose `current_leader_epoch` is not this
+/// broker's are answered with [`check_current_leader_epoch`]'s error; the rest go to lab 11's
+/// handler as before. A consumer's Fetch goes there unchanged.
+async fn fetch(
+    s: Arc<ReplicationService>,
+    ctx: RequestContext,
+    mut request: FetchRequest,
+) -> Handled<FetchResponse> {
+    let mut fenced: Vec<(String, i32, ErrorCode)> = Vec::new();
+    if request.replica_id >= 0 {
+        let broker = s.shared().broker();
+        for t in &mut request.topics {
+            t.partitions.retain(|p| {
+                let Some(partition) = broker.partition(&t.name, p.partition) else {
+                    return true; // lab 11 answers for a partition not here
+                };
+                let local = partition.state().leader_epoch;
+                match check_current_leader_epoch(p.current_leader_epoch, local) {
+                    ErrorCode::None => true,
+                    error => {
+                        fenced.push((t.name.clone(), p.partition, error));
+                        false
+                    }
+                }
+            });
+        }
+        request.topics.retain(|t| !t.partitions.is_empty());
+    }
+    if fenced.is_empty() {
+        return handle_fetch(s.controller.clone(), ctx, request).await;
+    }
+    let mut response = if request.topics.is_empty() {
+        FetchResponse {
+            throttle_time_ms: 0,
+            error_code: ErrorCode::None,
+            session_id: 0,
+            responses: Vec::new(),
+        }
+    } else {
+        match handle_fetch(s.controller.clone(), ctx, request).await? {
+            Some(response) => response,
+            None => return Ok(None),
+        }
+    };
+    for (topic, partition, error_code) in fenced {
+        let answer = FetchPartitionResponse {
+            partition,
+            error_code,
+            high_watermark: -1,
+            last_stable_offset: -1,
+            log_start_offset: -1,
+            records: Vec::new(),
+            aborted_transactions: None,
+        };
+        match response.responses.iter_mut().find(|t| t.topic == topic) {
+            Some(t) => t.partitions.push(answer),
+            None => response.responses.push(FetchTopicResponse {
+                topic,
+                partitions: vec![answer],
+            }),
+        }
+    }
+    Ok(Some(response))
+}
+
 impl Service for ReplicationService {
     fn routes(self: Arc<Self>, router: &mut Router) {
         let s = self.clone();
@@ -286,7 +371,9 @@ impl Service for ReplicationService {
             let answer = s.stop_replica(&r);
             async move { Ok(Some(answer)) }
         });
-        let s = self;
+        let s = self.clone();
         router.route(move |ctx, r: ProduceRequest| produce(s.clone(), ctx, r));
+        let s = self;
+        router.route(move |ctx, r: FetchRequest| fetch(s.clone(), ctx, r));
     }
 }

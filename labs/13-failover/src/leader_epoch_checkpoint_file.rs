@@ -17,8 +17,9 @@
 //! to delete it, and the cache is rebuilt from the log's batches.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use lab12_replication::replication_offset_checkpoint::write_atomically;
 
 use crate::error::{Error, Result};
 use crate::leader_epoch_file_cache::EpochEntry;
@@ -134,16 +135,10 @@ impl LeaderEpochCheckpointFile {
 
     /// Writes `entries` atomically: the `.tmp` file, synced, renamed over the old one.
     pub fn write(&self, entries: &[EpochEntry]) -> Result<()> {
-        let tmp = self.path.with_extension("tmp");
-        let io = |e: std::io::Error| Error::Io {
+        write_atomically(&self.path, &encode_checkpoint(entries)).map_err(|e| Error::Io {
             path: self.path.display().to_string(),
             reason: e.to_string(),
-        };
-        let mut f = fs::File::create(&tmp).map_err(io)?;
-        f.write_all(encode_checkpoint(entries).as_bytes())
-            .map_err(io)?;
-        f.sync_all().map_err(io)?;
-        fs::rename(&tmp, &self.path).map_err(io)
+        })
     }
 
     /// Reads the entries; a missing file is an empty cache (a new replica).

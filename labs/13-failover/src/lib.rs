@@ -25,6 +25,9 @@
 //! - `preferred_replica_imbalance` — step 4: `auto.leader.rebalance.enable`'s check.
 //! - `failover_checker` — step 5: the checker of the seeded simulation in `tests/sim`: lost,
 //!   duplicated and non-monotonic records.
+//! - `leader_epoch_caches` — given: every partition's cache and checkpoint in a running broker,
+//!   behind lab 12's `LeaderEpochs` hooks (the follower's truncation, the leader's new epoch).
+//! - `leader_epoch_service` — given: OffsetsForLeaderEpoch (23) answered by a broker.
 //! - `failover_config` — given: the failover keys of `server.properties`.
 //! - `failover_rules` — given: steps 4's rules handed to lab 11's controller in the running
 //!   cluster (lab 11's `FailoverRules` trait).
@@ -44,8 +47,10 @@ pub mod failover_rules;
 pub mod failover_service;
 pub mod fetcher_truncation;
 pub mod last_offset_for_leader_epoch;
+pub mod leader_epoch_caches;
 pub mod leader_epoch_checkpoint_file;
 pub mod leader_epoch_file_cache;
+pub mod leader_epoch_service;
 pub mod messages;
 pub mod preferred_replica_imbalance;
 

@@ -28,6 +28,8 @@ use lab12_replication::{
 use lab13_failover::controller_client::controlled_shutdown;
 use lab13_failover::failover_config::FailoverConfig;
 use lab13_failover::failover_service::FailoverService;
+use lab13_failover::leader_epoch_caches::LeaderEpochCaches;
+use lab13_failover::leader_epoch_service::LeaderEpochService;
 use lab14_exactly_once::service::ExactlyOnceService;
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
@@ -64,6 +66,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         });
         let broker = match &replication {
             Some((rules, _)) => {
+                rules.load_high_watermarks(&config.log_dir);
                 Broker::open_with(config, rules.clone(), lab05_broker::shared::now_ms())?
             }
             None => Broker::open(config, lab05_broker::shared::now_ms())?,
@@ -136,13 +139,28 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                     writes,
                     zk_ops,
                 ));
+                // Lab 13's leader epochs: each partition's `leader-epoch-checkpoint`, loaded
+                // now; followers truncate by them, and the broker answers OffsetsForLeaderEpoch.
+                let epochs = LeaderEpochCaches::new();
+                {
+                    let broker = shared.broker();
+                    let logs = broker.logs();
+                    epochs.load_all(
+                        logs.topic_names()
+                            .iter()
+                            .filter_map(|t| logs.partitions(t))
+                            .flat_map(|ps| ps.values()),
+                    );
+                }
+                rules.set_leader_epochs(epochs.clone());
                 let replicas = ReplicationService::new(service.clone(), rules);
                 replication_service = Some(replicas.clone());
                 let router = router
                     .with(service.clone())
                     .with(replicas)
                     .with(ClusterGroupService::new(service.clone(), groups))
-                    .with(FailoverService::new(commands));
+                    .with(FailoverService::new(commands))
+                    .with(LeaderEpochService::new(shared.clone(), epochs));
                 let session = Arc::new(tokio::sync::Mutex::new(Some(session)));
                 (
                     router,
@@ -166,10 +184,11 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 }
             }
         };
-        server::run(listener, shared, Arc::new(router), shutdown).await;
+        server::run(listener, shared.clone(), Arc::new(router), shutdown).await;
         stop_replication.cancel();
         if let Some(replicas) = replication_service {
             replicas.shutdown();
+            cluster_replication::checkpoint_high_watermarks(&shared);
         }
         // Closing the session removes the registration now, not a session timeout later.
         if let Some((_, session, _)) = cluster {
