@@ -25,7 +25,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use common::{start_cluster, wait_for_state, wait_until, Zk};
+use common::{create_topic, producer_perf, start_cluster, wait_for_state, wait_until, Zk};
 use kafkalab_testkit::ensemble::{Ensemble, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,10 +58,6 @@ struct Args {
 }
 
 const CHROOT: &str = "/replication-bench";
-
-fn tools() -> &'static str {
-    env!("CARGO_BIN_EXE_kafkalab-tools")
-}
 
 fn now() -> f64 {
     SystemTime::now()
@@ -112,14 +108,8 @@ fn main() {
     let records_file = root.path().join("records.txt");
     write_records(&records_file, args.records, args.record_size);
     for (topic, acks) in [("rf1", "1"), ("rf3", "all")] {
-        let line = perf(&bootstrap, topic, acks, args.records, args.record_size);
+        let (line, rate) = producer_perf(&bootstrap, topic, acks, args.records, args.record_size);
         println!("kafka-producer-perf-test {topic} acks={acks}: {line}");
-        let rate = line
-            .split(" records/sec")
-            .next()
-            .and_then(|l| l.rsplit(", ").next())
-            .and_then(|r| r.trim().parse::<f64>().ok())
-            .unwrap_or(0.0);
         figures.push((
             format!(
                 "kafka-producer-perf-test rec/s, RF {} acks={acks}",
@@ -220,44 +210,6 @@ fn main() {
         println!("| {name} | {value} |");
     }
     drop(brokers);
-}
-
-fn create_topic(bootstrap: &str, topic: &str, settings: &[&str]) {
-    wait_until(&format!("topic {topic} created"), 30, || {
-        let out = Command::new(tools())
-            .args(["kafka-topics", "--bootstrap-server", bootstrap])
-            .args(["--create", "--topic", topic, "--partitions", "1"])
-            .args(settings)
-            .output()
-            .unwrap();
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-}
-
-fn perf(bootstrap: &str, topic: &str, acks: &str, records: u64, size: usize) -> String {
-    let out = Command::new(tools())
-        .args(["kafka-producer-perf-test", "--topic", topic])
-        .args(["--num-records", &records.to_string()])
-        .args(["--record-size", &size.to_string()])
-        .args(["--throughput", "-1", "--seed", "1", "--producer-props"])
-        .arg(format!("bootstrap.servers={bootstrap}"))
-        .arg(format!("acks={acks}"))
-        .output()
-        .expect("kafka-producer-perf-test");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .rfind(|l| l.contains("records sent"))
-        .unwrap_or("")
-        .to_string()
 }
 
 /// `records` lines of `size - 1` bytes and a newline: kcat -P makes each line a record of

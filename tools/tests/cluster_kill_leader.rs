@@ -34,7 +34,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{start_cluster, wait_until, Broker, Zk};
+use common::{create_topic, start_cluster, wait_until, Broker, Zk};
 use support::coordinator::Coordinator;
 use support::real_zookeeper::RealZooKeeper;
 use support::sim::Rng;
@@ -112,22 +112,6 @@ fn read_acks(path: &Path) -> Vec<(u64, i64, f64)> {
         .collect()
 }
 
-fn create_topic(bootstrap: &str) {
-    wait_until("the topic created", 30, || {
-        let out = Command::new(support::tools_bin())
-            .args(["kafka-topics", "--bootstrap-server", bootstrap])
-            .args(["--create", "--topic", TOPIC, "--partitions", "1"])
-            .args(["--replication-factor", "3"])
-            .output()
-            .unwrap();
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-}
-
 /// One run; `Err` says what was lost (the caller keeps the folder with the logs).
 fn kill_leaders_under_a_producer(
     root: &Path,
@@ -156,7 +140,7 @@ fn kill_leaders_under_a_producer(
         .join(",");
     let mut zk = Zk::connect(zookeeper, CHROOT);
     wait_until("a controller", 30, || zk.controller().ok_or("none".into()));
-    create_topic(&bootstrap);
+    create_topic(&bootstrap, TOPIC, &["--replication-factor", "3"]);
     let first = whole_isr(&mut zk, &brokers, 30).unwrap_or_else(|why| panic!("{why}"));
     // The leader says which min.insync.replicas it applies when it takes the partition.
     wait_until(

@@ -8,13 +8,15 @@
 use kafkalab_testkit as support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lab08_znodes::client::{ClientError, ZkClient};
-use lab11_controller::zk_data::{ControllerZNode, LeaderIsrAndControllerEpoch};
+use lab11_controller::zk_data::{
+    decode_controller_epoch, ControllerZNode, LeaderIsrAndControllerEpoch,
+};
 use support::free_port;
 
 pub const SESSION_TIMEOUT_MS: u64 = 6000;
@@ -69,11 +71,7 @@ impl Broker {
             .stderr(stderr)
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("kafkalab broker started"), "{line:?}");
+        support::wait_for_banner(&mut child, "kafkalab broker started");
         child
     }
 
@@ -218,6 +216,17 @@ impl Zk {
             .unwrap_or_else(|e| panic!("delete {path}: {e}"));
     }
 
+    pub fn set(&mut self, path: &str, data: &[u8]) {
+        let path = format!("{}{path}", self.chroot);
+        self.runtime
+            .block_on(self.client.set(&path, data, -1))
+            .unwrap_or_else(|e| panic!("set {path}: {e}"));
+    }
+
+    pub fn controller_epoch(&mut self) -> Option<i32> {
+        Some(decode_controller_epoch(&self.get("/controller_epoch")?).unwrap())
+    }
+
     pub fn controller(&mut self) -> Option<i32> {
         Some(
             ControllerZNode::decode(&self.get("/controller")?)
@@ -275,4 +284,61 @@ pub fn start_cluster(
             (*id, broker)
         })
         .collect()
+}
+
+/// `kafka-topics --create` of a one-partition topic with `settings` (`--replication-factor`,
+/// `--config` …), tried again for a while: right after the brokers start, one may not know the
+/// others yet.
+pub fn create_topic(bootstrap: &str, topic: &str, settings: &[&str]) {
+    wait_until(&format!("topic {topic} created"), 30, || {
+        let out = Command::new(support::tools_bin())
+            .args(["kafka-topics", "--bootstrap-server", bootstrap])
+            .args(["--create", "--topic", topic, "--partitions", "1"])
+            .args(settings)
+            .output()
+            .unwrap();
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    });
+}
+
+/// `kafka-producer-perf-test` as fast as it goes: its final line (`N records sent, X
+/// records/sec …`) and X.
+pub fn producer_perf(
+    bootstrap: &str,
+    topic: &str,
+    acks: &str,
+    records: u64,
+    size: usize,
+) -> (String, f64) {
+    let out = Command::new(support::tools_bin())
+        .args(["kafka-producer-perf-test", "--topic", topic])
+        .args(["--num-records", &records.to_string()])
+        .args(["--record-size", &size.to_string()])
+        .args(["--throughput", "-1", "--seed", "1", "--producer-props"])
+        .arg(format!("bootstrap.servers={bootstrap}"))
+        .arg(format!("acks={acks}"))
+        .output()
+        .expect("kafka-producer-perf-test");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .rfind(|l| l.contains("records sent"))
+        .unwrap_or("")
+        .to_string();
+    let rate = line
+        .split(" records/sec")
+        .next()
+        .and_then(|l| l.rsplit(", ").next())
+        .and_then(|r| r.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    (line, rate)
 }
