@@ -25,7 +25,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use common::{create_topic, producer_perf, start_cluster, wait_for_state, wait_until, Zk};
+use common::{
+    create_topic, producer_perf, start_cluster, wait_for_state, wait_until, whole_isr, Zk,
+};
 use kafkalab_testkit::ensemble::{Ensemble, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,8 +102,7 @@ fn main() {
     );
     create_topic(&bootstrap, "rf1", &["--replication-factor", "1"]);
     create_topic(&bootstrap, "rf3", &["--replication-factor", "3"]);
-    let full = |s: &lab11_controller::LeaderIsrAndControllerEpoch| s.leader > 0 && s.isr.len() == 3;
-    wait_for_state(&mut zk, "rf3", 0, 30, full);
+    whole_isr(&mut zk, "rf3", &brokers, 30).unwrap_or_else(|why| panic!("{why}"));
 
     let mut figures: Vec<(String, String)> = Vec::new();
     // 1. Throughput, our tool then librdkafka.
@@ -152,8 +153,17 @@ fn main() {
     });
     let mut failovers = Vec::new();
     let mut elections = Vec::new();
+    let mut stuck = None;
     for round in 1..=args.rounds {
-        let before = wait_for_state(&mut zk, "rf3", 0, 120, full);
+        // A broker that does not come back into the ISR ends the rounds: the next kill would
+        // leave fewer than min.insync.replicas.
+        let before = match whole_isr(&mut zk, "rf3", &brokers, 60) {
+            Ok(state) => state,
+            Err(why) => {
+                stuck = Some(format!("before kill {round}, the ISR stayed short {why}"));
+                break;
+            }
+        };
         std::thread::sleep(Duration::from_millis(500));
         let victim = before.leader;
         brokers.get_mut(&victim).unwrap().kill();
@@ -201,6 +211,9 @@ fn main() {
             ),
         ));
     }
+    if let Some(why) = &stuck {
+        println!("\n{why}");
+    }
     println!("\nload average at the end: {}", load_average());
     println!(
         "\nzookeeper.session.timeout.ms={} ({:?} ensemble)\n\n| figure | value |\n|---|---|",
@@ -226,6 +239,7 @@ fn write_records(path: &Path, records: u64, size: usize) {
 /// librdkafka's rate: kcat -P from `file`, timed from start to exit (every record acknowledged:
 /// kcat waits for all delivery reports before it exits).
 fn kcat_rate(bootstrap: &str, topic: &str, acks: &str, file: &Path, records: u64) -> f64 {
+    let before = end_offset(bootstrap, topic);
     let started = Instant::now();
     let out = Command::new("timeout")
         .args(["300", "kcat", "-P", "-b", bootstrap, "-t", topic, "-p", "0"])
@@ -236,12 +250,27 @@ fn kcat_rate(bootstrap: &str, topic: &str, acks: &str, file: &Path, records: u64
         .expect("kcat");
     let took = started.elapsed().as_secs_f64();
     let rate = records as f64 / took;
+    let landed = end_offset(bootstrap, topic) - before;
     println!(
-        "kcat -P {topic} acks={acks}: {records} records in {took:.2}s = {rate:.0} rec/s (exit {}) {}",
+        "kcat -P {topic} acks={acks}: {records} records in {took:.2}s = {rate:.0} rec/s; \
+         the partition grew by {landed} records ({}) {}",
         out.status,
         String::from_utf8_lossy(&out.stderr).trim()
     );
     rate
+}
+
+/// The end offset of partition 0 as a consumer sees it: the last record's offset + 1.
+fn end_offset(bootstrap: &str, topic: &str) -> i64 {
+    let out = Command::new("timeout")
+        .args(["30", "kcat", "-C", "-b", bootstrap, "-t", topic, "-p", "0"])
+        .args(["-o", "-1", "-c", "1", "-e", "-q", "-f", "%o\\n"])
+        .output()
+        .expect("kcat");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<i64>()
+        .map_or(0, |last| last + 1)
 }
 
 /// The producer's acknowledgements file (`NUMBER OFFSET UNIX_TIME` lines, in order of

@@ -34,7 +34,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{create_topic, start_cluster, wait_until, Broker, Zk};
+use common::{create_topic, start_cluster, wait_until, whole_isr, Broker, Zk};
 use support::coordinator::Coordinator;
 use support::real_zookeeper::RealZooKeeper;
 use support::sim::Rng;
@@ -141,7 +141,7 @@ fn kill_leaders_under_a_producer(
     let mut zk = Zk::connect(zookeeper, CHROOT);
     wait_until("a controller", 30, || zk.controller().ok_or("none".into()));
     create_topic(&bootstrap, TOPIC, &["--replication-factor", "3"]);
-    let first = whole_isr(&mut zk, &brokers, 30).unwrap_or_else(|why| panic!("{why}"));
+    let first = whole_isr(&mut zk, TOPIC, &brokers, 30).unwrap_or_else(|why| panic!("{why}"));
     // The leader says which min.insync.replicas it applies when it takes the partition.
     wait_until(
         "the leader applying min.insync.replicas=2",
@@ -191,7 +191,7 @@ fn kill_leaders_under_a_producer(
     let mut stuck = None;
     let mut kills = 0;
     for round in 1..=rounds {
-        let before = match whole_isr(&mut zk, &brokers, 60) {
+        let before = match whole_isr(&mut zk, TOPIC, &brokers, 60) {
             Ok(state) => state,
             Err(why) => {
                 stuck = Some(format!("before kill {round}: {why}"));
@@ -232,7 +232,7 @@ fn kill_leaders_under_a_producer(
         );
     }
     if stuck.is_none() {
-        match whole_isr(&mut zk, &brokers, 60) {
+        match whole_isr(&mut zk, TOPIC, &brokers, 60) {
             Ok(last) => println!("after the kills: {last:?}"),
             Err(why) => stuck = Some(format!("after the last kill: {why}")),
         }
@@ -287,35 +287,6 @@ fn kill_leaders_under_a_producer(
         brokers.values().map(|b| b.log.clone()).collect::<Vec<_>>(),
         root.join("producer.log").display()
     ))
-}
-
-/// Waits until partition 0 has a leader and all three brokers in its ISR. `Err` names the
-/// brokers outside it and the last warning each logged, which usually says why.
-fn whole_isr(
-    zk: &mut Zk,
-    brokers: &BTreeMap<i32, Broker>,
-    secs: u64,
-) -> Result<lab11_controller::LeaderIsrAndControllerEpoch, String> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let state = zk.state(TOPIC, 0);
-        match &state {
-            Some(s) if s.leader > 0 && s.isr.len() == 3 => return Ok(s.clone()),
-            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            _ => {
-                let isr = state.as_ref().map(|s| s.isr.clone()).unwrap_or_default();
-                let mut why = format!("for {secs} s: {state:?}");
-                for (id, broker) in brokers.iter().filter(|(id, _)| !isr.contains(id)) {
-                    let log = std::fs::read_to_string(&broker.log).unwrap_or_default();
-                    let last = log.lines().rfind(|l| l.contains(" WARN ")).unwrap_or("");
-                    why.push_str(&format!(
-                        "\n  broker {id} outside the ISR; its last warning: {last}"
-                    ));
-                }
-                return Err(why);
-            }
-        }
-    }
 }
 
 /// What the consumer's read says about the producer's acknowledgements.

@@ -137,6 +137,7 @@ impl Drop for Broker {
 pub struct Zk {
     runtime: tokio::runtime::Runtime,
     client: ZkClient,
+    address: String,
     chroot: String,
 }
 
@@ -146,27 +147,41 @@ impl Zk {
             .enable_all()
             .build()
             .unwrap();
-        let client = wait_until("a ZooKeeper session", 20, || {
-            runtime
-                .block_on(ZkClient::connect(address, 30_000))
-                .map_err(|e| e.to_string())
-        });
+        let client = Zk::session(&runtime, address);
         Zk {
             runtime,
             client,
+            address: address.to_string(),
             chroot: chroot.to_string(),
         }
     }
 
+    fn session(runtime: &tokio::runtime::Runtime, address: &str) -> ZkClient {
+        wait_until("a ZooKeeper session", 20, || {
+            runtime
+                .block_on(ZkClient::connect(address, 30_000))
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// The data of `path`, `None` when it does not exist. This session pings nobody between
+    /// calls (its runtime runs only inside them), so after a long pause the server may have
+    /// expired it: then one new session, and the read again.
     pub fn get(&mut self, path: &str) -> Option<Vec<u8>> {
         let path = format!("{}{path}", self.chroot);
-        match self.runtime.block_on(self.client.get(&path)) {
-            Ok((data, _)) => Some(data),
-            Err(ClientError::Keeper { code, .. }) if code == lab08_znodes::Code::NoNode.code() => {
-                None
+        for attempt in 0..2 {
+            match self.runtime.block_on(self.client.get(&path)) {
+                Ok((data, _)) => return Some(data),
+                Err(ClientError::Keeper { code, .. })
+                    if code == lab08_znodes::Code::NoNode.code() =>
+                {
+                    return None
+                }
+                Err(e) if attempt == 1 => panic!("get {path}: {e}"),
+                Err(_) => self.client = Zk::session(&self.runtime, &self.address),
             }
-            Err(e) => panic!("get {path}: {e}"),
         }
+        unreachable!("the second attempt returns or panics")
     }
 
     /// Creates `path` with `data`, and its missing parents empty.
@@ -341,4 +356,34 @@ pub fn producer_perf(
         .and_then(|r| r.trim().parse::<f64>().ok())
         .unwrap_or(0.0);
     (line, rate)
+}
+
+/// Waits until partition 0 of `topic` has a leader and all three brokers in its ISR. `Err` names the
+/// brokers outside it and the last warning each logged, which usually says why.
+pub fn whole_isr(
+    zk: &mut Zk,
+    topic: &str,
+    brokers: &BTreeMap<i32, Broker>,
+    secs: u64,
+) -> Result<LeaderIsrAndControllerEpoch, String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let state = zk.state(topic, 0);
+        match &state {
+            Some(s) if s.leader > 0 && s.isr.len() == 3 => return Ok(s.clone()),
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            _ => {
+                let isr = state.as_ref().map(|s| s.isr.clone()).unwrap_or_default();
+                let mut why = format!("for {secs} s: {state:?}");
+                for (id, broker) in brokers.iter().filter(|(id, _)| !isr.contains(id)) {
+                    let log = std::fs::read_to_string(&broker.log).unwrap_or_default();
+                    let last = log.lines().rfind(|l| l.contains(" WARN ")).unwrap_or("");
+                    why.push_str(&format!(
+                        "\n  broker {id} outside the ISR; its last warning: {last}"
+                    ));
+                }
+                return Err(why);
+            }
+        }
+    }
 }
