@@ -139,7 +139,7 @@ fn kill_leaders_under_a_producer(
         .collect::<Vec<_>>()
         .join(",");
     let mut zk = Zk::connect(zookeeper, CHROOT);
-    wait_until("a controller", 30, || zk.controller().ok_or("none".into()));
+    wait_until("a controller", 60, || zk.controller().ok_or("none".into()));
     create_topic(&bootstrap, TOPIC, &["--replication-factor", "3"]);
     let first = whole_isr(&mut zk, TOPIC, &brokers, 30).unwrap_or_else(|why| panic!("{why}"));
     // The leader says which min.insync.replicas it applies when it takes the partition.
