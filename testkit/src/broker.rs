@@ -1,7 +1,6 @@
 //! Our broker as a process: `kafkalab-tools kafka-server-start server.properties` on a loopback
 //! port.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,14 +34,7 @@ impl Broker {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Wait for the line the command prints once it listens.
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        assert!(
-            line.contains("kafkalab broker started"),
-            "broker did not start: {line:?}"
-        );
+        crate::wait_for_banner(&mut child, "kafkalab broker started");
         Broker { child, port }
     }
 

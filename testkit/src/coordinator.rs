@@ -1,7 +1,6 @@
 //! Our coordinator as a process: `kafkalab-tools zookeeper-server-start zoo.cfg` on a loopback
 //! port.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -37,11 +36,7 @@ impl Coordinator {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("kafkalab zookeeper started"), "{line:?}");
+        crate::wait_for_banner(&mut child, "kafkalab zookeeper started");
         Coordinator { child, port }
     }
 

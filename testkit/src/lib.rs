@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - this file — real tools and Python modules present or skipped (`tool`, `python_module`,
-//!   `require_all`), `run_ok`, `compose_command`, `topology_env`, `free_port`, `repo`.
+//!   `require_all`), `run_ok`, `wait_for_banner`, `compose_command`, `topology_env`, `free_port`,
+//!   `repo`.
 //! - `broker` — our broker as a process (`kafkalab-tools kafka-server-start`).
 //! - `coordinator` — our coordinator as a process (`kafkalab-tools zookeeper-server-start`).
 //! - `docker` — the images docker/build-images.sh builds (`build_image`), and a topology of
@@ -136,6 +137,18 @@ pub fn tool(name: &str, install: &str) -> bool {
         eprintln!("SKIPPED: {message}");
     }
     ok
+}
+
+/// Waits for the first line a server process prints on its piped stdout, once it listens
+/// (`kafkalab broker started …`), and panics with that line if it does not contain `banner`.
+pub fn wait_for_banner(child: &mut std::process::Child, banner: &str) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the server's stdout, piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server's first line");
+    assert!(line.contains(banner), "the server did not start: {line:?}");
 }
 
 /// Runs a command to completion; panics with its output if it fails.

@@ -15,6 +15,9 @@
 //! cargo bench -p kafkalab-tools --bench cluster_partitions -- --partitions 1000 --records 300000
 //! ```
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -225,14 +228,9 @@ fn main() {
 
     // 2. Produce to one partition, then to the wide topic.
     for topic in ["one", "wide"] {
-        let line = perf(&bootstrap, topic, args.records, args.record_size);
+        let (line, rate) =
+            common::producer_perf(&bootstrap, topic, "1", args.records, args.record_size);
         println!("{topic}: {line}");
-        let rate = line
-            .split(" records/sec")
-            .next()
-            .and_then(|l| l.rsplit(", ").next())
-            .and_then(|r| r.trim().parse::<f64>().ok())
-            .unwrap_or(0.0);
         figures.push((
             format!("produce rec/s, topic {topic}"),
             format!("{rate:.0}"),
@@ -310,28 +308,6 @@ async fn partition_leaders(
     }
     let _ = zk.close().await;
     Some(leaders)
-}
-
-fn perf(bootstrap: &str, topic: &str, records: u64, size: usize) -> String {
-    let out = Command::new(tools())
-        .args(["kafka-producer-perf-test", "--topic", topic])
-        .args(["--num-records", &records.to_string()])
-        .args(["--record-size", &size.to_string()])
-        .args(["--throughput", "-1", "--seed", "1", "--producer-props"])
-        .arg(format!("bootstrap.servers={bootstrap}"))
-        .arg("acks=1")
-        .output()
-        .expect("kafka-producer-perf-test");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .rfind(|l| l.contains("records sent"))
-        .unwrap_or("")
-        .to_string()
 }
 
 fn wait<T>(what: &str, mut done: impl FnMut() -> Option<T>) -> T {

@@ -9,6 +9,8 @@
 //! A second test drives one broker's session task in this process: the `ZkAdmin` requests a
 //! broker's handlers make (create, configs, delete), and the controller deleting the topic.
 
+mod common;
+
 use kafkalab_testkit as support;
 
 use std::collections::BTreeMap;
@@ -17,10 +19,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{wait_until, Zk};
 use lab08_znodes::client::ZkClient;
-use lab11_controller::zk_data::{
-    decode_controller_epoch, ControllerZNode, LeaderIsrAndControllerEpoch, NO_LEADER,
-};
+use lab11_controller::zk_data::{LeaderIsrAndControllerEpoch, NO_LEADER};
 use support::broker::Broker;
 use support::coordinator::Coordinator;
 use support::free_port;
@@ -40,91 +41,6 @@ fn start_broker(root: &Path, zk: &str, id: i32, port: u16) -> Broker {
              zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}\n"
         ),
     )
-}
-
-/// The test's own ZooKeeper session, to look at (and write) what the brokers see.
-struct Zk {
-    runtime: tokio::runtime::Runtime,
-    client: ZkClient,
-}
-
-impl Zk {
-    fn connect(address: &str) -> Zk {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        // ZooKeeper answers `ruok` a moment before it serves sessions (it closes the
-        // connection until then): try again for a bounded time, as the brokers do.
-        let client = wait_until("a ZooKeeper session", 20, || {
-            runtime
-                .block_on(ZkClient::connect(address, 30_000))
-                .map_err(|e| e.to_string())
-        });
-        Zk { runtime, client }
-    }
-
-    /// The data of `CHROOT + path`, or `None` when it does not exist.
-    fn get(&mut self, path: &str) -> Option<Vec<u8>> {
-        let path = format!("{CHROOT}{path}");
-        match self.runtime.block_on(self.client.get(&path)) {
-            Ok((data, _)) => Some(data),
-            Err(lab08_znodes::client::ClientError::Keeper { code, .. })
-                if code == lab08_znodes::Code::NoNode.code() =>
-            {
-                None
-            }
-            Err(e) => panic!("get {path}: {e}"),
-        }
-    }
-
-    fn create(&mut self, path: &str, data: &[u8]) {
-        let path = format!("{CHROOT}{path}");
-        self.runtime
-            .block_on(self.client.create(&path, data, 0))
-            .unwrap_or_else(|e| panic!("create {path}: {e}"));
-    }
-
-    fn controller(&mut self) -> Option<i32> {
-        let data = self.get("/controller")?;
-        Some(ControllerZNode::decode(&data).unwrap().broker_id)
-    }
-
-    fn controller_epoch(&mut self) -> Option<i32> {
-        Some(decode_controller_epoch(&self.get("/controller_epoch")?).unwrap())
-    }
-
-    fn set(&mut self, path: &str, data: &[u8]) {
-        let path = format!("{CHROOT}{path}");
-        self.runtime
-            .block_on(self.client.set(&path, data, -1))
-            .unwrap_or_else(|e| panic!("set {path}: {e}"));
-    }
-
-    fn state(&mut self, partition: i32) -> Option<LeaderIsrAndControllerEpoch> {
-        self.state_of("t", partition)
-    }
-
-    fn state_of(&mut self, topic: &str, partition: i32) -> Option<LeaderIsrAndControllerEpoch> {
-        let data = self.get(&format!(
-            "/brokers/topics/{topic}/partitions/{partition}/state"
-        ))?;
-        Some(LeaderIsrAndControllerEpoch::decode(&data).unwrap())
-    }
-}
-
-/// Polls `check` until it gives `Ok` (at most `secs` seconds); `Err` says what it saw last.
-fn wait_until<T>(what: &str, secs: u64, mut check: impl FnMut() -> Result<T, String>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        match check() {
-            Ok(v) => return v,
-            Err(last) if Instant::now() > deadline => {
-                panic!("after {secs}s, still not {what}; last seen: {last}")
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
 }
 
 /// What kcat (librdkafka) learns from a Metadata request at `broker`: the controller id, the
@@ -205,7 +121,7 @@ fn wait_for_leader(zk: &mut Zk, p: i32, leader: i32, secs: u64) -> LeaderIsrAndC
     wait_until(
         &format!("partition {p} led by {leader}"),
         secs,
-        || match zk.state(p) {
+        || match zk.state("t", p) {
             Some(s) if s.leader == leader => Ok(s),
             other => Err(format!("{other:?}")),
         },
@@ -220,7 +136,7 @@ fn controller_elects_fails_over_and_leads_again(root: &Path, address: &str) {
     let mut brokers: BTreeMap<i32, Broker> = (1..=3)
         .map(|id| (id, start_broker(root, address, id, ports[id as usize - 1])))
         .collect();
-    let mut zk = Zk::connect(address);
+    let mut zk = Zk::connect(address, CHROOT);
 
     // One controller, the first of the cluster: epoch 1.
     let controller = wait_until("a controller", 30, || zk.controller().ok_or("none".into()));
@@ -228,7 +144,7 @@ fn controller_elects_fails_over_and_leads_again(root: &Path, address: &str) {
     assert_eq!(zk.controller_epoch(), Some(1));
 
     // A topic written the way Kafka 2.6's admin tools write it: one replica per broker.
-    zk.create(
+    zk.create_all(
         "/brokers/topics/t",
         br#"{"version":2,"partitions":{"0":[1],"1":[2],"2":[3]},"adding_replicas":{},"removing_replicas":{}}"#,
     );
@@ -310,11 +226,11 @@ fn controller_elects_fails_over_and_leads_again(root: &Path, address: &str) {
     // epoch check, so it writes nothing and gives up /controller (Kafka's
     // `triggerControllerMove`); a new election (epoch 4) creates the states.
     zk.set("/controller_epoch", b"3");
-    zk.create(
+    zk.create_all(
         "/brokers/topics/u",
         br#"{"version":2,"partitions":{"0":[1,2,3]}}"#,
     );
-    let state = wait_until("topic u's state", 20, || match zk.state_of("u", 0) {
+    let state = wait_until("topic u's state", 20, || match zk.state("u", 0) {
         Some(s) => Ok(s),
         None => Err(format!("epoch {:?}", zk.controller_epoch())),
     });

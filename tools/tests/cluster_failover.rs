@@ -15,225 +15,21 @@
 //! moved by earlier failovers, followers back in the ISR), as a restarted cluster finds them:
 //! a broker that rejoins the ISR by fetching is lab 12's wiring, not this test's.
 
+mod common;
+
 use kafkalab_testkit as support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lab08_znodes::client::{ClientError, ZkClient};
-use lab11_controller::zk_data::{ControllerZNode, LeaderIsrAndControllerEpoch, NO_LEADER};
+use common::{start_cluster, wait_for_state, wait_until, Zk};
+use lab11_controller::zk_data::{LeaderIsrAndControllerEpoch, NO_LEADER};
 use support::coordinator::Coordinator;
 use support::free_port;
 use support::real_zookeeper::RealZooKeeper;
-
-const SESSION_TIMEOUT_MS: u64 = 6000;
-
-/// A broker process whose log (RUST_LOG=info) goes to `server.log` in its folder.
-struct Broker {
-    child: Child,
-    log: PathBuf,
-    port: u16,
-}
-
-impl Broker {
-    fn start(root: &Path, zk: &str, chroot: &str, id: i32, port: u16, extra: &str) -> Broker {
-        let dir = root.join(format!("{}-broker{id}", chroot.trim_start_matches('/')));
-        std::fs::create_dir_all(&dir).unwrap();
-        let config = dir.join("server.properties");
-        std::fs::write(
-            &config,
-            format!(
-                "broker.id={id}\nlisteners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\n\
-                 zookeeper.connect={zk}{chroot}\nzookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}\n\
-                 controlled.shutdown.retry.backoff.ms=200\n{extra}",
-                dir.join("logs").display()
-            ),
-        )
-        .unwrap();
-        let log = dir.join("server.log");
-        let mut child = Command::new(support::tools_bin())
-            .arg("kafka-server-start")
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("kafkalab broker started"), "{line:?}");
-        Broker { child, log, port }
-    }
-
-    fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// SIGTERM, then waits (bounded) for the exit; returns how long it took.
-    fn stop(&mut self) -> Duration {
-        let started = Instant::now();
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        while started.elapsed() < Duration::from_secs(20) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return started.elapsed();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        panic!("broker did not stop within 20 s after SIGTERM");
-    }
-
-    fn log_count(&self, needle: &str) -> usize {
-        let mut text = String::new();
-        if let Ok(mut f) = std::fs::File::open(&self.log) {
-            let _ = f.read_to_string(&mut text);
-        }
-        text.matches(needle).count()
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The test's own ZooKeeper session under `chroot`.
-struct Zk {
-    runtime: tokio::runtime::Runtime,
-    client: ZkClient,
-    chroot: String,
-}
-
-impl Zk {
-    fn connect(address: &str, chroot: &str) -> Zk {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = wait_until("a ZooKeeper session", 20, || {
-            runtime
-                .block_on(ZkClient::connect(address, 30_000))
-                .map_err(|e| e.to_string())
-        });
-        Zk {
-            runtime,
-            client,
-            chroot: chroot.to_string(),
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Option<Vec<u8>> {
-        let path = format!("{}{path}", self.chroot);
-        match self.runtime.block_on(self.client.get(&path)) {
-            Ok((data, _)) => Some(data),
-            Err(ClientError::Keeper { code, .. }) if code == lab08_znodes::Code::NoNode.code() => {
-                None
-            }
-            Err(e) => panic!("get {path}: {e}"),
-        }
-    }
-
-    /// Creates `path` with `data`, and its missing parents empty.
-    fn create_all(&mut self, path: &str, data: &[u8]) {
-        let full = format!("{}{path}", self.chroot);
-        let mut at = String::new();
-        let parts: Vec<&str> = full.split('/').filter(|s| !s.is_empty()).collect();
-        for (i, part) in parts.iter().enumerate() {
-            at.push('/');
-            at.push_str(part);
-            let bytes: &[u8] = if i + 1 == parts.len() { data } else { b"" };
-            match self.runtime.block_on(self.client.create(&at, bytes, 0)) {
-                Ok(_) => {}
-                Err(ClientError::Keeper { code, .. })
-                    if code == lab08_znodes::Code::NodeExists.code() && i + 1 < parts.len() => {}
-                Err(e) => panic!("create {at}: {e}"),
-            }
-        }
-    }
-
-    /// Holds `/controller` for a broker id no broker has, so that no broker elects itself
-    /// until [`release_controller`](Self::release_controller).
-    fn hold_controller(&mut self) {
-        let data = ControllerZNode {
-            broker_id: 99,
-            timestamp_ms: 0,
-        }
-        .encode();
-        let path = format!("{}/controller", self.chroot);
-        self.runtime
-            .block_on(self.client.create(&path, &data, 1))
-            .unwrap_or_else(|e| panic!("create {path}: {e}"));
-    }
-
-    /// Once `n` brokers registered, lets go of `/controller`: they elect one that sees them all.
-    fn release_controller(&mut self, n: usize) {
-        let ids = format!("{}/brokers/ids", self.chroot);
-        wait_until(&format!("{n} brokers registered"), 20, || {
-            match self.runtime.block_on(self.client.children(&ids)) {
-                Ok(c) if c.len() == n => Ok(()),
-                other => Err(format!("{other:?}")),
-            }
-        });
-        let path = format!("{}/controller", self.chroot);
-        self.runtime
-            .block_on(self.client.delete(&path, -1))
-            .unwrap_or_else(|e| panic!("delete {path}: {e}"));
-    }
-
-    fn controller(&mut self) -> Option<i32> {
-        Some(
-            ControllerZNode::decode(&self.get("/controller")?)
-                .unwrap()
-                .broker_id,
-        )
-    }
-
-    fn state(&mut self, topic: &str, p: i32) -> Option<LeaderIsrAndControllerEpoch> {
-        let data = self.get(&format!("/brokers/topics/{topic}/partitions/{p}/state"))?;
-        Some(LeaderIsrAndControllerEpoch::decode(&data).unwrap())
-    }
-}
-
-fn wait_until<T>(what: &str, secs: u64, mut check: impl FnMut() -> Result<T, String>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        match check() {
-            Ok(v) => return v,
-            Err(last) if Instant::now() > deadline => {
-                panic!("after {secs}s, still not {what}; last seen: {last}")
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
-}
-
-fn wait_for_state(
-    zk: &mut Zk,
-    topic: &str,
-    p: i32,
-    secs: u64,
-    want: impl Fn(&LeaderIsrAndControllerEpoch) -> bool,
-) -> LeaderIsrAndControllerEpoch {
-    wait_until(
-        &format!("the state {topic}-{p} wanted"),
-        secs,
-        || match zk.state(topic, p) {
-            Some(s) if want(&s) => Ok(s),
-            other => Err(format!("{other:?}")),
-        },
-    )
-}
 
 /// Topic `topic`'s leaders by partition as kcat (librdkafka) reads them at `broker`.
 fn kcat_leaders(broker: &str, topic: &str) -> Result<BTreeMap<i64, i64>, String> {
@@ -304,21 +100,6 @@ fn leader_election(bootstrap: &str, args: &[&str]) -> (bool, String) {
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
-}
-
-fn start_cluster(
-    root: &Path,
-    address: &str,
-    chroot: &str,
-    ids: &[i32],
-    extra: &str,
-) -> BTreeMap<i32, Broker> {
-    ids.iter()
-        .map(|id| {
-            let broker = Broker::start(root, address, chroot, *id, free_port(), extra);
-            (*id, broker)
-        })
-        .collect()
 }
 
 /// SIGTERM to a leader: its leaderships move to the ISR before it exits.
