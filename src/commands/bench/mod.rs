@@ -454,20 +454,8 @@ impl Bench {
     }
 
     fn rdk_consumer(&mut self, broker: &str, topic: &str, records: u64) -> Option<f64> {
-        let n = records.to_string();
-        let args = [
-            "-C",
-            "-t",
-            topic,
-            "-p",
-            "0",
-            "-b",
-            broker,
-            "-o",
-            "beginning",
-            "-c",
-            &n,
-        ];
+        let args = rdk_consumer_args(broker, topic, records);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let done = self.rdk("librdkafka consumer", &args)?;
         parse::rdkafka_rate(&done.stdout)
     }
@@ -482,20 +470,8 @@ impl Bench {
         let n = records.to_string();
         let mut consumer = Command::new(&bin);
         consumer
-            .args([
-                "-C",
-                "-l",
-                "-t",
-                topic,
-                "-p",
-                "0",
-                "-b",
-                broker,
-                "-o",
-                "beginning",
-                "-c",
-                &n,
-            ])
+            .args(rdk_consumer_args(broker, topic, records))
+            .arg("-l")
             .arg("-A")
             .arg(&latencies);
         let limit = self.sizes.limit;
@@ -562,4 +538,24 @@ impl Bench {
             parse::zk_bench_ops(&done.stdout, "getData")?,
         ))
     }
+}
+
+/// librdkafka's consumer reading `records` records of partition 0 from the beginning.
+fn rdk_consumer_args(broker: &str, topic: &str, records: u64) -> Vec<String> {
+    let n = records.to_string();
+    [
+        "-C",
+        "-t",
+        topic,
+        "-p",
+        "0",
+        "-b",
+        broker,
+        "-o",
+        "beginning",
+        "-c",
+        &n,
+    ]
+    .map(String::from)
+    .to_vec()
 }
