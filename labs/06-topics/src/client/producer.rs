@@ -240,6 +240,7 @@ impl Producer {
             frames_tx,
             deliveries: deliveries_tx.clone(),
             retry: VecDeque::new(),
+            waiting: VecDeque::new(),
         };
         let task = tokio::spawn(sender.run(commands_rx, frames_rx));
         Ok(Producer {
@@ -421,7 +422,12 @@ struct Sender {
     deliveries: mpsc::UnboundedSender<Delivery>,
     /// Batches to send again after a metadata refresh.
     retry: VecDeque<Sent>,
+    /// Batches taken from the accumulator that did not fit in the last request.
+    waiting: VecDeque<ProducerBatch>,
 }
+
+/// `max.request.size`: the most batch bytes one Produce request carries.
+const MAX_REQUEST_BYTES: usize = 1 << 20;
 
 impl Sender {
     async fn run(
@@ -441,6 +447,13 @@ impl Sender {
                     appender.accumulator.is_empty(),
                     appender.accumulator.next_deadline_ms(),
                 )
+            };
+            let empty = empty && self.waiting.is_empty();
+            // Batches waiting for a request of their own go as soon as a request may.
+            let deadline = if self.waiting.is_empty() {
+                deadline
+            } else {
+                Some(0)
             };
             if flushing && in_flight == 0 && empty && self.retry.is_empty() {
                 for w in flush_waiters.drain(..) {
@@ -508,11 +521,23 @@ impl Sender {
         let mut batches: Vec<Sent> = self.retry.drain(..).collect();
         let ready = {
             let mut appender = self.shared.lock();
-            let ready = if flushing {
+            self.waiting.extend(if flushing {
                 appender.accumulator.drain_all()
             } else {
                 appender.accumulator.ready(now)
-            };
+            });
+            // One request carries at most `max.request.size` of batches (Kafka's default
+            // 1 MiB); the rest wait for the next one. A request of everything that was ready
+            // grows with the backlog: tens of MiB copied and answered at once.
+            let mut ready = Vec::new();
+            let mut bytes = 0;
+            while let Some(batch) = self.waiting.front() {
+                if !flushing && !ready.is_empty() && bytes + batch.size > MAX_REQUEST_BYTES {
+                    break;
+                }
+                bytes += batch.size;
+                ready.extend(self.waiting.pop_front());
+            }
             let taken: usize = ready
                 .iter()
                 .flat_map(|b| b.records.iter())
