@@ -70,6 +70,23 @@ pub enum Command {
     /// 127.0.0.1, started, watched, stopped and killed one by one.
     #[command(subcommand)]
     Cluster(crate::commands::cluster::ClusterCommand),
+    /// Measure throughput and latency on this machine — loopback, our producer and consumer
+    /// beside librdkafka's, end-to-end latency, zk-bench beside Debian's ZooKeeper — in one
+    /// table, saved as JSON to compare runs.
+    Bench {
+        /// Small counts, to check that the command works; the figures mean nothing.
+        #[arg(long)]
+        quick: bool,
+        /// 100-byte records per produce and consume measurement (default 2000000, 20000 quick).
+        #[arg(long, value_name = "N")]
+        records: Option<u64>,
+        /// Where to save the figures as JSON.
+        #[arg(long, value_name = "FILE", default_value = "kafkalab-bench.json")]
+        json: PathBuf,
+        /// An earlier run's JSON: the table then shows how each figure changed since.
+        #[arg(long, value_name = "FILE")]
+        compare: Option<PathBuf>,
+    },
     /// Tools for course authors.
     #[command(subcommand)]
     Dev(DevCommand),

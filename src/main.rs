@@ -14,6 +14,21 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
     if let Command::Dev(DevCommand::LoopbackThroughput { mib, chunk }) = &cli.command {
         return commands::loopback::run(*mib, *chunk).map(|()| true);
     }
+    if let Command::Bench {
+        quick,
+        records,
+        json,
+        compare,
+    } = &cli.command
+    {
+        let options = commands::bench::BenchOptions {
+            quick: *quick,
+            records: *records,
+            json: json.clone(),
+            compare: compare.clone(),
+        };
+        return commands::bench::run(cli.workspace.as_deref(), &options);
+    }
     // The cluster runs anywhere: outside a workspace it uses the built-in topologies and a
     // kafkalab-tools next to kafkalab.
     if let Command::Cluster(command) = &cli.command {
@@ -44,6 +59,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab::Error> {
             commands::verify::run(&root, lab).map(|()| true)
         }
         Command::Dev(DevCommand::LoopbackThroughput { .. })
+        | Command::Bench { .. }
         | Command::Cluster(_)
         | Command::Tool(_) => {
             unreachable!("handled in main")

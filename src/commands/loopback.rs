@@ -9,6 +9,19 @@ use std::time::Instant;
 use crate::error::Error;
 
 pub fn run(mib: u64, chunk: usize) -> Result<(), Error> {
+    let (got, secs) = measure(mib, chunk)?;
+    let mb = got as f64 / (1024.0 * 1024.0);
+    println!(
+        "{got} bytes over 127.0.0.1 in {secs:.3} s: {:.2} MB/sec ({chunk}-byte writes; MB = 1024 × 1024 bytes); \
+         as 100-byte records that would be {:.0} records/sec",
+        mb / secs,
+        got as f64 / 100.0 / secs
+    );
+    Ok(())
+}
+
+/// Sends `mib` MiB in `chunk`-byte writes; returns the bytes read and the seconds it took.
+pub fn measure(mib: u64, chunk: usize) -> Result<(u64, f64), Error> {
     if mib == 0 || chunk == 0 {
         return Err(Error::Tool("--mib and --chunk must be at least 1".into()));
     }
@@ -43,13 +56,5 @@ pub fn run(mib: u64, chunk: usize) -> Result<(), Error> {
         .join()
         .map_err(|_| Error::Tool("loopback: the reader thread panicked".into()))?
         .map_err(io)?;
-    let secs = start.elapsed().as_secs_f64();
-    let mb = got as f64 / (1024.0 * 1024.0);
-    println!(
-        "{got} bytes over 127.0.0.1 in {secs:.3} s: {:.2} MB/sec ({chunk}-byte writes; MB = 1024 × 1024 bytes); \
-         as 100-byte records that would be {:.0} records/sec",
-        mb / secs,
-        got as f64 / 100.0 / secs
-    );
-    Ok(())
+    Ok((got, start.elapsed().as_secs_f64()))
 }

@@ -1,5 +1,6 @@
 //! One file per `kafkalab` subcommand; each takes parsed arguments and prints for a person.
 
+pub mod bench;
 pub mod check;
 pub mod cluster;
 pub mod hint;

@@ -14,7 +14,7 @@
 //! - `partitioner` — steps 5–6: Kafka's murmur2 for keys, the sticky partitioner for no key.
 //! - `accumulator` — step 7: the producer's per-partition batches, `batch.size` and `linger.ms`.
 //! - `fetch_position` — step 8: the consumer's position, record by record.
-//! - `client::producer` — step 9: `Sender::append`, where the partitioner meets the accumulator;
+//! - `client::producer` — step 9: `Appender::append`, where the partitioner meets the accumulator;
 //!   then our producer and consumer run against the broker over TCP.
 //! - `topic_changes` — steps 10–12: CreatePartitions (step 10), AlterConfigs and
 //!   IncrementalAlterConfigs (step 11), DeleteRecords (step 12) on a topic that exists.

@@ -7,15 +7,19 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use kafka_protocol::messages::{BrokerId, FetchRequest, ListOffsetsRequest, TopicName};
+use kafka_protocol::messages::{
+    BrokerId, FetchRequest, FetchResponse, ListOffsetsRequest, TopicName,
+};
 use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::RecordBatchDecoder;
 
+use crate::client::batch_reader::read_records;
 use crate::client::cluster::Cluster;
-use crate::client::connection::check;
+use crate::client::connection::{check, BrokerConnection};
 use crate::error::{Error, Result};
 use crate::fetch_position::{next_position, Position};
 
@@ -82,6 +86,16 @@ pub struct ConsumerRecord {
     pub headers: Vec<(String, Option<Bytes>)>,
 }
 
+/// A partition to fetch and the offset to fetch it from.
+type Wanted = (String, i32, i64);
+
+/// The fetch connection to one leader, and the Fetch sent ahead on it, if any: its
+/// correlation id and the positions it asked for.
+struct Fetcher {
+    connection: BrokerConnection,
+    prefetched: Option<(i32, Vec<Wanted>)>,
+}
+
 pub struct Consumer {
     config: ConsumerConfig,
     cluster: Cluster,
@@ -89,6 +103,8 @@ pub struct Consumer {
     positions: BTreeMap<(String, i32), i64>,
     /// The high watermark each partition reported in its last fetch (for lag).
     pub high_watermarks: BTreeMap<(String, i32), i64>,
+    /// Leader `host:port` → its fetch connection.
+    fetchers: HashMap<String, Fetcher>,
 }
 
 impl Consumer {
@@ -104,6 +120,7 @@ impl Consumer {
             cluster,
             positions: BTreeMap::new(),
             high_watermarks: BTreeMap::new(),
+            fetchers: HashMap::new(),
         })
     }
 
@@ -194,8 +211,13 @@ impl Consumer {
     /// One fetch round: asks each leader for every assigned partition it leads, waits up to
     /// `fetch.max.wait.ms` for `fetch.min.bytes`, and returns the records from each position
     /// on. Empty when nothing new arrived in time.
+    ///
+    /// Prefetch, as Kafka's consumer does: once a leader's answer is read, the next Fetch from
+    /// the new positions is sent at once, so the broker reads its log while the caller handles
+    /// these records; the next `poll` finds that answer waiting. A prefetch for positions that
+    /// changed meanwhile (`assign`, a reset, a rebalance) is read and thrown away.
     pub async fn poll(&mut self) -> Result<Vec<ConsumerRecord>> {
-        let mut by_leader: BTreeMap<String, Vec<(String, i32, i64)>> = BTreeMap::new();
+        let mut by_leader: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
         for ((topic, partition), offset) in &self.positions {
             let addr = self.cluster.leader_addr(topic, *partition).await?;
             by_leader
@@ -205,111 +227,148 @@ impl Consumer {
         }
         let mut out = Vec::new();
         for (addr, partitions) in by_leader {
-            let mut topics: Vec<FetchTopic> = Vec::new();
-            for (topic, partition, offset) in &partitions {
-                let p = FetchPartition::default()
-                    .with_partition(*partition)
-                    .with_current_leader_epoch(-1)
-                    .with_fetch_offset(*offset)
-                    .with_last_fetched_epoch(-1)
-                    .with_log_start_offset(-1)
-                    .with_partition_max_bytes(self.config.max_partition_fetch_bytes);
-                match topics.iter_mut().find(|t| t.topic.0.as_str() == topic) {
-                    Some(t) => t.partitions.push(p),
-                    None => topics.push(
-                        FetchTopic::default()
-                            .with_topic(TopicName(StrBytes::from_string(topic.clone())))
-                            .with_partitions(vec![p]),
-                    ),
-                }
-            }
-            let request = FetchRequest::default()
-                .with_replica_id(BrokerId(-1))
-                .with_max_wait_ms(self.config.fetch_max_wait_ms)
-                .with_min_bytes(self.config.fetch_min_bytes)
-                .with_max_bytes(self.config.fetch_max_bytes)
-                .with_session_epoch(-1)
-                .with_topics(topics);
-            let response = self.cluster.connection(&addr).await?.call(&request).await?;
-            check("fetch", response.error_code, None)?;
-            for t in &response.responses {
-                let topic = t.topic.0.to_string();
-                let shared_topic: std::sync::Arc<str> = std::sync::Arc::from(topic.as_str());
-                for p in &t.partitions {
-                    let key = (topic.clone(), p.partition_index);
-                    let Some(&position) = self.positions.get(&key) else {
-                        continue;
-                    };
-                    if p.error_code == 1 {
-                        // OFFSET_OUT_OF_RANGE: retention removed what we were reading.
-                        let reset = match self.config.auto_offset_reset {
-                            OffsetReset::Earliest => -2,
-                            OffsetReset::Latest => -1,
-                            OffsetReset::None => {
-                                return check(
-                                    format!("fetch {topic}-{} at {position}", p.partition_index),
-                                    1,
-                                    None,
-                                )
-                                .map(|()| Vec::new())
-                            }
-                        };
-                        let offset = self.list_offset(&topic, p.partition_index, reset).await?;
-                        tracing::info!(%topic, partition = p.partition_index, from = position, to = offset, "offset out of range; reset");
-                        self.positions.insert(key, offset);
-                        continue;
-                    }
-                    check(
-                        format!("fetch {topic}-{}", p.partition_index),
-                        p.error_code,
-                        None,
-                    )?;
-                    self.high_watermarks.insert(key.clone(), p.high_watermark);
-                    let Some(records) = p.records.clone() else {
-                        continue;
-                    };
-                    let mut buf = records;
-                    let mut batches = Vec::new();
-                    while !buf.is_empty() {
-                        let mut probe = buf.clone();
-                        match RecordBatchDecoder::decode(&mut probe) {
-                            Ok(set) => {
-                                batches.push(set.records);
-                                buf = probe;
-                            }
-                            // A fetch may end in a partial batch (the byte limit cut it): the
-                            // next fetch starts from it again.
-                            Err(_) if !batches.is_empty() => break,
-                            Err(e) => {
-                                return Err(Error::Client(format!(
-                                    "cannot read the records of {topic}-{} at {position}: {e}",
-                                    p.partition_index
-                                )))
-                            }
-                        }
-                    }
-                    let mut position = Position { next: position };
-                    for record in batches.into_iter().flatten() {
-                        if next_position(&mut position, record.offset, record.control) {
-                            out.push(ConsumerRecord {
-                                topic: shared_topic.clone(),
-                                partition: p.partition_index,
-                                offset: record.offset,
-                                timestamp_ms: record.timestamp,
-                                key: record.key,
-                                value: record.value,
-                                headers: record
-                                    .headers
-                                    .into_iter()
-                                    .map(|(k, v)| (k.to_string(), v))
-                                    .collect(),
-                            });
-                        }
-                    }
-                    self.positions.insert(key, position.next);
-                }
+            let response = self.fetch(&addr, &partitions).await?;
+            self.take_records(&response, &mut out).await?;
+            let next: Vec<Wanted> = partitions
+                .iter()
+                .filter_map(|(t, p, _)| {
+                    let offset = self.positions.get(&(t.clone(), *p))?;
+                    Some((t.clone(), *p, *offset))
+                })
+                .collect();
+            if !next.is_empty() {
+                let request = self.fetch_request(&next);
+                let fetcher = self.fetchers.get_mut(&addr).expect("used by fetch above");
+                let (id, _) = fetcher.connection.send(&request).await?;
+                fetcher.prefetched = Some((id, next));
             }
         }
         Ok(out)
+    }
+
+    fn fetch_request(&self, partitions: &[Wanted]) -> FetchRequest {
+        let mut topics: Vec<FetchTopic> = Vec::new();
+        for (topic, partition, offset) in partitions {
+            let p = FetchPartition::default()
+                .with_partition(*partition)
+                .with_current_leader_epoch(-1)
+                .with_fetch_offset(*offset)
+                .with_last_fetched_epoch(-1)
+                .with_log_start_offset(-1)
+                .with_partition_max_bytes(self.config.max_partition_fetch_bytes);
+            match topics.iter_mut().find(|t| t.topic.0.as_str() == topic) {
+                Some(t) => t.partitions.push(p),
+                None => topics.push(
+                    FetchTopic::default()
+                        .with_topic(TopicName(StrBytes::from_string(topic.clone())))
+                        .with_partitions(vec![p]),
+                ),
+            }
+        }
+        FetchRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_max_wait_ms(self.config.fetch_max_wait_ms)
+            .with_min_bytes(self.config.fetch_min_bytes)
+            .with_max_bytes(self.config.fetch_max_bytes)
+            .with_session_epoch(-1)
+            .with_topics(topics)
+    }
+
+    /// The answer for `partitions` from `addr`: the prefetched one if it asked for exactly
+    /// these positions, else a new Fetch. Fetches have their own connection per leader, so a
+    /// prefetch in flight never stands in the way of Metadata or ListOffsets answers.
+    async fn fetch(&mut self, addr: &str, partitions: &[Wanted]) -> Result<FetchResponse> {
+        if !self.fetchers.contains_key(addr) {
+            let connection = self.cluster.take_connection(addr).await?;
+            self.fetchers.insert(
+                addr.to_string(),
+                Fetcher {
+                    connection,
+                    prefetched: None,
+                },
+            );
+        }
+        let request = self.fetch_request(partitions);
+        let fetcher = self.fetchers.get_mut(addr).expect("inserted above");
+        if let Some((id, asked)) = fetcher.prefetched.take() {
+            let response = fetcher.connection.receive::<FetchResponse>(id).await?;
+            if asked == partitions {
+                return Ok(response);
+            }
+        }
+        let (id, _) = fetcher.connection.send(&request).await?;
+        fetcher.connection.receive::<FetchResponse>(id).await
+    }
+
+    /// Hands out the records of `response` from each partition's position on, and moves the
+    /// positions. Batches are read by [`read_records`] over the response's own buffer.
+    async fn take_records(
+        &mut self,
+        response: &FetchResponse,
+        out: &mut Vec<ConsumerRecord>,
+    ) -> Result<()> {
+        check("fetch", response.error_code, None)?;
+        for t in &response.responses {
+            let topic = t.topic.0.to_string();
+            let shared_topic: std::sync::Arc<str> = std::sync::Arc::from(topic.as_str());
+            for p in &t.partitions {
+                let key = (topic.clone(), p.partition_index);
+                let Some(&position) = self.positions.get(&key) else {
+                    continue;
+                };
+                if p.error_code == 1 {
+                    // OFFSET_OUT_OF_RANGE: retention removed what we were reading.
+                    let reset = match self.config.auto_offset_reset {
+                        OffsetReset::Earliest => -2,
+                        OffsetReset::Latest => -1,
+                        OffsetReset::None => {
+                            return check(
+                                format!("fetch {topic}-{} at {position}", p.partition_index),
+                                1,
+                                None,
+                            )
+                        }
+                    };
+                    let offset = self.list_offset(&topic, p.partition_index, reset).await?;
+                    tracing::info!(%topic, partition = p.partition_index, from = position, to = offset, "offset out of range; reset");
+                    self.positions.insert(key, offset);
+                    continue;
+                }
+                check(
+                    format!("fetch {topic}-{}", p.partition_index),
+                    p.error_code,
+                    None,
+                )?;
+                self.high_watermarks.insert(key.clone(), p.high_watermark);
+                let Some(records) = &p.records else {
+                    continue;
+                };
+                let mut next = Position { next: position };
+                let read = read_records(records, |r| {
+                    if next_position(&mut next, r.offset, r.control) {
+                        out.push(ConsumerRecord {
+                            topic: shared_topic.clone(),
+                            partition: p.partition_index,
+                            offset: r.offset,
+                            timestamp_ms: r.timestamp_ms,
+                            key: r.key,
+                            value: r.value,
+                            headers: r.headers,
+                        });
+                    }
+                });
+                match read {
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Err(Error::Client(format!(
+                            "cannot read the records of {topic}-{} at {position}: {e}",
+                            p.partition_index
+                        )))
+                    }
+                }
+                self.positions.insert(key, next.next);
+            }
+        }
+        Ok(())
     }
 }

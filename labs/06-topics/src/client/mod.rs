@@ -3,6 +3,7 @@
 //! the consumer's position are this lab's own code.
 
 pub mod admin;
+pub mod batch_reader;
 pub mod cluster;
 pub mod connection;
 pub mod consumer;

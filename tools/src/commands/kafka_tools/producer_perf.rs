@@ -65,6 +65,7 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
             "compression.type",
             "client.id",
             "max.in.flight.requests.per.connection",
+            "buffer.memory",
         ],
         "--producer-props",
     );
@@ -96,6 +97,7 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
         compression: compression_by_name(
             props.get("compression.type").map_or("none", String::as_str),
         )?,
+        buffer_memory: num("buffer.memory", 32 << 20)? as usize,
         seed,
         ..ProducerConfig::default()
     };
