@@ -10,6 +10,7 @@ use lab03_partition_log::config::parse_timestamp_type;
 use lab03_partition_log::{CleanupPolicy, CompressionType};
 
 use crate::error::Result;
+use crate::listeners::{Listener, PLAINTEXT};
 use crate::properties::ServerProperties;
 
 /// `PartialEq` but not `Eq`: `log.cleaner.min.cleanable.ratio` is a fraction.
@@ -17,12 +18,18 @@ use crate::properties::ServerProperties;
 pub struct BrokerConfig {
     /// `broker.id`.
     pub broker_id: i32,
-    /// `listeners`: where to accept connections, e.g. `PLAINTEXT://0.0.0.0:9092`.
+    /// `listeners`: where to accept connections, e.g. `PLAINTEXT://0.0.0.0:9092`. With
+    /// several listeners, these four are the inter-broker listener's.
     pub listener_host: String,
     pub listener_port: u16,
     /// `advertised.listeners`: the address clients are told to connect to.
     pub advertised_host: String,
     pub advertised_port: u16,
+    /// Every listener of `listeners`; empty means the one listener above, named PLAINTEXT
+    /// (tests build configs that way). Read it through [`BrokerConfig::all_listeners`].
+    pub listeners: Vec<Listener>,
+    /// `inter.broker.listener.name`: the listener other brokers are reached on.
+    pub inter_broker_listener: String,
     /// `log.dirs` (or `log.dir`): where the partition logs live; the first one is used.
     pub log_dir: PathBuf,
     /// `num.partitions`: partitions of an auto-created topic.
@@ -70,6 +77,8 @@ impl Default for BrokerConfig {
             listener_port: 9092,
             advertised_host: "localhost".into(),
             advertised_port: 9092,
+            listeners: Vec::new(),
+            inter_broker_listener: PLAINTEXT.to_string(),
             log_dir: PathBuf::from("/tmp/kafka-logs"),
             num_partitions: 1,
             segment_bytes: 1 << 30,
@@ -168,22 +177,6 @@ fn log_defaults(p: &ServerProperties, c: &mut BrokerConfig) -> Result<()> {
     Ok(())
 }
 
-/// `PLAINTEXT://host:port` → (host, port); an empty host means every interface.
-fn parse_listener(value: &str) -> std::result::Result<(String, u16), String> {
-    let first = value.split(',').next().unwrap_or_default().trim();
-    let rest = first
-        .split_once("://")
-        .map(|(_, r)| r)
-        .ok_or_else(|| format!("`{first}` is not NAME://host:port"))?;
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| format!("`{first}` has no port"))?;
-    let port = port
-        .parse()
-        .map_err(|_| format!("`{port}` is not a port"))?;
-    Ok((host.to_string(), port))
-}
-
 /// Reads `key` as a number that `convert` accepts, or keeps `default`.
 fn read<T>(
     p: &ServerProperties,
@@ -198,27 +191,18 @@ fn read<T>(
     }
 }
 
-/// `listeners` and `advertised.listeners`: (listen host, port, advertised host, port). Without
-/// `advertised.listeners` clients are told the listener's address (`localhost` for every
-/// interface).
-fn listeners(p: &ServerProperties, d: &BrokerConfig) -> Result<(String, u16, String, u16)> {
-    let (host, port) = match p.get("listeners") {
-        Some(v) => parse_listener(v).map_err(|r| p.invalid("listeners", r))?,
-        None => (d.listener_host.clone(), d.listener_port),
+/// `listeners`, `advertised.listeners`, `listener.security.protocol.map` and
+/// `inter.broker.listener.name`: every listener, and the inter-broker one's name.
+fn listeners(p: &ServerProperties, d: &BrokerConfig) -> Result<(Vec<Listener>, String)> {
+    let default = Listener {
+        name: PLAINTEXT.to_string(),
+        host: d.listener_host.clone(),
+        port: d.listener_port,
+        advertised_host: d.advertised_host.clone(),
+        advertised_port: d.advertised_port,
+        security_protocol: PLAINTEXT.to_string(),
     };
-    let advertised = match p.get("advertised.listeners") {
-        Some(v) => parse_listener(v).map_err(|r| p.invalid("advertised.listeners", r))?,
-        None => match host.as_str() {
-            "" | "0.0.0.0" => ("localhost".to_string(), port),
-            h => (h.to_string(), port),
-        },
-    };
-    let host = if host.is_empty() {
-        "0.0.0.0".into()
-    } else {
-        host
-    };
-    Ok((host, port, advertised.0, advertised.1))
+    crate::listeners::from_properties(p, default)
 }
 
 /// `log.dirs` (or the older `log.dir`): the first directory listed.
@@ -241,16 +225,23 @@ impl BrokerConfig {
     /// Lab 05's keys from `p`; the keys it does not know are left for other labs.
     pub fn from_properties(p: &ServerProperties) -> Result<BrokerConfig> {
         let d = BrokerConfig::default();
-        let (listener_host, listener_port, advertised_host, advertised_port) = listeners(p, &d)?;
+        let (listeners, inter_broker_listener) = listeners(p, &d)?;
+        let inter = listeners
+            .iter()
+            .find(|l| l.name == inter_broker_listener)
+            .expect("listeners() checks the inter-broker listener is one of them")
+            .clone();
         let positive = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
         let mut config = BrokerConfig {
             broker_id: read(p, "broker.id", "a broker id", d.broker_id, |n| {
                 i32::try_from(n).map_err(|_| "out of range")
             })?,
-            listener_host,
-            listener_port,
-            advertised_host,
-            advertised_port,
+            listener_host: inter.host,
+            listener_port: inter.port,
+            advertised_host: inter.advertised_host,
+            advertised_port: inter.advertised_port,
+            listeners,
+            inter_broker_listener,
             log_dir: log_dir(p, &d)?,
             num_partitions: read(p, "num.partitions", "a number of partitions", 1, |n| {
                 u32::try_from(n)
@@ -303,6 +294,46 @@ impl BrokerConfig {
         };
         log_defaults(p, &mut config)?;
         Ok(config)
+    }
+
+    /// Every listener the broker binds: `listeners`, or the single listener of the four
+    /// `listener_*`/`advertised_*` fields, named PLAINTEXT, when it is empty.
+    pub fn all_listeners(&self) -> Vec<Listener> {
+        if !self.listeners.is_empty() {
+            return self.listeners.clone();
+        }
+        vec![Listener {
+            name: self.inter_broker_listener.clone(),
+            host: self.listener_host.clone(),
+            port: self.listener_port,
+            advertised_host: self.advertised_host.clone(),
+            advertised_port: self.advertised_port,
+            security_protocol: PLAINTEXT.to_string(),
+        }]
+    }
+
+    /// The address clients on the listener `name` are told, `None` when this broker has no
+    /// such listener. Without a name (a request not from a connection) and with a single
+    /// listener, the one advertised address.
+    pub fn advertised_on(&self, name: Option<&str>) -> Option<(String, u16)> {
+        let single = || Some((self.advertised_host.clone(), self.advertised_port));
+        match name {
+            _ if self.listeners.is_empty() => single(),
+            None => single(),
+            Some(name) => self
+                .listeners
+                .iter()
+                .find(|l| l.name == name)
+                .map(|l| (l.advertised_host.clone(), l.advertised_port)),
+        }
+    }
+
+    /// The address to tell the client of the request being answered: the advertised address
+    /// of the listener its connection arrived on.
+    pub fn advertised_here(&self) -> (String, u16) {
+        let current = crate::listeners::current();
+        self.advertised_on(current.as_deref())
+            .unwrap_or_else(|| (self.advertised_host.clone(), self.advertised_port))
     }
 
     /// Parses the text of a server.properties file for lab 05 alone. Returns the config and one

@@ -104,8 +104,6 @@ const NOT_BUILT: &[(&str, &[&str])] = &[
     (
         "TLS, SASL and ACLs (this broker speaks PLAINTEXT only)",
         &[
-            "listener.security.protocol.map",
-            "inter.broker.listener.name",
             "security.inter.broker.protocol",
             "ssl.keystore.location",
             "ssl.keystore.password",

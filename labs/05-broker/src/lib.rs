@@ -31,6 +31,7 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod kafka_keys;
+pub mod listeners;
 pub mod log_manager;
 pub mod partition;
 pub mod producer_state;

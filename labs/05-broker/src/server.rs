@@ -2,7 +2,7 @@
 //! `server.rs`): one task per connection, the log manager's timers beside them, and on
 //! shutdown
 //!
-//! 1. stop accepting (the listener is dropped),
+//! 1. stop accepting (every listener is dropped),
 //! 2. tell every connection task and timer (a [`CancellationToken`]),
 //! 3. wait for all of them to finish (a [`TaskTracker`]),
 //! 4. then flush every log, when nothing can append any more.
@@ -24,9 +24,22 @@ use crate::router::{Reply, Router};
 use crate::shared::Shared;
 
 /// Serves `listener` with `router` until `shutdown` completes, then stops every task and
-/// flushes every partition of `shared`'s broker.
+/// flushes every partition of `shared`'s broker. The listener is the inter-broker one's name.
 pub async fn run(
     listener: TcpListener,
+    shared: Arc<Shared>,
+    router: Arc<Router>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let name = shared.broker().config().inter_broker_listener.clone();
+    run_listeners(vec![(name, listener)], shared, router, shutdown).await
+}
+
+/// [`run`] for every listener of the broker, each with its name: a connection is served as
+/// arrived on its listener ([`crate::listeners::serve_on`]), so Metadata tells it that
+/// listener's addresses.
+pub async fn run_listeners(
+    listeners: Vec<(String, TcpListener)>,
     shared: Arc<Shared>,
     router: Arc<Router>,
     shutdown: impl Future<Output = ()>,
@@ -38,16 +51,48 @@ pub async fn run(
         stop.clone(),
     ));
     let max_frame = shared.broker().config().socket_request_max_bytes;
-    tokio::pin!(shutdown);
+    for (name, listener) in listeners {
+        let context = AcceptContext {
+            name,
+            max_frame,
+            router: router.clone(),
+            stop: stop.clone(),
+            tasks: tasks.clone(),
+        };
+        tasks.spawn(accept_loop(listener, context));
+    }
+    shutdown.await;
+    // Every accept loop drops its listener, and every connection stops.
+    stop.cancel();
+    tasks.close();
+    tasks.wait().await;
+    match shared.broker().flush_all() {
+        Ok(()) => tracing::info!("shut down: every partition flushed"),
+        Err(e) => tracing::error!("flush at shutdown: {e}"),
+    }
+}
+
+/// What one listener's accept loop hands to the connections it accepts.
+struct AcceptContext {
+    name: String,
+    max_frame: usize,
+    router: Arc<Router>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+}
+
+/// Accepts on `listener` until the broker stops; one task per connection.
+async fn accept_loop(listener: TcpListener, cx: AcceptContext) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let connection = Connection::new(stream, max_frame, peer.to_string());
-                    let (router, stop) = (router.clone(), stop.clone());
-                    tasks.spawn(async move {
-                        if let Err(e) = serve(connection, router, stop).await {
+                    let connection = Connection::new(stream, cx.max_frame, peer.to_string());
+                    let (router, stop) = (cx.router.clone(), cx.stop.clone());
+                    let served = crate::listeners::serve_on(cx.name.clone(), serve(connection, router, stop));
+                    cx.tasks.spawn(async move {
+                        if let Err(e) = served.await {
                             tracing::info!(%peer, "connection ended: {e}");
                         }
                     });
@@ -58,16 +103,8 @@ pub async fn run(
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
-            _ = &mut shutdown => break,
+            _ = cx.stop.cancelled() => return,
         }
-    }
-    drop(listener);
-    stop.cancel();
-    tasks.close();
-    tasks.wait().await;
-    match shared.broker().flush_all() {
-        Ok(()) => tracing::info!("shut down: every partition flushed"),
-        Err(e) => tracing::error!("flush at shutdown: {e}"),
     }
 }
 

@@ -352,7 +352,7 @@ pub async fn metadata(
     s: &ControllerRequestsService,
     request: &MetadataRequest,
 ) -> MetadataResponse {
-    let mut response = s.cache().metadata(request);
+    let mut response = s.cache().metadata_for_client(request);
     let (auto_create_enabled, partitions) = {
         let broker = s.shared().broker();
         let config = broker.config();

@@ -178,11 +178,11 @@ impl ClusterGroupService {
             }
             Coordinator::Broker(id) => {
                 let cache = self.controller.cache();
-                let endpoint = cache
-                    .view
-                    .live_brokers
-                    .get(&id)
-                    .and_then(|b| b.endpoints.iter().find(|ep| ep.listener == cache.listener));
+                let endpoint = cache.view.live_brokers.get(&id).and_then(|b| {
+                    // The coordinator's address on the listener the client came in on.
+                    let listener = cache.client_listener();
+                    b.endpoints.iter().find(|ep| ep.listener == listener)
+                });
                 match endpoint {
                     Some(ep) => FindCoordinatorResponse {
                         error_code: ErrorCode::None,

@@ -41,6 +41,23 @@ impl MetadataCache {
         }
     }
 
+    /// The listener whose endpoints the request being answered is told: the one its
+    /// connection arrived on (lab 05's `listeners::current`), else [`MetadataCache::listener`].
+    pub fn client_listener(&self) -> String {
+        lab05_broker::listeners::current().unwrap_or_else(|| self.listener.clone())
+    }
+
+    /// [`MetadataCache::metadata`] with each broker's endpoint on the listener the request
+    /// arrived on (Kafka answers with `request.context.listenerName`); a broker without that
+    /// listener is left out, as Kafka leaves it out.
+    pub fn metadata_for_client(&mut self, request: &MetadataRequest) -> MetadataResponse {
+        let client = self.client_listener();
+        let own = std::mem::replace(&mut self.listener, client);
+        let response = self.metadata(request);
+        self.listener = own;
+        response
+    }
+
     /// Whether a controller has told this broker about the cluster. Until then the broker
     /// answers alone, as lab 05's single broker. Every UpdateMetadata lists at least its
     /// receiver among the live brokers, so an empty list means none was accepted.

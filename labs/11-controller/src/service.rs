@@ -386,8 +386,10 @@ async fn handle_metadata(
         return Ok(Some(admin_manager::metadata(&s, &request).await));
     }
     let answer = {
-        let cache = s.cache();
-        cache.controller_spoke().then(|| cache.metadata(&request))
+        let mut cache = s.cache();
+        cache
+            .controller_spoke()
+            .then(|| cache.metadata_for_client(&request))
     };
     match answer {
         Some(response) => Ok(Some(response)),

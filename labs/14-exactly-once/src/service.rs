@@ -241,12 +241,13 @@ impl ExactlyOnceService {
     fn transaction_coordinator(&self) -> FindCoordinatorResponse {
         let broker = self.shared.broker();
         let config = broker.config();
+        let (host, port) = config.advertised_here();
         FindCoordinatorResponse {
             error_code: ErrorCode::None,
             error_message: None,
             node_id: config.broker_id,
-            host: config.advertised_host.clone(),
-            port: i32::from(config.advertised_port),
+            host: host,
+            port: i32::from(port),
         }
     }
 }

@@ -58,8 +58,12 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
     }
     let runtime = runtime(config_path)?;
     runtime.block_on(async {
-        let address = format!("{}:{}", config.listener_host, config.listener_port);
-        let (listener, local) = bind(address).await?;
+        // Every listener of `listeners` (Kafka: `SocketServer` binds one acceptor per name).
+        let mut bound = Vec::new();
+        for l in config.all_listeners() {
+            let (listener, local) = bind(format!("{}:{}", l.host, l.port)).await?;
+            bound.push((l, listener, local));
+        }
         // In a cluster, lab 12's replica rules: followers fetch, the ISR decides the HW.
         let replication = cluster.as_ref().map(|(_, _, replicas)| {
             ClusterReplication::new(config.broker_id, *replicas, lab05_broker::shared::now_ms())
@@ -71,15 +75,21 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             }
             None => Broker::open(config, lab05_broker::shared::now_ms())?,
         };
-        tracing::info!(
-            "broker {} listening on {local}, advertised as {}:{}, logs in {}",
-            broker.config().broker_id,
-            broker.config().advertised_host,
-            broker.config().advertised_port,
-            broker.log_dir().display()
-        );
-        // A line a script or test can wait for, whatever the log level.
-        println!("kafkalab broker started on {local}");
+        for (l, _, local) in &bound {
+            tracing::info!(
+                "broker {} listening on {local} ({}), advertised as {}:{}, logs in {}",
+                broker.config().broker_id,
+                l.name,
+                l.advertised_host,
+                l.advertised_port,
+                broker.log_dir().display()
+            );
+        }
+        // A line a script or test can wait for, whatever the log level: the first listener's
+        // address, then the others'.
+        let locals: Vec<&str> = bound.iter().map(|(_, _, local)| local.as_str()).collect();
+        println!("kafkalab broker started on {}", locals.join(" "));
+        let inter_broker = broker.config().inter_broker_listener.clone();
         let shared = Shared::new(broker);
         // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side; lab
         // 14's idempotent producer after lab 05's, whose InitProducerId it replaces.
@@ -116,7 +126,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 let (commands, command_requests) = ControllerCommands::channel(16);
                 let service = ControllerRequestsService::in_cluster_with(
                     shared.clone(),
-                    "PLAINTEXT",
+                    &inter_broker,
                     admin,
                     cluster,
                 );
@@ -184,7 +194,14 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 }
             }
         };
-        server::run(listener, shared.clone(), Arc::new(router), shutdown).await;
+        let listeners = bound.into_iter().map(|(l, listener, _)| (l.name, listener));
+        server::run_listeners(
+            listeners.collect(),
+            shared.clone(),
+            Arc::new(router),
+            shutdown,
+        )
+        .await;
         stop_replication.cancel();
         if let Some(replicas) = replication_service {
             replicas.shutdown();
@@ -248,12 +265,19 @@ fn zookeeper_config(
         };
     let info = BrokerInfo {
         id: config.broker_id,
-        endpoints: vec![EndPoint {
-            listener_name: "PLAINTEXT".to_string(),
-            host: config.advertised_host.clone(),
-            port: config.advertised_port as i32,
-            security_protocol: "PLAINTEXT".to_string(),
-        }],
+        // Every advertised listener, so each broker can tell a client the others' addresses
+        // on the listener that client uses. The inter-broker listener goes first: the
+        // controller's channel and the replica fetchers (through LeaderAndIsr's live leaders)
+        // reach a broker at its first PLAINTEXT endpoint, so that is `inter.broker.listener.name`.
+        endpoints: inter_broker_first(config)
+            .into_iter()
+            .map(|l| EndPoint {
+                listener_name: l.name,
+                host: l.advertised_host,
+                port: i32::from(l.advertised_port),
+                security_protocol: l.security_protocol,
+            })
+            .collect(),
         rack: None,
         jmx_port: -1,
         timestamp_ms: lab05_broker::shared::now_ms(),
@@ -265,4 +289,11 @@ fn zookeeper_config(
         session_timeout_ms,
         cluster_id: new_cluster_id(),
     }))
+}
+
+/// The broker's listeners, the inter-broker one first.
+fn inter_broker_first(config: &BrokerConfig) -> Vec<lab05_broker::listeners::Listener> {
+    let mut listeners = config.all_listeners();
+    listeners.sort_by_key(|l| l.name != config.inter_broker_listener);
+    listeners
 }

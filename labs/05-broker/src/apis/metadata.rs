@@ -87,6 +87,13 @@ pub async fn handle(
     _ctx: RequestContext,
     request: MetadataRequest,
 ) -> Handled<MetadataResponse> {
-    let response = shared.broker().metadata(&request, now_ms())?;
+    let mut broker = shared.broker();
+    let mut response = broker.metadata(&request, now_ms())?;
+    // The client is told the address of the listener it came in on (several listeners).
+    let (host, port) = broker.config().advertised_here();
+    let id = broker.config().broker_id;
+    for b in response.brokers.iter_mut().filter(|b| b.node_id == id) {
+        (b.host, b.port) = (host.clone(), i32::from(port));
+    }
     Ok(Some(response))
 }

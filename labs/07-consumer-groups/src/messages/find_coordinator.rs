@@ -89,11 +89,12 @@ pub async fn handle(
         return Ok(Some(refused(e)));
     }
     let config = broker.config();
+    let (host, port) = config.advertised_here();
     Ok(Some(FindCoordinatorResponse {
         error_code: ErrorCode::None,
         error_message: None,
         node_id: config.broker_id,
-        host: config.advertised_host.clone(),
-        port: i32::from(config.advertised_port),
+        host: host,
+        port: i32::from(port),
     }))
 }
