@@ -3,11 +3,14 @@
 //! listener it came in on — otherwise a client from the host would be sent to an address it
 //! cannot reach. INTERNAL is 127.0.0.1:P1, EXTERNAL is 127.0.0.2:P2 (another loopback address,
 //! so a wrong answer cannot pass by accident). Real clients: kcat (librdkafka) and
-//! kafka-python with a consumer group (FindCoordinator).
+//! kafka-python with a consumer group (FindCoordinator). In a two-broker cluster, each broker
+//! registers both endpoints, every broker tells a client the others' addresses on the client's
+//! listener, and replication runs over INTERNAL (`inter.broker.listener.name`).
 
 use kafkalab_testkit as support;
 
 use support::broker::{free_port, Broker};
+use support::coordinator::Coordinator;
 
 use std::process::{Command, Stdio};
 
@@ -31,6 +34,10 @@ fn free_port_on_second_loopback() -> u16 {
 }
 
 fn two_listener_broker(dir: &std::path::Path) -> (Broker, String, String) {
+    two_listener_broker_with(dir, "")
+}
+
+fn two_listener_broker_with(dir: &std::path::Path, more: &str) -> (Broker, String, String) {
     let (p1, p2) = (free_port(), free_port_on_second_loopback());
     let internal = format!("127.0.0.1:{p1}");
     let external = format!("127.0.0.2:{p2}");
@@ -38,7 +45,7 @@ fn two_listener_broker(dir: &std::path::Path) -> (Broker, String, String) {
         "listeners=INTERNAL://{internal},EXTERNAL://{external}\n\
          advertised.listeners=INTERNAL://{internal},EXTERNAL://{external}\n\
          listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT\n\
-         inter.broker.listener.name=INTERNAL\n"
+         inter.broker.listener.name=INTERNAL\n{more}"
     );
     (Broker::start_with(dir, p1, &extra), internal, external)
 }
@@ -155,4 +162,87 @@ fn a_listener_that_is_not_plaintext_is_a_config_error() {
         stderr.contains("listeners") && stderr.contains("SSL") && stderr.contains("PLAINTEXT only"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_two_broker_cluster_tells_each_client_its_listeners_addresses() {
+    if !support::tool("kcat", "apt-get install kcat") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let coordinator = Coordinator::start(dir.path(), "");
+    let zk = coordinator.address();
+    let mut brokers = Vec::new();
+    for id in [1, 2] {
+        let home = dir.path().join(format!("broker{id}"));
+        std::fs::create_dir_all(&home).unwrap();
+        let more = format!(
+            "broker.id={id}\nzookeeper.connect={zk}/listeners\n\
+             default.replication.factor=2\nnum.partitions=2\n"
+        );
+        brokers.push(two_listener_broker_with(&home, &more));
+    }
+    let topic = "replicated";
+    let (_, internal1, external1) = &brokers[0];
+    let (_, internal2, external2) = &brokers[1];
+    // Both brokers registered and the topic's partitions have both replicas in sync: wait for
+    // it, bounded (a controller elects, LeaderAndIsr, the followers catch up).
+    let fully_in_sync = |listing: &str| {
+        listing.contains(&format!("topic \"{topic}\" with 2 partitions"))
+            && listing.matches("isrs: 1,2").count() + listing.matches("isrs: 2,1").count() == 2
+    };
+    let mut listing = String::new();
+    for _ in 0..60 {
+        listing = kcat(&["-b", external1, "-L", "-t", topic]);
+        if listing.contains("2 brokers:") && fully_in_sync(&listing) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(fully_in_sync(&listing), "{listing}");
+    for (via, told, not_told) in [
+        (external1, [external1, external2], [internal1, internal2]),
+        (external2, [external1, external2], [internal1, internal2]),
+        (internal2, [internal1, internal2], [external1, external2]),
+    ] {
+        let listing = kcat(&["-b", via, "-L", "-t", topic]);
+        for (id, address) in [1, 2].iter().zip(told) {
+            assert!(
+                listing.contains(&format!("broker {id} at {address}")),
+                "a client on {via} is told broker {id} at {address}:\n{listing}"
+            );
+        }
+        for address in not_told {
+            assert!(!listing.contains(address.as_str()), "{via}:\n{listing}");
+        }
+    }
+    // Produce and consume through EXTERNAL; both partitions' leaders are reached there.
+    let path = dir.path().join("input.txt");
+    let input: String = (0..RECORDS).map(|i| format!("k{}:v{i}\n", i % 7)).collect();
+    std::fs::write(&path, input).unwrap();
+    run_ok(
+        Command::new("timeout")
+            .args([
+                "60", "kcat", "-b", external2, "-P", "-t", topic, "-K:", "-l",
+            ])
+            .args(["-X", "acks=all"])
+            .arg(&path),
+    );
+    let consumed = kcat(&[
+        "-b",
+        external2,
+        "-C",
+        "-t",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%s\n",
+    ]);
+    assert_eq!(consumed.lines().count(), RECORDS, "{consumed}");
+    for (broker, _, _) in brokers {
+        broker.stop();
+    }
 }

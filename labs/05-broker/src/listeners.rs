@@ -200,3 +200,79 @@ pub async fn serve_on<F: Future>(name: String, connection: F) -> F::Output {
 pub fn current() -> Option<String> {
     CURRENT.try_with(Clone::clone).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<(Vec<Listener>, String)> {
+        let default = Listener {
+            name: PLAINTEXT.into(),
+            host: "0.0.0.0".into(),
+            port: 9092,
+            advertised_host: "localhost".into(),
+            advertised_port: 9092,
+            security_protocol: PLAINTEXT.into(),
+        };
+        from_properties(&ServerProperties::parse(text), default)
+    }
+
+    #[test]
+    fn the_installs_two_listeners() {
+        let (listeners, inter) = read(
+            "listeners=INTERNAL://0.0.0.0:9092,EXTERNAL://0.0.0.0:19091\n\
+             advertised.listeners=INTERNAL://kafka01:9092,EXTERNAL://192.168.56.11:19091\n\
+             listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT\n\
+             inter.broker.listener.name=INTERNAL\n",
+        )
+        .unwrap();
+        assert_eq!(inter, "INTERNAL");
+        let seen: Vec<(&str, &str, u16, &str, u16)> = listeners
+            .iter()
+            .map(|l| {
+                let (n, h, a) = (l.name.as_str(), l.host.as_str(), l.advertised_host.as_str());
+                (n, h, l.port, a, l.advertised_port)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("INTERNAL", "0.0.0.0", 9092, "kafka01", 9092),
+                ("EXTERNAL", "0.0.0.0", 19091, "192.168.56.11", 19091)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_listener_not_advertised_tells_its_own_address() {
+        let (listeners, inter) = read(
+            "listeners=PLAINTEXT://:9092,OTHER://127.0.0.1:9093\n\
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT\n",
+        )
+        .unwrap();
+        assert_eq!(inter, "PLAINTEXT", "Kafka's default inter-broker listener");
+        assert_eq!(
+            (
+                listeners[0].advertised_host.as_str(),
+                listeners[0].host.as_str()
+            ),
+            ("localhost", "0.0.0.0")
+        );
+        assert_eq!(listeners[1].advertised_host, "127.0.0.1");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let error = |text: &str| read(text).unwrap_err().to_string();
+        let e = error("listeners=INTERNAL://:9092\n");
+        assert!(e.contains("listener.security.protocol.map"), "{e}");
+        let e = error("listeners=A://:1,A://:2\nlistener.security.protocol.map=A:PLAINTEXT\n");
+        assert!(e.contains("twice"), "{e}");
+        let e = error("listeners=PLAINTEXT://:1\nadvertised.listeners=EXTERNAL://h:1\n");
+        assert!(e.contains("EXTERNAL"), "{e}");
+        let e = error("listeners=PLAINTEXT://:1,SASL_SSL://:2\n");
+        assert!(e.contains("PLAINTEXT only"), "{e}");
+        let e = error("listeners=PLAINTEXT://:1\ninter.broker.listener.name=INTERNAL\n");
+        assert!(e.contains("inter.broker.listener.name"), "{e}");
+    }
+}
