@@ -246,3 +246,78 @@ fn a_two_broker_cluster_tells_each_client_its_listeners_addresses() {
         broker.stop();
     }
 }
+
+/// `listeners` and its companion keys, read as Kafka 2.6 reads them.
+mod config {
+    use lab05_broker::BrokerConfig;
+
+    fn read(text: &str) -> BrokerConfig {
+        BrokerConfig::parse(text).unwrap().0
+    }
+
+    fn error(text: &str) -> String {
+        BrokerConfig::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_installs_two_listeners() {
+        let c = read(
+            "listeners=INTERNAL://0.0.0.0:9092,EXTERNAL://0.0.0.0:19091\n\
+             advertised.listeners=INTERNAL://kafka01:9092,EXTERNAL://192.168.56.11:19091\n\
+             listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT\n\
+             inter.broker.listener.name=INTERNAL\n",
+        );
+        assert_eq!(c.inter_broker_listener, "INTERNAL");
+        assert_eq!(
+            (c.advertised_host.as_str(), c.advertised_port),
+            ("kafka01", 9092)
+        );
+        let seen: Vec<(String, String, u16, String, u16)> = c
+            .all_listeners()
+            .into_iter()
+            .map(|l| (l.name, l.host, l.port, l.advertised_host, l.advertised_port))
+            .collect();
+        let expected = [
+            ("INTERNAL", "0.0.0.0", 9092, "kafka01", 9092),
+            ("EXTERNAL", "0.0.0.0", 19091, "192.168.56.11", 19091),
+        ]
+        .map(|(n, h, p, a, ap)| (n.to_string(), h.to_string(), p, a.to_string(), ap));
+        assert_eq!(seen, expected);
+        assert_eq!(
+            c.advertised_on(Some("EXTERNAL")),
+            Some(("192.168.56.11".to_string(), 19091))
+        );
+        assert_eq!(c.advertised_on(Some("OTHER")), None);
+    }
+
+    #[test]
+    fn a_listener_not_advertised_tells_its_own_address() {
+        let c = read(
+            "listeners=PLAINTEXT://:9092,OTHER://127.0.0.1:9093\n\
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT\n",
+        );
+        assert_eq!(c.inter_broker_listener, "PLAINTEXT", "Kafka's default");
+        assert_eq!(
+            (c.listener_host.as_str(), c.advertised_host.as_str()),
+            ("0.0.0.0", "localhost")
+        );
+        assert_eq!(
+            c.advertised_on(Some("OTHER")),
+            Some(("127.0.0.1".to_string(), 9093))
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let e = error("listeners=INTERNAL://:9092\n");
+        assert!(e.contains("listener.security.protocol.map"), "{e}");
+        let e = error("listeners=A://:1,A://:2\nlistener.security.protocol.map=A:PLAINTEXT\n");
+        assert!(e.contains("twice"), "{e}");
+        let e = error("listeners=PLAINTEXT://:1\nadvertised.listeners=EXTERNAL://h:1\n");
+        assert!(e.contains("EXTERNAL"), "{e}");
+        let e = error("listeners=PLAINTEXT://:1,SASL_SSL://:2\n");
+        assert!(e.contains("PLAINTEXT only"), "{e}");
+        let e = error("listeners=PLAINTEXT://:1\ninter.broker.listener.name=INTERNAL\n");
+        assert!(e.contains("inter.broker.listener.name"), "{e}");
+    }
+}
