@@ -246,7 +246,7 @@ impl ExactlyOnceService {
             error_code: ErrorCode::None,
             error_message: None,
             node_id: config.broker_id,
-            host: host,
+            host,
             port: i32::from(port),
         }
     }

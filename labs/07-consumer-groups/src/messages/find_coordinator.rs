@@ -94,7 +94,7 @@ pub async fn handle(
         error_code: ErrorCode::None,
         error_message: None,
         node_id: config.broker_id,
-        host: host,
+        host,
         port: i32::from(port),
     }))
 }
