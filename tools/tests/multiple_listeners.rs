@@ -33,6 +33,36 @@ fn free_port_on_second_loopback() -> u16 {
         .port()
 }
 
+/// Produces RECORDS records with kcat through `via` (acks=all, kcat's default), reads them
+/// back through `via`, and checks each came back once.
+fn produce_and_consume_via(dir: &std::path::Path, via: &str, topic: &str) {
+    let input: String = (0..RECORDS).map(|i| format!("k{}:v{i}\n", i % 7)).collect();
+    let path = dir.join("input.txt");
+    std::fs::write(&path, input).unwrap();
+    let path = path.to_str().unwrap();
+    kcat(&["-b", via, "-P", "-t", topic, "-K:", "-l", path]);
+    let consumed = kcat(&[
+        "-b",
+        via,
+        "-C",
+        "-t",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%s\n",
+    ]);
+    let mut values: Vec<usize> = consumed
+        .lines()
+        .map(|v| v.trim_start_matches('v').parse().unwrap())
+        .collect();
+    values.sort();
+    let expected: Vec<usize> = (0..RECORDS).collect();
+    assert_eq!(values, expected, "every record once, through {via}");
+}
+
 fn two_listener_broker(dir: &std::path::Path) -> (Broker, String, String) {
     two_listener_broker_with(dir, "")
 }
@@ -73,42 +103,7 @@ fn each_listener_advertises_its_own_address_and_serves_clients() {
 
     // Produce and consume through the second listener only: every connection librdkafka opens
     // after the bootstrap goes to the advertised EXTERNAL address.
-    let mut input = String::new();
-    for i in 0..RECORDS {
-        input.push_str(&format!("k{}:v{i}\n", i % 7));
-    }
-    let path = dir.path().join("input.txt");
-    std::fs::write(&path, input).unwrap();
-    run_ok(
-        Command::new("timeout")
-            .args([
-                "60", "kcat", "-b", &external, "-P", "-t", topic, "-K:", "-l",
-            ])
-            .arg(&path),
-    );
-    let consumed = kcat(&[
-        "-b",
-        &external,
-        "-C",
-        "-t",
-        topic,
-        "-o",
-        "beginning",
-        "-e",
-        "-q",
-        "-f",
-        "%s\n",
-    ]);
-    let mut values: Vec<usize> = consumed
-        .lines()
-        .map(|v| v.trim_start_matches('v').parse().unwrap())
-        .collect();
-    values.sort();
-    assert_eq!(
-        values,
-        (0..RECORDS).collect::<Vec<_>>(),
-        "every record once"
-    );
+    produce_and_consume_via(dir.path(), &external, topic);
 
     // A consumer group on the second listener: FindCoordinator must name EXTERNAL too, or
     // kafka-python would join the group through the INTERNAL address.
@@ -217,31 +212,7 @@ fn a_two_broker_cluster_tells_each_client_its_listeners_addresses() {
         }
     }
     // Produce and consume through EXTERNAL; both partitions' leaders are reached there.
-    let path = dir.path().join("input.txt");
-    let input: String = (0..RECORDS).map(|i| format!("k{}:v{i}\n", i % 7)).collect();
-    std::fs::write(&path, input).unwrap();
-    run_ok(
-        Command::new("timeout")
-            .args([
-                "60", "kcat", "-b", external2, "-P", "-t", topic, "-K:", "-l",
-            ])
-            .args(["-X", "acks=all"])
-            .arg(&path),
-    );
-    let consumed = kcat(&[
-        "-b",
-        external2,
-        "-C",
-        "-t",
-        topic,
-        "-o",
-        "beginning",
-        "-e",
-        "-q",
-        "-f",
-        "%s\n",
-    ]);
-    assert_eq!(consumed.lines().count(), RECORDS, "{consumed}");
+    produce_and_consume_via(dir.path(), external2, topic);
     for (broker, _, _) in brokers {
         broker.stop();
     }
