@@ -10,11 +10,18 @@ use crate::describe_configs::{config_type, source, DescribedConfig};
 /// (key, value, Kafka's default, type) for every key lab 05 reads.
 fn broker_keys(c: &BrokerConfig) -> Vec<(&'static str, String, String, i8)> {
     let d = BrokerConfig::default();
-    let listener = |h: &str, p: u16| format!("PLAINTEXT://{h}:{p}");
+    // Every listener, `NAME://host:port`, in the file's order.
+    let join = |f: &dyn Fn(&lab05_broker::listeners::Listener) -> String| {
+        c.all_listeners()
+            .iter()
+            .map(f)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     vec![
         (
             "advertised.listeners",
-            listener(&c.advertised_host, c.advertised_port),
+            join(&|l| format!("{}://{}:{}", l.name, l.advertised_host, l.advertised_port)),
             String::new(),
             config_type::STRING,
         ),
@@ -38,7 +45,7 @@ fn broker_keys(c: &BrokerConfig) -> Vec<(&'static str, String, String, i8)> {
         ),
         (
             "listeners",
-            listener(&c.listener_host, c.listener_port),
+            join(&|l| format!("{}://{}:{}", l.name, l.host, l.port)),
             "PLAINTEXT://:9092".into(),
             config_type::LIST,
         ),
