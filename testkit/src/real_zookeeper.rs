@@ -1,6 +1,6 @@
 //! Debian's real ZooKeeper 3.8 as a process, standalone, on a loopback port — the reference our
 //! coordinator is compared with. Callers check first that it is installed
-//! (`tool_path("/usr/share/zookeeper/bin/zkCli.sh", …)` and `tool("java", …)`).
+//! ([`RealZooKeeper::installed`]).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,17 @@ pub struct RealZooKeeper {
 }
 
 impl RealZooKeeper {
+    /// Whether Debian's ZooKeeper can run here: `java` and the `zookeeper` package (its
+    /// zkCli.sh). As with [`crate::tool`], a missing one skips the test, or fails it under
+    /// KAFKALAB_REQUIRE_ALL.
+    pub fn installed() -> bool {
+        crate::tool("java", "apt-get install default-jre-headless")
+            && crate::tool_path(
+                "/usr/share/zookeeper/bin/zkCli.sh",
+                "apt-get install zookeeper",
+            )
+    }
+
     /// ZooKeeper with its zoo.cfg in `dir` and its dataDir `dir/data`.
     pub fn start(dir: &Path) -> RealZooKeeper {
         RealZooKeeper::start_on_data_dir(dir, &dir.join("data"))

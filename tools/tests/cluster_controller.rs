@@ -248,11 +248,7 @@ fn the_controller_elects_fails_over_and_leads_again_on_our_coordinator() {
 
 #[test]
 fn the_controller_elects_fails_over_and_leads_again_on_debians_zookeeper() {
-    if !support::tool_path(
-        "/usr/share/zookeeper/bin/zkCli.sh",
-        "apt-get install zookeeper",
-    ) || !support::tool("java", "apt-get install default-jre-headless")
-    {
+    if !RealZooKeeper::installed() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -364,11 +364,7 @@ fn failover_rules_in_the_running_cluster_on_our_coordinator() {
 
 #[test]
 fn failover_rules_in_the_running_cluster_on_debians_zookeeper() {
-    if !support::tool_path(
-        "/usr/share/zookeeper/bin/zkCli.sh",
-        "apt-get install zookeeper",
-    ) || !support::tool("java", "apt-get install default-jre-headless")
-    {
+    if !RealZooKeeper::installed() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -392,11 +392,7 @@ fn on_our_coordinator(idempotent: bool, seed: u64) {
 
 fn on_debians_zookeeper(idempotent: bool, seed: u64) {
     if !support::python_module("confluent_kafka", "pip install confluent-kafka")
-        || !support::tool_path(
-            "/usr/share/zookeeper/bin/zkCli.sh",
-            "apt-get install zookeeper",
-        )
-        || !support::tool("java", "apt-get install default-jre-headless")
+        || !RealZooKeeper::installed()
     {
         return;
     }

@@ -112,13 +112,7 @@ fn zookeeper_prints(class: &str, args: &[&str], file: &Path) -> String {
 
 #[test]
 fn zookeeper_3_8_reads_our_log_and_snapshots() {
-    if !support::python_module("kazoo", "pip install kazoo")
-        || !support::tool("java", "apt-get install default-jre-headless")
-        || !support::tool_path(
-            "/usr/share/zookeeper/bin/zkCli.sh",
-            "apt-get install zookeeper",
-        )
-    {
+    if !support::python_module("kazoo", "pip install kazoo") || !RealZooKeeper::installed() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -246,13 +240,7 @@ fn without_time_and_session(printed: &str) -> Vec<String> {
 /// logged as error records only.
 #[test]
 fn our_log_of_the_golden_writes_prints_like_zookeepers_own() {
-    if !support::python_module("kazoo", "pip install kazoo")
-        || !support::tool("java", "apt-get install default-jre-headless")
-        || !support::tool_path(
-            "/usr/share/zookeeper/bin/zkCli.sh",
-            "apt-get install zookeeper",
-        )
-    {
+    if !support::python_module("kazoo", "pip install kazoo") || !RealZooKeeper::installed() {
         return;
     }
     let data = support::repo().join("labs/09-persistence/tests/data");
