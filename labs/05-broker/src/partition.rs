@@ -266,6 +266,9 @@ impl Partition {
     pub fn truncate_to(&mut self, offset: i64, now_ms: i64) -> lab03_partition_log::Result<i64> {
         let end = self.log.truncate_to(offset, now_ms)?;
         self.state.high_watermark = self.state.high_watermark.min(end);
+        if let Some(p) = self.producers.as_mut() {
+            p.on_truncate(&self.log);
+        }
         Ok(end)
     }
 
