@@ -90,7 +90,10 @@ fn kill_leader(zk: &mut Zk, brokers: &mut BTreeMap<i32, Broker>) -> i32 {
     let old = state.leader;
     brokers.get_mut(&old).unwrap().kill();
     let new = wait_for_state(zk, TOPIC, 0, 60, |s| s.leader > 0 && s.leader != old);
-    println!("killed leader {old}; {} leads (ISR {:?})", new.leader, new.isr);
+    println!(
+        "killed leader {old}; {} leads (ISR {:?})",
+        new.leader, new.isr
+    );
     old
 }
 
@@ -111,10 +114,7 @@ fn retried_batches_are_stored_once(root: &std::path::Path, address: &str, chroot
     let first = whole_isr(&mut zk, TOPIC, &brokers, 60).unwrap_or_else(|e| panic!("{e}"));
 
     // 1. Any broker hands out ids; this one leads nothing of the topic.
-    let (asked, _) = brokers
-        .iter()
-        .find(|(id, _)| **id != first.leader)
-        .unwrap();
+    let (asked, _) = brokers.iter().find(|(id, _)| **id != first.leader).unwrap();
     let init = driver(&["init".to_string(), brokers[asked].address()]);
     assert_eq!(init["error"], 0, "{init}");
     let producer_id = init["producer_id"].as_i64().unwrap();
@@ -143,9 +143,17 @@ fn retried_batches_are_stored_once(root: &std::path::Path, address: &str, chroot
     // 3. The first leader back (rebuilt from its log), the second killed.
     brokers.get_mut(&killed).unwrap().restart();
     let second = kill_leader(&mut zk, &mut brokers);
-    assert_eq!(produce(&mut zk, &brokers, epoch1, 0, 5), (NONE, 10), "retry");
+    assert_eq!(
+        produce(&mut zk, &brokers, epoch1, 0, 5),
+        (NONE, 10),
+        "retry"
+    );
     assert_eq!(produce(&mut zk, &brokers, epoch1, 5, 5), (NONE, 15));
-    assert_eq!(produce(&mut zk, &brokers, epoch1, 5, 5), (NONE, 15), "retry");
+    assert_eq!(
+        produce(&mut zk, &brokers, epoch1, 5, 5),
+        (NONE, 15),
+        "retry"
+    );
     brokers.get_mut(&second).unwrap().restart();
     whole_isr(&mut zk, TOPIC, &brokers, 60).unwrap_or_else(|e| panic!("{e}"));
 }
