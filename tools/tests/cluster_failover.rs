@@ -105,6 +105,11 @@ fn leader_election(bootstrap: &str, args: &[&str]) -> (bool, String) {
 /// SIGTERM to a leader: its leaderships move to the ISR before it exits.
 fn controlled_shutdown_moves_leaders_before_exit(root: &Path, address: &str) {
     let chroot = "/controlled-shutdown";
+    // The controller is elected once all three brokers registered, so it sees them all when
+    // the topic appears: a controller that missed one would make the next replica the leader.
+    let mut zk = Zk::connect(address, chroot);
+    zk.create_all("/brokers/ids", b"");
+    zk.hold_controller();
     let mut brokers = start_cluster(
         root,
         address,
@@ -112,8 +117,11 @@ fn controlled_shutdown_moves_leaders_before_exit(root: &Path, address: &str) {
         &[1, 2, 3],
         "auto.leader.rebalance.enable=false\n",
     );
-    let mut zk = Zk::connect(address, chroot);
-    let controller = wait_until("a controller", 30, || zk.controller().ok_or("none".into()));
+    zk.release_controller(3);
+    let controller = wait_until("a controller", 30, || match zk.controller() {
+        Some(99) | None => Err("none yet".into()),
+        Some(id) => Ok(id),
+    });
     zk.create_all(
         "/brokers/topics/t",
         br#"{"version":2,"partitions":{"0":[1,2,3],"1":[2,3,1],"2":[3,1,2]},"adding_replicas":{},"removing_replicas":{}}"#,

@@ -264,8 +264,14 @@ impl Partition {
     /// as a follower does when its log diverges from its leader's (lab 13); the HW never stays
     /// above the new log end. Returns the new log end offset.
     pub fn truncate_to(&mut self, offset: i64, now_ms: i64) -> lab03_partition_log::Result<i64> {
+        let before = self.log.log_end_offset();
         let end = self.log.truncate_to(offset, now_ms)?;
         self.state.high_watermark = self.state.high_watermark.min(end);
+        if end < before {
+            if let Some(p) = self.producers.as_mut() {
+                p.on_truncate(&self.log);
+            }
+        }
         Ok(end)
     }
 

@@ -40,6 +40,9 @@ pub trait PartitionProducers: Send {
     fn on_roll(&mut self, log: &Log);
     /// The broker shuts down cleanly: persist the state, so the next start replays nothing.
     fn on_close(&mut self, log: &Log);
+    /// A follower cut its log (lab 13): forget what the cut batches said (Kafka:
+    /// `Log.truncateTo` reloads the producer state up to the new end).
+    fn on_truncate(&mut self, _log: &Log) {}
     /// The first offset of the oldest transaction still open here (lab 14): a `read_committed`
     /// consumer reads below it only (the last stable offset). `None`: no open transaction.
     fn first_unstable_offset(&self) -> Option<i64> {

@@ -34,9 +34,12 @@
 //!   ZooKeeper blocks, said there).
 //! - `transaction_shell` — given: the coordinator in the running broker: appends to
 //!   `__transaction_state`, markers into the partitions, transactional offsets.
+//! - `cluster_producers` — given: idempotence on a broker of a cluster: producer state on
+//!   leaders and followers, producer ids from any broker.
 //! - `service` — given: lab 14's APIs on lab 05's router, and `read_committed` fetches.
 //! - `errors` — the wire error codes and the one error type.
 
+pub mod cluster_producers;
 pub mod control_batch;
 pub mod errors;
 pub mod last_stable_offset;

@@ -8,7 +8,13 @@
 //! appended   update(batch, first offset)
 //! roll       write `<new segment base>.snapshot`, keep the newest two   Kafka: Log.roll
 //! shutdown   write `<log end>.snapshot`
+//! truncated  (a follower whose log diverged, lab 13) drop the snapshots and aborted
+//!            transactions past the new end, then open again      Kafka: Log.truncateTo
 //! ```
+//!
+//! A follower appends what it replicates through the same `on_append`, so it knows every
+//! producer's last batches when it becomes the leader (Kafka: `Log.appendAsFollower` updates
+//! the `ProducerStateManager`): a batch retried to the new leader is still a duplicate.
 //!
 //! A snapshot only saves replay time: a missing or corrupt one costs a replay of the log, never
 //! correctness — the log is the truth.
@@ -84,6 +90,9 @@ pub struct PartitionState {
     /// whole partition (named for offset 0), where Kafka keeps one per segment.
     pub aborted: TransactionIndex,
     index_file: PathBuf,
+    /// For the log lines of a reload.
+    topic: String,
+    partition: i32,
 }
 
 impl PartitionState {
@@ -119,6 +128,8 @@ impl PartitionState {
             state,
             aborted: index.unwrap_or_default(),
             index_file,
+            topic: topic.to_string(),
+            partition,
         };
         for_each_batch(log, from, |h, bytes| loaded.on_append(h, bytes));
         loaded.state.map_end_offset = log.log_end_offset();
@@ -225,6 +236,21 @@ impl PartitionProducers for PartitionState {
 
     fn on_close(&mut self, log: &Log) {
         self.snapshot(log.dir(), log.log_end_offset());
+    }
+
+    fn on_truncate(&mut self, log: &Log) {
+        let end = log.log_end_offset();
+        // What the cut batches said must not come back from a file at the next reload.
+        self.aborted.entries.retain(|t| t.last_offset < end);
+        if let Err(e) = std::fs::write(&self.index_file, self.aborted.to_bytes()) {
+            tracing::warn!("{}: {e}", self.index_file.display());
+        }
+        for offset in snapshot_offsets(log.dir()).unwrap_or_default() {
+            if offset > end {
+                let _ = std::fs::remove_file(log.dir().join(snapshot_file_name(offset)));
+            }
+        }
+        *self = PartitionState::open(&self.topic, self.partition, log);
     }
 
     fn first_unstable_offset(&self) -> Option<i64> {

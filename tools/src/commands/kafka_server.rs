@@ -30,6 +30,7 @@ use lab13_failover::failover_config::FailoverConfig;
 use lab13_failover::failover_service::FailoverService;
 use lab13_failover::leader_epoch_caches::LeaderEpochCaches;
 use lab13_failover::leader_epoch_service::LeaderEpochService;
+use lab14_exactly_once::cluster_producers::ClusterProducers;
 use lab14_exactly_once::service::ExactlyOnceService;
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
@@ -98,9 +99,8 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             .with(CoreService::new(shared.clone()))
             .with(TopicsService::open(shared.clone())?)
             .with(groups.clone());
-        // A broker alone only, for now: in a cluster the transaction coordinator would lead
-        // `__transaction_state` partitions placed by the controller, and markers would go to
-        // other brokers (WriteTxnMarkers). Not wired yet; a cluster keeps lab 05's shortcut.
+        // A broker alone: lab 14 whole. In a cluster: the idempotent producer (producer state
+        // on leaders and followers, ids from any broker).
         let router = if zookeeper.is_none() {
             router.with(ExactlyOnceService::open(
                 shared.clone(),
@@ -108,7 +108,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 transactions,
             ))
         } else {
-            router
+            router.with(ClusterProducers::open(&shared))
         };
         // In a cluster, lab 11's services go last: a later route replaces an earlier one, so
         // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
