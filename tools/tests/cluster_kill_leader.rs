@@ -137,7 +137,9 @@ fn whole_and_together(
             if !asked {
                 asked = true;
                 println!("the partitions' leaders parted: {whole:?}; a preferred-leader election");
-                let _ = Command::new(support::tools_bin())
+                let _ = Command::new("timeout")
+                    .arg("30")
+                    .arg(support::tools_bin())
                     .args(["kafka-leader-election", "--bootstrap-server", bootstrap])
                     .args(["--election-type", "preferred", "--all-topic-partitions"])
                     .output();
