@@ -503,7 +503,7 @@ fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
         "{ran} README commands ran, {repeated} repeats of a passed `check`, {skipped} skipped"
     );
     // Where the test's time goes: figures for whoever makes it faster, not a check.
-    took.sort_by(|a, b| b.0.cmp(&a.0));
+    took.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (time, place) in took.iter().take(10) {
         println!("  {:6.1}s {place}", time.as_secs_f64());
     }

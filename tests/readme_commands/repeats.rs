@@ -8,9 +8,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+/// Each file under `labs/` with its size and modification time.
+type Stamp = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
 /// Every file under the workbook's `labs/`, with its size and modification time: what `check`
 /// compiles and tests. A command that changes a lab changes this.
-fn labs_stamp(workbook: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+fn labs_stamp(workbook: &Path) -> Stamp {
     let mut files = Vec::new();
     let mut dirs = vec![workbook.join("labs")];
     while let Some(dir) = dirs.pop() {
@@ -47,7 +50,7 @@ pub fn check_key(shell_text: &str) -> Option<String> {
 /// sources at that time.
 #[derive(Default)]
 pub struct Passed {
-    seen: HashMap<String, (String, Vec<(PathBuf, u64, Option<SystemTime>)>)>,
+    seen: HashMap<String, (String, Stamp)>,
 }
 
 impl Passed {
