@@ -36,12 +36,19 @@ impl RealZooKeeper {
     /// ZooKeeper with its zoo.cfg in `dir` and the dataDir `data_dir` (one it finds written
     /// already, by another ZooKeeper or by ours, it loads). Waits until it serves sessions.
     pub fn start_on_data_dir(dir: &Path, data_dir: &Path) -> RealZooKeeper {
+        RealZooKeeper::start_with_tick(dir, data_dir, 2000)
+    }
+
+    /// The same with `tickTime=tick_ms`. ZooKeeper expires sessions tick by tick and raises a
+    /// session timeout to at least two ticks: a test that waits for a killed client's session
+    /// to expire takes a short tick, so the wait is the timeout it asked for and not 4–6 s.
+    pub fn start_with_tick(dir: &Path, data_dir: &Path, tick_ms: u32) -> RealZooKeeper {
         let port = free_port();
         let config = dir.join("zoo.cfg");
         std::fs::write(
             &config,
             format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=ruok,srvr\nadmin.enableServer=false\n",
+                "tickTime={tick_ms}\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=ruok,srvr\nadmin.enableServer=false\n",
                 data_dir.display()
             ),
         )

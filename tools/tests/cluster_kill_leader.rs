@@ -1,11 +1,18 @@
 //! Issue 14, item 4: "a broker can die and no acknowledged message is lost", with real
-//! processes and a real client. Three `kafka-server-start` processes on 127.0.0.1 (on our
-//! coordinator, then on Debian's ZooKeeper 3.8), a topic with replication factor 3 and
-//! `min.insync.replicas=2`, and a librdkafka producer (confluent-kafka, `acks=all`, idempotence
-//! off, then on) sending the numbers 0, 1, 2 … to partition 0 while the test `kill -9`s the
-//! partition's current leader again and again on a seeded schedule and starts it again.
+//! processes and real clients. Three `kafka-server-start` processes on 127.0.0.1 (on our
+//! coordinator, then on Debian's ZooKeeper 3.8), a topic of two partitions with replication
+//! factor 3 and `min.insync.replicas=2`, and two librdkafka producers (confluent-kafka,
+//! `acks=all`) at once: idempotence off on partition 0, on on partition 1, each sending the
+//! numbers 0, 1, 2 … while the test `kill -9`s the partitions' current leader again and again on
+//! a seeded schedule and starts it again.
 //!
-//! Then a consumer reads the partition to its end, and the test reports:
+//! Both partitions are placed on the brokers in the same order (1, 2, 3), so they have the same
+//! preferred leader, and the controller, which elects the first live in-sync replica in that
+//! order, moves both to the same broker: every kill fails both producers over. Should their
+//! leaders part (an ISR that shrank on one partition just before a kill), a preferred-leader
+//! election brings both back to broker 1 before the next kill.
+//!
+//! Then a consumer reads each partition to its end, and the test reports, for each producer:
 //! - acknowledged: records whose delivery report said "written" (acks=all: the whole ISR has
 //!   them, and the ISR had at least `min.insync.replicas` members);
 //! - lost: acknowledged, yet absent from what the consumer reads — the one thing Kafka's
@@ -14,42 +21,50 @@
 //!   answer sends the batch again, and without idempotence (issue 18) the broker appends it
 //!   twice. Reported, not failed.
 //!
-//! The schedule: before each kill the ISR is whole again (the killed broker came back and
+//! The schedule: before each kill both ISRs are whole again (the killed broker came back and
 //! caught up), then a seeded pause; the leader named in ZooKeeper is killed; once the controller
 //! has elected another (after the dead broker's session expired), a seeded pause and the
 //! broker starts again on its old log. `KAFKALAB_KILL_SEED=<seed>` replays a schedule,
 //! `KAFKALAB_KILL_ROUNDS=<n>` changes the number of kills (20 by default).
 //!
-//! The four runs take turns (a lock): each one is a cluster of its own, and two at once on a
+//! The two runs take turns (a lock): each one is a cluster of its own, and two at once on a
 //! small machine would make slow brokers look like failed ones.
 
 mod common;
+#[path = "cluster_kill_leader/report.rs"]
+mod report;
 
 use kafkalab_testkit as support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{create_topic, start_cluster, wait_until, whole_isr, Broker, Zk};
+use common::{start_cluster, wait_until, whole_isr_of, Broker, Zk};
+use lab11_controller::zk_data::LeaderIsrAndControllerEpoch;
+use report::{check, read_acks, Leadership};
 use support::coordinator::Coordinator;
 use support::real_zookeeper::RealZooKeeper;
 use support::sim::Rng;
 
 const TOPIC: &str = "numbers";
 const CHROOT: &str = "/kill-leader";
-/// Records a second: enough that every failover happens under load, few enough that the
-/// consumer's read at the end stays short.
+/// The producers of a run: the partition each sends to, and whether it is idempotent.
+const PRODUCERS: [(i32, bool); 2] = [(0, false), (1, true)];
+/// Records a second, for each producer: enough that every failover happens under load, few
+/// enough that the consumers' read at the end stays short.
 const RATE: u32 = 1000;
-/// Bounds of the producer, whatever the schedule does.
+/// Bounds of each producer, whatever the schedule does.
 const MAX_RECORDS: u32 = 400_000;
 const MAX_SECONDS: u32 = 300;
-/// Short sessions make the controller notice a killed broker sooner (Debian's ZooKeeper
-/// raises it to its minimum, two ticks: 4 s).
+/// Short sessions make the controller notice a killed broker sooner.
 const SESSION_TIMEOUT_MS: u32 = 3000;
+/// The ZooKeeper servers' tick: a session timeout is raised to two ticks at least and expires
+/// on a tick, so with the default 2 s tick the 3 s asked above would take 4–6 s.
+const TICK_MS: u32 = 500;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -76,15 +91,15 @@ fn seed_and_rounds(default_seed: u64) -> (u64, u32) {
     (seed, rounds)
 }
 
-/// A leader as the test saw it in ZooKeeper, from `since` (unix seconds).
-#[derive(Debug, Clone, Copy)]
-struct Leadership {
-    since: f64,
-    leader: i32,
-    epoch: i32,
+fn idempotence(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
 }
 
-/// The producer, a child process; killed if the test ends early.
+/// A producer, a child process; killed if the test ends early.
 struct Producer(Child);
 
 impl Drop for Producer {
@@ -96,34 +111,73 @@ impl Drop for Producer {
     }
 }
 
-/// `NUMBER OFFSET TIME` lines of the producer's acknowledgements.
-fn read_acks(path: &Path) -> Vec<(u64, i64, f64)> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            Some((
-                f.next()?.parse().ok()?,
-                f.next()?.parse().ok()?,
-                f.next()?.parse().ok()?,
-            ))
-        })
-        .collect()
+/// Waits until every partition of [`PRODUCERS`] has a leader and the three brokers in its ISR,
+/// and one broker leads them all (so that the next kill fails every producer over). Leaders
+/// that parted are brought together once by a preferred-leader election.
+fn whole_and_together(
+    zk: &mut Zk,
+    brokers: &BTreeMap<i32, Broker>,
+    bootstrap: &str,
+    secs: u64,
+) -> Result<Vec<LeaderIsrAndControllerEpoch>, String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut asked = false;
+    loop {
+        let states: Vec<_> = PRODUCERS.iter().map(|(p, _)| zk.state(TOPIC, *p)).collect();
+        let whole: Vec<_> = states
+            .iter()
+            .flatten()
+            .filter(|s| s.leader > 0 && s.isr.len() == 3)
+            .cloned()
+            .collect();
+        if whole.len() == PRODUCERS.len() {
+            if whole.iter().all(|s| s.leader == whole[0].leader) {
+                return Ok(whole);
+            }
+            if !asked {
+                asked = true;
+                println!("the partitions' leaders parted: {whole:?}; a preferred-leader election");
+                let _ = Command::new("timeout")
+                    .arg("30")
+                    .arg(support::tools_bin())
+                    .args(["kafka-leader-election", "--bootstrap-server", bootstrap])
+                    .args(["--election-type", "preferred", "--all-topic-partitions"])
+                    .output();
+            }
+        }
+        if Instant::now() > deadline {
+            // A short ISR, with the last warning of each broker outside it; else the leaders
+            // stayed apart.
+            for (p, _) in PRODUCERS {
+                whole_isr_of(zk, TOPIC, p, brokers, 0)?;
+            }
+            return Err(format!(
+                "for {secs} s the partitions' leaders stayed apart: {states:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The driver with `args`, started with its stdout piped (a producer ends by itself: it is
+/// bounded in records and seconds).
+fn spawn_driver(args: &[String], stderr: Stdio) -> Child {
+    Command::new("python3")
+        .arg(driver())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
 }
 
 /// One run; `Err` says what was lost (the caller keeps the folder with the logs).
-fn kill_leaders_under_a_producer(
-    root: &Path,
-    zookeeper: &str,
-    idempotent: bool,
-    seed: u64,
-) -> Result<(), String> {
+fn kill_leaders_under_two_producers(root: &Path, zookeeper: &str, seed: u64) -> Result<(), String> {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (seed, rounds) = seed_and_rounds(seed);
     println!(
-        "seed {seed}, {rounds} kills, idempotence {}; replay with KAFKALAB_KILL_SEED={seed}",
-        if idempotent { "on" } else { "off" }
+        "seed {seed}, {rounds} kills, {} producers; replay with KAFKALAB_KILL_SEED={seed}",
+        PRODUCERS.len()
     );
     let started = Instant::now();
     let mut rng = Rng::new(seed);
@@ -140,14 +194,25 @@ fn kill_leaders_under_a_producer(
         .join(",");
     let mut zk = Zk::connect(zookeeper, CHROOT);
     wait_until("a controller", 60, || zk.controller().ok_or("none".into()));
-    create_topic(&bootstrap, TOPIC, &["--replication-factor", "3"]);
-    let first = whole_isr(&mut zk, TOPIC, &brokers, 30).unwrap_or_else(|why| panic!("{why}"));
-    // The leader says which min.insync.replicas it applies when it takes the partition.
+    // `kafka-topics` has no --replica-assignment: the driver's AdminClient places them.
+    let created = support::run_ok(
+        Command::new("timeout")
+            .args(["60", "python3"])
+            .arg(driver())
+            .args(["create", &bootstrap, TOPIC])
+            .arg(PRODUCERS.len().to_string())
+            .arg("1,2,3"),
+    );
+    println!("{}", created.trim());
+    let first =
+        whole_and_together(&mut zk, &brokers, &bootstrap, 30).unwrap_or_else(|why| panic!("{why}"));
+    // The leader says which min.insync.replicas it applies when it takes a partition.
+    let leader = first[0].leader;
     wait_until(
         "the leader applying min.insync.replicas=2",
         20,
-        || match brokers[&first.leader].log_count("min_insync_replicas=2") {
-            0 => Err(std::fs::read_to_string(&brokers[&first.leader].log)
+        || match brokers[&leader].log_count("min_insync_replicas=2") {
+            0 => Err(std::fs::read_to_string(&brokers[&leader].log)
                 .unwrap_or_default()
                 .lines()
                 .filter(|l| l.contains("leading"))
@@ -156,205 +221,204 @@ fn kill_leaders_under_a_producer(
             _ => Ok(()),
         },
     );
-    let mut timeline = vec![Leadership {
-        since: now(),
-        leader: first.leader,
-        epoch: first.leader_epoch,
-    }];
+    // One timeline of leaders for each partition (the epochs may differ).
+    let mut timelines: Vec<Vec<Leadership>> = first
+        .iter()
+        .map(|s| {
+            vec![Leadership {
+                since: now(),
+                leader: s.leader,
+                epoch: s.leader_epoch,
+            }]
+        })
+        .collect();
 
-    let acks = root.join("acks.txt");
     let stop = root.join("stop");
-    let mut producer = Producer(
-        Command::new("python3")
-            .arg(driver())
-            .args(["produce", &bootstrap, TOPIC])
-            .arg(if idempotent { "true" } else { "false" })
-            .args([MAX_RECORDS, MAX_SECONDS, RATE].map(|n| n.to_string()))
-            .arg(&stop)
-            .arg(&acks)
-            .stdout(Stdio::piped())
+    let acks: Vec<_> = PRODUCERS
+        .iter()
+        .map(|(p, _)| root.join(format!("acks-{p}.txt")))
+        .collect();
+    let mut producers: Vec<Producer> = PRODUCERS
+        .iter()
+        .zip(&acks)
+        .map(|((p, idempotent), acks)| {
+            let mut args = vec!["produce".to_string(), bootstrap.clone(), TOPIC.to_string()];
+            args.push(idempotent.to_string());
+            args.extend([MAX_RECORDS, MAX_SECONDS, RATE].map(|n| n.to_string()));
+            args.push(stop.display().to_string());
+            args.push(acks.display().to_string());
+            args.push(p.to_string());
             // librdkafka's log (each refused connection to the dead leader): read on failure.
-            .stderr(std::fs::File::create(root.join("producer.log")).unwrap())
-            .spawn()
-            .unwrap(),
+            let log = std::fs::File::create(root.join(format!("producer-{p}.log"))).unwrap();
+            Producer(spawn_driver(&args, log.into()))
+        })
+        .collect();
+    wait_until(
+        "the first acknowledgement of each producer",
+        30,
+        || match acks.iter().find(|a| read_acks(a).is_empty()) {
+            Some(a) => Err(format!("none in {}", a.display())),
+            None => Ok(()),
+        },
     );
-    wait_until("the first acknowledgement", 30, || {
-        if read_acks(&acks).is_empty() {
-            Err("none".into())
-        } else {
-            Ok(())
-        }
-    });
 
     // A broker that does not come back into the ISR ends the schedule (the next kill would
     // leave fewer than min.insync.replicas); the records are still checked.
     let mut stuck = None;
     let mut kills = 0;
+    // When the last killed broker started again: how long it takes to rejoin both ISRs.
+    let mut restarted: Option<Instant> = None;
     for round in 1..=rounds {
-        let before = match whole_isr(&mut zk, TOPIC, &brokers, 60) {
-            Ok(state) => state,
+        let before = match whole_and_together(&mut zk, &brokers, &bootstrap, 60) {
+            Ok(states) => states,
             Err(why) => {
                 stuck = Some(format!("before kill {round}: {why}"));
                 break;
             }
         };
-        std::thread::sleep(Duration::from_millis(200 + rng.below(1000)));
-        let victim = zk.state(TOPIC, 0).map_or(before.leader, |s| s.leader);
+        let rejoined = restarted.map_or(String::new(), |t| {
+            format!(
+                ", ISRs whole {:.1}s after the last restart",
+                t.elapsed().as_secs_f64()
+            )
+        });
+        // Seeded: where in the producers' streams the kill falls.
+        std::thread::sleep(Duration::from_millis(100 + rng.below(600)));
+        let victim = zk.state(TOPIC, 0).map_or(before[0].leader, |s| s.leader);
         // When the leader is the controller too, its death costs a controller election first.
         let controller = zk.controller();
         let killed_at = now();
         brokers.get_mut(&victim).unwrap().kill();
         kills += 1;
-        let after = common::wait_for_state(&mut zk, TOPIC, 0, 60, |s| {
-            s.leader > 0 && s.leader != victim
-        });
+        let after: Vec<_> = PRODUCERS
+            .iter()
+            .map(|(p, _)| {
+                common::wait_for_state(&mut zk, TOPIC, *p, 60, |s| {
+                    s.leader > 0 && s.leader != victim
+                })
+            })
+            .collect();
         let elected = now() - killed_at;
-        timeline.push(Leadership {
-            since: now(),
-            leader: after.leader,
-            epoch: after.leader_epoch,
-        });
-        std::thread::sleep(Duration::from_millis(rng.below(500)));
+        for (timeline, state) in timelines.iter_mut().zip(&after) {
+            timeline.push(Leadership {
+                since: now(),
+                leader: state.leader,
+                epoch: state.leader_epoch,
+            });
+        }
+        // Seeded: how long the producers run on two replicas.
+        std::thread::sleep(Duration::from_millis(rng.below(300)));
         brokers.get_mut(&victim).unwrap().restart();
-        let acked = read_acks(&acks).len();
+        restarted = Some(Instant::now());
+        let acked: Vec<usize> = acks.iter().map(|a| read_acks(a).len()).collect();
         println!(
-            "round {round}: killed {victim} (epoch {}{}), {} elected after {elected:.1}s (epoch {}, ISR {:?}); {acked} acknowledged so far; {:.0}s",
-            before.leader_epoch,
+            "round {round}{rejoined}: killed {victim} (epochs {:?}{}), elected after {elected:.1}s: {:?}; {acked:?} acknowledged so far; {:.0}s",
+            before.iter().map(|s| s.leader_epoch).collect::<Vec<_>>(),
             if controller == Some(victim) {
                 ", the controller"
             } else {
                 ""
             },
-            after.leader,
-            after.leader_epoch,
-            after.isr,
+            after
+                .iter()
+                .map(|s| format!("{} (epoch {}, ISR {:?})", s.leader, s.leader_epoch, s.isr))
+                .collect::<Vec<_>>(),
             started.elapsed().as_secs_f64()
         );
     }
     if stuck.is_none() {
-        match whole_isr(&mut zk, TOPIC, &brokers, 60) {
+        match whole_and_together(&mut zk, &brokers, &bootstrap, 60) {
             Ok(last) => println!("after the kills: {last:?}"),
             Err(why) => stuck = Some(format!("after the last kill: {why}")),
         }
     }
     std::thread::sleep(Duration::from_secs(1));
     std::fs::write(&stop, b"").unwrap();
-    wait_until("the producer's end", 150, || match producer.0.try_wait() {
-        Ok(Some(_)) => Ok(()),
-        other => Err(format!("{other:?}")),
-    });
-    let mut said = String::new();
-    if let Some(mut out) = producer.0.stdout.take() {
-        let _ = out.read_to_string(&mut said);
+    for producer in &mut producers {
+        wait_until("the producer's end", 150, || match producer.0.try_wait() {
+            Ok(Some(_)) => Ok(()),
+            other => Err(format!("{other:?}")),
+        });
+        let mut said = String::new();
+        if let Some(mut out) = producer.0.stdout.take() {
+            let _ = out.read_to_string(&mut said);
+        }
+        println!("producer: {}", said.trim());
     }
-    println!("producer: {}", said.trim());
 
-    let consumed_file = root.join("consumed.txt");
-    let summary = support::run_ok(
-        Command::new("timeout")
-            .args(["180", "python3"])
-            .arg(driver())
-            .args(["consume", &bootstrap, TOPIC])
-            .arg(&consumed_file),
-    );
-    println!("consumer: {}", summary.trim());
-    let consumed: Vec<(i64, u64)> = std::fs::read_to_string(&consumed_file)
-        .unwrap()
-        .lines()
-        .filter_map(|l| {
-            let (o, n) = l.split_once(' ')?;
-            Some((o.parse().ok()?, n.parse().ok()?))
+    // Both partitions read at once, each by a consumer of its own.
+    let consumed_files: Vec<_> = PRODUCERS
+        .iter()
+        .map(|(p, _)| root.join(format!("consumed-{p}.txt")))
+        .collect();
+    let consumers: Vec<Child> = PRODUCERS
+        .iter()
+        .zip(&consumed_files)
+        .map(|((p, _), file)| {
+            Command::new("timeout")
+                .args(["180", "python3"])
+                .arg(driver())
+                .args(["consume", &bootstrap, TOPIC])
+                .arg(file)
+                .arg(p.to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
-    let report = check(&read_acks(&acks), &consumed, &timeline);
-    println!(
-        "seed {seed}, idempotence {}: {kills} kills, {report}; {:.0}s",
-        if idempotent { "on" } else { "off" },
-        started.elapsed().as_secs_f64()
-    );
-    if report.lost.is_empty() && stuck.is_none() {
+    for consumer in consumers {
+        let out = consumer.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "the consumer failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("consumer: {}", String::from_utf8_lossy(&out.stdout).trim());
+    }
+
+    let mut lost = String::new();
+    for (((p, idempotent), (acks, consumed_file)), timeline) in PRODUCERS
+        .iter()
+        .zip(acks.iter().zip(&consumed_files))
+        .zip(&timelines)
+    {
+        let consumed: Vec<(i64, u64)> = std::fs::read_to_string(consumed_file)
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let (o, n) = l.split_once(' ')?;
+                Some((o.parse().ok()?, n.parse().ok()?))
+            })
+            .collect();
+        let report = check(&read_acks(acks), &consumed, timeline);
+        println!(
+            "seed {seed}, partition {p}, idempotence {}: {kills} kills, {report}; {:.0}s",
+            idempotence(*idempotent),
+            started.elapsed().as_secs_f64()
+        );
+        if !report.lost.is_empty() {
+            lost.push_str(&format!(
+                "\npartition {p}, idempotence {}: {report}\nacknowledged records lost:{}\nleaders seen: {timeline:?}",
+                idempotence(*idempotent),
+                report.lost_detail
+            ));
+        }
+    }
+    if lost.is_empty() && stuck.is_none() {
         return Ok(());
     }
     Err(format!(
-        "seed {seed} (replay with KAFKALAB_KILL_SEED={seed}), {kills} kills: {report}\n\
-         {}{}\nleaders seen: {timeline:?}\nthe brokers' logs: {:?}; the producer's: {}",
-        stuck.map_or(String::new(), |s| format!("the ISR stayed short {s}\n")),
-        if report.lost.is_empty() {
-            String::new()
-        } else {
-            format!("acknowledged records lost:{}", report.lost_detail)
-        },
+        "seed {seed} (replay with KAFKALAB_KILL_SEED={seed}), {kills} kills{}{lost}\n\
+         the brokers' logs: {:?}; the producers': {}",
+        stuck.map_or(String::new(), |s| format!(
+            "\nthe ISR stayed short or split {s}"
+        )),
         brokers.values().map(|b| b.log.clone()).collect::<Vec<_>>(),
-        root.join("producer.log").display()
+        root.join("producer-*.log").display()
     ))
-}
-
-/// What the consumer's read says about the producer's acknowledgements.
-struct Report {
-    acknowledged: usize,
-    consumed: usize,
-    lost: Vec<u64>,
-    /// Numbers read at more than one offset.
-    duplicated: usize,
-    /// Acknowledged at one offset, read only at another (a resend, or a rewritten log).
-    moved: usize,
-    /// For the first lost records: where the producer was told they are, who led then, and
-    /// what the consumer reads there instead.
-    lost_detail: String,
-}
-
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "acknowledged {}, lost {}, duplicated {}, read at another offset than acknowledged {}, consumed {}",
-            self.acknowledged,
-            self.lost.len(),
-            self.duplicated,
-            self.moved,
-            self.consumed
-        )
-    }
-}
-
-fn check(acks: &[(u64, i64, f64)], consumed: &[(i64, u64)], timeline: &[Leadership]) -> Report {
-    let mut offsets_of: BTreeMap<u64, BTreeSet<i64>> = BTreeMap::new();
-    let at: BTreeMap<i64, u64> = consumed.iter().copied().collect();
-    for (offset, n) in consumed {
-        offsets_of.entry(*n).or_default().insert(*offset);
-    }
-    let mut lost = Vec::new();
-    let mut moved = 0;
-    let mut detail = String::new();
-    for (n, offset, time) in acks {
-        match offsets_of.get(n) {
-            None => {
-                if lost.len() < 20 {
-                    let led = timeline
-                        .iter()
-                        .rev()
-                        .find(|l| l.since <= *time)
-                        .or(timeline.first());
-                    detail.push_str(&format!(
-                        "\n  {n}: acknowledged at offset {offset} (leader then {}), offset {offset} now holds {}",
-                        led.map_or("?".into(), |l| format!("{} epoch {}", l.leader, l.epoch)),
-                        at.get(offset).map_or("nothing".into(), |m| m.to_string())
-                    ));
-                }
-                lost.push(*n);
-            }
-            Some(o) if !o.contains(offset) => moved += 1,
-            Some(_) => {}
-        }
-    }
-    Report {
-        acknowledged: acks.len(),
-        consumed: consumed.len(),
-        duplicated: offsets_of.values().filter(|o| o.len() > 1).count(),
-        moved,
-        lost,
-        lost_detail: detail,
-    }
 }
 
 /// A folder for one run, kept when the run fails (server logs, the producer's
@@ -379,47 +443,38 @@ fn finish(dir: &Path, outcome: Result<(), String>) {
     }
 }
 
-fn on_our_coordinator(idempotent: bool, seed: u64) {
+fn on_our_coordinator(seed: u64) {
     if !support::python_module("confluent_kafka", "pip install confluent-kafka") {
         return;
     }
     let dir = run_folder();
-    let coordinator = Coordinator::start(&dir, "");
-    let outcome = kill_leaders_under_a_producer(&dir, &coordinator.address(), idempotent, seed);
+    let coordinator = Coordinator::start(&dir, &format!("tickTime={TICK_MS}\n"));
+    let outcome = kill_leaders_under_two_producers(&dir, &coordinator.address(), seed);
     drop(coordinator);
     finish(&dir, outcome);
 }
 
-fn on_debians_zookeeper(idempotent: bool, seed: u64) {
+fn on_debians_zookeeper(seed: u64) {
     if !support::python_module("confluent_kafka", "pip install confluent-kafka")
         || !RealZooKeeper::installed()
     {
         return;
     }
     let dir = run_folder();
-    std::fs::create_dir_all(dir.join("zk")).unwrap();
-    let zookeeper = RealZooKeeper::start(&dir.join("zk"));
-    let outcome = kill_leaders_under_a_producer(&dir, &zookeeper.address(), idempotent, seed);
+    let zk_dir = dir.join("zk");
+    std::fs::create_dir_all(&zk_dir).unwrap();
+    let zookeeper = RealZooKeeper::start_with_tick(&zk_dir, &zk_dir.join("data"), TICK_MS);
+    let outcome = kill_leaders_under_two_producers(&dir, &zookeeper.address(), seed);
     drop(zookeeper);
     finish(&dir, outcome);
 }
 
 #[test]
 fn killed_leaders_lose_nothing_acknowledged_on_our_coordinator() {
-    on_our_coordinator(false, 14);
-}
-
-#[test]
-fn killed_leaders_lose_nothing_acknowledged_idempotent_on_our_coordinator() {
-    on_our_coordinator(true, 15);
+    on_our_coordinator(14);
 }
 
 #[test]
 fn killed_leaders_lose_nothing_acknowledged_on_debians_zookeeper() {
-    on_debians_zookeeper(false, 16);
-}
-
-#[test]
-fn killed_leaders_lose_nothing_acknowledged_idempotent_on_debians_zookeeper() {
-    on_debians_zookeeper(true, 17);
+    on_debians_zookeeper(16);
 }

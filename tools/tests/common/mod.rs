@@ -366,15 +366,26 @@ pub fn whole_isr(
     brokers: &BTreeMap<i32, Broker>,
     secs: u64,
 ) -> Result<LeaderIsrAndControllerEpoch, String> {
+    whole_isr_of(zk, topic, 0, brokers, secs)
+}
+
+/// [`whole_isr`] of partition `p`.
+pub fn whole_isr_of(
+    zk: &mut Zk,
+    topic: &str,
+    p: i32,
+    brokers: &BTreeMap<i32, Broker>,
+    secs: u64,
+) -> Result<LeaderIsrAndControllerEpoch, String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let state = zk.state(topic, 0);
+        let state = zk.state(topic, p);
         match &state {
             Some(s) if s.leader > 0 && s.isr.len() == 3 => return Ok(s.clone()),
             _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
             _ => {
                 let isr = state.as_ref().map(|s| s.isr.clone()).unwrap_or_default();
-                let mut why = format!("for {secs} s: {state:?}");
+                let mut why = format!("{topic}-{p} for {secs} s: {state:?}");
                 for (id, broker) in brokers.iter().filter(|(id, _)| !isr.contains(id)) {
                     let log = std::fs::read_to_string(&broker.log).unwrap_or_default();
                     let last = log.lines().rfind(|l| l.contains(" WARN ")).unwrap_or("");
