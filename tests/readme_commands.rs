@@ -15,12 +15,7 @@
 //!
 //! `cargo run --`, `cargo lab` and `kafkalab` stand for the runner built for this test run, with
 //! `KAFKALAB_TOOLS` naming the tools built with it, so nothing here waits for cargo to build the
-//! tools once more. A failure names the README, the line, the command and its output. A `check`
-//! that passed is not run again for a README that repeats it on unchanged sources (see
-//! `repeats.rs`); the slowest commands are listed at the end.
-
-#[path = "readme_commands/repeats.rs"]
-mod repeats;
+//! tools once more. A failure names the README, the line, the command and its output.
 
 use std::io::Read;
 use std::net::TcpStream;
@@ -451,9 +446,7 @@ fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
     let mut servers: Vec<Running> = Vec::new();
     let mut members: Vec<Member> = Vec::new();
     let mut current_block = usize::MAX;
-    let (mut ran, mut skipped, mut repeated) = (0, 0, 0);
-    let mut passed = repeats::Passed::default();
-    let mut took: Vec<(Duration, String)> = Vec::new();
+    let (mut ran, mut skipped) = (0, 0);
     for (index, found) in all.iter().enumerate() {
         if found.block != current_block {
             failures.extend(await_members(&mut servers, &mut members));
@@ -468,45 +461,21 @@ fn every_readme_command_runs_as_written_in_a_fresh_workbook() {
             skipped += 1;
             continue;
         }
-        let place = format!("{}:{}", found.readme, found.line);
-        let check = repeats::check_key(&shell_text(&found.text));
-        if let Some(first) = check.as_ref().and_then(|k| passed.ran_as(&workbook, k)) {
-            println!(
-                "passed {place}: {} (as {first}, on the same sources)",
-                found.text
-            );
-            repeated += 1;
-            continue;
-        }
-        println!("running {place}: {}", found.text);
+        println!("running {}:{}: {}", found.readme, found.line, found.text);
         ran += 1;
         if !found.text.contains("-server-start") {
             failures.extend(await_members(&mut servers, &mut members));
         }
-        let began = Instant::now();
-        match run_one(&workbook, &env, found, index, &mut servers, &mut members) {
-            Some(why) => failures.push(format!(
-                "{place}: `{}` does not run as written: {why}",
-                found.text
-            )),
-            None => {
-                if let Some(key) = check {
-                    passed.record(&workbook, key, place.clone());
-                }
-            }
+        if let Some(why) = run_one(&workbook, &env, found, index, &mut servers, &mut members) {
+            failures.push(format!(
+                "{}:{}: `{}` does not run as written: {why}",
+                found.readme, found.line, found.text
+            ));
         }
-        took.push((began.elapsed(), place));
     }
     failures.extend(await_members(&mut servers, &mut members));
     end_block(&workbook, &mut servers);
-    println!(
-        "{ran} README commands ran, {repeated} repeats of a passed `check`, {skipped} skipped"
-    );
-    // Where the test's time goes: figures for whoever makes it faster, not a check.
-    took.sort_by_key(|t| std::cmp::Reverse(t.0));
-    for (time, place) in took.iter().take(10) {
-        println!("  {:6.1}s {place}", time.as_secs_f64());
-    }
+    println!("{ran} README commands ran, {skipped} skipped");
     assert!(
         failures.is_empty(),
         "{} README command(s) fail:\n\n{}",
