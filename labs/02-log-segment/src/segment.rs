@@ -334,21 +334,22 @@ impl LogSegment {
         let Some((start, header)) = self.find_batch(start_offset)? else {
             return Ok(None);
         };
-        let mut end = start + header.total_size() as u64;
-        while end < self.size {
-            let next = self.header_at(end)?;
-            let next_end = end + next.total_size() as u64;
-            if next_end - start > max_bytes as u64 {
+        // One read of everything that may fit (but at least the first batch), then count whole
+        // batches in memory: one system call per fetch, not one per batch header.
+        let first = header.total_size();
+        let available = (self.size - start) as usize;
+        let len = first.max(max_bytes.min(available));
+        let mut bytes = read_at(&self.log, &self.log_path, start, len)?;
+        let mut end = first;
+        while bytes.len() - end >= BATCH_HEADER_SIZE {
+            let next_end = end + BatchHeader::parse(&bytes[end..])?.total_size();
+            if next_end > bytes.len() {
                 break;
             }
             end = next_end;
         }
-        Ok(Some(read_at(
-            &self.log,
-            &self.log_path,
-            start,
-            (end - start) as usize,
-        )?))
+        bytes.truncate(end);
+        Ok(Some(bytes))
         // END SOLUTION
     }
 

@@ -51,17 +51,31 @@ impl<S: AsyncRead + Unpin> Connection<S> {
     /// The next whole frame, without its 4-byte size. `Ok(None)`: the other side closed the
     /// connection between frames. An error for a bad size prefix (negative, over the limit),
     /// a read error, or a close in the middle of a frame.
-    pub async fn read_frame(&mut self) -> Result<Option<Vec<u8>>> {
+    ///
+    /// The frame is split off the read buffer, not copied out of it: a produce request's
+    /// record batches or a fetch response's records (up to a megabyte or more) reach their
+    /// decoder in the very bytes the socket filled. `freeze()` it for a shared `Bytes`.
+    pub async fn read_frame(&mut self) -> Result<Option<BytesMut>> {
         // BEGIN SOLUTION step 6: return the first whole frame in the buffer, or read more until there is one; None when the client closes between frames
         // ko: 버퍼의 첫 완전한 프레임을 돌려주거나, 그런 프레임이 생길 때까지 더 읽기. 프레임 사이에서 닫히면 None
         loop {
             if let Some(n) = frame::check(&self.buf, self.max_frame)? {
                 let mut whole = self.buf.split_to(n);
                 whole.advance(4);
-                return Ok(Some(whole.to_vec()));
+                return Ok(Some(whole));
             }
-            if self.buf.capacity() - self.buf.len() < 4096 {
-                self.buf.reserve(64 * 1024);
+            // Make room for the whole frame at once when its size is known (checked against
+            // the limit by `frame::check` above), so a big frame is not moved again and again
+            // as the buffer grows; else for at least a good read.
+            let wanted = match self.buf.get(..4) {
+                Some(size) => {
+                    4 + i32::from_be_bytes([size[0], size[1], size[2], size[3]]).max(0) as usize
+                }
+                None => 0,
+            };
+            let room = wanted.saturating_sub(self.buf.len()).max(4096);
+            if self.buf.capacity() - self.buf.len() < room {
+                self.buf.reserve(room.max(64 * 1024));
             }
             let n = match self.stream.read_buf(&mut self.buf).await {
                 Ok(n) => n,

@@ -36,7 +36,7 @@ impl FrameReader {
     /// The next whole frame, without its size prefix.
     pub async fn next_frame(&mut self) -> std::io::Result<Bytes> {
         match self.reader.read_frame().await {
-            Ok(Some(frame)) => Ok(Bytes::from(frame)),
+            Ok(Some(frame)) => Ok(frame.freeze()),
             Ok(None) => Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "the broker closed the connection",

@@ -697,7 +697,13 @@ fn to_record(offset_delta: i64, r: PendingRecord) -> Record {
         producer_epoch: -1,
         timestamp_type: TimestampType::Creation,
         offset: offset_delta,
-        sequence: -1,
+        // No idempotence, so the batch's base sequence is -1 (NO_SEQUENCE), as Kafka's client
+        // writes it. The encoder keeps records in one batch only while `offset - sequence`
+        // stays the same, and derives the base sequence from the first record: so the
+        // sequence runs along with the offset from -1. A fixed -1 for every record made a
+        // batch of each record — 170 bytes and a CRC, a header parse and an append per
+        // 100-byte record.
+        sequence: (offset_delta as i32).wrapping_sub(1),
         timestamp: r.timestamp_ms,
         key: r.key.map(Bytes::from),
         value: r.value.map(Bytes::from),
