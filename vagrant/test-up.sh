@@ -253,7 +253,7 @@ run_flavor() {
   log "[$flavor] vagrant up --no-provision: $(echo "$hosts" | tr '\n' ' ')(driver $KAFKALAB_LIBVIRT_DRIVER, ${KAFKALAB_VM_MEMORY_MB} MiB each)"
   up_started=1
   t0="$(now)"
-  vg 600 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
+  vg 1200 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
     { tail -n 40 "$state/up.log" >&2; die "vagrant up failed (above: the end of its output)"; }
   t_up=$(($(now) - t0))
   log "vagrant up: ${t_up}s"
@@ -262,7 +262,7 @@ run_flavor() {
   t0="$(now)"
   pids=""
   for h in $hosts; do
-    vg 600 provision "$h" >"$state/provision-$h.log" 2>&1 &
+    vg 900 provision "$h" >"$state/provision-$h.log" 2>&1 &
     pids="$pids $!"
   done
   failed=""
@@ -314,7 +314,7 @@ run_flavor() {
     die "getent hosts $second on $first: '$seen', expected '$second_ip $second'"
   log "getent hosts $second on $first: $seen"
 
-  wait_modes "follower follower leader" 180 "$first" "$second" "$third"
+  wait_modes "follower follower leader" 300 "$first" "$second" "$third"
 
   t0="$(now)"
   if [ "$brokers" = lab ]; then
