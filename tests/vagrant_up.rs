@@ -3,10 +3,10 @@
 //! copies this build's `kafkalab-tools` into them and provisions them with vagrant/provision,
 //! then checks from inside the VMs what the slides check: `getent hosts kafka02` on kafka01, one
 //! leader and two followers in `srvr`, the brokers `[1, 2, 3]` under
-//! /my-kafka-cluster/brokers/ids, lines produced on kafka01 read back on kafka03; halts kafka02
-//! and checks that the other two keep a quorum and take a write; destroys everything. It does so
-//! twice, on fresh VMs: the `lab` flavor (our coordinator ensemble and brokers), then the
-//! `debian` flavor (Debian's ZooKeeper 3.8 as the ensemble, our brokers on it). One test, not
+//! /my-kafka-cluster/brokers/ids, lines produced on kafka01 read back on kafka03; destroys
+//! everything. It does so twice, on fresh VMs: the `lab` flavor (our coordinator ensemble and
+//! brokers; then kafka02 is halted and the other two must keep a quorum and take a write), then
+//! the `debian` flavor (Debian's ZooKeeper 3.8 as the ensemble, our brokers on it). One test, not
 //! two: the second run reuses the namespace, libvirtd and the box already in libvirt's storage,
 //! and two scripts could not run at once anyway (they take one lock). See vagrant/README.md.
 //!

@@ -350,19 +350,28 @@ run_flavor() {
   t_checks=$(($(now) - t0))
 
   # --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
-  t0="$(now)"
-  vg 300 halt "$second" >"$state/halt.log" 2>&1 || { cat "$state/halt.log" >&2; die "vagrant halt $second failed"; }
-  t_halt=$(($(now) - t0))
-  log "vagrant halt $second: ${t_halt}s"
-  wait_modes "follower leader" 120 "$first" "$third"
-  seen="$(zkcli "$first" "create /kafkalab-vagrant-halted $second-halted")"
-  printf '%s\n' "$seen" | grep -q "Created /kafkalab-vagrant-halted" ||
-    die "zkCli.sh create on $first with $second halted: $seen"
-  seen="$(zkcli "$third" "get /kafkalab-vagrant-halted" | tr -d '\r')"
-  printf '%s\n' "$seen" | grep -qx "$second-halted" ||
-    die "zkCli.sh get /kafkalab-vagrant-halted on $third: $seen"
-  log "with $second halted: a write through $first was read through $third"
-  t_halt=$(($(now) - t0))
+  # It tests the ensemble's quorum: your coordinator's in the lab flavor. Debian's ZooKeeper is
+  # the reference, so after a lab run in the same invocation its debian run skips this step.
+  t_halt=0
+  case "$flavor $flavors_done " in
+    "debian "*" lab "*) log "vagrant halt: skipped for debian (the lab run checked the halt)" ;;
+    *)
+      t0="$(now)"
+      vg 300 halt "$second" >"$state/halt.log" 2>&1 || { cat "$state/halt.log" >&2; die "vagrant halt $second failed"; }
+      t_halt=$(($(now) - t0))
+      log "vagrant halt $second: ${t_halt}s"
+      wait_modes "follower leader" 120 "$first" "$third"
+      seen="$(zkcli "$first" "create /kafkalab-vagrant-halted $second-halted")"
+      printf '%s\n' "$seen" | grep -q "Created /kafkalab-vagrant-halted" ||
+        die "zkCli.sh create on $first with $second halted: $seen"
+      seen="$(zkcli "$third" "get /kafkalab-vagrant-halted" | tr -d '\r')"
+      printf '%s\n' "$seen" | grep -qx "$second-halted" ||
+        die "zkCli.sh get /kafkalab-vagrant-halted on $third: $seen"
+      log "with $second halted: a write through $first was read through $third"
+      t_halt=$(($(now) - t0))
+      ;;
+  esac
+  flavors_done="$flavors_done $flavor"
 
   # --- 8. Destroy --------------------------------------------------------------------------------
   t0="$(now)"
@@ -378,5 +387,6 @@ run_flavor() {
 }
 
 summary=""
+flavors_done=""
 for flavor in $flavors; do run_flavor "$flavor"; done
 log "box ${t_box}s; total $(($(now) - t_start))s$summary"
