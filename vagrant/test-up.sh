@@ -2,14 +2,20 @@
 # A real `vagrant up` of a topology on libvirt, checked from inside the VMs as the slides check
 # it, then broken (one VM halted) and destroyed. CI runs it; run it yourself as root:
 #
-#   sh vagrant/test-up.sh [study|book] [lab|debian]
+#   sh vagrant/test-up.sh [study|book] [lab|debian]...
 #
 #   lab      your servers: KAFKALAB_LAB_BIN (default target/release/kafkalab-tools, from
 #            `cargo build --release -p kafkalab-tools`) copied into every VM, started by the
 #            same provisioning scripts as the Docker lab flavor; also checks that the three
 #            brokers registered in ZooKeeper and that lines produced on the first broker's VM
 #            (acks=all, three replicas) are read back on the last one's
-#   debian   Debian's zookeeper package (ZooKeeper 3.8), no Kafka
+#   debian   Debian's zookeeper package (ZooKeeper 3.8) as the ensemble, ZooKeeper checks
+#            alone; with KAFKALAB_DEBIAN_BROKERS=lab also your brokers (KAFKALAB_LAB_BIN, as
+#            above) on it and the same broker checks: the slides' `ls /my-kafka-cluster/brokers/ids`
+#            answered by the real ZooKeeper
+#
+#   Several flavors run one after the other (`study lab debian`, what CI runs), each on fresh
+#   VMs, sharing the namespace, libvirtd and the box uploaded into libvirt's storage.
 #
 #   study (three VMs, each ZooKeeper and broker) is what CI runs; book (peter-zk01..03 and
 #   peter-kafka01..03, six VMs) runs the same checks on its three ZooKeeper hosts.
@@ -26,12 +32,15 @@ set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 topology="${1:-study}"
-flavor="${2:-lab}"
+[ "$#" -gt 0 ] && shift
+flavors="${*:-lab}"
 log() { printf '==> [test-up %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf 'test-up: FAILED: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
 
-case "$flavor" in lab | debian) ;; *) die "flavor $flavor: use lab or debian" ;; esac
+for flavor in $flavors; do
+  case "$flavor" in lab | debian) ;; *) die "flavor $flavor: use lab or debian" ;; esac
+done
 [ -f "$here/topologies/$topology.yaml" ] || die "no topology $topology (vagrant/topologies/$topology.yaml)"
 [ "$(id -u)" = 0 ] || die "run as root: it creates a network namespace and starts libvirtd"
 for tool in vagrant libvirtd virtlogd virsh qemu-system-x86_64 qemu-img ip python3 ruby flock timeout; do
@@ -198,134 +207,188 @@ ip netns exec "$ns" python3 -m http.server 8080 --bind 0.0.0.0 --directory "$box
 http_pid=$!
 
 # --- 4. vagrant up ----------------------------------------------------------------------------
-export VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_DOTFILE_PATH="$state/dot-vagrant" VAGRANT_CWD="$here"
-export KAFKALAB_TOPOLOGY="$topology" KAFKALAB_FLAVOR="$flavor" KAFKALAB_BOX_DIR="$box_dir"
+export VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_CWD="$here"
+export KAFKALAB_TOPOLOGY="$topology" KAFKALAB_BOX_DIR="$box_dir"
 export KAFKALAB_LIBVIRT_DRIVER="${KAFKALAB_LIBVIRT_DRIVER:-kvm}" KAFKALAB_LIBVIRT_MGMT_MODE=none
 export KAFKALAB_LIBVIRT_PREFIX="$prefix" KAFKALAB_APT_URL="http://$gateway:8080/"
 export KAFKALAB_VM_MEMORY_MB="${KAFKALAB_VM_MEMORY_MB:-768}" KAFKALAB_VM_CPUS="${KAFKALAB_VM_CPUS:-1}"
-if [ "$flavor" = lab ]; then
-  lab_bin="${KAFKALAB_LAB_BIN:-$repo/target/release/kafkalab-tools}"
-  [ -x "$lab_bin" ] || die "$lab_bin is missing: cargo build --release -p kafkalab-tools, or set KAFKALAB_LAB_BIN"
+lab_bin="${KAFKALAB_LAB_BIN:-$repo/target/release/kafkalab-tools}"
+unset KAFKALAB_LAB_BIN
+if [ -x "$lab_bin" ]; then
   # Without symbols it is a fraction of the size to copy into three VMs.
   cp "$lab_bin" "$state/kafkalab-tools"
   strip "$state/kafkalab-tools" 2>/dev/null || true
-  export KAFKALAB_LAB_BIN="$state/kafkalab-tools"
+  lab_bin="$state/kafkalab-tools"
+else
+  case " $flavors " in
+    *" lab "*) die "$lab_bin is missing: cargo build --release -p kafkalab-tools, or set KAFKALAB_LAB_BIN" ;;
+  esac
+  log "$lab_bin is missing: the debian flavor runs no brokers"
+  lab_bin=""
 fi
-mem_before="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
-log "vagrant up --no-provision: $(echo "$hosts" | tr '\n' ' ')(driver $KAFKALAB_LIBVIRT_DRIVER, ${KAFKALAB_VM_MEMORY_MB} MiB each)"
-up_started=1
-t0="$(now)"
-vg 600 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
-  { tail -n 40 "$state/up.log" >&2; die "vagrant up failed (above: the end of its output)"; }
-t_up=$(($(now) - t0))
-log "vagrant up: ${t_up}s"
-
-# --- 5. Provisioning: the three at once, each with the same scripts as the Docker images -----
-t0="$(now)"
-pids=""
-for h in $hosts; do
-  vg 600 provision "$h" >"$state/provision-$h.log" 2>&1 &
-  pids="$pids $!"
-done
-failed=""
-for pid in $pids; do wait "$pid" || failed=1; done
-t_provision=$(($(now) - t0))
-if [ -n "$failed" ]; then
-  for h in $hosts; do
-    printf -- '--- provision %s (end)\n' "$h" >&2
-    tail -n 25 "$state/provision-$h.log" >&2
+# qemu_rss_mib: the resident memory of this run's VMs (the qemu processes in the namespace).
+qemu_rss_mib() {
+  kib=0
+  for pid in $(ip netns pids "$ns"); do
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+      qemu*) kib=$((kib + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0))) ;;
+    esac
   done
-  die "vagrant provision failed"
-fi
-log "provisioning: ${t_provision}s"
-mem_after="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
-
-# --- 6. Checks, from inside the VMs -----------------------------------------------------------
-# wait_modes EXPECTED LIMIT HOST...: asks each host's ZooKeeper for `srvr` from inside
-# $first, every 3 s until the sorted Mode lines are EXPECTED ("none" where nothing answers),
-# for at most LIMIT seconds. The loop runs in the VM: one `vagrant ssh`, not one per poll.
-wait_modes() {
-  expected="$1"
-  limit="$2"
-  shift 2
-  seen="$(on "$first" "
-    end=\$((\$(date +%s) + $limit))
-    while :; do
-      modes=\$(for h in $*; do m=\$(printf srvr | nc -w 3 \$h 2181 | sed -n 's/^Mode: //p'); echo \${m:-none}; done | sort | tr '\\n' ' ')
-      [ \"\$modes\" = '$expected ' ] || [ \$(date +%s) -ge \$end ] && break
-      sleep 3
-    done
-    echo \"\$modes\"" | tr -d '\r' | tail -n 1 | sed 's/ $//')"
-  [ "$seen" = "$expected" ] || die "srvr modes of $* within ${limit}s: '$seen', expected '$expected'"
-  log "srvr modes of $*: $seen"
-}
-zkcli() { on "$1" "zkCli.sh -server 127.0.0.1:2181 $2 2>&1"; }
-# broker_journals: what each broker's unit says, when a broker check fails.
-broker_journals() {
-  for h in $kafka_hosts; do
-    printf -- '--- kafka-server on %s\n' "$h" >&2
-    on "$h" "sudo systemctl --no-pager status kafka-server 2>&1 | head -n 5; sudo journalctl --no-pager -u kafka-server -n 30 2>&1" >&2 || true
-  done
+  echo $((kib / 1024))
 }
 
-second_ip="$(printf '%s\n' "$kl_hosts" | tr ' ' '\n' | sed -n "s/=$second\$//p")"
-seen="$(on "$first" "getent hosts $second" | tr -d '\r')"
-printf '%s\n' "$seen" | grep -q "^${second_ip}[[:space:]]\+${second}\$" ||
-  die "getent hosts $second on $first: '$seen', expected '$second_ip $second'"
-log "getent hosts $second on $first: $seen"
-
-wait_modes "follower follower leader" 180 "$first" "$second" "$third"
-
-if [ "$flavor" = lab ]; then
-  # Lab 11: each broker registers itself under the chroot of zookeeper.connect.
-  seen="$(on "$first" "
-    end=\$((\$(date +%s) + 240))
-    while :; do
-      ids=\$(zkCli.sh -server 127.0.0.1:2181 ls $zk_chroot/brokers/ids 2>&1 | grep '^\\[' | tail -n 1)
-      [ \"\$ids\" = '[1, 2, 3]' ] || [ \$(date +%s) -ge \$end ] && break
-      sleep 5
-    done
-    echo \"\$ids\"" | tr -d '\r' | tail -n 1)"
-  if [ "$seen" != "[1, 2, 3]" ]; then
-    broker_journals
-    die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 240 s: '$seen', expected '[1, 2, 3]'"
+# run_flavor FLAVOR: steps 4 to 8 on fresh VMs, servers of FLAVOR.
+run_flavor() {
+  flavor="$1"
+  t_flavor="$(now)"
+  export VAGRANT_DOTFILE_PATH="$state/dot-vagrant-$flavor" KAFKALAB_FLAVOR="$flavor"
+  # Which brokers run: yours in the lab flavor; in the debian flavor none, or yours on Debian's
+  # ZooKeeper with KAFKALAB_DEBIAN_BROKERS=lab (not yet passing under loaded software emulation:
+  # registration did not finish within one session timeout, see vagrant/README.md).
+  brokers=""
+  unset KAFKALAB_LAB_BIN KAFKALAB_KAFKA_FLAVOR
+  if [ -n "$lab_bin" ] && { [ "$flavor" = lab ] || [ "${KAFKALAB_DEBIAN_BROKERS:-}" = lab ]; }; then
+    brokers=lab
+    export KAFKALAB_LAB_BIN="$lab_bin" KAFKALAB_KAFKA_FLAVOR=lab
   fi
-  log "zkCli.sh ls $zk_chroot/brokers/ids: $seen"
+  mem_before="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
+  log "[$flavor] vagrant up --no-provision: $(echo "$hosts" | tr '\n' ' ')(driver $KAFKALAB_LIBVIRT_DRIVER, ${KAFKALAB_VM_MEMORY_MB} MiB each)"
+  up_started=1
+  t0="$(now)"
+  vg 1200 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
+    { tail -n 40 "$state/up.log" >&2; die "vagrant up failed (above: the end of its output)"; }
+  t_up=$(($(now) - t0))
+  log "vagrant up: ${t_up}s"
 
-  # Labs 11-12, the slides' own check: a topic with three replicas, lines produced on the first
-  # broker's VM with acks=all, read back on the last one's, through the brokers' own names.
-  tools=/opt/kafkalab/bin/kafkalab-tools
-  seen="$(on "$kafka_first" "$tools kafka-topics --bootstrap-server $kafka_first:$kafka_port --create --if-not-exists --topic slides --partitions 1 --replication-factor 3 2>&1")"
-  printf '%s\n' "$seen" | grep -q "slides" || { broker_journals; die "kafka-topics --create on $kafka_first: $seen"; }
-  seen="$(on "$kafka_first" "printf 'line-%s\\n' 1 2 3 4 5 | $tools kafka-console-producer --bootstrap-server $kafka_first:$kafka_port --topic slides --request-required-acks all 2>&1 && echo PRODUCED")"
-  printf '%s\n' "$seen" | grep -q "^PRODUCED" || { broker_journals; die "kafka-console-producer on $kafka_first: $seen"; }
-  seen="$(on "$kafka_last" "$tools kafka-console-consumer --bootstrap-server $kafka_last:$kafka_port --topic slides --from-beginning --max-messages 5 --timeout-ms 30000 2>/dev/null" | tr -d '\r' | tr '\n' ' ')"
-  [ "$seen" = "line-1 line-2 line-3 line-4 line-5 " ] || {
-    broker_journals
-    die "kafka-console-consumer on $kafka_last read '$seen', expected 'line-1 line-2 line-3 line-4 line-5 '"
+  # --- 5. Provisioning: the three at once, each with the same scripts as the Docker images -----
+  t0="$(now)"
+  pids=""
+  for h in $hosts; do
+    vg 900 provision "$h" >"$state/provision-$h.log" 2>&1 &
+    pids="$pids $!"
+  done
+  failed=""
+  for pid in $pids; do wait "$pid" || failed=1; done
+  t_provision=$(($(now) - t0))
+  if [ -n "$failed" ]; then
+    for h in $hosts; do
+      printf -- '--- provision %s (end)\n' "$h" >&2
+      tail -n 25 "$state/provision-$h.log" >&2
+    done
+    die "vagrant provision failed"
+  fi
+  log "provisioning: ${t_provision}s"
+  mem_after="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
+  rss="$(qemu_rss_mib)"
+  log "memory: resident size of the qemu processes ${rss} MiB; host MemAvailable down by $(((mem_before - mem_after) / 1024)) MiB"
+
+  # --- 6. Checks, from inside the VMs -----------------------------------------------------------
+  # wait_modes EXPECTED LIMIT HOST...: asks each host's ZooKeeper for `srvr` from inside
+  # $first, every 3 s until the sorted Mode lines are EXPECTED ("none" where nothing answers),
+  # for at most LIMIT seconds. The loop runs in the VM: one `vagrant ssh`, not one per poll.
+  wait_modes() {
+    expected="$1"
+    limit="$2"
+    shift 2
+    seen="$(on "$first" "
+      end=\$((\$(date +%s) + $limit))
+      while :; do
+        modes=\$(for h in $*; do m=\$(printf srvr | nc -w 3 \$h 2181 | sed -n 's/^Mode: //p'); echo \${m:-none}; done | sort | tr '\\n' ' ')
+        [ \"\$modes\" = '$expected ' ] || [ \$(date +%s) -ge \$end ] && break
+        sleep 3
+      done
+      echo \"\$modes\"" | tr -d '\r' | tail -n 1 | sed 's/ $//')"
+    [ "$seen" = "$expected" ] || die "srvr modes of $* within ${limit}s: '$seen', expected '$expected'"
+    log "srvr modes of $*: $seen"
   }
-  log "produced on $kafka_first with acks=all, read on $kafka_last: $seen"
-fi
+  zkcli() { on "$1" "zkCli.sh -server 127.0.0.1:2181 $2 2>&1"; }
+  # broker_journals: what each broker's unit says, when a broker check fails.
+  broker_journals() {
+    for h in $kafka_hosts; do
+      printf -- '--- kafka-server on %s\n' "$h" >&2
+      on "$h" "sudo systemctl --no-pager status kafka-server 2>&1 | head -n 5; sudo journalctl --no-pager -u kafka-server -n 30 2>&1" >&2 || true
+    done
+  }
 
-# --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
-t0="$(now)"
-vg 300 halt "$second" >"$state/halt.log" 2>&1 || { cat "$state/halt.log" >&2; die "vagrant halt $second failed"; }
-log "vagrant halt $second: $(($(now) - t0))s"
-wait_modes "follower leader" 120 "$first" "$third"
-seen="$(zkcli "$first" "create /kafkalab-vagrant-halted $second-halted")"
-printf '%s\n' "$seen" | grep -q "Created /kafkalab-vagrant-halted" ||
-  die "zkCli.sh create on $first with $second halted: $seen"
-seen="$(zkcli "$third" "get /kafkalab-vagrant-halted" | tr -d '\r')"
-printf '%s\n' "$seen" | grep -qx "$second-halted" ||
-  die "zkCli.sh get /kafkalab-vagrant-halted on $third: $seen"
-log "with $second halted: a write through $first was read through $third"
+  second_ip="$(printf '%s\n' "$kl_hosts" | tr ' ' '\n' | sed -n "s/=$second\$//p")"
+  seen="$(on "$first" "getent hosts $second" | tr -d '\r')"
+  printf '%s\n' "$seen" | grep -q "^${second_ip}[[:space:]]\+${second}\$" ||
+    die "getent hosts $second on $first: '$seen', expected '$second_ip $second'"
+  log "getent hosts $second on $first: $seen"
 
-# --- 8. Destroy --------------------------------------------------------------------------------
-t0="$(now)"
-vg 300 destroy -f >"$state/destroy.log" 2>&1 || { cat "$state/destroy.log" >&2; die "vagrant destroy -f failed"; }
-up_started=""
-t_destroy=$(($(now) - t0))
-left="$(virsh_ list --all --name | grep "^$prefix" || true)"
-[ -z "$left" ] || die "vagrant destroy -f left domains: $left"
-log "vagrant destroy -f: ${t_destroy}s"
-log "PASSED $topology/$flavor: box ${t_box}s, up ${t_up}s, provisioning ${t_provision}s, destroy ${t_destroy}s, host memory used by the VMs $(((mem_before - mem_after) / 1024)) MiB, total $(($(now) - t_start))s"
+  wait_modes "follower follower leader" 300 "$first" "$second" "$third"
+
+  t0="$(now)"
+  if [ "$brokers" = lab ]; then
+    # Lab 11: each broker registers itself under the chroot of zookeeper.connect.
+    seen="$(on "$first" "
+      end=\$((\$(date +%s) + 240))
+      while :; do
+        ids=\$(zkCli.sh -server 127.0.0.1:2181 ls $zk_chroot/brokers/ids 2>&1 | grep '^\\[' | tail -n 1)
+        [ \"\$ids\" = '[1, 2, 3]' ] || [ \$(date +%s) -ge \$end ] && break
+        sleep 5
+      done
+      echo \"\$ids\"" | tr -d '\r' | tail -n 1)"
+    if [ "$seen" != "[1, 2, 3]" ]; then
+      broker_journals
+      die "zkCli.sh ls $zk_chroot/brokers/ids on $first within 240 s: '$seen', expected '[1, 2, 3]'"
+    fi
+    log "zkCli.sh ls $zk_chroot/brokers/ids: $seen"
+
+    # Labs 11-12, the slides' own check: a topic with three replicas, lines produced on the first
+    # broker's VM with acks=all, read back on the last one's, through the brokers' own names.
+    tools=/opt/kafkalab/bin/kafkalab-tools
+    seen="$(on "$kafka_first" "$tools kafka-topics --bootstrap-server $kafka_first:$kafka_port --create --if-not-exists --topic slides --partitions 1 --replication-factor 3 2>&1")"
+    printf '%s\n' "$seen" | grep -q "slides" || { broker_journals; die "kafka-topics --create on $kafka_first: $seen"; }
+    seen="$(on "$kafka_first" "printf 'line-%s\\n' 1 2 3 4 5 | $tools kafka-console-producer --bootstrap-server $kafka_first:$kafka_port --topic slides --request-required-acks all 2>&1 && echo PRODUCED")"
+    printf '%s\n' "$seen" | grep -q "^PRODUCED" || { broker_journals; die "kafka-console-producer on $kafka_first: $seen"; }
+    seen="$(on "$kafka_last" "$tools kafka-console-consumer --bootstrap-server $kafka_last:$kafka_port --topic slides --from-beginning --max-messages 5 --timeout-ms 30000 2>/dev/null" | tr -d '\r' | tr '\n' ' ')"
+    [ "$seen" = "line-1 line-2 line-3 line-4 line-5 " ] || {
+      broker_journals
+      die "kafka-console-consumer on $kafka_last read '$seen', expected 'line-1 line-2 line-3 line-4 line-5 '"
+    }
+    log "produced on $kafka_first with acks=all, read on $kafka_last: $seen"
+  fi
+  t_checks=$(($(now) - t0))
+
+  # --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
+  # It tests the ensemble's quorum: your coordinator's in the lab flavor. Debian's ZooKeeper is
+  # the reference, so after a lab run in the same invocation its debian run skips this step.
+  t_halt=0
+  case "$flavor $flavors_done " in
+    "debian "*" lab "*) log "vagrant halt: skipped for debian (the lab run checked the halt)" ;;
+    *)
+      t0="$(now)"
+      vg 300 halt "$second" >"$state/halt.log" 2>&1 || { cat "$state/halt.log" >&2; die "vagrant halt $second failed"; }
+      t_halt=$(($(now) - t0))
+      log "vagrant halt $second: ${t_halt}s"
+      wait_modes "follower leader" 120 "$first" "$third"
+      seen="$(zkcli "$first" "create /kafkalab-vagrant-halted $second-halted")"
+      printf '%s\n' "$seen" | grep -q "Created /kafkalab-vagrant-halted" ||
+        die "zkCli.sh create on $first with $second halted: $seen"
+      seen="$(zkcli "$third" "get /kafkalab-vagrant-halted" | tr -d '\r')"
+      printf '%s\n' "$seen" | grep -qx "$second-halted" ||
+        die "zkCli.sh get /kafkalab-vagrant-halted on $third: $seen"
+      log "with $second halted: a write through $first was read through $third"
+      t_halt=$(($(now) - t0))
+      ;;
+  esac
+  flavors_done="$flavors_done $flavor"
+
+  # --- 8. Destroy --------------------------------------------------------------------------------
+  t0="$(now)"
+  vg 300 destroy -f >"$state/destroy.log" 2>&1 || { cat "$state/destroy.log" >&2; die "vagrant destroy -f failed"; }
+  up_started=""
+  t_destroy=$(($(now) - t0))
+  left="$(virsh_ list --all --name | grep "^$prefix" || true)"
+  [ -z "$left" ] || die "vagrant destroy -f left domains: $left"
+  log "vagrant destroy -f: ${t_destroy}s"
+  passed="PASSED $topology/$flavor (brokers: ${brokers:-none}): up ${t_up}s, provisioning ${t_provision}s, checks ${t_checks}s, halt and quorum ${t_halt}s, destroy ${t_destroy}s, qemu RSS ${rss} MiB, $(($(now) - t_flavor))s in all"
+  summary="$summary; $passed"
+  log "$passed"
+}
+
+summary=""
+flavors_done=""
+for flavor in $flavors; do run_flavor "$flavor"; done
+log "box ${t_box}s; total $(($(now) - t_start))s$summary"

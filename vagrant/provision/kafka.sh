@@ -14,6 +14,8 @@
 #                   server.properties as kafka-server-start.sh is:
 #                   KL_LAB_BIN_DIR/kafkalab-tools kafka-server-start (the binary of the labs'
 #                   servers and tools; build it with `cargo build --release -p kafkalab-tools`)
+# KL_KAFKA_FLAVOR, when set, picks the broker apart from ZooKeeper: KL_FLAVOR=debian with
+# KL_KAFKA_FLAVOR=lab runs your brokers on Debian's ZooKeeper (vagrant/test-up.sh does).
 # With KL_OPTIONAL_KAFKA=1 (the Docker images), a release that cannot be had is skipped with a
 # message instead of failing: ZooKeeper still works.
 set -eu
@@ -23,7 +25,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=vagrant/provision/fetch.sh
 . "$here/fetch.sh"
 
-KL_FLAVOR="${KL_FLAVOR:-apache}"
+KL_FLAVOR="${KL_KAFKA_FLAVOR:-${KL_FLAVOR:-apache}}"
 KL_LAB_BIN_DIR="${KL_LAB_BIN_DIR:-/opt/kafkalab/bin}"
 need KL_KAFKA_INSTALL_DIR KL_KAFKA_USER
 config="$KL_KAFKA_INSTALL_DIR/config/server.properties"
