@@ -385,11 +385,36 @@ impl LabCluster {
     }
 }
 
+impl LabCluster {
+    /// The last lines each container printed, on stderr.
+    fn print_logs(&self) {
+        for host in ZOOKEEPERS.iter().chain(&BROKERS) {
+            let name = self.container(host);
+            match Command::new("docker")
+                .args(["logs", "--tail", "40", &name])
+                .output()
+            {
+                Ok(out) => eprintln!(
+                    "--- last lines of {name}:\n{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                Err(e) => eprintln!("--- docker logs {name}: {e}"),
+            }
+        }
+    }
+}
+
 impl Drop for LabCluster {
     fn drop(&mut self) {
         // A paused container cannot be removed: thaw it first.
         for container in self.paused.borrow().iter() {
             let _ = Command::new("docker").args(["unpause", container]).output();
+        }
+        // A failed test shows what each server said last: a wait that gives up names only
+        // what it waited for, and the containers are gone once dropped.
+        if std::thread::panicking() {
+            self.print_logs();
         }
         // Removes the containers (testcontainers' drop), then the network with the last one.
         while let Some(container) = self.containers.pop() {
