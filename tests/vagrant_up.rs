@@ -68,6 +68,9 @@ fn vagrant_up_boots_the_study_cluster_with_the_lab_and_debian_flavors() {
         .arg(support::repo().join("vagrant/test-up.sh"))
         .args(["study", "lab", "debian"])
         .env("KAFKALAB_LAB_BIN", support::built_tools_bin())
+        // The debian flavor runs your brokers too: the slides' `ls /my-kafka-cluster/brokers/ids`
+        // answered by Debian's real ZooKeeper.
+        .env("KAFKALAB_DEBIAN_BROKERS", "lab")
         .stdin(std::process::Stdio::null())
         .status()
         .expect("cannot run sh vagrant/test-up.sh");

@@ -114,7 +114,9 @@ impl ZkClient {
             .write_all(&packet::frame(&o.into_bytes()))
             .await
             .map_err(|e| fail(e.to_string()))?;
-        let body = read_frame(&mut stream)
+        // A server that accepted the connection but stays silent for a whole session timeout
+        // (paused, cut off, not yet in a quorum) gives no session: the caller tries another.
+        let body = read_frame_within(&mut stream, timeout_ms)
             .await
             .map_err(|e| fail(e.to_string()))?;
         let mut i = InputArchive::new(&body);
@@ -194,7 +196,12 @@ impl ZkClient {
             .await
             .map_err(io)?;
         loop {
-            let reply = read_frame(&mut self.stream).await.map_err(io)?;
+            // Silence for the whole negotiated session timeout means the session is as good as
+            // gone (ZooKeeper's own client gives up after two thirds of it). Each reply gets that
+            // long, not a sequence of requests: a slow but live server is waited for.
+            let reply = read_frame_within(&mut self.stream, self.timeout_ms)
+                .await
+                .map_err(io)?;
             let mut i = InputArchive::new(&reply);
             let reply_xid = i.read_int()?;
             let _zxid = i.read_long()?;
@@ -477,6 +484,19 @@ impl Op {
 }
 
 /// One reply packet; the server closing the connection is an error here (a reply was due).
+/// [`read_frame`], failing with `TimedOut` when nothing comes for `timeout_ms`.
+async fn read_frame_within(stream: &mut TcpStream, timeout_ms: i32) -> std::io::Result<Vec<u8>> {
+    let limit = Duration::from_millis(timeout_ms.max(1) as u64);
+    tokio::time::timeout(limit, read_frame(stream))
+        .await
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within the session timeout ({timeout_ms} ms)"),
+            ))
+        })
+}
+
 async fn read_frame(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     packet::read_packet(stream).await?.ok_or_else(|| {
         std::io::Error::new(

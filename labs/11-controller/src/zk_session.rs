@@ -168,13 +168,13 @@ async fn run(
                 }
             }
         };
-        // A server that accepts and then never answers (paused, partitioned) must not hold the
-        // broker forever: an attempt gets one session timeout.
-        let session_timeout = Duration::from_millis(config.session_timeout_ms as u64);
+        // A server that accepts and then never answers (paused, partitioned) does not hold the
+        // broker forever: the client gives each answer one session timeout. The registration as
+        // a whole has no limit of its own: on a slow ensemble (Java under software emulation)
+        // its dozen writes may take longer than one session timeout, and starting over would
+        // only repeat them.
         let outcome = tokio::select! {
-            outcome = tokio::time::timeout(session_timeout, attempt) => outcome.unwrap_or_else(|_| {
-                Err(crate::Error::ZooKeeper("no answer within the session timeout".into()))
-            }),
+            outcome = attempt => outcome,
             _ = &mut stop => return,
         };
         match outcome {
