@@ -2,6 +2,7 @@
 cluster_transactions.rs).
 
 usage: cluster_transactions.py ctp BOOTSTRAP TOPIC ROUNDS
+       cluster_transactions.py loop BOOTSTRAP TOPIC TRANSACTIONAL_ID
 
 A consume-transform-produce loop: TOPIC-in (3 partitions, filled here with "i0".."i{n-1}")
 → TOPIC-out (3 partitions), ROUNDS transactions of 6 records each, with the group's offsets
@@ -145,10 +146,74 @@ def ctp(bootstrap, topic, rounds):
     }
 
 
+def loop(bootstrap, topic, tid):
+    import threading
+    from confluent_kafka import Producer, KafkaException
+
+    killed = threading.Event()
+
+    def wait_for_kill():
+        sys.stdin.readline()
+        killed.set()
+
+    threading.Thread(target=wait_for_kill, daemon=True).start()
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid,
+                  "transaction.timeout.ms": 60000})
+    p.init_transactions(TIMEOUT)
+    outcomes, after_kill = {}, 0
+    for k in range(300):
+        if killed.is_set():
+            after_kill += 1
+            if after_kill > 5:
+                break
+        commit = k % 2 == 0
+        try:
+            p.begin_transaction()
+            for part in range(PARTITIONS):
+                p.produce(topic, value=f"t{k}-{part}".encode(), partition=part)
+            if commit:
+                p.commit_transaction(TIMEOUT)
+                outcomes[k] = "committed"
+            else:
+                p.flush(TIMEOUT)
+                p.abort_transaction(TIMEOUT)
+                outcomes[k] = "aborted"
+        except KafkaException as e:
+            err = e.args[0]
+            if err.fatal():
+                outcomes[k] = f"fatal {err.name()}"
+                break
+            if err.txn_requires_abort():
+                p.abort_transaction(TIMEOUT)
+                outcomes[k] = "aborted"
+            else:
+                # A retriable error: the outcome is the coordinator's; ask again.
+                try:
+                    if commit:
+                        p.commit_transaction(TIMEOUT)
+                        outcomes[k] = "committed"
+                    else:
+                        p.abort_transaction(TIMEOUT)
+                        outcomes[k] = "aborted"
+                except KafkaException as e2:
+                    outcomes[k] = f"unknown {e2.args[0].name()}"
+                    break
+        if k == 0:
+            print("ready", flush=True)
+    return {
+        "outcomes": {str(k): v for k, v in outcomes.items()},
+        "after_kill": after_kill,
+        "read_committed": read_all(bootstrap, topic, "read_committed"),
+        "read_uncommitted": read_all(bootstrap, topic, "read_uncommitted"),
+    }
+
+
 def main():
     mode = sys.argv[1]
     if mode == "ctp":
         print(json.dumps(ctp(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+    elif mode == "loop":
+        print(json.dumps(loop(sys.argv[2], sys.argv[3], sys.argv[4])))
     else:
         raise SystemExit(f"unknown mode {mode}")
 

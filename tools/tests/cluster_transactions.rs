@@ -14,6 +14,13 @@
 //! - a second producer with the same `transactional.id` fences the first, whose commit fails
 //!   with a fatal PRODUCER_FENCED / INVALID_PRODUCER_EPOCH error.
 //!
+//! Then a `kill -9` of the transaction coordinator's broker while a producer runs one
+//! transaction after another (`kill_the_coordinator_mid_run`): the controller makes another
+//! replica lead the id's `__transaction_state` partition, that broker loads it and finishes
+//! what the dead one had decided, the client finds its new coordinator and goes on. Every
+//! transaction ends committed or aborted, never half: each one's three records (one per
+//! partition, mostly on different leaders) are all visible to `read_committed` or none is.
+//!
 //! Nothing is timed; every wait is bounded. All traffic stays on 127.0.0.1.
 
 mod common;
@@ -21,6 +28,7 @@ mod common;
 use kafkalab_testkit as support;
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use common::{start_cluster, wait_until, whole_isr_of, Zk};
@@ -141,4 +149,90 @@ fn transactions_commit_abort_and_fence_in_a_cluster_on_debians_zookeeper() {
     std::fs::create_dir_all(dir.path().join("zk")).unwrap();
     let zookeeper = RealZooKeeper::start(&dir.path().join("zk"));
     transactions_in_a_cluster(dir.path(), &zookeeper.address(), "/transactions");
+}
+
+/// `kill -9` of the coordinator of a producer that runs transactions back to back.
+fn kill_the_coordinator_mid_run(root: &std::path::Path, address: &str, chroot: &str) {
+    let mut brokers = start_cluster(root, address, chroot, &[1, 2, 3], "");
+    let mut zk = Zk::connect(address, chroot);
+    let topic = format!("{TOPIC}-kill");
+    create_topic(&brokers[&1].address(), &topic);
+    for p in 0..3 {
+        whole_isr_of(&mut zk, &topic, p, &brokers, 60).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let all = brokers
+        .values()
+        .map(|b| b.address())
+        .collect::<Vec<_>>()
+        .join(",");
+    let tid = "kill-coordinator";
+    let mut child = Command::new("timeout")
+        .args(["300", "python3"])
+        .arg(support::repo().join("tools/tests/cluster_transactions.py"))
+        .args(["loop", &all, &topic, tid])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    assert_eq!(first, "ready", "the producer did not start");
+
+    // The coordinator: the leader of the id's __transaction_state partition, by ZooKeeper.
+    let p = lab14_exactly_once::transaction_log::partition_for(tid, 50);
+    let state = whole_isr_of(&mut zk, "__transaction_state", p, &brokers, 60)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let coordinator = state.leader;
+    brokers.get_mut(&coordinator).unwrap().kill();
+    let new = common::wait_for_state(&mut zk, "__transaction_state", p, 60, |s| {
+        s.leader > 0 && s.leader != coordinator
+    });
+    println!(
+        "killed coordinator {coordinator}; {} coordinates __transaction_state-{p}",
+        new.leader
+    );
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "killed").unwrap();
+    drop(stdin);
+    let last = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let _ = child.wait();
+    let answer: Value =
+        serde_json::from_str(last.trim()).unwrap_or_else(|e| panic!("driver: {e}: {last}"));
+    println!("{answer}");
+
+    let committed: BTreeSet<String> = strings(&answer["read_committed"]).into_iter().collect();
+    let uncommitted: BTreeSet<String> = strings(&answer["read_uncommitted"]).into_iter().collect();
+    let outcomes = answer["outcomes"].as_object().unwrap();
+    assert!(answer["after_kill"].as_i64().unwrap_or(0) > 5, "{answer}");
+    for (k, outcome) in outcomes {
+        let records: Vec<String> = (0..3).map(|p| format!("t{k}-{p}")).collect();
+        let visible = records.iter().filter(|r| committed.contains(*r)).count();
+        // Never half.
+        assert!(
+            visible == 0 || visible == 3,
+            "transaction {k} half visible: {answer}"
+        );
+        match outcome.as_str().unwrap() {
+            "committed" => assert_eq!(visible, 3, "transaction {k}: {answer}"),
+            "aborted" => assert_eq!(visible, 0, "transaction {k}: {answer}"),
+            other => panic!("transaction {k} ended {other}: {answer}"),
+        }
+        if outcome == "aborted" {
+            assert!(
+                records.iter().all(|r| !committed.contains(r)),
+                "transaction {k}: {answer}"
+            );
+        }
+    }
+    for r in &committed {
+        assert!(uncommitted.contains(r), "{r}: {answer}");
+    }
+}
+
+#[test]
+fn every_transaction_ends_committed_or_aborted_after_kill_9_of_the_coordinator() {
+    let dir = tempfile::tempdir().unwrap();
+    let coordinator = Coordinator::start(dir.path(), "");
+    kill_the_coordinator_mid_run(dir.path(), &coordinator.address(), "/kill-coordinator");
 }

@@ -227,6 +227,10 @@ impl ClusterTransactions {
                     "broker {} coordinates {TRANSACTION_STATE_TOPIC}-{p} at epoch {epoch}",
                     l.me
                 );
+                if owned.contains_key(p) {
+                    // Led again at a newer epoch: start over from the log.
+                    txn.unload_partition(*p);
+                }
                 txn.load_partition(broker, *p, *epoch);
             }
         }
