@@ -82,7 +82,13 @@ def ctp(bootstrap, topic, rounds):
                 break
             for m in consumer.consume(per_round - len(got), timeout=0.5):
                 if m.error():
-                    raise SystemExit(f"consume error: {m.error()}")
+                    # NOT_COORDINATOR while the group's coordinator settles (UpdateMetadata
+                    # names it before its LeaderAndIsr arrived): librdkafka asks again.
+                    settling = m.error().code() in (14, 15, 16) or m.error().retriable()
+                    if m.error().fatal() or not settling:
+                        raise SystemExit(f"consume error: {m.error()}")
+                    print(f"retriable consume error: {m.error()}", file=sys.stderr)
+                    continue
                 got.append(m)
         producer.begin_transaction()
         out = []
