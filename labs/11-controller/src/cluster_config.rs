@@ -15,6 +15,9 @@ pub struct ClusterConfig {
     /// `offsets.topic.replication.factor`: replicas of `__consumer_offsets`. Kafka's default
     /// is 3, and Kafka 2.6 refuses to create the topic until that many brokers are alive.
     pub offsets_topic_replication_factor: i16,
+    /// `transaction.state.log.replication.factor`: replicas of `__transaction_state` (lab 14),
+    /// created the same way as the offsets topic. Kafka's default is 3.
+    pub transaction_state_log_replication_factor: i16,
 }
 
 impl Default for ClusterConfig {
@@ -22,12 +25,13 @@ impl Default for ClusterConfig {
         ClusterConfig {
             default_replication_factor: 1,
             offsets_topic_replication_factor: 3,
+            transaction_state_log_replication_factor: 3,
         }
     }
 }
 
 impl ClusterConfig {
-    /// The two keys from the broker's `server.properties`; Kafka's defaults for those not set.
+    /// The keys from the broker's `server.properties`; Kafka's defaults for those not set.
     pub fn from_properties(p: &ServerProperties) -> lab05_broker::Result<ClusterConfig> {
         let d = ClusterConfig::default();
         let factor = |key: &str, default: i16| -> lab05_broker::Result<i16> {
@@ -47,6 +51,10 @@ impl ClusterConfig {
             offsets_topic_replication_factor: factor(
                 "offsets.topic.replication.factor",
                 d.offsets_topic_replication_factor,
+            )?,
+            transaction_state_log_replication_factor: factor(
+                "transaction.state.log.replication.factor",
+                d.transaction_state_log_replication_factor,
             )?,
         })
     }

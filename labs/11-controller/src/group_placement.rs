@@ -80,21 +80,75 @@ pub fn coordinator_for(cache: &MetadataCache, group_id: &str, partitions: i32) -
     // END SOLUTION
 }
 
+/// The coordinator of an internal topic's `partition` by the cache (`__consumer_offsets` for a
+/// group, `__transaction_state` for lab 14's transactional ids): its leader, if a live broker.
+pub fn internal_topic_coordinator(
+    cache: &MetadataCache,
+    topic: &str,
+    partition: i32,
+) -> Coordinator {
+    if !cache.view.metadata.keys().any(|tp| tp.topic == topic) {
+        return Coordinator::NoOffsetsTopic;
+    }
+    match cache
+        .view
+        .metadata
+        .get(&TopicPartition::new(topic, partition))
+    {
+        Some(state) if state.leader >= 0 && cache.view.live_brokers.contains_key(&state.leader) => {
+            Coordinator::Broker(state.leader)
+        }
+        _ => Coordinator::NotAvailable,
+    }
+}
+
 /// Writes `__consumer_offsets` through ZooKeeper, as Kafka 2.6's `createInternalTopic`: not
 /// before `offsets.topic.replication.factor` brokers are alive (COORDINATOR_NOT_AVAILABLE with
 /// Kafka's message meanwhile), then compacted, with lab 07's partition count.
 pub async fn create_offsets_topic(s: &ControllerRequestsService) -> (ErrorCode, Option<String>) {
     let rf = s.cluster_config().offsets_topic_replication_factor;
+    let topic = InternalTopic {
+        name: CONSUMER_OFFSETS,
+        partitions: OFFSETS_PARTITIONS,
+        replication_factor: rf,
+        what: "the offsets topic",
+        key: "offsets.topic.replication.factor",
+    };
+    create_internal_topic(s, &topic, BTreeMap::new()).await
+}
+
+/// An internal topic a coordinator lives on: `__consumer_offsets` or `__transaction_state`.
+#[derive(Debug, Clone, Copy)]
+pub struct InternalTopic<'a> {
+    pub name: &'a str,
+    pub partitions: i32,
+    pub replication_factor: i16,
+    /// For the message: "the offsets topic", "the transactions topic".
+    pub what: &'a str,
+    /// The key that sets its replication factor.
+    pub key: &'a str,
+}
+
+/// Kafka 2.6's `createInternalTopic`, for either coordinator: COORDINATOR_NOT_AVAILABLE (with
+/// Kafka's message) while fewer brokers than the replication factor are alive, then the topic
+/// written through ZooKeeper, compacted, with `configs` added.
+pub async fn create_internal_topic(
+    s: &ControllerRequestsService,
+    topic: &InternalTopic<'_>,
+    mut configs: BTreeMap<String, String>,
+) -> (ErrorCode, Option<String>) {
+    let rf = topic.replication_factor;
     let alive = s.cache().view.live_brokers.len();
     if alive < rf as usize {
         let message = format!(
-            "Number of alive brokers '{alive}' does not meet the required replication factor '{rf}' for the offsets topic (configured via 'offsets.topic.replication.factor'). This error can be ignored if the cluster is starting up and not all brokers are up yet."
+            "Number of alive brokers '{alive}' does not meet the required replication factor '{rf}' for {} (configured via '{}'). This error can be ignored if the cluster is starting up and not all brokers are up yet.",
+            topic.what, topic.key
         );
         tracing::warn!("{message}");
         return (ErrorCode::CoordinatorNotAvailable, Some(message));
     }
-    let configs = BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]);
-    let code = auto_create(s, CONSUMER_OFFSETS, OFFSETS_PARTITIONS, rf, configs).await;
+    configs.insert("cleanup.policy".to_string(), "compact".to_string());
+    let code = auto_create(s, topic.name, topic.partitions, rf, configs).await;
     (code, None)
 }
 
@@ -160,7 +214,8 @@ impl ClusterGroupService {
         }
     }
 
-    async fn find_coordinator(&self, r: FindCoordinatorRequest) -> FindCoordinatorResponse {
+    /// FindCoordinator for a group (key type 0); lab 14's cluster transactions answer key type 1.
+    pub async fn find_coordinator(&self, r: FindCoordinatorRequest) -> FindCoordinatorResponse {
         if r.key_type != 0 {
             return self.find_coordinator_answer(
                 ErrorCode::CoordinatorNotAvailable,

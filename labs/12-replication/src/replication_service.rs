@@ -296,8 +296,9 @@ pub fn check_current_leader_epoch(requested: i32, local: i32) -> ErrorCode {
 
 /// A follower's Fetch (`replica_id` ≥ 0): partitions whose `current_leader_epoch` is not this
 /// broker's are answered with [`check_current_leader_epoch`]'s error; the rest go to lab 11's
-/// handler as before. A consumer's Fetch goes there unchanged.
-async fn fetch(
+/// handler as before. A consumer's Fetch goes there unchanged. (Lab 14's cluster
+/// transactions wrap it to cut `read_committed` fetches at the last stable offset.)
+pub async fn fetch(
     s: Arc<ReplicationService>,
     ctx: RequestContext,
     mut request: FetchRequest,

@@ -52,7 +52,8 @@ impl Default for ControlledShutdownConfig {
 
 /// Sends `body` (encoded at `version` by `encode`) as API `spec` to `address`, and returns the
 /// response body after the header. Errors are for the log: the caller retries or gives up.
-async fn exchange(
+/// Lab 14's transaction coordinator sends its WriteTxnMarkers with it too.
+pub async fn exchange(
     address: &str,
     spec: ApiSpec,
     version: i16,
@@ -66,6 +67,7 @@ async fn exchange(
         for s in FAILOVER_APIS {
             apis.register(s);
         }
+        apis.register(spec);
         let mut e = Encoder::new();
         RequestHeader {
             api_key: spec.key,
@@ -97,7 +99,7 @@ async fn exchange(
 
 /// Decodes a response body: after the correlation id, the header's tag section for flexible
 /// versions, then `decode`.
-fn decode_body<T>(
+pub fn decode_body<T>(
     body: &[u8],
     spec: ApiSpec,
     version: i16,

@@ -35,11 +35,14 @@
 //! - `transaction_shell` — given: the coordinator in the running broker: appends to
 //!   `__transaction_state`, markers into the partitions, transactional offsets.
 //! - `cluster_producers` — given: idempotence on a broker of a cluster: producer state on
-//!   leaders and followers, producer ids from any broker.
+//!   leaders and followers.
+//! - `cluster_transactions` — given: the coordinator on a broker of a cluster: placed on the
+//!   leader of the id's `__transaction_state` partition, markers sent to partition leaders.
 //! - `service` — given: lab 14's APIs on lab 05's router, and `read_committed` fetches.
 //! - `errors` — the wire error codes and the one error type.
 
 pub mod cluster_producers;
+pub mod cluster_transactions;
 pub mod control_batch;
 pub mod errors;
 pub mod last_stable_offset;

@@ -1,6 +1,6 @@
 //! Given: lab 14's [`Service`] on lab 05's router — idempotence and transactions in the running
-//! broker, a broker alone (`kafka-server-start` without `zookeeper.connect`; a cluster does not
-//! register it yet).
+//! broker, a broker alone (`kafka-server-start` without `zookeeper.connect`; a cluster runs
+//! `cluster_transactions` instead, which shares the API mappings below).
 //!
 //! - every partition gets a producer state ([`crate::partition_producers`]): duplicates
 //!   answered with their original offset, gaps and zombies refused, snapshots on roll and
@@ -19,7 +19,7 @@ use lab04_protocol_codec::{ErrorCode, FetchRequest, FetchResponse};
 use lab05_broker::partition::committed_prefix;
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Broker, RequestContext, Router, ServerProperties, Service, Shared};
-use lab07_consumer_groups::group_metadata_manager::offset_record;
+use lab07_consumer_groups::group_metadata_manager::{offset_record, OffsetRecord};
 use lab07_consumer_groups::messages::find_coordinator::{
     self, FindCoordinatorRequest, FindCoordinatorResponse,
 };
@@ -120,120 +120,21 @@ impl ExactlyOnceService {
         answer
     }
 
-    pub fn init_producer_id(&self, r: InitProducerIdRequest) -> InitProducerIdResponse {
-        let request = TxnRequest::InitProducerId {
-            transactional_id: r.transactional_id,
-            transaction_timeout_ms: r.transaction_timeout_ms,
-        };
-        let (error_code, producer_id, producer_epoch) = match self.coordinate(request) {
-            Some(TxnResponse::InitProducerId {
-                error,
-                producer_id,
-                producer_epoch,
-            }) => (error, producer_id, producer_epoch),
-            _ => (Errors::UnknownServerError, -1, -1),
-        };
-        InitProducerIdResponse {
-            throttle_time_ms: 0,
-            error_code,
-            producer_id,
-            producer_epoch,
-        }
-    }
-
-    pub fn add_partitions(&self, r: AddPartitionsToTxnRequest) -> AddPartitionsToTxnResponse {
-        let partitions = r
-            .topics
-            .iter()
-            .flat_map(|(t, ps)| ps.iter().map(|p| (t.clone(), *p)))
-            .collect();
-        let request = TxnRequest::AddPartitions {
-            transactional_id: r.transactional_id,
-            producer_id: r.producer_id,
-            producer_epoch: r.producer_epoch,
-            partitions,
-        };
-        let error = match self.coordinate(request) {
-            Some(TxnResponse::AddPartitions { error }) => error,
-            _ => Errors::UnknownServerError,
-        };
-        AddPartitionsToTxnResponse {
-            throttle_time_ms: 0,
-            results: r
-                .topics
-                .into_iter()
-                .map(|(t, ps)| (t, ps.into_iter().map(|p| (p, error)).collect()))
-                .collect(),
-        }
-    }
-
-    pub fn add_offsets(&self, r: AddOffsetsToTxnRequest) -> AddOffsetsToTxnResponse {
-        let request = TxnRequest::AddOffsets {
-            transactional_id: r.transactional_id,
-            producer_id: r.producer_id,
-            producer_epoch: r.producer_epoch,
-            group_id: r.group_id,
-        };
-        let error_code = match self.coordinate(request) {
-            Some(TxnResponse::AddOffsets { error }) => error,
-            _ => Errors::UnknownServerError,
-        };
-        AddOffsetsToTxnResponse {
-            throttle_time_ms: 0,
-            error_code,
-        }
-    }
-
-    pub fn end_txn(&self, r: EndTxnRequest) -> EndTxnResponse {
-        let request = TxnRequest::EndTxn {
-            transactional_id: r.transactional_id,
-            producer_id: r.producer_id,
-            producer_epoch: r.producer_epoch,
-            commit: r.committed,
-        };
-        let error_code = match self.coordinate(request) {
-            Some(TxnResponse::EndTxn { error }) => error,
-            _ => Errors::UnknownServerError,
-        };
-        EndTxnResponse {
-            throttle_time_ms: 0,
-            error_code,
-        }
+    /// A transactional API, answered by the coordinator.
+    pub fn answer<R: TxnApi>(&self, r: R) -> R::Response {
+        let answer = self.coordinate(r.txn_request());
+        r.txn_response(answer)
     }
 
     pub fn txn_offset_commit(&self, r: TxnOffsetCommitRequest) -> TxnOffsetCommitResponse {
-        let now = now_ms();
-        let offsets = r
-            .topics
-            .iter()
-            .flat_map(|(topic, ps)| {
-                ps.iter().map(|p| {
-                    let record = offset_record(
-                        &r.group_id,
-                        topic,
-                        p.partition_index,
-                        (p.committed_offset, p.committed_leader_epoch),
-                        p.committed_metadata.as_deref(),
-                        now,
-                    );
-                    (r.group_id.clone(), record)
-                })
-            })
-            .collect();
+        let offsets = txn_offset_records(&r, now_ms());
         let error = self.txn().add_offsets(
             &r.transactional_id,
             r.producer_id,
             r.producer_epoch,
             offsets,
         );
-        TxnOffsetCommitResponse {
-            throttle_time_ms: 0,
-            topics: r
-                .topics
-                .into_iter()
-                .map(|(t, ps)| (t, ps.iter().map(|p| (p.partition_index, error)).collect()))
-                .collect(),
-        }
+        txn_offset_commit_response(r, error)
     }
 
     /// FindCoordinator: key type 1 (a transactional id) names this broker, which leads every
@@ -249,6 +150,163 @@ impl ExactlyOnceService {
             host,
             port: i32::from(port),
         }
+    }
+}
+
+/// A transactional API as a coordinator request and back, for a broker alone
+/// (`ExactlyOnceService`) and in a cluster (`cluster_transactions`).
+pub trait TxnApi: Sized {
+    type Response;
+    fn txn_request(&self) -> TxnRequest;
+    /// The API's response from the coordinator's answer (`None`: it gave none).
+    fn txn_response(self, answer: Option<TxnResponse>) -> Self::Response;
+}
+
+impl TxnApi for InitProducerIdRequest {
+    type Response = InitProducerIdResponse;
+
+    fn txn_request(&self) -> TxnRequest {
+        TxnRequest::InitProducerId {
+            transactional_id: self.transactional_id.clone(),
+            transaction_timeout_ms: self.transaction_timeout_ms,
+        }
+    }
+
+    fn txn_response(self, answer: Option<TxnResponse>) -> InitProducerIdResponse {
+        let (error_code, producer_id, producer_epoch) = match answer {
+            Some(TxnResponse::InitProducerId {
+                error,
+                producer_id,
+                producer_epoch,
+            }) => (error, producer_id, producer_epoch),
+            Some(_) => (Errors::UnknownServerError, -1, -1),
+            None => (Errors::CoordinatorNotAvailable, -1, -1),
+        };
+        InitProducerIdResponse {
+            throttle_time_ms: 0,
+            error_code,
+            producer_id,
+            producer_epoch,
+        }
+    }
+}
+
+impl TxnApi for AddPartitionsToTxnRequest {
+    type Response = AddPartitionsToTxnResponse;
+
+    fn txn_request(&self) -> TxnRequest {
+        let partitions = self
+            .topics
+            .iter()
+            .flat_map(|(t, ps)| ps.iter().map(|p| (t.clone(), *p)))
+            .collect();
+        TxnRequest::AddPartitions {
+            transactional_id: self.transactional_id.clone(),
+            producer_id: self.producer_id,
+            producer_epoch: self.producer_epoch,
+            partitions,
+        }
+    }
+
+    fn txn_response(self, answer: Option<TxnResponse>) -> AddPartitionsToTxnResponse {
+        let error = match answer {
+            Some(TxnResponse::AddPartitions { error }) => error,
+            Some(_) => Errors::UnknownServerError,
+            None => Errors::CoordinatorNotAvailable,
+        };
+        AddPartitionsToTxnResponse {
+            throttle_time_ms: 0,
+            results: self
+                .topics
+                .into_iter()
+                .map(|(t, ps)| (t, ps.into_iter().map(|p| (p, error)).collect()))
+                .collect(),
+        }
+    }
+}
+
+impl TxnApi for AddOffsetsToTxnRequest {
+    type Response = AddOffsetsToTxnResponse;
+
+    fn txn_request(&self) -> TxnRequest {
+        TxnRequest::AddOffsets {
+            transactional_id: self.transactional_id.clone(),
+            producer_id: self.producer_id,
+            producer_epoch: self.producer_epoch,
+            group_id: self.group_id.clone(),
+        }
+    }
+
+    fn txn_response(self, answer: Option<TxnResponse>) -> AddOffsetsToTxnResponse {
+        let error_code = match answer {
+            Some(TxnResponse::AddOffsets { error }) => error,
+            Some(_) => Errors::UnknownServerError,
+            None => Errors::CoordinatorNotAvailable,
+        };
+        AddOffsetsToTxnResponse {
+            throttle_time_ms: 0,
+            error_code,
+        }
+    }
+}
+
+impl TxnApi for EndTxnRequest {
+    type Response = EndTxnResponse;
+
+    fn txn_request(&self) -> TxnRequest {
+        TxnRequest::EndTxn {
+            transactional_id: self.transactional_id.clone(),
+            producer_id: self.producer_id,
+            producer_epoch: self.producer_epoch,
+            commit: self.committed,
+        }
+    }
+
+    fn txn_response(self, answer: Option<TxnResponse>) -> EndTxnResponse {
+        let error_code = match answer {
+            Some(TxnResponse::EndTxn { error }) => error,
+            Some(_) => Errors::UnknownServerError,
+            None => Errors::CoordinatorNotAvailable,
+        };
+        EndTxnResponse {
+            throttle_time_ms: 0,
+            error_code,
+        }
+    }
+}
+
+/// TxnOffsetCommit's offsets as lab 07's offset records, by group.
+pub fn txn_offset_records(r: &TxnOffsetCommitRequest, now: i64) -> Vec<(String, OffsetRecord)> {
+    r.topics
+        .iter()
+        .flat_map(|(topic, ps)| {
+            ps.iter().map(|p| {
+                let record = offset_record(
+                    &r.group_id,
+                    topic,
+                    p.partition_index,
+                    (p.committed_offset, p.committed_leader_epoch),
+                    p.committed_metadata.as_deref(),
+                    now,
+                );
+                (r.group_id.clone(), record)
+            })
+        })
+        .collect()
+}
+
+/// TxnOffsetCommit's answer: `error` for every partition.
+pub fn txn_offset_commit_response(
+    r: TxnOffsetCommitRequest,
+    error: Errors,
+) -> TxnOffsetCommitResponse {
+    TxnOffsetCommitResponse {
+        throttle_time_ms: 0,
+        topics: r
+            .topics
+            .into_iter()
+            .map(|(t, ps)| (t, ps.iter().map(|p| (p.partition_index, error)).collect()))
+            .collect(),
     }
 }
 
@@ -282,22 +340,22 @@ impl Service for ExactlyOnceService {
     fn routes(self: Arc<Self>, router: &mut Router) {
         let s = self.clone();
         router.route(move |_: RequestContext, r: InitProducerIdRequest| {
-            let answer = s.init_producer_id(r);
+            let answer = s.answer(r);
             async move { Ok(Some(answer)) }
         });
         let s = self.clone();
         router.route(move |_: RequestContext, r: AddPartitionsToTxnRequest| {
-            let answer = s.add_partitions(r);
+            let answer = s.answer(r);
             async move { Ok(Some(answer)) }
         });
         let s = self.clone();
         router.route(move |_: RequestContext, r: AddOffsetsToTxnRequest| {
-            let answer = s.add_offsets(r);
+            let answer = s.answer(r);
             async move { Ok(Some(answer)) }
         });
         let s = self.clone();
         router.route(move |_: RequestContext, r: EndTxnRequest| {
-            let answer = s.end_txn(r);
+            let answer = s.answer(r);
             async move { Ok(Some(answer)) }
         });
         let s = self.clone();

@@ -166,6 +166,26 @@ impl TransactionCoordinator {
         Ok(())
     }
 
+    /// No longer the coordinator of a `__transaction_state` partition: forgets its ids, and
+    /// the markers and completions still owed for them — the new leader reloads the partition
+    /// and sends them itself (Kafka: `removeTransactionsForTxnTopicPartition`).
+    pub fn unload_partition(&mut self, partition: i32) {
+        self.state.remove_transactions_for_partition(partition);
+        let n = self.state.config.transaction_log_num_partitions;
+        let gone: Vec<String> = self
+            .in_progress
+            .keys()
+            .filter(|id| partition_for(id, n) == partition)
+            .cloned()
+            .collect();
+        for id in gone {
+            self.in_progress.remove(&id);
+            self.markers.remove_markers_for_txn_id(&id);
+        }
+        self.pending_appends
+            .retain(|_, p| partition_for(&p.transactional_id, n) != partition);
+    }
+
     /// How many ids are left in the current block.
     pub fn producer_ids_left(&self) -> i64 {
         self.producer_id_block_end - self.next_producer_id

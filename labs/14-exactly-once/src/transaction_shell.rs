@@ -13,8 +13,13 @@
 //! request's answer is ready when [`TxnShell::drive`] returns. Persist before you answer: the
 //! coordinator only answers once the shell has reported its record appended.
 //!
-//! Shortcuts, labelled: markers are written straight into this broker's partitions (a cluster
-//! would send WriteTxnMarkers to each partition's leader); TxnOffsetCommit's offsets wait in
+//! A broker alone writes every marker straight into its own partitions. In a cluster the shell
+//! is asked with the partitions' leaders (`request_with`, `tick_with`): a marker for a
+//! partition this broker leads is written here, the others come back as WriteTxnMarkers
+//! requests for `cluster_transactions` to send, whose answers return through
+//! `on_marker_results`.
+//!
+//! Shortcuts, labelled: TxnOffsetCommit's offsets wait in
 //! memory until the transaction ends and are then stored as an ordinary offset commit, with no
 //! marker in `__consumer_offsets` (Kafka writes them there at once, transactional, then the
 //! marker; a coordinator that restarts between the two loses them here).
@@ -28,10 +33,12 @@ use lab07_consumer_groups::GroupService;
 
 use crate::control_batch::{marker_batch, ControlRecordType, EndTransactionMarker};
 use crate::errors::Errors;
+use crate::messages::write_txn_markers::{WritableTxnMarker, WriteTxnMarkersRequest};
 use crate::partition_producers::for_each_batch;
 use crate::producer_id_manager::ProducerIdManager;
 use crate::transaction_coordinator::{TransactionCoordinator, TxnRequest, TxnResponse};
 use crate::transaction_log::TRANSACTION_STATE_TOPIC;
+use crate::transaction_metadata::TopicPartition;
 use crate::transaction_state_manager::{TransactionConfig, TxnLogRecord};
 
 /// Appends one marker batch to `topic`-`partition` as its leader.
@@ -54,6 +61,9 @@ fn append_marker(
     }
 }
 
+/// WriteTxnMarkers requests for partitions another broker leads, by that broker's id.
+pub type RemoteMarkers = Vec<(i32, WriteTxnMarkersRequest)>;
+
 /// The offsets topic, whose partition a transaction adds with AddOffsetsToTxn.
 const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
@@ -63,14 +73,19 @@ pub struct TxnShell {
     next_request: u64,
     /// TxnOffsetCommit's offsets by producer id, until the transaction ends.
     pending_offsets: BTreeMap<i64, Vec<(String, OffsetRecord)>>,
+    /// In a cluster: an append counts only once the partition's high watermark passed it
+    /// (acks=all), see [`TxnShell::complete_replicated`]. A broker alone: at once.
+    wait_for_high_watermark: bool,
+    /// Appends in the leader's log, not yet below its HW: (append id, partition, end offset).
+    unreplicated: Vec<(u64, i32, i64)>,
 }
 
 impl TxnShell {
-    /// Creates `__transaction_state` if needed and loads every partition of it.
+    /// Creates `__transaction_state` if needed and loads every partition of it (a broker
+    /// alone leads them all, at coordinator epoch 0).
     /// The topic's partition count wins over `transaction.state.log.num.partitions` once the
     /// topic exists: ids were placed by it (Kafka fixes it at creation too).
     pub fn open(broker: &mut Broker, mut config: TransactionConfig, now_ms: i64) -> TxnShell {
-        let ids = ProducerIdManager::open(broker.log_dir(), broker.config().broker_id);
         match broker.partition_count(TRANSACTION_STATE_TOPIC) {
             Some(n) => config.transaction_log_num_partitions = n as i32,
             None => {
@@ -80,33 +95,111 @@ impl TxnShell {
                 }
             }
         }
-        let partitions = config.transaction_log_num_partitions;
+        let mut shell = TxnShell::unloaded(broker, config, now_ms);
+        for p in 0..config.transaction_log_num_partitions {
+            shell.load_partition(broker, p, 0);
+        }
+        shell
+    }
+
+    /// A coordinator that owns no `__transaction_state` partition yet (a broker of a cluster:
+    /// it loads a partition when it becomes its leader, [`TxnShell::load_partition`]).
+    pub fn unloaded(broker: &Broker, config: TransactionConfig, now_ms: i64) -> TxnShell {
+        let ids = ProducerIdManager::open(broker.log_dir(), broker.config().broker_id);
         let mut coordinator = TransactionCoordinator::new(config, 0, now_ms);
         coordinator.set_producer_id_block(0, 0); // claimed on first use
-        for p in 0..partitions {
-            let mut records: Vec<TxnLogRecord> = Vec::new();
-            if let Some(partition) = broker.partition(TRANSACTION_STATE_TOPIC, p) {
-                for_each_batch(partition.log(), 0, |_, bytes| {
-                    if let Ok(batch) = RecordBatch::decode(bytes) {
-                        records.extend(
-                            batch
-                                .records
-                                .into_iter()
-                                .filter_map(|r| Some((r.key?, r.value))),
-                        );
-                    }
-                });
-            }
-            if let Err(e) = coordinator.load_partition(p, 0, &records) {
-                tracing::error!("{TRANSACTION_STATE_TOPIC}-{p} unreadable: {e}");
-            }
-        }
         TxnShell {
             coordinator,
             ids,
             next_request: 0,
             pending_offsets: BTreeMap::new(),
+            wait_for_high_watermark: false,
+            unreplicated: Vec::new(),
         }
+    }
+
+    /// Appends to `__transaction_state` count once replicated (Kafka appends with
+    /// acks=all): the coordinator answers, and sends markers, only after that.
+    pub fn wait_for_high_watermark(&mut self) {
+        self.wait_for_high_watermark = true;
+    }
+
+    /// Whether appends wait for the high watermark now.
+    pub fn has_unreplicated(&self) -> bool {
+        !self.unreplicated.is_empty()
+    }
+
+    /// Reports the appends the high watermark has passed as written (and those whose
+    /// partition this broker no longer leads as failed), then drives the coordinator; the
+    /// answers and remote markers that follow.
+    pub fn complete_replicated(
+        &mut self,
+        broker: &mut Broker,
+        groups: &GroupService,
+        now_ms: i64,
+        leader_of: &dyn Fn(&TopicPartition) -> Option<i32>,
+    ) -> (Vec<(u64, TxnResponse)>, RemoteMarkers) {
+        let owned = &self.coordinator.state.owned_partitions;
+        let mut done = Vec::new();
+        self.unreplicated.retain(|(append_id, p, end)| {
+            let hw = broker
+                .partition(TRANSACTION_STATE_TOPIC, *p)
+                .map(|partition| partition.high_watermark());
+            match hw {
+                _ if !owned.contains_key(p) => done.push((*append_id, Errors::NotCoordinator)),
+                Some(hw) if hw >= *end => done.push((*append_id, Errors::None)),
+                Some(_) => return true,
+                None => done.push((*append_id, Errors::NotCoordinator)),
+            }
+            false
+        });
+        if done.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        for (append_id, result) in done {
+            self.coordinator.on_append(append_id, result);
+        }
+        self.drive(broker, groups, now_ms, leader_of)
+    }
+
+    /// Kafka's `loadTransactionsForTxnTopicPartition`: reads `__transaction_state`-`p` from
+    /// this broker's log and becomes its coordinator at `coordinator_epoch` (the partition's
+    /// leader epoch); decided transactions get their markers again.
+    pub fn load_partition(&mut self, broker: &Broker, p: i32, coordinator_epoch: i32) {
+        let mut records: Vec<TxnLogRecord> = Vec::new();
+        if let Some(partition) = broker.partition(TRANSACTION_STATE_TOPIC, p) {
+            for_each_batch(partition.log(), 0, |_, bytes| {
+                if let Ok(batch) = RecordBatch::decode(bytes) {
+                    records.extend(
+                        batch
+                            .records
+                            .into_iter()
+                            .filter_map(|r| Some((r.key?, r.value))),
+                    );
+                }
+            });
+        }
+        if let Err(e) = self
+            .coordinator
+            .load_partition(p, coordinator_epoch, &records)
+        {
+            tracing::error!("{TRANSACTION_STATE_TOPIC}-{p} unreadable: {e}");
+        }
+    }
+
+    /// Kafka's `removeTransactionsForTxnTopicPartition`: another broker leads `p` now.
+    pub fn unload_partition(&mut self, p: i32) {
+        self.coordinator.unload_partition(p);
+    }
+
+    /// TxnOffsetCommit at a group coordinator of a cluster: the offsets wait for the marker
+    /// the transaction coordinator sends to the group's `__consumer_offsets` partition. (Kafka
+    /// 2.6's group coordinator does not ask the transaction coordinator either.)
+    pub fn add_pending_offsets(&mut self, producer_id: i64, offsets: Vec<(String, OffsetRecord)>) {
+        self.pending_offsets
+            .entry(producer_id)
+            .or_default()
+            .extend(offsets);
     }
 
     /// One request: step, then drive until the coordinator is idle; its answer.
@@ -117,6 +210,39 @@ impl TxnShell {
         request: TxnRequest,
         now_ms: i64,
     ) -> Option<TxnResponse> {
+        let me = broker.config().broker_id;
+        self.request_with(broker, groups, request, now_ms, &|_| Some(me))
+            .0
+    }
+
+    /// [`TxnShell::request`] in a cluster: markers for partitions `leader_of` puts on another
+    /// broker come back, to be sent as WriteTxnMarkers (their answers go to
+    /// [`TxnShell::on_marker_results`]).
+    pub fn request_with(
+        &mut self,
+        broker: &mut Broker,
+        groups: &GroupService,
+        request: TxnRequest,
+        now_ms: i64,
+        leader_of: &dyn Fn(&TopicPartition) -> Option<i32>,
+    ) -> (Option<TxnResponse>, RemoteMarkers) {
+        let (id, answers, remote) = self.request_later(broker, groups, request, now_ms, leader_of);
+        let answer = answers
+            .into_iter()
+            .find_map(|(r, answer)| (r == id).then_some(answer));
+        (answer, remote)
+    }
+
+    /// [`TxnShell::request_with`] when answers may come later (appends wait for the HW): the
+    /// request's id, and every answer ready now — this request's or earlier ones'.
+    pub fn request_later(
+        &mut self,
+        broker: &mut Broker,
+        groups: &GroupService,
+        request: TxnRequest,
+        now_ms: i64,
+        leader_of: &dyn Fn(&TopicPartition) -> Option<i32>,
+    ) -> (u64, Vec<(u64, TxnResponse)>, RemoteMarkers) {
         if matches!(request, TxnRequest::InitProducerId { .. })
             && self.coordinator.producer_ids_left() < 2
         {
@@ -124,11 +250,12 @@ impl TxnShell {
                 Ok((start, end)) => self.coordinator.set_producer_id_block(start, end),
                 Err(e) => {
                     tracing::error!("no producer id block: {e}");
-                    return Some(TxnResponse::InitProducerId {
+                    let answer = TxnResponse::InitProducerId {
                         error: Errors::UnknownServerError,
                         producer_id: -1,
                         producer_epoch: -1,
-                    });
+                    };
+                    return (u64::MAX, vec![(u64::MAX, answer)], Vec::new());
                 }
             }
         }
@@ -136,15 +263,42 @@ impl TxnShell {
         self.next_request += 1;
         self.coordinator.tick(now_ms);
         self.coordinator.step(id, request);
-        self.drive(broker, groups, now_ms)
-            .into_iter()
-            .find_map(|(r, answer)| (r == id).then_some(answer))
+        let (answers, remote) = self.drive(broker, groups, now_ms, leader_of);
+        (id, answers, remote)
     }
 
     /// Time passes: expired transactions are aborted.
     pub fn tick(&mut self, broker: &mut Broker, groups: &GroupService, now_ms: i64) {
+        let me = broker.config().broker_id;
+        self.tick_with(broker, groups, now_ms, &|_| Some(me));
+    }
+
+    /// [`TxnShell::tick`] in a cluster: also sends the markers still queued (a leader was
+    /// unknown, or a leader refused them) to the leaders `leader_of` names now.
+    pub fn tick_with(
+        &mut self,
+        broker: &mut Broker,
+        groups: &GroupService,
+        now_ms: i64,
+        leader_of: &dyn Fn(&TopicPartition) -> Option<i32>,
+    ) -> (Vec<(u64, TxnResponse)>, RemoteMarkers) {
         self.coordinator.tick(now_ms);
-        self.drive(broker, groups, now_ms);
+        self.drive(broker, groups, now_ms, leader_of)
+    }
+
+    /// Partition leaders answered WriteTxnMarkers: (producer id, partition, error) each.
+    pub fn on_marker_results(
+        &mut self,
+        broker: &mut Broker,
+        groups: &GroupService,
+        results: &[(i64, TopicPartition, Errors)],
+        now_ms: i64,
+        leader_of: &dyn Fn(&TopicPartition) -> Option<i32>,
+    ) -> (Vec<(u64, TxnResponse)>, RemoteMarkers) {
+        for (producer_id, tp, error) in results {
+            self.coordinator.on_marker_result(*producer_id, tp, *error);
+        }
+        self.drive(broker, groups, now_ms, leader_of)
     }
 
     /// TxnOffsetCommit: keeps the offsets until the producer's transaction ends. The producer
@@ -170,19 +324,22 @@ impl TxnShell {
         }
     }
 
-    /// Does what the coordinator asks until it asks nothing more; returns the answers.
+    /// Does what the coordinator asks until it asks nothing more; returns the answers, and
+    /// the markers for partitions led by other brokers.
     fn drive(
         &mut self,
         broker: &mut Broker,
         groups: &GroupService,
         now_ms: i64,
-    ) -> Vec<(u64, TxnResponse)> {
+        leader_of: &dyn Fn(&TopicPartition) -> Option<i32>,
+    ) -> (Vec<(u64, TxnResponse)>, RemoteMarkers) {
         let me = broker.config().broker_id;
         let mut answers = Vec::new();
+        let mut remote = Vec::new();
         // Each round either finishes appends and markers or is the last: bounded in practice
         // by a transaction's steps; the cap only guards against a bug looping forever.
         for _ in 0..64 {
-            let ready = self.coordinator.ready(|_| Some(me));
+            let ready = self.coordinator.ready(leader_of);
             if ready.appends.is_empty() && ready.markers.is_empty() && ready.responses.is_empty() {
                 break;
             }
@@ -194,48 +351,32 @@ impl TxnShell {
                 let mut bytes = batch.build().encode();
                 let result = match broker.partition_mut(TRANSACTION_STATE_TOPIC, append.partition) {
                     Some(p) => match p.append_as_leader(&mut bytes, now_ms) {
-                        Ok(_) => Errors::None,
+                        Ok(info) => Ok(info.last_offset + 1),
                         Err(e) => {
                             tracing::error!("{TRANSACTION_STATE_TOPIC}: {e}");
-                            Errors::UnknownServerError
+                            Err(Errors::UnknownServerError)
                         }
                     },
-                    None => Errors::NotCoordinator,
+                    None => Err(Errors::NotCoordinator),
                 };
-                self.coordinator.on_append(append.append_id, result);
+                match result {
+                    Ok(end) if self.wait_for_high_watermark => {
+                        self.unreplicated
+                            .push((append.append_id, append.partition, end));
+                    }
+                    Ok(_) => self.coordinator.on_append(append.append_id, Errors::None),
+                    Err(e) => self.coordinator.on_append(append.append_id, e),
+                }
             }
-            for (_, request) in ready.markers {
-                for m in request.markers {
-                    let marker = EndTransactionMarker {
-                        control_type: if m.transaction_result {
-                            ControlRecordType::Commit
-                        } else {
-                            ControlRecordType::Abort
-                        },
-                        coordinator_epoch: m.coordinator_epoch,
-                    };
+            for (leader, request) in ready.markers {
+                if leader != me {
+                    remote.push((leader, request));
+                    continue;
+                }
+                for m in &request.markers {
                     for (topic, partitions) in &m.topics {
                         for p in partitions {
-                            let result = if topic == OFFSETS_TOPIC {
-                                // Its "marker" is storing or dropping the offsets (a shortcut:
-                                // lab 07 reads no control batches in __consumer_offsets).
-                                self.end_offsets(
-                                    broker,
-                                    groups,
-                                    m.producer_id,
-                                    m.transaction_result,
-                                );
-                                Errors::None
-                            } else {
-                                let batch = marker_batch(
-                                    0,
-                                    now_ms,
-                                    m.producer_id,
-                                    m.producer_epoch,
-                                    marker,
-                                );
-                                append_marker(broker, topic, *p, batch.encode(), now_ms)
-                            };
+                            let result = self.write_marker(broker, groups, m, topic, *p, now_ms);
                             let tp = (topic.clone(), *p);
                             self.coordinator
                                 .on_marker_result(m.producer_id, &tp, result);
@@ -244,7 +385,36 @@ impl TxnShell {
                 }
             }
         }
-        answers
+        (answers, remote)
+    }
+
+    /// Writes `m`'s marker into this broker's `topic`-`partition` — as the coordinator for a
+    /// partition it leads itself, or as the leader that got WriteTxnMarkers.
+    pub fn write_marker(
+        &mut self,
+        broker: &mut Broker,
+        groups: &GroupService,
+        m: &WritableTxnMarker,
+        topic: &str,
+        partition: i32,
+        now_ms: i64,
+    ) -> Errors {
+        if topic == OFFSETS_TOPIC {
+            // Its "marker" is storing or dropping the offsets (a shortcut: lab 07 reads no
+            // control batches in __consumer_offsets).
+            self.end_offsets(broker, groups, m.producer_id, m.transaction_result);
+            return Errors::None;
+        }
+        let marker = EndTransactionMarker {
+            control_type: if m.transaction_result {
+                ControlRecordType::Commit
+            } else {
+                ControlRecordType::Abort
+            },
+            coordinator_epoch: m.coordinator_epoch,
+        };
+        let batch = marker_batch(0, now_ms, m.producer_id, m.producer_epoch, marker);
+        append_marker(broker, topic, partition, batch.encode(), now_ms)
     }
 
     /// The transaction of `producer_id` ended: its offsets are stored (commit) or dropped.

@@ -30,7 +30,8 @@ use lab13_failover::failover_config::FailoverConfig;
 use lab13_failover::failover_service::FailoverService;
 use lab13_failover::leader_epoch_caches::LeaderEpochCaches;
 use lab13_failover::leader_epoch_service::LeaderEpochService;
-use lab14_exactly_once::cluster_producers::ClusterProducers;
+use lab14_exactly_once::cluster_producers;
+use lab14_exactly_once::cluster_transactions::ClusterTransactions;
 use lab14_exactly_once::service::ExactlyOnceService;
 
 use crate::commands::server_start::{bind, read_config, runtime, shutdown_signal};
@@ -99,8 +100,8 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
             .with(CoreService::new(shared.clone()))
             .with(TopicsService::open(shared.clone())?)
             .with(groups.clone());
-        // A broker alone: lab 14 whole. In a cluster: the idempotent producer (producer state
-        // on leaders and followers, ids from any broker).
+        // A broker alone: lab 14 whole. In a cluster: producer state on leaders and followers
+        // now, the transaction coordinator with lab 11's services below.
         let router = if zookeeper.is_none() {
             router.with(ExactlyOnceService::open(
                 shared.clone(),
@@ -108,7 +109,8 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 transactions,
             ))
         } else {
-            router.with(ClusterProducers::open(&shared))
+            cluster_producers::open(&shared);
+            router
         };
         // In a cluster, lab 11's services go last: a later route replaces an earlier one, so
         // Metadata, Produce, Fetch, ListOffsets and the topic APIs follow what the controller
@@ -165,12 +167,24 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 rules.set_leader_epochs(epochs.clone());
                 let replicas = ReplicationService::new(service.clone(), rules);
                 replication_service = Some(replicas.clone());
+                let group_service = ClusterGroupService::new(service.clone(), groups.clone());
+                // Lab 14's coordinator last: it answers InitProducerId and the transactional
+                // APIs, FindCoordinator of both key types, and wraps lab 12's Fetch to cut
+                // read_committed fetches at the last stable offset.
+                let txns = ClusterTransactions::open(
+                    service.clone(),
+                    groups,
+                    group_service.clone(),
+                    replicas.clone(),
+                    transactions,
+                );
                 let router = router
                     .with(service.clone())
                     .with(replicas)
-                    .with(ClusterGroupService::new(service.clone(), groups))
+                    .with(group_service)
                     .with(FailoverService::new(commands))
-                    .with(LeaderEpochService::new(shared.clone(), epochs));
+                    .with(LeaderEpochService::new(shared.clone(), epochs))
+                    .with(txns);
                 let session = Arc::new(tokio::sync::Mutex::new(Some(session)));
                 (
                     router,
