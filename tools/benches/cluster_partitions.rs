@@ -230,9 +230,13 @@ fn main() {
 
     // 2. Produce to one partition, then to the wide topic.
     for topic in ["one", "wide"] {
-        let (line, rate) =
-            common::producer_perf(&bootstrap, topic, "1", args.records, args.record_size);
+        let (line, rate, metrics) =
+            common::producer_perf_metrics(&bootstrap, topic, "1", args.records, args.record_size);
         println!("{topic}: {line}");
+        // How the records went: requests, batches per request, records per request.
+        for m in metrics {
+            println!("{topic}:   {m}");
+        }
         figures.push((
             format!("produce rec/s, topic {topic}"),
             format!("{rate:.0}"),

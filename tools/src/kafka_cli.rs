@@ -140,6 +140,9 @@ pub struct ProducerPerfArgs {
     /// Seed of the payload and the partitioner, printed so a run can be repeated.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// At the end, print the producer's metrics (requests, batches, records per request).
+    #[arg(long)]
+    pub print_metrics: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,48 +2,86 @@
 //! batch is full (`batch.size`) or has waited `linger.ms`, then go out together in one Produce
 //! request. Batching is where Kafka's throughput comes from: one request, one append and one
 //! disk write carry hundreds of records. Plain state, time passed in: no sockets here.
+//!
+//! As in Kafka's `RecordAccumulator`, a record is written into its batch's bytes as it is
+//! appended ([`MemoryRecordsBuilder`]), in the thread that calls `send`: the sender only ships
+//! batches that are ready, and no record is kept as an object of its own on the way.
 
 use std::collections::{BTreeMap, VecDeque};
 
-/// A record waiting to be sent. `seq` numbers the producer's records so the caller can match
-/// acknowledgements to what it sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingRecord {
+use crate::memory_records_builder::MemoryRecordsBuilder;
+
+/// A record to append, borrowed from the caller: its bytes are copied into the batch, so the
+/// accumulator keeps nothing of it but its `seq`, which numbers the producer's records so the
+/// caller can match acknowledgements to what it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingRecord<'a> {
     pub seq: u64,
     pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub headers: &'a [(String, Option<Vec<u8>>)],
 }
 
 /// Batch overhead: the record batch header (61 bytes) — what an empty batch costs.
 pub const BATCH_OVERHEAD: usize = 61;
 
-impl PendingRecord {
+impl PendingRecord<'_> {
     /// An upper bound of the record's size inside a batch (Kafka's
     /// `DefaultRecord.sizeInUpperBound`): its bytes plus at most 5 bytes per varint.
     pub fn size_estimate(&self) -> usize {
-        let len = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, Vec::len);
+        let len = |b: Option<&[u8]>| b.map_or(0, <[u8]>::len);
         let headers: usize = self
             .headers
             .iter()
-            .map(|(k, v)| 10 + k.len() + len(v))
+            .map(|(k, v)| 10 + k.len() + len(v.as_deref()))
             .sum();
         // length, attributes, timestamp delta, offset delta, key and value lengths, header count
-        21 + len(&self.key) + len(&self.value) + headers
+        21 + len(self.key) + len(self.value) + headers
     }
 }
 
-/// One partition's batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One partition's batch: its records already encoded, and their `seq`s.
+#[derive(Debug)]
 pub struct ProducerBatch {
     pub topic: String,
     pub partition: i32,
-    pub records: Vec<PendingRecord>,
-    /// Estimated encoded size, [`BATCH_OVERHEAD`] included.
+    /// The `seq` of each record in the batch, in order.
+    pub seqs: Vec<u64>,
+    /// The records, written into the batch's bytes.
+    pub records: MemoryRecordsBuilder,
+    /// Estimated encoded size, [`BATCH_OVERHEAD`] included: the sum of the records'
+    /// `size_estimate()`, an upper bound of `records.bytes_written()`.
     pub size: usize,
     /// When its first record arrived.
     pub created_ms: i64,
+}
+
+impl ProducerBatch {
+    /// An empty batch, its buffer sized for `capacity` bytes (`batch.size`, or more for a
+    /// record bigger than that) so that filling it never copies it.
+    pub fn new(topic: &str, partition: i32, capacity: usize, now_ms: i64) -> ProducerBatch {
+        ProducerBatch {
+            topic: topic.to_string(),
+            partition,
+            seqs: Vec::new(),
+            records: MemoryRecordsBuilder::with_capacity(capacity),
+            size: BATCH_OVERHEAD,
+            created_ms: now_ms,
+        }
+    }
+
+    /// Writes the record into the batch and counts its estimated size.
+    pub fn push(&mut self, record: &PendingRecord<'_>) {
+        self.records.append(
+            record.timestamp_ms,
+            record.key,
+            record.value,
+            record.headers,
+        );
+        self.seqs.push(record.seq);
+        self.size += record.size_estimate();
+    }
 }
 
 /// What [`RecordAccumulator::append`] did.
@@ -51,7 +89,8 @@ pub struct ProducerBatch {
 pub struct Appended {
     /// The record did not fit: the partition's previous batch was closed and is ready to send.
     pub closed_previous: bool,
-    /// The batch the record went into is now full (no other record of this size fits).
+    /// The batch the record went into is now full (no other record of this size fits), and
+    /// was closed: it is ready to send.
     pub full: bool,
 }
 
@@ -78,17 +117,18 @@ impl RecordAccumulator {
     }
 
     /// Adds a record to the open batch of (`topic`, `partition`). If it would push that batch
-    /// past `batch.size`, the batch is closed first and a new one opened. A record bigger than
+    /// past `batch.size`, the batch is closed first and a new one opened; a batch that no other
+    /// record of this size fits in any more is closed right after. A record bigger than
     /// `batch.size` on its own still goes, alone in its batch, as Kafka does.
     pub fn append(
         &mut self,
         topic: &str,
         partition: i32,
-        record: PendingRecord,
+        record: PendingRecord<'_>,
         now_ms: i64,
     ) -> Appended {
-        // BEGIN SOLUTION step 7: close the open batch if the record does not fit, open one if needed, add the record, and say whether the batch is now full
-        // ko: 레코드가 들어가지 않으면 열린 배치를 닫고, 필요하면 배치를 열어 레코드를 넣고, 배치가 이제 찼는지 알려 주세요
+        // BEGIN SOLUTION step 7: close the open batch if the record does not fit, open one if needed, add the record, and close the batch at once if it is now full
+        // ko: 레코드가 들어가지 않으면 열린 배치를 닫고, 필요하면 배치를 열어 레코드를 넣고, 배치가 이제 찼으면 바로 닫으세요
         let size = record.size_estimate();
         if !self.open.contains_key(topic) {
             self.open.insert(topic.to_string(), BTreeMap::new());
@@ -96,26 +136,29 @@ impl RecordAccumulator {
         let partitions = self.open.get_mut(topic).expect("inserted above");
         let mut closed_previous = false;
         if let Some(batch) = partitions.get(&partition) {
-            if batch.size + size > self.batch_size && !batch.records.is_empty() {
+            if batch.size + size > self.batch_size && !batch.seqs.is_empty() {
                 let batch = partitions.remove(&partition).expect("just looked");
                 self.closed.push_back(batch);
                 closed_previous = true;
             }
         }
+        let capacity = self.batch_size.max(BATCH_OVERHEAD + size);
         let batch = partitions
             .entry(partition)
-            .or_insert_with(|| ProducerBatch {
-                topic: topic.to_string(),
-                partition,
-                records: Vec::new(),
-                size: BATCH_OVERHEAD,
-                created_ms: now_ms,
-            });
-        batch.size += size;
-        batch.records.push(record);
+            .or_insert_with(|| ProducerBatch::new(topic, partition, capacity, now_ms));
+        batch.push(&record);
+        // Full: another record of this size would not fit. Kafka closes such a batch as soon as
+        // a record finds no room; closing it now, instead of when the next record of this
+        // partition comes, matters once the sticky partitioner moves on: that next record goes
+        // to another partition, and a full batch left open would wait out `linger.ms`.
+        let full = batch.size + size > self.batch_size;
+        if full {
+            let batch = partitions.remove(&partition).expect("just appended");
+            self.closed.push_back(batch);
+        }
         Appended {
             closed_previous,
-            full: batch.size + size > self.batch_size,
+            full,
         }
         // END SOLUTION
     }
@@ -172,7 +215,7 @@ impl RecordAccumulator {
         self.closed
             .iter()
             .chain(self.open.values().flat_map(|p| p.values()))
-            .map(|b| b.records.len())
+            .map(|b| b.seqs.len())
             .sum()
     }
 }

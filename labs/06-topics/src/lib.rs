@@ -13,6 +13,8 @@
 //!   for CreateTopics' answer) and their synonyms (step 4, for DescribeConfigs).
 //! - `partitioner` — steps 5–6: Kafka's murmur2 for keys, the sticky partitioner for no key.
 //! - `accumulator` — step 7: the producer's per-partition batches, `batch.size` and `linger.ms`.
+//! - `memory_records_builder` — given: one batch's bytes, written record by record as `send`
+//!   appends them (Kafka's `MemoryRecordsBuilder`); the accumulator keeps one per open batch.
 //! - `fetch_position` — step 8: the consumer's position, record by record.
 //! - `client::producer` — step 9: `Appender::append`, where the partitioner meets the accumulator;
 //!   then our producer and consumer run against the broker over TCP.
@@ -41,6 +43,7 @@ pub mod describe_configs;
 pub mod error;
 pub mod fetch_position;
 pub mod incremental_alter_configs;
+pub mod memory_records_builder;
 pub mod partitioner;
 pub mod service;
 pub mod topic_changes;

@@ -329,10 +329,24 @@ pub fn producer_perf(
     records: u64,
     size: usize,
 ) -> (String, f64) {
+    let (line, rate, _) = producer_perf_metrics(bootstrap, topic, acks, records, size);
+    (line, rate)
+}
+
+/// [`producer_perf`] with `--print-metrics`: also the producer's metric lines (requests,
+/// batches, records per request), which say how well the records were batched.
+pub fn producer_perf_metrics(
+    bootstrap: &str,
+    topic: &str,
+    acks: &str,
+    records: u64,
+    size: usize,
+) -> (String, f64, Vec<String>) {
     let out = Command::new(support::tools_bin())
         .args(["kafka-producer-perf-test", "--topic", topic])
         .args(["--num-records", &records.to_string()])
         .args(["--record-size", &size.to_string()])
+        .args(["--print-metrics"])
         .args(["--throughput", "-1", "--seed", "1", "--producer-props"])
         .arg(format!("bootstrap.servers={bootstrap}"))
         .arg(format!("acks={acks}"))
@@ -355,7 +369,12 @@ pub fn producer_perf(
         .and_then(|l| l.rsplit(", ").next())
         .and_then(|r| r.trim().parse::<f64>().ok())
         .unwrap_or(0.0);
-    (line, rate)
+    let metrics = text
+        .lines()
+        .filter(|l| l.starts_with("producer-metrics:"))
+        .map(str::to_string)
+        .collect();
+    (line, rate, metrics)
 }
 
 /// Waits until partition 0 of `topic` has a leader and all three brokers in its ISR. `Err` names the

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use lab06_topics::client::producer::{
-    compression_by_name, Delivery, Producer, ProducerConfig, ProducerRecord,
+    compression_by_name, Delivery, Producer, ProducerConfig, ProducerMetrics, ProducerRecord,
 };
 
 use crate::commands::kafka_tools::{acks, block_on, properties};
@@ -109,6 +109,11 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let payload: Vec<u8> = (0..args.record_size).map(|_| rng.u8(b'A'..=b'Z')).collect();
     let (n, size, throughput) = (args.num_records, args.record_size as u64, args.throughput);
+    let record = ProducerRecord {
+        topic: args.topic.clone(),
+        value: Some(payload),
+        ..ProducerRecord::default()
+    };
     block_on(async move {
         let mut producer = Producer::connect(config).await?;
         let start = Instant::now();
@@ -146,13 +151,9 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
                 }
             }
             sent_at.push(start.elapsed().as_micros() as u64);
-            producer
-                .send(ProducerRecord {
-                    topic: args.topic.clone(),
-                    value: Some(payload.clone()),
-                    ..ProducerRecord::default()
-                })
-                .await?;
+            // One record sent again and again: `send_ref` copies it into its batch, so nothing
+            // is allocated per record here either (Kafka's tool reuses its payload array too).
+            producer.send_ref(&record).await?;
             if i % 1024 == 0 {
                 for d in producer.deliveries() {
                     on_delivery(d, &sent_at, &mut total, &mut window, &mut latencies);
@@ -164,6 +165,8 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
                 }
             }
         }
+        producer.flush().await?;
+        let metrics = producer.metrics();
         for d in producer.close().await? {
             on_delivery(d, &sent_at, &mut total, &mut window, &mut latencies);
         }
@@ -182,6 +185,9 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
             percentile(&latencies, 0.99),
             percentile(&latencies, 0.999),
         );
+        if args.print_metrics {
+            print_metrics(&metrics, elapsed);
+        }
         if errors > 0 {
             eprintln!(
                 "ERROR: {errors} records were not written; the first error: {}",
@@ -190,6 +196,24 @@ pub fn run(args: &ProducerPerfArgs) -> Result<bool, Error> {
         }
         Ok(errors == 0)
     })
+}
+
+/// Kafka's `--print-metrics` lines for what tells how well records were batched, in its
+/// `group:name:{tags}  : value` layout.
+fn print_metrics(m: &ProducerMetrics, elapsed_secs: f64) {
+    let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let lines = [
+        ("batch-size-avg", per(m.batch_bytes, m.batches)),
+        ("batches-per-request-avg", per(m.batches, m.requests)),
+        ("record-send-total", m.records as f64),
+        ("records-per-request-avg", per(m.records, m.requests)),
+        ("request-rate", m.requests as f64 / elapsed_secs),
+        ("request-total", m.requests as f64),
+    ];
+    println!();
+    for (name, value) in lines {
+        println!("producer-metrics:{name:<26}: {value:.3}");
+    }
 }
 
 fn print_window(w: &Stats, elapsed: Duration) {
