@@ -163,13 +163,15 @@ fi
 
 # Older builds of the box (box/build-box.sh keeps the newest only): their Vagrant box and the
 # copy vagrant-libvirt uploaded into the pool.
-box_name="kafkalab/bookworm-$(basename "$box_dir")"
-for old in $(VAGRANT_CHECKPOINT_DISABLE=1 vagrant box list 2>/dev/null | sed -n 's|^\(kafkalab/bookworm-box-[0-9a-f]*\) .*|\1|p'); do
+# The name is the Vagrantfile's: the folder (named after the content) and the build's key pair.
+key_id="$(sha256sum "$box_dir/vagrant_key.pub" | cut -c1-8)"
+box_name="kafkalab/bookworm-$(basename "$box_dir")-$key_id"
+for old in $(VAGRANT_CHECKPOINT_DISABLE=1 vagrant box list 2>/dev/null | sed -n 's|^\(kafkalab/bookworm-box-[0-9a-f-]*\) .*|\1|p'); do
   [ "$old" = "$box_name" ] || VAGRANT_CHECKPOINT_DISABLE=1 vagrant box remove --force --all "$old" >/dev/null 2>&1 || true
 done
 for vol in $(virsh_ vol-list default 2>/dev/null | awk '{print $1}' | grep '^kafkalab-VAGRANTSLASH-bookworm-box-'); do
   case "$vol" in
-    "kafkalab-VAGRANTSLASH-bookworm-$(basename "$box_dir")_"*) ;;
+    "kafkalab-VAGRANTSLASH-bookworm-$(basename "$box_dir")-${key_id}_"*) ;;
     *) virsh_ vol-delete --pool default "$vol" >/dev/null 2>&1 || true ;;
   esac
 done
