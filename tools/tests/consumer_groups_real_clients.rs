@@ -21,7 +21,7 @@ const RECORDS: usize = 600;
 fn python(script: &str, args: &[&str]) -> Value {
     let out = run_ok(
         Command::new("timeout")
-            .args(["120", "python3", "-c", script])
+            .args(["240", "python3", "-c", script])
             .args(args),
     );
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
@@ -114,30 +114,54 @@ else:
         return None
     def assigned(c):
         return sorted(p.partition for p in c.assignment())
-a, b = make(), make()
-deadline = time.time() + 60
+# Each member polls in a thread of its own, as an application would: a client that blocks in
+# a rebalance (kafka-python joins inside poll) must not stop the other member from rejoining.
+import threading
+lock = threading.Lock()
+seen = {"a": [], "b": []}
+stop = {"a": threading.Event(), "b": threading.Event()}
+deadline = time.time() + 180
+errors = []
+def member(name):
+    c = make()
+    try:
+        while not stop[name].is_set() and time.time() < deadline:
+            v = poll(c)
+            with lock:
+                # Every record polled was committed: keep it, whatever the count.
+                if v is not None:
+                    out["values"].append(v)
+                seen[name] = assigned(c)
+    except Exception as e:
+        errors.append(f"member {name}: {e!r}")
+        stop["a"].set()
+        stop["b"].set()
+    c.close()
+threads = {n: threading.Thread(target=member, args=(n,)) for n in ("a", "b")}
+for t in threads.values():
+    t.start()
+def wait_until(done):
+    while time.time() < deadline:
+        with lock:
+            if done():
+                return
+        time.sleep(0.05)
 # Share: both members end up with disjoint parts covering all 6 partitions.
-while time.time() < deadline:
-    for c in (a, b):
-        v = poll(c)
-        # Every record polled was committed: keep it, whatever the count.
-        if v is not None:
-            out["values"].append(v)
-    if len(assigned(a)) + len(assigned(b)) == 6 and assigned(a) and assigned(b) and len(out["values"]) >= limit // 2:
-        break
-out["shared"] = [assigned(a), assigned(b)]
-b.close()
+wait_until(lambda: seen["a"] and seen["b"] and len(seen["a"]) + len(seen["b"]) == 6
+           and len(out["values"]) >= limit // 2)
+with lock:
+    out["shared"] = [list(seen["a"]), list(seen["b"])]
+stop["b"].set()
+threads["b"].join()
 # Take over: a alone gets every partition.
-while time.time() < deadline and len(assigned(a)) < 6:
-    v = poll(a)
-    if v is not None:
-        out["values"].append(v)
-out["alone"] = assigned(a)
-while time.time() < deadline and len(out["values"]) < limit:
-    v = poll(a)
-    if v is not None:
-        out["values"].append(v)
-a.close()
+wait_until(lambda: len(seen["a"]) == 6)
+with lock:
+    out["alone"] = list(seen["a"])
+wait_until(lambda: len(out["values"]) >= limit)
+stop["a"].set()
+threads["a"].join()
+if errors:
+    sys.exit("; ".join(errors))
 print(json.dumps(out))
 "#;
 
