@@ -68,12 +68,14 @@ print(next(p["manifest_path"] for p in m["packages"] if p["name"] == "rdkafka-sy
     (
         cd "$SRC.tmp"
         # Plaintext only: the benchmark talks to 127.0.0.1 and needs no TLS, SASL or zstd.
+        # The log's name must not be configure.*: mklove's configure loads every such file in
+        # its folder as a module, and fails on a log it takes for one.
         ./configure --disable-ssl --disable-gssapi --disable-sasl --disable-curl \
-            --disable-zstd --disable-lz4-ext --disable-regex-ext >configure.log 2>&1
-        make -j"$(nproc)" -C src lib >make.log 2>&1
-        make -C examples rdkafka_performance >>make.log 2>&1
+            --disable-zstd --disable-lz4-ext --disable-regex-ext >kafkalab-configure.out 2>&1
+        make -j"$(nproc)" -C src lib >kafkalab-make.out 2>&1
+        make -C examples rdkafka_performance >>kafkalab-make.out 2>&1
     ) || {
-        log "the build failed; see $SRC.tmp/configure.log and $SRC.tmp/make.log"
+        log "the build failed; see $SRC.tmp/kafkalab-configure.out and $SRC.tmp/kafkalab-make.out"
         exit 1
     }
     mv "$SRC.tmp" "$SRC"

@@ -11,24 +11,22 @@
 //! And the record is encoded where it is appended (Kafka's `MemoryRecordsBuilder`): its key
 //! and value are copied once, into the batch's bytes, and nothing is allocated per record.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
-use kafka_protocol::protocol::StrBytes;
 pub use kafka_protocol::records::Compression;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::Instant;
 
-use crate::accumulator::{PendingRecord, ProducerBatch, RecordAccumulator, BATCH_OVERHEAD};
+use crate::accumulator::{PendingRecord, RecordAccumulator};
 use crate::client::cluster::Cluster;
-use crate::client::connection::{error_name, BrokerConnection};
 use crate::error::{Error, Result};
 use crate::partitioner::{self, StickyPartitioner};
+
+mod sender;
+use sender::Sender;
 
 /// The producer settings, with Kafka's names and defaults.
 #[derive(Debug, Clone)]
@@ -266,16 +264,13 @@ impl Producer {
             counters: Counters::default(),
         });
         let buffer_memory = config.buffer_memory.max(config.batch_size);
-        let sender = Sender {
+        let sender = Sender::new(
             config,
             cluster,
-            shared: shared.clone(),
-            connections: HashMap::new(),
+            shared.clone(),
             frames_tx,
-            deliveries: deliveries_tx.clone(),
-            retry: VecDeque::new(),
-            waiting: VecDeque::new(),
-        };
+            deliveries_tx.clone(),
+        );
         let task = tokio::spawn(sender.run(commands_rx, frames_rx));
         Ok(Producer {
             shared,
@@ -419,358 +414,5 @@ impl Producer {
             Ok(Ok(())) => Error::Client("the producer is closed".into()),
             Err(e) => Error::Client(format!("the producer's sender task failed: {e}")),
         }
-    }
-}
-
-/// A batch on its way, encoded once (a retry sends the same bytes): what to report when its
-/// answer comes.
-struct Sent {
-    topic: String,
-    partition: i32,
-    seqs: Vec<u64>,
-    records: Bytes,
-    attempts: u32,
-    /// What its records hold up in `buffer.memory` until the batch is written to a socket
-    /// (0 once it was: a retry holds nothing more).
-    queued: usize,
-}
-
-/// Seals a batch whose records `send` already wrote: the header, the compression asked for
-/// and the CRC (Kafka's `MemoryRecordsBuilder.close`, which its sender also calls).
-fn encode(batch: ProducerBatch, compression: Compression) -> Result<Sent> {
-    let codec = match compression {
-        Compression::None => lab01_record_batch::Compression::None,
-        Compression::Gzip => lab01_record_batch::Compression::Gzip,
-        Compression::Snappy => lab01_record_batch::Compression::Snappy,
-        Compression::Lz4 => lab01_record_batch::Compression::Lz4,
-        Compression::Zstd => lab01_record_batch::Compression::Zstd,
-    };
-    Ok(Sent {
-        topic: batch.topic,
-        partition: batch.partition,
-        seqs: batch.seqs,
-        records: batch.records.build(codec)?,
-        attempts: 0,
-        // What `send` counted: each record's estimate, the batch header not included.
-        queued: batch.size - BATCH_OVERHEAD,
-    })
-}
-
-struct Connection {
-    connection: BrokerConnection,
-    /// One entry per Produce request in flight: the batches it carries.
-    in_flight: VecDeque<Vec<Sent>>,
-}
-
-struct Sender {
-    config: ProducerConfig,
-    cluster: Cluster,
-    shared: Arc<Shared>,
-    connections: HashMap<String, Connection>,
-    frames_tx: mpsc::UnboundedSender<(String, std::io::Result<Bytes>)>,
-    deliveries: mpsc::UnboundedSender<Delivery>,
-    /// Batches to send again after a metadata refresh, and sealed batches whose leader had
-    /// `max.in.flight` requests out: they go first in the next round.
-    retry: VecDeque<Sent>,
-    /// Batches taken from the accumulator that did not fit in the last request.
-    waiting: VecDeque<ProducerBatch>,
-}
-
-/// `max.request.size`: the most batch bytes one Produce request carries.
-const MAX_REQUEST_BYTES: usize = 1 << 20;
-
-impl Sender {
-    async fn run(
-        mut self,
-        mut commands: mpsc::Receiver<Command>,
-        mut frames: mpsc::UnboundedReceiver<(String, std::io::Result<Bytes>)>,
-    ) -> Result<()> {
-        let mut flush_waiters: Vec<oneshot::Sender<()>> = Vec::new();
-        let mut open = true;
-        loop {
-            let flushing = !flush_waiters.is_empty() || !open;
-            self.send_ready(flushing).await?;
-            let in_flight: usize = self.connections.values().map(|c| c.in_flight.len()).sum();
-            let (empty, deadline) = {
-                let appender = self.shared.lock();
-                (
-                    appender.accumulator.is_empty(),
-                    appender.accumulator.next_deadline_ms(),
-                )
-            };
-            let empty = empty && self.waiting.is_empty();
-            // Batches waiting for a request of their own go as soon as a request may.
-            let deadline = if self.waiting.is_empty() {
-                deadline
-            } else {
-                Some(0)
-            };
-            if flushing && in_flight == 0 && empty && self.retry.is_empty() {
-                for w in flush_waiters.drain(..) {
-                    let _ = w.send(());
-                }
-                if !open {
-                    return Ok(());
-                }
-            }
-            let deadline =
-                deadline.map(|ms| self.shared.started + Duration::from_millis(ms.max(0) as u64));
-            // With max.in.flight requests out on every connection, only an answer can let the
-            // next batch go.
-            let busy = self.all_busy();
-            tokio::select! {
-                command = commands.recv(), if open => match command {
-                    Some(Command::Partitions(topic, answer)) => {
-                        let count = self.partition_count(&topic).await;
-                        let _ = answer.send(count);
-                    }
-                    Some(Command::Flush(done)) => flush_waiters.push(done),
-                    None => open = false,
-                },
-                Some((addr, frame)) = frames.recv(), if in_flight > 0 => {
-                    self.on_answer(&addr, frame).await?;
-                }
-                _ = self.shared.wake.notified(), if !busy => {}
-                _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !flushing && !busy => {}
-            }
-        }
-    }
-
-    /// The topic's partition count from metadata, also written where `send` looks first.
-    async fn partition_count(&mut self, topic: &str) -> Result<i32> {
-        let count = self.cluster.partitions(topic, true).await?.len() as i32;
-        self.shared
-            .lock()
-            .partition_counts
-            .insert(topic.to_string(), count);
-        Ok(count)
-    }
-
-    fn fail(&self, sent: Sent, reason: String) {
-        let _ = self.deliveries.send(Delivery {
-            topic: sent.topic,
-            partition: sent.partition,
-            seqs: sent.seqs,
-            result: Err(reason),
-        });
-    }
-
-    /// Whether this leader's connection has `max.in.flight` requests out.
-    fn is_busy(&self, addr: &str) -> bool {
-        self.connections
-            .get(addr)
-            .is_some_and(|c| c.in_flight.len() >= self.config.max_in_flight)
-    }
-
-    /// Whether every connection has `max.in.flight` requests out (and there is one).
-    fn all_busy(&self) -> bool {
-        !self.connections.is_empty()
-            && self
-                .connections
-                .values()
-                .all(|c| c.in_flight.len() >= self.config.max_in_flight)
-    }
-
-    /// Sends ready batches (all of them when flushing), one Produce request per leader that
-    /// can take one.
-    async fn send_ready(&mut self, flushing: bool) -> Result<()> {
-        let now = self.shared.now_ms();
-        if self.all_busy() && !flushing {
-            // Wait for an answer first: at most max.in.flight requests per connection.
-            return Ok(());
-        }
-        let mut batches: Vec<Sent> = self.retry.drain(..).collect();
-        let ready = {
-            let mut appender = self.shared.lock();
-            self.waiting.extend(if flushing {
-                appender.accumulator.drain_all()
-            } else {
-                appender.accumulator.ready(now)
-            });
-            // One request carries at most `max.request.size` of batches (Kafka's default
-            // 1 MiB); the rest wait for the next one. A request of everything that was ready
-            // grows with the backlog: tens of MiB copied and answered at once.
-            let mut ready = Vec::new();
-            let mut bytes = 0;
-            while let Some(batch) = self.waiting.front() {
-                if !flushing && !ready.is_empty() && bytes + batch.size > MAX_REQUEST_BYTES {
-                    break;
-                }
-                bytes += batch.size;
-                ready.extend(self.waiting.pop_front());
-            }
-            ready
-        };
-        // Sealed here, outside the lock, so `send` can go on appending meanwhile.
-        for batch in ready {
-            batches.push(encode(batch, self.config.compression)?);
-        }
-        if batches.is_empty() {
-            return Ok(());
-        }
-        let mut by_leader: HashMap<String, Vec<Sent>> = HashMap::new();
-        for sent in batches {
-            match self.cluster.leader_addr(&sent.topic, sent.partition).await {
-                Ok(addr) => by_leader.entry(addr).or_default().push(sent),
-                Err(e) => self.fail(sent, e.to_string()),
-            }
-        }
-        for (addr, batches) in by_leader {
-            // Kafka's sender drains only the leaders that can take a request now: one leader
-            // with `max.in.flight` requests out must not hold up the others (with 1,000
-            // partitions over three brokers, a global limit left two connections idle while
-            // the third waited). Its batches wait, sealed, for its next answer.
-            if self.is_busy(&addr) && !flushing {
-                self.retry.extend(batches);
-                continue;
-            }
-            self.send_to(&addr, batches).await?;
-        }
-        Ok(())
-    }
-
-    async fn send_to(&mut self, addr: &str, mut batches: Vec<Sent>) -> Result<()> {
-        if !self.connections.contains_key(addr) {
-            let mut connection = self.cluster.take_connection(addr).await?;
-            connection.spawn_reader(addr.to_string(), self.frames_tx.clone());
-            self.connections.insert(
-                addr.to_string(),
-                Connection {
-                    connection,
-                    in_flight: VecDeque::new(),
-                },
-            );
-        }
-        let mut topics: Vec<TopicProduceData> = Vec::new();
-        for sent in &batches {
-            let data = PartitionProduceData::default()
-                .with_index(sent.partition)
-                .with_records(Some(sent.records.clone()));
-            match topics.iter_mut().find(|t| t.name.0.as_str() == sent.topic) {
-                Some(t) => t.partition_data.push(data),
-                None => topics.push(
-                    TopicProduceData::default()
-                        .with_name(TopicName(StrBytes::from_string(sent.topic.clone())))
-                        .with_partition_data(vec![data]),
-                ),
-            }
-        }
-        let request = ProduceRequest::default()
-            .with_acks(self.config.acks)
-            .with_timeout_ms(self.config.request_timeout.as_millis() as i32)
-            .with_topic_data(topics);
-        // The records leave `buffer.memory` once their batch is written: a `send` waiting for
-        // room may go on.
-        let queued: usize = batches
-            .iter_mut()
-            .map(|b| std::mem::take(&mut b.queued))
-            .sum();
-        if queued > 0 {
-            let mut appender = self.shared.lock();
-            appender.queued_bytes = appender.queued_bytes.saturating_sub(queued);
-            drop(appender);
-            self.shared.room.notify_one();
-        }
-        let c = &self.shared.counters;
-        c.requests.fetch_add(1, Ordering::Relaxed);
-        c.batches.fetch_add(batches.len() as u64, Ordering::Relaxed);
-        c.records.fetch_add(
-            batches.iter().map(|b| b.seqs.len() as u64).sum(),
-            Ordering::Relaxed,
-        );
-        c.batch_bytes.fetch_add(
-            batches.iter().map(|b| b.records.len() as u64).sum(),
-            Ordering::Relaxed,
-        );
-        let connection = self.connections.get_mut(addr).expect("opened above");
-        if self.config.acks == 0 {
-            connection.connection.send_no_answer(&request).await?;
-            for sent in batches {
-                let _ = self.deliveries.send(Delivery {
-                    topic: sent.topic,
-                    partition: sent.partition,
-                    seqs: sent.seqs,
-                    result: Ok(-1),
-                });
-            }
-        } else {
-            connection.connection.send(&request).await?;
-            connection.in_flight.push_back(batches);
-        }
-        Ok(())
-    }
-
-    /// A Produce answer from `addr`: report each batch, or queue it again if the error is one a
-    /// metadata refresh can fix.
-    async fn on_answer(&mut self, addr: &str, frame: std::io::Result<Bytes>) -> Result<()> {
-        let Some(connection) = self.connections.get_mut(addr) else {
-            return Ok(());
-        };
-        let frame = frame.map_err(|e| Error::Wire {
-            addr: addr.to_string(),
-            reason: e.to_string(),
-        })?;
-        let (_, response) = connection.connection.decode::<ProduceResponse>(frame)?;
-        let batches = connection.in_flight.pop_front().unwrap_or_default();
-        // A request may carry several batches of one partition, each its own entry: the n-th
-        // batch of a partition takes the n-th answer for it (its own base offset).
-        let nth: Vec<usize> = (0..batches.len())
-            .map(|i| {
-                let b = &batches[i];
-                batches[..i]
-                    .iter()
-                    .filter(|o| o.partition == b.partition && o.topic == b.topic)
-                    .count()
-            })
-            .collect();
-        let mut refresh = false;
-        for (mut sent, nth) in batches.into_iter().zip(nth) {
-            let answer = response
-                .responses
-                .iter()
-                .filter(|t| t.name.0.as_str() == sent.topic)
-                .flat_map(|t| t.partition_responses.iter())
-                .filter(|p| p.index == sent.partition)
-                .nth(nth);
-            let Some(answer) = answer else {
-                self.fail(sent, "the broker's answer left this partition out".into());
-                continue;
-            };
-            let code = answer.error_code;
-            // Retriable: UNKNOWN_TOPIC_OR_PARTITION (a topic being created), LEADER_NOT_AVAILABLE,
-            // NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT.
-            if [3, 5, 6, 7].contains(&code) && sent.attempts < self.config.retries {
-                sent.attempts += 1;
-                refresh = true;
-                self.retry.push_back(sent);
-                continue;
-            }
-            let result = if code == 0 {
-                Ok(answer.base_offset)
-            } else {
-                let message = answer
-                    .error_message
-                    .as_ref()
-                    .map(|m| format!(": {m}"))
-                    .unwrap_or_default();
-                Err(format!("{} ({code}){message}", error_name(code)))
-            };
-            let _ = self.deliveries.send(Delivery {
-                topic: sent.topic,
-                partition: sent.partition,
-                seqs: sent.seqs,
-                result,
-            });
-        }
-        if refresh {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let topics: Vec<String> = self.retry.iter().map(|s| s.topic.clone()).collect();
-            self.cluster.refresh(Some(&topics), true).await?;
-            for topic in topics {
-                // A topic may have grown partitions: `send` should see the new count.
-                let _ = self.partition_count(&topic).await;
-            }
-        }
-        Ok(())
     }
 }
