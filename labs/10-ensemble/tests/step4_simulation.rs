@@ -7,30 +7,23 @@ mod sim;
 
 use std::collections::BTreeMap;
 
+use kafkalab_testkit::sim::{replayable, seeds};
 use sim::{Faults, Sim};
 
 const SCHEDULES: u64 = 500;
 
 /// Runs one schedule; adds what happened to `totals`.
 fn run_seed(seed: u64, f: Faults, totals: &mut BTreeMap<&'static str, u64>) {
-    let result = std::panic::catch_unwind(|| {
+    let s = replayable("ZAB", seed, || {
         let mut s = Sim::new(seed, f);
         s.run();
         s
     });
-    match result {
-        Ok(s) => {
-            *totals.entry("schedules").or_insert(0) += 1;
-            *totals.entry("epochs established").or_insert(0) += s.leaders.len() as u64;
-            *totals.entry("writes acknowledged").or_insert(0) += s.acked.len() as u64;
-            for (k, v) in s.stats {
-                *totals.entry(k).or_insert(0) += v;
-            }
-        }
-        Err(e) => {
-            eprintln!("simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
-            std::panic::resume_unwind(e);
-        }
+    *totals.entry("schedules").or_insert(0) += 1;
+    *totals.entry("epochs established").or_insert(0) += s.leaders.len() as u64;
+    *totals.entry("writes acknowledged").or_insert(0) += s.acked.len() as u64;
+    for (k, v) in s.stats {
+        *totals.entry(k).or_insert(0) += v;
     }
 }
 
@@ -44,25 +37,9 @@ fn run_all(name: &str, seeds: Vec<u64>, f: Faults) {
     eprintln!("{name}: {totals:?} in {:?}", started.elapsed());
 }
 
-/// The seeds to run: `KAFKALAB_SIM_SEED` replays one; `KAFKALAB_SIM_SCHEDULES` runs more (a
-/// longer soak than CI's).
-fn seeds(base: u64) -> Vec<u64> {
-    if let Ok(s) = std::env::var("KAFKALAB_SIM_SEED") {
-        return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
-    }
-    let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("KAFKALAB_SIM_SCHEDULES is a number")
-        })
-        .unwrap_or(SCHEDULES);
-    (0..n).map(|i| base + i).collect()
-}
-
 #[test]
 fn step4_simulated_three_server_ensembles_keep_every_acknowledged_write() {
-    run_all("three servers", seeds(1), Faults::default());
+    run_all("three servers", seeds(1, SCHEDULES), Faults::default());
 }
 
 #[test]
@@ -71,7 +48,7 @@ fn step4_simulated_five_server_ensembles_survive_two_failures() {
         servers: 5,
         ..Faults::default()
     };
-    let n = seeds(1_000_000).len().div_ceil(5);
-    let seeds = seeds(1_000_000).into_iter().take(n).collect();
+    let n = seeds(1_000_000, SCHEDULES).len().div_ceil(5);
+    let seeds = seeds(1_000_000, SCHEDULES).into_iter().take(n).collect();
     run_all("five servers", seeds, f);
 }

@@ -8,42 +8,21 @@ mod sim;
 
 use std::collections::BTreeMap;
 
+use kafkalab_testkit::sim::{replayable, seeds};
 use sim::{Faults, Sim};
 
 const SCHEDULES: u64 = 300;
 
 fn run_seed(seed: u64, f: Faults, totals: &mut BTreeMap<&'static str, u64>) {
-    let result = std::panic::catch_unwind(|| {
+    let s = replayable("controller", seed, || {
         let mut s = Sim::new(seed, f);
         s.run();
         s
     });
-    match result {
-        Ok(s) => {
-            *totals.entry("schedules").or_insert(0) += 1;
-            for (k, v) in s.stats {
-                *totals.entry(k).or_insert(0) += v;
-            }
-        }
-        Err(e) => {
-            eprintln!("simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
-            std::panic::resume_unwind(e);
-        }
+    *totals.entry("schedules").or_insert(0) += 1;
+    for (k, v) in s.stats {
+        *totals.entry(k).or_insert(0) += v;
     }
-}
-
-fn seeds(base: u64, default: u64) -> Vec<u64> {
-    if let Ok(s) = std::env::var("KAFKALAB_SIM_SEED") {
-        return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
-    }
-    let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("KAFKALAB_SIM_SCHEDULES is a number")
-        })
-        .unwrap_or(default);
-    (0..n).map(|i| base + i).collect()
 }
 
 fn run_all(name: &str, seeds: Vec<u64>, f: Faults) {

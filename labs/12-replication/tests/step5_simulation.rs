@@ -9,43 +9,22 @@ mod sim;
 
 use std::collections::BTreeMap;
 
+use kafkalab_testkit::sim::{replayable, seeds};
 use sim::{Faults, Sim};
 
 const SCHEDULES: u64 = 300;
 
-fn seeds(base: u64, default: u64) -> Vec<u64> {
-    if let Ok(s) = std::env::var("KAFKALAB_SIM_SEED") {
-        return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
-    }
-    let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("KAFKALAB_SIM_SCHEDULES is a number")
-        })
-        .unwrap_or(default);
-    (0..n).map(|i| base + i).collect()
-}
-
 fn run_all(name: &str, seeds: Vec<u64>, f: Faults) -> BTreeMap<&'static str, u64> {
     let mut totals = BTreeMap::new();
     for seed in seeds {
-        let result = std::panic::catch_unwind(|| {
+        let stats = replayable(name, seed, || {
             let mut s = Sim::new(seed, f);
             s.run();
             s.stats
         });
-        match result {
-            Ok(stats) => {
-                *totals.entry("schedules").or_insert(0) += 1;
-                for (k, v) in stats {
-                    *totals.entry(k).or_insert(0) += v;
-                }
-            }
-            Err(e) => {
-                eprintln!("{name}: simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
-                std::panic::resume_unwind(e);
-            }
+        *totals.entry("schedules").or_insert(0) += 1;
+        for (k, v) in stats {
+            *totals.entry(k).or_insert(0) += v;
         }
     }
     eprintln!("{name}: {totals:#?}");

@@ -9,55 +9,40 @@ mod sim;
 
 use std::collections::BTreeMap;
 
+use kafkalab_testkit::sim::{replayable, seeds};
 use lab13_failover::failover_checker::FailoverChecker;
 use sim::{Faults, Sim, Truncation};
 
 const SCHEDULES: u64 = 240;
 
-fn seeds(base: u64, default: u64) -> Vec<u64> {
-    if let Ok(s) = std::env::var("KAFKALAB_SIM_SEED") {
-        return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
-    }
-    let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("KAFKALAB_SIM_SCHEDULES is a number")
-        })
-        .unwrap_or(default);
-    (0..n).map(|i| base + i).collect()
-}
-
 /// Runs every seed; with `must_hold`, a seed whose check fails panics with its seed.
 fn run_all(name: &str, seeds: Vec<u64>, f: Faults, must_hold: bool) -> BTreeMap<&'static str, u64> {
     let mut totals = BTreeMap::new();
     for seed in seeds {
-        let result = std::panic::catch_unwind(|| {
+        let (report, stats) = replayable(name, seed, || {
             let mut s = Sim::new(seed, f);
             let report = s.run();
-            (report, s.debug(), s.stats)
+            if must_hold && !report.is_valid() {
+                panic!(
+                    "{name}: seed {seed} broke the promise: {report:?}\nat the end: {}",
+                    s.debug()
+                );
+            }
+            // Only a healed cluster compares all three logs.
+            if must_hold && !s.stats.contains_key("schedules settled") {
+                panic!(
+                    "{name}: seed {seed} did not settle after healing\nat the end: {}",
+                    s.debug()
+                );
+            }
+            (report, s.stats)
         });
-        match result {
-            Ok((report, end, stats)) => {
-                if must_hold && !report.is_valid() {
-                    panic!("{name}: seed {seed} broke the promise: {report:?}\nat the end: {end}\nreplay with KAFKALAB_SIM_SEED={seed}");
-                }
-                // Only a healed cluster compares all three logs.
-                if must_hold && !stats.contains_key("schedules settled") {
-                    panic!("{name}: seed {seed} did not settle after healing\nat the end: {end}\nreplay with KAFKALAB_SIM_SEED={seed}");
-                }
-                *totals.entry("schedules").or_insert(0) += 1;
-                if !report.is_valid() {
-                    *totals.entry("schedules caught").or_insert(0) += 1;
-                }
-                for (k, v) in stats {
-                    *totals.entry(k).or_insert(0) += v;
-                }
-            }
-            Err(e) => {
-                eprintln!("{name}: simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
-                std::panic::resume_unwind(e);
-            }
+        *totals.entry("schedules").or_insert(0) += 1;
+        if !report.is_valid() {
+            *totals.entry("schedules caught").or_insert(0) += 1;
+        }
+        for (k, v) in stats {
+            *totals.entry(k).or_insert(0) += v;
         }
     }
     eprintln!("{name}: {totals:#?}");
