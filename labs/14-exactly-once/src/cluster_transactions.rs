@@ -32,8 +32,7 @@
 //! Shortcuts, labelled: appends to `__transaction_state` are answered once they are in the
 //! leader's log, not once the ISR has them (Kafka waits for acks=all: a coordinator that dies
 //! before its followers copied a record may lose that record, and its new leader then finishes
-//! the transaction by the last record it has); the leaders of markers do not check the
-//! coordinator epoch; the partition count of `__transaction_state` is
+//! the transaction by the last record it has); the partition count of `__transaction_state` is
 //! `transaction.state.log.num.partitions` of this broker (every broker must agree on it).
 
 use std::collections::BTreeMap;

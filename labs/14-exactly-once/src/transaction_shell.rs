@@ -27,7 +27,8 @@
 use std::collections::BTreeMap;
 
 use lab01_record_batch::{RecordBatch, RecordBatchBuilder};
-use lab05_broker::Broker;
+use lab04_protocol_codec::ErrorCode;
+use lab05_broker::{Broker, ProducerCheck};
 use lab07_consumer_groups::group_metadata_manager::OffsetRecord;
 use lab07_consumer_groups::GroupService;
 
@@ -413,6 +414,18 @@ impl TxnShell {
             },
             coordinator_epoch: m.coordinator_epoch,
         };
+        // Kafka's leader refuses a marker from an older coordinator (or producer) epoch.
+        if let Some(p) = broker.partition(topic, partition) {
+            let check = p.check_marker(m.producer_id, m.producer_epoch, m.coordinator_epoch);
+            if let ProducerCheck::Refuse(code) = check {
+                tracing::warn!(%topic, partition, producer_id = m.producer_id, coordinator_epoch = m.coordinator_epoch, "marker refused: {code:?}");
+                return match code {
+                    ErrorCode::TransactionCoordinatorFenced => Errors::TransactionCoordinatorFenced,
+                    ErrorCode::InvalidProducerEpoch => Errors::InvalidProducerEpoch,
+                    _ => Errors::UnknownServerError,
+                };
+            }
+        }
         let batch = marker_batch(0, now_ms, m.producer_id, m.producer_epoch, marker);
         append_marker(broker, topic, partition, batch.encode(), now_ms)
     }
