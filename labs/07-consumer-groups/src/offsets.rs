@@ -173,6 +173,11 @@ impl OffsetStore {
             .collect()
     }
 
+    /// Keeps only the offsets `keep` says yes to (a partition of the topic unloaded).
+    pub fn retain(&mut self, keep: impl Fn(&OffsetKey) -> bool) {
+        self.offsets.retain(|k, _| keep(k));
+    }
+
     /// The names of the groups with committed offsets.
     pub fn groups(&self) -> Vec<String> {
         let mut names: Vec<String> = self.offsets.keys().map(|k| k.group.clone()).collect();
