@@ -48,7 +48,12 @@ impl PendingTxnOffsets {
 
     /// `producer_id`'s marker landed in `partition`: the records it closes, to apply when it
     /// commits (none when it aborts, or when nothing was pending).
-    pub fn complete(&mut self, producer_id: i64, partition: i32, commit: bool) -> Vec<OffsetRecord> {
+    pub fn complete(
+        &mut self,
+        producer_id: i64,
+        partition: i32,
+        commit: bool,
+    ) -> Vec<OffsetRecord> {
         let Some(partitions) = self.by_producer.get_mut(&producer_id) else {
             return Vec::new();
         };
@@ -68,7 +73,8 @@ impl PendingTxnOffsets {
         for partitions in self.by_producer.values_mut() {
             partitions.remove(&partition);
         }
-        self.by_producer.retain(|_, partitions| !partitions.is_empty());
+        self.by_producer
+            .retain(|_, partitions| !partitions.is_empty());
     }
 
     /// Whether `group` has offsets waiting for a marker.

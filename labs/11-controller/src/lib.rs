@@ -68,8 +68,8 @@ pub mod admin_zk_client;
 pub mod broker_change;
 pub mod broker_info;
 pub mod broker_view;
-pub mod cluster_group_service;
 pub mod cluster_config;
+pub mod cluster_group_service;
 pub mod controller;
 pub mod controller_channel_manager;
 pub mod controller_commands;
@@ -101,13 +101,13 @@ pub use admin_utils::{assign_replicas_to_brokers, AssignmentStart};
 pub use broker_info::{BrokerInfo, EndPoint};
 pub use broker_view::BrokerView;
 pub use cluster_config::ClusterConfig;
+pub use cluster_group_service::ClusterGroupService;
 pub use controller::{Controller, Role};
 pub use error::{Error, Result};
 pub use events::{
     BrokerRequest, ClusterSnapshot, ControllerEvent, PartitionStateZNode, Ready, RegisteredBroker,
     ZkOp,
 };
-pub use cluster_group_service::ClusterGroupService;
 pub use metadata_cache::MetadataCache;
 pub use registration::{register, Registration};
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};

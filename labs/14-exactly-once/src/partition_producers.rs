@@ -160,7 +160,10 @@ impl PartitionState {
             .append_end_txn_marker(pid, epoch, marker, header.base_offset)
         {
             // Already in the log (a follower's copy, a replay): it counts all the same.
-            tracing::warn!(producer_id = pid, "a marker in the log that the producer state refuses ({e:?}); applied");
+            tracing::warn!(
+                producer_id = pid,
+                "a marker in the log that the producer state refuses ({e:?}); applied"
+            );
             self.state.rebuild_from_log(std::slice::from_ref(header));
         }
         let already = self

@@ -36,8 +36,16 @@ fn step5_a_marker_from_an_older_coordinator_epoch_is_fenced() {
 
     let fenced = ProducerCheck::Refuse(ErrorCode::TransactionCoordinatorFenced);
     assert_eq!(check(&broker, 7, 0, 2), fenced, "coordinator epoch 2 < 3");
-    assert_eq!(check(&broker, 7, 0, 3), ProducerCheck::Append, "the same coordinator");
-    assert_eq!(check(&broker, 7, 0, 4), ProducerCheck::Append, "a newer coordinator");
+    assert_eq!(
+        check(&broker, 7, 0, 3),
+        ProducerCheck::Append,
+        "the same coordinator"
+    );
+    assert_eq!(
+        check(&broker, 7, 0, 4),
+        ProducerCheck::Append,
+        "a newer coordinator"
+    );
     assert_eq!(
         check(&broker, 8, 0, 0),
         ProducerCheck::Append,
@@ -55,6 +63,10 @@ fn step5_a_marker_from_an_older_coordinator_epoch_is_fenced() {
     broker.flush_all().unwrap();
     drop(broker);
     let broker = open(dir.path());
-    assert_eq!(check(&broker, 7, 1, 3), fenced, "remembered across a restart");
+    assert_eq!(
+        check(&broker, 7, 1, 3),
+        fenced,
+        "remembered across a restart"
+    );
     assert_eq!(check(&broker, 7, 1, 4), ProducerCheck::Append);
 }
