@@ -328,7 +328,7 @@ impl LeadershipListener for ClusterTransactions {
         if broker.partition(TRANSACTION_STATE_TOPIC, p).is_none() || owned == Some(leader_epoch) {
             return;
         }
-        tracing::info!("coordinating {TRANSACTION_STATE_TOPIC}-{p} at epoch {leader_epoch}");
+        tracing::info!("coordinates {TRANSACTION_STATE_TOPIC}-{p} at epoch {leader_epoch}");
         if owned.is_some() {
             // Led again at a newer epoch: start over from the log.
             txn.shell.unload_partition(p);
