@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use lab01_record_batch::{BatchHeader, RecordBatch, RecordBatchBuilder};
+use lab01_record_batch::{BatchHeader, RecordBatch};
 use lab03_partition_log::CleanupPolicy;
 use lab04_protocol_codec::{ErrorCode, ProducePartition, ProduceRequest, ProduceTopic};
 use lab05_broker::shared::now_ms;
@@ -19,8 +19,8 @@ use lab06_topics::topic_config::TopicConfig;
 
 use crate::messages::offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
 use crate::offsets::{
-    decode_key, decode_value, encode_key, encode_value, partition_for_group, OffsetKey,
-    OffsetStore, OffsetValue, OFFSETS_PARTITIONS, OFFSETS_TOPIC,
+    offset_records, offsets_batch, partition_for_group, OffsetKey, OffsetStore, OffsetValue,
+    OFFSETS_PARTITIONS, OFFSETS_TOPIC,
 };
 use crate::transactional_offsets::{marker_commits, PendingTxnOffsets};
 
@@ -320,44 +320,6 @@ impl GroupMetadataManager {
             .collect();
         self.store(broker, group, tombstones)
     }
-}
-
-/// The offset records of one batch (a group metadata record, key v2, is not one); a damaged
-/// record is skipped with a log line.
-fn offset_records(batch: &RecordBatch) -> Vec<OffsetRecord> {
-    let mut records = Vec::new();
-    for r in &batch.records {
-        let at = batch.base_offset + i64::from(r.offset_delta);
-        let key = match r.key.as_deref().map(|k| decode_key(k, at)) {
-            Some(Ok(Some(key))) => key,
-            None | Some(Ok(None)) => continue,
-            Some(Err(e)) => {
-                tracing::warn!("{e}; skipped");
-                continue;
-            }
-        };
-        let value = match r.value.as_deref().map(|v| decode_value(v, at)) {
-            None => None,
-            Some(Ok(v)) => Some(v),
-            Some(Err(e)) => {
-                tracing::warn!("{e}; skipped");
-                continue;
-            }
-        };
-        records.push((key, value));
-    }
-    records
-}
-
-/// One batch holding `records`, keys and values in the topic's format.
-fn offsets_batch(records: &[OffsetRecord], now: i64) -> RecordBatch {
-    let mut builder = RecordBatchBuilder::new(0);
-    for (key, value) in records {
-        let key = encode_key(key);
-        let value = value.as_ref().map(encode_value);
-        builder.append(now, Some(&key), value.as_deref(), vec![]);
-    }
-    builder.build()
 }
 
 /// Makes sure `__consumer_offsets` exists (Kafka creates it on the first FindCoordinator),
