@@ -3,6 +3,8 @@ cluster_transactions.rs).
 
 usage: cluster_transactions.py ctp BOOTSTRAP TOPIC ROUNDS
        cluster_transactions.py loop BOOTSTRAP TOPIC TRANSACTIONAL_ID
+       cluster_transactions.py prepare BOOTSTRAP TOPIC TRANSACTIONAL_ID
+       cluster_transactions.py offsets BOOTSTRAP TOPIC TRANSACTIONAL_ID GROUP commit|abort
 
 A consume-transform-produce loop: TOPIC-in (3 partitions, filled here with "i0".."i{n-1}")
 → TOPIC-out (3 partitions), ROUNDS transactions of 6 records each, with the group's offsets
@@ -11,6 +13,11 @@ its last committed offsets, as an application does). Then a zombie: instance A o
 transactional.id has a transaction open when instance B starts; A's commit must fail fenced.
 Prints one JSON line: the values committed and aborted, what read_committed and
 read_uncommitted consumers see, the group's committed offsets, and the zombie's error.
+
+`prepare` makes both coordinators exist (the first FindCoordinator of each creates its internal
+topic). `offsets` sends offsets to a transaction (TxnOffsetCommit: partition 0 → 42, 1 → 7),
+prints "offsets-sent", waits for a line on stdin (the test kills the group's coordinator
+meanwhile), ends the transaction, and prints the group's committed offsets as JSON.
 """
 
 import json
@@ -214,12 +221,57 @@ def loop(bootstrap, topic, tid):
     }
 
 
+def prepare(bootstrap, topic, tid):
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    p.init_transactions(TIMEOUT)
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{tid}-warm-up",
+                  "enable.auto.commit": False})
+    c.committed([TopicPartition(topic, 0)], timeout=TIMEOUT)
+    c.close()
+    return {}
+
+
+def offsets(bootstrap, topic, tid, group, outcome):
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid,
+                  "transaction.timeout.ms": 60000})
+    p.init_transactions(TIMEOUT)
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                  "enable.auto.commit": False})
+    p.begin_transaction()
+    p.produce(topic, value=f"{outcome}-1".encode(), partition=0)
+    p.send_offsets_to_transaction([TopicPartition(topic, 0, 42), TopicPartition(topic, 1, 7)],
+                                  c.consumer_group_metadata(), TIMEOUT)
+    print("offsets-sent", flush=True)
+    sys.stdin.readline()
+    if outcome == "commit":
+        p.commit_transaction(TIMEOUT)
+    else:
+        p.abort_transaction(TIMEOUT)
+    # EndTxn is answered once the outcome is decided, before every marker is written. The
+    # next transaction of the same id starts only once they all are (CONCURRENT_TRANSACTIONS
+    # until then, which the client retries): after it, the group's marker is in.
+    p.begin_transaction()
+    p.produce(topic, value=f"{outcome}-2".encode(), partition=1)
+    p.commit_transaction(TIMEOUT)
+    committed = c.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=TIMEOUT)
+    c.close()
+    return {"committed_offsets": {str(tp.partition): tp.offset for tp in committed}}
+
+
 def main():
     mode = sys.argv[1]
     if mode == "ctp":
         print(json.dumps(ctp(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
     elif mode == "loop":
         print(json.dumps(loop(sys.argv[2], sys.argv[3], sys.argv[4])))
+    elif mode == "prepare":
+        print(json.dumps(prepare(sys.argv[2], sys.argv[3], sys.argv[4])))
+    elif mode == "offsets":
+        print(json.dumps(offsets(*sys.argv[2:7])))
     else:
         raise SystemExit(f"unknown mode {mode}")
 

@@ -21,6 +21,12 @@
 //! transaction ends committed or aborted, never half: each one's three records (one per
 //! partition, mostly on different leaders) are all visible to `read_committed` or none is.
 //!
+//! And a `kill -9` of a group's coordinator between TxnOffsetCommit and EndTxn
+//! (`kill_the_group_coordinator_mid_transaction`): the offsets are in the group's
+//! `__consumer_offsets` partition as a transactional batch, replicated before TxnOffsetCommit
+//! was answered; the new leader loads the partition, and the marker makes them the group's
+//! offsets (commit) or drops them (abort).
+//!
 //! Nothing is timed; every wait is bounded. All traffic stays on 127.0.0.1.
 
 mod common;
@@ -235,4 +241,106 @@ fn every_transaction_ends_committed_or_aborted_after_kill_9_of_the_coordinator()
     let dir = tempfile::tempdir().unwrap();
     let coordinator = Coordinator::start(dir.path(), "");
     kill_the_coordinator_mid_run(dir.path(), &coordinator.address(), "/kill-coordinator");
+}
+
+/// `kill -9` of the group coordinator (not the transaction coordinator) after the producer's
+/// TxnOffsetCommit was answered, before its EndTxn (`outcome`: "commit" or "abort").
+fn kill_the_group_coordinator_mid_transaction(
+    root: &std::path::Path,
+    address: &str,
+    chroot: &str,
+    outcome: &str,
+) {
+    let mut brokers = start_cluster(root, address, chroot, &[1, 2, 3], "");
+    let mut zk = Zk::connect(address, chroot);
+    let topic = format!("{TOPIC}-offsets");
+    create_topic(&brokers[&1].address(), &topic);
+    let all = brokers
+        .values()
+        .map(|b| b.address())
+        .collect::<Vec<_>>()
+        .join(",");
+    let tid = format!("offsets-{outcome}");
+    driver(&["prepare", &all, &topic, &tid]);
+    let p = lab14_exactly_once::transaction_log::partition_for(&tid, 50);
+    let txn_coordinator = whole_isr_of(&mut zk, "__transaction_state", p, &brokers, 60)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .leader;
+    // A group whose coordinator is another broker than the transaction coordinator.
+    let (group, offsets_partition, group_coordinator) = (0..50)
+        .map(|i| format!("offsets-{outcome}-{i}"))
+        .find_map(|g| {
+            let p = lab07_consumer_groups::offsets::partition_for_group(&g, 50);
+            let leader = whole_isr_of(&mut zk, "__consumer_offsets", p, &brokers, 60)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .leader;
+            (leader != txn_coordinator).then_some((g, p, leader))
+        })
+        .expect("every group on the transaction coordinator");
+
+    let mut child = Command::new("timeout")
+        .args(["300", "python3"])
+        .arg(support::repo().join("tools/tests/cluster_transactions.py"))
+        .args(["offsets", &all, &topic, &tid, &group, outcome])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    assert_eq!(
+        first, "offsets-sent",
+        "the producer did not send its offsets"
+    );
+    brokers.get_mut(&group_coordinator).unwrap().kill();
+    let new = common::wait_for_state(&mut zk, "__consumer_offsets", offsets_partition, 60, |s| {
+        s.leader > 0 && s.leader != group_coordinator
+    });
+    println!(
+        "killed group coordinator {group_coordinator} of {group}; {} leads __consumer_offsets-{offsets_partition}",
+        new.leader
+    );
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "killed").unwrap();
+    drop(stdin);
+    let last = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let _ = child.wait();
+    let answer: Value =
+        serde_json::from_str(last.trim()).unwrap_or_else(|e| panic!("driver: {e}: {last}"));
+    println!("{answer}");
+    let expected = match outcome {
+        "commit" => serde_json::json!({"0": 42, "1": 7}),
+        // No committed offset at all (librdkafka's OFFSET_INVALID).
+        _ => serde_json::json!({"0": -1001, "1": -1001}),
+    };
+    assert_eq!(answer["committed_offsets"], expected, "{answer}");
+    assert!(
+        brokers[&new.leader].log_count("loaded the group offsets") > 0,
+        "the new leader did not load __consumer_offsets-{offsets_partition}"
+    );
+}
+
+#[test]
+fn transactional_offsets_survive_kill_9_of_the_group_coordinator_and_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let coordinator = Coordinator::start(dir.path(), "");
+    kill_the_group_coordinator_mid_transaction(
+        dir.path(),
+        &coordinator.address(),
+        "/offsets-commit",
+        "commit",
+    );
+}
+
+#[test]
+fn transactional_offsets_of_an_aborted_transaction_stay_uncommitted_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let coordinator = Coordinator::start(dir.path(), "");
+    kill_the_group_coordinator_mid_transaction(
+        dir.path(),
+        &coordinator.address(),
+        "/offsets-abort",
+        "abort",
+    );
 }

@@ -380,6 +380,20 @@ impl Partition {
             .map_or(ProducerCheck::Append, |p| p.check(header))
     }
 
+    /// What the producer rules say about a transaction marker about to be written here by
+    /// the leader (`producer_id` at `producer_epoch`, from coordinator epoch
+    /// `coordinator_epoch`). Without producer state (lab 05) every marker is written.
+    pub fn check_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        coordinator_epoch: i32,
+    ) -> ProducerCheck {
+        self.producers.as_ref().map_or(ProducerCheck::Append, |p| {
+            p.check_marker(producer_id, producer_epoch, coordinator_epoch)
+        })
+    }
+
     /// The last stable offset: the HW, or the first offset of the oldest open transaction if
     /// that is lower (a `read_committed` consumer reads below it only).
     pub fn last_stable_offset(&self) -> i64 {

@@ -36,6 +36,18 @@ pub trait PartitionProducers: Send {
     /// After a batch went into the log (`batch`, whole); `header.base_offset` is its first
     /// offset there.
     fn on_append(&mut self, header: &BatchHeader, batch: &[u8]);
+    /// Before a transaction marker is written as the leader (lab 14): Kafka refuses a marker
+    /// of an older producer epoch (INVALID_PRODUCER_EPOCH) or sent by an older transaction
+    /// coordinator (TRANSACTION_COORDINATOR_FENCED) — a coordinator that lost its partition
+    /// must not end a transaction its successor is ending.
+    fn check_marker(
+        &self,
+        _producer_id: i64,
+        _producer_epoch: i16,
+        _coordinator_epoch: i32,
+    ) -> ProducerCheck {
+        ProducerCheck::Append
+    }
     /// A new segment was rolled: a good moment to persist the state (`log` is after the roll).
     fn on_roll(&mut self, log: &Log);
     /// The broker shuts down cleanly: persist the state, so the next start replays nothing.

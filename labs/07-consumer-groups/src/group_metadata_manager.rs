@@ -3,10 +3,14 @@
 //! winning. At start every partition of the topic is replayed into an [`OffsetStore`]; a
 //! commit is appended *before* it is applied and acknowledged ("persist before you answer"),
 //! so an acknowledged commit survives a restart; deleting a group appends tombstones.
+//! Offsets committed inside a transaction (lab 14) are written at once too, in a
+//! transactional batch, and count from their marker on (`transactional_offsets`). In a
+//! cluster a partition is loaded again each time this broker becomes its leader
+//! ([`GroupMetadataManager::load_partition`]): its followers' copy is what the new leader knows.
 
 use std::sync::Arc;
 
-use lab01_record_batch::{BatchHeader, RecordBatch, RecordBatchBuilder};
+use lab01_record_batch::{BatchHeader, RecordBatch};
 use lab03_partition_log::CleanupPolicy;
 use lab04_protocol_codec::{ErrorCode, ProducePartition, ProduceRequest, ProduceTopic};
 use lab05_broker::shared::now_ms;
@@ -15,9 +19,10 @@ use lab06_topics::topic_config::TopicConfig;
 
 use crate::messages::offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
 use crate::offsets::{
-    decode_key, decode_value, encode_key, encode_value, partition_for_group, OffsetKey,
-    OffsetStore, OffsetValue, OFFSETS_PARTITIONS, OFFSETS_TOPIC,
+    offset_records, offsets_batch, partition_for_group, OffsetKey, OffsetStore, OffsetValue,
+    OFFSETS_PARTITIONS, OFFSETS_TOPIC,
 };
+use crate::transactional_offsets::{marker_commits, PendingTxnOffsets};
 
 /// `offset.metadata.max.bytes`: the longest metadata string a commit may carry.
 pub const OFFSET_METADATA_MAX_BYTES: usize = 4096;
@@ -68,6 +73,8 @@ impl std::fmt::Debug for PartitionCheck {
 #[derive(Debug, Default)]
 pub struct GroupMetadataManager {
     offsets: OffsetStore,
+    /// Transactional commits written but not yet closed by their marker.
+    pending: PendingTxnOffsets,
     /// `None`: a partition exists if this broker has its log.
     pub partition_check: Option<PartitionCheck>,
 }
@@ -109,7 +116,7 @@ impl GroupMetadataManager {
                 let size = header.total_size().min(rest.len());
                 // decode_any: a broker-wide `compression.type` recompresses these batches too.
                 match RecordBatch::decode_any(&rest[..size]) {
-                    Ok(batch) => records += self.replay_batch(&batch),
+                    Ok(batch) => records += self.replay_batch(&batch, p),
                     Err(e) => tracing::warn!(
                         partition = p,
                         "a {OFFSETS_TOPIC} batch at {}: {e}; skipped",
@@ -126,32 +133,104 @@ impl GroupMetadataManager {
         Ok(records)
     }
 
-    /// Applies the offset records of one batch; returns how many.
-    fn replay_batch(&mut self, batch: &RecordBatch) -> usize {
-        let mut applied = 0;
-        for r in &batch.records {
-            let at = batch.base_offset + i64::from(r.offset_delta);
-            let key = match r.key.as_deref().map(|k| decode_key(k, at)) {
-                Some(Ok(Some(key))) => key,
-                // No key, or a group metadata record (key v2): not an offset.
-                None | Some(Ok(None)) => continue,
-                Some(Err(e)) => {
-                    tracing::warn!("{e}; skipped");
-                    continue;
-                }
+    /// Applies the offset records of one batch of partition `p`; returns how many. A
+    /// transactional batch's records wait for their marker; a marker applies (COMMIT) or
+    /// drops (ABORT) what its producer left pending in `p`.
+    fn replay_batch(&mut self, batch: &RecordBatch, p: i32) -> usize {
+        if batch.attributes.control {
+            let commit = batch
+                .records
+                .first()
+                .and_then(|r| r.key.as_deref())
+                .and_then(marker_commits);
+            return match commit {
+                Some(commit) => self.complete_txn(p, batch.producer_id, commit),
+                None => 0,
             };
-            let value = match r.value.as_deref().map(|v| decode_value(v, at)) {
-                None => None,
-                Some(Ok(v)) => Some(v),
-                Some(Err(e)) => {
-                    tracing::warn!("{e}; skipped");
-                    continue;
-                }
-            };
-            self.offsets.apply(key, value);
-            applied += 1;
+        }
+        let records = offset_records(batch);
+        let applied = records.len();
+        if batch.attributes.transactional {
+            self.pending.add(batch.producer_id, p, records);
+        } else {
+            for (key, value) in records {
+                self.offsets.apply(key, value);
+            }
         }
         applied
+    }
+
+    /// Kafka's `onElection` for `__consumer_offsets`-`p`: forgets what was known of its
+    /// groups and replays the partition from the local log. Returns how many records it read.
+    pub fn load_partition(&mut self, broker: &Broker, p: i32) -> crate::Result<usize> {
+        self.unload_partition(p);
+        self.replay_partition(broker, p)
+    }
+
+    /// Kafka's `onResignation`: the groups of partition `p` are coordinated elsewhere now.
+    pub fn unload_partition(&mut self, p: i32) {
+        self.offsets
+            .retain(|k| partition_for_group(&k.group, OFFSETS_PARTITIONS) != p);
+        self.pending.unload(p);
+    }
+
+    /// TxnOffsetCommit (lab 14): appends `records` for `group` to its partition as a
+    /// transactional batch of `producer_id` at `producer_epoch`, and keeps them pending until
+    /// the transaction's marker ([`GroupMetadataManager::complete_txn`]). Returns the log end
+    /// offset after the batch (an acks=all caller waits for the high watermark to pass it).
+    pub fn store_transactional(
+        &mut self,
+        broker: &mut Broker,
+        group: &str,
+        (producer_id, producer_epoch): (i64, i16),
+        records: Vec<OffsetRecord>,
+    ) -> Result<i64, ErrorCode> {
+        if let Err(e) = ensure_offsets_topic(broker) {
+            tracing::error!("{e}");
+            return Err(ErrorCode::CoordinatorNotAvailable);
+        }
+        let p = partition_for_group(group, OFFSETS_PARTITIONS);
+        let now = now_ms();
+        let mut batch = offsets_batch(&records, now);
+        // As Kafka's coordinator writes it: the producer's id and epoch, no sequence (the
+        // coordinator, not the producer, wrote it).
+        batch.producer_id = producer_id;
+        batch.producer_epoch = producer_epoch;
+        batch.base_sequence = -1;
+        batch.attributes.transactional = true;
+        let Some(partition) = broker.partition_mut(OFFSETS_TOPIC, p) else {
+            return Err(ErrorCode::NotCoordinator);
+        };
+        let appended = partition
+            .validate(&batch.encode(), now)
+            .and_then(|mut bytes| partition.append_as_leader(&mut bytes, now));
+        match appended {
+            Ok(info) => {
+                self.pending.add(producer_id, p, records);
+                Ok(info.last_offset + 1)
+            }
+            Err(e) => {
+                tracing::error!(%group, "transactional offsets not written to {OFFSETS_TOPIC}: {e}");
+                Err(ErrorCode::UnknownServerError)
+            }
+        }
+    }
+
+    /// The marker of `producer_id`'s transaction is in partition `p` now (Kafka's
+    /// `handleTxnCompletion`): its pending offsets there become the groups' (COMMIT) or are
+    /// dropped (ABORT). Returns how many were applied.
+    pub fn complete_txn(&mut self, p: i32, producer_id: i64, commit: bool) -> usize {
+        let records = self.pending.complete(producer_id, p, commit);
+        let applied = records.len();
+        for (key, value) in records {
+            self.offsets.apply(key, value);
+        }
+        applied
+    }
+
+    /// Whether `group` has transactional offsets waiting for their marker.
+    pub fn has_pending_txn_offsets(&self, group: &str) -> bool {
+        self.pending.has_pending(group)
     }
 
     pub fn offsets(&self) -> &OffsetStore {
@@ -294,12 +373,6 @@ fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) ->
         return ErrorCode::CoordinatorNotAvailable;
     }
     let now = now_ms();
-    let mut builder = RecordBatchBuilder::new(0);
-    for (key, value) in records {
-        let key = encode_key(key);
-        let value = value.as_ref().map(encode_value);
-        builder.append(now, Some(&key), value.as_deref(), vec![]);
-    }
     let request = ProduceRequest {
         transactional_id: None,
         acks: -1,
@@ -308,7 +381,7 @@ fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) ->
             name: OFFSETS_TOPIC.into(),
             partitions: vec![ProducePartition {
                 index: partition_for_group(group, OFFSETS_PARTITIONS),
-                records: Some(builder.build().encode()),
+                records: Some(offsets_batch(records, now).encode()),
             }],
         }],
     };

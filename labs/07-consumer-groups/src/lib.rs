@@ -17,8 +17,11 @@
 //! - `static_members` — step 8: static membership (KIP-345): a member with a
 //!   `group.instance.id` that restarts gets its assignment back without a rebalance.
 //! - `coordinator_config` — given: the coordinator's `group.*` keys.
-//! - `group_metadata_manager` — given: the `__consumer_offsets` topic — replayed at start,
-//!   appended to before a commit is acknowledged, tombstones for a deleted group.
+//! - `group_metadata_manager` — given: the `__consumer_offsets` topic — replayed at start
+//!   (and, in a cluster, when this broker becomes a partition's leader), appended to before a
+//!   commit is acknowledged, tombstones for a deleted group.
+//! - `transactional_offsets` — given: offsets committed inside a producer's transaction,
+//!   pending in `__consumer_offsets` until the transaction's marker.
 //! - `messages` — given: one file per group API (FindCoordinator, JoinGroup, SyncGroup,
 //!   Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups,
 //!   DeleteGroups), each its codec and its `handle`.
@@ -41,6 +44,7 @@ pub mod offsets;
 pub mod rebalance;
 pub mod service;
 pub mod static_members;
+pub mod transactional_offsets;
 
 pub use error::{Error, Result};
 pub use service::GroupService;

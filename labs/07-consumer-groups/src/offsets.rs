@@ -13,9 +13,11 @@
 
 use std::collections::BTreeMap;
 
+use lab01_record_batch::{RecordBatch, RecordBatchBuilder};
 use lab04_protocol_codec::{Decoder, Encoder};
 
 use crate::error::{Error, Result};
+use crate::group_metadata_manager::OffsetRecord;
 
 /// The internal topic's name.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -173,10 +175,53 @@ impl OffsetStore {
             .collect()
     }
 
+    /// Keeps only the offsets `keep` says yes to (a partition of the topic unloaded).
+    pub fn retain(&mut self, keep: impl Fn(&OffsetKey) -> bool) {
+        self.offsets.retain(|k, _| keep(k));
+    }
+
     /// The names of the groups with committed offsets.
     pub fn groups(&self) -> Vec<String> {
         let mut names: Vec<String> = self.offsets.keys().map(|k| k.group.clone()).collect();
         names.dedup();
         names
     }
+}
+
+/// The offset records of one batch (a group metadata record, key v2, is not one); a damaged
+/// record is skipped with a log line.
+pub fn offset_records(batch: &RecordBatch) -> Vec<OffsetRecord> {
+    let mut records = Vec::new();
+    for r in &batch.records {
+        let at = batch.base_offset + i64::from(r.offset_delta);
+        let key = match r.key.as_deref().map(|k| decode_key(k, at)) {
+            Some(Ok(Some(key))) => key,
+            None | Some(Ok(None)) => continue,
+            Some(Err(e)) => {
+                tracing::warn!("{e}; skipped");
+                continue;
+            }
+        };
+        let value = match r.value.as_deref().map(|v| decode_value(v, at)) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                tracing::warn!("{e}; skipped");
+                continue;
+            }
+        };
+        records.push((key, value));
+    }
+    records
+}
+
+/// One batch holding `records`, keys and values in the topic's format.
+pub fn offsets_batch(records: &[OffsetRecord], now: i64) -> RecordBatch {
+    let mut builder = RecordBatchBuilder::new(0);
+    for (key, value) in records {
+        let key = encode_key(key);
+        let value = value.as_ref().map(encode_value);
+        builder.append(now, Some(&key), value.as_deref(), vec![]);
+    }
+    builder.build()
 }

@@ -15,27 +15,14 @@
 //!   LeaderAndIsr said) or has no log for it yet; the client asks FindCoordinator again. At
 //!   the leader they go to lab 07's handlers unchanged.
 //!
-//! A teaching shortcut: lab 07's coordinator replays the offsets partitions it hosts when it
-//! starts; Kafka also loads a partition's groups each time the broker becomes its leader
-//! (`onLeadershipChange`). With one replica per partition (lab 11) leadership never moves to
-//! a broker holding older offsets; lab 12's followers make it matter.
+//! The group APIs themselves, at the coordinator, are `cluster_group_service`'s: it also loads a
+//! partition's offsets each time LeaderAndIsr makes this broker its leader (`leadership`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use lab04_protocol_codec::ErrorCode;
-use lab05_broker::{Handled, RequestContext, Router, Service};
-use lab07_consumer_groups::group_metadata_manager::PartitionCheck;
-use lab07_consumer_groups::messages::delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
-use lab07_consumer_groups::messages::describe_groups::{
-    DescribeGroupsRequest, DescribeGroupsResponse, DescribedGroup,
-};
-use lab07_consumer_groups::messages::find_coordinator::{
-    FindCoordinatorRequest, FindCoordinatorResponse,
-};
-use lab07_consumer_groups::messages::*;
+use lab07_consumer_groups::messages::find_coordinator::FindCoordinatorResponse;
 use lab07_consumer_groups::offsets::{partition_for_group, OFFSETS_PARTITIONS};
-use lab07_consumer_groups::GroupService;
 
 use crate::admin_manager::auto_create;
 use crate::metadata_cache::{MetadataCache, CONSUMER_OFFSETS};
@@ -152,254 +139,35 @@ pub async fn create_internal_topic(
     (code, None)
 }
 
-/// Lab 07's group APIs for a broker in a cluster: register after lab 07's `GroupService` and
-/// lab 11's `ControllerRequestsService` (built with `in_cluster`), so its routes replace lab
-/// 07's: `.with(groups.clone()).with(ClusterGroupService::new(controller, groups))`.
-pub struct ClusterGroupService {
-    controller: Arc<ControllerRequestsService>,
-    groups: Arc<GroupService>,
-}
-
-impl ClusterGroupService {
-    pub fn new(
-        controller: Arc<ControllerRequestsService>,
-        groups: Arc<GroupService>,
-    ) -> Arc<ClusterGroupService> {
-        // OffsetCommit's "does this partition exist" asks the cluster's metadata, not the
-        // local logs: the committed topic's partitions mostly live on other brokers.
-        let cache = controller.clone();
-        groups.state().groups.partition_check = Some(PartitionCheck(Arc::new(move |topic, p| {
-            let cache = cache.cache();
-            cache
-                .view
-                .metadata
-                .contains_key(&TopicPartition::new(topic, p))
-        })));
-        Arc::new(ClusterGroupService { controller, groups })
-    }
-
-    /// Whether this broker coordinates `group_id` now: LeaderAndIsr made it the leader of
-    /// the group's partition, and its log is here (Kafka's `isGroupLocal`).
-    pub fn is_coordinator(&self, group_id: &str) -> bool {
-        let partition = partition_for_group(group_id, OFFSETS_PARTITIONS);
-        let tp = TopicPartition::new(CONSUMER_OFFSETS, partition);
-        let leads = {
-            let cache = self.controller.cache();
-            cache
-                .view
-                .replicas
-                .get(&tp)
-                .is_some_and(|state| state.leader == cache.view.broker_id)
-        };
-        leads
-            && self
-                .controller
-                .shared()
-                .broker()
-                .partition(CONSUMER_OFFSETS, partition)
-                .is_some()
-    }
-
-    fn find_coordinator_answer(
-        &self,
-        code: ErrorCode,
-        message: Option<String>,
-    ) -> FindCoordinatorResponse {
-        FindCoordinatorResponse {
-            error_code: code,
-            error_message: message,
-            node_id: -1,
-            host: String::new(),
-            port: -1,
-        }
-    }
-
-    /// FindCoordinator for a group (key type 0); lab 14's cluster transactions answer key type 1.
-    pub async fn find_coordinator(&self, r: FindCoordinatorRequest) -> FindCoordinatorResponse {
-        if r.key_type != 0 {
-            return self.find_coordinator_answer(
-                ErrorCode::CoordinatorNotAvailable,
-                Some("this broker has no transaction coordinator".into()),
-            );
-        }
-        let found = coordinator_for(&self.controller.cache(), &r.key, OFFSETS_PARTITIONS);
-        match found {
-            Coordinator::NoOffsetsTopic => {
-                let (_, message) = create_offsets_topic(&self.controller).await;
-                self.find_coordinator_answer(ErrorCode::CoordinatorNotAvailable, message)
-            }
-            Coordinator::NotAvailable => {
-                self.find_coordinator_answer(ErrorCode::CoordinatorNotAvailable, None)
-            }
-            Coordinator::Broker(id) => {
-                let cache = self.controller.cache();
-                let endpoint = cache.view.live_brokers.get(&id).and_then(|b| {
-                    // The coordinator's address on the listener the client came in on.
-                    let listener = cache.client_listener();
-                    b.endpoints.iter().find(|ep| ep.listener == listener)
-                });
-                match endpoint {
-                    Some(ep) => FindCoordinatorResponse {
-                        error_code: ErrorCode::None,
-                        error_message: None,
-                        node_id: id,
-                        host: ep.host.clone(),
-                        port: ep.port,
-                    },
-                    None => self.find_coordinator_answer(ErrorCode::CoordinatorNotAvailable, None),
-                }
-            }
-        }
+/// FindCoordinator's answer when no coordinator can be named (yet): `code`, no node.
+pub fn no_coordinator(code: ErrorCode, message: Option<String>) -> FindCoordinatorResponse {
+    FindCoordinatorResponse {
+        error_code: code,
+        error_message: message,
+        node_id: -1,
+        host: String::new(),
+        port: -1,
     }
 }
 
-/// Routes one group API: to lab 07's handler at the coordinator, else `$refuse`.
-macro_rules! coordinated {
-    ($router:expr, $service:expr, $api:ident :: $request:ident, |$r:ident| $refuse:expr) => {{
-        let s = $service.clone();
-        $router.route(move |ctx, $r: $api::$request| {
-            let s = s.clone();
-            async move {
-                if s.is_coordinator(&$r.group_id) {
-                    $api::handle(s.groups.clone(), ctx, $r).await
-                } else {
-                    Ok(Some($refuse))
-                }
-            }
-        });
-    }};
-}
-
-const NOT_COORDINATOR: ErrorCode = ErrorCode::NotCoordinator;
-
-impl Service for ClusterGroupService {
-    fn routes(self: Arc<Self>, router: &mut Router) {
-        let s = self.clone();
-        router.route(move |_, r: FindCoordinatorRequest| {
-            let s = s.clone();
-            async move { Ok(Some(s.find_coordinator(r).await)) }
-        });
-        coordinated!(router, self, join_group::JoinGroupRequest, |r| {
-            join_group::JoinGroupResponse {
-                error_code: NOT_COORDINATOR,
-                generation_id: -1,
-                protocol_name: String::new(),
-                leader: String::new(),
-                member_id: r.member_id.clone(),
-                members: Vec::new(),
-            }
-        });
-        coordinated!(router, self, sync_group::SyncGroupRequest, |r| {
-            sync_group::SyncGroupResponse {
-                error_code: NOT_COORDINATOR,
-                assignment: Vec::new(),
-            }
-        });
-        coordinated!(router, self, heartbeat::HeartbeatRequest, |r| {
-            heartbeat::HeartbeatResponse {
-                error_code: NOT_COORDINATOR,
-            }
-        });
-        coordinated!(router, self, leave_group::LeaveGroupRequest, |r| {
-            leave_group::LeaveGroupResponse {
-                error_code: NOT_COORDINATOR,
-                members: Vec::new(),
-            }
-        });
-        coordinated!(router, self, offset_commit::OffsetCommitRequest, |r| {
-            offset_commit::OffsetCommitResponse {
-                topics: r
-                    .topics
-                    .iter()
-                    .map(|(t, ps)| {
-                        let errors = ps.iter().map(|p| (p.partition_index, NOT_COORDINATOR));
-                        (t.clone(), errors.collect())
-                    })
-                    .collect(),
-            }
-        });
-        coordinated!(router, self, offset_fetch::OffsetFetchRequest, |r| {
-            offset_fetch::OffsetFetchResponse {
-                topics: r
-                    .topics
-                    .iter()
-                    .flatten()
-                    .map(|(t, ps)| {
-                        let partitions = ps.iter().map(|p| offset_fetch::OffsetFetchPartition {
-                            partition_index: *p,
-                            committed_offset: -1,
-                            committed_leader_epoch: -1,
-                            metadata: None,
-                            error_code: NOT_COORDINATOR,
-                        });
-                        (t.clone(), partitions.collect())
-                    })
-                    .collect(),
-                error_code: NOT_COORDINATOR,
-            }
-        });
-        let s = self.clone();
-        router
-            .route(move |ctx, r: DescribeGroupsRequest| handle_describe_groups(s.clone(), ctx, r));
-        let s = self;
-        router.route(move |ctx, r: DeleteGroupsRequest| handle_delete_groups(s.clone(), ctx, r));
-    }
-}
-
-/// DescribeGroups names several groups: lab 07 describes the ones coordinated here, the
-/// others answer NOT_COORDINATOR, in the request's order.
-async fn handle_describe_groups(
-    s: Arc<ClusterGroupService>,
-    ctx: RequestContext,
-    mut r: DescribeGroupsRequest,
-) -> Handled<DescribeGroupsResponse> {
-    let order = r.groups.clone();
-    r.groups.retain(|g| s.is_coordinator(g));
-    let mut described = match r.groups.is_empty() {
-        true => Vec::new(),
-        false => match describe_groups::handle(s.groups.clone(), ctx, r).await? {
-            Some(response) => response.groups,
-            None => return Ok(None),
+/// FindCoordinator's answer naming live broker `id` — a group's coordinator or a
+/// transactional id's alike — at its address on the listener the client came in on;
+/// COORDINATOR_NOT_AVAILABLE when the cache knows no such address.
+pub fn coordinator_endpoint(cache: &MetadataCache, id: i32) -> FindCoordinatorResponse {
+    let listener = cache.client_listener();
+    let endpoint = cache
+        .view
+        .live_brokers
+        .get(&id)
+        .and_then(|b| b.endpoints.iter().find(|ep| ep.listener == listener));
+    match endpoint {
+        Some(ep) => FindCoordinatorResponse {
+            error_code: ErrorCode::None,
+            error_message: None,
+            node_id: id,
+            host: ep.host.clone(),
+            port: ep.port,
         },
-    };
-    let groups = order
-        .into_iter()
-        .map(|g| match described.iter().position(|d| d.group_id == g) {
-            Some(i) => described.remove(i),
-            None => DescribedGroup {
-                error_code: NOT_COORDINATOR,
-                group_id: g,
-                group_state: String::new(),
-                protocol_type: String::new(),
-                protocol_data: String::new(),
-                members: Vec::new(),
-            },
-        })
-        .collect();
-    Ok(Some(DescribeGroupsResponse { groups }))
-}
-
-/// DeleteGroups: the same split as DescribeGroups.
-async fn handle_delete_groups(
-    s: Arc<ClusterGroupService>,
-    ctx: RequestContext,
-    mut r: DeleteGroupsRequest,
-) -> Handled<DeleteGroupsResponse> {
-    let order = r.groups_names.clone();
-    r.groups_names.retain(|g| s.is_coordinator(g));
-    let mut deleted = match r.groups_names.is_empty() {
-        true => Vec::new(),
-        false => match delete_groups::handle(s.groups.clone(), ctx, r).await? {
-            Some(response) => response.results,
-            None => return Ok(None),
-        },
-    };
-    let results = order
-        .into_iter()
-        .map(|g| match deleted.iter().position(|(d, _)| *d == g) {
-            Some(i) => deleted.remove(i),
-            None => (g, NOT_COORDINATOR),
-        })
-        .collect();
-    Ok(Some(DeleteGroupsResponse { results }))
+        None => no_coordinator(ErrorCode::CoordinatorNotAvailable, None),
+    }
 }

@@ -32,7 +32,9 @@
 //! - `admin_manager` — step 8: CreateTopics, DeleteTopics and auto-creation in a cluster,
 //!   written through ZooKeeper, then waiting for the controller's news.
 //! - `group_placement` — step 8: which broker coordinates a group (the leader of its
-//!   `__consumer_offsets` partition); FindCoordinator and NOT_COORDINATOR around lab 07.
+//!   `__consumer_offsets` partition), FindCoordinator's answer, the internal topics.
+//! - `cluster_group_service` — given: lab 07's group APIs at the coordinator, NOT_COORDINATOR
+//!   elsewhere; a partition's offsets loaded when this broker becomes its leader.
 //! - `cluster_config` — given: `default.replication.factor`, `offsets.topic.replication.factor`.
 //! - `zk_session` — given: the tokio task that keeps a broker's ZooKeeper session (any listed
 //!   server, pings, a new session and a new registration when the old one is lost).
@@ -52,6 +54,8 @@
 //!   preferred election) as a trait the controller asks; lab 13 implements it.
 //! - `failover` — given: the controller carrying those rules out (unclean election after the
 //!   clean one, ControlledShutdown, ElectLeaders, the auto-rebalance check).
+//! - `leadership` — given: the coordinators told when LeaderAndIsr makes this broker lead
+//!   or follow a partition (Kafka's `onLeadershipChange`).
 //! - `controller_commands` — given: ControlledShutdown and ElectLeaders from the request
 //!   handlers to the session task, like `zk_admin`.
 //! - `events` — given: the core's inputs and outputs, and the shell's rules.
@@ -65,6 +69,7 @@ pub mod broker_change;
 pub mod broker_info;
 pub mod broker_view;
 pub mod cluster_config;
+pub mod cluster_group_service;
 pub mod controller;
 pub mod controller_channel_manager;
 pub mod controller_commands;
@@ -77,6 +82,7 @@ pub mod fencing;
 pub mod group_placement;
 pub mod isr_change_notification;
 pub mod kafka_zk_client;
+pub mod leadership;
 pub mod messages;
 pub mod metadata_cache;
 pub mod partition_leader_election;
@@ -95,13 +101,13 @@ pub use admin_utils::{assign_replicas_to_brokers, AssignmentStart};
 pub use broker_info::{BrokerInfo, EndPoint};
 pub use broker_view::BrokerView;
 pub use cluster_config::ClusterConfig;
+pub use cluster_group_service::ClusterGroupService;
 pub use controller::{Controller, Role};
 pub use error::{Error, Result};
 pub use events::{
     BrokerRequest, ClusterSnapshot, ControllerEvent, PartitionStateZNode, Ready, RegisteredBroker,
     ZkOp,
 };
-pub use group_placement::ClusterGroupService;
 pub use metadata_cache::MetadataCache;
 pub use registration::{register, Registration};
 pub use requests::{ControllerRequest, ControllerResponse, TopicPartition};

@@ -36,6 +36,7 @@ use tokio::sync::Notify;
 
 use crate::admin_manager;
 use crate::cluster_config::ClusterConfig;
+use crate::leadership::LeadershipListeners;
 use crate::metadata_cache::MetadataCache;
 use crate::replica_manager;
 use crate::requests::{
@@ -57,6 +58,8 @@ pub struct ControllerRequestsService {
     /// Woken after every accepted UpdateMetadata: CreateTopics and DeleteTopics wait on it
     /// until the controller's news shows their topics with leaders, or gone.
     changed: Notify,
+    /// Told after each LeaderAndIsr which partitions this broker leads or follows now.
+    pub leadership: LeadershipListeners,
 }
 
 impl ControllerRequestsService {
@@ -75,6 +78,7 @@ impl ControllerRequestsService {
             admin: None,
             config: ClusterConfig::default(),
             changed: Notify::new(),
+            leadership: LeadershipListeners::default(),
         })
     }
 
@@ -104,6 +108,7 @@ impl ControllerRequestsService {
             admin: Some(admin),
             config,
             changed: Notify::new(),
+            leadership: LeadershipListeners::default(),
         })
     }
 
@@ -150,6 +155,13 @@ impl ControllerRequestsService {
         replica_manager::apply_leader_and_isr(&self.shared, &admin, broker_id, r, &mut response)
             .await;
         response
+    }
+
+    /// Tells the [`leadership`](Self::leadership) listeners what `r` changed here; call once
+    /// the request has been applied everywhere (lab 12 calls it after its own part).
+    pub fn notify_leadership(&self, r: &LeaderAndIsrRequest, response: &LeaderAndIsrResponse) {
+        let broker_id = self.cache().view.broker_id;
+        self.leadership.notify(broker_id, r, response);
     }
 
     fn update_metadata(&self, r: &UpdateMetadataRequest) -> UpdateMetadataResponse {
@@ -402,7 +414,11 @@ impl Service for ControllerRequestsService {
         let s = self.clone();
         router.route(move |_, r: LeaderAndIsrRequest| {
             let s = s.clone();
-            async move { Ok(Some(s.leader_and_isr(&r).await)) }
+            async move {
+                let response = s.leader_and_isr(&r).await;
+                s.notify_leadership(&r, &response);
+                Ok(Some(response))
+            }
         });
         let s = self.clone();
         router.route(move |_, r: StopReplicaRequest| {

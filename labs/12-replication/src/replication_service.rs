@@ -126,7 +126,10 @@ impl ReplicationService {
                 ),
             }
         }
+        drop(fetchers);
         self.shared().appended.notify_waiters();
+        // Last: the coordinators load what they now lead from logs that lead already.
+        self.controller.notify_leadership(r, &response);
         response
     }
 

@@ -11,6 +11,8 @@ pub enum Errors {
     None = 0,
     UnknownTopicOrPartition = 3,
     NotLeaderOrFollower = 6,
+    /// An acks=all append (a TxnOffsetCommit in a cluster) not replicated in time.
+    RequestTimedOut = 7,
     CoordinatorLoadInProgress = 14,
     CoordinatorNotAvailable = 15,
     NotCoordinator = 16,
@@ -43,6 +45,7 @@ impl Errors {
             None,
             UnknownTopicOrPartition,
             NotLeaderOrFollower,
+            RequestTimedOut,
             CoordinatorLoadInProgress,
             CoordinatorNotAvailable,
             NotCoordinator,

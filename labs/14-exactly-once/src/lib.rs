@@ -37,12 +37,23 @@
 //! - `cluster_producers` — given: idempotence on a broker of a cluster: producer state on
 //!   leaders and followers.
 //! - `cluster_transactions` — given: the coordinator on a broker of a cluster: placed on the
-//!   leader of the id's `__transaction_state` partition, markers sent to partition leaders.
+//!   leader of the id's `__transaction_state` partition, loaded when LeaderAndIsr makes this
+//!   broker that leader.
+//! - `cluster_txn_markers` — given: WriteTxnMarkers in a cluster, sent by the coordinator and
+//!   answered by the partition leaders.
+//! - `cluster_txn_offsets` — given: TxnOffsetCommit at a cluster's group coordinator,
+//!   answered once replicated.
+//! - `txn_apis` — given: the coordinator's four APIs as core requests and back, and their
+//!   routes, for a broker alone and a cluster.
+//! - `txn_offsets` — given: TxnOffsetCommit's offsets written to `__consumer_offsets`,
+//!   pending until the transaction's marker.
 //! - `service` — given: lab 14's APIs on lab 05's router, and `read_committed` fetches.
 //! - `errors` — the wire error codes and the one error type.
 
 pub mod cluster_producers;
 pub mod cluster_transactions;
+pub mod cluster_txn_markers;
+pub mod cluster_txn_offsets;
 pub mod control_batch;
 pub mod errors;
 pub mod last_stable_offset;
@@ -59,4 +70,6 @@ pub mod transaction_marker_channel_manager;
 pub mod transaction_metadata;
 pub mod transaction_shell;
 pub mod transaction_state_manager;
+pub mod txn_apis;
 pub mod txn_index;
+pub mod txn_offsets;

@@ -138,20 +138,34 @@ impl PartitionState {
         loaded
     }
 
-    /// A marker went into the log: the producer's transaction here is over; an abort is
-    /// remembered in the `.txnindex` for `read_committed` fetches.
+    /// A marker went into the log: the producer's transaction here is over, and the marker's
+    /// epochs are the producer's now (step 5's `append_end_txn_marker`, which also remembers
+    /// the coordinator epoch that [`PartitionProducers::check_marker`] compares with); an
+    /// abort is remembered in the `.txnindex` for `read_committed` fetches.
     fn on_marker(&mut self, header: &BatchHeader, batch: &[u8]) {
         let first_offset = self
             .state
             .entry(header.producer_id)
             .and_then(|e| e.current_txn_first_offset);
-        self.state.rebuild_from_log(std::slice::from_ref(header));
         let marker = RecordBatch::decode(batch)
             .ok()
             .and_then(|b| read_marker(&b).ok().flatten());
         let Some(marker) = marker else {
+            self.state.rebuild_from_log(std::slice::from_ref(header));
             return;
         };
+        let (pid, epoch) = (header.producer_id, header.producer_epoch);
+        if let Err(e) = self
+            .state
+            .append_end_txn_marker(pid, epoch, marker, header.base_offset)
+        {
+            // Already in the log (a follower's copy, a replay): it counts all the same.
+            tracing::warn!(
+                producer_id = pid,
+                "a marker in the log that the producer state refuses ({e:?}); applied"
+            );
+            self.state.rebuild_from_log(std::slice::from_ref(header));
+        }
         let already = self
             .aborted
             .entries
@@ -200,6 +214,7 @@ fn error_code(e: Errors) -> ErrorCode {
         Errors::InvalidProducerEpoch => ErrorCode::InvalidProducerEpoch,
         Errors::UnknownProducerId => ErrorCode::UnknownProducerId,
         Errors::InvalidTxnState => ErrorCode::InvalidTxnState,
+        Errors::TransactionCoordinatorFenced => ErrorCode::TransactionCoordinatorFenced,
         _ => ErrorCode::UnknownServerError,
     }
 }
@@ -221,6 +236,24 @@ impl PartitionProducers for PartitionState {
         } else {
             self.state
                 .update(&ProducerBatch::from_header(header), header.base_offset);
+        }
+    }
+
+    /// Kafka's `appendEndTxnMarker` checks, before the marker is written.
+    fn check_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        coordinator_epoch: i32,
+    ) -> ProducerCheck {
+        match self.state.entry(producer_id) {
+            Some(e) if producer_epoch < e.producer_epoch => {
+                ProducerCheck::Refuse(error_code(Errors::InvalidProducerEpoch))
+            }
+            Some(e) if coordinator_epoch < e.coordinator_epoch => {
+                ProducerCheck::Refuse(error_code(Errors::TransactionCoordinatorFenced))
+            }
+            _ => ProducerCheck::Append,
         }
     }
 

@@ -1,13 +1,14 @@
 //! Given: lab 14's [`Service`] on lab 05's router — idempotence and transactions in the running
 //! broker, a broker alone (`kafka-server-start` without `zookeeper.connect`; a cluster runs
-//! `cluster_transactions` instead, which shares the API mappings below).
+//! `cluster_transactions` instead, which shares `txn_apis` and `txn_offsets` with it).
 //!
 //! - every partition gets a producer state ([`crate::partition_producers`]): duplicates
 //!   answered with their original offset, gaps and zombies refused, snapshots on roll and
 //!   shutdown, the last stable offset and the aborted transactions;
 //! - InitProducerId (v0–v3, replacing lab 04's v0–v1), AddPartitionsToTxn, AddOffsetsToTxn,
-//!   EndTxn and TxnOffsetCommit go to the transaction coordinator ([`TxnShell`]), whose clock
-//!   ticks every second (expired transactions are aborted);
+//!   EndTxn go to the transaction coordinator ([`TxnShell`]), whose clock ticks every second
+//!   (expired transactions are aborted); TxnOffsetCommit's offsets go to `__consumer_offsets`,
+//!   pending until the transaction's marker (`txn_offsets`);
 //! - FindCoordinator with key type 1 names this broker (key type 0 is lab 07's);
 //! - Fetch with `isolation_level` 1 (`read_committed`) stops at the last stable offset and
 //!   lists the aborted transactions it reaches.
@@ -19,24 +20,19 @@ use lab04_protocol_codec::{ErrorCode, FetchRequest, FetchResponse};
 use lab05_broker::partition::committed_prefix;
 use lab05_broker::shared::now_ms;
 use lab05_broker::{Broker, RequestContext, Router, ServerProperties, Service, Shared};
-use lab07_consumer_groups::group_metadata_manager::{offset_record, OffsetRecord};
 use lab07_consumer_groups::messages::find_coordinator::{
     self, FindCoordinatorRequest, FindCoordinatorResponse,
 };
 use lab07_consumer_groups::GroupService;
 
 use crate::errors::Errors;
-use crate::messages::add_offsets_to_txn::{AddOffsetsToTxnRequest, AddOffsetsToTxnResponse};
-use crate::messages::add_partitions_to_txn::{
-    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
-};
-use crate::messages::end_txn::{EndTxnRequest, EndTxnResponse};
-use crate::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use crate::messages::txn_offset_commit::{TxnOffsetCommitRequest, TxnOffsetCommitResponse};
 use crate::partition_producers::Idempotence;
 use crate::transaction_coordinator::{TxnRequest, TxnResponse};
 use crate::transaction_shell::TxnShell;
 use crate::transaction_state_manager::TransactionConfig;
+use crate::txn_apis::{route_coordinator_apis, Coordinate};
+use crate::txn_offsets::{store_txn_offsets, txn_offset_commit_response};
 
 /// The broker's transaction keys, with Kafka 2.6's defaults.
 pub fn transaction_config(p: &ServerProperties) -> lab05_broker::Result<TransactionConfig> {
@@ -112,7 +108,7 @@ impl ExactlyOnceService {
     }
 
     /// One request to the coordinator, answered once it is done.
-    fn coordinate(&self, request: TxnRequest) -> Option<TxnResponse> {
+    fn coordinate_now(&self, request: TxnRequest) -> Option<TxnResponse> {
         let mut txn = self.txn();
         let answer = txn.request(&mut self.shared.broker(), &self.groups, request, now_ms());
         // Markers appended: wake fetches waiting for the last stable offset to move.
@@ -120,20 +116,19 @@ impl ExactlyOnceService {
         answer
     }
 
-    /// A transactional API, answered by the coordinator.
-    pub fn answer<R: TxnApi>(&self, r: R) -> R::Response {
-        let answer = self.coordinate(r.txn_request());
-        r.txn_response(answer)
-    }
-
+    /// TxnOffsetCommit: the producer must be the transactional id's current one (a zombie is
+    /// fenced here too); then the offsets go to `__consumer_offsets`, pending.
     pub fn txn_offset_commit(&self, r: TxnOffsetCommitRequest) -> TxnOffsetCommitResponse {
-        let offsets = txn_offset_records(&r, now_ms());
-        let error = self.txn().add_offsets(
-            &r.transactional_id,
-            r.producer_id,
-            r.producer_epoch,
-            offsets,
-        );
+        let txn = self.txn();
+        let mut error =
+            txn.check_offsets_producer(&r.transactional_id, r.producer_id, r.producer_epoch);
+        if error == Errors::None {
+            let mut broker = self.shared.broker();
+            if let Err(e) = store_txn_offsets(&mut broker, &self.groups, &r, now_ms()) {
+                error = e;
+            }
+        }
+        drop(txn);
         txn_offset_commit_response(r, error)
     }
 
@@ -150,163 +145,6 @@ impl ExactlyOnceService {
             host,
             port: i32::from(port),
         }
-    }
-}
-
-/// A transactional API as a coordinator request and back, for a broker alone
-/// (`ExactlyOnceService`) and in a cluster (`cluster_transactions`).
-pub trait TxnApi: Sized {
-    type Response;
-    fn txn_request(&self) -> TxnRequest;
-    /// The API's response from the coordinator's answer (`None`: it gave none).
-    fn txn_response(self, answer: Option<TxnResponse>) -> Self::Response;
-}
-
-impl TxnApi for InitProducerIdRequest {
-    type Response = InitProducerIdResponse;
-
-    fn txn_request(&self) -> TxnRequest {
-        TxnRequest::InitProducerId {
-            transactional_id: self.transactional_id.clone(),
-            transaction_timeout_ms: self.transaction_timeout_ms,
-        }
-    }
-
-    fn txn_response(self, answer: Option<TxnResponse>) -> InitProducerIdResponse {
-        let (error_code, producer_id, producer_epoch) = match answer {
-            Some(TxnResponse::InitProducerId {
-                error,
-                producer_id,
-                producer_epoch,
-            }) => (error, producer_id, producer_epoch),
-            Some(_) => (Errors::UnknownServerError, -1, -1),
-            None => (Errors::CoordinatorNotAvailable, -1, -1),
-        };
-        InitProducerIdResponse {
-            throttle_time_ms: 0,
-            error_code,
-            producer_id,
-            producer_epoch,
-        }
-    }
-}
-
-impl TxnApi for AddPartitionsToTxnRequest {
-    type Response = AddPartitionsToTxnResponse;
-
-    fn txn_request(&self) -> TxnRequest {
-        let partitions = self
-            .topics
-            .iter()
-            .flat_map(|(t, ps)| ps.iter().map(|p| (t.clone(), *p)))
-            .collect();
-        TxnRequest::AddPartitions {
-            transactional_id: self.transactional_id.clone(),
-            producer_id: self.producer_id,
-            producer_epoch: self.producer_epoch,
-            partitions,
-        }
-    }
-
-    fn txn_response(self, answer: Option<TxnResponse>) -> AddPartitionsToTxnResponse {
-        let error = match answer {
-            Some(TxnResponse::AddPartitions { error }) => error,
-            Some(_) => Errors::UnknownServerError,
-            None => Errors::CoordinatorNotAvailable,
-        };
-        AddPartitionsToTxnResponse {
-            throttle_time_ms: 0,
-            results: self
-                .topics
-                .into_iter()
-                .map(|(t, ps)| (t, ps.into_iter().map(|p| (p, error)).collect()))
-                .collect(),
-        }
-    }
-}
-
-impl TxnApi for AddOffsetsToTxnRequest {
-    type Response = AddOffsetsToTxnResponse;
-
-    fn txn_request(&self) -> TxnRequest {
-        TxnRequest::AddOffsets {
-            transactional_id: self.transactional_id.clone(),
-            producer_id: self.producer_id,
-            producer_epoch: self.producer_epoch,
-            group_id: self.group_id.clone(),
-        }
-    }
-
-    fn txn_response(self, answer: Option<TxnResponse>) -> AddOffsetsToTxnResponse {
-        let error_code = match answer {
-            Some(TxnResponse::AddOffsets { error }) => error,
-            Some(_) => Errors::UnknownServerError,
-            None => Errors::CoordinatorNotAvailable,
-        };
-        AddOffsetsToTxnResponse {
-            throttle_time_ms: 0,
-            error_code,
-        }
-    }
-}
-
-impl TxnApi for EndTxnRequest {
-    type Response = EndTxnResponse;
-
-    fn txn_request(&self) -> TxnRequest {
-        TxnRequest::EndTxn {
-            transactional_id: self.transactional_id.clone(),
-            producer_id: self.producer_id,
-            producer_epoch: self.producer_epoch,
-            commit: self.committed,
-        }
-    }
-
-    fn txn_response(self, answer: Option<TxnResponse>) -> EndTxnResponse {
-        let error_code = match answer {
-            Some(TxnResponse::EndTxn { error }) => error,
-            Some(_) => Errors::UnknownServerError,
-            None => Errors::CoordinatorNotAvailable,
-        };
-        EndTxnResponse {
-            throttle_time_ms: 0,
-            error_code,
-        }
-    }
-}
-
-/// TxnOffsetCommit's offsets as lab 07's offset records, by group.
-pub fn txn_offset_records(r: &TxnOffsetCommitRequest, now: i64) -> Vec<(String, OffsetRecord)> {
-    r.topics
-        .iter()
-        .flat_map(|(topic, ps)| {
-            ps.iter().map(|p| {
-                let record = offset_record(
-                    &r.group_id,
-                    topic,
-                    p.partition_index,
-                    (p.committed_offset, p.committed_leader_epoch),
-                    p.committed_metadata.as_deref(),
-                    now,
-                );
-                (r.group_id.clone(), record)
-            })
-        })
-        .collect()
-}
-
-/// TxnOffsetCommit's answer: `error` for every partition.
-pub fn txn_offset_commit_response(
-    r: TxnOffsetCommitRequest,
-    error: Errors,
-) -> TxnOffsetCommitResponse {
-    TxnOffsetCommitResponse {
-        throttle_time_ms: 0,
-        topics: r
-            .topics
-            .into_iter()
-            .map(|(t, ps)| (t, ps.iter().map(|p| (p.partition_index, error)).collect()))
-            .collect(),
     }
 }
 
@@ -336,28 +174,16 @@ pub fn read_committed(broker: &Broker, request: &FetchRequest, response: &mut Fe
     }
 }
 
+impl Coordinate for ExactlyOnceService {
+    /// A broker alone answers at once: its appends count when they are in its log.
+    async fn coordinate(self: Arc<Self>, request: TxnRequest) -> Option<TxnResponse> {
+        self.coordinate_now(request)
+    }
+}
+
 impl Service for ExactlyOnceService {
     fn routes(self: Arc<Self>, router: &mut Router) {
-        let s = self.clone();
-        router.route(move |_: RequestContext, r: InitProducerIdRequest| {
-            let answer = s.answer(r);
-            async move { Ok(Some(answer)) }
-        });
-        let s = self.clone();
-        router.route(move |_: RequestContext, r: AddPartitionsToTxnRequest| {
-            let answer = s.answer(r);
-            async move { Ok(Some(answer)) }
-        });
-        let s = self.clone();
-        router.route(move |_: RequestContext, r: AddOffsetsToTxnRequest| {
-            let answer = s.answer(r);
-            async move { Ok(Some(answer)) }
-        });
-        let s = self.clone();
-        router.route(move |_: RequestContext, r: EndTxnRequest| {
-            let answer = s.answer(r);
-            async move { Ok(Some(answer)) }
-        });
+        route_coordinator_apis(router, &self);
         let s = self.clone();
         router.route(move |_: RequestContext, r: TxnOffsetCommitRequest| {
             let answer = s.txn_offset_commit(r);

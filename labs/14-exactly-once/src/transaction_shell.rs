@@ -19,16 +19,13 @@
 //! requests for `cluster_transactions` to send, whose answers return through
 //! `on_marker_results`.
 //!
-//! Shortcuts, labelled: TxnOffsetCommit's offsets wait in
-//! memory until the transaction ends and are then stored as an ordinary offset commit, with no
-//! marker in `__consumer_offsets` (Kafka writes them there at once, transactional, then the
-//! marker; a coordinator that restarts between the two loses them here).
-
-use std::collections::BTreeMap;
+//! A marker for `__consumer_offsets` is written like any other, and then lab 07's group
+//! coordinator applies (COMMIT) or drops (ABORT) the offsets the producer wrote there with
+//! TxnOffsetCommit (`txn_offsets`).
 
 use lab01_record_batch::{RecordBatch, RecordBatchBuilder};
-use lab05_broker::Broker;
-use lab07_consumer_groups::group_metadata_manager::OffsetRecord;
+use lab04_protocol_codec::ErrorCode;
+use lab05_broker::{Broker, ProducerCheck};
 use lab07_consumer_groups::GroupService;
 
 use crate::control_batch::{marker_batch, ControlRecordType, EndTransactionMarker};
@@ -71,8 +68,6 @@ pub struct TxnShell {
     pub coordinator: TransactionCoordinator,
     ids: ProducerIdManager,
     next_request: u64,
-    /// TxnOffsetCommit's offsets by producer id, until the transaction ends.
-    pending_offsets: BTreeMap<i64, Vec<(String, OffsetRecord)>>,
     /// In a cluster: an append counts only once the partition's high watermark passed it
     /// (acks=all), see [`TxnShell::complete_replicated`]. A broker alone: at once.
     wait_for_high_watermark: bool,
@@ -112,7 +107,6 @@ impl TxnShell {
             coordinator,
             ids,
             next_request: 0,
-            pending_offsets: BTreeMap::new(),
             wait_for_high_watermark: false,
             unreplicated: Vec::new(),
         }
@@ -190,16 +184,6 @@ impl TxnShell {
     /// Kafka's `removeTransactionsForTxnTopicPartition`: another broker leads `p` now.
     pub fn unload_partition(&mut self, p: i32) {
         self.coordinator.unload_partition(p);
-    }
-
-    /// TxnOffsetCommit at a group coordinator of a cluster: the offsets wait for the marker
-    /// the transaction coordinator sends to the group's `__consumer_offsets` partition. (Kafka
-    /// 2.6's group coordinator does not ask the transaction coordinator either.)
-    pub fn add_pending_offsets(&mut self, producer_id: i64, offsets: Vec<(String, OffsetRecord)>) {
-        self.pending_offsets
-            .entry(producer_id)
-            .or_default()
-            .extend(offsets);
     }
 
     /// One request: step, then drive until the coordinator is idle; its answer.
@@ -301,22 +285,18 @@ impl TxnShell {
         self.drive(broker, groups, now_ms, leader_of)
     }
 
-    /// TxnOffsetCommit: keeps the offsets until the producer's transaction ends. The producer
-    /// must be the transactional id's current one (a zombie is fenced here too).
-    pub fn add_offsets(
-        &mut self,
+    /// TxnOffsetCommit at a broker alone: whether the producer is the transactional id's
+    /// current one (a zombie is fenced here too). A cluster's group coordinator does not ask
+    /// (Kafka 2.6's does not ask the transaction coordinator either).
+    pub fn check_offsets_producer(
+        &self,
         transactional_id: &str,
         producer_id: i64,
         producer_epoch: i16,
-        offsets: Vec<(String, OffsetRecord)>,
     ) -> Errors {
         let known = self.coordinator.state.transactions.get(transactional_id);
         match known {
             Some(m) if m.producer_id == producer_id && m.producer_epoch == producer_epoch => {
-                self.pending_offsets
-                    .entry(producer_id)
-                    .or_default()
-                    .extend(offsets);
                 Errors::None
             }
             Some(m) if m.producer_id == producer_id => Errors::InvalidProducerEpoch,
@@ -399,12 +379,6 @@ impl TxnShell {
         partition: i32,
         now_ms: i64,
     ) -> Errors {
-        if topic == OFFSETS_TOPIC {
-            // Its "marker" is storing or dropping the offsets (a shortcut: lab 07 reads no
-            // control batches in __consumer_offsets).
-            self.end_offsets(broker, groups, m.producer_id, m.transaction_result);
-            return Errors::None;
-        }
         let marker = EndTransactionMarker {
             control_type: if m.transaction_result {
                 ControlRecordType::Commit
@@ -413,34 +387,27 @@ impl TxnShell {
             },
             coordinator_epoch: m.coordinator_epoch,
         };
-        let batch = marker_batch(0, now_ms, m.producer_id, m.producer_epoch, marker);
-        append_marker(broker, topic, partition, batch.encode(), now_ms)
-    }
-
-    /// The transaction of `producer_id` ended: its offsets are stored (commit) or dropped.
-    fn end_offsets(
-        &mut self,
-        broker: &mut Broker,
-        groups: &GroupService,
-        producer_id: i64,
-        commit: bool,
-    ) {
-        let Some(offsets) = self.pending_offsets.remove(&producer_id) else {
-            return;
-        };
-        if !commit {
-            return;
-        }
-        let mut by_group: BTreeMap<String, Vec<OffsetRecord>> = BTreeMap::new();
-        for (group, record) in offsets {
-            by_group.entry(group).or_default().push(record);
-        }
-        let mut state = groups.state();
-        for (group, records) in by_group {
-            let code = state.groups.store(broker, &group, records);
-            if code != lab04_protocol_codec::ErrorCode::None {
-                tracing::error!(%group, "transactional offsets not stored: {code:?}");
+        // Kafka's leader refuses a marker from an older coordinator (or producer) epoch.
+        if let Some(p) = broker.partition(topic, partition) {
+            let check = p.check_marker(m.producer_id, m.producer_epoch, m.coordinator_epoch);
+            if let ProducerCheck::Refuse(code) = check {
+                tracing::warn!(%topic, partition, producer_id = m.producer_id, coordinator_epoch = m.coordinator_epoch, "marker refused: {code:?}");
+                return match code {
+                    ErrorCode::TransactionCoordinatorFenced => Errors::TransactionCoordinatorFenced,
+                    ErrorCode::InvalidProducerEpoch => Errors::InvalidProducerEpoch,
+                    _ => Errors::UnknownServerError,
+                };
             }
         }
+        let batch = marker_batch(0, now_ms, m.producer_id, m.producer_epoch, marker);
+        let written = append_marker(broker, topic, partition, batch.encode(), now_ms);
+        if written == Errors::None && topic == OFFSETS_TOPIC {
+            // The group coordinator applies or drops what the producer committed there.
+            let mut state = groups.state();
+            state
+                .groups
+                .complete_txn(partition, m.producer_id, m.transaction_result);
+        }
+        written
     }
 }
