@@ -8,41 +8,21 @@ mod sim;
 
 use std::collections::BTreeMap;
 
-const SCHEDULES: u64 = 300;
+use kafkalab_testkit::sim::{replayable, seeds};
 
-fn seeds() -> Vec<u64> {
-    if let Ok(s) = std::env::var("KAFKALAB_SIM_SEED") {
-        return vec![s.trim().parse().expect("KAFKALAB_SIM_SEED is a number")];
-    }
-    let n = std::env::var("KAFKALAB_SIM_SCHEDULES")
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("KAFKALAB_SIM_SCHEDULES is a number")
-        })
-        .unwrap_or(SCHEDULES);
-    (1..=n).collect()
-}
+const SCHEDULES: u64 = 300;
 
 #[test]
 fn step4_simulated_crashes_never_leave_a_transaction_half_done() {
     let mut totals: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for seed in seeds() {
-        let result = std::panic::catch_unwind(|| {
+    for seed in seeds(1, SCHEDULES) {
+        let stats = replayable("transactions", seed, || {
             let mut s = sim::Sim::new(seed);
             s.run();
             s.stats
         });
-        match result {
-            Ok(stats) => {
-                for (k, v) in stats {
-                    *totals.entry(k).or_default() += v;
-                }
-            }
-            Err(e) => {
-                eprintln!("transaction simulation failed with seed {seed}: replay with KAFKALAB_SIM_SEED={seed}");
-                std::panic::resume_unwind(e);
-            }
+        for (k, v) in stats {
+            *totals.entry(k).or_default() += v;
         }
     }
     eprintln!("{totals:#?}");
