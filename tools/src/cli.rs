@@ -84,4 +84,8 @@ pub enum Command {
     /// Move leadership back to each partition's preferred replica (kafka-leader-election.sh).
     #[command(name = "kafka-leader-election")]
     KafkaLeaderElection(crate::kafka_cli::LeaderElectionArgs),
+    /// Print a partition's files: batches and records, producer snapshots, indexes
+    /// (kafka-dump-log.sh).
+    #[command(name = "kafka-dump-log")]
+    KafkaDumpLog(crate::kafka_cli::DumpLogArgs),
 }

@@ -276,3 +276,16 @@ pub struct LeaderElectionArgs {
     #[arg(long)]
     pub partition: Option<i32>,
 }
+
+#[derive(Debug, Args)]
+pub struct DumpLogArgs {
+    /// The files to dump, comma-separated: .log, .snapshot, .index, .timeindex, .txnindex.
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub files: Vec<String>,
+    /// Print each record's key and payload (implies --deep-iteration).
+    #[arg(long)]
+    pub print_data_log: bool,
+    /// Print each record of a .log, not only each batch.
+    #[arg(long)]
+    pub deep_iteration: bool,
+}

@@ -30,6 +30,7 @@ fn run(cli: Cli) -> Result<bool, kafkalab_tools::Error> {
         Command::KafkaConsumerGroups(args) => tools::consumer_groups::run(args),
         Command::KafkaConsumerPerfTest(args) => tools::consumer_perf::run(args),
         Command::KafkaLeaderElection(args) => tools::leader_election::run(args),
+        Command::KafkaDumpLog(args) => tools::dump_log::run(args),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The Kafka-style tools: topics, configs, delete-records, console producer and consumer,
-//! consumer groups, the two perf tests. Each runs
+//! consumer groups, the two perf tests, and `kafka-dump-log` (which reads files, not brokers). Each runs
 //! our lab 06 clients on a small tokio runtime, so they work against our broker and, speaking
 //! the same protocol, against Apache Kafka.
 
@@ -9,6 +9,7 @@ pub mod console_producer;
 pub mod consumer_groups;
 pub mod consumer_perf;
 pub mod delete_records;
+pub mod dump_log;
 pub mod leader_election;
 pub mod producer_perf;
 pub mod topics;
