@@ -77,9 +77,13 @@ pub struct ConsoleProducerArgs {
     /// Reader settings: parse.key=true, key.separator=: (default a tab), ignore.error=true.
     #[arg(long = "property", value_parser = key_value)]
     pub properties: Vec<(String, String)>,
-    /// A producer setting: acks, batch.size, linger.ms, compression.type, client.id.
+    /// A producer setting: acks, batch.size, linger.ms, compression.type, client.id,
+    /// enable.idempotence, retries.
     #[arg(long = "producer-property", value_parser = key_value)]
     pub producer_properties: Vec<(String, String)>,
+    /// A file of producer settings (Java properties); --producer-property overrides it.
+    #[arg(long = "producer.config", value_name = "FILE")]
+    pub producer_config: Option<std::path::PathBuf>,
     /// acks (Kafka's console producer defaults to 1).
     #[arg(long, default_value = "1", allow_hyphen_values = true)]
     pub request_required_acks: String,
@@ -120,6 +124,13 @@ pub struct ConsoleConsumerArgs {
     /// Consumer settings: fetch.min.bytes, fetch.max.wait.ms, max.partition.fetch.bytes, client.id.
     #[arg(long = "consumer-property", value_parser = key_value)]
     pub consumer_properties: Vec<(String, String)>,
+    /// A file of consumer settings (Java properties); --consumer-property overrides it.
+    #[arg(long = "consumer.config", value_name = "FILE")]
+    pub consumer_config: Option<std::path::PathBuf>,
+    /// How to print each record: a Kafka formatter class, e.g.
+    /// kafka.coordinator.transaction.TransactionLog$TransactionLogMessageFormatter.
+    #[arg(long, value_name = "CLASS")]
+    pub formatter: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -16,11 +16,13 @@ use lab06_topics::client::consumer::{
 };
 use lab07_consumer_groups::client::{GroupConsumer, GroupConsumerConfig};
 
-use crate::commands::kafka_tools::{block_on, flag, number, properties};
+use crate::commands::kafka_tools::message_formatter::{transaction_log_line, Formatter};
+use crate::commands::kafka_tools::{block_on, flag, number, properties, properties_file};
 use crate::error::Error;
 use crate::kafka_cli::ConsoleConsumerArgs;
 
 struct Format {
+    formatter: Formatter,
     key: bool,
     partition: bool,
     offset: bool,
@@ -39,7 +41,14 @@ fn text(bytes: Option<&[u8]>) -> String {
 
 impl Format {
     /// Kafka's `DefaultMessageFormatter` order: timestamp, partition, offset, headers, key, value.
-    fn line(&self, r: &ConsumerRecord) -> String {
+    /// The text for one record; `Err` for a record the formatter cannot read (reported on
+    /// stderr, and the next record printed, as Kafka's formatters log and go on).
+    fn line(&self, r: &ConsumerRecord) -> Result<String, String> {
+        if self.formatter == Formatter::TransactionLog {
+            return transaction_log_line(r.key.as_deref(), r.value.as_deref())
+                .map(|l| format!("{l}\n"))
+                .map_err(|e| format!("offset {} of partition {}: {e}", r.offset, r.partition));
+        }
         let mut fields = Vec::new();
         if self.timestamp {
             fields.push(format!("CreateTime:{}", r.timestamp_ms));
@@ -66,11 +75,11 @@ impl Format {
             fields.push(text(r.key.as_deref()));
         }
         fields.push(text(r.value.as_deref()));
-        format!(
+        Ok(format!(
             "{}{}",
             fields.join(&self.key_separator),
             self.line_separator
-        )
+        ))
     }
 }
 
@@ -90,6 +99,10 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
         "--property",
     );
     let format = Format {
+        formatter: match &args.formatter {
+            Some(class) => Formatter::by_name(class)?,
+            None => Formatter::Default,
+        },
         key: flag(&props, "print.key")?,
         partition: flag(&props, "print.partition")?,
         offset: flag(&props, "print.offset")?,
@@ -104,16 +117,36 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
             .cloned()
             .unwrap_or_else(|| "\n".into()),
     };
-    let cprops = properties(
+    let file_props = match &args.consumer_config {
+        Some(path) => properties_file::read(path)?,
+        None => Vec::new(),
+    };
+    properties_file::warn_unknown(&file_props, CONSUMER_KEYS);
+    let mut cprops: BTreeMap<String, String> = file_props.into_iter().collect();
+    cprops.extend(properties(
         &args.consumer_properties,
-        &[
-            "fetch.min.bytes",
-            "fetch.max.wait.ms",
-            "max.partition.fetch.bytes",
-            "client.id",
-        ],
+        CONSUMER_KEYS,
         "--consumer-property",
-    );
+    ));
+    // `exclude.internal.topics` only hides internal topics from pattern subscriptions, which
+    // this tool does not make: `--topic __transaction_state` is read either way.
+    flag(&cprops, "exclude.internal.topics")?;
+    match cprops.get("isolation.level").map(|l| l.trim()) {
+        None | Some("read_uncommitted") => {}
+        Some("read_committed") => eprintln!(
+            "WARN isolation.level=read_committed: this console consumer (lab 06's client) reads \
+             read_uncommitted, so records of open and aborted transactions are printed too"
+        ),
+        Some(other) => {
+            return Err(Error::Tool(format!(
+                "isolation.level={other}: use read_uncommitted or read_committed"
+            )))
+        }
+    }
+    let group = args
+        .group
+        .clone()
+        .or_else(|| cprops.get("group.id").cloned());
     let config = ConsumerConfig {
         bootstrap_servers: args.bootstrap_server.clone(),
         client_id: cprops
@@ -144,7 +177,7 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
         (None, _) => StartAt::Latest,
     };
     block_on(async {
-        let mut source = match &args.group {
+        let mut source = match &group {
             Some(group) => {
                 let mut member = GroupConsumer::connect(GroupConsumerConfig {
                     consumer: ConsumerConfig {
@@ -200,7 +233,14 @@ pub fn run(args: &ConsoleConsumerArgs) -> Result<bool, Error> {
             }
             last_record = Instant::now();
             for r in &records {
-                if out.write_all(format.line(r).as_bytes()).is_err() {
+                let line = match format.line(r) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("ERROR: {e}");
+                        continue;
+                    }
+                };
+                if out.write_all(line.as_bytes()).is_err() {
                     break 'reading; // stdout closed (`| head`): stop quietly, as Kafka's tool does
                 }
                 printed += 1;
@@ -251,3 +291,14 @@ impl Source {
         Ok(())
     }
 }
+
+/// The settings this tool reads, from `--consumer.config` or `--consumer-property`.
+const CONSUMER_KEYS: &[&str] = &[
+    "fetch.min.bytes",
+    "fetch.max.wait.ms",
+    "max.partition.fetch.bytes",
+    "client.id",
+    "group.id",
+    "isolation.level",
+    "exclude.internal.topics",
+];

@@ -10,8 +10,11 @@ pub mod consumer_groups;
 pub mod consumer_perf;
 pub mod delete_records;
 pub mod dump_log;
+pub mod idempotent_producer;
 pub mod leader_election;
+pub mod message_formatter;
 pub mod producer_perf;
+pub mod properties_file;
 pub mod topics;
 
 use std::collections::BTreeMap;
