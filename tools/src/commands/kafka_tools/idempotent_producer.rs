@@ -30,6 +30,8 @@ const RETRIABLE: &[i16] = &[3, 5, 6, 7, 13, 19, 20];
 const DUPLICATE_SEQUENCE_NUMBER: i16 = 46;
 /// Between retries, as `retry.backoff.ms` (100 ms by default in Kafka).
 const RETRY_BACKOFF: Duration = Duration::from_millis(100);
+/// How long a send waits for its topic's metadata (`max.block.ms`).
+const MAX_BLOCK: Duration = Duration::from_secs(60);
 
 pub struct IdempotentProducer {
     cluster: Cluster,
@@ -69,6 +71,28 @@ impl IdempotentProducer {
         })
     }
 
+    /// The topic's partition count. A topic the broker creates on this first request
+    /// (`auto.create.topics.enable`) has no leader yet in a cluster: Kafka's producer waits
+    /// up to `max.block.ms` (60 s) for it, asking metadata again, and so does this.
+    async fn partition_count(&mut self, topic: &str) -> Result<i32, Error> {
+        let mut last = String::new();
+        for _ in 0..MAX_BLOCK.as_millis() / RETRY_BACKOFF.as_millis() {
+            match self.cluster.partitions(topic, true).await {
+                Ok(p) if !p.is_empty() && p.iter().all(|p| p.leader >= 0) => {
+                    return Ok(p.len() as i32)
+                }
+                Ok(_) => last = "no leader yet".into(),
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(RETRY_BACKOFF).await;
+            let _ = self.cluster.refresh(Some(&[topic.to_string()]), true).await;
+        }
+        Err(Error::Tool(format!(
+            "topic {topic} not present in metadata after {} ms: {last}",
+            MAX_BLOCK.as_millis()
+        )))
+    }
+
     /// Sends one record and waits until it is in the log of every in-sync replica (acks=all,
     /// which idempotence requires). Returns its partition and offset.
     pub async fn send(
@@ -77,7 +101,7 @@ impl IdempotentProducer {
         key: Option<Vec<u8>>,
         value: Vec<u8>,
     ) -> Result<(i32, i64), Error> {
-        let partitions = self.cluster.partitions(topic, true).await?.len() as i32;
+        let partitions = self.partition_count(topic).await?;
         let partition = match &key {
             Some(k) => partition_for_key(k, partitions),
             None => {
