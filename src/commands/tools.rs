@@ -52,6 +52,7 @@ Servers and tools (run by kafkalab-tools, built from labs 05-09; `kafkalab COMMA
   kafka-producer-perf-test  Measure producing: records/s, MB/s, latency percentiles
   kafka-consumer-perf-test  Measure consuming: records/s and MB/s
   kafka-leader-election     Move leaders back to the preferred replicas (kafka-leader-election.sh)
+  kafka-dump-log            Print a partition's files: batches, producer snapshots, indexes
 
 Inside the repository or a workbook these are built with cargo on first use; elsewhere kafkalab
 runs the kafkalab-tools next to it, or the one KAFKALAB_TOOLS names.";
