@@ -313,6 +313,88 @@ fn the_books_chapter_5(root: &Path, address: &str) {
         lines[marker + 1]
     );
     assert_eq!(dump.1, "", "nothing damaged");
+
+    // The same segment torn in its marker, as a crash mid-write leaves it, dumped before the
+    // whole one: the torn file is reported and the next file is still dumped.
+    let bytes = std::fs::read(&segment).unwrap();
+    let torn = root.join("00000000000000000000.log");
+    std::fs::write(&torn, &bytes[..bytes.len() - 30]).unwrap();
+    let files = format!("{},{}", torn.display(), segment.display());
+    let out = tool(&["kafka-dump-log", "--print-data-log", "--files", &files]);
+    let (stdout, _) = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Found 48 invalid bytes at the end of 00000000000000000000.log"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("endTxnMarker: COMMIT").count(),
+        1,
+        "{stdout}"
+    );
+}
+
+/// The errors a learner meets first, without a broker: a typo in a config file, a formatter
+/// class we do not have, and a key no client reads.
+#[test]
+fn config_file_and_formatter_mistakes_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let nobody = format!("127.0.0.1:{}", support::free_port());
+    let config = dir.path().join("producer.config");
+    std::fs::write(&config, "enable.idempotence=true\nacks all\n").unwrap();
+    let out = Command::new(support::tools_bin())
+        .args(["kafka-console-producer", "--bootstrap-server", &nobody])
+        .args(["--topic", "peter-test04", "--producer.config"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("producer.config line 2: `acks all` is not key=value"),
+        "{stderr}"
+    );
+
+    let consumer_config = dir.path().join("consumer.config");
+    std::fs::write(
+        &consumer_config,
+        "exclude.internal.topics=false\nlinger.ms=5\n",
+    )
+    .unwrap();
+    let consume = |formatter: &str| {
+        Command::new(support::tools_bin())
+            .args(["kafka-console-consumer", "--bootstrap-server", &nobody])
+            .args(["--topic", "__transaction_state", "--consumer.config"])
+            .arg(&consumer_config)
+            .args(["--formatter", formatter, "--from-beginning"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = consume("kafka.tools.LoggingMessageFormatter");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--formatter kafka.tools.LoggingMessageFormatter: not a formatter")
+            && stderr.contains("TransactionLog$TransactionLogMessageFormatter"),
+        "{stderr}"
+    );
+    // A known class: the unknown key is warned about as Kafka does, then the missing broker
+    // is the error.
+    let out =
+        consume("kafka.coordinator.transaction.TransactionLog$TransactionLogMessageFormatter");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr
+            .contains("WARN The configuration 'linger.ms' was supplied but isn't a known config."),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("exclude.internal.topics' was supplied"),
+        "{stderr}"
+    );
 }
 
 #[test]
