@@ -300,7 +300,7 @@ fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) ->
         let value = value.as_ref().map(encode_value);
         builder.append(now, Some(&key), value.as_deref(), vec![]);
     }
-    let request = ProduceRequest {
+    let mut request = ProduceRequest {
         transactional_id: None,
         acks: -1,
         timeout_ms: 30_000,
@@ -312,7 +312,7 @@ fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) ->
             }],
         }],
     };
-    let response = broker.produce(&request, now);
+    let response = broker.produce(&mut request, now);
     let code = response
         .responses
         .first()

@@ -70,7 +70,6 @@ impl BrokerSession {
             config.connect.clone(),
             service,
             admin,
-            config.session_timeout_ms,
         );
         BrokerSession::start(config, Some(shell))
     }
@@ -91,7 +90,6 @@ impl BrokerSession {
             config.connect.clone(),
             service,
             admin,
-            config.session_timeout_ms,
         )
         .with_failover(rules, commands, rebalance_every);
         BrokerSession::start(config, Some(shell))
