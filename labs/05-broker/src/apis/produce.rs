@@ -97,7 +97,8 @@ impl Broker {
         let mut at = 0;
         while at < records.len() {
             // Parsed and checked above.
-            let size = BatchHeader::parse(&records[at..]).map_or(records.len() - at, |h| h.total_size());
+            let size =
+                BatchHeader::parse(&records[at..]).map_or(records.len() - at, |h| h.total_size());
             let appended = match recompressed.next_if(|(start, _)| *start == at) {
                 Some((_, mut bytes)) => partition.append_as_leader(&mut bytes, now_ms),
                 None => partition.append_as_leader(&mut records[at..at + size], now_ms),
