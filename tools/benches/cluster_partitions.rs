@@ -176,6 +176,20 @@ fn main() {
             (ids.len() == 3 && controller.is_some()).then_some(())
         })
     });
+    // Registered in ZooKeeper is not yet known to the brokers: until the controller's
+    // UpdateMetadata reaches a broker, its CreateTopics says "larger than available brokers: 0"
+    // (seen on a busy machine). Every broker must list all three.
+    wait("every broker's metadata listing three brokers", || {
+        runtime.block_on(async {
+            for b in &brokers {
+                let mut admin = AdminClient::connect(&b.address(), LIMIT).await.ok()?;
+                if admin.broker_ids().await.ok()?.len() != 3 {
+                    return None;
+                }
+            }
+            Some(())
+        })
+    });
 
     let mut figures: Vec<(String, String)> = Vec::new();
     // 1. The controller creating the wide topic.

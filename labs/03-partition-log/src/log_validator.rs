@@ -17,8 +17,15 @@ use lab01_record_batch::{
 use crate::config::{CompressionType, LogConfig};
 use crate::error::{Error, Result};
 
-/// The batch as the log should store it (offsets still to be assigned by `Log::append`).
-pub fn validate(batch: &[u8], config: &LogConfig, now_ms: i64) -> Result<Vec<u8>> {
+/// Checks `batch` (exactly one whole batch) against the topic's settings and changes it where
+/// it lies: the log appends these same bytes (offsets still to be assigned by `Log::append`),
+/// so the common batch is never copied. `Some` only when the topic recompresses: new bytes,
+/// which the log stores instead.
+///
+/// Like Kafka's `LogValidator`, which rewrites a batch in place when it can
+/// (`validateMessagesAndAssignOffsetsCompressed` with `inPlaceAssignment`) and builds a new
+/// one only to change the codec.
+pub fn validate(batch: &mut [u8], config: &LogConfig, now_ms: i64) -> Result<Option<Vec<u8>>> {
     let header = BatchHeader::parse(batch)?;
     let size = header.total_size();
     if size - LOG_OVERHEAD > config.max_message_bytes {
@@ -34,7 +41,8 @@ pub fn validate(batch: &[u8], config: &LogConfig, now_ms: i64) -> Result<Vec<u8>
     };
     // Control batches (transaction markers) carry no user keys and are never recompressed.
     let control = header.attributes.control;
-    let mut out = if !control && (config.cleanup_policy.compact || target != source) {
+    let mut rewritten = None;
+    if !control && (config.cleanup_policy.compact || target != source) {
         let mut decoded = RecordBatch::decode_any(&batch[..size])?;
         if config.cleanup_policy.compact {
             if let Some(r) = decoded.records.iter().find(|r| r.key.is_none()) {
@@ -44,9 +52,7 @@ pub fn validate(batch: &[u8], config: &LogConfig, now_ms: i64) -> Result<Vec<u8>
                 });
             }
         }
-        if target == source {
-            batch[..size].to_vec()
-        } else {
+        if target != source {
             decoded.attributes.compression = target;
             let bytes = decoded.encode_compressed()?;
             if bytes.len() - LOG_OVERHEAD > config.max_message_bytes {
@@ -55,13 +61,14 @@ pub fn validate(batch: &[u8], config: &LogConfig, now_ms: i64) -> Result<Vec<u8>
                     max_message_bytes: config.max_message_bytes,
                 });
             }
-            bytes
+            rewritten = Some(bytes);
         }
-    } else {
-        batch[..size].to_vec()
-    };
-    if config.message_timestamp_type == TimestampType::LogAppendTime && !control {
-        set_log_append_time(&mut out, now_ms)?;
     }
-    Ok(out)
+    if config.message_timestamp_type == TimestampType::LogAppendTime && !control {
+        match rewritten.as_mut() {
+            Some(bytes) => set_log_append_time(bytes, now_ms)?,
+            None => set_log_append_time(&mut batch[..size], now_ms)?,
+        }
+    }
+    Ok(rewritten)
 }

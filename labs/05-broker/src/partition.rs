@@ -236,10 +236,16 @@ impl Partition {
         self.log.log_start_offset()
     }
 
-    /// What the log stores for a producer's batch, by the topic's settings (lab 03's given
-    /// `log_validator`: `max.message.bytes`, keys of a compacted topic, `compression.type`,
-    /// `message.timestamp.type`). Call before [`Partition::append_as_leader`].
-    pub fn validate(&self, batch: &[u8], now_ms: i64) -> lab03_partition_log::Result<Vec<u8>> {
+    /// Checks a producer's batch by the topic's settings and changes it where it lies (lab
+    /// 03's given `log_validator`: `max.message.bytes`, keys of a compacted topic,
+    /// `compression.type`, `message.timestamp.type`). `None`: append `batch` itself; `Some`:
+    /// the topic recompressed it, append those bytes instead. Call before
+    /// [`Partition::append_as_leader`].
+    pub fn validate(
+        &self,
+        batch: &mut [u8],
+        now_ms: i64,
+    ) -> lab03_partition_log::Result<Option<Vec<u8>>> {
         lab03_partition_log::log_validator::validate(batch, self.log.config(), now_ms)
     }
 

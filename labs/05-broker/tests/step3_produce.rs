@@ -11,7 +11,7 @@ fn step3_batches_get_offsets_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let mut broker = common::broker(dir.path());
     broker.create_topic("orders", 2, 0).unwrap();
-    let r = broker.produce(&common::produce("orders", 1, common::batch(3, "a")), 5);
+    let r = broker.produce(&mut common::produce("orders", 1, common::batch(3, "a")), 5);
     let p = &r.responses[0].partitions[0];
     assert_eq!(
         (p.index, p.error_code, p.base_offset, p.log_start_offset),
@@ -19,7 +19,7 @@ fn step3_batches_get_offsets_in_order() {
     );
     // Two batches in one request: both appended, the response names the first offset.
     let two = [common::batch(2, "b"), common::batch(4, "c")].concat();
-    let r = broker.produce(&common::produce("orders", 1, two), 5);
+    let r = broker.produce(&mut common::produce("orders", 1, two), 5);
     assert_eq!(r.responses[0].partitions[0].base_offset, 3);
     let partition = broker.partition("orders", 1).unwrap();
     assert_eq!(partition.log_end_offset(), 9);
@@ -45,7 +45,7 @@ fn step3_bad_produce_requests_get_kafkas_error_codes_and_append_nothing() {
     .unwrap();
     broker.create_topic("orders", 1, 0).unwrap();
     let code = |b: &mut Broker, topic: &str, partition: i32, records: Vec<u8>| {
-        b.produce(&common::produce(topic, partition, records), 0)
+        b.produce(&mut common::produce(topic, partition, records), 0)
             .responses[0]
             .partitions[0]
             .error_code
@@ -151,7 +151,7 @@ fn step3_topic_settings_apply_on_produce() {
     keyless.append(10, Some(b"k"), Some(b"v"), vec![]);
     keyless.append(11, None, Some(b"no key"), vec![]);
     let r = broker.produce(
-        &common::produce("table", 0, keyless.build().encode()),
+        &mut common::produce("table", 0, keyless.build().encode()),
         5_000,
     );
     let p = &r.responses[0].partitions[0];
@@ -170,7 +170,7 @@ fn step3_topic_settings_apply_on_produce() {
     });
     keyed.append(10, Some(b"k"), Some(b"v"), vec![]);
     let r = broker.produce(
-        &common::produce("table", 0, keyed.build().encode_compressed().unwrap()),
+        &mut common::produce("table", 0, keyed.build().encode_compressed().unwrap()),
         5_000,
     );
     let p = &r.responses[0].partitions[0];

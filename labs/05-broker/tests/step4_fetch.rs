@@ -11,8 +11,8 @@ fn step4_fetch_returns_what_produce_stored() {
     broker.create_topic("orders", 1, 0).unwrap();
     let first = common::batch(3, "a");
     let second = common::batch(2, "b");
-    broker.produce(&common::produce("orders", 0, first.clone()), 0);
-    broker.produce(&common::produce("orders", 0, second.clone()), 0);
+    broker.produce(&mut common::produce("orders", 0, first.clone()), 0);
+    broker.produce(&mut common::produce("orders", 0, second.clone()), 0);
 
     let (r, bytes) = broker.fetch(&common::fetch("orders", 0, 0, 0, 1));
     let p = &r.responses[0].partitions[0];
@@ -41,7 +41,7 @@ fn step4_fetch_errors() {
     let dir = tempfile::tempdir().unwrap();
     let mut broker = common::broker(dir.path());
     broker.create_topic("orders", 1, 0).unwrap();
-    broker.produce(&common::produce("orders", 0, common::batch(2, "a")), 0);
+    broker.produce(&mut common::produce("orders", 0, common::batch(2, "a")), 0);
     let code = |offset, topic: &str| {
         broker
             .fetch(&common::fetch(topic, 0, offset, 0, 1))
@@ -64,7 +64,7 @@ fn step4_a_partition_with_an_error_answers_an_empty_record_set() {
     let dir = tempfile::tempdir().unwrap();
     let mut broker = common::broker(dir.path());
     broker.create_topic("orders", 1, 0).unwrap();
-    broker.produce(&common::produce("orders", 0, common::batch(2, "a")), 0);
+    broker.produce(&mut common::produce("orders", 0, common::batch(2, "a")), 0);
     let encode = |topic: &str, offset: i64| {
         let (response, bytes) = broker.fetch(&common::fetch(topic, 0, offset, 0, 1));
         assert_eq!(bytes, 0);
@@ -106,7 +106,7 @@ fn step4_consumers_read_below_the_high_watermark_and_followers_move_it() {
     let mut broker = common::broker_with_follower(dir.path());
     broker.create_topic("orders", 1, 0).unwrap();
     let first = common::batch(3, "a");
-    broker.produce(&common::produce("orders", 0, first), 0);
+    broker.produce(&mut common::produce("orders", 0, first), 0);
     let hw = |b: &lab05_broker::Broker| b.partition("orders", 0).unwrap().high_watermark();
     assert_eq!(hw(&broker), 0, "the follower has nothing yet");
     let (r, bytes) = broker.fetch(&common::fetch("orders", 0, 0, 0, 1));

@@ -28,7 +28,7 @@ fn step5_earliest_latest_and_by_time() {
     broker.create_topic("orders", 1, 0).unwrap();
     assert_eq!(ask(&broker, "orders", -2), (ErrorCode::None, 0));
     assert_eq!(ask(&broker, "orders", -1), (ErrorCode::None, 0));
-    broker.produce(&common::produce("orders", 0, common::batch(5, "a")), 0); // timestamps 1000..1004
+    broker.produce(&mut common::produce("orders", 0, common::batch(5, "a")), 0); // timestamps 1000..1004
     assert_eq!(ask(&broker, "orders", -2), (ErrorCode::None, 0));
     assert_eq!(ask(&broker, "orders", -1), (ErrorCode::None, 5));
     assert_eq!(ask(&broker, "orders", 1_003), (ErrorCode::None, 3));

@@ -64,7 +64,7 @@ fn step3_a_topic_made_again_after_delete_starts_empty() {
         &create(vec![topic("again", 1, 1, &[("segment.bytes", "4096")])]),
         2_000,
     );
-    let produce = lab04_protocol_codec::ProduceRequest {
+    let mut produce = lab04_protocol_codec::ProduceRequest {
         transactional_id: None,
         acks: 1,
         timeout_ms: 1000,
@@ -80,7 +80,7 @@ fn step3_a_topic_made_again_after_delete_starts_empty() {
             }],
         }],
     };
-    broker.produce(&produce, 2_000);
+    broker.produce(&mut produce, 2_000);
     assert_eq!(broker.partition("again", 0).unwrap().log_end_offset(), 1);
     admin.delete_topics(&mut broker, &delete(&["again"]));
     let r = admin.create_topics(&mut broker, &create(vec![topic("again", 1, 1, &[])]), 3_000);

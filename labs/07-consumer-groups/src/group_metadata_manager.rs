@@ -201,9 +201,14 @@ impl GroupMetadataManager {
         let Some(partition) = broker.partition_mut(OFFSETS_TOPIC, p) else {
             return Err(ErrorCode::NotCoordinator);
         };
+        let mut bytes = batch.encode();
         let appended = partition
-            .validate(&batch.encode(), now)
-            .and_then(|mut bytes| partition.append_as_leader(&mut bytes, now));
+            .validate(&mut bytes, now)
+            .and_then(|recompressed| {
+                // The topic's compression.type may have re-encoded it.
+                let mut bytes = recompressed.unwrap_or(bytes);
+                partition.append_as_leader(&mut bytes, now)
+            });
         match appended {
             Ok(info) => {
                 self.pending.add(producer_id, p, records);
@@ -373,7 +378,7 @@ fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) ->
         return ErrorCode::CoordinatorNotAvailable;
     }
     let now = now_ms();
-    let request = ProduceRequest {
+    let mut request = ProduceRequest {
         transactional_id: None,
         acks: -1,
         timeout_ms: 30_000,
@@ -385,7 +390,7 @@ fn append_offsets(broker: &mut Broker, group: &str, records: &[OffsetRecord]) ->
             }],
         }],
     };
-    let response = broker.produce(&request, now);
+    let response = broker.produce(&mut request, now);
     let code = response
         .responses
         .first()

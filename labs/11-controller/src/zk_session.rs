@@ -65,13 +65,7 @@ impl BrokerSession {
         service: Arc<ControllerRequestsService>,
         admin: mpsc::Receiver<AdminRequest>,
     ) -> BrokerSession {
-        let shell = ControllerShell::new(
-            config.info.id,
-            config.connect.clone(),
-            service,
-            admin,
-            config.session_timeout_ms,
-        );
+        let shell = ControllerShell::new(config.info.id, config.connect.clone(), service, admin);
         BrokerSession::start(config, Some(shell))
     }
 
@@ -86,14 +80,8 @@ impl BrokerSession {
         commands: mpsc::Receiver<ControllerCommand>,
         rebalance_every: Option<Duration>,
     ) -> BrokerSession {
-        let shell = ControllerShell::new(
-            config.info.id,
-            config.connect.clone(),
-            service,
-            admin,
-            config.session_timeout_ms,
-        )
-        .with_failover(rules, commands, rebalance_every);
+        let shell = ControllerShell::new(config.info.id, config.connect.clone(), service, admin)
+            .with_failover(rules, commands, rebalance_every);
         BrokerSession::start(config, Some(shell))
     }
 

@@ -278,22 +278,26 @@ pub fn copy_leader_state(p: &Partition, state: &mut ReplicaState) {
     // ko: 리더 id, 에포크, 레플리카, ISR, 하이 워터마크, 그리고 원격 레플리카마다 LEO와 따라잡은 시각을 옮기세요
     state.leader_id = p.local_broker_id;
     state.leader_epoch = p.leader_epoch();
-    state.replicas = p.assigned_replicas().to_vec();
-    state.isr = p.isr().to_vec();
+    // Called after every append: the lists are copied into the vectors already there and the
+    // followers updated where they stand, so the produce path allocates nothing here.
+    state.replicas.clear();
+    state.replicas.extend_from_slice(p.assigned_replicas());
+    state.isr.clear();
+    state.isr.extend_from_slice(p.isr());
     state.high_watermark = p.high_watermark();
-    state.followers = p
-        .remote_replicas
-        .iter()
-        .map(|(id, r)| {
-            (
-                *id,
-                lab05_broker::partition::FollowerState {
-                    log_end_offset: r.log_end_offset(),
-                    last_caught_up_ms: r.last_caught_up_time_ms(),
-                },
-            )
-        })
-        .collect();
+    state
+        .followers
+        .retain(|id, _| p.remote_replicas.contains_key(id));
+    for (id, r) in &p.remote_replicas {
+        // A key already there keeps its node: only a new follower allocates.
+        state.followers.insert(
+            *id,
+            lab05_broker::partition::FollowerState {
+                log_end_offset: r.log_end_offset(),
+                last_caught_up_ms: r.last_caught_up_time_ms(),
+            },
+        );
+    }
     // END SOLUTION
 }
 

@@ -18,12 +18,14 @@ use crate::router::{Handled, RequestContext};
 use crate::shared::{now_ms, Shared};
 
 impl Broker {
-    /// Appends the record batches of one partition; returns its response.
+    /// Appends the record batches of one partition; returns its response. The batches are
+    /// checked and given their offsets where they lie in the request: the log writes these very
+    /// bytes, as Kafka's broker writes the buffer it read (only a recompressed batch is new).
     fn produce_partition(
         &mut self,
         topic: &str,
         index: i32,
-        records: Option<&[u8]>,
+        records: Option<&mut [u8]>,
         now_ms: i64,
     ) -> ProducePartitionResponse {
         let mut response = ProducePartitionResponse {
@@ -40,37 +42,41 @@ impl Broker {
             response.error_code = ErrorCode::UnknownTopicOrPartition;
             return response;
         };
-        let Some(mut rest) = records else {
+        let Some(records) = records else {
             response.error_code = ErrorCode::InvalidRequest;
             return response;
         };
         // message.max.bytes, or the topic's own max.message.bytes.
         let max = partition.log().config().max_message_bytes;
         // Check every batch before appending any, so a request is appended whole or not at all.
-        let mut batches = Vec::new();
-        while !rest.is_empty() {
-            let header = match BatchHeader::parse(rest) {
-                Ok(h) if h.total_size() <= rest.len() => h,
+        // Only a batch the topic recompresses gets new bytes: kept here by its position.
+        let mut recompressed: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut at = 0;
+        while at < records.len() {
+            let rest = &mut records[at..];
+            let size = match BatchHeader::parse(rest) {
+                Ok(h) if h.total_size() <= rest.len() => h.total_size(),
                 _ => {
                     response.error_code = ErrorCode::CorruptMessage;
                     return response;
                 }
             };
-            if header.total_size() - LOG_OVERHEAD > max {
+            if size - LOG_OVERHEAD > max {
                 response.error_code = ErrorCode::MessageTooLarge;
                 response.error_message = Some(format!(
-                    "a batch of {} bytes is over message.max.bytes ({max})",
-                    header.total_size()
+                    "a batch of {size} bytes is over message.max.bytes ({max})"
                 ));
                 return response;
             }
-            if lab01_record_batch::verify_crc(&rest[..header.total_size()]).is_err() {
+            let batch = &mut rest[..size];
+            if lab01_record_batch::verify_crc(batch).is_err() {
                 response.error_code = ErrorCode::CorruptMessage;
                 return response;
             }
             // The topic's settings: keys, recompression, LogAppendTime (lab 03's validator).
-            match partition.validate(&rest[..header.total_size()], now_ms) {
-                Ok(batch) => batches.push(batch),
+            match partition.validate(batch, now_ms) {
+                Ok(Some(bytes)) => recompressed.push((at, bytes)),
+                Ok(None) => {}
                 Err(e) => {
                     response.error_code = match e {
                         lab03_partition_log::Error::RecordTooLarge { .. } => {
@@ -85,10 +91,19 @@ impl Broker {
                     return response;
                 }
             }
-            rest = &rest[header.total_size()..];
+            at += size;
         }
-        for mut batch in batches {
-            match partition.append_as_leader(&mut batch, now_ms) {
+        let mut recompressed = recompressed.into_iter().peekable();
+        let mut at = 0;
+        while at < records.len() {
+            // Parsed and checked above.
+            let size =
+                BatchHeader::parse(&records[at..]).map_or(records.len() - at, |h| h.total_size());
+            let appended = match recompressed.next_if(|(start, _)| *start == at) {
+                Some((_, mut bytes)) => partition.append_as_leader(&mut bytes, now_ms),
+                None => partition.append_as_leader(&mut records[at..at + size], now_ms),
+            };
+            match appended {
                 Ok(info) if response.base_offset < 0 => response.base_offset = info.first_offset,
                 Ok(_) => {}
                 Err(e) => {
@@ -98,6 +113,7 @@ impl Broker {
                     return response;
                 }
             }
+            at += size;
         }
         response.log_start_offset = partition.log_start_offset();
         if partition.log().config().message_timestamp_type
@@ -146,23 +162,25 @@ impl Broker {
     }
 
     /// Produce: append each partition's batches. With acks 0 the caller sends no response; with
-    /// acks 1 it sends this at once, with acks −1 once [`Broker::all_committed`] holds.
-    pub fn produce(&mut self, request: &ProduceRequest, now_ms: i64) -> ProduceResponse {
+    /// acks 1 it sends this at once, with acks −1 once [`Broker::all_committed`] holds. The
+    /// request is `&mut` because its batches are stamped and given offsets in place (see
+    /// `produce_partition`).
+    pub fn produce(&mut self, request: &mut ProduceRequest, now_ms: i64) -> ProduceResponse {
         ProduceResponse {
             responses: request
                 .topics
-                .iter()
+                .iter_mut()
                 .map(|t| ProduceTopicResponse {
                     name: t.name.clone(),
                     partitions: t
                         .partitions
-                        .iter()
+                        .iter_mut()
                         .map(|p| {
-                            let records = p.records.as_deref();
-                            self.check_producer(&t.name, p.index, records)
-                                .unwrap_or_else(|| {
-                                    self.produce_partition(&t.name, p.index, records, now_ms)
-                                })
+                            let records = p.records.as_deref_mut();
+                            match self.check_producer(&t.name, p.index, records.as_deref()) {
+                                Some(answer) => answer,
+                                None => self.produce_partition(&t.name, p.index, records, now_ms),
+                            }
                         })
                         .collect(),
                 })
@@ -201,11 +219,11 @@ impl Broker {
 pub async fn handle(
     shared: Arc<Shared>,
     _ctx: RequestContext,
-    request: ProduceRequest,
+    mut request: ProduceRequest,
 ) -> Handled<ProduceResponse> {
     let (mut response, appended) = {
         let mut broker = shared.broker();
-        let response = broker.produce(&request, now_ms());
+        let response = broker.produce(&mut request, now_ms());
         let appended = broker.appended(&response);
         (response, appended)
     };

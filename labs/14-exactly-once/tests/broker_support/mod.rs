@@ -33,7 +33,7 @@ pub fn open(dir: &std::path::Path) -> Broker {
 
 /// Produces one batch to orders-0: (error, base offset).
 pub fn produce(broker: &mut Broker, records: Vec<u8>) -> (ErrorCode, i64) {
-    let request = ProduceRequest {
+    let mut request = ProduceRequest {
         transactional_id: None,
         acks: 1,
         timeout_ms: 1000,
@@ -45,6 +45,6 @@ pub fn produce(broker: &mut Broker, records: Vec<u8>) -> (ErrorCode, i64) {
             }],
         }],
     };
-    let p = &broker.produce(&request, NOW).responses[0].partitions[0];
+    let p = &broker.produce(&mut request, NOW).responses[0].partitions[0];
     (p.error_code, p.base_offset)
 }
