@@ -80,6 +80,22 @@ fn create_topic(bootstrap: &str, topic: &str) {
     });
 }
 
+/// Tells the Python driver its broker was killed, and reads the JSON of what it then saw.
+fn driver_after_kill(
+    child: &mut std::process::Child,
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+) -> Value {
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "killed").unwrap();
+    drop(stdin);
+    let last = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let _ = child.wait();
+    let answer: Value =
+        serde_json::from_str(last.trim()).unwrap_or_else(|e| panic!("driver: {e}: {last}"));
+    println!("{answer}");
+    answer
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap_or_else(|| panic!("not a list: {v}"))
@@ -198,14 +214,7 @@ fn kill_the_coordinator_mid_run(root: &std::path::Path, address: &str, chroot: &
         "killed coordinator {coordinator}; {} coordinates __transaction_state-{p}",
         new.leader
     );
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "killed").unwrap();
-    drop(stdin);
-    let last = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-    let _ = child.wait();
-    let answer: Value =
-        serde_json::from_str(last.trim()).unwrap_or_else(|e| panic!("driver: {e}: {last}"));
-    println!("{answer}");
+    let answer = driver_after_kill(&mut child, &mut lines);
 
     let committed: BTreeSet<String> = strings(&answer["read_committed"]).into_iter().collect();
     let uncommitted: BTreeSet<String> = strings(&answer["read_uncommitted"]).into_iter().collect();
@@ -301,14 +310,7 @@ fn kill_the_group_coordinator_mid_transaction(
         "killed group coordinator {group_coordinator} of {group}; {} leads __consumer_offsets-{offsets_partition}",
         new.leader
     );
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "killed").unwrap();
-    drop(stdin);
-    let last = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-    let _ = child.wait();
-    let answer: Value =
-        serde_json::from_str(last.trim()).unwrap_or_else(|e| panic!("driver: {e}: {last}"));
-    println!("{answer}");
+    let answer = driver_after_kill(&mut child, &mut lines);
     let expected = match outcome {
         "commit" => serde_json::json!({"0": 42, "1": 7}),
         // No committed offset at all (librdkafka's OFFSET_INVALID).
