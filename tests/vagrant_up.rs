@@ -1,14 +1,15 @@
-//! A real `vagrant up` of the study layout on libvirt: `sh vagrant/test-up.sh study lab debian`
+//! A real `vagrant up` of the study layout on libvirt: `sh vagrant/test-up.sh study debian lab`
 //! builds kafkalab's box offline (cached), boots kafka01..03 in a network namespace of its own,
 //! copies this build's `kafkalab-tools` into them and provisions them with vagrant/provision,
 //! then checks from inside the VMs what the slides check: `getent hosts kafka02` on kafka01, one
 //! leader and two followers in `srvr`, the brokers `[1, 2, 3]` under
 //! /my-kafka-cluster/brokers/ids, lines produced on kafka01 read back on kafka03; destroys
-//! everything. It does so twice, on fresh VMs: the `lab` flavor (our coordinator ensemble and
-//! brokers; then kafka02 is halted and the other two must keep a quorum and take a write), then
-//! the `debian` flavor (Debian's ZooKeeper 3.8 as the ensemble, our brokers on it). One test, not
-//! two: the second run reuses the namespace, libvirtd and the box already in libvirt's storage,
-//! and two scripts could not run at once anyway (they take one lock). See vagrant/README.md.
+//! everything. The VMs boot once and serve two flavors in turn: first `debian` (Debian's
+//! ZooKeeper 3.8 as the ensemble, our brokers on it), then, servers stopped and data emptied,
+//! `lab` (our coordinator ensemble and brokers; at the end kafka02 is halted and the other two
+//! must keep a quorum and take a write). One test, not two: booting VMs under software emulation
+//! is most of its time, and two scripts could not run at once anyway (they take one lock). See
+//! vagrant/README.md.
 //!
 //! It needs root, libvirt, QEMU and vagrant-libvirt (CI installs them from .ci/packages); where
 //! KVM cannot run, `KAFKALAB_LIBVIRT_DRIVER=qemu` (CI sets it). Skipped without them, failing
@@ -66,7 +67,7 @@ fn vagrant_up_boots_the_study_cluster_with_the_lab_and_debian_flavors() {
     // The script prints its progress and timings; they go to the test's output as they come.
     let status = Command::new("sh")
         .arg(support::repo().join("vagrant/test-up.sh"))
-        .args(["study", "lab", "debian"])
+        .args(["study", "debian", "lab"])
         .env("KAFKALAB_LAB_BIN", support::built_tools_bin())
         // The debian flavor runs your brokers too: the slides' `ls /my-kafka-cluster/brokers/ids`
         // answered by Debian's real ZooKeeper.
@@ -76,6 +77,6 @@ fn vagrant_up_boots_the_study_cluster_with_the_lab_and_debian_flavors() {
         .expect("cannot run sh vagrant/test-up.sh");
     assert!(
         status.success(),
-        "sh vagrant/test-up.sh study lab debian failed ({status}): its output above says which check and what it saw"
+        "sh vagrant/test-up.sh study debian lab failed ({status}): its output above says which check and what it saw"
     );
 }

@@ -15,8 +15,12 @@
 #            `ls /my-kafka-cluster/brokers/ids` answered by the real ZooKeeper (after a lab run
 #            in the same invocation, the produce-and-read check is left to that run)
 #
-#   Several flavors run one after the other (`study lab debian`, what CI runs), each on fresh
-#   VMs, sharing the namespace, libvirtd and the box uploaded into libvirt's storage.
+#   Several flavors run one after the other on the same VMs (`study debian lab`, what CI runs):
+#   the VMs boot once; before the next flavor, every host's servers are stopped and their data
+#   folders emptied, then `vagrant provision` installs the next flavor over the last, as a team
+#   swapping its ZooKeeper for another would. The produce-and-read check runs in the lab flavor
+#   (in debian only when lab is not given); the halt of one VM ends the last flavor given, so it
+#   tests that flavor's quorum: put lab last to test your coordinator's.
 #
 #   study (three VMs, each ZooKeeper and broker) is what CI runs; book (peter-zk01..03 and
 #   peter-kafka01..03, six VMs) runs the same checks on its three ZooKeeper hosts.
@@ -240,11 +244,41 @@ qemu_rss_mib() {
   echo $((kib / 1024))
 }
 
-# run_flavor FLAVOR: steps 4 to 8 on fresh VMs, servers of FLAVOR.
+# The flavors share the VMs (booted once, below), so they share Vagrant's state folder.
+export VAGRANT_DOTFILE_PATH="$state/dot-vagrant"
+last_flavor=""
+for flavor in $flavors; do last_flavor="$flavor"; done
+mem_before="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
+log "vagrant up --no-provision: $(echo "$hosts" | tr '\n' ' ')(driver $KAFKALAB_LIBVIRT_DRIVER, ${KAFKALAB_VM_MEMORY_MB} MiB each)"
+up_started=1
+t0="$(now)"
+vg 1200 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
+  { tail -n 40 "$state/up.log" >&2; die "vagrant up failed (above: the end of its output)"; }
+t_up=$(($(now) - t0))
+log "vagrant up: ${t_up}s"
+
+# stamp: each line of standard input, prefixed with the time it came (a provisioning log then
+# shows which step took how long).
+stamp() { while IFS= read -r line; do printf '%s %s\n' "$(date -u +%H:%M:%S)" "$line"; done; }
+
+# reset_servers: between two flavors, every host's servers stopped and their data emptied, so
+# the next flavor starts a new ensemble and a new cluster (our coordinator does not read
+# ZooKeeper's snapshots, and a broker's meta.properties names the old cluster's id).
+reset_servers() {
+  for h in $hosts; do
+    zk_data="$(setting "$h" KL_ZK_DATA_DIR)"
+    kafka_logs="$(setting "$h" KL_KAFKA_LOG_DIRS)"
+    on "$h" "sudo systemctl stop kafka-server zookeeper-server 2>/dev/null; sudo find ${zk_data:-/nonexistent} ${kafka_logs:-/nonexistent} -mindepth 1 -delete 2>/dev/null; echo RESET" |
+      grep -q RESET || die "could not stop the servers of $h and empty their data folders"
+  done
+  log "servers stopped and data folders emptied on $(echo "$hosts" | tr '\n' ' ')"
+}
+
+# run_flavor FLAVOR: steps 5 to 7 on the running VMs, servers of FLAVOR.
 run_flavor() {
   flavor="$1"
   t_flavor="$(now)"
-  export VAGRANT_DOTFILE_PATH="$state/dot-vagrant-$flavor" KAFKALAB_FLAVOR="$flavor"
+  export KAFKALAB_FLAVOR="$flavor"
   # Which brokers run: yours in the lab flavor; in the debian flavor none, or yours on Debian's
   # ZooKeeper with KAFKALAB_DEBIAN_BROKERS=lab (what CI runs).
   brokers=""
@@ -253,25 +287,19 @@ run_flavor() {
     brokers=lab
     export KAFKALAB_LAB_BIN="$lab_bin" KAFKALAB_KAFKA_FLAVOR=lab
   fi
-  mem_before="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
-  log "[$flavor] vagrant up --no-provision: $(echo "$hosts" | tr '\n' ' ')(driver $KAFKALAB_LIBVIRT_DRIVER, ${KAFKALAB_VM_MEMORY_MB} MiB each)"
-  up_started=1
-  t0="$(now)"
-  vg 1200 up --no-provision --provider=libvirt >"$state/up.log" 2>&1 ||
-    { tail -n 40 "$state/up.log" >&2; die "vagrant up failed (above: the end of its output)"; }
-  t_up=$(($(now) - t0))
-  log "vagrant up: ${t_up}s"
-
+  [ -z "$flavors_done" ] || reset_servers
   # --- 5. Provisioning: the three at once, each with the same scripts as the Docker images -----
   t0="$(now)"
   pids=""
   for h in $hosts; do
-    vg 900 provision "$h" >"$state/provision-$h.log" 2>&1 &
+    rm -f "$state/provision-$h.ok"
+    { vg 900 provision "$h" 2>&1 && touch "$state/provision-$h.ok"; } | stamp >"$state/provision-$h.log" &
     pids="$pids $!"
   done
-  failed=""
-  for pid in $pids; do wait "$pid" || failed=1; done
+  for pid in $pids; do wait "$pid" || true; done
   t_provision=$(($(now) - t0))
+  failed=""
+  for h in $hosts; do [ -f "$state/provision-$h.ok" ] || failed=1; done
   if [ -n "$failed" ]; then
     for h in $hosts; do
       printf -- '--- provision %s (end)\n' "$h" >&2
@@ -279,7 +307,8 @@ run_flavor() {
     done
     die "vagrant provision failed"
   fi
-  log "provisioning: ${t_provision}s"
+  log "[$flavor] provisioning: ${t_provision}s; the steps on $first:"
+  grep '==> \[' "$state/provision-$first.log" | cut -c1-110 >&2 || true
   mem_after="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
   rss="$(qemu_rss_mib)"
   log "memory: resident size of the qemu processes ${rss} MiB; host MemAvailable down by $(((mem_before - mem_after) / 1024)) MiB"
@@ -341,8 +370,8 @@ run_flavor() {
     # broker's VM with acks=all, read back on the last one's, through the brokers' own names. It
     # tests your brokers, whichever ensemble: a debian run after a lab run in the same invocation
     # has checked what is new with it (the registration, answered by the real ZooKeeper) and skips it.
-    case "$flavor $flavors_done " in
-      "debian "*" lab "*) log "produce and read: skipped for debian (the lab run checked them)" ;;
+    case "$flavor: $flavors " in
+      "debian: "*" lab "*) log "produce and read: skipped for debian (the lab flavor checks them)" ;;
       *)
         tools=/opt/kafkalab/bin/kafkalab-tools
         seen="$(on "$kafka_first" "$tools kafka-topics --bootstrap-server $kafka_first:$kafka_port --create --if-not-exists --topic slides --partitions 1 --replication-factor 3 2>&1")"
@@ -361,12 +390,11 @@ run_flavor() {
   t_checks=$(($(now) - t0))
 
   # --- 7. One VM down: the other two keep a quorum and take writes ---------------------------
-  # It tests the ensemble's quorum: your coordinator's in the lab flavor. Debian's ZooKeeper is
-  # the reference, so after a lab run in the same invocation its debian run skips this step.
+  # It tests the ensemble's quorum, the last flavor's (your coordinator's when lab is last): a
+  # halted VM ends the run, the flavors before it skip this step.
   t_halt=0
-  case "$flavor $flavors_done " in
-    "debian "*" lab "*) log "vagrant halt: skipped for debian (the lab run checked the halt)" ;;
-    *)
+  case "$flavor" in
+    "$last_flavor")
       # --force pulls the plug, as a crash or a power cut would: the quorum's test needs the
       # server gone, not a clean shutdown (which under software emulation takes minutes).
       t0="$(now)"
@@ -383,18 +411,10 @@ run_flavor() {
       log "with $second halted: a write through $first was read through $third"
       t_halt=$(($(now) - t0))
       ;;
+    *) log "vagrant halt: not yet (it ends the last flavor, $last_flavor)" ;;
   esac
   flavors_done="$flavors_done $flavor"
-
-  # --- 8. Destroy --------------------------------------------------------------------------------
-  t0="$(now)"
-  vg 300 destroy -f >"$state/destroy.log" 2>&1 || { cat "$state/destroy.log" >&2; die "vagrant destroy -f failed"; }
-  up_started=""
-  t_destroy=$(($(now) - t0))
-  left="$(virsh_ list --all --name | grep "^$prefix" || true)"
-  [ -z "$left" ] || die "vagrant destroy -f left domains: $left"
-  log "vagrant destroy -f: ${t_destroy}s"
-  passed="PASSED $topology/$flavor (brokers: ${brokers:-none}): up ${t_up}s, provisioning ${t_provision}s, checks ${t_checks}s, halt and quorum ${t_halt}s, destroy ${t_destroy}s, qemu RSS ${rss} MiB, $(($(now) - t_flavor))s in all"
+  passed="PASSED $topology/$flavor (brokers: ${brokers:-none}): provisioning ${t_provision}s, checks ${t_checks}s, halt and quorum ${t_halt}s, qemu RSS ${rss} MiB, $(($(now) - t_flavor))s in all"
   summary="$summary; $passed"
   log "$passed"
 }
@@ -402,4 +422,13 @@ run_flavor() {
 summary=""
 flavors_done=""
 for flavor in $flavors; do run_flavor "$flavor"; done
-log "box ${t_box}s; total $(($(now) - t_start))s$summary"
+
+# --- 8. Destroy --------------------------------------------------------------------------------
+t0="$(now)"
+vg 300 destroy -f >"$state/destroy.log" 2>&1 || { cat "$state/destroy.log" >&2; die "vagrant destroy -f failed"; }
+up_started=""
+t_destroy=$(($(now) - t0))
+left="$(virsh_ list --all --name | grep "^$prefix" || true)"
+[ -z "$left" ] || die "vagrant destroy -f left domains: $left"
+log "vagrant destroy -f: ${t_destroy}s"
+log "box ${t_box}s; vagrant up ${t_up}s; destroy ${t_destroy}s; total $(($(now) - t_start))s$summary"
