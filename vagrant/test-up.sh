@@ -265,11 +265,19 @@ stamp() { while IFS= read -r line; do printf '%s %s\n' "$(date -u +%H:%M:%S)" "$
 # the next flavor starts a new ensemble and a new cluster (our coordinator does not read
 # ZooKeeper's snapshots, and a broker's meta.properties names the old cluster's id).
 reset_servers() {
+  # The hosts at once: each `vagrant ssh` costs half a minute under emulation.
+  reset_pids=""
   for h in $hosts; do
     zk_data="$(setting "$h" KL_ZK_DATA_DIR)"
     kafka_logs="$(setting "$h" KL_KAFKA_LOG_DIRS)"
-    on "$h" "sudo systemctl stop kafka-server zookeeper-server 2>/dev/null; sudo find ${zk_data:-/nonexistent} ${kafka_logs:-/nonexistent} -mindepth 1 -delete 2>/dev/null; echo RESET" |
-      grep -q RESET || die "could not stop the servers of $h and empty their data folders"
+    on "$h" "sudo systemctl stop kafka-server zookeeper-server 2>/dev/null; sudo find ${zk_data:-/nonexistent} ${kafka_logs:-/nonexistent} -mindepth 1 -delete 2>/dev/null; echo RESET" \
+      >"$state/reset-$h.out" &
+    reset_pids="$reset_pids $!"
+  done
+  # Not a bare `wait`: the package server runs in the background too.
+  for pid in $reset_pids; do wait "$pid" || true; done
+  for h in $hosts; do
+    grep -q RESET "$state/reset-$h.out" || die "could not stop the servers of $h and empty their data folders"
   done
   log "servers stopped and data folders emptied on $(echo "$hosts" | tr '\n' ' ')"
 }
@@ -285,7 +293,14 @@ run_flavor() {
   unset KAFKALAB_LAB_BIN KAFKALAB_KAFKA_FLAVOR
   if [ -n "$lab_bin" ] && { [ "$flavor" = lab ] || [ "${KAFKALAB_DEBIAN_BROKERS:-}" = lab ]; }; then
     brokers=lab
-    export KAFKALAB_LAB_BIN="$lab_bin" KAFKALAB_KAFKA_FLAVOR=lab
+    export KAFKALAB_KAFKA_FLAVOR=lab
+    # The binary goes into the VMs once: a later flavor finds it in /opt/kafkalab/bin (copying
+    # it into three VMs under software emulation takes about two minutes).
+    case " $brokers_done " in
+      *" lab "*) log "[$flavor] kafkalab-tools: already in the VMs" ;;
+      *) export KAFKALAB_LAB_BIN="$lab_bin" ;;
+    esac
+    brokers_done="$brokers_done lab"
   fi
   [ -z "$flavors_done" ] || reset_servers
   # --- 5. Provisioning: the three at once, each with the same scripts as the Docker images -----
@@ -421,6 +436,7 @@ run_flavor() {
 
 summary=""
 flavors_done=""
+brokers_done=""
 for flavor in $flavors; do run_flavor "$flavor"; done
 
 # --- 8. Destroy --------------------------------------------------------------------------------
