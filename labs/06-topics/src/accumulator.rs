@@ -206,6 +206,11 @@ impl RecordAccumulator {
         all
     }
 
+    /// Whether a closed batch waits for the sender (it is ready now).
+    pub fn has_closed(&self) -> bool {
+        !self.closed.is_empty()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.closed.is_empty() && self.open.values().all(BTreeMap::is_empty)
     }

@@ -60,8 +60,9 @@ pub fn partition_for_key(key: &[u8], partitions: i32) -> i32 {
 #[derive(Debug, Clone)]
 pub struct StickyPartitioner {
     rng: fastrand::Rng,
-    /// Topic → the partition its keyless records go to now.
-    current: std::collections::HashMap<String, i32>,
+    /// Topic → the partition its keyless records go to now. Asked once per record: a
+    /// `BTreeMap`, whose lookup compares a short name or two, costs less than SipHash.
+    current: std::collections::BTreeMap<String, i32>,
 }
 
 impl StickyPartitioner {

@@ -11,7 +11,7 @@
 //! And the record is encoded where it is appended (Kafka's `MemoryRecordsBuilder`): its key
 //! and value are copied once, into the batch's bytes, and nothing is allocated per record.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -147,8 +147,10 @@ enum Command {
 struct Appender {
     accumulator: RecordAccumulator,
     sticky: StickyPartitioner,
-    /// Partition counts by topic, filled by the sender from metadata.
-    partition_counts: HashMap<String, i32>,
+    /// Partition counts by topic, filled by the sender from metadata. A `BTreeMap`, as the
+    /// accumulator's: `send` looks a topic up per record, and a compare of the name or two
+    /// costs less than hashing it with SipHash.
+    partition_counts: BTreeMap<String, i32>,
     /// Bytes of records appended and not yet taken by the sender (`buffer.memory`).
     queued_bytes: usize,
 }
@@ -186,6 +188,45 @@ impl Appender {
             self.sticky.on_new_batch(&record.topic, partition, count);
         }
         // END SOLUTION
+    }
+}
+
+impl Appender {
+    /// [`Appender::append`] when the topic's partition count is known and `buffer.memory` has
+    /// room for `size` more bytes; `None` (nothing done) otherwise. `Some(wake)`: whether the
+    /// sender needs waking.
+    fn try_append(
+        &mut self,
+        record: &ProducerRecord,
+        seq: u64,
+        size: usize,
+        buffer_memory: usize,
+        now: i64,
+    ) -> Option<bool> {
+        let count = *self.partition_counts.get(&record.topic)?;
+        if self.queued_bytes + size > buffer_memory {
+            return None;
+        }
+        Some(self.append_counted(record, seq, count, size, now))
+    }
+
+    /// Appends the record and counts its `size` in `buffer.memory`; returns whether the sender
+    /// needs waking. It sleeps until the earliest linger ends, so only when that moment moved:
+    /// a first batch opened (nothing was waiting), or a batch closed and is ready now. A batch
+    /// opened while others wait ends its linger after theirs.
+    fn append_counted(
+        &mut self,
+        record: &ProducerRecord,
+        seq: u64,
+        count: i32,
+        size: usize,
+        now: i64,
+    ) -> bool {
+        let idle = self.accumulator.is_empty();
+        let closed_before = self.accumulator.has_closed();
+        self.append(record, seq, count, now);
+        self.queued_bytes += size;
+        idle || (!closed_before && self.accumulator.has_closed())
     }
 }
 
@@ -255,7 +296,7 @@ impl Producer {
             appender: Mutex::new(Appender {
                 accumulator: RecordAccumulator::new(config.batch_size, config.linger_ms),
                 sticky: StickyPartitioner::new(config.seed),
-                partition_counts: HashMap::new(),
+                partition_counts: BTreeMap::new(),
                 queued_bytes: 0,
             }),
             wake: Notify::new(),
@@ -296,6 +337,21 @@ impl Producer {
     pub async fn send_ref(&mut self, record: &ProducerRecord) -> Result<u64> {
         let seq = self.next_seq;
         self.next_seq += 1;
+        let size = queued_size(record);
+        let now = self.shared.now_ms();
+        // The common case takes the lock once: the partition count is known and
+        // `buffer.memory` has room. Each lock and unlock is an atomic operation the sender
+        // may be contending: three per record cost more than the append itself.
+        if let Some(wake) =
+            self.shared
+                .lock()
+                .try_append(record, seq, size, self.buffer_memory, now)
+        {
+            if wake {
+                self.shared.wake.notify_one();
+            }
+            return Ok(seq);
+        }
         let count = match self.partition_count(&record.topic).await? {
             Ok(count) => count,
             Err(reason) => {
@@ -308,7 +364,6 @@ impl Producer {
                 return Ok(seq);
             }
         };
-        let size = queued_size(record);
         while self.shared.lock().queued_bytes + size > self.buffer_memory {
             if self.task.is_finished() {
                 return Err(self.stopped().await);
@@ -319,15 +374,10 @@ impl Producer {
             shared.room.notified().await;
         }
         let now = self.shared.now_ms();
-        let wake = {
-            let mut appender = self.shared.lock();
-            let before = appender.accumulator.next_deadline_ms();
-            appender.append(record, seq, count, now);
-            appender.queued_bytes += size;
-            // The sender sleeps until the earliest linger ends; it needs waking only when that
-            // moment moved: a first batch opened, or a batch closed and is ready now.
-            appender.accumulator.next_deadline_ms() != before
-        };
+        let wake = self
+            .shared
+            .lock()
+            .append_counted(record, seq, count, size, now);
         if wake {
             self.shared.wake.notify_one();
         }

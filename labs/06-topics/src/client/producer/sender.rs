@@ -68,11 +68,13 @@ pub(super) struct Sender {
     connections: HashMap<String, Connection>,
     frames_tx: mpsc::UnboundedSender<(String, std::io::Result<Bytes>)>,
     deliveries: mpsc::UnboundedSender<Delivery>,
-    /// Batches to send again after a metadata refresh, and sealed batches whose leader had
-    /// `max.in.flight` requests out: they go first in the next round.
+    /// Batches to send again after a metadata refresh (their leader may have moved): they
+    /// go first in the next round.
     retry: VecDeque<Sent>,
-    /// Batches taken from the accumulator that did not fit in the last request.
-    waiting: VecDeque<ProducerBatch>,
+    /// Sealed batches by their leader's `host:port`, waiting for a request to it: Kafka's
+    /// sender drains per node, so a leader with `max.in.flight` requests out keeps its
+    /// batches here while the others' go.
+    pending: HashMap<String, VecDeque<Sent>>,
 }
 
 /// `max.request.size`: the most batch bytes one Produce request carries.
@@ -94,7 +96,7 @@ impl Sender {
             frames_tx,
             deliveries,
             retry: VecDeque::new(),
-            waiting: VecDeque::new(),
+            pending: HashMap::new(),
         }
     }
 
@@ -116,13 +118,8 @@ impl Sender {
                     appender.accumulator.next_deadline_ms(),
                 )
             };
-            let empty = empty && self.waiting.is_empty();
-            // Batches waiting for a request of their own go as soon as a request may.
-            let deadline = if self.waiting.is_empty() {
-                deadline
-            } else {
-                Some(0)
-            };
+            // What is left pending waits for its leader's next answer (it is busy).
+            let empty = empty && self.pending.values().all(VecDeque::is_empty);
             if flushing && in_flight == 0 && empty && self.retry.is_empty() {
                 for w in flush_waiters.drain(..) {
                     let _ = w.send(());
@@ -189,60 +186,72 @@ impl Sender {
                 .all(|c| c.in_flight.len() >= self.config.max_in_flight)
     }
 
-    /// Sends ready batches (all of them when flushing), one Produce request per leader that
-    /// can take one.
+    /// Sends ready batches (all of them when flushing): to each leader that can take a
+    /// request, its waiting batches in requests of at most `max.request.size`, while it has
+    /// fewer than `max.in.flight` requests out.
     async fn send_ready(&mut self, flushing: bool) -> Result<()> {
         let now = self.shared.now_ms();
         if self.all_busy() && !flushing {
             // Wait for an answer first: at most max.in.flight requests per connection.
             return Ok(());
         }
-        let mut batches: Vec<Sent> = self.retry.drain(..).collect();
         let ready = {
             let mut appender = self.shared.lock();
-            self.waiting.extend(if flushing {
+            if flushing {
                 appender.accumulator.drain_all()
             } else {
                 appender.accumulator.ready(now)
-            });
-            // One request carries at most `max.request.size` of batches (Kafka's default
-            // 1 MiB); the rest wait for the next one. A request of everything that was ready
-            // grows with the backlog: tens of MiB copied and answered at once.
-            let mut ready = Vec::new();
-            let mut bytes = 0;
-            while let Some(batch) = self.waiting.front() {
-                if !flushing && !ready.is_empty() && bytes + batch.size > MAX_REQUEST_BYTES {
-                    break;
-                }
-                bytes += batch.size;
-                ready.extend(self.waiting.pop_front());
             }
-            ready
         };
-        // Sealed here, outside the lock, so `send` can go on appending meanwhile.
+        // Sealed here, outside the lock, so `send` can go on appending meanwhile; then queued
+        // by leader, retries before the new batches.
+        let mut sealed: Vec<Sent> = self.retry.drain(..).collect();
         for batch in ready {
-            batches.push(encode(batch, self.config.compression)?);
+            sealed.push(encode(batch, self.config.compression)?);
         }
-        if batches.is_empty() {
-            return Ok(());
-        }
-        let mut by_leader: HashMap<String, Vec<Sent>> = HashMap::new();
-        for sent in batches {
+        for sent in sealed {
             match self.cluster.leader_addr(&sent.topic, sent.partition).await {
-                Ok(addr) => by_leader.entry(addr).or_default().push(sent),
+                Ok(addr) => match self.pending.get_mut(&addr) {
+                    Some(queue) => queue.push_back(sent),
+                    None => {
+                        self.pending.insert(addr, VecDeque::from([sent]));
+                    }
+                },
                 Err(e) => self.fail(sent, e.to_string()),
             }
         }
-        for (addr, batches) in by_leader {
-            // Kafka's sender drains only the leaders that can take a request now: one leader
-            // with `max.in.flight` requests out must not hold up the others (with 1,000
-            // partitions over three brokers, a global limit left two connections idle while
-            // the third waited). Its batches wait, sealed, for its next answer.
-            if self.is_busy(&addr) && !flushing {
-                self.retry.extend(batches);
-                continue;
+        // Kafka's sender drains each node on its own (`RecordAccumulator.drain`): a leader
+        // with `max.in.flight` requests out must not hold up the others (with 1,000 partitions
+        // over three brokers, a global limit left two connections idle while the third
+        // waited), and each request to a leader carries all it can of that leader's batches.
+        // A cap over all leaders together split what was ready into smaller requests.
+        let addrs: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, queue)| !queue.is_empty())
+            .map(|(addr, _)| addr.clone())
+            .collect();
+        for addr in addrs {
+            while flushing || !self.is_busy(&addr) {
+                let Some(queue) = self.pending.get_mut(&addr) else {
+                    break;
+                };
+                // One request carries at most `max.request.size` of batches (Kafka's default
+                // 1 MiB), and at least one; the rest wait for the next request.
+                let mut batches = Vec::new();
+                let mut bytes = 0;
+                while let Some(sent) = queue.front() {
+                    if !batches.is_empty() && bytes + sent.records.len() > MAX_REQUEST_BYTES {
+                        break;
+                    }
+                    bytes += sent.records.len();
+                    batches.extend(queue.pop_front());
+                }
+                if batches.is_empty() {
+                    break;
+                }
+                self.send_to(&addr, batches).await?;
             }
-            self.send_to(&addr, batches).await?;
         }
         Ok(())
     }
