@@ -118,13 +118,14 @@ pub fn read_records(data: &Bytes, mut each: impl FnMut(FetchedRecord)) -> Result
     })
 }
 
+/// What [`walk_batches`] calls for each batch: its records' bytes, the buffer they were
+/// decompressed into (a compressed batch), and its header.
+type OnBatch<'f> = dyn FnMut(&[u8], Option<&Bytes>, &BatchHeader) -> Result<(), String> + 'f;
+
 /// The whole batches of `data` in order: checks each one's CRC, decompresses it if need be,
 /// and calls `batch` with the bytes of its records (and, for a compressed batch, the buffer
 /// they were decompressed into). Returns how many whole batches there were.
-fn walk_batches(
-    data: &[u8],
-    batch: &mut dyn FnMut(&[u8], Option<&Bytes>, &BatchHeader) -> Result<(), String>,
-) -> Result<usize, String> {
+fn walk_batches(data: &[u8], batch: &mut OnBatch<'_>) -> Result<usize, String> {
     let mut at = 0;
     let mut batches = 0;
     while data.len() - at >= BATCH_HEADER_SIZE {
