@@ -1,8 +1,10 @@
 //! Step 8: the consumer's position — whole batches come back, only new records go out.
 
 use bytes::Bytes;
-use lab01_record_batch::{Header, RecordBatchBuilder};
-use lab06_topics::client::batch_reader::{read_records, FetchedRecord};
+use lab01_record_batch::{Compression, Header, RecordBatchBuilder};
+use lab06_topics::client::batch_reader::{
+    for_each_record, next_fetch_offset, read_records, FetchedRecord,
+};
 use lab06_topics::fetch_position::{next_position, Position};
 
 #[test]
@@ -93,4 +95,60 @@ fn step8_fetched_batches_are_read_from_the_position_on_and_a_cut_batch_waits() {
     data[last] ^= 0xff;
     let err = hand_out(data, &mut Position { next: 0 }).unwrap_err();
     assert!(err.to_lowercase().contains("crc"), "{err}");
+}
+
+#[test]
+fn step8_lent_records_are_the_owned_ones_and_the_next_fetch_offset_comes_from_headers() {
+    // A plain batch, a gzip one with a header and null key and value, then a cut batch.
+    let mut data = batch(10, &["a", "bb"]);
+    let mut b = RecordBatchBuilder::new(12);
+    let header = Header {
+        key: "h".into(),
+        value: Some(b"v".to_vec()),
+    };
+    b.append(7, None, None, vec![header]);
+    b.append(8, Some(b"k"), Some(b"ccc"), vec![]);
+    let mut gzip = b.build();
+    gzip.attributes.compression = Compression::Gzip;
+    data.extend(gzip.encode_compressed().unwrap());
+    let cut = batch(14, &["dddd"]);
+    data.extend(&cut[..cut.len() - 3]);
+
+    let owned = hand_out(data.clone(), &mut Position { next: 11 }).unwrap();
+    let mut p = Position { next: 11 };
+    let mut lent = Vec::new();
+    for_each_record(&data, |r| {
+        if next_position(&mut p, r.offset, r.control) {
+            let headers: Vec<(String, Option<Bytes>)> = r
+                .headers()
+                .map(|(k, v)| (k.to_string(), v.map(Bytes::copy_from_slice)))
+                .collect();
+            assert_eq!(r.header_count(), headers.len());
+            lent.push(FetchedRecord {
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                control: r.control,
+                key: r.key.map(Bytes::copy_from_slice),
+                value: r.value.map(Bytes::copy_from_slice),
+                headers,
+            });
+        }
+    })
+    .unwrap();
+    assert_eq!(lent, owned, "both ways hand out the same records");
+    assert_eq!(
+        lent.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        vec![11, 12, 13]
+    );
+    assert_eq!(
+        lent[1].headers,
+        vec![("h".to_string(), Some(Bytes::from_static(b"v")))]
+    );
+    assert_eq!(p.next, 14);
+    assert_eq!(
+        next_fetch_offset(&data, 11),
+        p.next,
+        "the batch headers tell where the next fetch starts"
+    );
+    assert_eq!(next_fetch_offset(&data[..20], 11), 11, "no whole batch");
 }

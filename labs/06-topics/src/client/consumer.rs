@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
@@ -17,7 +18,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use crate::client::batch_reader::read_records;
+use crate::client::batch_reader::{for_each_record, next_fetch_offset, read_records, RecordRef};
 use crate::client::cluster::Cluster;
 use crate::client::connection::{check, BrokerConnection};
 use crate::error::{Error, Result};
@@ -77,7 +78,7 @@ impl Default for ConsumerConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerRecord {
     /// Shared by every record of the topic: no allocation per record.
-    pub topic: std::sync::Arc<str>,
+    pub topic: Arc<str>,
     pub partition: i32,
     pub offset: i64,
     pub timestamp_ms: i64,
@@ -213,10 +214,28 @@ impl Consumer {
     /// on. Empty when nothing new arrived in time.
     ///
     /// Prefetch, as Kafka's consumer does: once a leader's answer is read, the next Fetch from
-    /// the new positions is sent at once, so the broker reads its log while the caller handles
+    /// the new positions is sent at once, so the broker reads its log while the client reads
     /// these records; the next `poll` finds that answer waiting. A prefetch for positions that
     /// changed meanwhile (`assign`, a reset, a rebalance) is read and thrown away.
     pub async fn poll(&mut self) -> Result<Vec<ConsumerRecord>> {
+        let mut out = Vec::new();
+        self.poll_into(&mut Sink::Owned(&mut out)).await?;
+        Ok(out)
+    }
+
+    /// One fetch round as [`Consumer::poll`], lending each record to `each` (with its topic and
+    /// partition) instead of returning owned ones: its key, value and headers are views of the
+    /// fetched bytes, so nothing is allocated or reference-counted per record. For callers that
+    /// only look at records (the perf test, the console consumer); copy what you keep. Returns
+    /// how many records were handed out.
+    pub async fn poll_each(
+        &mut self,
+        mut each: impl FnMut(&str, i32, RecordRef<'_>) + Send,
+    ) -> Result<usize> {
+        self.poll_into(&mut Sink::Borrowed(&mut each)).await
+    }
+
+    async fn poll_into(&mut self, sink: &mut Sink<'_>) -> Result<usize> {
         let mut by_leader: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
         for ((topic, partition), offset) in &self.positions {
             let addr = self.cluster.leader_addr(topic, *partition).await?;
@@ -225,25 +244,24 @@ impl Consumer {
                 .or_default()
                 .push((topic.clone(), *partition, *offset));
         }
-        let mut out = Vec::new();
+        let mut handed = 0;
         for (addr, partitions) in by_leader {
             let response = self.fetch(&addr, &partitions).await?;
-            self.take_records(&response, &mut out).await?;
+            // Where the next fetch starts is known from the batch headers alone: send it
+            // before reading the records, so the broker works on it meanwhile.
             let next: Vec<Wanted> = partitions
                 .iter()
-                .filter_map(|(t, p, _)| {
-                    let offset = self.positions.get(&(t.clone(), *p))?;
-                    Some((t.clone(), *p, *offset))
+                .map(|(t, p, offset)| {
+                    (t.clone(), *p, predicted_position(&response, t, *p, *offset))
                 })
                 .collect();
-            if !next.is_empty() {
-                let request = self.fetch_request(&next);
-                let fetcher = self.fetchers.get_mut(&addr).expect("used by fetch above");
-                let (id, _) = fetcher.connection.send(&request).await?;
-                fetcher.prefetched = Some((id, next));
-            }
+            let request = self.fetch_request(&next);
+            let fetcher = self.fetchers.get_mut(&addr).expect("used by fetch above");
+            let (id, _) = fetcher.connection.send(&request).await?;
+            fetcher.prefetched = Some((id, next));
+            handed += self.take_records(&response, sink).await?;
         }
-        Ok(out)
+        Ok(handed)
     }
 
     fn fetch_request(&self, partitions: &[Wanted]) -> FetchRequest {
@@ -301,16 +319,18 @@ impl Consumer {
     }
 
     /// Hands out the records of `response` from each partition's position on, and moves the
-    /// positions. Batches are read by [`read_records`] over the response's own buffer.
+    /// positions. Batches are read over the response's own buffer, by [`read_records`] (owned
+    /// records) or [`for_each_record`] (lent ones). Returns how many records were handed out.
     async fn take_records(
         &mut self,
         response: &FetchResponse,
-        out: &mut Vec<ConsumerRecord>,
-    ) -> Result<()> {
+        sink: &mut Sink<'_>,
+    ) -> Result<usize> {
         check("fetch", response.error_code, None)?;
+        let mut handed = 0;
         for t in &response.responses {
             let topic = t.topic.0.to_string();
-            let shared_topic: std::sync::Arc<str> = std::sync::Arc::from(topic.as_str());
+            let shared_topic: Arc<str> = Arc::from(topic.as_str());
             for p in &t.partitions {
                 let key = (topic.clone(), p.partition_index);
                 let Some(&position) = self.positions.get(&key) else {
@@ -327,6 +347,7 @@ impl Consumer {
                                 1,
                                 None,
                             )
+                            .map(|()| 0)
                         }
                     };
                     let offset = self.list_offset(&topic, p.partition_index, reset).await?;
@@ -344,31 +365,56 @@ impl Consumer {
                     continue;
                 };
                 let mut next = Position { next: position };
-                let read = read_records(records, |r| {
-                    if next_position(&mut next, r.offset, r.control) {
-                        out.push(ConsumerRecord {
-                            topic: shared_topic.clone(),
-                            partition: p.partition_index,
-                            offset: r.offset,
-                            timestamp_ms: r.timestamp_ms,
-                            key: r.key,
-                            value: r.value,
-                            headers: r.headers,
-                        });
-                    }
-                });
-                match read {
-                    Ok(_) => {}
-                    Err(e) => {
-                        return Err(Error::Client(format!(
-                            "cannot read the records of {topic}-{} at {position}: {e}",
-                            p.partition_index
-                        )))
-                    }
+                let partition = p.partition_index;
+                let read = match sink {
+                    Sink::Owned(out) => read_records(records, |r| {
+                        if next_position(&mut next, r.offset, r.control) {
+                            handed += 1;
+                            out.push(ConsumerRecord {
+                                topic: shared_topic.clone(),
+                                partition,
+                                offset: r.offset,
+                                timestamp_ms: r.timestamp_ms,
+                                key: r.key,
+                                value: r.value,
+                                headers: r.headers,
+                            });
+                        }
+                    }),
+                    Sink::Borrowed(each) => for_each_record(records, |r| {
+                        if next_position(&mut next, r.offset, r.control) {
+                            handed += 1;
+                            each(&topic, partition, r);
+                        }
+                    }),
+                };
+                if let Err(e) = read {
+                    return Err(Error::Client(format!(
+                        "cannot read the records of {topic}-{partition} at {position}: {e}"
+                    )));
                 }
                 self.positions.insert(key, next.next);
             }
         }
-        Ok(())
+        Ok(handed)
     }
+}
+
+/// Where a poll puts the records: into owned [`ConsumerRecord`]s, or lent to a callback.
+enum Sink<'s> {
+    Owned(&'s mut Vec<ConsumerRecord>),
+    Borrowed(&'s mut (dyn FnMut(&str, i32, RecordRef<'_>) + Send)),
+}
+
+/// Where `topic`/`partition` will be after `response` is read from `position`: the answer's
+/// batch headers say (see [`next_fetch_offset`]). An error or no records: where it was.
+fn predicted_position(response: &FetchResponse, topic: &str, partition: i32, position: i64) -> i64 {
+    response
+        .responses
+        .iter()
+        .filter(|t| t.topic.0.as_str() == topic)
+        .flat_map(|t| t.partitions.iter())
+        .find(|p| p.partition_index == partition && p.error_code == 0)
+        .and_then(|p| p.records.as_ref())
+        .map_or(position, |records| next_fetch_offset(records, position))
 }

@@ -76,8 +76,20 @@ pub fn run(args: &ConsumerPerfArgs) -> Result<bool, Error> {
         let interval = Duration::from_millis(args.reporting_interval.max(1));
         let mut timed_out = false;
         while records < args.messages {
-            let batch = consumer.poll().await?;
-            if batch.is_empty() {
+            // Records are lent, not copied out: only their sizes are counted (a fetch may
+            // hold more than `--messages` asks for; those are not counted).
+            let wanted = args.messages - records;
+            let (mut polled, mut polled_bytes) = (0u64, 0u64);
+            let handed = consumer
+                .poll_each(|_, _, r| {
+                    if polled < wanted {
+                        polled += 1;
+                        polled_bytes +=
+                            (r.key.map_or(0, <[u8]>::len) + r.value.map_or(0, <[u8]>::len)) as u64;
+                    }
+                })
+                .await?;
+            if handed == 0 {
                 if last_record.elapsed() >= timeout {
                     timed_out = true;
                     break;
@@ -85,14 +97,8 @@ pub fn run(args: &ConsumerPerfArgs) -> Result<bool, Error> {
                 continue;
             }
             last_record = Instant::now();
-            for r in batch.iter().take((args.messages - records) as usize) {
-                let size =
-                    r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len());
-                records += 1;
-                bytes += size as u64;
-                window_records += 1;
-                window_bytes += size as u64;
-            }
+            (records, bytes) = (records + polled, bytes + polled_bytes);
+            (window_records, window_bytes) = (window_records + polled, window_bytes + polled_bytes);
             if args.show_detailed_stats && window_start.elapsed() >= interval {
                 let now = SystemTime::now();
                 println!(
