@@ -12,8 +12,8 @@
 #   debian   Debian's zookeeper package (ZooKeeper 3.8) as the ensemble, ZooKeeper checks
 #            alone; with KAFKALAB_DEBIAN_BROKERS=lab (CI sets it) also your brokers
 #            (KAFKALAB_LAB_BIN, as above) on it and the same broker checks: the slides'
-#            `ls /my-kafka-cluster/brokers/ids` answered by the real ZooKeeper (after a lab run
-#            in the same invocation, the produce-and-read check is left to that run)
+#            `ls /my-kafka-cluster/brokers/ids` answered by the real ZooKeeper (with lab in the
+#            same invocation, the produce-and-read check is left to the lab flavor)
 #
 #   Several flavors run one after the other on the same VMs (`study debian lab`, what CI runs):
 #   the VMs boot once; before the next flavor, every host's servers are stopped and their data
@@ -383,8 +383,8 @@ run_flavor() {
 
     # Labs 11-12, the slides' own check: a topic with three replicas, lines produced on the first
     # broker's VM with acks=all, read back on the last one's, through the brokers' own names. It
-    # tests your brokers, whichever ensemble: a debian run after a lab run in the same invocation
-    # has checked what is new with it (the registration, answered by the real ZooKeeper) and skips it.
+    # tests your brokers, whichever ensemble: with lab in the same invocation, the debian flavor
+    # checks what is new with it (the registration, answered by the real ZooKeeper) and skips it.
     case "$flavor: $flavors " in
       "debian: "*" lab "*) log "produce and read: skipped for debian (the lab flavor checks them)" ;;
       *)

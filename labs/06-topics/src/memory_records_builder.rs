@@ -13,7 +13,7 @@
 //! of their own) and encoding that. Given code.
 
 use bytes::Bytes;
-use lab01_record_batch::varint::zigzag_encode;
+use lab01_record_batch::varint::{put_varint, put_varlong, zigzag_encode};
 use lab01_record_batch::{BatchAttributes, Compression, BATCH_HEADER_SIZE, LOG_OVERHEAD};
 
 use crate::error::{Error, Result};
@@ -53,26 +53,13 @@ fn nullable_len(bytes: Option<&[u8]>) -> usize {
     }
 }
 
-/// Writes a signed varint or varlong (zig-zag), the bytes of lab 01's `put_varint` and
-/// `put_varlong`. Written here, where it can be inlined: a record has six or more of them, most
-/// of one byte, and a call into lab 01 for each was a tenth of `send`'s instructions.
-#[inline]
-fn put_signed(buf: &mut Vec<u8>, value: i64) {
-    let mut n = zigzag_encode(value);
-    while n >= 0x80 {
-        buf.push(n as u8 | 0x80);
-        n >>= 7;
-    }
-    buf.push(n as u8);
-}
-
 fn put_nullable(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
     match bytes {
         Some(b) => {
-            put_signed(buf, b.len() as i64);
+            put_varint(buf, b.len() as i32);
             buf.extend_from_slice(b);
         }
-        None => put_signed(buf, -1),
+        None => put_varint(buf, -1),
     }
 }
 
@@ -118,13 +105,13 @@ impl MemoryRecordsBuilder {
                 .map(|(k, v)| nullable_len(Some(k.as_bytes())) + nullable_len(v.as_deref()))
                 .sum::<usize>();
         let buf = &mut self.buf;
-        put_signed(buf, body as i64);
+        put_varint(buf, body as i32);
         buf.push(0); // attributes: unused in a record
-        put_signed(buf, timestamp_delta);
-        put_signed(buf, i64::from(offset_delta));
+        put_varlong(buf, timestamp_delta);
+        put_varint(buf, offset_delta);
         put_nullable(buf, key);
         put_nullable(buf, value);
-        put_signed(buf, headers.len() as i64);
+        put_varint(buf, headers.len() as i32);
         for (k, v) in headers {
             put_nullable(buf, Some(k.as_bytes()));
             put_nullable(buf, v.as_deref());

@@ -249,12 +249,7 @@ impl Consumer {
             let response = self.fetch(&addr, &partitions).await?;
             // Where the next fetch starts is known from the batch headers alone: send it
             // before reading the records, so the broker works on it meanwhile.
-            let next: Vec<Wanted> = partitions
-                .iter()
-                .map(|(t, p, offset)| {
-                    (t.clone(), *p, predicted_position(&response, t, *p, *offset))
-                })
-                .collect();
+            let next = predicted_positions(&response, &partitions);
             let request = self.fetch_request(&next);
             let fetcher = self.fetchers.get_mut(&addr).expect("used by fetch above");
             let (id, _) = fetcher.connection.send(&request).await?;
@@ -406,15 +401,28 @@ enum Sink<'s> {
     Borrowed(&'s mut (dyn FnMut(&str, i32, RecordRef<'_>) + Send)),
 }
 
-/// Where `topic`/`partition` will be after `response` is read from `position`: the answer's
-/// batch headers say (see [`next_fetch_offset`]). An error or no records: where it was.
-fn predicted_position(response: &FetchResponse, topic: &str, partition: i32, position: i64) -> i64 {
-    response
-        .responses
+/// Where each of `partitions` will be after `response` is read from its position: the
+/// answer's batch headers say (see [`next_fetch_offset`]). An error or no records: where it
+/// was. One pass over the answer, not one per partition: a fetch may carry a thousand.
+fn predicted_positions(response: &FetchResponse, partitions: &[Wanted]) -> Vec<Wanted> {
+    let mut records: HashMap<(&str, i32), &Bytes> = HashMap::new();
+    for t in &response.responses {
+        for p in t.partitions.iter().filter(|p| p.error_code == 0) {
+            if let Some(r) = &p.records {
+                // A partition appears once in an answer; were it twice, the first counts.
+                records
+                    .entry((t.topic.0.as_str(), p.partition_index))
+                    .or_insert(r);
+            }
+        }
+    }
+    partitions
         .iter()
-        .filter(|t| t.topic.0.as_str() == topic)
-        .flat_map(|t| t.partitions.iter())
-        .find(|p| p.partition_index == partition && p.error_code == 0)
-        .and_then(|p| p.records.as_ref())
-        .map_or(position, |records| next_fetch_offset(records, position))
+        .map(|(topic, partition, position)| {
+            let next = records
+                .get(&(topic.as_str(), *partition))
+                .map_or(*position, |r| next_fetch_offset(r, *position));
+            (topic.clone(), *partition, next)
+        })
+        .collect()
 }

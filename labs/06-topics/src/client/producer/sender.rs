@@ -211,12 +211,7 @@ impl Sender {
         }
         for sent in sealed {
             match self.cluster.leader_addr(&sent.topic, sent.partition).await {
-                Ok(addr) => match self.pending.get_mut(&addr) {
-                    Some(queue) => queue.push_back(sent),
-                    None => {
-                        self.pending.insert(addr, VecDeque::from([sent]));
-                    }
-                },
+                Ok(addr) => self.pending.entry(addr).or_default().push_back(sent),
                 Err(e) => self.fail(sent, e.to_string()),
             }
         }
