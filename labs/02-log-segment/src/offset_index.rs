@@ -128,7 +128,8 @@ impl OffsetIndex {
         for e in entries {
             self.append(e.offset, e.position)?;
         }
-        Ok(())
+        // A rebuilt index is on disk at once, not when the next entries fill the buffer.
+        self.file.write_pending()
     }
 
     pub fn entries(&self) -> Vec<OffsetPosition> {

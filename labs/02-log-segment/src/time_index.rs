@@ -128,7 +128,8 @@ impl TimeIndex {
         for e in entries {
             self.maybe_append(e.timestamp, e.offset)?;
         }
-        Ok(())
+        // A rebuilt index is on disk at once, not when the next entries fill the buffer.
+        self.file.write_pending()
     }
 
     pub fn entries(&self) -> Vec<TimestampOffset> {

@@ -36,6 +36,8 @@ fn step2_entries_are_relative_offset_and_position_big_endian() {
     let (mut index, _) = OffsetIndex::open(&path, 100).unwrap();
     index.append(110, 0).unwrap();
     index.append(100 + 0x0102_0304, 0x0a0b_0c0d).unwrap();
+    // Entries reach the file in groups (index_file.rs); a flush writes out the rest.
+    index.flush().unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(
         bytes,

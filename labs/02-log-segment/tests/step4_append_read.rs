@@ -72,6 +72,7 @@ fn step4_index_files_follow_kafkas_rule_and_layout() {
         expected_index.len() >= 8 * 5,
         "the test should produce several entries"
     );
+    segment.flush().unwrap();
     let index = std::fs::read(dir.path().join("00000000000000001000.index")).unwrap();
     let time_index = std::fs::read(dir.path().join("00000000000000001000.timeindex")).unwrap();
     assert_eq!(index, expected_index);
