@@ -67,8 +67,10 @@ const SESSION_TIMEOUT_MS: u64 = 6000;
 /// for each step: on a busy 2-core machine 1,000 partitions have taken more than 120 s.
 const LIMIT: Duration = Duration::from_secs(300);
 
-fn tools() -> &'static str {
-    env!("CARGO_BIN_EXE_kafkalab-tools")
+/// The brokers' binary: the producer's too (`common::producer_perf_metrics`), so setting
+/// `CARGO_BIN_EXE_kafkalab-tools` measures an older build, brokers and producer alike.
+fn tools() -> std::path::PathBuf {
+    kafkalab_testkit::tools_bin()
 }
 
 struct BrokerProcess {
