@@ -6,7 +6,7 @@
 //! 1. raw TCP over 127.0.0.1 — the ceiling every other MB/s is compared with;
 //! 2. producing 100-byte records to one partition, acks=1: our `kafka-producer-perf-test` and
 //!    librdkafka's `rdkafka_performance`, records/s and delivery latency p50/p99; before each
-//!    produce run the page cache is settled (`processes::settle_page_cache`);
+//!    produce run (not with `--quick`) the page cache is settled (`processes::settle_page_cache`);
 //! 3. consuming those records back: our `kafka-consumer-perf-test` and librdkafka, the median
 //!    of three runs each;
 //! 4. producing 1 KiB records, as a share of the loopback MB/s;
@@ -64,6 +64,9 @@ struct Sizes {
     zk_ops: usize,
     /// The limit of any one tool run.
     limit: Duration,
+    /// Whether to settle the page cache before each produce run (not for `--quick`, whose
+    /// figures mean nothing: it tests the command, and needs no cache dropped).
+    settle: bool,
 }
 
 impl Sizes {
@@ -77,6 +80,7 @@ impl Sizes {
                 zk_clients: 2,
                 zk_ops: 50,
                 limit: Duration::from_secs(60),
+                settle: false,
             }
         } else {
             Sizes {
@@ -87,6 +91,7 @@ impl Sizes {
                 zk_clients: 8,
                 zk_ops: 1000,
                 limit: Duration::from_secs(300),
+                settle: true,
             }
         };
         Sizes {
@@ -205,6 +210,13 @@ fn keep<T>(complete: &mut bool, what: &str, result: Result<T, Error>) -> Option<
 }
 
 impl Bench {
+    /// Before a produce run: see [`processes::settle_page_cache`].
+    fn settle(&self) {
+        if self.sizes.settle {
+            processes::settle_page_cache();
+        }
+    }
+
     fn measure(&mut self) -> Result<Vec<Row>, Error> {
         let s = self.sizes;
         eprintln!("[bench] loopback: {} MiB in 64 KiB writes", s.loopback_mib);
@@ -230,11 +242,11 @@ impl Bench {
         }
 
         eprintln!("[bench] produce {} × 100 B, ours", s.records);
-        processes::settle_page_cache();
+        self.settle();
         let ours_100 = self.our_producer(&b, "ours-100", s.records, 100);
         let ours_100 = keep(&mut self.complete, "our producer, 100 B", ours_100);
         eprintln!("[bench] produce {} × 100 B, librdkafka", s.records);
-        processes::settle_page_cache();
+        self.settle();
         let rdk_100 = self.rdk_producer(&b, "rdk-100", s.records, 100);
         // A consume run lasts a fraction of a second: the median of three, each from the
         // start of the same records, so one slow start does not decide the figure.
@@ -258,10 +270,10 @@ impl Bench {
             "[bench] produce {} × 1 KiB, ours and librdkafka",
             s.records_1kib
         );
-        processes::settle_page_cache();
+        self.settle();
         let ours_1k = self.our_producer(&b, "ours-1k", s.records_1kib, 1024);
         let ours_1k = keep(&mut self.complete, "our producer, 1 KiB", ours_1k);
-        processes::settle_page_cache();
+        self.settle();
         let rdk_1k = self.rdk_producer(&b, "rdk-1k", s.records_1kib, 1024);
         let share = |rate: Option<f64>| match (rate, loopback) {
             (Some(rate), Some(loop_mb)) if loop_mb > 0.0 => {
