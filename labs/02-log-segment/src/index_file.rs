@@ -104,9 +104,6 @@ impl IndexFile {
     /// waiting, so nothing is written twice or lost while the file is open.
     pub fn write_pending(&self) -> Result<()> {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if pending.is_empty() {
-            return Ok(());
-        }
         // `write_all` would not say how much a failed call wrote: count it, so a retry
         // writes only the rest.
         while !pending.is_empty() {
