@@ -29,6 +29,10 @@ pub struct Member {
     pub myid: i64,
     pub kind: Kind,
     pub client_port: u16,
+    /// The `server.N` line's ports: followers call the leader's quorum port, and every member
+    /// every other's election port.
+    pub quorum_port: u16,
+    pub election_port: u16,
     pub dir: PathBuf,
     child: Option<Child>,
 }
@@ -50,6 +54,19 @@ impl Ensemble {
     /// [`Ensemble::start`] with `snapCount` chosen: a benchmark keeps ZooKeeper's default
     /// (100,000), so that it measures the write path rather than snapshots.
     pub fn start_with_snap_count(root: &Path, kinds: &[Kind], snap_count: u64) -> Ensemble {
+        let mut ensemble = Ensemble::configure(root, kinds, snap_count);
+        for m in &mut ensemble.members {
+            m.spawn();
+        }
+        for m in &mut ensemble.members {
+            m.wait_serving(Duration::from_secs(90));
+        }
+        ensemble
+    }
+
+    /// Writes every member's `zoo.cfg` and `myid` and starts none: a test can do something to
+    /// the ports first, then `spawn` each member.
+    pub fn configure(root: &Path, kinds: &[Kind], snap_count: u64) -> Ensemble {
         let ports: Vec<(u16, u16, u16)> = kinds
             .iter()
             .map(|_| (free_port(), free_port(), free_port()))
@@ -76,21 +93,17 @@ impl Ensemble {
                 ),
             )
             .unwrap();
-            let mut member = Member {
+            members.push(Member {
                 myid,
                 kind: *kind,
                 client_port: ports[i].0,
+                quorum_port: ports[i].1,
+                election_port: ports[i].2,
                 dir,
                 child: None,
-            };
-            member.spawn();
-            members.push(member);
+            });
         }
-        let ensemble = Ensemble { members };
-        for m in &ensemble.members {
-            m.wait_serving(Duration::from_secs(90));
-        }
-        ensemble
+        Ensemble { members }
     }
 
     /// `127.0.0.1:p1,127.0.0.1:p2,…` for a client that may use any member.
@@ -139,7 +152,8 @@ impl Ensemble {
 }
 
 impl Member {
-    fn spawn(&mut self) {
+    /// Starts the member's process (its log appends to `server.log`).
+    pub fn spawn(&mut self) {
         let config = self.dir.join("zoo.cfg");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -200,20 +214,39 @@ impl Member {
             .find_map(|l| l.strip_prefix("Mode: ").map(|m| m.trim().to_string()))
     }
 
-    /// Waits until the client port accepts connections (the JVM takes a few seconds).
-    pub fn wait_serving(&self, limit: Duration) {
+    /// Waits until the client port accepts connections (the JVM takes a few seconds). A member
+    /// that exits or does not open its port in time fails the test with the end of its log:
+    /// the log's folder is gone once the test has failed.
+    pub fn wait_serving(&mut self, limit: Duration) {
         let deadline = Instant::now() + limit;
         while TcpStream::connect(("127.0.0.1", self.client_port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "server.{} ({:?}) did not open port {} within {limit:?}; its log is {}",
+            let exited = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
+            let what = match exited {
+                Some(status) => format!("exited ({status})"),
+                None if Instant::now() >= deadline => format!("did not open it within {limit:?}"),
+                None => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            panic!(
+                "server.{} ({:?}) on client port {} {what}; the end of its log:\n{}",
                 self.myid,
                 self.kind,
                 self.client_port,
-                self.dir.join("server.log").display()
+                self.log_tail(40)
             );
-            std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The last `lines` lines of the member's log (stdout and stderr, across restarts).
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
     }
 
     /// `kill -9`: nothing is flushed or closed in order.

@@ -6,14 +6,15 @@
 //!
 //! # Layout
 //! - this file — real tools and Python modules present or skipped (`tool`, `python_module`,
-//!   `require_all`), `run_ok`, `wait_for_banner`, `compose_command`, `topology_env`, `free_port`,
-//!   `repo`.
+//!   `require_all`), `run_ok`, `wait_for_banner`, `compose_command`, `topology_env`, `repo`.
 //! - `broker` — our broker as a process (`kafkalab-tools kafka-server-start`).
 //! - `coordinator` — our coordinator as a process (`kafkalab-tools zookeeper-server-start`).
 //! - `docker` — the images docker/build-images.sh builds (`build_image`), and a topology of
 //!   docker/compose.*.yml in containers (real or `lab` flavor), with `srvr`, zkCli.sh and
 //!   network partitions run through `docker exec` and `docker network`.
 //! - `ensemble` — three ZooKeeper servers (ours, real ones, or a mix) on loopback, with faults.
+//! - `ports` — `free_port`: ports for servers started as processes, outside the kernel's
+//!   ephemeral range so that no outgoing connection takes them.
 //! - `real_zookeeper` — Debian's ZooKeeper 3.8 as a process, standalone (the reference).
 //! - `wait` — `within`: a future with a time limit that says what it was waiting for.
 //!
@@ -24,12 +25,14 @@ pub mod broker;
 pub mod coordinator;
 pub mod docker;
 pub mod ensemble;
+pub mod ports;
 pub mod real_zookeeper;
 pub mod sim;
 pub mod wait;
 
 use std::process::Command;
 
+pub use ports::free_port;
 pub use wait::within;
 
 /// The `kafkalab-tools` binary of this workspace's build (`target/<profile>/kafkalab-tools`).
@@ -85,15 +88,6 @@ pub fn built_tools_bin() -> std::path::PathBuf {
             path
         })
         .clone()
-}
-
-/// A free port on 127.0.0.1 (bound, read, released: free unless another process takes it first).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Whether CI asked for every real tool to be present (`KAFKALAB_REQUIRE_ALL=1`).

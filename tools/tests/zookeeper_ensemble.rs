@@ -107,7 +107,19 @@ fn scenario_then(kinds: &[Kind], more: impl FnOnce(&mut Ensemble)) -> Outcome {
             .iter()
             .map(|m| m.mode().unwrap_or_default())
             .collect::<Vec<_>>();
-        if modes.iter().filter(|m| *m == "follower").count() == 2 || Instant::now() > deadline {
+        if modes.iter().filter(|m| *m == "follower").count() == 2 {
+            break;
+        }
+        if Instant::now() > deadline {
+            // The outcome will differ; the logs say why (their folder goes with the test).
+            for m in &ensemble.members {
+                eprintln!(
+                    "{kinds:?}: server.{} is {:?} after {limit:?}; the end of its log:\n{}",
+                    m.myid,
+                    m.mode(),
+                    m.log_tail(40)
+                );
+            }
             break;
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -67,6 +67,9 @@ pub struct QuorumPeerMain {
     pub(super) quorum: QuorumLinks,
     pub(super) role: Option<RoleKey>,
     pub(super) serving: bool,
+    /// Ports this role should listen on but could not bind yet (another socket held them):
+    /// tried again on every tick, so a port that frees up is taken then.
+    pub(super) unbound: Unbound,
     /// The leader's prep stage, made when it starts serving.
     pub(super) prep: Option<PrepRequestProcessor>,
     pub(super) pending: HashMap<(SessionId, i32), Pending>,
@@ -76,6 +79,15 @@ pub struct QuorumPeerMain {
     /// The client ids of requests forwarded to this leader, until they are prepared.
     pub(super) remote_auth: HashMap<(SessionId, i32), Vec<Id>>,
     pub(super) next_session: i64,
+}
+
+/// Which of a role's listeners are still missing (see [`QuorumPeerMain::retry_listeners`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Unbound {
+    /// The leader's quorum port.
+    pub(super) quorum: bool,
+    /// The client port of a serving member.
+    pub(super) clients: bool,
 }
 
 /// The inputs of the main loop.
@@ -166,6 +178,7 @@ pub async fn run(config: ZooConfig, shutdown: impl Future<Output = ()>) -> Resul
         quorum: QuorumLinks::new(quorum_tx),
         role: None,
         serving: false,
+        unbound: Unbound::default(),
         prep: None,
         pending: HashMap::new(),
         waiting_reads: HashMap::new(),
@@ -217,7 +230,10 @@ impl QuorumPeerMain {
         self.handle_ready()?;
         loop {
             tokio::select! {
-                _ = tick.tick() => self.peer.tick(),
+                _ = tick.tick() => {
+                    self.peer.tick();
+                    self.retry_listeners();
+                }
                 Some((sid, n)) = inputs.election.recv() => {
                     self.peer.step(sid, Message::Election(n));
                 }

@@ -18,23 +18,12 @@ impl QuorumPeerMain {
             return;
         }
         self.role = Some(key);
+        self.unbound.quorum = false;
         self.quorum.close_all();
         self.prep = None;
         match key.state {
             ServerState::Leading => {
-                let me = self.line(self.config.myid);
-                match listen(&me.quorum_bind()) {
-                    Ok(listener) => {
-                        let voters = self.servers.iter().map(|s| s.sid).collect();
-                        self.quorum.lead(listener, voters);
-                    }
-                    Err(e) => {
-                        tracing::error!(
-                            "cannot listen on the quorum port {}: {e}",
-                            me.quorum_address()
-                        );
-                    }
-                }
+                self.listen_quorum();
                 tracing::info!(round = key.round, "LEADING");
             }
             // The call to the leader is made when the core sends FOLLOWERINFO (`call_leader`).
@@ -74,6 +63,7 @@ impl QuorumPeerMain {
                 self.start_clients();
             } else {
                 tracing::info!("not serving clients until the ensemble has a leader again");
+                self.unbound.clients = false;
                 self.shared.close();
                 self.prep = None;
                 self.pending.clear();
@@ -96,6 +86,45 @@ impl QuorumPeerMain {
         self.shared.set_status(status);
     }
 
+    /// A leader's quorum port: its learners call it. When another socket holds the port the
+    /// leader stays leader and tries again on every tick; its learners retry their calls until
+    /// `initLimit`, so a port freed in time still makes a quorum.
+    fn listen_quorum(&mut self) {
+        let me = self.line(self.config.myid);
+        match listen(&me.quorum_bind()) {
+            Ok(listener) => {
+                if self.unbound.quorum {
+                    tracing::info!("listening on the quorum port {} now", me.quorum_address());
+                }
+                self.unbound.quorum = false;
+                let voters = self.servers.iter().map(|s| s.sid).collect();
+                self.quorum.lead(listener, voters);
+            }
+            Err(e) => {
+                if !self.unbound.quorum {
+                    tracing::error!(
+                        "cannot listen on the quorum port {}: {e} (trying again every tick)",
+                        me.quorum_address()
+                    );
+                }
+                self.unbound.quorum = true;
+            }
+        }
+    }
+
+    /// Called on every tick: binds the listeners the current role still lacks. A port can be
+    /// held for a while by another socket — on loopback, even by some other program's
+    /// outgoing connection, when the port lies in the kernel's ephemeral range — and a member
+    /// that gave up on it would never serve again.
+    pub(super) fn retry_listeners(&mut self) {
+        if self.unbound.quorum && self.role_key().state == ServerState::Leading {
+            self.listen_quorum();
+        }
+        if self.unbound.clients && self.serving {
+            self.start_clients();
+        }
+    }
+
     pub(super) fn start_clients(&mut self) {
         let address = format!(
             "{}:{}",
@@ -104,10 +133,19 @@ impl QuorumPeerMain {
         let listener = match listen(&address) {
             Ok(l) => l,
             Err(e) => {
-                tracing::error!("cannot listen for clients on {address}: {e}");
+                if !self.unbound.clients {
+                    tracing::error!(
+                        "cannot listen for clients on {address}: {e} (trying again every tick)"
+                    );
+                }
+                self.unbound.clients = true;
                 return;
             }
         };
+        if self.unbound.clients {
+            tracing::info!("listening for clients on {address} now");
+        }
+        self.unbound.clients = false;
         tracing::info!(%address, mode = self.peer.state().mode(), "serving clients");
         self.shared.reopen();
         let shared = self.shared.clone();
