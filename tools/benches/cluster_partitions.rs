@@ -260,12 +260,12 @@ fn main() {
     // the same machine. CPU seconds per run say whose work grew with the partitions: the
     // brokers' (from /proc) or the producer's (this process's waited-for children).
     let mut ratios = Vec::new();
+    let log_dirs: Vec<_> = brokers.iter().map(|b| b.dir.join("logs")).collect();
     for round in 1..=args.rounds {
         let mut rates = BTreeMap::new();
         for topic in ["one", "wide"] {
             // Each run starts from the same memory: see `settle_page_cache`.
             settle_page_cache();
-            let log_dirs: Vec<_> = brokers.iter().map(|b| b.dir.join("logs")).collect();
             read_last_pages(&log_dirs);
             let brokers_before: f64 = brokers.iter().map(BrokerProcess::cpu_seconds).sum();
             let producer_before = children_cpu_seconds();
