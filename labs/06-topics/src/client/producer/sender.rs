@@ -55,6 +55,65 @@ fn encode(batch: ProducerBatch, compression: Compression) -> Result<Sent> {
     })
 }
 
+/// Sealed batches waiting for a request to one leader. Kafka's sender puts at most one batch of
+/// each partition in a request (`RecordAccumulator.drainBatchesForOneNode`), and a broker holds
+/// it to that: it reads a request's partitions into a map, so a second entry for a partition
+/// would replace the first (Kafka 2.6's `ProduceRequest`), and from Produce v3 a partition's
+/// records must be exactly one batch. So the batches wait here by partition, and the partitions
+/// take turns: a request starts with the partition the last one could not take (Kafka's
+/// `drainIndex`), so none waits behind the others.
+#[derive(Default)]
+struct NodeQueue {
+    /// Each partition's waiting batches, oldest first (never an empty queue).
+    batches: HashMap<(String, i32), VecDeque<Sent>>,
+    /// The partitions with batches waiting, in turn.
+    turn: VecDeque<(String, i32)>,
+}
+
+impl NodeQueue {
+    fn push(&mut self, sent: Sent) {
+        let key = (sent.topic.clone(), sent.partition);
+        let queue = self.batches.entry(key.clone()).or_default();
+        if queue.is_empty() {
+            self.turn.push_back(key);
+        }
+        queue.push_back(sent);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.turn.is_empty()
+    }
+
+    /// The batches of the next request: the oldest batch of each partition in turn, while they
+    /// fit in `max_bytes` (`max.request.size`), and at least one.
+    fn next_request(&mut self, max_bytes: usize) -> Vec<Sent> {
+        let mut batches = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..self.turn.len() {
+            let Some(key) = self.turn.pop_front() else {
+                break;
+            };
+            let Some(queue) = self.batches.get_mut(&key) else {
+                continue;
+            };
+            let size = queue.front().map_or(0, |s| s.records.len());
+            if !batches.is_empty() && bytes + size > max_bytes {
+                // It goes first in the next request.
+                self.turn.push_front(key);
+                break;
+            }
+            bytes += size;
+            batches.extend(queue.pop_front());
+            if queue.is_empty() {
+                self.batches.remove(&key);
+            } else {
+                self.turn.push_back(key);
+            }
+        }
+        batches
+    }
+}
+
 struct Connection {
     connection: BrokerConnection,
     /// One entry per Produce request in flight: the batches it carries.
@@ -74,7 +133,7 @@ pub(super) struct Sender {
     /// Sealed batches by their leader's `host:port`, waiting for a request to it: Kafka's
     /// sender drains per node, so a leader with `max.in.flight` requests out keeps its
     /// batches here while the others' go.
-    pending: HashMap<String, VecDeque<Sent>>,
+    pending: HashMap<String, NodeQueue>,
 }
 
 /// `max.request.size`: the most batch bytes one Produce request carries.
@@ -119,7 +178,7 @@ impl Sender {
                 )
             };
             // What is left pending waits for its leader's next answer (it is busy).
-            let empty = empty && self.pending.values().all(VecDeque::is_empty);
+            let empty = empty && self.pending.values().all(NodeQueue::is_empty);
             if flushing && in_flight == 0 && empty && self.retry.is_empty() {
                 for w in flush_waiters.drain(..) {
                     let _ = w.send(());
@@ -186,9 +245,9 @@ impl Sender {
                 .all(|c| c.in_flight.len() >= self.config.max_in_flight)
     }
 
-    /// Sends ready batches (all of them when flushing): to each leader that can take a
-    /// request, its waiting batches in requests of at most `max.request.size`, while it has
-    /// fewer than `max.in.flight` requests out.
+    /// Takes the ready batches (all of them when flushing) and sends them: to each leader, while
+    /// it has fewer than `max.in.flight` requests out, requests of one batch per partition and
+    /// at most `max.request.size`.
     async fn send_ready(&mut self, flushing: bool) -> Result<()> {
         let now = self.shared.now_ms();
         if self.all_busy() && !flushing {
@@ -211,15 +270,16 @@ impl Sender {
         }
         for sent in sealed {
             match self.cluster.leader_addr(&sent.topic, sent.partition).await {
-                Ok(addr) => self.pending.entry(addr).or_default().push_back(sent),
+                Ok(addr) => self.pending.entry(addr).or_default().push(sent),
                 Err(e) => self.fail(sent, e.to_string()),
             }
         }
         // Kafka's sender drains each node on its own (`RecordAccumulator.drain`): a leader
         // with `max.in.flight` requests out must not hold up the others (with 1,000 partitions
         // over three brokers, a global limit left two connections idle while the third
-        // waited), and each request to a leader carries all it can of that leader's batches.
-        // A cap over all leaders together split what was ready into smaller requests.
+        // waited), and each request to a leader carries one batch of each of its partitions
+        // that have one waiting (see `NodeQueue`). Flushing sends everything, but still keeps
+        // to `max.in.flight`: the answers let the rest go.
         let addrs: Vec<String> = self
             .pending
             .iter()
@@ -227,21 +287,11 @@ impl Sender {
             .map(|(addr, _)| addr.clone())
             .collect();
         for addr in addrs {
-            while flushing || !self.is_busy(&addr) {
+            while !self.is_busy(&addr) {
                 let Some(queue) = self.pending.get_mut(&addr) else {
                     break;
                 };
-                // One request carries at most `max.request.size` of batches (Kafka's default
-                // 1 MiB), and at least one; the rest wait for the next request.
-                let mut batches = Vec::new();
-                let mut bytes = 0;
-                while let Some(sent) = queue.front() {
-                    if !batches.is_empty() && bytes + sent.records.len() > MAX_REQUEST_BYTES {
-                        break;
-                    }
-                    bytes += sent.records.len();
-                    batches.extend(queue.pop_front());
-                }
+                let batches = queue.next_request(MAX_REQUEST_BYTES);
                 if batches.is_empty() {
                     break;
                 }
@@ -334,26 +384,16 @@ impl Sender {
         })?;
         let (_, response) = connection.connection.decode::<ProduceResponse>(frame)?;
         let batches = connection.in_flight.pop_front().unwrap_or_default();
-        // A request may carry several batches of one partition, each its own entry: the n-th
-        // batch of a partition takes the n-th answer for it (its own base offset).
-        let nth: Vec<usize> = (0..batches.len())
-            .map(|i| {
-                let b = &batches[i];
-                batches[..i]
-                    .iter()
-                    .filter(|o| o.partition == b.partition && o.topic == b.topic)
-                    .count()
-            })
-            .collect();
+        // A request carries one batch of each partition (`NodeQueue`), so each batch has the
+        // one answer for its partition.
         let mut refresh = false;
-        for (mut sent, nth) in batches.into_iter().zip(nth) {
+        for mut sent in batches {
             let answer = response
                 .responses
                 .iter()
                 .filter(|t| t.name.0.as_str() == sent.topic)
                 .flat_map(|t| t.partition_responses.iter())
-                .filter(|p| p.index == sent.partition)
-                .nth(nth);
+                .find(|p| p.index == sent.partition);
             let Some(answer) = answer else {
                 self.fail(sent, "the broker's answer left this partition out".into());
                 continue;
