@@ -1,6 +1,7 @@
 //! Real clients on `kafkalab cluster` (lab 11): a fresh cluster of three brokers with our
 //! ensemble, and again with Debian's ZooKeeper. kcat sees three brokers; a 6-partition topic's
-//! leaders are spread over the three; confluent-kafka (librdkafka, murmur2 partitioner) and
+//! leaders are spread over the three, and `kafka-topics --describe` through any broker shows
+//! every topic with its settings, also one that lives on another broker; confluent-kafka (librdkafka, murmur2 partitioner) and
 //! kafka-python put every key where murmur2 says and read everything back, through a consumer
 //! group whose coordinator is the leader of its `__consumer_offsets` partition. After
 //! `cluster kill broker2` (replication factor 1) its partitions are leaderless and a producer
@@ -176,6 +177,39 @@ fn clients_on_a_cluster(extra: &[&str]) {
     for (p, leader) in &led {
         let line = format!("Partition: {p}\tLeader: {leader}\tReplicas: {leader}\tIsr: {leader}");
         assert!(described.contains(&line), "{line} in {described}");
+    }
+    // A topic that lives on one broker, described through each broker in turn: every broker
+    // knows it from the controller's metadata, and its settings from ZooKeeper.
+    let created = topics(&[
+        "--create",
+        "--topic",
+        "single",
+        "--partitions",
+        "1",
+        "--replication-factor",
+        "1",
+        "--config",
+        "retention.ms=123456",
+    ]);
+    assert!(created.status.success(), "{}", text(&created));
+    let leader = leaders(&zk_state(&zookeeper), "single")[&0];
+    for broker in &brokers {
+        let described = kafkalab()
+            .args(["kafka-topics", "--bootstrap-server", broker])
+            .args(["--describe", "--topic", "single"])
+            .output()
+            .unwrap();
+        let out = text(&described);
+        assert!(
+            described.status.success(),
+            "describing a topic led by broker {leader} through {broker}: {out}"
+        );
+        for want in [
+            "Configs: retention.ms=123456".to_string(),
+            format!("Partition: 0\tLeader: {leader}\tReplicas: {leader}\tIsr: {leader}"),
+        ] {
+            assert!(out.contains(&want), "{want} through {broker} in {out}");
+        }
     }
 
     let produced = python(&["produce", &bootstrap, "spread", &PER_CLIENT.to_string()]);

@@ -331,13 +331,7 @@ impl TopicAdmin {
             .resources
             .iter()
             .map(|r| {
-                let mut result = DescribeConfigsResult {
-                    error_code: ErrorCode::None,
-                    error_message: None,
-                    resource_type: r.resource_type,
-                    resource_name: r.resource_name.clone(),
-                    configs: vec![],
-                };
+                let mut result = DescribeConfigsResult::empty(r);
                 // BEGIN SOLUTION step 4: answer each resource: a topic's effective settings, the broker's own keys, or Kafka's error
                 // ko: 리소스마다 답하세요: 토픽이면 실제 적용되는 설정, 브로커면 브로커 자신의 키, 그 밖에는 카프카의 오류
                 let keys = r.configuration_keys.as_deref();

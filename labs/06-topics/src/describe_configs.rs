@@ -100,6 +100,19 @@ pub struct DescribeConfigsResult {
     pub configs: Vec<DescribedConfig>,
 }
 
+impl DescribeConfigsResult {
+    /// The answer to `resource` before it is looked at: no error, no settings yet.
+    pub fn empty(resource: &DescribeConfigsResource) -> DescribeConfigsResult {
+        DescribeConfigsResult {
+            error_code: ErrorCode::None,
+            error_message: None,
+            resource_type: resource.resource_type,
+            resource_name: resource.resource_name.clone(),
+            configs: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescribeConfigsResponse {
     pub throttle_time_ms: i32,

@@ -36,6 +36,8 @@
 //! - `cluster_group_service` — given: lab 07's group APIs at the coordinator, NOT_COORDINATOR
 //!   elsewhere; a partition's offsets loaded when this broker becomes its leader.
 //! - `cluster_config` — given: `default.replication.factor`, `offsets.topic.replication.factor`.
+//! - `cluster_describe_configs` — given: DescribeConfigs answered for any topic of the cluster
+//!   (the metadata cache and `/config/topics/<topic>`), not only the ones this broker holds.
 //! - `zk_session` — given: the tokio task that keeps a broker's ZooKeeper session (any listed
 //!   server, pings, a new session and a new registration when the old one is lost).
 //! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
@@ -69,6 +71,7 @@ pub mod broker_change;
 pub mod broker_info;
 pub mod broker_view;
 pub mod cluster_config;
+pub mod cluster_describe_configs;
 pub mod cluster_group_service;
 pub mod controller;
 pub mod controller_channel_manager;
