@@ -211,6 +211,32 @@ fn clients_on_a_cluster(extra: &[&str]) {
             assert!(out.contains(&want), "{want} through {broker} in {out}");
         }
     }
+    // Adding partitions or changing settings would change only the asked broker's logs: both
+    // are refused with the reason, and the topic stays as it was.
+    let grown = topics(&["--alter", "--topic", "single", "--partitions", "3"]);
+    assert!(!grown.status.success(), "{}", text(&grown));
+    assert!(
+        text(&grown).contains("cannot add partitions to topic single in a cluster yet"),
+        "{}",
+        text(&grown)
+    );
+    let changed = kafkalab()
+        .args(["kafka-configs", "--bootstrap-server", &bootstrap])
+        .args(["--entity-type", "topics", "--entity-name", "single"])
+        .args(["--alter", "--add-config", "retention.ms=1000"])
+        .output()
+        .unwrap();
+    assert!(!changed.status.success(), "{}", text(&changed));
+    assert!(
+        text(&changed).contains("cannot change the settings of topic single in a cluster yet"),
+        "{}",
+        text(&changed)
+    );
+    let unchanged = text(&topics(&["--describe", "--topic", "single"]));
+    assert!(
+        unchanged.contains("PartitionCount: 1\tReplicationFactor: 1\tConfigs: retention.ms=123456"),
+        "{unchanged}"
+    );
 
     let produced = python(&["produce", &bootstrap, "spread", &PER_CLIENT.to_string()]);
     println!("produced: {produced}");

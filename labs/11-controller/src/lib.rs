@@ -38,6 +38,8 @@
 //! - `cluster_config` — given: `default.replication.factor`, `offsets.topic.replication.factor`.
 //! - `cluster_describe_configs` — given: DescribeConfigs answered for any topic of the cluster
 //!   (the metadata cache and `/config/topics/<topic>`), not only the ones this broker holds.
+//! - `cluster_topic_changes` — given: CreatePartitions and topic setting changes refused in a
+//!   cluster, with the reason, instead of changing one broker's logs.
 //! - `zk_session` — given: the tokio task that keeps a broker's ZooKeeper session (any listed
 //!   server, pings, a new session and a new registration when the old one is lost).
 //! - `service` — given: the broker side on the wire, a [`lab05_broker::Service`] that answers
@@ -73,6 +75,7 @@ pub mod broker_view;
 pub mod cluster_config;
 pub mod cluster_describe_configs;
 pub mod cluster_group_service;
+pub mod cluster_topic_changes;
 pub mod controller;
 pub mod controller_channel_manager;
 pub mod controller_commands;

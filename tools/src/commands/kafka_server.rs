@@ -21,6 +21,7 @@ use lab11_controller::{
     EndPoint, SessionConfig, ZkAdmin, ZkConnect,
 };
 
+use lab11_controller::cluster_topic_changes::ClusterTopicChanges;
 use lab11_controller::controller_commands::ControllerCommands;
 use lab12_replication::{
     cluster_replication, ClusterReplication, ReplicaConfig, ReplicationService,
@@ -96,9 +97,10 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
         // Lab 05's APIs, lab 06's topic APIs and lab 07's consumer groups, side by side; lab
         // 14's idempotent producer after lab 05's, whose InitProducerId it replaces.
         let groups = GroupService::open(shared.clone(), groups)?;
+        let topics = TopicsService::open(shared.clone())?;
         let router = Router::new()
             .with(CoreService::new(shared.clone()))
-            .with(TopicsService::open(shared.clone())?)
+            .with(topics.clone())
             .with(groups.clone());
         // A broker alone: lab 14 whole. In a cluster: producer state on leaders and followers
         // now, the transaction coordinator with lab 11's services below.
@@ -180,6 +182,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 );
                 let router = router
                     .with(service.clone())
+                    .with(ClusterTopicChanges::new(topics))
                     .with(replicas)
                     .with(group_service)
                     .with(FailoverService::new(commands))
