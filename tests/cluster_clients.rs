@@ -237,6 +237,21 @@ fn clients_on_a_cluster(extra: &[&str]) {
         unchanged.contains("PartitionCount: 1\tReplicationFactor: 1\tConfigs: retention.ms=123456"),
         "{unchanged}"
     );
+    // Partitions placed by hand, as `kafka-topics --replica-assignment` places them: the first
+    // replica of each partition is its leader.
+    let placed = topics(&[
+        "--create",
+        "--topic",
+        "placed",
+        "--replica-assignment",
+        "3,2",
+    ]);
+    assert!(placed.status.success(), "{}", text(&placed));
+    assert_eq!(
+        leaders(&zk_state(&zookeeper), "placed"),
+        BTreeMap::from([(0, 3), (1, 2)]),
+        "the leaders of --replica-assignment 3,2"
+    );
 
     let produced = python(&["produce", &bootstrap, "spread", &PER_CLIENT.to_string()]);
     println!("produced: {produced}");

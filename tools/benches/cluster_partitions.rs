@@ -218,6 +218,7 @@ fn main() {
                         partitions: 1,
                         replication_factor: 1,
                         configs: vec![],
+                        assignments: vec![],
                     },
                     false,
                 )
@@ -230,6 +231,7 @@ fn main() {
                         partitions: args.partitions,
                         replication_factor: 1,
                         configs: vec![],
+                        assignments: vec![],
                     },
                     false,
                 )

@@ -12,6 +12,44 @@ pub fn key_value(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{s}` is not key=value"))
 }
 
+/// `--replica-assignment`: the replicas of each partition, partition 0 first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaAssignment(pub Vec<Vec<i32>>);
+
+/// `1:2,2:3,3:1` as Kafka 2.6's `TopicCommand.parseReplicaAssignment` reads it: partitions split
+/// by commas, broker ids by colons, no broker twice in a partition, every partition as many
+/// replicas as the first.
+pub fn replica_assignment(s: &str) -> Result<ReplicaAssignment, String> {
+    let mut partitions: Vec<Vec<i32>> = Vec::new();
+    for (i, list) in s.split(',').enumerate() {
+        let replicas = list
+            .split(':')
+            .map(|id| {
+                id.trim()
+                    .parse::<i32>()
+                    .map_err(|_| format!("partition {i}: `{id}` is not a broker id (in `{s}`)"))
+            })
+            .collect::<Result<Vec<i32>, String>>()?;
+        let mut seen = replicas.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != replicas.len() {
+            return Err(format!(
+                "partition {i}: replica lists may not contain duplicate entries: {list}"
+            ));
+        }
+        if let Some(first) = partitions.first() {
+            if first.len() != replicas.len() {
+                return Err(format!(
+                    "partition {i} has a different replication factor: {list}"
+                ));
+            }
+        }
+        partitions.push(replicas);
+    }
+    Ok(ReplicaAssignment(partitions))
+}
+
 #[derive(Debug, Args)]
 pub struct TopicsArgs {
     /// The broker(s) to talk to: host:port[,host:port...].
@@ -47,6 +85,10 @@ pub struct TopicsArgs {
     /// A topic setting, e.g. --config retention.ms=60000; repeat for more.
     #[arg(long = "config", value_parser = key_value)]
     pub configs: Vec<(String, String)>,
+    /// With --create: each partition's replicas, the first one its preferred leader; `1:2,2:3`
+    /// is two partitions of two replicas. Not with --partitions or --replication-factor.
+    #[arg(long, value_parser = replica_assignment, conflicts_with_all = ["partitions", "replication_factor"])]
+    pub replica_assignment: Option<ReplicaAssignment>,
     /// With --create: no error if the topic exists.
     #[arg(long)]
     pub if_not_exists: bool,
@@ -299,4 +341,29 @@ pub struct DumpLogArgs {
     /// Print each record of a .log, not only each batch.
     #[arg(long)]
     pub deep_iteration: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replica_assignment_reads_as_kafkas_topic_command() {
+        assert_eq!(
+            replica_assignment("1:2, 2:3,3:1"),
+            Ok(ReplicaAssignment(vec![vec![1, 2], vec![2, 3], vec![3, 1]]))
+        );
+        assert_eq!(
+            replica_assignment("3,2"),
+            Ok(ReplicaAssignment(vec![vec![3], vec![2]]))
+        );
+        let err = |s| replica_assignment(s).unwrap_err();
+        assert!(err("1:1").contains("duplicate entries"), "{}", err("1:1"));
+        assert!(err("1:2,3").contains("partition 1 has a different replication factor"));
+        assert!(
+            err("1:x").contains("`x` is not a broker id"),
+            "{}",
+            err("1:x")
+        );
+    }
 }

@@ -45,6 +45,7 @@ async fn step9_our_producer_and_consumer_through_our_broker() {
         partitions: 3,
         replication_factor: 1,
         configs: vec![("retention.ms".into(), "86400000".into())],
+        assignments: vec![],
     };
     admin.create_topic(&topic, false).await.unwrap();
     let err = admin

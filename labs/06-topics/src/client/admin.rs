@@ -4,13 +4,15 @@
 use std::time::Duration;
 
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
-use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use kafka_protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
 use kafka_protocol::messages::delete_records_request::{
     DeleteRecordsPartition, DeleteRecordsTopic,
 };
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::{
-    alter_configs_request, incremental_alter_configs_request, AlterConfigsRequest,
+    alter_configs_request, incremental_alter_configs_request, AlterConfigsRequest, BrokerId,
     CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest, DeleteTopicsRequest,
     DescribeConfigsRequest, IncrementalAlterConfigsRequest, TopicName,
 };
@@ -21,14 +23,17 @@ use crate::client::connection::check;
 use crate::describe_configs::{source, RESOURCE_TOPIC};
 use crate::error::Result;
 
-/// A new topic: `--partitions` and `--replication-factor` (−1: the broker's default) and
-/// `--config key=value` pairs.
+/// A new topic: `--partitions` and `--replication-factor` (−1: the broker's default),
+/// `--config key=value` pairs, and `--replica-assignment` (the replicas of each partition in
+/// turn, partition 0 first; empty: the broker places them, and then partitions and replication
+/// factor say how many).
 #[derive(Debug, Clone)]
 pub struct NewTopic {
     pub name: String,
     pub partitions: i32,
     pub replication_factor: i16,
     pub configs: Vec<(String, String)>,
+    pub assignments: Vec<Vec<i32>>,
 }
 
 /// A topic as `kafka-topics --describe` shows it.
@@ -96,6 +101,18 @@ impl AdminClient {
                 .with_name(name(&topic.name))
                 .with_num_partitions(topic.partitions)
                 .with_replication_factor(topic.replication_factor)
+                .with_assignments(
+                    topic
+                        .assignments
+                        .iter()
+                        .zip(0..)
+                        .map(|(replicas, partition)| {
+                            CreatableReplicaAssignment::default()
+                                .with_partition_index(partition)
+                                .with_broker_ids(replicas.iter().copied().map(BrokerId).collect())
+                        })
+                        .collect(),
+                )
                 .with_configs(
                     topic
                         .configs

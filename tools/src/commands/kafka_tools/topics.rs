@@ -28,11 +28,18 @@ pub fn run(args: &TopicsArgs) -> Result<bool, Error> {
         let mut admin = AdminClient::connect(&bootstrap, Duration::from_secs(30)).await?;
         if args.create {
             let name = topic()?;
+            // With an assignment, Kafka's admin client leaves both counts at −1: the broker
+            // refuses a request that gives both.
             let new = NewTopic {
                 name: name.clone(),
                 partitions: args.partitions.unwrap_or(-1),
                 replication_factor: args.replication_factor.unwrap_or(-1),
                 configs: args.configs.clone(),
+                assignments: args
+                    .replica_assignment
+                    .clone()
+                    .map(|a| a.0)
+                    .unwrap_or_default(),
             };
             match admin.create_topic(&new, false).await {
                 Ok(()) => println!("Created topic {name}."),
