@@ -4,100 +4,116 @@
 //! 2.6's `AdminManager.describeConfigs` asks the cluster instead: a topic exists when the
 //! metadata cache knows it, and its overrides are `/config/topics/<topic>` in ZooKeeper. So any
 //! broker describes any topic, as `kafka-topics --describe` expects of the broker it happens
-//! to ask. A broker resource is this broker's `server.properties`, as in lab 06.
+//! to ask. Other resources (a broker's `server.properties`) are lab 06's answer.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use lab04_protocol_codec::ErrorCode;
-use lab05_broker::{Handled, RequestContext};
-use lab06_topics::broker_configs::describe_broker;
+use lab05_broker::{Handled, RequestContext, Router, Service};
 use lab06_topics::describe_configs::{
-    DescribeConfigsRequest, DescribeConfigsResource, DescribeConfigsResponse,
-    DescribeConfigsResult, RESOURCE_BROKER, RESOURCE_TOPIC,
+    self, DescribeConfigsRequest, DescribeConfigsResource, DescribeConfigsResponse,
+    DescribeConfigsResult,
 };
+use lab06_topics::service::TopicsService;
 use lab06_topics::topic_settings::describe_topic;
 
+use crate::cluster_topic_changes::{merge, take_topics};
 use crate::replica_manager::topic_config;
 use crate::requests::TopicPartition;
 use crate::service::ControllerRequestsService;
 
-/// What ZooKeeper said of one topic resource, read before the broker's lock is taken (a
-/// ZooKeeper round trip must not hold it).
+/// Lab 11's DescribeConfigs for topics, lab 06's for the rest. Register it after lab 06's
+/// `TopicsService`, whose DescribeConfigs route it replaces.
+pub struct ClusterDescribeConfigs {
+    cluster: Arc<ControllerRequestsService>,
+    topics: Arc<TopicsService>,
+}
+
+impl ClusterDescribeConfigs {
+    pub fn new(
+        cluster: Arc<ControllerRequestsService>,
+        topics: Arc<TopicsService>,
+    ) -> Arc<ClusterDescribeConfigs> {
+        Arc::new(ClusterDescribeConfigs { cluster, topics })
+    }
+}
+
+/// What ZooKeeper said of one topic, read before the broker's lock is taken (a ZooKeeper round
+/// trip must not hold it).
 enum TopicLookup {
     Unknown,
     Overrides(BTreeMap<String, String>),
     Unreadable(String),
 }
 
-pub async fn handle_describe_configs(
-    s: Arc<ControllerRequestsService>,
-    _ctx: RequestContext,
-    request: DescribeConfigsRequest,
-) -> Handled<DescribeConfigsResponse> {
-    let mut lookups = Vec::with_capacity(request.resources.len());
-    for r in &request.resources {
-        let lookup = if r.resource_type != RESOURCE_TOPIC {
-            None
-        } else if !topic_known(&s, &r.resource_name) {
-            Some(TopicLookup::Unknown)
-        } else {
-            Some(match s.admin() {
-                Some(admin) => match admin.topic_config(&r.resource_name).await {
-                    Ok(overrides) => TopicLookup::Overrides(overrides),
-                    Err(e) => TopicLookup::Unreadable(e.to_string()),
-                },
-                None => TopicLookup::Overrides(BTreeMap::new()),
-            })
-        };
-        lookups.push(lookup);
+async fn lookup(s: &ControllerRequestsService, topic: &str) -> TopicLookup {
+    if !topic_known(s, topic) {
+        return TopicLookup::Unknown;
     }
-    let broker = s.shared().broker();
-    let results = request
+    match s.admin() {
+        Some(admin) => match admin.topic_config(topic).await {
+            Ok(overrides) => TopicLookup::Overrides(overrides),
+            Err(e) => TopicLookup::Unreadable(e.to_string()),
+        },
+        None => TopicLookup::Overrides(BTreeMap::new()),
+    }
+}
+
+async fn handle_describe_configs(
+    s: Arc<ClusterDescribeConfigs>,
+    ctx: RequestContext,
+    mut request: DescribeConfigsRequest,
+) -> Handled<DescribeConfigsResponse> {
+    let topics: Vec<DescribeConfigsResource> = request
         .resources
         .iter()
-        .zip(lookups)
-        .map(|(r, lookup)| {
-            let mut result = DescribeConfigsResult::empty(r);
-            let keys = r.configuration_keys.as_deref();
-            let broker_id = broker.config().broker_id;
-            match (r.resource_type, lookup) {
-                (_, Some(TopicLookup::Overrides(overrides))) => {
-                    let config = topic_config(&r.resource_name, &overrides);
-                    result.configs = describe_topic(&broker, &config, keys, request.include_synonyms);
-                }
-                (_, Some(TopicLookup::Unknown)) => {
-                    result.error_code = ErrorCode::UnknownTopicOrPartition;
-                    result.error_message =
-                        Some(format!("Topic {} does not exist.", r.resource_name));
-                }
-                (_, Some(TopicLookup::Unreadable(e))) => {
-                    result.error_code = ErrorCode::UnknownServerError;
-                    result.error_message = Some(format!(
-                        "reading /config/topics/{} from ZooKeeper: {e}",
-                        r.resource_name
-                    ));
-                }
-                (RESOURCE_BROKER, None) if broker_resource_is(r, broker_id) => {
-                    result.configs = describe_broker(broker.config(), keys);
-                }
-                (RESOURCE_BROKER, None) => {
-                    result.error_code = ErrorCode::InvalidRequest;
-                    result.error_message =
-                        Some(format!("this is broker {broker_id}, not {}", r.resource_name));
-                }
-                (other, None) => {
-                    result.error_code = ErrorCode::InvalidRequest;
-                    result.error_message = Some(format!(
-                        "resource type {other} is not supported; ask for a topic (2) or a broker (4)"
-                    ));
-                }
-            }
-            result
-        })
+        .filter(|r| r.resource_type == describe_configs::RESOURCE_TOPIC)
+        .cloned()
         .collect();
+    let mut lookups = Vec::with_capacity(topics.len());
+    for r in &topics {
+        lookups.push(lookup(&s.cluster, &r.resource_name).await);
+    }
+    let include_synonyms = request.include_synonyms;
+    let resources = take_topics(&mut request.resources, |r| {
+        (r.resource_type, &r.resource_name)
+    });
+    let others = match request.resources.is_empty() {
+        true => None,
+        false => describe_configs::handle(s.topics.clone(), ctx, request).await?,
+    };
+    let (throttle_time_ms, answers) =
+        others.map_or((0, vec![]), |r| (r.throttle_time_ms, r.results));
+    let broker = s.cluster.shared().broker();
+    let mut topics = topics.iter().zip(lookups);
+    let results = merge(resources, answers, |_, _| {
+        let Some((r, lookup)) = topics.next() else {
+            unreachable!("take_topics lists as many topics as the request has");
+        };
+        let mut result = DescribeConfigsResult::empty(r);
+        match lookup {
+            TopicLookup::Overrides(overrides) => {
+                let config = topic_config(&r.resource_name, &overrides);
+                let keys = r.configuration_keys.as_deref();
+                result.configs = describe_topic(&broker, &config, keys, include_synonyms);
+            }
+            TopicLookup::Unknown => {
+                result.error_code = ErrorCode::UnknownTopicOrPartition;
+                result.error_message = Some(format!("Topic {} does not exist.", r.resource_name));
+            }
+            TopicLookup::Unreadable(e) => {
+                result.error_code = ErrorCode::UnknownServerError;
+                result.error_message = Some(format!(
+                    "reading /config/topics/{} from ZooKeeper: {e}",
+                    r.resource_name
+                ));
+            }
+        }
+        result
+    });
     Ok(Some(DescribeConfigsResponse {
-        throttle_time_ms: 0,
+        throttle_time_ms,
         results,
     }))
 }
@@ -120,8 +136,10 @@ fn topic_known(s: &ControllerRequestsService, topic: &str) -> bool {
     }
 }
 
-/// Kafka's AdminClient names the broker it asks (`"1"`); an empty name means "the broker that
-/// answers".
-fn broker_resource_is(r: &DescribeConfigsResource, broker_id: i32) -> bool {
-    r.resource_name.is_empty() || r.resource_name == broker_id.to_string()
+impl Service for ClusterDescribeConfigs {
+    fn routes(self: Arc<Self>, router: &mut Router) {
+        router.route(move |ctx, r: DescribeConfigsRequest| {
+            handle_describe_configs(self.clone(), ctx, r)
+        });
+    }
 }

@@ -72,40 +72,39 @@ fn refused(resource_type: i8, resource_name: &str) -> AlterConfigsResourceRespon
     }
 }
 
-/// The answers in request order: a refusal for each topic resource (`is_topic`), and lab 06's
-/// answers, in their order, for the others.
-fn merge(
-    is_topic: &[(bool, i8, String)],
-    lab06: Vec<AlterConfigsResourceResponse>,
-) -> Vec<AlterConfigsResourceResponse> {
-    let mut lab06 = lab06.into_iter();
-    is_topic
-        .iter()
-        .filter_map(|(topic, kind, name)| {
-            if *topic {
-                Some(refused(*kind, name))
-            } else {
-                lab06.next()
-            }
-        })
-        .collect()
-}
+/// Each resource's type and name, in request order, before [`take_topics`] removes the topic
+/// ones.
+pub(crate) type Resources = Vec<(i8, String)>;
 
-/// Takes the topic resources out of `resources`, and returns what each resource was, in
-/// request order: (a topic?, resource type, resource name).
-fn take_topics<R>(
-    resources: &mut Vec<R>,
-    kind: impl Fn(&R) -> (i8, &str),
-) -> Vec<(bool, i8, String)> {
-    let kinds = resources
+/// Takes the topic resources out of `resources` (what this module answers itself) and returns
+/// every resource's type and name, in request order, for [`merge`].
+pub(crate) fn take_topics<R>(resources: &mut Vec<R>, kind: impl Fn(&R) -> (i8, &str)) -> Resources {
+    let all = resources
         .iter()
         .map(|r| {
             let (kind, name) = kind(r);
-            (kind == RESOURCE_TOPIC, kind, name.to_string())
+            (kind, name.to_string())
         })
         .collect();
     resources.retain(|r| kind(r).0 != RESOURCE_TOPIC);
-    kinds
+    all
+}
+
+/// The answers in request order: `topic`'s answer for each topic resource, and lab 06's
+/// answers, in their order, for the others.
+pub(crate) fn merge<T>(
+    resources: Resources,
+    lab06: Vec<T>,
+    mut topic: impl FnMut(i8, String) -> T,
+) -> Vec<T> {
+    let mut lab06 = lab06.into_iter();
+    resources
+        .into_iter()
+        .filter_map(|(kind, name)| match kind {
+            RESOURCE_TOPIC => Some(topic(kind, name)),
+            _ => lab06.next(),
+        })
+        .collect()
 }
 
 async fn handle_alter_configs(
@@ -113,7 +112,7 @@ async fn handle_alter_configs(
     ctx: RequestContext,
     mut request: AlterConfigsRequest,
 ) -> Handled<AlterConfigsResponse> {
-    let kinds = take_topics(&mut request.resources, |r| {
+    let resources = take_topics(&mut request.resources, |r| {
         (r.resource_type, &r.resource_name)
     });
     let others = match request.resources.is_empty() {
@@ -122,7 +121,7 @@ async fn handle_alter_configs(
     };
     let (throttle_time_ms, answers) =
         others.map_or((0, vec![]), |r| (r.throttle_time_ms, r.responses));
-    let responses = merge(&kinds, answers);
+    let responses = merge(resources, answers, |kind, name| refused(kind, &name));
     Ok(Some(AlterConfigsResponse {
         throttle_time_ms,
         responses,
@@ -134,7 +133,7 @@ async fn handle_incremental_alter_configs(
     ctx: RequestContext,
     mut request: IncrementalAlterConfigsRequest,
 ) -> Handled<IncrementalAlterConfigsResponse> {
-    let kinds = take_topics(&mut request.resources, |r| {
+    let resources = take_topics(&mut request.resources, |r| {
         (r.resource_type, &r.resource_name)
     });
     let others = match request.resources.is_empty() {
@@ -143,7 +142,7 @@ async fn handle_incremental_alter_configs(
     };
     let (throttle_time_ms, answers) =
         others.map_or((0, vec![]), |r| (r.throttle_time_ms, r.responses));
-    let responses = merge(&kinds, answers);
+    let responses = merge(resources, answers, |kind, name| refused(kind, &name));
     Ok(Some(IncrementalAlterConfigsResponse {
         throttle_time_ms,
         responses,

@@ -15,8 +15,7 @@
 //! LeaderAndIsr and StopReplica also change the logs (step 8, `replica_manager`): a broker
 //! named a replica creates the partition's log, a deleted partition loses its files; and the
 //! service takes over CreateTopics and DeleteTopics, and auto-creation in Metadata, which
-//! write to ZooKeeper instead of creating logs (step 8, `admin_manager`), and DescribeConfigs,
-//! which reads a topic's settings from ZooKeeper (`cluster_describe_configs`). A follower only
+//! write to ZooKeeper instead of creating logs (step 8, `admin_manager`). A follower only
 //! holds its log: fetching from the leader is lab 12's job. A broker built with
 //! [`new`](ControllerRequestsService::new) keeps its own logs; only its cache follows.
 
@@ -33,12 +32,10 @@ use lab05_broker::apis::{fetch, list_offsets, metadata, produce};
 use lab05_broker::{Handled, RequestContext, Router, Service, Shared};
 use lab06_topics::create_topics::CreateTopicsRequest;
 use lab06_topics::delete_topics::DeleteTopicsRequest;
-use lab06_topics::describe_configs::DescribeConfigsRequest;
 use tokio::sync::Notify;
 
 use crate::admin_manager;
 use crate::cluster_config::ClusterConfig;
-use crate::cluster_describe_configs;
 use crate::leadership::LeadershipListeners;
 use crate::metadata_cache::MetadataCache;
 use crate::replica_manager;
@@ -449,14 +446,9 @@ impl Service for ControllerRequestsService {
             router.route(move |ctx, r: CreateTopicsRequest| {
                 admin_manager::handle_create_topics(s.clone(), ctx, r)
             });
-            let s = self.clone();
+            let s = self;
             router.route(move |ctx, r: DeleteTopicsRequest| {
                 admin_manager::handle_delete_topics(s.clone(), ctx, r)
-            });
-            // Any broker describes any topic of the cluster, not only those it holds.
-            let s = self;
-            router.route(move |ctx, r: DescribeConfigsRequest| {
-                cluster_describe_configs::handle_describe_configs(s.clone(), ctx, r)
             });
         }
     }

@@ -21,6 +21,7 @@ use lab11_controller::{
     EndPoint, SessionConfig, ZkAdmin, ZkConnect,
 };
 
+use lab11_controller::cluster_describe_configs::ClusterDescribeConfigs;
 use lab11_controller::cluster_topic_changes::ClusterTopicChanges;
 use lab11_controller::controller_commands::ControllerCommands;
 use lab12_replication::{
@@ -182,6 +183,7 @@ pub fn run(config_path: &Path) -> Result<(), Error> {
                 );
                 let router = router
                     .with(service.clone())
+                    .with(ClusterDescribeConfigs::new(service.clone(), topics.clone()))
                     .with(ClusterTopicChanges::new(topics))
                     .with(replicas)
                     .with(group_service)
